@@ -1,0 +1,301 @@
+"""Typed async client for the Django backend's REST API (docs/backend-api.md).
+
+It knows nothing of Rasa: actions hand it ids and values and get typed models back. Every
+failure becomes one of two exceptions: `BackendRejected` (the backend understood and said no,
+with a guest-readable message) or `BackendUnavailable` (it could not be reached or broke).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from decimal import Decimal
+from typing import Any, Optional
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+logger = logging.getLogger(__name__)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Category(_Model):
+    id: int
+    slug: str
+    name: str
+
+
+class ItemOption(_Model):
+    id: int
+    group: str
+    name: str
+    price_delta: Decimal
+
+
+class Image(_Model):
+    url: str = ""
+    alt: str = ""
+
+
+class MenuItem(_Model):
+    id: int
+    slug: str
+    name: str
+    description: str = ""
+    ingredients: list[str] = Field(default_factory=list)
+    price: Decimal
+    currency: str = "EUR"
+    category: Category
+    allergens: list[str] = Field(default_factory=list)
+    dietary_tags: list[str] = Field(default_factory=list)
+    mood_tags: list[str] = Field(default_factory=list)
+    spice_level: int = 0
+    available: bool = True
+    stock: Optional[int] = None
+    image: Optional[Image] = None
+    options: list[ItemOption] = Field(default_factory=list)
+    is_special: bool = False
+
+    def options_in(self, group: str) -> list[ItemOption]:
+        return [option for option in self.options if option.group == group]
+
+
+class LineItemRef(_Model):
+    id: int
+    name: str
+
+
+class CartLine(_Model):
+    id: int
+    item: LineItemRef
+    quantity: int
+    options: list[ItemOption] = Field(default_factory=list)
+    unit_price: Decimal
+    line_total: Decimal
+
+
+class Cart(_Model):
+    id: int
+    status: str = "open"
+    currency: str = "EUR"
+    lines: list[CartLine] = Field(default_factory=list)
+    item_count: int = 0
+    subtotal: Decimal = Decimal("0")
+    delivery_fee: Decimal = Decimal("0")
+    total: Decimal = Decimal("0")
+    version: int = 0
+    fulfilment: Optional[str] = None
+    postcode: Optional[str] = None
+
+
+class Payment(_Model):
+    method: str
+    status: str
+    checkout_url: Optional[str] = None
+
+
+class Order(_Model):
+    id: int
+    number: str
+    status: str
+    fulfilment: str
+    lines: list[CartLine] = Field(default_factory=list)
+    subtotal: Decimal
+    delivery_fee: Decimal = Decimal("0")
+    total: Decimal
+    currency: str = "EUR"
+    payment: Optional[Payment] = None
+    details_url: Optional[str] = None
+    requested_time: Optional[str] = None
+
+
+class Handoff(_Model):
+    id: int
+    status: str
+    expected_response_minutes: Optional[int] = None
+
+
+class BackendError(Exception):
+    """Base class of everything the client raises."""
+
+
+class BackendUnavailable(BackendError):
+    """The backend could not be reached, timed out or failed with a server error."""
+
+
+class BackendRejected(BackendError):
+    """The backend refused the request with a structured error."""
+
+    def __init__(self, code: str, message: str, status: int, details: Optional[dict] = None):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+        self.details = details or {}
+
+
+class BackendClient:
+    """Async client for the backend. Create one per process and share it."""
+
+    def __init__(
+        self,
+        base_url: str,
+        service_token: str,
+        *,
+        timeout_seconds: float = 5.0,
+        menu_cache_seconds: float = 30.0,
+        transport: Optional[httpx.AsyncBaseTransport] = None,
+    ) -> None:
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            headers={"Authorization": f"Token {service_token}", "Accept": "application/json"},
+            timeout=httpx.Timeout(timeout_seconds, connect=min(2.0, timeout_seconds)),
+            transport=transport,
+        )
+        self._menu_cache_seconds = menu_cache_seconds
+        self._menu: Optional[list[MenuItem]] = None
+        self._menu_loaded_at = 0.0
+        self._restaurant: Optional[dict[str, Any]] = None
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- transport -------------------------------------------------------------------------
+
+    async def _request(self, method: str, path: str, *, retry: bool = False, **kwargs: Any) -> Any:
+        """Send one request; `retry` only for requests that are safe to repeat."""
+        attempts = 3 if retry else 1
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(attempts),
+                wait=wait_exponential(multiplier=0.1, max=1.0),
+                retry=retry_if_exception_type(httpx.TransportError),
+                reraise=True,
+            ):
+                with attempt:
+                    response = await self._http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            logger.warning("backend unreachable: %s %s: %s", method, path, exc.__class__.__name__)
+            raise BackendUnavailable(str(exc) or exc.__class__.__name__) from exc
+        if response.status_code >= 500:
+            logger.warning("backend error: %s %s -> %s", method, path, response.status_code)
+            raise BackendUnavailable(f"HTTP {response.status_code}")
+        if response.status_code >= 400:
+            raise _rejection(response)
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    async def _get_all(self, path: str, params: Optional[dict] = None) -> list[dict]:
+        params = dict(params or {}, page_size=200)
+        results: list[dict] = []
+        page = await self._request("GET", path, params=params, retry=True)
+        while True:
+            results.extend(page["results"] if isinstance(page, dict) else page)
+            next_url = page.get("next") if isinstance(page, dict) else None
+            if not next_url:
+                return results
+            page = await self._request("GET", next_url, retry=True)
+
+    # -- menu and restaurant ---------------------------------------------------------------
+
+    async def menu(self, *, fresh: bool = False) -> list[MenuItem]:
+        """Every menu item, cached for a short while (stock is re-checked by the backend on add)."""
+        stale = time.monotonic() - self._menu_loaded_at > self._menu_cache_seconds
+        if fresh or stale or self._menu is None:
+            self._menu = [MenuItem.model_validate(raw) for raw in await self._get_all("/api/menu/items/")]
+            self._menu_loaded_at = time.monotonic()
+        return self._menu
+
+    async def item(self, item_id: int) -> MenuItem:
+        return MenuItem.model_validate(await self._request("GET", f"/api/menu/items/{item_id}/", retry=True))
+
+    async def search_items(self, **filters: str) -> list[MenuItem]:
+        return [MenuItem.model_validate(raw) for raw in await self._get_all("/api/menu/items/", filters)]
+
+    async def restaurant(self) -> dict[str, Any]:
+        if self._restaurant is None:
+            self._restaurant = await self._request("GET", "/api/restaurant/", retry=True)
+        return self._restaurant
+
+    # -- carts -----------------------------------------------------------------------------
+
+    async def create_cart(self, *, conversation_id: str, channel: str = "", customer: Optional[str] = None) -> Cart:
+        body = {"conversation_id": conversation_id, "channel": channel, "customer": customer}
+        return Cart.model_validate(await self._request("POST", "/api/carts/", json=body))
+
+    async def cart(self, cart_id: int) -> Cart:
+        return Cart.model_validate(await self._request("GET", f"/api/carts/{cart_id}/", retry=True))
+
+    async def add_line(self, cart_id: int, item_id: int, quantity: int, option_ids: list[int]) -> Cart:
+        body = {"item": item_id, "quantity": quantity, "options": option_ids}
+        return Cart.model_validate(await self._request("POST", f"/api/carts/{cart_id}/items/", json=body))
+
+    async def set_quantity(self, cart_id: int, line_id: int, quantity: int) -> Cart:
+        path = f"/api/carts/{cart_id}/items/{line_id}/"
+        return Cart.model_validate(await self._request("PATCH", path, json={"quantity": quantity}))
+
+    async def remove_line(self, cart_id: int, line_id: int) -> Cart:
+        return Cart.model_validate(await self._request("DELETE", f"/api/carts/{cart_id}/items/{line_id}/"))
+
+    async def clear_cart(self, cart_id: int) -> Cart:
+        return Cart.model_validate(await self._request("DELETE", f"/api/carts/{cart_id}/items/"))
+
+    async def set_fulfilment(self, cart_id: int, fulfilment: str, postcode: Optional[str]) -> Cart:
+        body = {"fulfilment": fulfilment, "postcode": postcode}
+        return Cart.model_validate(await self._request("PATCH", f"/api/carts/{cart_id}/", json=body))
+
+    # -- orders ----------------------------------------------------------------------------
+
+    async def place_order(
+        self,
+        *,
+        cart_id: int,
+        idempotency_key: str,
+        fulfilment: str,
+        payment_method: str,
+        postcode: Optional[str] = None,
+        requested_time: Optional[str] = None,
+        conversation_id: str = "",
+        customer: Optional[str] = None,
+    ) -> Order:
+        """Create the order; safe to retry because the backend dedupes on the idempotency key."""
+        body = {
+            "cart": cart_id,
+            "fulfilment": fulfilment,
+            "postcode": postcode,
+            "requested_time": requested_time,
+            "payment_method": payment_method,
+            "conversation_id": conversation_id,
+            "customer": customer,
+        }
+        raw = await self._request(
+            "POST", "/api/orders/", json=body, headers={"Idempotency-Key": idempotency_key}, retry=True
+        )
+        return Order.model_validate(raw)
+
+    async def order(self, order_id: int) -> Order:
+        return Order.model_validate(await self._request("GET", f"/api/orders/{order_id}/", retry=True))
+
+    async def order_by_number(self, number: str) -> Order:
+        return Order.model_validate(await self._request("GET", f"/api/orders/by-number/{number}/", retry=True))
+
+    async def request_handoff(self, *, conversation_id: str, reason: str, customer: Optional[str] = None) -> Handoff:
+        body = {"conversation_id": conversation_id, "reason": reason, "customer": customer}
+        return Handoff.model_validate(await self._request("POST", "/api/handoffs/", json=body))
+
+
+def _rejection(response: httpx.Response) -> BackendRejected:
+    try:
+        error = response.json().get("error", {})
+    except ValueError:
+        error = {}
+    return BackendRejected(
+        code=error.get("code", "error"),
+        message=error.get("message", "The restaurant system refused that request."),
+        status=response.status_code,
+        details=error.get("details"),
+    )

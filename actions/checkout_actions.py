@@ -1,0 +1,280 @@
+"""Checkout: the checkout form, the summary with the backend's total, the explicit yes, the order."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any, Optional
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import services
+from actions.backend_client import BackendRejected, BackendUnavailable, Cart, Order
+from actions.common import YES_NO_BUTTONS, cart_id, is_confident, tell_service_down
+from actions.formatting import cart_text, money, order_text
+from actions.order_actions import change_quantity, remove_item, start_order, start_over
+from actions.pickup_time import choose_time, time_label
+
+logger = logging.getLogger(__name__)
+
+CHECKOUT_SLOTS = ("fulfilment", "postcode", "requested_time", "payment_method")
+PAYMENT_LABELS = {"card_online": "card (online payment link)", "pay_at_counter": "pay at the counter"}
+FULFILMENT_WORDS = {"pickup": "pickup", "pick up": "pickup", "collect": "pickup", "collection": "pickup",
+                    "takeaway": "pickup", "delivery": "delivery", "deliver": "delivery"}
+PAYMENT_WORDS = {"card_online": "card_online", "card": "card_online", "online": "card_online",
+                 "pay_at_counter": "pay_at_counter", "counter": "pay_at_counter", "cash": "pay_at_counter"}
+
+
+def idempotency_key(conversation_id: str, cart: int, cart_version: int) -> str:
+    """Same conversation, cart and cart contents → same key, so a repeated yes never orders twice."""
+    digest = hashlib.sha256(f"{conversation_id}|{cart}|{cart_version}".encode()).hexdigest()
+    return f"chat-{digest[:40]}"
+
+
+async def begin_checkout(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Start the checkout form when there is something in the cart."""
+    current = cart_id(tracker)
+    if current is None or tracker.get_slot("checkout_stage") == "placed":
+        dispatcher.utter_message(text="Your cart is empty, so there's nothing to check out yet. What would you like?")
+        return [SlotSet("next_flow", "none")]
+    try:
+        cart = await services.backend().cart(current)
+    except BackendUnavailable:
+        tell_service_down(dispatcher, tracker, "checkout")
+        return [SlotSet("next_flow", "none")]
+    if not cart.lines:
+        dispatcher.utter_message(text="Your cart is empty, so there's nothing to check out yet. What would you like?")
+        return [SlotSet("next_flow", "none")]
+    return [*(SlotSet(slot, None) for slot in CHECKOUT_SLOTS), SlotSet("next_flow", "checkout_form")]
+
+
+class ActionStartCheckout(Action):
+    def name(self) -> str:
+        return "action_start_checkout"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if not is_confident(tracker):
+            dispatcher.utter_message(text="Did you mean you're ready to check out?", buttons=YES_NO_BUTTONS)
+            return [SlotSet("pending_command", {"kind": "checkout"}), SlotSet("next_flow", "clarify")]
+        return await begin_checkout(dispatcher, tracker)
+
+
+class ActionResolveClarification(Action):
+    """The guest answered "Did you mean ...?": carry out the remembered command, or drop it."""
+
+    def name(self) -> str:
+        return "action_resolve_clarification"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        command = tracker.get_slot("pending_command") or {}
+        events: list[EventType] = [SlotSet("pending_command", None)]
+        if tracker.get_intent_of_latest_message() != "affirm" or not command:
+            dispatcher.utter_message(text="Okay, I won't do that. What would you like instead?")
+            return events + [SlotSet("next_flow", "none")]
+        kind = command.get("kind")
+        if kind == "order":
+            return events + start_order(command.get("lines") or [])
+        if kind == "checkout":
+            return events + await begin_checkout(dispatcher, tracker)
+        handlers = {"change_quantity": change_quantity, "remove_item": remove_item}
+        if kind in handlers:
+            return events + await handlers[kind](dispatcher, tracker, command) + [SlotSet("next_flow", "none")]
+        if kind == "start_over":
+            return events + await start_over(dispatcher, tracker) + [SlotSet("next_flow", "none")]
+        return events + [SlotSet("next_flow", "none")]
+
+
+class ValidateCheckoutForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_checkout_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[str]:
+        if tracker.get_slot("fulfilment") == "pickup":
+            return [slot for slot in domain_slots if slot != "postcode"]
+        return domain_slots
+
+    async def validate_fulfilment(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        choice = FULFILMENT_WORDS.get(str(value).strip().lower())
+        if choice is None:
+            dispatcher.utter_message(text="Would you like pickup or delivery?")
+        return {"fulfilment": choice}
+
+    async def validate_postcode(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        postcode = str(value).strip().upper().replace(" ", "")[:4]
+        try:
+            await services.backend().set_fulfilment(int(tracker.get_slot("cart_id")), "delivery", postcode)
+        except BackendUnavailable:
+            tell_service_down(dispatcher, tracker, "delivery zone check")
+            return {"postcode": None}
+        except BackendRejected as rejection:
+            dispatcher.utter_message(text=f"{rejection.message} You can also choose pickup: just say \"pickup\".")
+            return {"postcode": None}
+        return {"postcode": postcode}
+
+    async def validate_requested_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        try:
+            restaurant = await services.backend().restaurant()
+        except BackendUnavailable:
+            tell_service_down(dispatcher, tracker, "opening hours")
+            return {"requested_time": None}
+        choice = choose_time(value, restaurant)
+        if choice.problem:
+            dispatcher.utter_message(text=choice.problem)
+        return {"requested_time": choice.value}
+
+    async def validate_payment_method(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        choice = PAYMENT_WORDS.get(str(value).strip().lower())
+        if choice is None:
+            dispatcher.utter_message(text="Would you like to pay by card online, or at the counter?")
+        return {"payment_method": choice}
+
+
+class ActionOrderSummary(Action):
+    """Checkout form done: show what will be ordered and the backend's total, and ask for a yes."""
+
+    def name(self) -> str:
+        return "action_order_summary"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        fulfilment = tracker.get_slot("fulfilment") or "pickup"
+        try:
+            cart = await services.backend().set_fulfilment(int(tracker.get_slot("cart_id")), fulfilment, tracker.get_slot("postcode"))
+        except BackendUnavailable:
+            tell_service_down(dispatcher, tracker, "order summary")
+            return [SlotSet("checkout_stage", None)]
+        except BackendRejected as rejection:
+            dispatcher.utter_message(text=rejection.message)
+            return [SlotSet("checkout_stage", None)]
+        if not cart.lines:
+            dispatcher.utter_message(text="Your cart is empty, so there's nothing to order yet.")
+            return [SlotSet("checkout_stage", None)]
+        dispatcher.utter_message(text=summary_text(cart, tracker), buttons=[
+            {"title": "Yes, place the order", "payload": "/affirm"}, {"title": "No, not yet", "payload": "/deny"}])
+        return [SlotSet("checkout_stage", "confirming"), SlotSet("confirmed_cart_version", cart.version)]
+
+
+def summary_text(cart: Cart, tracker: Tracker) -> str:
+    fulfilment = tracker.get_slot("fulfilment") or "pickup"
+    where = f"delivery to postcode {tracker.get_slot('postcode')}" if fulfilment == "delivery" else "pickup"
+    payment = PAYMENT_LABELS.get(tracker.get_slot("payment_method") or "", "pay at the counter")
+    return (
+        f"Here's your order:\n{cart_text(cart)}\n"
+        f"{where.capitalize()}, {time_label(tracker.get_slot('requested_time'))}, paying by {payment}.\n"
+        f"Shall I place this order for {money(cart.total, cart.currency)}? (yes/no)"
+    )
+
+
+class ActionPlaceOrder(Action):
+    """The explicit yes: create the order once, however often the yes arrives."""
+
+    def name(self) -> str:
+        return "action_place_order"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        stage = tracker.get_slot("checkout_stage")
+        current = cart_id(tracker)
+        version = tracker.get_slot("confirmed_cart_version")
+        if stage not in ("confirming", "placed") or current is None or version is None:
+            dispatcher.utter_message(text="There's no order waiting for a yes. Say \"checkout\" when you're ready.")
+            return []
+        client = services.backend()
+        try:
+            if stage == "confirming":
+                cart = await client.cart(current)
+                if cart.version != int(version):
+                    dispatcher.utter_message(text="Your cart changed since the summary, so here it is again:")
+                    dispatcher.utter_message(text=summary_text(cart, tracker), buttons=YES_NO_BUTTONS)
+                    return [SlotSet("confirmed_cart_version", cart.version)]
+            order = await client.place_order(
+                cart_id=current,
+                idempotency_key=idempotency_key(tracker.sender_id, current, int(version)),
+                fulfilment=tracker.get_slot("fulfilment") or "pickup",
+                payment_method=tracker.get_slot("payment_method") or "pay_at_counter",
+                postcode=tracker.get_slot("postcode"),
+                requested_time=_requested_time(tracker.get_slot("requested_time")),
+                conversation_id=tracker.sender_id,
+            )
+        except BackendUnavailable:
+            logger.warning("order not placed: backend unavailable", extra={"conversation_id": tracker.sender_id})
+            dispatcher.utter_message(
+                text="Sorry, I couldn't reach our ordering system, so your order is NOT placed yet and nothing "
+                "was charged. Your cart is kept: say \"yes\" again in a moment to retry."
+            )
+            return []
+        except BackendRejected as rejection:
+            dispatcher.utter_message(text=f"I couldn't place the order: {rejection.message}")
+            return [SlotSet("checkout_stage", None)]
+        if stage == "placed":
+            dispatcher.utter_message(text=f"Your order #{order.number} is already placed. I haven't created a second one.")
+        else:
+            dispatcher.utter_message(text=placed_text(order))
+        logger.info("order placed", extra={"conversation_id": tracker.sender_id, "order_id": order.id})
+        return [SlotSet("checkout_stage", "placed"), SlotSet("last_order_id", order.id), SlotSet("last_order_number", order.number)]
+
+
+def _requested_time(value: Optional[str]) -> Optional[str]:
+    return None if not value or value == "asap" else value
+
+
+def placed_text(order: Order) -> str:
+    text = f"Order #{order.number} is placed! 🎉\n{order_text(order)}\n"
+    if order.payment and order.payment.method == "card_online" and order.payment.checkout_url:
+        text += f"Please pay securely here: {order.payment.checkout_url}"
+    else:
+        text += "You can pay at the counter."
+    if order.details_url:
+        text += f"\nPlease add your contact details for the order here (we never ask for them in the chat): {order.details_url}"
+    return text
+
+
+class ActionDeclineOrder(Action):
+    def name(self) -> str:
+        return "action_decline_order"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(text="Okay, I haven't placed it. Your cart is kept: add more, change something, or say \"checkout\" when ready.")
+        return [SlotSet("checkout_stage", None)]
+
+
+STATUS_TEXT = {
+    "placed": "has been received and is waiting for the kitchen to confirm it",
+    "confirmed": "is confirmed",
+    "preparing": "is being prepared",
+    "ready": "is ready for pickup",
+    "out_for_delivery": "is out for delivery",
+    "completed": "is completed. Enjoy your meal!",
+    "cancelled": "was cancelled",
+}
+
+
+class ActionOrderStatus(Action):
+    def name(self) -> str:
+        return "action_order_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        number = _order_number(tracker)
+        if number is None:
+            dispatcher.utter_message(text="Which order do you mean? Please tell me the order number, e.g. \"order 1042\".")
+            return []
+        try:
+            order = await services.backend().order_by_number(number)
+        except BackendUnavailable:
+            tell_service_down(dispatcher, tracker, "order status")
+            return []
+        except BackendRejected:
+            dispatcher.utter_message(text=f"I couldn't find order #{number}. Please check the number.")
+            return []
+        dispatcher.utter_message(text=f"Your order #{order.number} {STATUS_TEXT.get(order.status, order.status)}.")
+        return []
+
+
+def _order_number(tracker: Tracker) -> Optional[str]:
+    for entity in tracker.latest_message.get("entities", []):
+        if entity.get("entity") == "order_number":
+            digits = "".join(ch for ch in str(entity.get("value")) if ch.isdigit())
+            if digits:
+                return digits
+    number = tracker.get_slot("last_order_number")
+    return str(number) if number else None

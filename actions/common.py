@@ -1,0 +1,64 @@
+"""Small helpers every action module shares: tracker reading, the clarification gate, outages."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.backend_client import BackendClient, Cart
+from actions.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+SERVICE_DOWN = (
+    "Sorry, I can't reach our ordering system right now. Nothing has changed and your cart is "
+    "safe. Please try again in a moment, or say \"talk to a person\"."
+)
+
+YES_NO_BUTTONS = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+
+
+def entity_values(tracker: Tracker, name: str) -> list[Any]:
+    return [entity.get("value") for entity in tracker.latest_message.get("entities", []) if entity.get("entity") == name]
+
+
+def first_entity(tracker: Tracker, name: str) -> Optional[Any]:
+    values = entity_values(tracker, name)
+    return values[0] if values else None
+
+
+def is_confident(tracker: Tracker) -> bool:
+    """Whether NLU is sure enough to change the cart or the order without asking first."""
+    intent = tracker.latest_message.get("intent") or {}
+    return float(intent.get("confidence") or 0.0) >= get_settings().transactional_confidence_threshold
+
+
+def cart_id(tracker: Tracker) -> Optional[int]:
+    value = tracker.get_slot("cart_id")
+    return int(value) if value is not None else None
+
+
+async def open_cart(tracker: Tracker, client: BackendClient) -> tuple[Cart, list[dict[str, Any]]]:
+    """The conversation's open cart, creating one when there is none (or the last was ordered)."""
+    existing = cart_id(tracker)
+    stage = tracker.get_slot("checkout_stage")
+    if existing is not None and stage != "placed":
+        cart = await client.cart(existing)
+        if cart.status == "open":
+            # A change after the summary means the guest must see and confirm a new summary.
+            return cart, [SlotSet("checkout_stage", None)] if stage == "confirming" else []
+    cart = await client.create_cart(conversation_id=tracker.sender_id, channel=_channel(tracker))
+    logger.info("cart created", extra={"conversation_id": tracker.sender_id, "cart_id": cart.id})
+    return cart, [SlotSet("cart_id", cart.id), SlotSet("checkout_stage", None), SlotSet("last_line_id", None)]
+
+
+def _channel(tracker: Tracker) -> str:
+    return str((tracker.get_latest_input_channel() or "")[:32])
+
+
+def tell_service_down(dispatcher: CollectingDispatcher, tracker: Tracker, what: str) -> None:
+    logger.warning("backend unavailable during %s", what, extra={"conversation_id": tracker.sender_id})
+    dispatcher.utter_message(text=SERVICE_DOWN)

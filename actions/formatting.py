@@ -1,0 +1,63 @@
+"""Text the guest reads: money, carts, orders. Every figure comes from backend data."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Iterable
+
+from actions.backend_client import Cart, CartLine, MenuItem, Order
+
+CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
+
+ALLERGEN_NAMES = {
+    "cereals_gluten": "gluten (cereals)", "crustaceans": "crustaceans", "eggs": "eggs", "fish": "fish",
+    "peanuts": "peanuts", "soybeans": "soy", "milk": "milk", "nuts": "tree nuts", "celery": "celery",
+    "mustard": "mustard", "sesame": "sesame", "sulphites": "sulphites", "lupin": "lupin",
+    "molluscs": "molluscs",
+}
+
+
+def money(amount: Decimal, currency: str = "EUR") -> str:
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    value = f"{Decimal(amount):.2f}"
+    return f"{symbol}{value}" if symbol else f"{value} {currency}"
+
+
+def line_label(line: CartLine) -> str:
+    options = ", ".join(option.name for option in line.options)
+    return f"{line.quantity} × {line.item.name}" + (f" ({options})" if options else "")
+
+
+def cart_text(cart: Cart) -> str:
+    if not cart.lines:
+        return "Your cart is empty."
+    rows = [f"• {line_label(line)}: {money(line.line_total, cart.currency)}" for line in cart.lines]
+    rows.append(f"Subtotal: {money(cart.subtotal, cart.currency)}")
+    if cart.delivery_fee:
+        rows.append(f"Delivery fee: {money(cart.delivery_fee, cart.currency)}")
+    rows.append(f"Total: {money(cart.total, cart.currency)}")
+    return "\n".join(rows)
+
+
+def allergen_list(codes: Iterable[str]) -> str:
+    names = [ALLERGEN_NAMES.get(code, code.replace("_", " ")) for code in codes]
+    return ", ".join(names)
+
+
+def item_line(item: MenuItem) -> str:
+    status = "" if item.available else " (sold out today)"
+    return f"{item.name}: {money(item.price, item.currency)}{status}"
+
+
+def names(items: Iterable[MenuItem]) -> str:
+    listed = [item.name for item in items]
+    if len(listed) <= 1:
+        return "".join(listed)
+    return ", ".join(listed[:-1]) + " or " + listed[-1]
+
+
+def order_text(order: Order) -> str:
+    rows = [f"• {line_label(line)}: {money(line.line_total, order.currency)}" for line in order.lines]
+    if order.delivery_fee:
+        rows.append(f"Delivery fee: {money(order.delivery_fee, order.currency)}")
+    rows.append(f"Total: {money(order.total, order.currency)}")
+    return "\n".join(rows)

@@ -1,0 +1,256 @@
+"""Answers from backend facts: the menu, a dish's details, restaurant FAQs, handoff, recommendations."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import services
+from actions.backend_client import BackendRejected, BackendUnavailable, MenuItem
+from actions.common import entity_values, first_entity, tell_service_down
+from actions.formatting import allergen_list, item_line, money
+from actions.matching import match_dish
+
+logger = logging.getLogger(__name__)
+
+MOODS_FILE = Path(__file__).with_name("moods.yml")
+SPICE_WORDS = {0: "not spicy at all", 1: "mildly spicy", 2: "medium spicy", 3: "very spicy"}
+
+
+def _item_buttons(items: list[MenuItem]) -> list[dict[str, str]]:
+    return [{"title": f"Add {item.name}", "payload": f'/order_item{{"dish": "{item.name}"}}'} for item in items if item.available]
+
+
+class ActionShowMenu(Action):
+    def name(self) -> str:
+        return "action_show_menu"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        category = first_entity(tracker, "category")
+        dietary = [str(value) for value in entity_values(tracker, "dietary")]
+        filters = {key: value for key, value in {"category": category, "dietary": ",".join(dietary)}.items() if value}
+        try:
+            items = await services.backend().search_items(**filters) if filters else await services.backend().menu()
+        except BackendUnavailable:
+            tell_service_down(dispatcher, tracker, "menu")
+            return []
+        except BackendRejected as rejection:
+            dispatcher.utter_message(text=rejection.message)
+            return []
+        if not items:
+            dispatcher.utter_message(text="I found nothing on the menu matching that. Try another category or \"show the menu\".")
+            return []
+        if not filters:
+            categories = sorted({item.category.name for item in items})
+            dispatcher.utter_message(
+                text=f"We have {len(items)} dishes in: {', '.join(categories)}. Which would you like to see?",
+                buttons=[{"title": name, "payload": f'/browse_menu{{"category": "{slug}"}}'}
+                         for slug, name in sorted({(item.category.slug, item.category.name) for item in items})],
+            )
+            return []
+        heading = " ".join([*(tag.replace("_", "-") for tag in dietary), (items[0].category.name if category else "dishes")])
+        lines = "\n".join(f"• {item_line(item)}" for item in items[:15])
+        dispatcher.utter_message(text=f"Here are our {heading}:\n{lines}", buttons=_item_buttons(items[:5]))
+        return []
+
+
+class ActionItemDetails(Action):
+    """Price, allergens, ingredients, spiciness and sizes of one dish, straight from the backend."""
+
+    def name(self) -> str:
+        return "action_item_details"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            menu = await services.backend().menu()
+        except BackendUnavailable:
+            tell_service_down(dispatcher, tracker, "item details")
+            return []
+        item = _referenced_item(tracker, menu)
+        if item is None:
+            dish = first_entity(tracker, "dish")
+            if dish:
+                match = match_dish(str(dish), menu)
+                hint = f" Did you mean {', '.join(i.name for i in match.suggestions)}?" if match.suggestions else ""
+                dispatcher.utter_message(text=f"I couldn't find \"{str(dish)[:60]}\" on our menu.{hint}")
+            else:
+                dispatcher.utter_message(text="Which dish would you like to know about?")
+            return []
+        dispatcher.utter_message(text=details_text(item, tracker))
+        return [SlotSet("last_dish_id", item.id)]
+
+
+def _referenced_item(tracker: Tracker, menu: list[MenuItem]) -> Optional[MenuItem]:
+    dish = first_entity(tracker, "dish")
+    if dish:
+        return match_dish(str(dish), menu).item
+    for slot in ("dish_id", "last_dish_id"):  # "is it spicy?" about the dish being ordered or discussed
+        value = tracker.get_slot(slot)
+        if value is not None:
+            return next((item for item in menu if item.id == int(value)), None)
+    return None
+
+
+def details_text(item: MenuItem, tracker: Tracker) -> str:
+    details = {str(value) for value in entity_values(tracker, "detail")}
+    asked_allergens = {str(value) for value in entity_values(tracker, "allergen")}
+    parts: list[str] = []
+    if asked_allergens:
+        present = sorted(asked_allergens & set(item.allergens))
+        absent = sorted(asked_allergens - set(item.allergens))
+        if present:
+            parts.append(f"Yes, the {item.name} contains {allergen_list(present)}.")
+        if absent:
+            parts.append(f"The {item.name} has no {allergen_list(absent)} in its recipe.")
+    if "allergens" in details or asked_allergens:
+        listed = allergen_list(item.allergens) if item.allergens else "none of the 14 major allergens"
+        parts.append(f"Allergens in the {item.name}: {listed}. Please tell staff about severe allergies: "
+                     "our kitchen handles all 14 allergens.")
+    if "price" in details:
+        parts.append(f"The {item.name} is {money(item.price, item.currency)}.")
+    if "ingredients" in details:
+        parts.append(f"It's made with {', '.join(item.ingredients)}.")
+    if "spiciness" in details:
+        parts.append(f"It's {SPICE_WORDS.get(item.spice_level, 'spicy')}.")
+    if "size" in details:
+        sizes = item.options_in("size")
+        parts.append(
+            "Sizes: " + ", ".join(f"{o.name} ({'+' + money(o.price_delta, item.currency) if o.price_delta else 'base price'})" for o in sizes)
+            if sizes else f"The {item.name} comes in one size."
+        )
+    if not parts:
+        tags = f" ({', '.join(tag.replace('_', '-') for tag in item.dietary_tags)})" if item.dietary_tags else ""
+        parts.append(f"{item.name}{tags}: {item.description} {money(item.price, item.currency)}. "
+                     f"Allergens: {allergen_list(item.allergens) or 'none of the 14 major allergens'}.")
+    if not item.available:
+        parts.append("It's sold out today, sorry.")
+    return " ".join(parts)
+
+
+FAQ_POLICY = {
+    "allergy_policy": "allergens", "cancellation": "cancellations", "refunds": "refunds",
+    "reservations": "reservations", "accessibility": "accessibility", "payment": "payment-methods",
+    "delivery": "delivery", "hours": "opening-hours",
+}
+
+
+class ActionAnswerFaq(Action):
+    """Opening hours, location, delivery, payment and policies, from the backend's restaurant facts."""
+
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        try:
+            restaurant = await services.backend().restaurant()
+        except BackendUnavailable:
+            tell_service_down(dispatcher, tracker, "faq")
+            return []
+        topic = str(first_entity(tracker, "faq_topic") or "")
+        dispatcher.utter_message(text=faq_text(topic, restaurant))
+        return []
+
+
+def faq_text(topic: str, restaurant: dict[str, Any]) -> str:
+    policies = {policy["slug"]: policy for policy in restaurant.get("policies", [])}
+    if topic == "hours":
+        hours = "; ".join(f"{entry['day'].capitalize()} {entry['opens']}–{entry['closes']}" for entry in restaurant.get("opening_hours", []))
+        return f"Our opening hours: {hours or 'please call us'}."
+    if topic in ("location", "contact", "parking"):
+        extra = f" {policies['accessibility']['body']}" if topic == "parking" and "accessibility" in policies else ""
+        return f"{restaurant.get('name')} is at {restaurant.get('address')}. Phone: {restaurant.get('phone')}.{extra}"
+    if topic in ("delivery", "minimum_order"):
+        zones = "; ".join(
+            f"{zone['name']} (postcodes {', '.join(zone['postcodes'])}): fee {money(zone['fee'], restaurant.get('currency', 'EUR'))}, "
+            f"minimum {money(zone['min_order'], restaurant.get('currency', 'EUR'))}, about {zone['eta_minutes']} min"
+            for zone in restaurant.get("delivery_zones", [])
+        )
+        return f"We deliver to: {zones}. Pickup is always possible."
+    policy = policies.get(FAQ_POLICY.get(topic, topic))
+    if policy:
+        return f"{policy['title']}: {policy['body']}"
+    titles = ", ".join(policy["title"] for policy in policies.values())
+    return f"I can tell you about our opening hours, location, delivery, and these policies: {titles}. What would you like to know?"
+
+
+class ActionHandoff(Action):
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        reason = str(tracker.latest_message.get("text") or "")[:500]
+        try:
+            handoff = await services.backend().request_handoff(conversation_id=tracker.sender_id, reason=reason)
+        except (BackendUnavailable, BackendRejected):
+            logger.warning("handoff not recorded", extra={"conversation_id": tracker.sender_id})
+            dispatcher.utter_message(text="I couldn't reach our staff system just now. Please call the restaurant directly and a person will help you.")
+            return []
+        minutes = handoff.expected_response_minutes or 10
+        dispatcher.utter_message(
+            text=f"I've asked a member of our team to join (request #{handoff.id}). Someone will reply here "
+            f"within about {minutes} minutes. Your cart is kept."
+        )
+        return [SlotSet("handoff_requested", True)]
+
+
+def load_moods(path: Path = MOODS_FILE) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+class ActionRecommend(Action):
+    """Offline recommendations: mood → categories and tags, with dietary needs and allergies as hard filters."""
+
+    def name(self) -> str:
+        return "action_recommend"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        moods = load_moods()
+        mood = resolve_mood(str(first_entity(tracker, "mood") or ""), moods)
+        dietary = sorted({str(value) for value in entity_values(tracker, "dietary")})
+        exclude = sorted({str(value) for value in entity_values(tracker, "allergen")})
+        filters = {"available": "true"}
+        if dietary:
+            filters["dietary"] = ",".join(dietary)
+        if exclude:
+            filters["exclude_allergens"] = ",".join(exclude)
+        try:
+            items = await services.backend().search_items(**filters)
+        except BackendUnavailable:
+            tell_service_down(dispatcher, tracker, "recommend")
+            return []
+        picks = pick_for_mood(items, mood, moods)
+        if not picks:
+            dispatcher.utter_message(text="I couldn't find a dish that fits all of that. Would you like to see the whole menu?")
+            return []
+        intro = moods["moods"][mood]["intro"] if mood else "Here are a few guest favourites"
+        lines = "\n".join(f"• {item.name} ({money(item.price, item.currency)}): {item.description}" for item in picks)
+        dispatcher.utter_message(text=f"{intro}:\n{lines}", buttons=_item_buttons(picks))
+        return [SlotSet("last_recommendations", [item.id for item in picks])]
+
+
+def resolve_mood(word: str, moods: dict[str, Any]) -> Optional[str]:
+    word = word.strip().lower()
+    for name, spec in moods["moods"].items():
+        if word == name or word in spec.get("synonyms", []):
+            return name
+    return None
+
+
+def pick_for_mood(items: list[MenuItem], mood: Optional[str], moods: dict[str, Any], limit: int = 3) -> list[MenuItem]:
+    if mood is None:
+        return [item for item in items if item.is_special][:limit] or items[:limit]
+    spec = moods["moods"][mood]
+    categories = set(spec.get("categories", []))
+    max_spice = spec.get("max_spice_level", 3)
+
+    def score(item: MenuItem) -> tuple[int, int]:
+        return (int(mood in item.mood_tags) + int(item.category.slug in categories), -item.spice_level)
+
+    fitting = [item for item in items if item.spice_level <= max_spice and (mood in item.mood_tags or item.category.slug in categories)]
+    return sorted(fitting, key=score, reverse=True)[:limit]

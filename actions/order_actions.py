@@ -1,0 +1,465 @@
+"""Taking an order into the cart: the order form, its validation, and cart changes."""
+from __future__ import annotations
+
+import abc
+import logging
+from typing import Any, Optional
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import services
+from actions.backend_client import BackendRejected, BackendUnavailable, Cart, CartLine, MenuItem
+from actions.common import (
+    YES_NO_BUTTONS,
+    first_entity,
+    is_confident,
+    open_cart,
+    tell_service_down,
+)
+from actions.formatting import cart_text, line_label, money, names
+from actions.matching import match_dish, match_name, match_option, parse_quantity, requested_lines
+from actions.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+# The size slot holds this for dishes that come in one size, so the form can finish.
+ONE_SIZE = "one size"
+FORM_SLOTS = ("dish", "dish_id", "quantity", "size", "extras")
+
+
+def _start_line(line: dict[str, Any], queue: list[dict[str, Any]]) -> list[EventType]:
+    return [
+        SlotSet("dish", line["dish"]),
+        SlotSet("dish_id", None),
+        SlotSet("quantity", line.get("quantity") or 1),
+        SlotSet("size", line.get("size")),
+        SlotSet("extras", line.get("extras") or []),
+        SlotSet("order_queue", queue),
+        SlotSet("next_flow", "order_form"),
+    ]
+
+
+def start_order(lines: list[dict[str, Any]]) -> list[EventType]:
+    """Events that start the order form on the first requested dish and queue the rest."""
+    if not lines:
+        return [
+            *(SlotSet(slot, None) for slot in FORM_SLOTS),
+            SlotSet("extras", []),
+            SlotSet("order_queue", []),
+            SlotSet("next_flow", "order_form"),
+        ]
+    return _start_line(lines[0], lines[1:])
+
+
+def describe_request(lines: list[dict[str, Any]]) -> str:
+    parts = []
+    for line in lines:
+        quantity = parse_quantity(line.get("quantity")) or 1
+        size = f"{line['size']} " if line.get("size") else ""
+        extras = f" with {', '.join(line['extras'])}" if line.get("extras") else ""
+        parts.append(f"{quantity} {size}{line['dish']}{extras}")
+    return " and ".join(parts)
+
+
+class ActionPrepareOrder(Action):
+    """order_item: read the dishes from the message, then ask first or start the order form."""
+
+    def name(self) -> str:
+        return "action_prepare_order"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        lines = [line.as_dict() for line in requested_lines(tracker.latest_message.get("entities", []))]
+        if lines and not is_confident(tracker):
+            dispatcher.utter_message(text=f"Did you mean to add {describe_request(lines)}?", buttons=YES_NO_BUTTONS)
+            return [SlotSet("pending_command", {"kind": "order", "lines": lines}), SlotSet("next_flow", "clarify")]
+        return start_order(lines)
+
+
+class ActionAskSize(Action):
+    """Ask for a size, listing the sizes this dish comes in with their price differences."""
+
+    def name(self) -> str:
+        return "action_ask_size"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        item = await _form_item(tracker)
+        sizes = item.options_in("size") if item else []
+        if not sizes:
+            dispatcher.utter_message(text="Which size would you like?")
+            return []
+        buttons = [
+            {"title": _option_title(option.name, option.price_delta, item.currency), "payload": f'/inform{{"size": "{option.name}"}}'}
+            for option in sizes
+        ]
+        dispatcher.utter_message(text=f"Which size would you like for the {item.name}?", buttons=buttons)
+        return []
+
+
+def _option_title(name: str, delta: Any, currency: str) -> str:
+    return f"{name} (+{money(delta, currency)})" if delta else name
+
+
+async def _form_item(tracker: Tracker) -> Optional[MenuItem]:
+    item_id = tracker.get_slot("dish_id")
+    if item_id is None:
+        return None
+    menu = await services.backend().menu()
+    return next((item for item in menu if item.id == int(item_id)), None)
+
+
+class ValidateOrderForm(FormValidationAction):
+    """Checks each answer against the backend's menu before the dish goes into the cart."""
+
+    def name(self) -> str:
+        return "validate_order_form"
+
+    async def validate_dish(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        try:
+            menu = await services.backend().menu()
+        except BackendUnavailable:
+            tell_service_down(dispatcher, tracker, "dish lookup")
+            return {"dish": None}
+        match = match_dish(str(value), menu, threshold=get_settings().fuzzy_match_threshold)
+        if not match.found:
+            _offer_suggestions(dispatcher, str(value), match.suggestions)
+            return {"dish": None, "dish_id": None}
+        item = match.item
+        assert item is not None
+        if not item.available:
+            alternatives = [
+                other for other in menu
+                if other.available and other.category.slug == item.category.slug and other.id != item.id
+            ][:3]
+            text = f"Sorry, the {item.name} is sold out today."
+            if alternatives:
+                text += f" How about {names(alternatives)}?"
+            dispatcher.utter_message(text=text, buttons=_dish_buttons(alternatives))
+            return {"dish": None, "dish_id": None}
+        result: dict[str, Any] = {"dish": item.name, "dish_id": item.id, "last_dish_id": item.id}
+        previous = tracker.get_slot("dish_id")
+        if not item.options_in("size"):
+            result["size"] = ONE_SIZE
+        elif previous is not None and int(previous) != item.id:
+            result["size"] = None
+        if tracker.get_slot("quantity") is None:
+            result["quantity"] = 1
+        return result
+
+    async def validate_quantity(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        quantity = parse_quantity(value)
+        limit = get_settings().max_quantity
+        dish = tracker.get_slot("dish") or "that dish"
+        if quantity is None:
+            dispatcher.utter_message(text=f"Sorry, I didn't catch how many. How many {dish} would you like (1 to {limit})?")
+            return {"quantity": None}
+        if not 1 <= quantity <= limit:
+            dispatcher.utter_message(
+                text=f"I can add between 1 and {limit} of one dish at a time, so {quantity} won't work. "
+                f"How many {dish} would you like?"
+            )
+            return {"quantity": None}
+        return {"quantity": quantity}
+
+    async def validate_size(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if value == ONE_SIZE:
+            return {"size": ONE_SIZE}
+        try:
+            item = await _form_item(tracker)
+        except BackendUnavailable:
+            tell_service_down(dispatcher, tracker, "size check")
+            return {"size": None}
+        if item is None:
+            return {"size": value}  # the dish is not known yet; checked once it is
+        sizes = item.options_in("size")
+        if not sizes:
+            return {"size": ONE_SIZE}
+        option = match_option(str(value), sizes)
+        if option is None:
+            offered = ", ".join(size.name for size in sizes)
+            dispatcher.utter_message(text=f"The {item.name} comes in {offered}. Which would you like?")
+            return {"size": None}
+        return {"size": option.name}
+
+    async def validate_extras(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        requested = [extra for extra in (value if isinstance(value, list) else [value]) if extra and extra != "none"]
+        item = await _form_item(tracker)
+        if item is None or not requested:
+            return {"extras": requested}
+        offered = item.options_in("extra")
+        accepted, refused = [], []
+        for extra in requested:
+            option = match_option(str(extra), offered)
+            (accepted if option else refused).append(option.name if option else str(extra))
+        if refused:
+            choice = f" You can add {', '.join(option.name for option in offered)}." if offered else ""
+            dispatcher.utter_message(text=f"The {item.name} doesn't come with {', '.join(refused)}.{choice}")
+        return {"extras": accepted}
+
+
+def _dish_buttons(items: list[MenuItem]) -> list[dict[str, str]]:
+    return [{"title": item.name, "payload": f'/inform{{"dish": "{item.name}"}}'} for item in items]
+
+
+def _offer_suggestions(dispatcher: CollectingDispatcher, requested: str, suggestions: list[MenuItem]) -> None:
+    if suggestions:
+        dispatcher.utter_message(
+            text=f"I couldn't find \"{requested[:60]}\" on our menu. Did you mean {names(suggestions)}?",
+            buttons=_dish_buttons(suggestions),
+        )
+    else:
+        dispatcher.utter_message(
+            text=f"I couldn't find \"{requested[:60]}\" on our menu. Say \"show the menu\" to see what we have."
+        )
+
+
+class ActionAddOrderLine(Action):
+    """Order form done: put the checked dish into the backend cart, then move to the next one."""
+
+    def name(self) -> str:
+        return "action_add_order_line"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        client = services.backend()
+        queue = list(tracker.get_slot("order_queue") or [])
+        events: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        try:
+            cart, cart_events = await open_cart(tracker, client)
+            events += cart_events
+            item = await _form_item(tracker)
+            if item is None:
+                raise BackendRejected("unknown_item", "Sorry, I lost track of that dish.", 404)
+            option_ids = _chosen_option_ids(item, tracker.get_slot("size"), tracker.get_slot("extras") or [])
+            quantity = parse_quantity(tracker.get_slot("quantity")) or 1
+            cart = await client.add_line(cart.id, item.id, quantity, option_ids)
+        except BackendUnavailable:
+            tell_service_down(dispatcher, tracker, "add to cart")
+            return events + [SlotSet("order_queue", []), SlotSet("next_flow", "none")]
+        except BackendRejected as rejection:
+            dispatcher.utter_message(text=rejection.message)
+        else:
+            added = _line_for(cart, item.id, option_ids)
+            if added is not None:
+                events.append(SlotSet("last_line_id", added.id))
+            dispatcher.utter_message(
+                text=f"Added {quantity} × {item.name}{_options_suffix(item, option_ids)}. "
+                f"Your cart: {cart.item_count} item(s), {money(cart.total, cart.currency)} so far."
+            )
+        if queue:
+            return events + _start_line(queue[0], queue[1:])
+        dispatcher.utter_message(text="Anything else, or shall we check out?")
+        return events + [SlotSet("order_queue", []), SlotSet("next_flow", "none")]
+
+
+def _chosen_option_ids(item: MenuItem, size: Optional[str], extras: list[str]) -> list[int]:
+    chosen = []
+    if size and size != ONE_SIZE:
+        option = match_option(size, item.options_in("size"))
+        if option:
+            chosen.append(option.id)
+    for extra in extras:
+        option = match_option(extra, item.options_in("extra"))
+        if option and option.id not in chosen:
+            chosen.append(option.id)
+    return chosen
+
+
+def _options_suffix(item: MenuItem, option_ids: list[int]) -> str:
+    chosen = [option.name for option in item.options if option.id in option_ids]
+    return f" ({', '.join(chosen)})" if chosen else ""
+
+
+def _line_for(cart: Cart, item_id: int, option_ids: list[int]) -> Optional[CartLine]:
+    for line in cart.lines:
+        if line.item.id == item_id and sorted(option.id for option in line.options) == sorted(option_ids):
+            return line
+    return None
+
+
+def find_line(cart: Cart, dish: Optional[str], fallback_line_id: Optional[int]) -> Optional[CartLine]:
+    """The cart line a guest refers to: by dish name, else the last one they added."""
+    if dish:
+        best, _, _ = match_name(str(dish), [line.item.name for line in cart.lines], threshold=70.0)
+        return cart.lines[best] if best is not None else None
+    if fallback_line_id is not None:
+        return next((line for line in cart.lines if line.id == int(fallback_line_id)), None)
+    return cart.lines[-1] if len(cart.lines) == 1 else None
+
+
+async def change_quantity(dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
+    """Set a cart line's quantity (the dish named, else the last one added)."""
+    client = services.backend()
+    quantity = parse_quantity(command.get("quantity"))
+    limit = get_settings().max_quantity
+    if quantity is None:
+        dispatcher.utter_message(text="How many would you like? Tell me, for example, \"make it 2\".")
+        return []
+    if quantity == 0:
+        return await remove_item(dispatcher, tracker, command)
+    if not 1 <= quantity <= limit:
+        dispatcher.utter_message(text=f"I can set a quantity between 1 and {limit}; {quantity} won't work. Nothing changed.")
+        return []
+    try:
+        cart, events = await open_cart(tracker, client)
+        line = find_line(cart, command.get("dish"), tracker.get_slot("last_line_id"))
+        if line is None:
+            dispatcher.utter_message(text=_which_line_text(cart, command.get("dish")))
+            return events
+        cart = await client.set_quantity(cart.id, line.id, quantity)
+    except BackendUnavailable:
+        tell_service_down(dispatcher, tracker, "change quantity")
+        return []
+    except BackendRejected as rejection:
+        dispatcher.utter_message(text=rejection.message)
+        return []
+    dispatcher.utter_message(text=f"Done: {quantity} × {line.item.name}. Total now {money(cart.total, cart.currency)}.")
+    return events + [SlotSet("last_line_id", line.id)]
+
+
+async def remove_item(dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
+    client = services.backend()
+    try:
+        cart, events = await open_cart(tracker, client)
+        line = find_line(cart, command.get("dish"), tracker.get_slot("last_line_id"))
+        if line is None:
+            dispatcher.utter_message(text=_which_line_text(cart, command.get("dish")))
+            return events
+        cart = await client.remove_line(cart.id, line.id)
+    except BackendUnavailable:
+        tell_service_down(dispatcher, tracker, "remove item")
+        return []
+    except BackendRejected as rejection:
+        dispatcher.utter_message(text=rejection.message)
+        return []
+    dispatcher.utter_message(text=f"Removed {line_label(line)}. {cart_text(cart)}")
+    return events + [SlotSet("last_line_id", None)]
+
+
+def _which_line_text(cart: Cart, dish: Optional[str]) -> str:
+    if not cart.lines:
+        return "Your cart is empty, so there's nothing to change yet."
+    listed = ", ".join(line.item.name for line in cart.lines)
+    if dish:
+        return f"I couldn't find \"{str(dish)[:60]}\" in your cart. You have: {listed}."
+    return f"Which dish do you mean? You have: {listed}."
+
+
+def _command_from_message(tracker: Tracker, kind: str) -> dict[str, Any]:
+    return {"kind": kind, "dish": first_entity(tracker, "dish"), "quantity": first_entity(tracker, "quantity")}
+
+
+class _GatedCartAction(Action, abc.ABC):
+    """A cart change that asks "Did you mean ...?" first when NLU is not sure."""
+
+    kind = ""
+
+    @abc.abstractmethod
+    def question(self, command: dict[str, Any]) -> str:
+        """The clarifying question for this command."""
+
+    @abc.abstractmethod
+    async def execute(self, dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
+        """Carry the command out."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        command = _command_from_message(tracker, self.kind)
+        if not is_confident(tracker):
+            dispatcher.utter_message(text=self.question(command), buttons=YES_NO_BUTTONS)
+            return [SlotSet("pending_command", command), SlotSet("next_flow", "clarify")]
+        return await self.execute(dispatcher, tracker, command) + [SlotSet("next_flow", "none")]
+
+
+class ActionChangeQuantity(_GatedCartAction):
+    kind = "change_quantity"
+
+    def name(self) -> str:
+        return "action_change_quantity"
+
+    def question(self, command: dict[str, Any]) -> str:
+        what = f"the {command['dish']}" if command.get("dish") else "your last dish"
+        return f"Did you mean to change {what} to {command.get('quantity') or 'a new quantity'}?"
+
+    async def execute(self, dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
+        return await change_quantity(dispatcher, tracker, command)
+
+
+class ActionRemoveItem(_GatedCartAction):
+    kind = "remove_item"
+
+    def name(self) -> str:
+        return "action_remove_item"
+
+    def question(self, command: dict[str, Any]) -> str:
+        what = f"the {command['dish']}" if command.get("dish") else "your last dish"
+        return f"Did you mean to remove {what} from your cart?"
+
+    async def execute(self, dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
+        return await remove_item(dispatcher, tracker, command)
+
+
+class ActionStartOver(_GatedCartAction):
+    kind = "start_over"
+
+    def name(self) -> str:
+        return "action_start_over"
+
+    def question(self, command: dict[str, Any]) -> str:
+        return "Did you mean to empty your cart and start over?"
+
+    async def execute(self, dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
+        return await start_over(dispatcher, tracker)
+
+
+async def start_over(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    client = services.backend()
+    events: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
+    events += [SlotSet("order_queue", []), SlotSet("last_line_id", None)]
+    try:
+        cart, cart_events = await open_cart(tracker, client)
+        if cart.lines:
+            await client.clear_cart(cart.id)
+    except BackendUnavailable:
+        tell_service_down(dispatcher, tracker, "start over")
+        return []
+    dispatcher.utter_message(text="All cleared: your cart is empty. What would you like?")
+    return events + cart_events + [SlotSet("checkout_stage", None)]
+
+
+class ActionViewCart(Action):
+    def name(self) -> str:
+        return "action_view_cart"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        cart_ref = tracker.get_slot("cart_id")
+        if cart_ref is None or tracker.get_slot("checkout_stage") == "placed":
+            dispatcher.utter_message(text="Your cart is empty. Would you like to see the menu?")
+            return []
+        try:
+            cart = await services.backend().cart(int(cart_ref))
+        except BackendUnavailable:
+            tell_service_down(dispatcher, tracker, "view cart")
+            return []
+        except BackendRejected as rejection:
+            dispatcher.utter_message(text=rejection.message)
+            return []
+        dispatcher.utter_message(text=cart_text(cart))
+        return []
+
+
+class ActionCancelCurrent(Action):
+    """"Never mind": leave the current form, keep the cart as it is."""
+
+    def name(self) -> str:
+        return "action_cancel_current"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        dispatcher.utter_message(text="No problem, I've stopped that. Your cart is unchanged. What would you like to do?")
+        events: list[EventType] = [ActiveLoop(None), SlotSet("requested_slot", None)]
+        events += [SlotSet(slot, None) for slot in FORM_SLOTS]
+        events += [SlotSet("order_queue", []), SlotSet("next_flow", "none"), SlotSet("pending_command", None)]
+        if tracker.get_slot("checkout_stage") == "confirming":
+            events.append(SlotSet("checkout_stage", None))
+        return events
+

@@ -1,0 +1,27 @@
+"""Action-server configuration, read once from environment variables (see the README table)."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ActionSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    backend_url: str = Field("http://127.0.0.1:8000", alias="BACKEND_URL")
+    backend_service_token: str = Field("dev-service-token", alias="BACKEND_SERVICE_TOKEN")
+    backend_timeout_seconds: float = Field(5.0, alias="BACKEND_TIMEOUT_SECONDS")
+    menu_cache_seconds: float = Field(30.0, alias="MENU_CACHE_SECONDS")
+    # Intents that change the cart or the order act only above this confidence; below it the
+    # assistant asks a clarifying question first.
+    transactional_confidence_threshold: float = Field(0.95, alias="TRANSACTIONAL_CONFIDENCE_THRESHOLD")
+    fuzzy_match_threshold: float = Field(80.0, alias="FUZZY_MATCH_THRESHOLD")
+    max_quantity: int = Field(20, alias="MAX_QUANTITY")
+    log_level: str = Field("INFO", alias="LOG_LEVEL")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> ActionSettings:
+    return ActionSettings()

@@ -1,0 +1,152 @@
+"""Cart changes. Each one validates first and changes nothing when it is rejected."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from apps.common.errors import ApiError
+from apps.customers.models import Customer
+from apps.menu.models import MenuItem, MenuOption, OptionGroup
+from apps.ordering.models import Cart, CartLine
+from apps.restaurant.models import get_restaurant
+
+
+def validate_quantity(value: Any) -> int:
+    maximum = settings.MAX_LINE_QUANTITY
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+        raise ApiError(
+            "invalid_quantity",
+            f"Please choose a quantity between 1 and {maximum}.",
+            details={"quantity": value, "min": 1, "max": maximum},
+        )
+    return value
+
+
+def lock_open_cart(cart_id: int) -> Cart:
+    """The cart, row-locked for the rest of the transaction; must still be open."""
+    cart = Cart.objects.select_for_update().filter(pk=cart_id).first()
+    if cart is None:
+        raise ApiError("cart_not_found", "We couldn't find that cart.", 404, {"cart": cart_id})
+    if cart.status != Cart.Status.OPEN:
+        raise ApiError(
+            "cart_closed",
+            "This cart has already been ordered; please start a new one.",
+            409,
+            {"cart": cart.pk, "status": cart.status},
+        )
+    return cart
+
+
+def check_orderable(item: MenuItem, quantity: int) -> None:
+    if not item.is_available:
+        raise ApiError(
+            "item_unavailable",
+            f"Sorry, {item.name} isn't available right now.",
+            409,
+            {"item": item.pk},
+        )
+    if item.stock is not None and item.stock < quantity:
+        message = (
+            f"Sorry, {item.name} is sold out."
+            if item.stock == 0
+            else f"Sorry, we only have {item.stock} {item.name} left."
+        )
+        raise ApiError("out_of_stock", message, 409, {"item": item.pk, "available": item.stock})
+
+
+def resolve_options(item: MenuItem, option_ids: Any) -> list[MenuOption]:
+    if option_ids is None:
+        return []
+    if not isinstance(option_ids, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in option_ids
+    ):
+        raise ApiError("validation_error", "Options must be a list of option ids.",
+                       details={"options": ["Expected a list of integers."]})
+    offered = {o.pk: o for o in item.options.all()}
+    unknown = [i for i in option_ids if i not in offered]
+    if unknown or len(set(option_ids)) != len(option_ids):
+        raise ApiError(
+            "invalid_option",
+            f"{item.name} doesn't come with that option.",
+            details={"item": item.pk, "options": unknown or option_ids,
+                     "offered": sorted(offered)},
+        )
+    chosen = [offered[i] for i in option_ids]
+    if sum(1 for o in chosen if o.group == OptionGroup.SIZE) > 1:
+        raise ApiError("invalid_option", "Please pick just one size.",
+                       details={"item": item.pk, "options": option_ids})
+    return chosen
+
+
+def _touch(cart: Cart) -> None:
+    Cart.objects.filter(pk=cart.pk).update(version=F("version") + 1)
+
+
+def create_cart(customer: Customer | None, channel: str, conversation_id: str) -> Cart:
+    return Cart.objects.create(
+        customer=customer,
+        channel=channel,
+        conversation_id=conversation_id,
+        currency=get_restaurant().currency,
+    )
+
+
+def add_item(cart_id: int, item_id: Any, quantity: Any, option_ids: Any) -> None:
+    if isinstance(item_id, bool) or not isinstance(item_id, int):
+        raise ApiError("validation_error", "Please say which dish to add.",
+                       details={"item": ["A menu item id is required."]})
+    validate_quantity(quantity)
+    with transaction.atomic():
+        cart = lock_open_cart(cart_id)
+        item = MenuItem.objects.filter(pk=item_id).first()
+        if item is None:
+            raise ApiError("unknown_item", "Sorry, we don't have that dish.", 400, {"item": item_id})
+        options = resolve_options(item, option_ids)
+        key = ",".join(str(o.pk) for o in sorted(options, key=lambda o: o.pk))
+        line = CartLine.objects.filter(cart=cart, item=item, options_key=key).first()
+        merged = quantity + (line.quantity if line else 0)
+        validate_quantity(merged)
+        check_orderable(item, merged)
+        if line:
+            line.quantity = merged
+            line.save(update_fields=["quantity"])
+        else:
+            line = CartLine.objects.create(cart=cart, item=item, quantity=quantity, options_key=key)
+            line.options.set(options)
+        _touch(cart)
+
+
+def _lock_line(cart_id: int, line_id: int) -> tuple[Cart, CartLine]:
+    cart = lock_open_cart(cart_id)
+    line = CartLine.objects.select_related("item").filter(cart=cart, pk=line_id).first()
+    if line is None:
+        raise ApiError("line_not_found", "That item isn't in the cart.", 404, {"line": line_id})
+    return cart, line
+
+
+def change_quantity(cart_id: int, line_id: int, quantity: Any) -> None:
+    with transaction.atomic():
+        cart, line = _lock_line(cart_id, line_id)
+        validate_quantity(quantity)
+        if quantity > line.quantity:  # lowering a quantity is always allowed
+            check_orderable(line.item, quantity)
+        line.quantity = quantity
+        line.save(update_fields=["quantity"])
+        _touch(cart)
+
+
+def remove_line(cart_id: int, line_id: int) -> None:
+    with transaction.atomic():
+        cart, line = _lock_line(cart_id, line_id)
+        line.delete()
+        _touch(cart)
+
+
+def clear_cart(cart_id: int) -> None:
+    with transaction.atomic():
+        cart = lock_open_cart(cart_id)
+        cart.lines.all().delete()
+        _touch(cart)

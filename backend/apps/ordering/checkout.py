@@ -1,0 +1,51 @@
+"""The guest's contact-details page (details_url). Personal data is typed here, never in the chat."""
+from __future__ import annotations
+
+from django import forms
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_http_methods
+
+from apps.customers.models import Customer
+from apps.ordering.models import Cart, Order
+
+
+class DetailsForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Your name")
+    phone = forms.CharField(max_length=50, label="Phone number")
+    email = forms.EmailField(required=False, label="Email (optional, for order updates)")
+    address = forms.CharField(max_length=300, required=False, label="Delivery address")
+
+    def __init__(self, *args: object, delivery: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if delivery:
+            self.fields["address"].required = True
+        else:
+            del self.fields["address"]
+
+
+@require_http_methods(["GET", "POST"])
+def checkout_details(request: HttpRequest, token: str) -> HttpResponse:
+    order = get_object_or_404(Order, details_token=token)
+    delivery = order.fulfilment == Order.Fulfilment.DELIVERY
+    saved = False
+    if request.method == "POST":
+        form = DetailsForm(request.POST, delivery=delivery)
+        if form.is_valid():
+            with transaction.atomic():
+                customer = order.customer or Customer()
+                for field, value in form.cleaned_data.items():
+                    setattr(customer, field, value)
+                if delivery:
+                    customer.postcode = order.postcode or ""
+                customer.save()
+                Order.objects.filter(pk=order.pk).update(customer=customer)
+                Cart.objects.filter(pk=order.cart_id, customer=None).update(customer=customer)
+            saved = True
+            form = DetailsForm(delivery=delivery)
+    else:
+        form = DetailsForm(delivery=delivery)
+    has_details = saved or bool(order.customer and order.customer.phone)
+    return render(request, "ordering/checkout_details.html",
+                  {"order": order, "form": form, "saved": saved, "has_details": has_details})

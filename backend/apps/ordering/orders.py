@@ -1,0 +1,291 @@
+"""Placing orders (idempotent, never overselling) and moving them through their lifecycle."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.common.errors import ApiError
+from apps.customers.models import Customer
+from apps.menu.changes import note_menu_change
+from apps.menu.models import MenuItem
+from apps.ordering.carts import check_orderable, lock_open_cart
+from apps.ordering.models import Cart, Order, OrderLine, OrderStatusChange
+from apps.ordering.pricing import price_cart
+from apps.restaurant.models import Restaurant, get_restaurant
+from apps.restaurant.services import cancellable_until, find_zone, is_open_at, normalise_postcode
+
+S = Order.Status
+TRANSITIONS: dict[str, set[str]] = {
+    S.PLACED: {S.CONFIRMED, S.CANCELLED},
+    S.CONFIRMED: {S.PREPARING, S.CANCELLED},
+    S.PREPARING: {S.READY, S.OUT_FOR_DELIVERY, S.CANCELLED},
+    S.READY: {S.OUT_FOR_DELIVERY, S.COMPLETED},
+    S.OUT_FOR_DELIVERY: {S.COMPLETED},
+    S.COMPLETED: set(),
+    S.CANCELLED: set(),
+}
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    cart_id: int
+    fulfilment: str
+    postcode: str | None
+    requested_time: datetime | None
+    payment_method: str
+    customer: Customer | None
+    conversation_id: str
+
+    def fingerprint(self) -> str:
+        """What must match for a replayed Idempotency-Key to count as the same request."""
+        canonical = json.dumps(
+            [self.cart_id, self.fulfilment, normalise_postcode(self.postcode or ""),
+             self.requested_time.isoformat() if self.requested_time else None, self.payment_method],
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    order: Order
+    created: bool
+
+
+def _replay(key: str, fingerprint: str) -> PlacedOrder | None:
+    existing = Order.objects.filter(idempotency_key=key).first()
+    if existing is None:
+        return None
+    if existing.request_fingerprint != fingerprint:
+        raise ApiError(
+            "idempotency_key_reused",
+            "This request key was already used for a different order.",
+            422,
+            {"order": existing.pk},
+        )
+    return PlacedOrder(existing, created=False)
+
+
+def _delivery_fee(restaurant: Restaurant, req: OrderRequest, subtotal: Decimal) -> Decimal:
+    if req.fulfilment != Order.Fulfilment.DELIVERY:
+        return Decimal("0.00")
+    zone = find_zone(restaurant, req.postcode or "")
+    if zone is None:
+        raise ApiError(
+            "outside_delivery_zone",
+            "Sorry, we don't deliver to that postcode. You're welcome to pick up instead.",
+            400,
+            {"postcode": req.postcode},
+        )
+    minimum = zone.min_order if zone.min_order is not None else restaurant.minimum_order
+    if subtotal < minimum:
+        raise ApiError(
+            "below_minimum_order",
+            f"The minimum for delivery is {restaurant.currency} {minimum:.2f}.",
+            400,
+            {"minimum_order": f"{minimum:.2f}", "subtotal": f"{subtotal:.2f}"},
+        )
+    return zone.fee
+
+
+def _check_time(restaurant: Restaurant, req: OrderRequest) -> None:
+    if req.requested_time is None:
+        return
+    if req.requested_time < timezone.now():
+        raise ApiError("validation_error", "That time has already passed.",
+                       details={"requested_time": ["Must be in the future."]})
+    if not is_open_at(restaurant, req.requested_time):
+        raise ApiError(
+            "closed_at_requested_time",
+            "We're closed at that time. Please pick a time within our opening hours.",
+            400,
+            {"requested_time": req.requested_time.isoformat()},
+        )
+
+
+def _take_stock(cart_lines: list[Any]) -> list[int]:
+    """Decrement stock with conditional updates; any shortfall aborts the whole transaction."""
+    needed: dict[int, int] = {}
+    for priced in cart_lines:
+        needed[priced.line.item_id] = needed.get(priced.line.item_id, 0) + priced.line.quantity
+    changed = []
+    for item_id, quantity in sorted(needed.items()):  # fixed order: no lock-order deadlocks
+        item = MenuItem.objects.get(pk=item_id)
+        check_orderable(item, quantity)
+        if item.stock is None:
+            continue
+        updated = MenuItem.objects.filter(pk=item_id, stock__gte=quantity).update(
+            stock=F("stock") - quantity
+        )
+        if not updated:
+            item.refresh_from_db(fields=["stock"])
+            check_orderable(item, quantity)
+            raise ApiError("out_of_stock", f"Sorry, {item.name} just sold out.", 409,
+                           {"item": item_id})
+        changed.append(item_id)
+    return changed
+
+
+def place_order(req: OrderRequest, idempotency_key: str) -> PlacedOrder:
+    fingerprint = req.fingerprint()
+    replay = _replay(idempotency_key, fingerprint)
+    if replay:
+        return replay
+    try:
+        with transaction.atomic():
+            cart = lock_open_cart_or_replay(req.cart_id, idempotency_key, fingerprint)
+            if isinstance(cart, PlacedOrder):
+                return cart
+            return PlacedOrder(_create(cart, req, idempotency_key, fingerprint), created=True)
+    except IntegrityError:
+        # A concurrent request with the same key won the race; answer with its order.
+        replay = _replay(idempotency_key, fingerprint)
+        if replay is None:
+            raise
+        return replay
+
+
+def lock_open_cart_or_replay(cart_id: int, key: str, fingerprint: str) -> Cart | PlacedOrder:
+    """Lock the cart first, then re-check the key: a request that waited on the lock sees the
+    order its twin just committed instead of a closed cart."""
+    try:
+        return lock_open_cart(cart_id)
+    except ApiError as error:
+        if error.code == "cart_closed":
+            replay = _replay(key, fingerprint)
+            if replay:
+                return replay
+        raise
+
+
+def _create(cart: Cart, req: OrderRequest, key: str, fingerprint: str) -> Order:
+    from apps.payments.services import start_payment
+
+    restaurant = get_restaurant()
+    if req.payment_method not in (restaurant.payment_methods or []):
+        raise ApiError("validation_error", "That payment method isn't offered.",
+                       details={"payment_method": [f"Choose one of {restaurant.payment_methods}."]})
+    totals = price_cart(cart)
+    if not totals.lines:
+        raise ApiError("cart_empty", "Your cart is empty. Add a dish first.", 400, {"cart": cart.pk})
+    fee = _delivery_fee(restaurant, req, totals.subtotal)
+    _check_time(restaurant, req)
+    now = timezone.now()
+    order = Order.objects.create(
+        idempotency_key=key,
+        request_fingerprint=fingerprint,
+        cart=cart,
+        customer=req.customer or cart.customer,
+        fulfilment=req.fulfilment,
+        postcode=req.postcode if req.fulfilment == Order.Fulfilment.DELIVERY else None,
+        requested_time=req.requested_time,
+        subtotal=totals.subtotal,
+        delivery_fee=fee,
+        total=totals.subtotal + fee,
+        currency=restaurant.currency,
+        conversation_id=req.conversation_id or cart.conversation_id,
+        cancellable_until=cancellable_until(restaurant, now),
+    )
+    order.number = str(1000 + order.pk)
+    order.save(update_fields=["number"])
+    changed_items = _take_stock(totals.lines)
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            item=p.line.item,
+            item_name=p.line.item.name,
+            quantity=p.line.quantity,
+            options=[{"id": o.pk, "group": o.group, "name": o.name,
+                      "price_delta": f"{o.price_delta:.2f}"} for o in p.options],
+            unit_price=p.unit_price,
+            line_total=p.line_total,
+        )
+        for p in totals.lines
+    )
+    Cart.objects.filter(pk=cart.pk).update(status=Cart.Status.ORDERED, version=F("version") + 1)
+    start_payment(order, req.payment_method)
+    _record_status(order, None, S.PLACED, actor="guest")
+    if changed_items:
+        note_menu_change(changed_items)
+    return order
+
+
+def _record_status(order: Order, previous: str | None, status: str, actor: str) -> None:
+    from apps.notifications.services import notify_status_change
+    from apps.webhooks.dispatch import emit_event
+
+    OrderStatusChange.objects.create(order=order, previous_status=previous, status=status, actor=actor)
+    emit_event(
+        "order.status_changed",
+        {
+            "order_id": order.pk,
+            "number": order.number,
+            "status": status,
+            "previous_status": previous,
+            "conversation_id": order.conversation_id or None,
+            "customer": order.customer.public_id if order.customer else None,
+        },
+    )
+    notify_status_change(order, previous, status)
+
+
+def _restock(order: Order) -> None:
+    changed = []
+    for line in order.lines.exclude(item=None):
+        if MenuItem.objects.filter(pk=line.item_id, stock__isnull=False).update(
+            stock=F("stock") + line.quantity
+        ):
+            changed.append(line.item_id)
+    if changed:
+        note_menu_change(changed)
+
+
+def set_status(order_id: int, new_status: str, actor: str, enforce_window: bool) -> Order:
+    """Move an order along its lifecycle; cancelling restocks and refunds."""
+    from apps.payments.services import refund_if_paid
+
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(pk=order_id).first()
+        if order is None:
+            raise ApiError("order_not_found", "We couldn't find that order.", 404, {"order": order_id})
+        previous = order.status
+        allowed = TRANSITIONS.get(previous, set())
+        if new_status == S.OUT_FOR_DELIVERY and order.fulfilment != Order.Fulfilment.DELIVERY:
+            allowed = set()
+        if new_status not in allowed:
+            if new_status == S.CANCELLED and previous not in (S.COMPLETED, S.CANCELLED):
+                raise ApiError(
+                    "cancellation_window_passed",
+                    "Sorry, your order is already being prepared and can't be cancelled now.",
+                    409,
+                    {"order": order.pk, "status": previous},
+                )
+            raise ApiError(
+                "invalid_status_transition",
+                f"An order that is {previous.replace('_', ' ')} can't become "
+                f"{str(new_status).replace('_', ' ')}.",
+                409,
+                {"order": order.pk, "status": previous, "requested": new_status,
+                 "allowed": sorted(allowed)},
+            )
+        if new_status == S.CANCELLED and enforce_window and timezone.now() > order.cancellable_until:
+            raise ApiError(
+                "cancellation_window_passed",
+                "Sorry, the time to cancel this order has passed. Please call us.",
+                409,
+                {"order": order.pk, "cancellable_until": order.cancellable_until.isoformat()},
+            )
+        order.status = new_status
+        order.save(update_fields=["status", "updated_at"])
+        if new_status == S.CANCELLED:
+            _restock(order)
+            refund_if_paid(order)
+        _record_status(order, previous, new_status, actor=actor)
+    return order

@@ -1,0 +1,124 @@
+"""Cart and order representations (money as two-place strings, customers as opaque ids)."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.conf import settings
+from rest_framework import serializers
+
+from apps.common.money import money
+from apps.ordering.models import Cart, Order
+from apps.ordering.pricing import price_cart
+from apps.restaurant.models import PAYMENT_METHODS
+
+
+class CartCreateSerializer(serializers.Serializer):
+    customer = serializers.CharField(max_length=32, required=False, allow_null=True, default=None)
+    channel = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    conversation_id = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class AddItemSerializer(serializers.Serializer):
+    """Documented shape; values are validated by the cart service to give precise error codes."""
+
+    item = serializers.IntegerField()
+    quantity = serializers.IntegerField(default=1)
+    options = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+
+
+class QuantitySerializer(serializers.Serializer):
+    quantity = serializers.IntegerField()
+
+
+def _line_options(options: list[Any]) -> list[dict[str, Any]]:
+    return [{"id": o.pk, "group": o.group, "name": o.name, "price_delta": money(o.price_delta)}
+            for o in options]
+
+
+def cart_data(cart: Cart) -> dict[str, Any]:
+    cart.refresh_from_db()
+    totals = price_cart(cart)
+    return {
+        "id": cart.pk,
+        "status": cart.status,
+        "customer": cart.customer.public_id if cart.customer else None,
+        "currency": cart.currency,
+        "lines": [
+            {
+                "id": p.line.pk,
+                "item": {"id": p.line.item_id, "name": p.line.item.name},
+                "quantity": p.line.quantity,
+                "options": _line_options(p.options),
+                "unit_price": money(p.unit_price),
+                "line_total": money(p.line_total),
+            }
+            for p in totals.lines
+        ],
+        "item_count": totals.item_count,
+        "subtotal": money(totals.subtotal),
+        "delivery_fee": "0.00",
+        "total": money(totals.subtotal),
+        "version": cart.version,
+    }
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    cart = serializers.IntegerField()
+    fulfilment = serializers.ChoiceField(choices=Order.Fulfilment.choices)
+    postcode = serializers.CharField(max_length=20, required=False, allow_null=True, allow_blank=True,
+                                     default=None)
+    requested_time = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    payment_method = serializers.ChoiceField(choices=PAYMENT_METHODS)
+    customer = serializers.CharField(max_length=32, required=False, allow_null=True, default=None)
+    conversation_id = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["fulfilment"] == Order.Fulfilment.DELIVERY and not attrs.get("postcode"):
+            raise serializers.ValidationError({"postcode": ["A postcode is needed for delivery."]})
+        return attrs
+
+
+class StatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Order.Status.choices)
+
+
+def iso(value: Any) -> str | None:
+    return serializers.DateTimeField().to_representation(value) if value else None
+
+
+def order_data(order: Order) -> dict[str, Any]:
+    payment = getattr(order, "payment", None)
+    return {
+        "id": order.pk,
+        "number": order.number,
+        "status": order.status,
+        "fulfilment": order.fulfilment,
+        "postcode": order.postcode,
+        "requested_time": iso(order.requested_time),
+        "customer": order.customer.public_id if order.customer else None,
+        "lines": [
+            {
+                "id": line.pk,
+                "item": {"id": line.item_id, "name": line.item_name},
+                "quantity": line.quantity,
+                "options": line.options,
+                "unit_price": money(line.unit_price),
+                "line_total": money(line.line_total),
+            }
+            for line in order.lines.all()
+        ],
+        "subtotal": money(order.subtotal),
+        "delivery_fee": money(order.delivery_fee),
+        "total": money(order.total),
+        "currency": order.currency,
+        "payment": {
+            "method": payment.method,
+            "status": payment.status,
+            "checkout_url": payment.checkout_url,
+        } if payment else None,
+        "details_url": settings.PUBLIC_BASE_URL
+        + reverse("checkout-details", kwargs={"token": order.details_token}),
+        "created_at": iso(order.created_at),
+        "cancellable_until": iso(order.cancellable_until),
+    }

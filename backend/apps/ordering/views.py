@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.common.auth import is_service_or_staff
+from apps.common.errors import ApiError
+from apps.customers.models import resolve_customer
+from apps.ordering import carts
+from apps.ordering.models import Cart, Order
+from apps.ordering.orders import OrderRequest, place_order, set_status
+from apps.ordering.serializers import (
+    AddItemSerializer,
+    CartCreateSerializer,
+    OrderCreateSerializer,
+    QuantitySerializer,
+    StatusSerializer,
+    cart_data,
+    order_data,
+)
+
+CART = OpenApiResponse(description="The cart, with lines, totals and version")
+ORDER = OpenApiResponse(description="The order")
+
+
+def _body(request: Request) -> dict[str, Any]:
+    if not isinstance(request.data, dict):
+        raise ApiError("validation_error", "Send a JSON object.",
+                       details={"non_field_errors": ["Expected a JSON object."]})
+    return request.data
+
+
+def _cart(cart_id: int) -> Cart:
+    cart = Cart.objects.select_related("customer").filter(pk=cart_id).first()
+    if cart is None:
+        raise ApiError("cart_not_found", "We couldn't find that cart.", 404, {"cart": cart_id})
+    return cart
+
+
+class CartCreateView(APIView):
+    @extend_schema(request=CartCreateSerializer, responses={201: CART})
+    def post(self, request: Request) -> Response:
+        body = CartCreateSerializer(data=_body(request))
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        cart = carts.create_cart(resolve_customer(data["customer"]), data["channel"],
+                                 data["conversation_id"])
+        return Response(cart_data(cart), status=status.HTTP_201_CREATED)
+
+
+class CartDetailView(APIView):
+    @extend_schema(responses={200: CART})
+    def get(self, request: Request, cart_id: int) -> Response:
+        return Response(cart_data(_cart(cart_id)))
+
+
+class CartItemsView(APIView):
+    @extend_schema(request=AddItemSerializer, responses={201: CART})
+    def post(self, request: Request, cart_id: int) -> Response:
+        data = _body(request)
+        carts.add_item(cart_id, data.get("item"), data.get("quantity", 1), data.get("options"))
+        return Response(cart_data(_cart(cart_id)), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: CART}, operation_id="carts_items_clear")
+    def delete(self, request: Request, cart_id: int) -> Response:
+        carts.clear_cart(cart_id)
+        return Response(cart_data(_cart(cart_id)))
+
+
+class CartLineView(APIView):
+    @extend_schema(request=QuantitySerializer, responses={200: CART})
+    def patch(self, request: Request, cart_id: int, line_id: int) -> Response:
+        data = _body(request)
+        if "quantity" not in data:
+            raise ApiError("validation_error", "Please give the new quantity.",
+                           details={"quantity": ["This field is required."]})
+        carts.change_quantity(cart_id, line_id, data["quantity"])
+        return Response(cart_data(_cart(cart_id)))
+
+    @extend_schema(request=None, responses={200: CART})
+    def delete(self, request: Request, cart_id: int, line_id: int) -> Response:
+        carts.remove_line(cart_id, line_id)
+        return Response(cart_data(_cart(cart_id)))
+
+
+def _orders() -> QuerySet[Order]:
+    return Order.objects.select_related("customer", "payment").prefetch_related("lines")
+
+
+class OrderCreateView(APIView):
+    @extend_schema(
+        request=OrderCreateSerializer,
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)],
+        responses={201: ORDER, 200: OpenApiResponse(description="Replay of the same key")},
+    )
+    def post(self, request: Request) -> Response:
+        key = (request.headers.get("Idempotency-Key") or "").strip()
+        if not key or len(key) > 200:
+            raise ApiError("idempotency_key_required",
+                           "An Idempotency-Key header (1-200 characters) is required.", 400)
+        body = OrderCreateSerializer(data=_body(request))
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        placed = place_order(
+            OrderRequest(
+                cart_id=data["cart"],
+                fulfilment=data["fulfilment"],
+                postcode=data["postcode"] or None,
+                requested_time=data["requested_time"],
+                payment_method=data["payment_method"],
+                customer=resolve_customer(data["customer"]),
+                conversation_id=data["conversation_id"],
+            ),
+            key,
+        )
+        order = _orders().get(pk=placed.order.pk)
+        return Response(order_data(order),
+                        status=status.HTTP_201_CREATED if placed.created else status.HTTP_200_OK)
+
+
+def _get_order(**lookup: Any) -> Order:
+    order = _orders().filter(**lookup).first()
+    if order is None:
+        raise ApiError("order_not_found", "We couldn't find that order.", 404, lookup)
+    return order
+
+
+class OrderDetailView(APIView):
+    @extend_schema(responses={200: ORDER})
+    def get(self, request: Request, order_id: int) -> Response:
+        return Response(order_data(_get_order(pk=order_id)))
+
+
+class OrderByNumberView(APIView):
+    @extend_schema(responses={200: ORDER})
+    def get(self, request: Request, number: str) -> Response:
+        return Response(order_data(_get_order(number=number)))
+
+
+class OrderCancelView(APIView):
+    @extend_schema(request=None, responses={200: ORDER})
+    def post(self, request: Request, order_id: int) -> Response:
+        set_status(order_id, Order.Status.CANCELLED, actor="guest", enforce_window=True)
+        return Response(order_data(_get_order(pk=order_id)))
+
+
+class OrderStatusView(APIView):
+    @extend_schema(request=StatusSerializer, responses={200: ORDER})
+    def post(self, request: Request, order_id: int) -> Response:
+        body = StatusSerializer(data=_body(request))
+        body.is_valid(raise_exception=True)
+        staff = bool(getattr(request.user, "is_staff", False))
+        set_status(order_id, body.validated_data["status"],
+                   actor=str(request.user) if is_service_or_staff(request.user) else "unknown",
+                   enforce_window=not staff)
+        return Response(order_data(_get_order(pk=order_id)))

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.db import models
+
+from apps.customers.models import Customer
+
+
+class Handoff(models.Model):
+    """A conversation the assistant hands over to a person."""
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        CLAIMED = "claimed"
+        CLOSED = "closed"
+
+    conversation_id = models.CharField(max_length=200, db_index=True)
+    reason = models.TextField(blank=True)
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Handoff {self.pk} ({self.status})"

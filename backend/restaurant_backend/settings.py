@@ -1,0 +1,248 @@
+"""Settings for the restaurant backend.
+
+Everything configurable comes from environment variables, read once here. With nothing set the
+backend runs in development mode on SQLite. ``DJANGO_ENV=production`` (or the module
+``restaurant_backend.settings_production``) switches on the hardened production settings and
+requires the secrets to be set.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
+
+
+DJANGO_ENV = os.environ.get("DJANGO_ENV", "development").strip().lower()
+PRODUCTION = DJANGO_ENV == "production"
+DEBUG = env_bool("DJANGO_DEBUG", not PRODUCTION)
+
+_DEV_SECRET_KEY = "django-insecure-dev-only-key-do-not-use-in-production"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or ("" if PRODUCTION else _DEV_SECRET_KEY)
+if not SECRET_KEY:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "apps.common",
+    "apps.restaurant",
+    "apps.menu",
+    "apps.customers",
+    "apps.ordering",
+    "apps.payments",
+    "apps.notifications",
+    "apps.webhooks",
+    "apps.support",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "restaurant_backend.urls"
+WSGI_APPLICATION = "restaurant_backend.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database: SQLite by default, DATABASE_URL (e.g. PostgreSQL) overrides -------------------
+SQLITE_PATH = os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))
+DATABASES = {
+    "default": dj_database_url.config(
+        env="DATABASE_URL", default=f"sqlite:///{SQLITE_PATH}", conn_max_age=60
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside the writer; IMMEDIATE transactions take the write lock up front,
+    # so concurrent writers queue on the busy timeout instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Menu images shipped with the demo restaurant (backend/demo/static/menu/...), when present.
+STATICFILES_DIRS = [p for p in [BASE_DIR / "demo" / "static"] if p.is_dir()]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedStaticFilesStorage"
+    },
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Restaurant / public URLs ---------------------------------------------------------------
+DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "EUR")
+# Base URL guests use to reach the backend's own pages (checkout details, sandbox pay page).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+DEMO_RESTAURANT_FILE = os.environ.get("DEMO_RESTAURANT_FILE", str(BASE_DIR / "demo" / "restaurant.yaml"))
+HANDOFF_EXPECTED_RESPONSE_MINUTES = int(os.environ.get("HANDOFF_EXPECTED_RESPONSE_MINUTES", "10"))
+MAX_LINE_QUANTITY = 20
+
+# --- Service token for the assistant ----------------------------------------------------------
+BACKEND_SERVICE_TOKEN = os.environ.get("BACKEND_SERVICE_TOKEN") or ("dev-service-token" if DEBUG else "")
+if not BACKEND_SERVICE_TOKEN and PRODUCTION:
+    raise ImproperlyConfigured("BACKEND_SERVICE_TOKEN must be set in production.")
+
+# --- Outgoing webhooks ------------------------------------------------------------------------
+WEBHOOK_URLS = env_list("WEBHOOK_URLS")
+WEBHOOK_SECRET = os.environ.get("WEBHOOK_SECRET") or (
+    "" if PRODUCTION else "whsec_" + base64.b64encode(b"dev-webhook-secret-change-me").decode()
+)
+if PRODUCTION and WEBHOOK_URLS and not WEBHOOK_SECRET:
+    raise ImproperlyConfigured("WEBHOOK_SECRET must be set when WEBHOOK_URLS is set.")
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "5"))
+WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_SECONDS", "1.0"))
+WEBHOOK_BACKOFF_MAX_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_MAX_SECONDS", "60"))
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+
+# Background work (webhook delivery, sandbox payment callbacks) runs on a small thread pool after
+# the transaction commits; tests set this to True to run it inline.
+BACKGROUND_TASKS_SYNC = env_bool("BACKGROUND_TASKS_SYNC", False)
+BACKGROUND_TASK_WORKERS = int(os.environ.get("BACKGROUND_TASK_WORKERS", "4"))
+
+# --- Payments -----------------------------------------------------------------------------------
+PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "sandbox")
+PAYMENT_PROVIDERS = {"sandbox": "apps.payments.providers.sandbox.SandboxProvider"}
+# The sandbox signs its callbacks like a real provider would. By default the key is derived from
+# SECRET_KEY so nothing extra needs configuring.
+PAYMENTS_SANDBOX_SECRET = os.environ.get("PAYMENTS_SANDBOX_SECRET") or (
+    "whsec_"
+    + base64.b64encode(
+        hmac.new(SECRET_KEY.encode(), b"payments-sandbox", hashlib.sha256).digest()
+    ).decode()
+)
+PAYMENTS_SANDBOX_WEBHOOK_URL = os.environ.get(
+    "PAYMENTS_SANDBOX_WEBHOOK_URL", f"{PUBLIC_BASE_URL}/api/payments/webhook/sandbox/"
+)
+
+# --- Notifications ------------------------------------------------------------------------------
+NOTIFICATION_BACKEND = os.environ.get(
+    "NOTIFICATION_BACKEND", "apps.notifications.backends.ConsoleBackend"
+)
+NOTIFICATION_FILE = os.environ.get("NOTIFICATION_FILE", str(BASE_DIR / "var" / "notifications.log"))
+
+# --- REST framework -----------------------------------------------------------------------------
+THROTTLE_RATES = {
+    "anon": os.environ.get("THROTTLE_ANON", "120/min"),
+    "service": os.environ.get("THROTTLE_SERVICE", "3000/min"),
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.common.auth.ServiceTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.common.auth.IsServiceOrStaff"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.common.throttling.AnonThrottle",
+        "apps.common.throttling.ServiceThrottle",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "apps.common.pagination.Pagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "apps.common.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Restaurant backend API",
+    "DESCRIPTION": "Menu, carts, orders, payments and handoffs for the restaurant assistant. "
+    "See docs/backend-api.md for the contract.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["apps.common.schema.drop_v1_alias"],
+}
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+
+# --- Production hardening -------------------------------------------------------------------------
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_REFERRER_POLICY = "same-origin"
+    X_FRAME_OPTIONS = "DENY"

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from apps.menu.models import MenuItem
+from apps.restaurant.demo import load_demo
+
+FIXTURE = Path(__file__).parent / "fixtures" / "restaurant.yaml"
+TOKEN = "test-service-token"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    cache.clear()  # throttling counters
+
+
+@pytest.fixture
+def demo(db: Any) -> dict[str, MenuItem]:
+    """The small test restaurant, items by slug."""
+    load_demo(FIXTURE)
+    return {item.slug: item for item in MenuItem.objects.all()}
+
+
+@pytest.fixture
+def api() -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {TOKEN}")
+    return client
+
+
+@pytest.fixture
+def public() -> APIClient:
+    return APIClient()
+
+
+def option_id(item: MenuItem, name: str) -> int:
+    return item.options.get(name=name).pk
+
+
+def new_cart(api: APIClient, *lines: tuple[MenuItem, int, list[int]]) -> dict[str, Any]:
+    cart = api.post("/api/carts/", {"channel": "rest", "conversation_id": "conv-1"}, format="json")
+    assert cart.status_code == 201, cart.json()
+    body = cart.json()
+    for item, quantity, options in lines:
+        response = api.post(f"/api/carts/{body['id']}/items/",
+                            {"item": item.pk, "quantity": quantity, "options": options}, format="json")
+        assert response.status_code == 201, response.json()
+        body = response.json()
+    return body
+
+
+def place(api: APIClient, cart_id: int, key: str = "key-1", **overrides: Any) -> Any:
+    body = {"cart": cart_id, "fulfilment": "pickup", "payment_method": "card_online",
+            "conversation_id": "conv-1", **overrides}
+    return api.post("/api/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+
+
+def error_code(response: Any) -> str:
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert set(body["error"]) == {"code", "message", "details"}, body
+    assert body["error"]["message"], body
+    return body["error"]["code"]
+
+
+@dataclass
+class Receiver:
+    """A real local HTTP server that answers with the queued status codes (then 200)."""
+
+    statuses: list[int]
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    state = Receiver(statuses=[])
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            length = int(self.headers.get("content-length", 0))
+            body = self.rfile.read(length)
+            state.requests.append({"headers": {k.lower(): v for k, v in self.headers.items()},
+                                   "body": body, "json": json.loads(body)})
+            code = state.statuses.pop(0) if state.statuses else 200
+            self.send_response(code)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()

@@ -1,0 +1,16 @@
+# Defaults for every setting the scripts use; anything already in the environment wins.
+# Documented in the README's configuration table. Source it: `. scripts/env.sh`.
+export BACKEND_PORT="${BACKEND_PORT:-8000}"
+export ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+export RASA_PORT="${RASA_PORT:-5005}"
+export BIND_HOST="${BIND_HOST:-127.0.0.1}"
+export BACKEND_URL="${BACKEND_URL:-http://127.0.0.1:${BACKEND_PORT}}"
+export BACKEND_SERVICE_TOKEN="${BACKEND_SERVICE_TOKEN:-dev-service-token}"
+export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTIONS_PORT}/webhook}"
+export DATA_DIR="${DATA_DIR:-var}"
+export TRACKER_DB="${TRACKER_DB:-${DATA_DIR}/tracker.db}"
+export RASA_MODEL_DIR="${RASA_MODEL_DIR:-models}"
+export RASA_TELEMETRY_ENABLED=false
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+export PYTHONUNBUFFERED=1
+mkdir -p "$DATA_DIR"
