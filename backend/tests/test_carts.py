@@ -136,3 +136,37 @@ def test_ordered_cart_is_closed(api, demo):
     response = add(api, cart["id"], {"item": demo["diavola-pizza"].pk, "quantity": 1})
     assert response.status_code == 409 and error_code(response) == "cart_closed"
     assert api.get(f"/api/carts/{cart['id']}/").json()["status"] == "ordered"
+
+
+def test_choosing_delivery_shows_the_zone_fee_in_the_total(api, demo):
+    pizza = demo["margherita-pizza"]
+    cart = new_cart(api, (pizza, 2, []))
+    response = api.patch(f"/api/carts/{cart['id']}/", {"fulfilment": "delivery", "postcode": "1012 AB"}, format="json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["fulfilment"] == "delivery" and body["postcode"] == "1012AB"
+    assert body["delivery_fee"] == "2.50"
+    assert body["total"] == f"{float(body['subtotal']) + 2.50:.2f}"
+    assert body["version"] > cart["version"]
+    pickup = api.patch(f"/api/carts/{cart['id']}/", {"fulfilment": "pickup"}, format="json").json()
+    assert pickup["delivery_fee"] == "0.00" and pickup["total"] == pickup["subtotal"]
+
+
+def test_delivery_outside_the_zones_is_refused_and_changes_nothing(api, demo):
+    cart = new_cart(api, (demo["margherita-pizza"], 2, []))
+    response = api.patch(f"/api/carts/{cart['id']}/", {"fulfilment": "delivery", "postcode": "9999"}, format="json")
+    assert response.status_code == 400 and error_code(response) == "outside_delivery_zone"
+    after = api.get(f"/api/carts/{cart['id']}/").json()
+    assert after["fulfilment"] is None and after["delivery_fee"] == "0.00" and after["version"] == cart["version"]
+
+
+def test_delivery_below_the_minimum_is_refused(api, demo):
+    cart = new_cart(api, (demo["bruschetta"], 1, []))
+    response = api.patch(f"/api/carts/{cart['id']}/", {"fulfilment": "delivery", "postcode": "1011"}, format="json")
+    assert response.status_code == 400 and error_code(response) == "below_minimum_order"
+
+
+def test_unknown_fulfilment_is_a_validation_error(api, demo):
+    cart = new_cart(api, (demo["bruschetta"], 1, []))
+    response = api.patch(f"/api/carts/{cart['id']}/", {"fulfilment": "teleport"}, format="json")
+    assert response.status_code == 400 and error_code(response) == "validation_error"

@@ -150,3 +150,20 @@ def clear_cart(cart_id: int) -> None:
         cart = lock_open_cart(cart_id)
         cart.lines.all().delete()
         _touch(cart)
+
+
+def set_fulfilment(cart_id: int, fulfilment: Any, postcode: Any) -> None:
+    """Record pickup or delivery (with a postcode inside a zone) so the cart shows its real total."""
+    from apps.ordering.models import Order
+    from apps.ordering.pricing import delivery_fee, price_cart
+    from apps.restaurant.services import normalise_postcode
+
+    if fulfilment not in Order.Fulfilment.values:
+        raise ApiError("validation_error", "Please choose pickup or delivery.",
+                       details={"fulfilment": [f"Choose one of {sorted(Order.Fulfilment.values)}."]})
+    postcode = normalise_postcode(str(postcode or "")) if fulfilment == Order.Fulfilment.DELIVERY else ""
+    with transaction.atomic():
+        cart = lock_open_cart(cart_id)
+        delivery_fee(get_restaurant(), fulfilment, postcode, price_cart(cart).subtotal)
+        Cart.objects.filter(pk=cart.pk).update(fulfilment=fulfilment, postcode=postcode)
+        _touch(cart)

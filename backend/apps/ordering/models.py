@@ -22,6 +22,9 @@ class Cart(models.Model):
     conversation_id = models.CharField(max_length=200, blank=True, db_index=True)
     currency = models.CharField(max_length=3, default="EUR")
     version = models.PositiveIntegerField(default=1)
+    # The guest's choice so far, so the cart can show the delivery fee and total before ordering.
+    fulfilment = models.CharField(max_length=10, blank=True)
+    postcode = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -18,7 +18,7 @@ from apps.menu.changes import note_menu_change
 from apps.menu.models import MenuItem
 from apps.ordering.carts import check_orderable, lock_open_cart
 from apps.ordering.models import Cart, Order, OrderLine, OrderStatusChange
-from apps.ordering.pricing import price_cart
+from apps.ordering.pricing import delivery_fee, price_cart
 from apps.restaurant.models import Restaurant, get_restaurant
 from apps.restaurant.services import cancellable_until, find_zone, is_open_at, normalise_postcode
 
@@ -71,28 +71,6 @@ def _replay(key: str, fingerprint: str) -> PlacedOrder | None:
             {"order": existing.pk},
         )
     return PlacedOrder(existing, created=False)
-
-
-def _delivery_fee(restaurant: Restaurant, req: OrderRequest, subtotal: Decimal) -> Decimal:
-    if req.fulfilment != Order.Fulfilment.DELIVERY:
-        return Decimal("0.00")
-    zone = find_zone(restaurant, req.postcode or "")
-    if zone is None:
-        raise ApiError(
-            "outside_delivery_zone",
-            "Sorry, we don't deliver to that postcode. You're welcome to pick up instead.",
-            400,
-            {"postcode": req.postcode},
-        )
-    minimum = zone.min_order if zone.min_order is not None else restaurant.minimum_order
-    if subtotal < minimum:
-        raise ApiError(
-            "below_minimum_order",
-            f"The minimum for delivery is {restaurant.currency} {minimum:.2f}.",
-            400,
-            {"minimum_order": f"{minimum:.2f}", "subtotal": f"{subtotal:.2f}"},
-        )
-    return zone.fee
 
 
 def _check_time(restaurant: Restaurant, req: OrderRequest) -> None:
@@ -175,7 +153,7 @@ def _create(cart: Cart, req: OrderRequest, key: str, fingerprint: str) -> Order:
     totals = price_cart(cart)
     if not totals.lines:
         raise ApiError("cart_empty", "Your cart is empty. Add a dish first.", 400, {"cart": cart.pk})
-    fee = _delivery_fee(restaurant, req, totals.subtotal)
+    fee = delivery_fee(restaurant, req.fulfilment, req.postcode, totals.subtotal)
     _check_time(restaurant, req)
     now = timezone.now()
     order = Order.objects.create(

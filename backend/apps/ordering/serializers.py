@@ -1,6 +1,7 @@
 """Cart and order representations (money as two-place strings, customers as opaque ids)."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
@@ -10,7 +11,8 @@ from rest_framework import serializers
 from apps.common.money import money
 from apps.ordering.models import Cart, Order
 from apps.ordering.pricing import price_cart
-from apps.restaurant.models import PAYMENT_METHODS
+from apps.restaurant.models import PAYMENT_METHODS, get_restaurant
+from apps.restaurant.services import find_zone
 
 
 class CartCreateSerializer(serializers.Serializer):
@@ -27,6 +29,11 @@ class AddItemSerializer(serializers.Serializer):
     options = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
 
 
+class FulfilmentSerializer(serializers.Serializer):
+    fulfilment = serializers.ChoiceField(choices=Order.Fulfilment.choices)
+    postcode = serializers.CharField(max_length=20, required=False, allow_null=True, allow_blank=True)
+
+
 class QuantitySerializer(serializers.Serializer):
     quantity = serializers.IntegerField()
 
@@ -39,6 +46,7 @@ def _line_options(options: list[Any]) -> list[dict[str, Any]]:
 def cart_data(cart: Cart) -> dict[str, Any]:
     cart.refresh_from_db()
     totals = price_cart(cart)
+    fee = _quoted_fee(cart, totals.subtotal)
     return {
         "id": cart.pk,
         "status": cart.status,
@@ -57,10 +65,20 @@ def cart_data(cart: Cart) -> dict[str, Any]:
         ],
         "item_count": totals.item_count,
         "subtotal": money(totals.subtotal),
-        "delivery_fee": "0.00",
-        "total": money(totals.subtotal),
+        "delivery_fee": money(fee),
+        "total": money(totals.subtotal + fee),
         "version": cart.version,
+        "fulfilment": cart.fulfilment or None,
+        "postcode": cart.postcode or None,
     }
+
+
+def _quoted_fee(cart: Cart, subtotal: Decimal) -> Decimal:
+    """The delivery fee for the cart's chosen postcode (the minimum order is checked when ordering)."""
+    if cart.fulfilment != Order.Fulfilment.DELIVERY:
+        return Decimal("0.00")
+    zone = find_zone(get_restaurant(), cart.postcode)
+    return zone.fee if zone else Decimal("0.00")
 
 
 class OrderCreateSerializer(serializers.Serializer):

@@ -18,6 +18,7 @@ from apps.ordering.orders import OrderRequest, place_order, set_status
 from apps.ordering.serializers import (
     AddItemSerializer,
     CartCreateSerializer,
+    FulfilmentSerializer,
     OrderCreateSerializer,
     QuantitySerializer,
     StatusSerializer,
@@ -57,6 +58,12 @@ class CartCreateView(APIView):
 class CartDetailView(APIView):
     @extend_schema(responses={200: CART})
     def get(self, request: Request, cart_id: int) -> Response:
+        return Response(cart_data(_cart(cart_id)))
+
+    @extend_schema(request=FulfilmentSerializer, responses={200: CART})
+    def patch(self, request: Request, cart_id: int) -> Response:
+        data = _body(request)
+        carts.set_fulfilment(cart_id, data.get("fulfilment"), data.get("postcode"))
         return Response(cart_data(_cart(cart_id)))
 
 
