@@ -100,7 +100,7 @@ def _score(query: str, choice: str, **kwargs: Any) -> float:
     partial = fuzz.partial_ratio(query, choice) if len(query) >= 4 else 0.0
     words = max((fuzz.ratio(query, word) for word in choice.split()), default=0.0)
     token_set = fuzz.token_set_ratio(query, choice)
-    return max(whole, 0.95 * token_set, 0.9 * partial, 0.9 * words if len(query) >= 4 else 0.0)
+    return max(whole, 0.95 * token_set, 0.9 * partial, words if len(query) >= 4 else 0.0)
 
 
 def match_option(requested: str, options: Iterable[ItemOption], *, threshold: float = 80.0) -> Optional[ItemOption]:

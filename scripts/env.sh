@@ -14,3 +14,4 @@ export RASA_TELEMETRY_ENABLED=false
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 export PYTHONUNBUFFERED=1
 mkdir -p "$DATA_DIR"
+export SANIC_HOST="${SANIC_HOST:-${BIND_HOST}}"  # the action server binds here

@@ -1,0 +1,36 @@
+# The two commands a newcomer needs: `make run` (talk to the assistant) and `make test`.
+# Everything installs itself on first use; settings come from the environment (README table).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help setup backend-db nlu-menu train serve run test test-backend test-dialogue test-e2e bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+setup:  ## create both virtual environments (only when requirements changed)
+	@bash scripts/setup.sh
+
+backend-db: setup  ## migrate the backend database and load the demo restaurant
+	@. scripts/env.sh && cd backend && ../.venv/bin/python manage.py migrate -v0 && ../.venv/bin/python manage.py load_demo
+
+nlu-menu: backend-db  ## regenerate dish names, synonyms and lookup tables from the backend's menu
+	@.venv/bin/python scripts/generate_nlu_menu.py
+
+train: nlu-menu  ## train the Rasa model, only if data, domain or config changed
+	@bash scripts/train.sh
+
+serve: train  ## start backend, action server and Rasa server in the foreground (Ctrl-C stops all)
+	@. scripts/env.sh && exec .venv/bin/honcho start -f Procfile
+
+run: train  ## everything from `serve`, plus `rasa shell` in this terminal
+	@bash scripts/run.sh
+
+test: setup  ## validate data, train if needed, run conversation tests, NLU evaluation and pytest
+	@bash scripts/test.sh
+
+bench: train  ## latency of a non-LLM turn through the REST channel (prints figures)
+	@bash scripts/bench.sh
+
+clean:  ## remove trained models, results and local data (keeps the environments)
+	rm -rf models results var

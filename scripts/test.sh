@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `make test`: everything a change must pass, in order from fastest to slowest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+. scripts/lib.sh
+mkdir -p results
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "backend: pytest-django on a real database"
+(cd backend && ../.venv/bin/pytest -q -p no:cacheprovider)
+
+step "NLU menu data is generated from the backend's menu"
+(cd backend && ../.venv/bin/python manage.py migrate -v0 && ../.venv/bin/python manage.py load_demo >/dev/null)
+.venv/bin/python scripts/generate_nlu_menu.py
+
+step "rasa data validate"
+rasa_quiet data validate --data data --domain domain.yml --config config.yml
+
+step "train (only if data, domain or config changed)"
+bash scripts/train.sh
+
+step "conversation tests (rasa test on tests/conversations)"
+rasa_quiet test core --stories tests/conversations --model "$RASA_MODEL_DIR" --out results/conversations \
+  --fail-on-prediction-errors
+
+step "NLU evaluation: held-out split of the training data"
+split_dir=$(mktemp -d)
+rasa_quiet data split nlu --nlu data/nlu --training-fraction 0.8 --random-seed 42 --out "$split_dir" >/dev/null
+rasa_quiet train nlu --nlu "$split_dir/training_data.yml" --config config.yml --out "$split_dir/models" \
+  --fixed-model-name heldout >/dev/null
+rasa_quiet test nlu --nlu "$split_dir/test_data.yml" --model "$split_dir/models/heldout.tar.gz" \
+  --out results/nlu-heldout >/dev/null
+rm -rf "$split_dir"
+
+step "NLU evaluation: messages written apart from the training data (tests/nlu)"
+rasa_quiet test nlu --nlu tests/nlu/unseen_messages.yml --model "$RASA_MODEL_DIR" --out results/nlu-unseen >/dev/null
+.venv/bin/python scripts/nlu_report.py results/nlu-heldout results/nlu-unseen | tee results/nlu-summary.md
+
+step "pytest: actions, and the live stack end to end (backend + action server + Rasa)"
+.venv/bin/pytest -q -p no:cacheprovider tests

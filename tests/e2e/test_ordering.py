@@ -1,0 +1,162 @@
+"""A guest orders through Rasa's REST channel against the real backend, action server and model."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.stack import Stack, new_sender, texts
+
+pytestmark = pytest.mark.e2e
+
+
+class Guest:
+    """One conversation. `say` answers the assistant's "Did you mean ...?" with yes when asked to."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.sender = new_sender()
+
+    def say(self, text: str, *, confirm: bool = True) -> str:
+        reply = texts(self.stack.say(self.sender, text))
+        if confirm and reply.startswith("Did you mean"):
+            reply = texts(self.stack.say(self.sender, "yes"))
+        return reply
+
+    def slot(self, name: str):
+        return self.stack.slots(self.sender).get(name)
+
+    def cart(self) -> dict:
+        cart_id = self.slot("cart_id")
+        assert cart_id is not None, "no cart yet"
+        with self.stack.backend() as client:
+            return client.get(f"/api/carts/{int(cart_id)}/").json()
+
+
+def order_with_size(guest: Guest, text: str, size: str) -> str:
+    reply = guest.say(text)
+    if "size" in reply.lower() and "Added" not in reply:
+        reply = guest.say(size)
+    return reply
+
+
+def test_full_order_with_options_quantity_change_allergen_question_and_checkout(stack: Stack):
+    guest = Guest(stack)
+    assert "welcome" in guest.say("hi").lower()
+
+    reply = guest.say("two margheritas and a large coke")
+    assert "size" in reply.lower() and "Margherita Pizza" in reply
+    reply = guest.say("large")
+    assert "Added 2 × Margherita Pizza (large)" in reply
+    assert "Added 1 × Coke (large)" in reply
+
+    reply = guest.say("does the pad thai contain peanuts?")
+    assert "peanut" in reply.lower() and "Pad Thai" in reply
+
+    reply = guest.say("change the coke to 3")
+    assert "3 × Coke" in reply
+
+    cart = guest.cart()
+    lines = {line["item"]["name"]: line for line in cart["lines"]}
+    assert lines["Margherita Pizza"]["quantity"] == 2 and lines["Coke"]["quantity"] == 3
+    assert [o["name"] for o in lines["Margherita Pizza"]["options"]] == ["large"]
+
+    assert "pickup or delivery" in guest.say("checkout").lower()
+    assert "when" in guest.say("pickup").lower()
+    assert "pay" in guest.say("asap").lower()
+    summary = guest.say("I'll pay at the counter")
+    cart = guest.cart()
+    assert f"€{cart['total']}" in summary and "Shall I place" in summary
+
+    placed = guest.say("yes")
+    assert "is placed" in placed
+    number = guest.slot("last_order_number")
+    with stack.backend() as client:
+        order = client.get(f"/api/orders/by-number/{number}/").json()
+    assert Decimal(order["total"]) == Decimal(cart["total"])
+    assert order["payment"]["method"] == "pay_at_counter" and order["fulfilment"] == "pickup"
+    assert {line["item"]["name"]: line["quantity"] for line in order["lines"]} == {"Margherita Pizza": 2, "Coke": 3}
+
+    again = guest.say("yes")
+    assert f"#{number} is already placed" in again
+    with stack.backend() as client:
+        assert client.get(f"/api/orders/by-number/{int(number) + 1}/").status_code == 404
+
+
+def test_online_payment_gives_a_payment_link_and_delivery_adds_the_fee(stack: Stack):
+    guest = Guest(stack)
+    order_with_size(guest, "I'd like the chicken katsu curry", "regular")
+    guest.say("checkout")
+    assert "postcode" in guest.say("delivery please").lower()
+    guest.say("1012")
+    guest.say("asap")
+    summary = guest.say("card")
+    cart = guest.cart()
+    assert cart["delivery_fee"] != "0.00" and f"Delivery fee: €{cart['delivery_fee']}" in summary
+    placed = guest.say("yes")
+    assert "/pay/" in placed
+
+
+def test_a_postcode_outside_the_zones_is_refused_and_asked_again(stack: Stack):
+    guest = Guest(stack)
+    order_with_size(guest, "one tomato soup please", "regular")
+    guest.say("checkout")
+    guest.say("delivery")
+    reply = guest.say("9999")
+    assert "don't deliver" in reply and "pickup" in reply
+    assert guest.slot("postcode") is None
+
+
+def test_unknown_dish_gets_suggestions_and_changes_nothing(stack: Stack):
+    guest = Guest(stack)
+    reply = guest.say("I want a sushi platter")
+    assert "couldn't find" in reply
+    assert guest.slot("cart_id") is None
+
+
+def test_misspelt_dish_is_matched(stack: Stack):
+    guest = Guest(stack)
+    reply = order_with_size(guest, "can i get a marghareta", "regular")
+    assert "Margherita Pizza" in reply
+
+
+def test_sold_out_dish_offers_alternatives(stack: Stack):
+    guest = Guest(stack)
+    reply = guest.say("one truffle risotto please")
+    assert "sold out" in reply and "How about" in reply
+    assert guest.slot("cart_id") is None
+
+
+@pytest.mark.parametrize("quantity", ["9999", "0"])
+def test_quantity_out_of_range_is_explained_then_fixed(stack: Stack, quantity: str):
+    guest = Guest(stack)
+    reply = guest.say(f"{quantity} green teas")
+    assert "between 1 and 20" in reply
+    reply = guest.say("2")
+    assert "Added 2 × Green Tea" in reply or "size" in reply.lower()
+
+
+def test_allergen_question_mid_order_is_answered_and_the_order_resumes(stack: Stack):
+    guest = Guest(stack)
+    assert "size" in guest.say("a margherita pizza please").lower()
+    answer = guest.say("does it contain gluten?")
+    assert "gluten" in answer.lower() and "size" in answer.lower()
+    assert "Added 1 × Margherita Pizza (large)" in guest.say("large")
+
+
+def test_cancel_mid_form_keeps_the_cart(stack: Stack):
+    guest = Guest(stack)
+    order_with_size(guest, "one green tea", "regular")
+    before = guest.cart()
+    guest.say("a margherita pizza")
+    assert "stopped" in guest.say("never mind").lower()
+    assert guest.cart()["lines"] == before["lines"]
+
+
+def test_remove_and_view_cart(stack: Stack):
+    guest = Guest(stack)
+    order_with_size(guest, "one miso ramen", "regular")
+    order_with_size(guest, "a coke", "small")
+    assert "Removed" in guest.say("remove the coke")
+    assert [line["item"]["name"] for line in guest.cart()["lines"]] == ["Miso Ramen"]
+    assert "Miso Ramen" in guest.say("what's in my cart?")

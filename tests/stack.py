@@ -1,0 +1,170 @@
+"""Starts the real stack for end-to-end tests: Django backend, action server and Rasa server.
+
+Each service runs as its own process on a free loopback port, with its own throwaway databases,
+exactly as `make serve` runs them. Nothing is mocked.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_PYTHON = ROOT / ".venv" / "bin" / "python"
+RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
+SERVICE_TOKEN = "e2e-service-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited early; log:\n{log.read_text()[-4000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{name} not up at {url} after {timeout}s; log:\n{log.read_text()[-4000:]}")
+
+
+@dataclass
+class Stack:
+    workdir: Path
+    backend_port: int = field(default_factory=free_port)
+    actions_port: int = field(default_factory=free_port)
+    rasa_port: int = field(default_factory=free_port)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def backend_url(self) -> str:
+        return f"http://127.0.0.1:{self.backend_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.actions_port}"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            SQLITE_PATH=str(self.workdir / "backend.sqlite3"),
+            BACKEND_URL=self.backend_url,
+            BACKEND_SERVICE_TOKEN=SERVICE_TOKEN,
+            ACTION_ENDPOINT_URL=f"{self.actions_url}/webhook",
+            TRACKER_DB=str(self.workdir / "tracker.db"),
+            RASA_TELEMETRY_ENABLED="false",
+            MENU_CACHE_SECONDS="0",
+            PYTHONUNBUFFERED="1",
+            TF_CPP_MIN_LOG_LEVEL="2",
+            SANIC_HOST="127.0.0.1",
+        )
+        env.pop("DATABASE_URL", None)
+        return env
+
+    def _start(self, name: str, command: list[str], cwd: Path, ready_url: str, timeout: float) -> None:
+        log = self.workdir / f"{name}.log"
+        handle = log.open("ab")
+        process = subprocess.Popen(command, cwd=cwd, env=self.env(), stdout=handle, stderr=subprocess.STDOUT)
+        self.processes[name] = process
+        wait_until_up(ready_url, process, name, timeout, log)
+
+    def prepare_backend(self) -> None:
+        for args in (["migrate", "-v0"], ["load_demo"]):
+            subprocess.run([str(APP_PYTHON), "manage.py", *args], cwd=ROOT / "backend", env=self.env(), check=True,
+                           stdout=subprocess.DEVNULL)
+
+    def start_backend(self) -> None:
+        self._start(
+            "backend",
+            [str(APP_PYTHON), "manage.py", "runserver", f"127.0.0.1:{self.backend_port}", "--noreload", "--nothreading"]
+            if os.environ.get("E2E_SINGLE_THREADED") else
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{self.backend_port}", "--workers", "2",
+             "restaurant_backend.wsgi"],
+            ROOT / "backend", f"{self.backend_url}/api/menu/version/", 60,
+        )
+
+    def start_actions(self) -> None:
+        self._start("actions", [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)],
+                    ROOT, f"{self.actions_url}/health", 60)
+
+    def start_rasa(self, model: Path) -> None:
+        self._start(
+            "rasa",
+            [str(RASA), "run", "--interface", "127.0.0.1", "--port", str(self.rasa_port), "--model", str(model),
+             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", "--enable-api"],
+            ROOT, f"{self.rasa_url}/status", 240,
+        )
+
+    def stop(self, name: str) -> None:
+        process = self.processes.pop(name, None)
+        if process and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def stop_all(self) -> None:
+        for name in list(self.processes)[::-1]:
+            self.stop(name)
+
+    # -- talking to it -------------------------------------------------------------------
+
+    def say(self, sender: str, text: str) -> list[dict[str, Any]]:
+        """Send one guest message through the REST channel; the bot's messages come back."""
+        response = httpx.post(f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                              timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def backend(self) -> httpx.Client:
+        return httpx.Client(base_url=self.backend_url, headers={"Authorization": f"Token {SERVICE_TOKEN}"}, timeout=10)
+
+    def slots(self, sender: str) -> dict[str, Any]:
+        tracker = httpx.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=10).json()
+        return tracker["slots"]
+
+
+def latest_model() -> Optional[Path]:
+    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda path: path.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def new_sender() -> str:
+    return f"e2e-{uuid.uuid4().hex[:12]}"
+
+
+def texts(messages: list[dict[str, Any]]) -> str:
+    return "\n".join(message.get("text", "") for message in messages)
+
+
+def copy_model(model: Path, workdir: Path) -> Path:
+    target = workdir / "models"
+    target.mkdir(exist_ok=True)
+    shutil.copy(model, target / model.name)
+    return target / model.name
+
+
+if __name__ == "__main__":  # pragma: no cover - manual use: python tests/stack.py
+    sys.exit("import this module from tests")
