@@ -178,7 +178,7 @@ class ActionPlaceOrder(Action):
         version = tracker.get_slot("confirmed_cart_version")
         if stage not in ("confirming", "placed") or current is None or version is None:
             dispatcher.utter_message(text="There's no order waiting for a yes. Say \"checkout\" when you're ready.")
-            return []
+            return [SlotSet("checkout_stage", None)]
         client = services.backend()
         try:
             if stage == "confirming":
@@ -186,7 +186,7 @@ class ActionPlaceOrder(Action):
                 if cart.version != int(version):
                     dispatcher.utter_message(text="Your cart changed since the summary, so here it is again:")
                     dispatcher.utter_message(text=summary_text(cart, tracker), buttons=YES_NO_BUTTONS)
-                    return [SlotSet("confirmed_cart_version", cart.version)]
+                    return [SlotSet("confirmed_cart_version", cart.version), SlotSet("checkout_stage", "confirming")]
             order = await client.place_order(
                 cart_id=current,
                 idempotency_key=idempotency_key(tracker.sender_id, current, int(version)),
@@ -202,7 +202,7 @@ class ActionPlaceOrder(Action):
                 text="Sorry, I couldn't reach our ordering system, so your order is NOT placed yet and nothing "
                 "was charged. Your cart is kept: say \"yes\" again in a moment to retry."
             )
-            return []
+            return [SlotSet("checkout_stage", stage)]
         except BackendRejected as rejection:
             dispatcher.utter_message(text=f"I couldn't place the order: {rejection.message}")
             return [SlotSet("checkout_stage", None)]

@@ -85,7 +85,7 @@ def test_full_order_with_options_quantity_change_allergen_question_and_checkout(
 
 def test_online_payment_gives_a_payment_link_and_delivery_adds_the_fee(stack: Stack):
     guest = Guest(stack)
-    order_with_size(guest, "I'd like the chicken katsu curry", "regular")
+    order_with_size(guest, "I'd like two chicken katsu curry", "regular")
     guest.say("checkout")
     assert "postcode" in guest.say("delivery please").lower()
     guest.say("1012")
