@@ -1,0 +1,100 @@
+"""Latency of non-LLM turns through Rasa's REST channel, and throughput with 20 guests at once.
+
+Starts the real stack (as the e2e tests do) on free loopback ports, warms it up, then prints
+figures. It never fails on time: benchmarks report, tests judge.
+
+    .venv/bin/python bench/rest_latency.py [--turns 200] [--guests 20] [--seconds 20]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.stack import Stack, copy_model, latest_model, new_sender  # noqa: E402
+
+TURNS = {
+    "greet (rule + response, no action server)": "hi there",
+    "view cart (custom action + backend call)": "what's in my cart?",
+    "dish question (custom action + backend menu)": "how much is the tomato soup?",
+}
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def measure_sequential(stack: Stack, text: str, turns: int, turns_per_conversation: int = 10) -> list[float]:
+    """Real conversations are short: a new guest every few turns keeps trackers realistic."""
+    timings = []
+    with httpx.Client(timeout=30) as client:
+        for turn in range(turns):
+            if turn % turns_per_conversation == 0:
+                sender = new_sender()
+            start = time.perf_counter()
+            client.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}).raise_for_status()
+            timings.append((time.perf_counter() - start) * 1000)
+    return timings
+
+
+async def measure_concurrent(stack: Stack, guests: int, seconds: float) -> tuple[int, int, float]:
+    deadline = time.perf_counter() + seconds
+    done = errors = 0
+
+    async def guest() -> None:
+        nonlocal done, errors
+        sender = new_sender()
+        async with httpx.AsyncClient(timeout=30) as client:
+            while time.perf_counter() < deadline:
+                try:
+                    response = await client.post(f"{stack.rasa_url}/webhooks/rest/webhook",
+                                                 json={"sender": sender, "message": "hi there"})
+                    response.raise_for_status()
+                    done += 1
+                except httpx.HTTPError:
+                    errors += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(guest() for _ in range(guests)))
+    return done, errors, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--turns", type=int, default=200)
+    parser.add_argument("--guests", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=20)
+    args = parser.parse_args()
+    model = latest_model()
+    if model is None:
+        sys.exit("no model: run `make train`")
+    with tempfile.TemporaryDirectory() as tmp:
+        stack = Stack(workdir=Path(tmp))
+        try:
+            stack.prepare_backend()
+            stack.start_backend()
+            stack.start_actions()
+            stack.start_rasa(copy_model(model, Path(tmp)))
+            for text in TURNS.values():
+                measure_sequential(stack, text, 10)  # warm-up
+            print(f"{'turn':48} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+            for name, text in TURNS.items():
+                samples = measure_sequential(stack, text, args.turns)
+                print(f"{name:48} {len(samples):5d} {statistics.median(samples):8.1f} "
+                      f"{percentile(samples, 0.95):8.1f} {max(samples):8.1f}")
+            done, errors, elapsed = asyncio.run(measure_concurrent(stack, args.guests, args.seconds))
+            print(f"\n{args.guests} guests at once for {elapsed:.1f} s: {done / elapsed:.1f} messages/s, {errors} errors")
+        finally:
+            stack.stop_all()
+
+
+if __name__ == "__main__":
+    main()

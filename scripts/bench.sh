@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Benchmarks print figures; they never pass or fail on time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+.venv/bin/python bench/rest_latency.py "$@"
