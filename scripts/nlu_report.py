@@ -11,9 +11,10 @@ TRANSACTIONAL = {"order_item", "change_quantity", "remove_item", "checkout", "st
 def figures(folder: Path) -> dict[str, float]:
     intents = json.loads((folder / "intent_report.json").read_text())
     result = {"intent accuracy": intents["accuracy"], "intent macro F1": intents["macro avg"]["f1-score"]}
-    entity_file = folder / "DIETClassifier_report.json"
-    if entity_file.exists():
-        result["entity micro F1"] = json.loads(entity_file.read_text())["micro avg"]["f1-score"]
+    for entity_file in sorted(folder.glob("*EntityExtractor_report.json")) + sorted(folder.glob("DIETClassifier_report.json")):
+        report = json.loads(entity_file.read_text())
+        result["entity micro F1"] = report["micro avg"]["f1-score"]
+        result["entity macro F1"] = report["macro avg"]["f1-score"]
     if "out_of_scope" in intents:
         result["out_of_scope recall"] = intents["out_of_scope"]["recall"]
     errors_file = folder / "intent_errors.json"
