@@ -12,7 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, Order
-from actions.common import YES_NO_BUTTONS, cart_id, is_confident, tell_service_down
+from actions.common import YES_NO_BUTTONS, cart_id, is_confident, skip_empty, tell_service_down
 from actions.formatting import cart_text, money, order_text
 from actions.order_actions import change_quantity, remove_item, start_order, start_over
 from actions.pickup_time import choose_time, time_label
@@ -95,12 +95,14 @@ class ValidateCheckoutForm(FormValidationAction):
             return [slot for slot in domain_slots if slot != "postcode"]
         return domain_slots
 
+    @skip_empty
     async def validate_fulfilment(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         choice = FULFILMENT_WORDS.get(str(value).strip().lower())
         if choice is None:
             dispatcher.utter_message(text="Would you like pickup or delivery?")
         return {"fulfilment": choice}
 
+    @skip_empty
     async def validate_postcode(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         postcode = str(value).strip().upper().replace(" ", "")[:4]
         try:
@@ -113,6 +115,7 @@ class ValidateCheckoutForm(FormValidationAction):
             return {"postcode": None}
         return {"postcode": postcode}
 
+    @skip_empty
     async def validate_requested_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         try:
             restaurant = await services.backend().restaurant()
@@ -124,6 +127,7 @@ class ValidateCheckoutForm(FormValidationAction):
             dispatcher.utter_message(text=choice.problem)
         return {"requested_time": choice.value}
 
+    @skip_empty
     async def validate_payment_method(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         choice = PAYMENT_WORDS.get(str(value).strip().lower())
         if choice is None:

@@ -1,8 +1,9 @@
 """Small helpers every action module shares: tracker reading, the clarification gate, outages."""
 from __future__ import annotations
 
+import functools
 import logging
-from typing import Any, Optional
+from typing import Any, Awaitable, Callable, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -19,6 +20,19 @@ SERVICE_DOWN = (
 )
 
 YES_NO_BUTTONS = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+
+
+def skip_empty(validate: Callable[..., Awaitable[dict[str, Any]]]) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """For form validators: a slot being cleared (value None) is not an answer to check or reply to."""
+    slot = validate.__name__.removeprefix("validate_")
+
+    @functools.wraps(validate)
+    async def wrapper(self: Any, value: Any, *args: Any) -> dict[str, Any]:
+        if value is None or value == []:
+            return {slot: value}
+        return await validate(self, value, *args)
+
+    return wrapper
 
 
 def entity_values(tracker: Tracker, name: str) -> list[Any]:

@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions import services
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, CartLine, MenuItem
 from actions.common import (
+    skip_empty,
     YES_NO_BUTTONS,
     first_entity,
     is_confident,
@@ -116,6 +117,7 @@ class ValidateOrderForm(FormValidationAction):
     def name(self) -> str:
         return "validate_order_form"
 
+    @skip_empty
     async def validate_dish(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         try:
             menu = await services.backend().menu()
@@ -148,6 +150,7 @@ class ValidateOrderForm(FormValidationAction):
             result["quantity"] = 1
         return result
 
+    @skip_empty
     async def validate_quantity(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         quantity = parse_quantity(value)
         limit = get_settings().max_quantity
@@ -163,6 +166,7 @@ class ValidateOrderForm(FormValidationAction):
             return {"quantity": None}
         return {"quantity": quantity}
 
+    @skip_empty
     async def validate_size(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if value == ONE_SIZE:
             return {"size": ONE_SIZE}
@@ -183,6 +187,7 @@ class ValidateOrderForm(FormValidationAction):
             return {"size": None}
         return {"size": option.name}
 
+    @skip_empty
     async def validate_extras(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         requested = [extra for extra in (value if isinstance(value, list) else [value]) if extra and extra != "none"]
         item = await _form_item(tracker)

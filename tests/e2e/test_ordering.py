@@ -45,7 +45,7 @@ def test_full_order_with_options_quantity_change_allergen_question_and_checkout(
     assert "welcome" in guest.say("hi").lower()
 
     reply = guest.say("two margheritas and a large coke")
-    assert "size" in reply.lower() and "Margherita Pizza" in reply
+    assert reply == "Which size would you like for the Margherita Pizza?"
     reply = guest.say("large")
     assert "Added 2 × Margherita Pizza (large)" in reply
     assert "Added 1 × Coke (large)" in reply
@@ -61,7 +61,7 @@ def test_full_order_with_options_quantity_change_allergen_question_and_checkout(
     assert lines["Margherita Pizza"]["quantity"] == 2 and lines["Coke"]["quantity"] == 3
     assert [o["name"] for o in lines["Margherita Pizza"]["options"]] == ["large"]
 
-    assert "pickup or delivery" in guest.say("checkout").lower()
+    assert guest.say("checkout") == "Will that be pickup or delivery?"
     assert "when" in guest.say("pickup").lower()
     assert "pay" in guest.say("asap").lower()
     summary = guest.say("I'll pay at the counter")

@@ -1,0 +1,64 @@
+"""CLI: `python -m rag rebuild | sync | search "QUESTION" [--top-k N] [--exclude-allergens a,b]
+[--dietary vegan] [--kind menu_item] [--available] [--json]`.
+
+Embedded Qdrant (QDRANT_PATH) admits one process at a time and the action server is its single
+writer: use the CLI while the action server is stopped, or against a Qdrant server (QDRANT_URL).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Optional
+
+from rag.config import RagConfig
+from rag.index import IndexLockedError
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rag", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("rebuild", help="rebuild the whole index from the backend menu and rag/docs")
+    sub.add_parser("sync", help="bring the index up to date (only what changed is re-embedded)")
+    search = sub.add_parser("search", help="search the index")
+    search.add_argument("query")
+    search.add_argument("--top-k", type=int, default=5)
+    search.add_argument("--exclude-allergens", default="", help="comma separated allergen codes, e.g. peanuts,milk")
+    search.add_argument("--dietary", default="", help="comma separated tags, all required, e.g. vegan,gluten_free")
+    search.add_argument("--kind", default="", help="comma separated kinds: menu_item,policy,faq,service,dialogue")
+    search.add_argument("--category", default=None)
+    search.add_argument("--available", action="store_true", help="only items that can be ordered now")
+    search.add_argument("--json", action="store_true", help="print results as JSON")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    config = RagConfig.from_env()
+
+    from rag.retriever import Retriever, SearchFilters, parse_list
+    from rag.sync import Indexer
+
+    try:
+        if args.command in ("rebuild", "sync"):
+            indexer = Indexer.from_config(config)
+            report = indexer.rebuild() if args.command == "rebuild" else indexer.ensure_current(progress=True)
+            print(f"{report.action}: {report.points} points (embedded {report.embedded}, payload-only "
+                  f"{report.payload_updated}, deleted {report.deleted}) from menu {report.menu_version} "
+                  f"in {report.seconds:.1f}s")
+            return 0
+        filters = SearchFilters(dietary=parse_list(args.dietary), exclude_allergens=parse_list(args.exclude_allergens),
+                                available_only=args.available, kinds=parse_list(args.kind), category=args.category)
+        results = Retriever(config).search(args.query, top_k=args.top_k, filters=filters)
+    except IndexLockedError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps([result.to_dict() for result in results], ensure_ascii=False, indent=2))
+    else:
+        for n, result in enumerate(results, 1):
+            print(f"{n}. [{result.kind}] {result.title}  ({result.score:.3f})")
+            print("   " + result.text.replace("\n", "\n   "))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

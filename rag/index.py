@@ -1,0 +1,169 @@
+"""The vector store: Qdrant embedded on disk by default, a Qdrant server when QDRANT_URL is set.
+
+Embedded Qdrant lets one process at a time open a storage folder. In the running product the
+action server is the single writer (and reader); use the CLI only while it is stopped, or point
+both at a Qdrant server with QDRANT_URL.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Optional
+
+from qdrant_client import QdrantClient, models
+
+from rag.config import RagConfig
+from rag.documents import Chunk
+
+_META_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "rag/index-meta"))
+_FILTER_FIELDS = {
+    "kind": models.PayloadSchemaType.KEYWORD,
+    "category": models.PayloadSchemaType.KEYWORD,
+    "dietary_tags": models.PayloadSchemaType.KEYWORD,
+    "allergens": models.PayloadSchemaType.KEYWORD,
+    "available": models.PayloadSchemaType.BOOL,
+    "price": models.PayloadSchemaType.FLOAT,
+    "item_id": models.PayloadSchemaType.INTEGER,
+}
+
+
+class IndexLockedError(RuntimeError):
+    """Another process holds the embedded Qdrant folder (normally the running action server)."""
+
+
+def make_client(config: RagConfig) -> QdrantClient:
+    if config.qdrant_url:
+        return QdrantClient(url=config.qdrant_url, api_key=config.qdrant_api_key, timeout=10)
+    Path(config.qdrant_path).mkdir(parents=True, exist_ok=True)
+    try:
+        return QdrantClient(path=config.qdrant_path)
+    except RuntimeError as error:  # qdrant-client's message: "... already accessed by another instance ..."
+        if "already accessed" in str(error):
+            raise IndexLockedError(
+                f"The Qdrant folder {config.qdrant_path} is in use by another process (the action server is "
+                "its single writer). Stop it first, or run against a Qdrant server with QDRANT_URL."
+            ) from error
+        raise
+
+
+class VectorIndex:
+    """One collection of chunks plus a tiny side collection holding what the index was built from."""
+
+    def __init__(self, client: QdrantClient, collection: str, dimension: int) -> None:
+        self.client = client
+        self.collection = collection
+        self.meta_collection = f"{collection}__meta"
+        self.dimension = dimension
+        self._lock = threading.RLock()  # the embedded client is not meant for concurrent use
+
+    @classmethod
+    def from_config(cls, config: RagConfig, dimension: int) -> "VectorIndex":
+        return cls(make_client(config), config.collection, dimension)
+
+    def close(self) -> None:
+        with self._lock:
+            self.client.close()
+
+    # -- collections -------------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        with self._lock:
+            return self.client.collection_exists(self.collection)
+
+    def ensure(self) -> None:
+        with self._lock:
+            if not self.client.collection_exists(self.collection):
+                self.client.create_collection(
+                    self.collection,
+                    vectors_config=models.VectorParams(size=self.dimension, distance=models.Distance.COSINE),
+                )
+                if not self._is_local():  # payload indexes only mean something on a server
+                    for name, schema in _FILTER_FIELDS.items():
+                        self.client.create_payload_index(self.collection, name, field_schema=schema)
+            if not self.client.collection_exists(self.meta_collection):
+                self.client.create_collection(
+                    self.meta_collection,
+                    vectors_config=models.VectorParams(size=1, distance=models.Distance.DOT),
+                )
+
+    def reset(self) -> None:
+        with self._lock:
+            for name in (self.collection, self.meta_collection):
+                if self.client.collection_exists(name):
+                    self.client.delete_collection(name)
+            self.ensure()
+
+    def _is_local(self) -> bool:
+        return type(getattr(self.client, "_client", None)).__name__ == "QdrantLocal"
+
+    # -- metadata ----------------------------------------------------------------------------
+
+    def meta(self) -> dict[str, Any]:
+        with self._lock:
+            if not self.client.collection_exists(self.meta_collection):
+                return {}
+            found = self.client.retrieve(self.meta_collection, [_META_ID], with_payload=True)
+            return dict(found[0].payload or {}) if found else {}
+
+    def set_meta(self, **values: Any) -> None:
+        with self._lock:
+            meta = {**self.meta(), **values, "updated_at": time.time()}
+            self.client.upsert(self.meta_collection,
+                               [models.PointStruct(id=_META_ID, vector=[1.0], payload=meta)], wait=True)
+
+    # -- points ------------------------------------------------------------------------------
+
+    def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        if not chunks:
+            return
+        points = [models.PointStruct(id=chunk.id, vector=list(vector), payload=chunk.payload())
+                  for chunk, vector in zip(chunks, vectors, strict=True)]
+        with self._lock:
+            self.client.upsert(self.collection, points, wait=True)
+
+    def overwrite_payload(self, chunk: Chunk) -> None:
+        with self._lock:
+            self.client.overwrite_payload(self.collection, chunk.payload(), points=[chunk.id], wait=True)
+
+    def delete(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        if ids:
+            with self._lock:
+                self.client.delete(self.collection, models.PointIdsList(points=ids), wait=True)
+
+    def hashes(self, ids: Optional[Sequence[str]] = None) -> dict[str, tuple[str, str]]:
+        """point id -> (content_hash, payload_hash), for the given ids or for every point."""
+        selector = models.PayloadSelectorInclude(include=["content_hash", "payload_hash"])
+        out: dict[str, tuple[str, str]] = {}
+        with self._lock:
+            if ids is not None:
+                records = self.client.retrieve(self.collection, list(ids), with_payload=selector) if ids else []
+            else:
+                records, offset = [], None
+                while True:
+                    page, offset = self.client.scroll(self.collection, limit=512, offset=offset,
+                                                      with_payload=selector)
+                    records.extend(page)
+                    if offset is None:
+                        break
+        for record in records:
+            payload = record.payload or {}
+            out[str(record.id)] = (payload.get("content_hash", ""), payload.get("payload_hash", ""))
+        return out
+
+    def count(self) -> int:
+        with self._lock:
+            return self.client.count(self.collection, exact=True).count
+
+    def payload(self, point_id: str) -> Optional[dict[str, Any]]:
+        with self._lock:
+            found = self.client.retrieve(self.collection, [point_id], with_payload=True)
+        return dict(found[0].payload or {}) if found else None
+
+    def search(self, vector: Sequence[float], query_filter: Optional[models.Filter], limit: int) -> list[Any]:
+        with self._lock:
+            return self.client.query_points(self.collection, query=list(vector), query_filter=query_filter,
+                                            limit=limit, with_payload=True).points

@@ -1,0 +1,146 @@
+"""Semantic search with hard filters (dietary needs, allergen exclusion, availability, kind)."""
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from qdrant_client import models
+
+from rag.config import RagConfig
+from rag.embedder import Embedder, shared_embedder
+from rag.index import VectorIndex
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Hard filters: a point that fails one is never returned.
+
+    dietary: every tag is required (so only menu items pass). exclude_allergens: an item listing any
+    of them is dropped (documents carry no allergens and pass). available_only: drop sold-out or
+    switched-off items (documents count as available). kinds: restrict to these kinds.
+    """
+
+    dietary: tuple[str, ...] = ()
+    exclude_allergens: tuple[str, ...] = ()
+    available_only: bool = False
+    kinds: tuple[str, ...] = ()
+    category: Optional[str] = None
+
+    def to_qdrant(self) -> Optional[models.Filter]:
+        must: list[Any] = [models.FieldCondition(key="dietary_tags", match=models.MatchValue(value=tag))
+                           for tag in self.dietary]
+        if self.available_only:
+            must.append(models.FieldCondition(key="available", match=models.MatchValue(value=True)))
+        if self.kinds:
+            must.append(models.FieldCondition(key="kind", match=models.MatchAny(any=list(self.kinds))))
+        if self.category:
+            must.append(models.FieldCondition(key="category", match=models.MatchValue(value=self.category)))
+        must_not: list[Any] = []
+        if self.exclude_allergens:
+            must_not.append(models.FieldCondition(key="allergens",
+                                                  match=models.MatchAny(any=list(self.exclude_allergens))))
+        if not must and not must_not:
+            return None
+        return models.Filter(must=must or None, must_not=must_not or None)
+
+    def accepts(self, payload: dict[str, Any]) -> bool:
+        """The same rules in Python, applied again to every hit: a filter bug must not leak an allergen."""
+        if any(tag not in (payload.get("dietary_tags") or []) for tag in self.dietary):
+            return False
+        if set(self.exclude_allergens) & set(payload.get("allergens") or []):
+            return False
+        if self.available_only and payload.get("available") is not True:
+            return False
+        if self.kinds and payload.get("kind") not in self.kinds:
+            return False
+        if self.category and payload.get("category") != self.category:
+            return False
+        return True
+
+
+@dataclass
+class Result:
+    id: str
+    kind: str
+    title: str
+    text: str
+    score: float
+    item_id: Optional[int] = None
+    category: Optional[str] = None
+    price: Optional[float] = None
+    available: Optional[bool] = None
+    allergens: list[str] = field(default_factory=list)
+    dietary_tags: list[str] = field(default_factory=list)
+    payload: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def to_dict(self, *, full: bool = False) -> dict[str, Any]:
+        out = {"id": self.id, "kind": self.kind, "title": self.title, "text": self.text,
+               "score": round(self.score, 4), "item_id": self.item_id, "category": self.category,
+               "price": self.price, "available": self.available, "allergens": self.allergens,
+               "dietary_tags": self.dietary_tags}
+        if full:
+            out["payload"] = self.payload
+        return out
+
+
+class Retriever:
+    """Build one per process and share it. Embedder and index are injectable; by default they are
+    created from the config on first use, not at construction."""
+
+    def __init__(self, config: Optional[RagConfig] = None, *, embedder: Optional[Embedder] = None,
+                 index: Optional[VectorIndex] = None) -> None:
+        self.config = config or RagConfig.from_env()
+        self._embedder = embedder
+        self._index = index
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = shared_embedder(self.config.model_path)
+        return self._embedder
+
+    @property
+    def index(self) -> VectorIndex:
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    self._index = VectorIndex.from_config(self.config, self.embedder.dimension)
+        return self._index
+
+    def search(self, query: str, *, top_k: int = 5, filters: Optional[SearchFilters] = None) -> list[Result]:
+        query = " ".join(query.split())[:1000]  # MiniLM reads ~256 word pieces anyway
+        if not query or top_k <= 0:
+            return []
+        filters = filters or SearchFilters()
+        index = self.index  # opened before the model loads: a locked folder fails fast
+        vector = self.embedder.embed_query(query)
+        hits = index.search(vector, filters.to_qdrant(), top_k)
+        results = []
+        for hit in hits:
+            payload = dict(hit.payload or {})
+            if not filters.accepts(payload):
+                continue
+            results.append(Result(
+                id=str(hit.id), kind=payload.get("kind", ""), title=payload.get("title", ""),
+                text=payload.get("text", ""), score=float(hit.score), item_id=payload.get("item_id"),
+                category=payload.get("category"), price=payload.get("price"), available=payload.get("available"),
+                allergens=list(payload.get("allergens") or []), dietary_tags=list(payload.get("dietary_tags") or []),
+                payload=payload,
+            ))
+        return results
+
+    async def asearch(self, query: str, *, top_k: int = 5, filters: Optional[SearchFilters] = None) -> list[Result]:
+        """For async code (the action server): embedding and the Qdrant call run in a worker thread."""
+        return await asyncio.to_thread(self.search, query, top_k=top_k, filters=filters)
+
+
+def parse_list(value: Optional[str | Sequence[str]]) -> tuple[str, ...]:
+    """'peanuts, milk' or ['peanuts', 'milk'] -> ('peanuts', 'milk'), lower-cased."""
+    if not value:
+        return ()
+    parts = value.split(",") if isinstance(value, str) else value
+    return tuple(part.strip().lower() for part in parts if part and part.strip())
