@@ -20,7 +20,7 @@ from actions.pickup_time import choose_time, time_label
 logger = logging.getLogger(__name__)
 
 CHECKOUT_SLOTS = ("fulfilment", "postcode", "requested_time", "payment_method")
-PAYMENT_LABELS = {"card_online": "card (online payment link)", "pay_at_counter": "pay at the counter"}
+PAYMENT_LABELS = {"card_online": "by card (secure online link)", "pay_at_counter": "at the counter"}
 FULFILMENT_WORDS = {"pickup": "pickup", "pick up": "pickup", "collect": "pickup", "collection": "pickup",
                     "takeaway": "pickup", "delivery": "delivery", "deliver": "delivery"}
 PAYMENT_WORDS = {"card_online": "card_online", "card": "card_online", "online": "card_online",
@@ -162,10 +162,10 @@ class ActionOrderSummary(Action):
 def summary_text(cart: Cart, tracker: Tracker) -> str:
     fulfilment = tracker.get_slot("fulfilment") or "pickup"
     where = f"delivery to postcode {tracker.get_slot('postcode')}" if fulfilment == "delivery" else "pickup"
-    payment = PAYMENT_LABELS.get(tracker.get_slot("payment_method") or "", "pay at the counter")
+    payment = PAYMENT_LABELS.get(tracker.get_slot("payment_method") or "", "at the counter")
     return (
         f"Here's your order:\n{cart_text(cart)}\n"
-        f"{where.capitalize()}, {time_label(tracker.get_slot('requested_time'))}, paying by {payment}.\n"
+        f"{where.capitalize()}, {time_label(tracker.get_slot('requested_time'))}, paying {payment}.\n"
         f"Shall I place this order for {money(cart.total, cart.currency)}? (yes/no)"
     )
 

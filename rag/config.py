@@ -21,6 +21,7 @@ def default_model_path() -> str:
 @dataclass(frozen=True)
 class RagConfig:
     backend_url: str = "http://127.0.0.1:8000"
+    backend_token: Optional[str] = None  # BACKEND_SERVICE_TOKEN: menu reads are public but throttled for anonymous clients
     qdrant_path: str = str(ROOT / "var" / "qdrant")
     qdrant_url: Optional[str] = None
     qdrant_api_key: Optional[str] = None
@@ -34,6 +35,7 @@ class RagConfig:
         env = os.environ if env is None else env
         return cls(
             backend_url=env.get("BACKEND_URL", cls.backend_url).rstrip("/"),
+            backend_token=env.get("BACKEND_SERVICE_TOKEN") or None,
             qdrant_path=env.get("QDRANT_PATH") or cls.qdrant_path,
             qdrant_url=env.get("QDRANT_URL") or None,
             qdrant_api_key=env.get("QDRANT_API_KEY") or None,

@@ -12,8 +12,10 @@ from rag.documents import Chunk
 class MenuSource:
     """Reads the menu over HTTP. Pass your own httpx.Client to share connections or set auth."""
 
-    def __init__(self, base_url: str, *, client: Optional[httpx.Client] = None, timeout: float = 10.0) -> None:
-        self._client = client or httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
+    def __init__(self, base_url: str, *, token: Optional[str] = None, client: Optional[httpx.Client] = None,
+                 timeout: float = 10.0) -> None:
+        headers = {"Authorization": f"Token {token}"} if token else {}
+        self._client = client or httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout, headers=headers)
 
     def close(self) -> None:
         self._client.close()

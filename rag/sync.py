@@ -56,7 +56,8 @@ class Indexer:
     @classmethod
     def from_config(cls, config: RagConfig, *, embedder: Optional[Embedder] = None) -> "Indexer":
         embedder = embedder or shared_embedder(config.model_path)
-        return cls(MenuSource(config.backend_url, timeout=config.backend_timeout), embedder,
+        return cls(MenuSource(config.backend_url, token=config.backend_token,
+                              timeout=config.backend_timeout), embedder,
                    VectorIndex.from_config(config, embedder.dimension), config.docs_dir)
 
     def _all_chunks(self) -> tuple[str, list[Chunk]]:

@@ -17,6 +17,7 @@ import pytest
 
 from tests.stack import APP_PYTHON, ROOT, free_port, wait_until_up
 
+SERVICE_TOKEN = "rag-test-service-token"
 WEBHOOK_SECRET = "whsec_" + "cmFnLXRlc3Qtd2ViaG9vay1zZWNyZXQ="  # base64 of "rag-test-webhook-secret"
 
 
@@ -26,7 +27,8 @@ class Backend:
     env: dict[str, str]
 
     def get(self, path: str, **params: Any) -> Any:
-        response = httpx.get(f"{self.url}{path}", params=params, timeout=10)
+        response = httpx.get(f"{self.url}{path}", params=params, timeout=10,
+                             headers={"Authorization": f"Token {SERVICE_TOKEN}"})
         response.raise_for_status()
         return response.json()
 
@@ -54,7 +56,7 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     workdir = tmp_path_factory.mktemp("rag-backend")
     port = free_port()
     env = dict(os.environ, SQLITE_PATH=str(workdir / "backend.sqlite3"), PYTHONUNBUFFERED="1",
-               WEBHOOK_URLS="")
+               WEBHOOK_URLS="", BACKEND_SERVICE_TOKEN=SERVICE_TOKEN)
     env.pop("DATABASE_URL", None)
     for args in (["migrate", "-v0"], ["load_demo"]):
         subprocess.run([str(APP_PYTHON), "manage.py", *args], cwd=ROOT / "backend", env=env, check=True,
@@ -78,7 +80,8 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
 
 
 def rag_env(backend: Backend, qdrant_path: Path) -> dict[str, str]:
-    env = dict(os.environ, BACKEND_URL=backend.url, QDRANT_PATH=str(qdrant_path), HF_HUB_OFFLINE="1",
+    env = dict(os.environ, BACKEND_URL=backend.url, BACKEND_SERVICE_TOKEN=SERVICE_TOKEN,
+               QDRANT_PATH=str(qdrant_path), HF_HUB_OFFLINE="1",
                PYTHONPATH=str(ROOT))
     env.pop("QDRANT_URL", None)
     return env
@@ -110,7 +113,7 @@ def rag_config(backend: Backend, cli_build: CliBuild, tmp_path_factory: pytest.T
 
     path = tmp_path_factory.mktemp("qdrant") / "store"
     shutil.copytree(cli_build.path, path)
-    return RagConfig(backend_url=backend.url, qdrant_path=str(path))
+    return RagConfig(backend_url=backend.url, backend_token=SERVICE_TOKEN, qdrant_path=str(path))
 
 
 @pytest.fixture(scope="session")

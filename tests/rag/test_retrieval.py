@@ -25,16 +25,17 @@ def test_fresh_copy_is_current_and_embeds_nothing(indexer):
     assert indexer.embedder.documents_embedded == before
 
 
-@pytest.mark.parametrize("question, kind, category", [
-    ("can I bring my dog", "policy", "accessibility"),
-    ("wheelchair", "policy", "accessibility"),
-    ("gift cards", "service", "gift-cards"),
-    ("how much is delivery to 1053", "policy", "delivery"),
-    ("can I cancel my order", "policy", "cancellations"),
+@pytest.mark.parametrize("question, kind, category, within", [
+    ("can I bring my dog", "policy", "accessibility", 1),
+    ("wheelchair", "policy", "accessibility", 1),
+    ("gift cards", "service", "gift-cards", 1),
+    ("do you do catering for an office lunch", "service", "catering", 1),
+    ("how much is delivery to 1053", "policy", "delivery", 3),  # the sample dialogue on it may rank first
+    ("can I cancel my order", "policy", "cancellations", 3),
 ])
-def test_guest_questions_find_the_right_document(retriever, question, kind, category):
-    top = retriever.search(question, top_k=3)[0]
-    assert (top.kind, top.category) == (kind, category), [(r.kind, r.title) for r in retriever.search(question)]
+def test_guest_questions_find_the_right_document(retriever, question, kind, category, within):
+    hits = retriever.search(question, top_k=within)
+    assert (kind, category) in [(r.kind, r.category) for r in hits], [(r.kind, r.title) for r in hits]
 
 
 def test_vegan_soup_question_finds_a_vegan_soup(retriever, backend):
