@@ -73,7 +73,6 @@ class Stack:
             ACTION_ENDPOINT_URL=f"{self.actions_url}/webhook",
             TRACKER_DB=str(self.workdir / "tracker.db"),
             RASA_TELEMETRY_ENABLED="false",
-            MENU_CACHE_SECONDS="0",
             PYTHONUNBUFFERED="1",
             TF_CPP_MIN_LOG_LEVEL="2",
             SANIC_HOST="127.0.0.1",
