@@ -62,7 +62,7 @@ if ! stamp_ok .venv-rasa requirements/rasa.lock; then
 fi
 
 # --- backend + action server environment (Python 3.11) ----------------------------------------
-APP_REQS=(requirements/backend.txt requirements/actions.txt)
+APP_REQS=(requirements/backend.txt requirements/actions.txt requirements/rag.txt)
 if ! stamp_ok .venv "${APP_REQS[@]}"; then
   APP_PY=$(find_python 3.11 APP_PYTHON) || {
     echo "The backend and action server need Python 3.11; none was found. Set APP_PYTHON=/path/to/python3.11." >&2
@@ -70,7 +70,7 @@ if ! stamp_ok .venv "${APP_REQS[@]}"; then
   }
   log "creating .venv with $APP_PY"
   [ -x .venv/bin/python ] || "$APP_PY" -m venv .venv
-  pip_install .venv -r requirements/backend.txt -r requirements/actions.txt
+  pip_install .venv $(printf -- '-r %s ' "${APP_REQS[@]}")
   # rasa-sdk 3.6.2 declares Python <3.11 but runs on 3.11; its dependencies are pinned above.
   pip_install .venv --no-deps --ignore-requires-python rasa-sdk==3.6.2
   .venv/bin/python -c 'import rasa_sdk, django' || { echo "app environment failed to install" >&2; exit 1; }

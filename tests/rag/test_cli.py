@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from tests.rag.conftest import rag_env
+from tests.rag.helpers import rag_env
 from tests.stack import APP_PYTHON, ROOT
 
 

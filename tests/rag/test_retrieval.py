@@ -104,3 +104,12 @@ def test_docs_hold_no_dish_prices_and_only_the_restaurants_amounts(backend):
     for path in Path(DOCS_DIR).glob("*/*.md"):
         for amount in re.findall(r"€\s?(\d+(?:\.\d\d)?)", path.read_text()):
             assert amount in allowed, f"{path.name}: €{amount} is not a fee or minimum order of the restaurant"
+
+
+def test_fast_query_path_gives_the_same_vector_as_sentence_transformers(retriever):
+    import numpy as np
+
+    text = "a spicy vegan noodle soup without peanuts, please"
+    fast = np.array(retriever.embedder.embed_query(text))
+    reference = np.array(retriever.embedder.embed_documents([text])[0])
+    assert float(np.abs(fast - reference).max()) < 1e-4

@@ -11,7 +11,7 @@ from standardwebhooks import Webhook
 from rag.documents import point_id
 from rag.retriever import SearchFilters
 from rag.webhook import handle_menu_updated
-from tests.rag.conftest import WEBHOOK_SECRET
+from tests.rag.helpers import WEBHOOK_SECRET
 
 
 def all_ids(indexer) -> set[str]:
