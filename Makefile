@@ -12,7 +12,7 @@ setup:  ## create both virtual environments (only when requirements changed)
 	@bash scripts/setup.sh
 
 backend-db: setup  ## migrate the backend database and load the demo restaurant
-	@. scripts/env.sh && cd backend && ../.venv/bin/python manage.py migrate -v0 && ../.venv/bin/python manage.py load_demo
+	@. scripts/env.sh && cd backend && ../.venv/bin/python manage.py migrate -v0 && WEBHOOK_URLS= ../.venv/bin/python manage.py load_demo
 
 nlu-menu: backend-db  ## regenerate dish names, synonyms and lookup tables from the backend's menu
 	@.venv/bin/python scripts/generate_nlu_menu.py

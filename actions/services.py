@@ -26,3 +26,21 @@ def use_backend(client: Optional[BackendClient]) -> None:
     """Replace the shared backend client (tests, or an embedding application)."""
     global _backend
     _backend = client
+
+
+_indexer = None
+
+
+def indexer():  # -> rag.sync.Indexer; imported lazily so actions load without the model
+    """The one index writer of this process (embedded Qdrant allows a single client per folder)."""
+    global _indexer
+    if _indexer is None:
+        from rag.config import RagConfig
+        from rag.sync import Indexer
+
+        _indexer = Indexer.from_config(RagConfig.from_env())
+    return _indexer
+
+
+def webhook_secret() -> str:
+    return get_settings().webhook_secret

@@ -20,6 +20,8 @@ class ActionSettings(BaseSettings):
     fuzzy_match_threshold: float = Field(80.0, alias="FUZZY_MATCH_THRESHOLD")
     max_quantity: int = Field(20, alias="MAX_QUANTITY")
     log_level: str = Field("INFO", alias="LOG_LEVEL")
+    # Shared with the backend, which signs its outgoing webhooks (Standard Webhooks, "whsec_...").
+    webhook_secret: str = Field("", alias="WEBHOOK_SECRET")
 
 
 @lru_cache(maxsize=1)

@@ -15,3 +15,8 @@ export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 export PYTHONUNBUFFERED=1
 mkdir -p "$DATA_DIR"
 export SANIC_HOST="${SANIC_HOST:-${BIND_HOST}}"  # the action server binds here
+# The backend signs menu.updated with this secret and sends it to the action server, which keeps
+# the retrieval index current. The dev value is the backend's own dev default; set a real one.
+export WEBHOOK_SECRET="${WEBHOOK_SECRET:-whsec_ZGV2LXdlYmhvb2stc2VjcmV0LWNoYW5nZS1tZQ==}"
+export WEBHOOK_URLS="${WEBHOOK_URLS:-http://127.0.0.1:${ACTIONS_PORT}/webhooks/menu-updated}"
+export QDRANT_PATH="${QDRANT_PATH:-${DATA_DIR}/qdrant}"

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APP_PYTHON = ROOT / ".venv" / "bin" / "python"
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 SERVICE_TOKEN = "e2e-service-token"
+WEBHOOK_SECRET = "whsec_ZTJlLXdlYmhvb2stc2VjcmV0"
 
 
 def free_port() -> int:
@@ -76,6 +77,11 @@ class Stack:
             PYTHONUNBUFFERED="1",
             TF_CPP_MIN_LOG_LEVEL="2",
             SANIC_HOST="127.0.0.1",
+            ACTIONS_PORT=str(self.actions_port),
+            QDRANT_PATH=str(self.workdir / "qdrant"),
+            WEBHOOK_SECRET=WEBHOOK_SECRET,
+            WEBHOOK_URLS=f"{self.actions_url}/webhooks/menu-updated",
+            HF_HUB_OFFLINE="1",
         )
         env.pop("DATABASE_URL", None)
         return env
@@ -88,8 +94,10 @@ class Stack:
         wait_until_up(ready_url, process, name, timeout, log)
 
     def prepare_backend(self) -> None:
+        # No webhooks while loading: the action server is not up yet and syncs by version at start.
+        env = dict(self.env(), WEBHOOK_URLS="")
         for args in (["migrate", "-v0"], ["load_demo"]):
-            subprocess.run([str(APP_PYTHON), "manage.py", *args], cwd=ROOT / "backend", env=self.env(), check=True,
+            subprocess.run([str(APP_PYTHON), "manage.py", *args], cwd=ROOT / "backend", env=env, check=True,
                            stdout=subprocess.DEVNULL)
 
     def start_backend(self) -> None:
@@ -103,8 +111,7 @@ class Stack:
         )
 
     def start_actions(self) -> None:
-        self._start("actions", [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)],
-                    ROOT, f"{self.actions_url}/health", 60)
+        self._start("actions", [str(APP_PYTHON), "-m", "actions.server"], ROOT, f"{self.actions_url}/health", 60)
 
     def start_rasa(self, model: Path) -> None:
         self._start(
@@ -139,6 +146,12 @@ class Stack:
 
     def backend(self) -> httpx.Client:
         return httpx.Client(base_url=self.backend_url, headers={"Authorization": f"Token {SERVICE_TOKEN}"}, timeout=10)
+
+    def orm(self, code: str) -> str:
+        """Run Django ORM code in the backend's database (as staff would in the admin)."""
+        done = subprocess.run([str(APP_PYTHON), "manage.py", "shell", "--no-imports", "-c", code], cwd=ROOT / "backend",
+                              env=self.env(), check=True, capture_output=True, text=True)
+        return done.stdout
 
     def slots(self, sender: str) -> dict[str, Any]:
         tracker = httpx.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=10).json()

@@ -1,0 +1,74 @@
+"""The action server: rasa-sdk's own app, plus the retrieval index kept current.
+
+`python -m actions.server` serves the same `/webhook` and `/health` as `python -m rasa_sdk`, and
+adds what the action server owns as the single writer of the embedded Qdrant index:
+- at start-up, in the background, the index is checked against the backend's menu version and
+  brought up to date (the server answers actions meanwhile);
+- `POST /webhooks/menu-updated` takes the backend's signed `menu.updated` event and re-embeds
+  only the changed items (401 for a bad or stale signature, nothing changed).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from typing import Optional
+
+from rasa_sdk.endpoint import create_app
+from sanic import Sanic, response
+from sanic.request import Request
+
+from actions import services
+
+logger = logging.getLogger("actions.server")
+# The start-up sync and webhook updates write the same embedded index: one at a time.
+_index_lock = threading.Lock()
+
+
+def _locked(work, *args):
+    with _index_lock:
+        return work(*args)
+
+
+def build_app(*, sync_on_start: bool = True) -> Sanic:
+    app = create_app("actions")
+
+    @app.post("/webhooks/menu-updated")
+    async def menu_updated(request: Request) -> response.HTTPResponse:
+        from rag.webhook import handle_menu_updated
+
+        result = await asyncio.to_thread(
+            _locked, handle_menu_updated, dict(request.headers), request.body, services.webhook_secret(),
+            services.indexer(),
+        )
+        return response.json(result.body, status=result.status)
+
+    if sync_on_start:
+        @app.listener("after_server_start")
+        async def start_index_sync(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+            app.add_task(_sync_index())
+
+    return app
+
+
+async def _sync_index() -> None:
+    try:
+        report = await asyncio.to_thread(_locked, lambda: services.indexer().ensure_current())
+        logger.info("retrieval index current", extra={
+            "sync": report.action, "embedded": report.embedded, "points": report.points,
+            "menu_version": report.menu_version, "seconds": round(report.seconds, 2)})
+    except Exception as error:  # the assistant works without retrieval; the next sync retries
+        logger.warning("retrieval index sync failed: %s", error.__class__.__name__, extra={"error": str(error)[:300]})
+
+
+def main(port: Optional[int] = None) -> None:
+    host = os.environ.get("SANIC_HOST", "127.0.0.1")
+    port = port or int(os.environ.get("ACTIONS_PORT", "5055"))
+    sync = os.environ.get("RAG_SYNC_ON_START", "true").lower() not in ("0", "false", "no")
+    logger.info("action server on http://%s:%s", host, port)
+    build_app(sync_on_start=sync).run(host, port, workers=1, access_log=False)
+
+
+if __name__ == "__main__":
+    main()
