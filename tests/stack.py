@@ -45,6 +45,18 @@ def wait_until_up(url: str, process: subprocess.Popen, name: str, timeout: float
     raise RuntimeError(f"{name} not up at {url} after {timeout}s; log:\n{log.read_text()[-4000:]}")
 
 
+def terminate(process: subprocess.Popen, timeout: float = 20) -> None:
+    """Stop a service as Ctrl-C would, and kill it if it does not go."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @dataclass
 class Stack:
     workdir: Path
@@ -123,13 +135,8 @@ class Stack:
 
     def stop(self, name: str) -> None:
         process = self.processes.pop(name, None)
-        if process and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        if process:
+            terminate(process)
 
     def stop_all(self) -> None:
         for name in list(self.processes)[::-1]:

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from tests.stack import APP_PYTHON, ROOT, free_port, wait_until_up
+from tests.stack import APP_PYTHON, ROOT, free_port, terminate, wait_until_up
 
 SERVICE_TOKEN = "rag-test-service-token"
 WEBHOOK_SECRET = "whsec_" + "cmFnLXRlc3Qtd2ViaG9vay1zZWNyZXQ="  # base64 of "rag-test-webhook-secret"
@@ -67,12 +67,7 @@ def running_backend(workdir: Path) -> Iterator[Backend]:
         wait_until_up(f"{url}/api/menu/version/", process, "backend", 60, log)
         yield Backend(url=url, env=env)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        terminate(process)
 
 
 def rag_env(backend: Backend, qdrant_path: Path) -> dict[str, str]:
