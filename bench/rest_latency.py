@@ -27,6 +27,30 @@ TURNS = {
 }
 
 
+def resident_mib(pids: list[int]) -> float:
+    """Resident memory of these processes and all their children, in MiB (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+            children.setdefault(int(fields["PPid"]), []).append(int(fields["Pid"]))
+        except (OSError, KeyError, ValueError):
+            continue
+    total_kib, todo, seen = 0, list(pids), set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        todo += children.get(pid, [])
+        try:
+            rss = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmRSS"))
+            total_kib += int(rss.split()[1])
+        except (OSError, StopIteration):
+            continue
+    return total_kib / 1024
+
+
 def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -92,6 +116,10 @@ def main() -> None:
                       f"{percentile(samples, 0.95):8.1f} {max(samples):8.1f}")
             done, errors, elapsed = asyncio.run(measure_concurrent(stack, args.guests, args.seconds))
             print(f"\n{args.guests} guests at once for {elapsed:.1f} s: {done / elapsed:.1f} messages/s, {errors} errors")
+            print("\nresident memory after the run (MiB):")
+            for name, process in stack.processes.items():
+                print(f"  {name:10} {resident_mib([process.pid]):8.0f}")
+            print(f"  {'total':10} {resident_mib([p.pid for p in stack.processes.values()]):8.0f}")
         finally:
             stack.stop_all()
 
