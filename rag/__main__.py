@@ -1,5 +1,5 @@
-"""CLI: `python -m rag rebuild | sync | search "QUESTION" [--top-k N] [--exclude-allergens a,b]
-[--dietary vegan] [--kind menu_item] [--available] [--json]`.
+"""CLI: `python -m rag rebuild | sync | stats [--json] | search "QUESTION" [--top-k N]
+[--exclude-allergens a,b] [--dietary vegan] [--kind menu_item] [--available] [--json]`.
 
 Embedded Qdrant (QDRANT_PATH) admits one process at a time and the action server is its single
 writer: use the CLI while the action server is stopped, or against a Qdrant server (QDRANT_URL).
@@ -21,6 +21,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("rebuild", help="rebuild the whole index from the backend menu and rag/docs")
     sub.add_parser("sync", help="bring the index up to date (only what changed is re-embedded)")
+    stats = sub.add_parser("stats", help="point counts (total and per kind) and the menu version indexed")
+    stats.add_argument("--json", action="store_true", help="print the figures as JSON")
     search = sub.add_parser("search", help="search the index")
     search.add_argument("query")
     search.add_argument("--top-k", type=int, default=5)
@@ -45,6 +47,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                   f"{report.payload_updated}, deleted {report.deleted}) from menu {report.menu_version} "
                   f"in {report.seconds:.1f}s")
             return 0
+        if args.command == "stats":
+            return _stats(config, as_json=args.json)
         filters = SearchFilters(dietary=parse_list(args.dietary), exclude_allergens=parse_list(args.exclude_allergens),
                                 available_only=args.available, kinds=parse_list(args.kind), category=args.category)
         results = Retriever(config).search(args.query, top_k=args.top_k, filters=filters)
@@ -57,6 +61,44 @@ def main(argv: Optional[list[str]] = None) -> int:
         for n, result in enumerate(results, 1):
             print(f"{n}. [{result.kind}] {result.title}  ({result.score:.3f})")
             print("   " + result.text.replace("\n", "\n   "))
+    return 0
+
+
+def _stats(config: RagConfig, *, as_json: bool) -> int:
+    """Counts read straight from the index (no model is loaded, the backend is not contacted)."""
+    from qdrant_client import models
+
+    from rag.documents import KINDS
+    from rag.index import make_client
+
+    client = make_client(config)
+    try:
+        if not client.collection_exists(config.collection):
+            print(f"no index: collection {config.collection!r} does not exist (run `python -m rag rebuild`)",
+                  file=sys.stderr)
+            return 1
+        total = client.count(config.collection, exact=True).count
+        per_kind = {}
+        for kind in KINDS:
+            kind_filter = models.Filter(must=[models.FieldCondition(key="kind", match=models.MatchValue(value=kind))])
+            per_kind[kind] = client.count(config.collection, count_filter=kind_filter, exact=True).count
+        meta: dict = {}
+        meta_collection = f"{config.collection}__meta"
+        if client.collection_exists(meta_collection):
+            records, _ = client.scroll(meta_collection, limit=1, with_payload=True)
+            meta = dict(records[0].payload or {}) if records else {}
+    finally:
+        client.close()
+    figures = {"collection": config.collection, "total": total, "per_kind": per_kind,
+               "menu_version": meta.get("menu_version"), "model_id": meta.get("model_id")}
+    if as_json:
+        print(json.dumps(figures, ensure_ascii=False, indent=2))
+    else:
+        print(f"collection {figures['collection']}: {total} points")
+        for kind, count in per_kind.items():
+            print(f"  {kind}: {count}")
+        print(f"menu version: {figures['menu_version']}")
+        print(f"model: {figures['model_id']}")
     return 0
 
 
