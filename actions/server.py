@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
-from typing import Optional
 
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
 from sanic.request import Request
 
 from actions import services
+from actions.settings import get_settings
 
 logger = logging.getLogger("actions.server")
 # The start-up sync and webhook updates write the same embedded index: one at a time.
@@ -62,12 +61,10 @@ async def _sync_index() -> None:
         logger.warning("retrieval index sync failed: %s", error.__class__.__name__, extra={"error": str(error)[:300]})
 
 
-def main(port: Optional[int] = None) -> None:
-    host = os.environ.get("SANIC_HOST", "127.0.0.1")
-    port = port or int(os.environ.get("ACTIONS_PORT", "5055"))
-    sync = os.environ.get("RAG_SYNC_ON_START", "true").lower() not in ("0", "false", "no")
-    logger.info("action server on http://%s:%s", host, port)
-    build_app(sync_on_start=sync).run(host, port, workers=1, access_log=False)
+def main() -> None:
+    settings = get_settings()
+    logger.info("action server on http://%s:%s", settings.host, settings.port)
+    build_app(sync_on_start=settings.rag_sync_on_start).run(settings.host, settings.port, workers=1, access_log=False)
 
 
 if __name__ == "__main__":

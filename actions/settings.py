@@ -22,6 +22,10 @@ class ActionSettings(BaseSettings):
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     # Shared with the backend, which signs its outgoing webhooks (Standard Webhooks, "whsec_...").
     webhook_secret: str = Field("", alias="WEBHOOK_SECRET")
+    # Where `python -m actions.server` listens (SANIC_HOST is rasa-sdk's own name for it).
+    host: str = Field("127.0.0.1", alias="SANIC_HOST")
+    port: int = Field(5055, alias="ACTIONS_PORT")
+    rag_sync_on_start: bool = Field(True, alias="RAG_SYNC_ON_START")
 
 
 @lru_cache(maxsize=1)
