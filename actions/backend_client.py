@@ -216,6 +216,9 @@ class BackendClient:
     async def search_items(self, **filters: str) -> list[MenuItem]:
         return [MenuItem.model_validate(raw) for raw in await self._get_all("/api/menu/items/", filters)]
 
+    async def menu_version(self) -> str:
+        return str((await self._request("GET", "/api/menu/version/", retry=True))["version"])
+
     async def restaurant(self) -> dict[str, Any]:
         if self._restaurant is None:
             self._restaurant = await self._request("GET", "/api/restaurant/", retry=True)

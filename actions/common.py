@@ -76,3 +76,23 @@ def _channel(tracker: Tracker) -> str:
 def tell_service_down(dispatcher: CollectingDispatcher, tracker: Tracker, what: str) -> None:
     logger.warning("backend unavailable during %s", what, extra={"conversation_id": tracker.sender_id})
     dispatcher.utter_message(text=SERVICE_DOWN)
+
+
+def mentioned_item_id(tracker: Tracker) -> Optional[int]:
+    """The dish a follow-up points at: "the second one" → the second recommendation; "that" → the
+    dish just discussed, or the only recommendation. None when it is ambiguous or unknown."""
+    value = first_entity(tracker, "mention")
+    if value is None:
+        return None
+    recommendations = [int(item_id) for item_id in tracker.get_slot("last_recommendations") or []]
+    value = str(value).strip().lower()
+    if value in {"that", "that one", "it", "this", "this one"}:
+        last = tracker.get_slot("last_dish_id")
+        if last is not None:
+            return int(last)
+        return recommendations[0] if len(recommendations) == 1 else None
+    if value == "last":
+        return recommendations[-1] if recommendations else None
+    if value.isdigit() and 1 <= int(value) <= len(recommendations):
+        return recommendations[int(value) - 1]
+    return None

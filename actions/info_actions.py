@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any, Optional
 
-import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -13,13 +11,12 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.backend_client import BackendRejected, BackendUnavailable, MenuItem
-from actions.common import entity_values, first_entity, tell_service_down
+from actions.common import entity_values, first_entity, mentioned_item_id, tell_service_down
 from actions.formatting import allergen_list, item_line, money
 from actions.matching import match_dish
 
 logger = logging.getLogger(__name__)
 
-MOODS_FILE = Path(__file__).with_name("moods.yml")
 SPICE_WORDS = {0: "not spicy at all", 1: "mildly spicy", 2: "medium spicy", 3: "very spicy"}
 
 
@@ -73,6 +70,13 @@ class ActionItemDetails(Action):
             tell_service_down(dispatcher, tracker, "item details")
             return []
         item = _referenced_item(tracker, menu)
+        recommendations = tracker.get_slot("last_recommendations") or []
+        if item is None and first_entity(tracker, "mention") is not None and recommendations:
+            by_id = {i.id: i for i in menu}
+            choices = [by_id[int(item_id)] for item_id in recommendations if int(item_id) in by_id]
+            dispatcher.utter_message(text="Which one do you mean?", buttons=[
+                {"title": item.name, "payload": f'/ask_item_details{{"dish": "{item.name}"}}'} for item in choices])
+            return []
         if item is None:
             dish = first_entity(tracker, "dish")
             if dish:
@@ -90,6 +94,9 @@ def _referenced_item(tracker: Tracker, menu: list[MenuItem]) -> Optional[MenuIte
     dish = first_entity(tracker, "dish")
     if dish:
         return match_dish(str(dish), menu).item
+    if first_entity(tracker, "mention") is not None:
+        mentioned = mentioned_item_id(tracker)
+        return next((item for item in menu if item.id == mentioned), None)
     for slot in ("dish_id", "last_dish_id"):  # "is it spicy?" about the dish being ordered or discussed
         value = tracker.get_slot(slot)
         if value is not None:
@@ -140,23 +147,6 @@ FAQ_POLICY = {
 }
 
 
-class ActionAnswerFaq(Action):
-    """Opening hours, location, delivery, payment and policies, from the backend's restaurant facts."""
-
-    def name(self) -> str:
-        return "action_answer_faq"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        try:
-            restaurant = await services.backend().restaurant()
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "faq")
-            return []
-        topic = str(first_entity(tracker, "faq_topic") or "")
-        dispatcher.utter_message(text=faq_text(topic, restaurant))
-        return []
-
-
 def faq_text(topic: str, restaurant: dict[str, Any]) -> str:
     policies = {policy["slug"]: policy for policy in restaurant.get("policies", [])}
     if topic == "hours":
@@ -197,60 +187,3 @@ class ActionHandoff(Action):
             f"within about {minutes} minutes. Your cart is kept."
         )
         return [SlotSet("handoff_requested", True)]
-
-
-def load_moods(path: Path = MOODS_FILE) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-class ActionRecommend(Action):
-    """Offline recommendations: mood → categories and tags, with dietary needs and allergies as hard filters."""
-
-    def name(self) -> str:
-        return "action_recommend"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        moods = load_moods()
-        mood = resolve_mood(str(first_entity(tracker, "mood") or ""), moods)
-        dietary = sorted({str(value) for value in entity_values(tracker, "dietary")})
-        exclude = sorted({str(value) for value in entity_values(tracker, "allergen")})
-        filters = {"available": "true"}
-        if dietary:
-            filters["dietary"] = ",".join(dietary)
-        if exclude:
-            filters["exclude_allergens"] = ",".join(exclude)
-        try:
-            items = await services.backend().search_items(**filters)
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "recommend")
-            return []
-        picks = pick_for_mood(items, mood, moods)
-        if not picks:
-            dispatcher.utter_message(text="I couldn't find a dish that fits all of that. Would you like to see the whole menu?")
-            return []
-        intro = moods["moods"][mood]["intro"] if mood else "Here are a few guest favourites"
-        lines = "\n".join(f"• {item.name} ({money(item.price, item.currency)}): {item.description}" for item in picks)
-        dispatcher.utter_message(text=f"{intro}:\n{lines}", buttons=_item_buttons(picks))
-        return [SlotSet("last_recommendations", [item.id for item in picks])]
-
-
-def resolve_mood(word: str, moods: dict[str, Any]) -> Optional[str]:
-    word = word.strip().lower()
-    for name, spec in moods["moods"].items():
-        if word == name or word in spec.get("synonyms", []):
-            return name
-    return None
-
-
-def pick_for_mood(items: list[MenuItem], mood: Optional[str], moods: dict[str, Any], limit: int = 3) -> list[MenuItem]:
-    if mood is None:
-        return [item for item in items if item.is_special][:limit] or items[:limit]
-    spec = moods["moods"][mood]
-    categories = set(spec.get("categories", []))
-    max_spice = spec.get("max_spice_level", 3)
-
-    def score(item: MenuItem) -> tuple[int, int]:
-        return (int(mood in item.mood_tags) + int(item.category.slug in categories), -item.spice_level)
-
-    fitting = [item for item in items if item.spice_level <= max_spice and (mood in item.mood_tags or item.category.slug in categories)]
-    return sorted(fitting, key=score, reverse=True)[:limit]

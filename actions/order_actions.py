@@ -17,6 +17,7 @@ from actions.common import (
     YES_NO_BUTTONS,
     first_entity,
     is_confident,
+    mentioned_item_id,
     open_cart,
     tell_service_down,
 )
@@ -72,11 +73,27 @@ class ActionPrepareOrder(Action):
         return "action_prepare_order"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        lines = [line.as_dict() for line in requested_lines(tracker.latest_message.get("entities", []))]
+        lines = [line.as_dict() for line in requested_lines(await _entities_with_mentions(tracker))]
         if lines and not is_confident(tracker):
             dispatcher.utter_message(text=f"Did you mean to add {describe_request(lines)}?", buttons=YES_NO_BUTTONS)
             return [SlotSet("pending_command", {"kind": "order", "lines": lines}), SlotSet("next_flow", "clarify")]
         return start_order(lines)
+
+
+async def _entities_with_mentions(tracker: Tracker) -> list[dict[str, Any]]:
+    """"add the second one": the mention becomes the recommended dish's name, in place."""
+    entities = list(tracker.latest_message.get("entities", []))
+    item_id = mentioned_item_id(tracker)
+    if item_id is None or any(entity.get("entity") == "dish" for entity in entities):
+        return entities
+    try:
+        item = next((i for i in await services.backend().menu() if i.id == item_id), None)
+    except BackendUnavailable:
+        return entities
+    if item is None:
+        return entities
+    return [dict(entity, entity="dish", value=item.name) if entity.get("entity") == "mention" else entity
+            for entity in entities]
 
 
 class ActionAskSize(Action):

@@ -1,12 +1,25 @@
-"""Where actions get their clients. Built lazily on first use, never at import; tests may inject."""
+"""Where actions get their clients and services. Built lazily on first use, never at import;
+tests and embedding applications may inject their own."""
 from __future__ import annotations
 
-from typing import Optional
+import asyncio
+from typing import TYPE_CHECKING, Any, Optional
 
-from actions.backend_client import BackendClient
+from actions.backend_client import BackendClient, BackendUnavailable
 from actions.settings import get_settings
 
+if TYPE_CHECKING:
+    from actions.answering import Answerer
+    from actions.freeform import FreeFormHost
+    from actions.recommending import Recommender
+    from llm.client import LlmClient
+
 _backend: Optional[BackendClient] = None
+_indexer: Any = None
+_retriever: Any = None
+_llm: Optional["LlmClient"] = None
+_hosts: dict[str, Any] = {}
+_hosts_lock = asyncio.Lock()
 
 
 def backend() -> BackendClient:
@@ -26,9 +39,7 @@ def use_backend(client: Optional[BackendClient]) -> None:
     """Replace the shared backend client (tests, or an embedding application)."""
     global _backend
     _backend = client
-
-
-_indexer = None
+    _hosts.clear()
 
 
 def indexer():  # -> rag.sync.Indexer; imported lazily so actions load without the model
@@ -42,5 +53,92 @@ def indexer():  # -> rag.sync.Indexer; imported lazily so actions load without t
     return _indexer
 
 
+def retriever():  # -> rag.retriever.Retriever sharing the indexer's model and Qdrant client
+    global _retriever
+    if _retriever is None:
+        from rag.config import RagConfig
+        from rag.retriever import Retriever
+
+        shared = indexer()
+        _retriever = Retriever(RagConfig.from_env(), embedder=shared.embedder, index=shared.index)
+    return _retriever
+
+
+def llm() -> "LlmClient":
+    global _llm
+    if _llm is None:
+        from llm.client import LlmClient
+        from llm.config import LlmConfig
+
+        _llm = LlmClient(LlmConfig())
+    return _llm
+
+
+def use_llm(client: Optional["LlmClient"]) -> None:
+    global _llm
+    _llm = client
+    _hosts.clear()
+
+
 def webhook_secret() -> str:
     return get_settings().webhook_secret
+
+
+async def _build_hosts() -> dict[str, Any]:
+    from actions.answering import Answerer
+    from actions.freeform import FreeFormHost
+    from actions.recommending import Recommender, load_moods
+    from llm.cache import AnswerCache
+    from llm.prompting import Prompts
+
+    settings = get_settings()
+    client = llm()
+    try:
+        restaurant = str((await backend().restaurant()).get("name") or "our restaurant")
+    except BackendUnavailable:
+        restaurant = "our restaurant"  # not cached: the next turn tries the backend again
+        prompts = Prompts(restaurant=restaurant, token_budget=client.config.prompt_token_budget)
+        return _hosts_from(prompts, settings, client, AnswerCache(ttl_seconds=1, max_entries=1), cache_hosts=False)
+    prompts = Prompts(restaurant=restaurant, token_budget=client.config.prompt_token_budget)
+    cache: AnswerCache[Any] = AnswerCache(ttl_seconds=client.config.cache_ttl_seconds, max_entries=client.config.cache_size)
+    return _hosts_from(prompts, settings, client, cache, cache_hosts=True)
+
+
+def _hosts_from(prompts: Any, settings: Any, client: Any, cache: Any, *, cache_hosts: bool) -> dict[str, Any]:
+    from actions.answering import Answerer
+    from actions.freeform import FreeFormHost
+    from actions.recommending import Recommender, load_moods
+
+    answerer = Answerer(backend=backend(), retriever=retriever(), llm=client, prompts=prompts, cache=cache,
+                        min_score=settings.answer_min_score)
+    hosts = {
+        "answerer": answerer,
+        "recommender": Recommender(backend=backend(), retriever=retriever(), llm=client, prompts=prompts,
+                                   moods=load_moods(), count=settings.recommendation_count),
+        "freeform": FreeFormHost(backend=backend(), llm=client, prompts=prompts, answerer=answerer,
+                                 max_rounds=client.config.max_tool_rounds, max_quantity=settings.max_quantity),
+    }
+    if cache_hosts:
+        _hosts.update(hosts)
+    return hosts
+
+
+async def _host(name: str) -> Any:
+    if name in _hosts:
+        return _hosts[name]
+    async with _hosts_lock:
+        if name in _hosts:
+            return _hosts[name]
+        return (await _build_hosts())[name]
+
+
+async def answerer() -> "Answerer":
+    return await _host("answerer")
+
+
+async def recommender() -> "Recommender":
+    return await _host("recommender")
+
+
+async def freeform() -> "FreeFormHost":
+    return await _host("freeform")

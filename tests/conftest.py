@@ -6,16 +6,32 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes import host_brain
+from tests.fakes.groq_server import FakeGroq
 from tests.stack import Stack, copy_model, latest_model
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def fake_groq() -> Iterator[FakeGroq]:
+    """Groq's chat-completions wire format on a local port: the action server's real groq SDK talks to it."""
+    with FakeGroq() as fake:
+        fake.responder = host_brain.respond
+        yield fake
+
+
+# Short limits so failure tests run quickly; the breaker closes again 2 s after it opens.
+LLM_TEST_ENV = {"GROQ_API_KEY": "test-key", "LLM_TIMEOUT_SECONDS": "2", "LLM_BREAKER_FAILURES": "3",
+                "LLM_BREAKER_RESET_SECONDS": "2", "LLM_MAX_RETRIES": "1", "LLM_MAX_RETRY_WAIT_SECONDS": "1",
+                "LLM_REQUESTS_PER_MINUTE": "1000", "LLM_TOKENS_PER_MINUTE": "1000000"}
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, fake_groq: FakeGroq) -> Iterator[Stack]:
     model = latest_model()
     if model is None:
         pytest.fail("No trained Rasa model in models/: run `make train` (make test does it for you).")
     workdir: Path = tmp_path_factory.mktemp("stack")
-    running = Stack(workdir=workdir)
+    running = Stack(workdir=workdir, extra_env={**LLM_TEST_ENV, "GROQ_BASE_URL": fake_groq.url})
     try:
         running.prepare_backend()
         running.start_backend()

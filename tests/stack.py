@@ -64,6 +64,7 @@ class Stack:
     actions_port: int = field(default_factory=free_port)
     rasa_port: int = field(default_factory=free_port)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. GROQ_BASE_URL of a fake Groq
 
     @property
     def backend_url(self) -> str:
@@ -96,6 +97,7 @@ class Stack:
             HF_HUB_OFFLINE="1",
         )
         env.pop("DATABASE_URL", None)
+        env.update(self.extra_env)
         return env
 
     def _start(self, name: str, command: list[str], cwd: Path, ready_url: str, timeout: float) -> None:

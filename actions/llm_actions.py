@@ -1,0 +1,134 @@
+"""Actions whose words the LLM writes (or templates, offline): recommendations, free questions,
+and the free-form fallback with tools. Each reads slots, calls one service, renders the result."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import services
+from actions.backend_client import BackendRejected, BackendUnavailable, Cart, MenuItem
+from actions.common import YES_NO_BUTTONS, entity_values, first_entity, open_cart, tell_service_down
+from actions.formatting import cart_text, money
+from actions.info_actions import faq_text
+
+logger = logging.getLogger(__name__)
+
+OFFLINE_NOTICE = ("(A note: I'm in offline mode today, so my answers come straight from our menu and "
+                  "policies, without my usual chat.)")
+# FAQ topics the backend answers exactly from structured facts; everything else goes to retrieval.
+STRUCTURED_TOPICS = {"hours", "location", "contact", "parking", "delivery", "minimum_order"}
+
+
+def offline_notice(dispatcher: CollectingDispatcher, tracker: Tracker, mode: str) -> list[EventType]:
+    """Tell the guest once per conversation that the LLM is not in use."""
+    if mode != "offline" or tracker.get_slot("offline_notice_given"):
+        return []
+    dispatcher.utter_message(text=OFFLINE_NOTICE)
+    return [SlotSet("offline_notice_given", True)]
+
+
+def _say(dispatcher: CollectingDispatcher, text: str, used_llm: bool, **kwargs: Any) -> None:
+    """Extra keys end up in the BotUttered event's metadata: staff can see which words the LLM wrote."""
+    dispatcher.utter_message(text=text, llm_generated=used_llm, **kwargs)
+
+
+def _add_buttons(items: list[MenuItem]) -> list[dict[str, str]]:
+    return [{"title": f"Add {item.name}", "payload": f'/order_item{{"dish": "{item.name}"}}'} for item in items]
+
+
+class ActionRecommend(Action):
+    def name(self) -> str:
+        return "action_recommend"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        recommender = await services.recommender()
+        try:
+            recommendation = await recommender.recommend(
+                str(tracker.latest_message.get("text") or ""), mood_word=str(first_entity(tracker, "mood") or ""),
+                dietary=sorted({str(v) for v in entity_values(tracker, "dietary")}),
+                exclude_allergens=sorted({str(v) for v in entity_values(tracker, "allergen")}),
+                conversation_id=tracker.sender_id)
+        except BackendUnavailable:
+            tell_service_down(dispatcher, tracker, "recommend")
+            return []
+        if not recommendation.suggestions:
+            dispatcher.utter_message(text="I couldn't find a dish that fits all of that. Would you like to see the whole menu?")
+            return []
+        events = offline_notice(dispatcher, tracker, recommendation.mode)
+        lines = "\n".join(f"{number}. {s.item.name} ({money(s.item.price, s.item.currency)}): {s.reason}"
+                          for number, s in enumerate(recommendation.suggestions, start=1))
+        items = [s.item for s in recommendation.suggestions]
+        _say(dispatcher, f"{recommendation.intro}:\n{lines}\nSay \"add the second one\" or \"tell me more about the first\".",
+             recommendation.mode == "llm", buttons=_add_buttons(items))
+        return events + [SlotSet("last_recommendations", [item.id for item in items]), SlotSet("last_dish_id", None)]
+
+
+class ActionAnswerFaq(Action):
+    """Opening hours, location and delivery from the backend's facts; any other question from
+    retrieved documents, written by the LLM (or quoted, offline) and naming its source."""
+
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        topic = str(first_entity(tracker, "faq_topic") or "")
+        if topic in STRUCTURED_TOPICS:
+            try:
+                restaurant = await services.backend().restaurant()
+            except BackendUnavailable:
+                tell_service_down(dispatcher, tracker, "faq")
+                return []
+            dispatcher.utter_message(text=faq_text(topic, restaurant))
+            return []
+        answerer = await services.answerer()
+        answer = await answerer.answer(str(tracker.latest_message.get("text") or ""), conversation_id=tracker.sender_id)
+        events = offline_notice(dispatcher, tracker, answer.mode)
+        _say(dispatcher, answer.text, answer.used_llm)
+        return events
+
+
+class ActionFreeForm(Action):
+    """NLU could not place the message: the LLM may answer, look dishes up or propose cart changes."""
+
+    def name(self) -> str:
+        return "action_free_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        client = services.backend()
+        cart_events: list[EventType] = []
+
+        async def cart_opener():
+            cart, events = await open_cart(tracker, client)
+            cart_events.extend(events)
+            return cart
+
+        host = await services.freeform()
+        reply = await host.reply(str(tracker.latest_message.get("text") or ""), conversation_id=tracker.sender_id,
+                                 open_cart=cart_opener, cart=await _open_cart_if_any(tracker))
+        events = offline_notice(dispatcher, tracker, reply.mode) + cart_events
+        if reply.text:
+            _say(dispatcher, reply.text, reply.mode in ("llm", "cached"))
+        if reply.added and reply.cart is not None:
+            dispatcher.utter_message(text=f"Added {', '.join(reply.added)}. {cart_text(reply.cart)}")
+        if reply.wants_checkout:
+            dispatcher.utter_message(text="Shall I take you to checkout to confirm your order?", buttons=YES_NO_BUTTONS)
+            events += [SlotSet("pending_command", {"kind": "checkout"}), SlotSet("next_flow", "clarify")]
+        elif not reply.text and not reply.added:
+            dispatcher.utter_message(response="utter_default")
+        return events
+
+
+async def _open_cart_if_any(tracker: Tracker) -> Optional[Cart]:
+    cart_id = tracker.get_slot("cart_id")
+    if cart_id is None or tracker.get_slot("checkout_stage") == "placed":
+        return None
+    try:
+        cart = await services.backend().cart(int(cart_id))
+    except (BackendUnavailable, BackendRejected):
+        return None
+    return cart if cart.status == "open" and cart.lines else None
