@@ -145,7 +145,8 @@ class Recommender:
         messages = self.prompts.messages(
             "recommend", message=message[:500], mood=mood or "", constraints=constraints, count=self.count,
             candidates=[{"id": item.id, "name": item.name, "summary": _summary(item)} for item in candidates])
-        completion = await self.llm.complete(messages, json_mode=True, conversation_id=conversation_id)
+        # A short task (pick ≤3 of ≤8 ids, one line each): the fast, cheaper model does it.
+        completion = await self.llm.complete(messages, fast=True, json_mode=True, conversation_id=conversation_id)
         try:
             picks = _Picks.model_validate(json.loads(completion.text)).suggestions
         except (ValueError, ValidationError):

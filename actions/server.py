@@ -5,7 +5,9 @@ adds what the action server owns as the single writer of the embedded Qdrant ind
 - at start-up, in the background, the index is checked against the backend's menu version and
   brought up to date (the server answers actions meanwhile);
 - `POST /webhooks/menu-updated` takes the backend's signed `menu.updated` event and re-embeds
-  only the changed items (401 for a bad or stale signature, nothing changed).
+  only the changed items (401 for a bad or stale signature, nothing changed);
+- `GET /llm/usage[?conversation_id=...]`: Groq tokens and estimated cost (an internal endpoint,
+  like the rest of this server: keep it off the public network).
 """
 from __future__ import annotations
 
@@ -42,6 +44,17 @@ def build_app(*, sync_on_start: bool = True) -> Sanic:
             services.indexer(),
         )
         return response.json(result.body, status=result.status)
+
+    @app.get("/llm/usage")
+    async def llm_usage(request: Request) -> response.HTTPResponse:
+        """Groq tokens and estimated cost: in total, by model, and for `?conversation_id=`."""
+        client = services.llm()
+        body = {"status": client.status, "total": client.ledger.total.as_dict(),
+                "by_model": {model: usage.as_dict() for model, usage in client.ledger.by_model.items()}}
+        conversation = request.args.get("conversation_id")
+        if conversation:
+            body["conversation"] = client.ledger.conversation(conversation).as_dict()
+        return response.json(body)
 
     if sync_on_start:
         @app.listener("after_server_start")

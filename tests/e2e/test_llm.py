@@ -253,3 +253,15 @@ def test_prompt_injection_gets_a_polite_refusal_and_changes_nothing(stack: Stack
     assert "Rules you always follow" not in reply
     after = guest.cart()
     assert (after["lines"], after["total"]) == (before["lines"], before["total"])
+
+
+def test_usage_and_cost_are_accounted_per_conversation(stack: Stack, fresh_fake: FakeGroq):
+    fresh_fake.enqueue(Text("Our catering covers groups of ten or more [Catering].", prompt_tokens=800, completion_tokens=100))
+    guest = Guest(stack)
+    guest.say(document_question(stack))
+    usage = httpx.get(f"{stack.actions_url}/llm/usage", params={"conversation_id": guest.sender}, timeout=10).json()
+    # gpt-oss-120b list price: $0.15 per million prompt tokens, $0.60 per million completion tokens
+    conversation = usage["conversation"]
+    assert (conversation["requests"], conversation["prompt_tokens"], conversation["completion_tokens"]) == (1, 800, 100)
+    assert Decimal(conversation["cost_usd"]) == Decimal("0.00018")
+    assert usage["total"]["requests"] >= 1 and usage["status"] == "online"
