@@ -96,6 +96,8 @@ class Answerer:
             return Answer(offline_reply(documents[0]), "offline", sources[:1])
         except BackendUnavailable:
             return Answer(offline_reply(documents[0]), "offline", sources[:1])
+        if not completion.text:  # the model produced nothing usable (e.g. only reasoning)
+            return Answer(offline_reply(documents[0]), "offline", sources[:1])
         facts = fact_sheet(menu, extra_amounts=money_amounts(restaurant), subject=subject)
         text = finish(completion.text, facts, system_prompt=self.prompts.system_text, conversation_id=conversation_id)
         if text != REFUSAL and not any(f"[{doc.source}]" in text or doc.source in text for doc in used):

@@ -96,3 +96,29 @@ def mentioned_item_id(tracker: Tracker) -> Optional[int]:
     if value.isdigit() and 1 <= int(value) <= len(recommendations):
         return recommendations[int(value) - 1]
     return None
+
+
+# Intents in which a guest states what they can't eat ("something without nuts", "I'm vegan").
+CONSTRAINT_INTENTS = {"recommend", "inform", "browse_menu"}
+
+
+def stated_constraints(tracker: Tracker) -> tuple[list[str], list[str]]:
+    """Dietary needs and excluded allergens the guest stated anywhere in this conversation.
+
+    A question about an allergen ("does the pad thai have peanuts?") is not a statement and is not
+    collected; a statement once made stays a hard filter for the rest of the conversation.
+    """
+    dietary: set[str] = set()
+    allergens: set[str] = set()
+    for event in tracker.events:
+        if event.get("event") != "user":
+            continue
+        parse = event.get("parse_data") or {}
+        if (parse.get("intent") or {}).get("name") not in CONSTRAINT_INTENTS:
+            continue
+        for entity in parse.get("entities") or []:
+            if entity.get("entity") == "dietary":
+                dietary.add(str(entity.get("value")))
+            elif entity.get("entity") == "allergen":
+                allergens.add(str(entity.get("value")))
+    return sorted(dietary), sorted(allergens)

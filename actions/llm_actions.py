@@ -12,8 +12,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, MenuItem
-from actions.common import YES_NO_BUTTONS, entity_values, first_entity, open_cart, tell_service_down
-from actions.formatting import cart_text, money
+from actions.common import YES_NO_BUTTONS, first_entity, open_cart, stated_constraints, tell_service_down
+from actions.formatting import allergen_list, cart_text, money
 from actions.info_actions import faq_text
 
 logger = logging.getLogger(__name__)
@@ -47,12 +47,11 @@ class ActionRecommend(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         recommender = await services.recommender()
+        dietary, allergens = stated_constraints(tracker)
         try:
             recommendation = await recommender.recommend(
                 str(tracker.latest_message.get("text") or ""), mood_word=str(first_entity(tracker, "mood") or ""),
-                dietary=sorted({str(v) for v in entity_values(tracker, "dietary")}),
-                exclude_allergens=sorted({str(v) for v in entity_values(tracker, "allergen")}),
-                conversation_id=tracker.sender_id)
+                dietary=dietary, exclude_allergens=allergens, conversation_id=tracker.sender_id)
         except BackendUnavailable:
             tell_service_down(dispatcher, tracker, "recommend")
             return []
@@ -63,9 +62,18 @@ class ActionRecommend(Action):
         lines = "\n".join(f"{number}. {s.item.name} ({money(s.item.price, s.item.currency)}): {s.reason}"
                           for number, s in enumerate(recommendation.suggestions, start=1))
         items = [s.item for s in recommendation.suggestions]
-        _say(dispatcher, f"{recommendation.intro}:\n{lines}\nSay \"add the second one\" or \"tell me more about the first\".",
+        note = _constraints_note(dietary, allergens)
+        _say(dispatcher, f"{recommendation.intro}{note}:\n{lines}\nSay \"add the second one\" or \"tell me more about the first\".",
              recommendation.mode == "llm", buttons=_add_buttons(items))
         return events + [SlotSet("last_recommendations", [item.id for item in items]), SlotSet("last_dish_id", None)]
+
+
+def _constraints_note(dietary: list[str], allergens: list[str]) -> str:
+    """Say which of the guest's stated needs the suggestions respect, e.g. " (all vegan, without peanuts)"."""
+    parts = [" and ".join(tag.replace("_", "-") for tag in dietary)] if dietary else []
+    if allergens:
+        parts.append(f"without {allergen_list(allergens)}")
+    return f" (all {', '.join(parts)})" if parts else ""
 
 
 class ActionAnswerFaq(Action):

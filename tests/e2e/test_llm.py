@@ -116,6 +116,26 @@ def test_recommendation_never_includes_an_excluded_allergen(stack: Stack, fresh_
     assert set(guest.slot("last_recommendations")) == {dishes[name]["id"] for name in named}
 
 
+def test_an_allergy_stated_earlier_still_filters_later_recommendations(stack: Stack, fresh_fake: FakeGroq):
+    dishes = menu(stack)
+    peanut_ids = [item["id"] for item in dishes.values() if "peanuts" in item["allergens"]]
+    guest = Guest(stack)
+    first = guest.say("recommend something without peanuts")
+    assert "without peanuts" in first
+    fresh_fake.enqueue(lambda body: Text(json.dumps({"suggestions": [{"id": i, "reason": "Nutty and great."} for i in peanut_ids[:3]]})))
+    later = guest.say("I'm feeling adventurous, what do you suggest?")
+    named = [name for name in dishes if f"{name} (€" in later]
+    assert named and not [name for name in named if "peanuts" in dishes[name]["allergens"]]
+
+
+def test_tell_me_more_about_the_first_suggestion(stack: Stack):
+    guest = Guest(stack)
+    guest.say("I'm stressed, what should I eat?")
+    first = next(item for item in menu(stack).values() if item["id"] == guest.slot("last_recommendations")[0])
+    reply = guest.say("tell me more about the first one")
+    assert first["name"] in reply and f"€{Decimal(first['price']):.2f}" in reply
+
+
 def test_follow_up_adds_the_second_suggestion_to_the_cart(stack: Stack):
     guest = Guest(stack)
     guest.say("I'm stressed, what should I eat?")
