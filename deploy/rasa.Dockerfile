@@ -33,6 +33,7 @@ RUN rasa train --data data --domain domain.yml --config config.yml \
 FROM base
 RUN useradd --create-home --uid 10001 rasa
 COPY credentials.yml ./
+COPY channels/ channels/
 COPY deploy/endpoints.docker.yml deploy/endpoints.docker.yml
 COPY --from=train /app/models/ models/
 USER rasa

@@ -20,3 +20,5 @@ export SANIC_HOST="${SANIC_HOST:-${BIND_HOST}}"  # the action server binds here
 export WEBHOOK_SECRET="${WEBHOOK_SECRET:-whsec_ZGV2LXdlYmhvb2stc2VjcmV0LWNoYW5nZS1tZQ==}"
 export WEBHOOK_URLS="${WEBHOOK_URLS:-http://127.0.0.1:${ACTIONS_PORT}/webhooks/menu-updated}"
 export QDRANT_PATH="${QDRANT_PATH:-${DATA_DIR}/qdrant}"
+# Sites whose pages may open the chat (socket.io origin check and CORS of the Rasa server).
+export CHAT_ALLOWED_ORIGINS="${CHAT_ALLOWED_ORIGINS:-http://127.0.0.1:${BACKEND_PORT},http://localhost:${BACKEND_PORT}}"

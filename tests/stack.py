@@ -75,6 +75,11 @@ class Stack:
         return f"http://127.0.0.1:{self.rasa_port}"
 
     @property
+    def chat_origins(self) -> list[str]:
+        """Sites allowed to open the chat: the backend's own pages."""
+        return [self.backend_url, f"http://localhost:{self.backend_port}"]
+
+    @property
     def actions_url(self) -> str:
         return f"http://127.0.0.1:{self.actions_port}"
 
@@ -95,6 +100,7 @@ class Stack:
             WEBHOOK_SECRET=WEBHOOK_SECRET,
             WEBHOOK_URLS=f"{self.actions_url}/webhooks/menu-updated",
             HF_HUB_OFFLINE="1",
+            CHAT_ALLOWED_ORIGINS=",".join(self.chat_origins),
         )
         env.pop("DATABASE_URL", None)
         env.update(self.extra_env)
@@ -131,7 +137,8 @@ class Stack:
         self._start(
             "rasa",
             [str(RASA), "run", "--interface", "127.0.0.1", "--port", str(self.rasa_port), "--model", str(model),
-             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", "--enable-api"],
+             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", "--enable-api",
+             "--cors", *self.chat_origins],
             ROOT, f"{self.rasa_url}/status", 240,
         )
 
