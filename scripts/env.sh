@@ -22,3 +22,7 @@ export WEBHOOK_URLS="${WEBHOOK_URLS:-http://127.0.0.1:${ACTIONS_PORT}/webhooks/m
 export QDRANT_PATH="${QDRANT_PATH:-${DATA_DIR}/qdrant}"
 # Sites whose pages may open the chat (socket.io origin check and CORS of the Rasa server).
 export CHAT_ALLOWED_ORIGINS="${CHAT_ALLOWED_ORIGINS:-http://127.0.0.1:${BACKEND_PORT},http://localhost:${BACKEND_PORT}}"
+# What the backend's chat page (/chat/) and widget tell the browser: where Rasa's socket.io is, and
+# where LLM answers stream from (the action server's /stream/<message id>, server-sent events).
+export CHAT_SOCKET_URL="${CHAT_SOCKET_URL:-http://127.0.0.1:${RASA_PORT}}"
+export CHAT_STREAM_URL="${CHAT_STREAM_URL:-http://127.0.0.1:${ACTIONS_PORT}}"

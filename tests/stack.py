@@ -101,6 +101,9 @@ class Stack:
             WEBHOOK_URLS=f"{self.actions_url}/webhooks/menu-updated",
             HF_HUB_OFFLINE="1",
             CHAT_ALLOWED_ORIGINS=",".join(self.chat_origins),
+            # what the backend's chat page tells the browser: Rasa's socket.io and the answer stream
+            CHAT_SOCKET_URL=self.rasa_url,
+            CHAT_STREAM_URL=self.actions_url,
         )
         env.pop("DATABASE_URL", None)
         env.update(self.extra_env)
