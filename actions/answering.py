@@ -3,15 +3,16 @@ Knows nothing of Rasa: actions hand it the question and read the Answer."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal, Optional
+from typing import Any, Callable, Literal, Optional
 
 from actions.backend_client import BackendClient, BackendUnavailable, MenuItem
 from actions.llm_text import REFUSAL, fact_sheet, finish
 from llm.cache import AnswerCache
 from llm.client import LlmClient, LlmUnavailable
-from llm.guard import looks_like_injection
+from llm.guard import FactSheet, check_claims, leaks_instructions, looks_like_injection
 from llm.prompting import PromptDoc, Prompts
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,12 @@ def offline_reply(doc: PromptDoc) -> str:
     if len(body) > 320:
         body = body[:320].rsplit(" ", 1)[0] + " …"
     return f"From our {doc.source}: {body}"
+
+
+def completed_sentences(text: str) -> str:
+    """The part of a text still being written that ends with a finished sentence."""
+    ends = [match.end() for match in re.finditer(r"[.!?…](?=\s)", text)]
+    return text[: ends[-1]] if ends else ""
 
 
 def money_amounts(restaurant: Optional[dict[str, Any]]) -> list[Decimal]:
@@ -71,7 +78,9 @@ class Answerer:
             return []
         return [PromptDoc(result.title, result.text) for result in results if result.score >= self.min_score]
 
-    async def answer(self, question: str, *, conversation_id: str, subject: Optional[MenuItem] = None) -> Answer:
+    async def answer(self, question: str, *, conversation_id: str, subject: Optional[MenuItem] = None,
+                     publish: Optional[Callable[[str], None]] = None) -> Answer:
+        """`publish`, when given, receives checked pieces of the answer while the LLM writes it."""
         question = " ".join(question.split())[:1000]
         if looks_like_injection(question):
             return Answer(REFUSAL, "refused")
@@ -89,23 +98,40 @@ class Answerer:
         messages = self.prompts.messages("answer", documents=documents, question=question)
         used = [doc for doc in documents if f"[{doc.source}]" in messages[-1]["content"]]
         try:
-            completion = await self.llm.complete(messages, conversation_id=conversation_id)
-            menu = await self.backend.menu()
+            facts = fact_sheet(await self.backend.menu(), extra_amounts=money_amounts(restaurant), subject=subject)
+            raw = await self._write(messages, facts, conversation_id, publish)
         except LlmUnavailable as reason:
             logger.warning("llm unavailable (%s); offline answer", reason.reason, extra={"conversation_id": conversation_id})
             return Answer(offline_reply(documents[0]), "offline", sources[:1])
         except BackendUnavailable:
             return Answer(offline_reply(documents[0]), "offline", sources[:1])
-        if not completion.text:  # the model produced nothing usable (e.g. only reasoning)
+        if not raw:  # the model produced nothing usable (e.g. only reasoning)
             return Answer(offline_reply(documents[0]), "offline", sources[:1])
-        facts = fact_sheet(menu, extra_amounts=money_amounts(restaurant), subject=subject)
-        text = finish(completion.text, facts, system_prompt=self.prompts.system_text, conversation_id=conversation_id)
+        text = finish(raw, facts, system_prompt=self.prompts.system_text, conversation_id=conversation_id)
         if text != REFUSAL and not any(f"[{doc.source}]" in text or doc.source in text for doc in used):
             text = f"{text} (Source: {used[0].source if used else sources[0]})"
         answer = Answer(text, "llm", [doc.source for doc in used] or sources[:1])
         if subject is None:
             self.cache.put(key, answer)
         return answer
+
+    async def _write(self, messages: list[dict[str, Any]], facts: FactSheet, conversation_id: str,
+                     publish: Optional[Callable[[str], None]]) -> str:
+        """The model's text. When streaming, each completed sentence is fact-checked before it is
+        published; the final message (checked again as a whole) replaces the streamed preview."""
+        if publish is None:
+            return (await self.llm.complete(messages, conversation_id=conversation_id)).text
+        raw, sent = "", ""
+        async for piece in self.llm.stream(messages, conversation_id=conversation_id):
+            raw += piece
+            complete = completed_sentences(raw)
+            if not complete or leaks_instructions(complete, self.prompts.system_text):
+                continue
+            checked = check_claims(complete, facts).text
+            if checked.startswith(sent) and len(checked) > len(sent):
+                publish(checked[len(sent):])
+                sent = checked
+        return raw.strip()
 
     async def restaurant_facts(self) -> Optional[dict[str, Any]]:
         try:

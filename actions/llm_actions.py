@@ -3,6 +3,7 @@ and the free-form fallback with tools. Each reads slots, calls one service, rend
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
@@ -10,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import services
+from actions import services, streaming
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, MenuItem
 from actions.common import YES_NO_BUTTONS, first_entity, open_cart, stated_constraints, tell_service_down
 from actions.formatting import allergen_list, cart_text, money
@@ -94,7 +95,14 @@ class ActionAnswerFaq(Action):
             dispatcher.utter_message(text=faq_text(topic, restaurant))
             return []
         answerer = await services.answerer()
-        answer = await answerer.answer(str(tracker.latest_message.get("text") or ""), conversation_id=tracker.sender_id)
+        message_id = _message_id(tracker)
+        publish = (lambda text: streaming.hub().publish(message_id, text)) if message_id else None
+        try:
+            answer = await answerer.answer(str(tracker.latest_message.get("text") or ""),
+                                           conversation_id=tracker.sender_id, publish=publish)
+        finally:
+            if message_id:
+                streaming.hub().close(message_id)
         events = offline_notice(dispatcher, tracker, answer.mode)
         _say(dispatcher, answer.text, answer.used_llm)
         return events
@@ -129,6 +137,12 @@ class ActionFreeForm(Action):
         elif not reply.text and not reply.added:
             dispatcher.utter_message(response="utter_default")
         return events
+
+
+def _message_id(tracker: Tracker) -> Optional[str]:
+    """The id the website widget gave this message, to stream the answer to (see actions/streaming.py)."""
+    value = (tracker.latest_message.get("metadata") or {}).get("message_id")
+    return str(value)[:64] if value and re.fullmatch(r"[A-Za-z0-9_-]{8,64}", str(value)) else None
 
 
 async def _open_cart_if_any(tracker: Tracker) -> Optional[Cart]:

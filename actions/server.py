@@ -6,12 +6,15 @@ adds what the action server owns as the single writer of the embedded Qdrant ind
   brought up to date (the server answers actions meanwhile);
 - `POST /webhooks/menu-updated` takes the backend's signed `menu.updated` event and re-embeds
   only the changed items (401 for a bad or stale signature, nothing changed);
+- `GET /stream/<message id>`: the answer to one website-widget message as server-sent events
+  while the LLM writes it (actions/streaming.py); CORS limited to CHAT_ALLOWED_ORIGINS;
 - `GET /llm/usage[?conversation_id=...]`: Groq tokens and estimated cost (an internal endpoint,
   like the rest of this server: keep it off the public network).
 """
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 
@@ -19,7 +22,7 @@ from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
 from sanic.request import Request
 
-from actions import services
+from actions import services, streaming
 from actions.settings import get_settings
 
 logger = logging.getLogger("actions.server")
@@ -33,7 +36,20 @@ def _locked(work, *args):
 
 
 def build_app(*, sync_on_start: bool = True) -> Sanic:
-    app = create_app("actions")
+    origins = get_settings().allowed_origins()
+    app = create_app("actions", cors_origins=origins)
+
+    @app.get("/stream/<message_id:str>")
+    async def stream(request: Request, message_id: str) -> None:
+        """Server-sent events with the answer to one widget message while the LLM writes it."""
+        # CORS headers (only for CHAT_ALLOWED_ORIGINS) are added by rasa-sdk's Sanic-CORS.
+        sse = await request.respond(content_type="text/event-stream",
+                                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        await sse.send("retry: 60000\n\n")
+        async for piece in streaming.hub().listen(message_id[:64]):
+            await sse.send(f"event: chunk\ndata: {json.dumps({'text': piece}, ensure_ascii=False)}\n\n")
+        await sse.send("event: done\ndata: {}\n\n")
+        await sse.eof()
 
     @app.post("/webhooks/menu-updated")
     async def menu_updated(request: Request) -> response.HTTPResponse:

@@ -26,10 +26,16 @@ class ActionSettings(BaseSettings):
     host: str = Field("127.0.0.1", alias="SANIC_HOST")
     port: int = Field(5055, alias="ACTIONS_PORT")
     rag_sync_on_start: bool = Field(True, alias="RAG_SYNC_ON_START")
+    # Sites whose pages may read /stream/<message id> (CORS); comma or space separated.
+    chat_allowed_origins: str = Field("http://127.0.0.1:8000,http://localhost:8000", alias="CHAT_ALLOWED_ORIGINS")
     # Retrieved passages scoring below this (cosine, MiniLM) count as "nothing relevant": the guest
     # gets the fixed "I don't know, here is how to reach the staff" reply and no LLM call is made.
     answer_min_score: float = Field(0.40, alias="ANSWER_MIN_SCORE")
     recommendation_count: int = Field(3, alias="RECOMMENDATION_COUNT")
+
+
+    def allowed_origins(self) -> list[str]:
+        return [origin.rstrip("/") for origin in self.chat_allowed_origins.replace(",", " ").split()]
 
 
 @lru_cache(maxsize=1)

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.webhooks",
     "apps.support",
+    "apps.chat",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +144,13 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rst
 DEMO_RESTAURANT_FILE = os.environ.get("DEMO_RESTAURANT_FILE", str(BASE_DIR / "demo" / "restaurant.yaml"))
 HANDOFF_EXPECTED_RESPONSE_MINUTES = int(os.environ.get("HANDOFF_EXPECTED_RESPONSE_MINUTES", "10"))
 MAX_LINE_QUANTITY = 20
+
+# --- Website chat (apps/chat): what the chat page and widget tell the browser ---------------------
+# Rasa's socket.io server, and the action server's answer stream (empty: no streaming).
+CHAT_SOCKET_URL = os.environ.get("CHAT_SOCKET_URL", "http://127.0.0.1:5005").rstrip("/")
+CHAT_STREAM_URL = os.environ.get("CHAT_STREAM_URL", "http://127.0.0.1:5055").rstrip("/")
+# Sites that may open the chat (Rasa refuses other origins, channels/website.py); they may also frame /chat/.
+CHAT_ALLOWED_ORIGINS = env_list("CHAT_ALLOWED_ORIGINS")
 
 # --- Service token for the assistant ----------------------------------------------------------
 BACKEND_SERVICE_TOKEN = os.environ.get("BACKEND_SERVICE_TOKEN") or ("dev-service-token" if DEBUG else "")

@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/v1/", include(("restaurant_backend.api_urls", "v1"), namespace="v1")),
     path("checkout/<str:token>/", checkout_details, name="checkout-details"),
     path("pay/<str:intent_id>/", sandbox_pay_page, name="sandbox-pay"),
+    path("chat/", include("apps.chat.urls")),
 ]
 
 handler404 = "apps.common.errors.json_404"

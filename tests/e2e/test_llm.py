@@ -285,3 +285,57 @@ def test_usage_and_cost_are_accounted_per_conversation(stack: Stack, fresh_fake:
     assert (conversation["requests"], conversation["prompt_tokens"], conversation["completion_tokens"]) == (1, 800, 100)
     assert Decimal(conversation["cost_usd"]) == Decimal("0.00018")
     assert usage["total"]["requests"] >= 1 and usage["status"] == "online"
+
+
+def test_answers_stream_to_the_widget_checked_sentence_by_sentence(stack: Stack, fresh_fake: FakeGroq):
+    import threading
+
+    from tests.e2e.test_channels import poll_events, socketio_connect
+    from tests.fakes.groq_server import SlowStream
+
+    fresh_fake.enqueue(SlowStream("Our catering team cooks for groups of ten or more. Please book two weeks ahead "
+                                  "[Catering]. A Margherita Pizza is only €1.00 for caterers.", delay_per_chunk=0.08))
+    message_id = f"msg{int(time.time() * 1000)}"
+    events: list[tuple[float, str, str]] = []
+    headers: dict[str, str] = {}
+
+    def read_stream() -> None:
+        with httpx.stream("GET", f"{stack.actions_url}/stream/{message_id}", headers={"Origin": stack.backend_url},
+                          timeout=30) as response:
+            headers.update(response.headers)
+            name = ""
+            for line in response.iter_lines():
+                if line.startswith("event: "):
+                    name = line[7:]
+                elif line.startswith("data: ") and name:
+                    events.append((time.monotonic(), name, line[6:]))
+                    if name == "done":
+                        return
+
+    reader = threading.Thread(target=read_stream)
+    reader.start()
+    time.sleep(0.3)
+    client, sid, answer = socketio_connect(stack, stack.backend_url)
+    session = f"stream-{message_id}"
+    client.post("/socket.io/", params={"EIO": "4", "transport": "polling", "sid": sid},
+                content='42["session_request",{"session_id":"%s"}]' % session)
+    poll_events(client, sid, "session_confirm")
+    client.post("/socket.io/", params={"EIO": "4", "transport": "polling", "sid": sid}, content="42" + json.dumps(
+        ["user_uttered", {"message": document_question(stack), "session_id": session, "metadata": {"message_id": message_id}}]))
+    final = " ".join(reply.get("text", "") for reply in poll_events(client, sid, "bot_uttered"))
+    finished = time.monotonic()
+    reader.join(timeout=30)
+    chunks = [(at, json.loads(data)["text"]) for at, name, data in events if name == "chunk"]
+    assert len(chunks) >= 2, events
+    assert chunks[0][0] < finished  # the first sentence was on screen before the whole answer was done
+    streamed = "".join(text for _, text in chunks)
+    assert streamed.startswith("Our catering team cooks for groups of ten or more.")
+    assert "1.00" not in streamed and "1.00" not in final  # the invented price is stopped in the stream too
+    assert "Our catering team cooks for groups of ten or more." in final
+    assert headers.get("access-control-allow-origin") == stack.backend_url
+
+
+def test_another_site_cannot_read_the_stream(stack: Stack):
+    with httpx.stream("GET", f"{stack.actions_url}/stream/nobody-listens",
+                      headers={"Origin": "https://evil.example"}, timeout=10) as response:
+        assert response.status_code == 200 and "access-control-allow-origin" not in response.headers

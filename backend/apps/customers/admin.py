@@ -8,3 +8,4 @@ class CustomerAdmin(admin.ModelAdmin):
     list_display = ["public_id", "name", "email", "phone", "created_at"]
     search_fields = ["public_id", "name", "email", "phone"]
     readonly_fields = ["public_id", "created_at", "updated_at"]
+    raw_id_fields = ["user"]

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import secrets
 
-from django.db import models
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
 
 
 def new_public_id() -> str:
@@ -17,11 +18,33 @@ class Customer(models.Model):
     email = models.EmailField(blank=True)
     address = models.CharField(max_length=300, blank=True)
     postcode = models.CharField(max_length=20, blank=True)
+    # The website account this customer belongs to, if any (the chat page links them).
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="customer"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return self.public_id
+
+
+def customer_for_user(user) -> Customer | None:
+    """The customer linked to a logged-in user, created (and linked) on first use; None for anonymous users.
+
+    A new customer starts with the account's name and e-mail, which stay in the backend: only the
+    opaque ``public_id`` is handed to the chat.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    existing = Customer.objects.filter(user=user).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return Customer.objects.create(user=user, name=user.get_full_name(), email=user.email or "")
+    except IntegrityError:  # a concurrent request linked one first
+        return Customer.objects.get(user=user)
 
 
 def resolve_customer(public_id: str | None) -> Customer | None:
