@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from typing import Any, Awaitable, Callable, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.backend_client import BackendClient, Cart
+from actions.backend_client import BackendClient, BackendRejected, Cart
 from actions.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -64,9 +65,31 @@ async def open_cart(tracker: Tracker, client: BackendClient) -> tuple[Cart, list
         if cart.status == "open":
             # A change after the summary means the guest must see and confirm a new summary.
             return cart, [SlotSet("checkout_stage", None)] if stage == "confirming" else []
-    cart = await client.create_cart(conversation_id=tracker.sender_id, channel=_channel(tracker))
+    customer = customer_id(tracker)
+    try:
+        cart = await client.create_cart(conversation_id=tracker.sender_id, channel=_channel(tracker), customer=customer)
+    except BackendRejected:
+        if customer is None:
+            raise
+        # an unknown account id must not stop a guest from ordering: go on as a guest
+        logger.warning("unknown customer id in chat metadata; cart created as guest",
+                       extra={"conversation_id": tracker.sender_id})
+        cart = await client.create_cart(conversation_id=tracker.sender_id, channel=_channel(tracker))
     logger.info("cart created", extra={"conversation_id": tracker.sender_id, "cart_id": cart.id})
     return cart, [SlotSet("cart_id", cart.id), SlotSet("checkout_stage", None), SlotSet("last_line_id", None)]
+
+
+CUSTOMER_ID = re.compile(r"cus_[0-9a-f]{16}")
+
+
+def customer_id(tracker: Tracker) -> Optional[str]:
+    """The opaque account id the website passed as message metadata (never a name or contact detail)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            value = str((event.get("metadata") or {}).get("customer") or "")
+            if CUSTOMER_ID.fullmatch(value):
+                return value
+    return None
 
 
 def _channel(tracker: Tracker) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Iterable
+from urllib.parse import urljoin
 
 from actions.backend_client import Cart, CartLine, MenuItem, Order
 
@@ -61,3 +62,21 @@ def order_text(order: Order) -> str:
         rows.append(f"Delivery fee: {money(order.delivery_fee, order.currency)}")
     rows.append(f"Total: {money(order.total, order.currency)}")
     return "\n".join(rows)
+
+
+def menu_cards(items: Iterable[MenuItem], public_url: str) -> list[dict]:
+    """Cards for chat widgets (Rasa's generic template): picture with alt text, name, price, an Add button."""
+    cards = []
+    for item in items:
+        card = {
+            "title": item.name,
+            "subtitle": " · ".join([money(item.price, item.currency),
+                                    *(tag.replace("_", "-") for tag in item.dietary_tags)]),
+            "buttons": [{"title": f"Add {item.name}", "type": "postback",
+                         "payload": f'/order_item{{"dish": "{item.name}"}}'}],
+        }
+        if item.image and item.image.url:
+            card["image_url"] = urljoin(public_url.rstrip("/") + "/", item.image.url)
+            card["image_alt"] = item.image.alt or item.name
+        cards.append(card)
+    return cards

@@ -12,12 +12,18 @@ from rasa_sdk.types import DomainDict
 from actions import services
 from actions.backend_client import BackendRejected, BackendUnavailable, MenuItem
 from actions.common import entity_values, first_entity, mentioned_item_id, tell_service_down
-from actions.formatting import allergen_list, item_line, money
+from actions.formatting import allergen_list, item_line, menu_cards, money
 from actions.matching import match_dish
+from actions.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
 SPICE_WORDS = {0: "not spicy at all", 1: "mildly spicy", 2: "medium spicy", 3: "very spicy"}
+
+
+def public_url() -> str:
+    settings = get_settings()
+    return settings.backend_public_url or settings.backend_url
 
 
 def _item_buttons(items: list[MenuItem]) -> list[dict[str, str]]:
@@ -54,6 +60,7 @@ class ActionShowMenu(Action):
         heading = " ".join([*(tag.replace("_", "-") for tag in dietary), (items[0].category.name if category else "dishes")])
         lines = "\n".join(f"• {item_line(item)}" for item in items[:15])
         dispatcher.utter_message(text=f"Here are our {heading}:\n{lines}", buttons=_item_buttons(items[:5]))
+        dispatcher.utter_message(elements=menu_cards([item for item in items[:10] if item.available], public_url()))
         return []
 
 

@@ -14,8 +14,8 @@ from rasa_sdk.types import DomainDict
 from actions import services, streaming
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, MenuItem
 from actions.common import YES_NO_BUTTONS, first_entity, open_cart, stated_constraints, tell_service_down
-from actions.formatting import allergen_list, cart_text, money
-from actions.info_actions import faq_text
+from actions.formatting import allergen_list, cart_text, menu_cards, money
+from actions.info_actions import faq_text, public_url
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +66,7 @@ class ActionRecommend(Action):
         note = _constraints_note(dietary, allergens)
         _say(dispatcher, f"{recommendation.intro}{note}:\n{lines}\nSay \"add the second one\" or \"tell me more about the first\".",
              recommendation.mode == "llm", buttons=_add_buttons(items))
+        dispatcher.utter_message(elements=menu_cards(items, public_url()))
         return events + [SlotSet("last_recommendations", [item.id for item in items]), SlotSet("last_dish_id", None)]
 
 

@@ -11,6 +11,8 @@ class ActionSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
     backend_url: str = Field("http://127.0.0.1:8000", alias="BACKEND_URL")
+    # Where browsers reach the backend (menu images in chat cards); defaults to BACKEND_URL.
+    backend_public_url: str = Field("", alias="BACKEND_PUBLIC_URL")
     backend_service_token: str = Field("dev-service-token", alias="BACKEND_SERVICE_TOKEN")
     backend_timeout_seconds: float = Field(5.0, alias="BACKEND_TIMEOUT_SECONDS")
     menu_cache_seconds: float = Field(30.0, alias="MENU_CACHE_SECONDS")

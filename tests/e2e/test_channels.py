@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -51,3 +53,57 @@ def test_the_website_origin_chats_over_socketio(stack: Stack):
 def test_another_site_is_refused(stack: Stack):
     _, _, answer = socketio_connect(stack, "https://evil.example")
     assert re.match(r"^44", answer), answer  # CONNECT_ERROR: the connection is refused
+
+
+class WebsiteGuest:
+    """A guest on the website: one socket.io session (Engine.IO long-polling, as browsers fall back to)."""
+
+    def __init__(self, stack: Stack, session: str) -> None:
+        self.client, self.sid, answer = socketio_connect(stack, stack.backend_url)
+        assert answer.startswith("40"), answer
+        self.session = session
+        self._send(["session_request", {"session_id": session}])
+        assert poll_events(self.client, self.sid, "session_confirm") == [session]
+
+    def _send(self, event: list) -> None:
+        self.client.post("/socket.io/", params={"EIO": "4", "transport": "polling", "sid": self.sid},
+                         content="42" + json.dumps(event))
+
+    def say(self, text: str, metadata: dict | None = None) -> list[dict]:
+        self._send(["user_uttered", {"message": text, "session_id": self.session, "metadata": metadata or {}}])
+        time.sleep(1.5)  # let the whole turn's messages queue up, so one poll returns them together
+        return poll_events(self.client, self.sid, "bot_uttered")
+
+
+def test_menu_items_come_as_cards_with_picture_alt_text_price_and_add_button(stack: Stack):
+    replies = WebsiteGuest(stack, "cards-session").say("show me the desserts")
+    cards = [reply["attachment"]["payload"]["elements"] for reply in replies if "attachment" in reply]
+    assert cards, replies
+    with stack.backend() as backend:
+        desserts = {i["name"]: i for i in backend.get("/api/menu/items/", params={"category": "desserts"}).json()["results"]}
+        for card in cards:
+            item = desserts[card["title"]]
+            assert card["subtitle"].startswith(f"€{Decimal(item['price']):.2f}")
+            assert card["image_alt"] == item["image"]["alt"]
+            assert card["image_url"].startswith(stack.backend_url)
+            assert httpx.get(card["image_url"], timeout=10).status_code == 200
+            assert card["buttons"][0]["payload"] == f'/order_item{{"dish": "{item["name"]}"}}'
+
+
+def test_a_logged_in_guests_cart_is_linked_to_their_account(stack: Stack):
+    public_id = stack.orm("from apps.customers.models import Customer; print(Customer.objects.create().public_id)").strip()
+    guest = WebsiteGuest(stack, "account-session")
+    guest.say("one tomato soup please", {"customer": public_id})
+    guest.say("regular", {"customer": public_id})
+    linked = stack.orm("from apps.ordering.models import Cart; "
+                       "print(Cart.objects.get(conversation_id='account-session').customer.public_id)").strip()
+    assert linked == public_id
+
+
+def test_an_unknown_account_id_still_orders_as_a_guest(stack: Stack):
+    guest = WebsiteGuest(stack, "forged-session")
+    guest.say("one tomato soup please", {"customer": "cus_0000000000000000"})
+    guest.say("regular", {"customer": "cus_0000000000000000"})
+    lines = stack.orm("from apps.ordering.models import Cart; c = Cart.objects.get(conversation_id='forged-session'); "
+                      "print(c.customer_id, c.lines.count())").split()
+    assert lines == ["None", "1"]
