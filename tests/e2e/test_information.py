@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.test_ordering import Guest
-from tests.stack import Stack
+from tests.stack import Stack, new_sender
 
 pytestmark = pytest.mark.e2e
 
@@ -63,3 +63,11 @@ def test_order_status_for_an_unknown_number(stack: Stack):
 
 def test_out_of_scope_is_declined_politely(stack: Stack):
     assert "can't help with that" in Guest(stack).say("can you pay my electric bill?")
+
+
+def test_greeting_buttons_send_intents_with_their_entities(stack: Stack):
+    replies = stack.say(new_sender(), "hi")
+    payloads = [button["payload"] for reply in replies for button in reply.get("buttons", [])]
+    assert '/ask_faq{"faq_topic": "hours"}' in payloads
+    hours = Guest(stack).say('/ask_faq{"faq_topic": "hours"}')
+    assert "opening hours" in hours.lower()
