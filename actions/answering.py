@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Literal, Optional
 
+from actions import metrics
 from actions.backend_client import BackendClient, BackendUnavailable, MenuItem
 from actions.llm_text import REFUSAL, fact_sheet, finish
 from llm.cache import AnswerCache
@@ -72,7 +73,8 @@ class Answerer:
         from rag.retriever import SearchFilters  # the model loads lazily, on first search
 
         try:
-            results = await self.retriever.asearch(question, top_k=self.top_k, filters=SearchFilters(kinds=kinds))
+            with metrics.RETRIEVAL_DURATION.time():
+                results = await self.retriever.asearch(question, top_k=self.top_k, filters=SearchFilters(kinds=kinds))
         except Exception:  # noqa: BLE001 - a missing index must not break the conversation
             logger.exception("retrieval failed; answering without documents")
             return []

@@ -15,6 +15,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from actions import metrics
+
 logger = logging.getLogger(__name__)
 
 
@@ -168,6 +170,7 @@ class BackendClient:
     async def _request(self, method: str, path: str, *, retry: bool = False, **kwargs: Any) -> Any:
         """Send one request; `retry` only for requests that are safe to repeat."""
         attempts = 3 if retry else 1
+        started = time.perf_counter()
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(attempts),
@@ -179,11 +182,16 @@ class BackendClient:
                     response = await self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
             logger.warning("backend unreachable: %s %s: %s", method, path, exc.__class__.__name__)
+            metrics.BACKEND_ERRORS.labels("unavailable").inc()
             raise BackendUnavailable(str(exc) or exc.__class__.__name__) from exc
+        finally:
+            metrics.BACKEND_DURATION.labels(method).observe(time.perf_counter() - started)
         if response.status_code >= 500:
             logger.warning("backend error: %s %s -> %s", method, path, response.status_code)
+            metrics.BACKEND_ERRORS.labels("unavailable").inc()
             raise BackendUnavailable(f"HTTP {response.status_code}")
         if response.status_code >= 400:
+            metrics.BACKEND_ERRORS.labels("rejected").inc()
             raise _rejection(response)
         if response.status_code == 204 or not response.content:
             return None

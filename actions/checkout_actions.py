@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import services
+from actions import metrics, services
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, Order
 from actions.common import YES_NO_BUTTONS, cart_id, is_confident, skip_empty, tell_service_down
 from actions.formatting import cart_text, money, order_text
@@ -47,6 +47,7 @@ async def begin_checkout(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     if not cart.lines:
         dispatcher.utter_message(text="Your cart is empty, so there's nothing to check out yet. What would you like?")
         return [SlotSet("next_flow", "none")]
+    metrics.CHECKOUTS.inc()
     return [*(SlotSet(slot, None) for slot in CHECKOUT_SLOTS), SlotSet("next_flow", "checkout_form")]
 
 
@@ -213,6 +214,7 @@ class ActionPlaceOrder(Action):
         if stage == "placed":
             dispatcher.utter_message(text=f"Your order #{order.number} is already placed. I haven't created a second one.")
         else:
+            metrics.ORDERS.inc()
             dispatcher.utter_message(text=placed_text(order))
         logger.info("order placed", extra={"conversation_id": tracker.sender_id, "order_id": order.id})
         return [SlotSet("checkout_stage", "placed"), SlotSet("last_order_id", order.id), SlotSet("last_order_number", order.number)]
@@ -238,6 +240,7 @@ class ActionDeclineOrder(Action):
         return "action_decline_order"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        metrics.ABANDONED.inc()
         dispatcher.utter_message(text="Okay, I haven't placed it. Your cart is kept: add more, change something, or say \"checkout\" when ready.")
         return [SlotSet("checkout_stage", None)]
 

@@ -10,6 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import metrics
 from actions.backend_client import BackendClient, BackendRejected, Cart
 from actions.settings import get_settings
 
@@ -98,6 +99,7 @@ def _channel(tracker: Tracker) -> str:
 
 def tell_service_down(dispatcher: CollectingDispatcher, tracker: Tracker, what: str) -> None:
     logger.warning("backend unavailable during %s", what, extra={"conversation_id": tracker.sender_id})
+    metrics.FALLBACKS.labels("action").inc()
     dispatcher.utter_message(text=SERVICE_DOWN)
 
 

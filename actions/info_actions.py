@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import services
+from actions import metrics, services
 from actions.backend_client import BackendRejected, BackendUnavailable, MenuItem
 from actions.common import entity_values, first_entity, mentioned_item_id, tell_service_down
 from actions.formatting import allergen_list, item_line, menu_cards, money
@@ -188,6 +188,7 @@ class ActionHandoff(Action):
             logger.warning("handoff not recorded", extra={"conversation_id": tracker.sender_id})
             dispatcher.utter_message(text="I couldn't reach our staff system just now. Please call the restaurant directly and a person will help you.")
             return []
+        metrics.HANDOFFS.inc()
         minutes = handoff.expected_response_minutes or 10
         dispatcher.utter_message(
             text=f"I've asked a member of our team to join (request #{handoff.id}). Someone will reply here "

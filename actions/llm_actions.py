@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import services, streaming
+from actions import metrics, services, streaming
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, MenuItem
 from actions.common import YES_NO_BUTTONS, first_entity, open_cart, stated_constraints, tell_service_down
 from actions.formatting import allergen_list, cart_text, menu_cards, money
@@ -105,6 +105,8 @@ class ActionAnswerFaq(Action):
             if message_id:
                 streaming.hub().close(message_id)
         events = offline_notice(dispatcher, tracker, answer.mode)
+        if answer.mode == "unknown":
+            metrics.FALLBACKS.labels("unknown").inc()
         _say(dispatcher, answer.text, answer.used_llm)
         return events
 
@@ -116,6 +118,7 @@ class ActionFreeForm(Action):
         return "action_free_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        metrics.FALLBACKS.labels("nlu").inc()
         client = services.backend()
         cart_events: list[EventType] = []
 

@@ -8,6 +8,7 @@ adds what the action server owns as the single writer of the embedded Qdrant ind
   only the changed items (401 for a bad or stale signature, nothing changed);
 - `GET /stream/<message id>`: the answer to one website-widget message as server-sent events
   while the LLM writes it (actions/streaming.py); CORS limited to CHAT_ALLOWED_ORIGINS;
+- `GET /metrics`: Prometheus metrics (actions/metrics.py, llm/metrics.py);
 - `GET /llm/usage[?conversation_id=...]`: Groq tokens and estimated cost (an internal endpoint,
   like the rest of this server: keep it off the public network).
 """
@@ -17,12 +18,15 @@ import asyncio
 import json
 import logging
 import threading
+import time
+from collections import OrderedDict
 
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from rasa_sdk.endpoint import create_app
 from sanic import Sanic, response
 from sanic.request import Request
 
-from actions import services, streaming
+from actions import metrics, services, streaming
 from actions.settings import get_settings
 
 logger = logging.getLogger("actions.server")
@@ -61,6 +65,19 @@ def build_app(*, sync_on_start: bool = True) -> Sanic:
         )
         return response.json(result.body, status=result.status)
 
+    @app.get("/metrics")
+    async def prometheus_metrics(request: Request) -> response.HTTPResponse:
+        return response.raw(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+
+    @app.middleware("request")
+    async def start_timer(request: Request) -> None:
+        request.ctx.started = time.perf_counter()
+
+    @app.middleware("response")
+    async def observe_action(request: Request, _: response.HTTPResponse) -> None:
+        if request.path == "/webhook" and request.method == "POST":
+            observe_webhook(request.json or {}, time.perf_counter() - request.ctx.started)
+
     @app.get("/llm/usage")
     async def llm_usage(request: Request) -> response.HTTPResponse:
         """Groq tokens and estimated cost: in total, by model, and for `?conversation_id=`."""
@@ -78,6 +95,32 @@ def build_app(*, sync_on_start: bool = True) -> Sanic:
             app.add_task(_sync_index())
 
     return app
+
+
+_turns_seen: "OrderedDict[tuple[str, float], None]" = OrderedDict()
+
+
+def observe_webhook(body: dict, seconds: float) -> None:
+    """Action duration, and once per guest turn the message (and, on a session's first message,
+    the conversation) counters. The action server only sees turns that run a custom action."""
+    action = str(body.get("next_action") or "unknown")
+    metrics.ACTION_DURATION.labels(action).observe(seconds)
+    tracker = body.get("tracker") or {}
+    events = tracker.get("events") or []
+    start = max((i for i, e in enumerate(events) if e.get("event") == "session_started"), default=-1)
+    users = [e for e in events[start + 1:] if e.get("event") == "user"]
+    if not users:
+        return
+    turn = (str(tracker.get("sender_id")), float(users[-1].get("timestamp") or 0))
+    if turn in _turns_seen:
+        return
+    _turns_seen[turn] = None
+    while len(_turns_seen) > 10_000:
+        _turns_seen.popitem(last=False)
+    channel = str(users[-1].get("input_channel") or "unknown")[:32]
+    metrics.USER_MESSAGES.labels(channel).inc()
+    if len(users) == 1:
+        metrics.CONVERSATIONS.labels(channel).inc()
 
 
 async def _sync_index() -> None:

@@ -7,6 +7,8 @@ from typing import Generic, Hashable, Optional, TypeVar
 
 from cachetools import TTLCache
 
+from llm import metrics
+
 T = TypeVar("T")
 
 
@@ -33,6 +35,7 @@ class AnswerCache(Generic[T]):
             self.misses += 1
         else:
             self.hits += 1
+        metrics.LLM_CACHE.labels("miss" if value is None else "hit").inc()
         return value
 
     def put(self, key: Hashable, value: T) -> None:

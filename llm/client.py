@@ -19,6 +19,7 @@ from aiolimiter import AsyncLimiter
 from circuitbreaker import CircuitBreaker
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, stop_after_delay, wait_exponential_jitter
 
+from llm import metrics
 from llm.config import LlmConfig
 from llm.usage import UsageLedger
 
@@ -195,6 +196,13 @@ class LlmClient:
         return params
 
     async def _call(self, params: dict[str, Any]) -> Any:
+        try:
+            return await self._guarded_call(params)
+        except LlmUnavailable as unavailable:
+            metrics.LLM_ERRORS.labels(unavailable.reason).inc()
+            raise
+
+    async def _guarded_call(self, params: dict[str, Any]) -> Any:
         if not self.config.online:
             raise LlmUnavailable("offline")
         if self.breaker.opened:
@@ -207,7 +215,7 @@ class LlmClient:
         try:
             with self.breaker:  # one failed turn (after its retries) is one failure
                 async for attempt in retrying:
-                    with attempt:
+                    with attempt, metrics.LLM_DURATION.labels(params["model"]).time():
                         return await self.sdk.chat.completions.create(**params)
         except groq.RateLimitError as error:
             logger.warning("groq rate limited us (retry-after %s)", retry_after_seconds(error))

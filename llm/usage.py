@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional
 
+from llm import metrics
+
 logger = logging.getLogger(__name__)
 
 
@@ -48,6 +50,10 @@ class UsageLedger:
     def record(self, model: str, prompt_tokens: int, completion_tokens: int,
                conversation_id: Optional[str] = None) -> Usage:
         usage = Usage(1, prompt_tokens, completion_tokens, self.cost(model, prompt_tokens, completion_tokens))
+        metrics.LLM_REQUESTS.labels(model).inc()
+        metrics.LLM_TOKENS.labels(model, "prompt").inc(prompt_tokens)
+        metrics.LLM_TOKENS.labels(model, "completion").inc(completion_tokens)
+        metrics.LLM_COST.labels(model).inc(float(usage.cost_usd))
         self.total.add(usage)
         self.by_model.setdefault(model, Usage()).add(usage)
         if conversation_id:

@@ -1,0 +1,58 @@
+"""Prometheus metrics of the action server move with what guests do, and carry no guest ids."""
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.e2e.test_llm import document_question, fresh_fake  # noqa: F401 - the fixture resets the fake
+from tests.e2e.test_ordering import Guest
+from tests.fakes.groq_server import FakeGroq, Text
+from tests.stack import Stack
+
+pytestmark = pytest.mark.e2e
+
+
+def scrape(stack: Stack) -> str:
+    response = httpx.get(f"{stack.actions_url}/metrics", timeout=10)
+    response.raise_for_status()
+    return response.text
+
+
+def value(text: str, name: str, **labels: str) -> float:
+    wanted = ",".join(f'{key}="{val}"' for key, val in sorted(labels.items()))  # exposition sorts labels
+    pattern = re.escape(name) + (r"\{" + re.escape(wanted) + r"\}" if labels else "") + r" ([0-9.e+-]+)$"
+    match = re.search(pattern, text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
+def test_handoffs_and_action_durations_are_counted(stack: Stack):
+    before = scrape(stack)
+    Guest(stack).say("I want to talk to a real person")
+    after = scrape(stack)
+    assert value(after, "restaurant_assistant_handoffs_total") == value(before, "restaurant_assistant_handoffs_total") + 1
+    count = "restaurant_assistant_action_duration_seconds_count"
+    assert value(after, count, action="action_handoff") == value(before, count, action="action_handoff") + 1
+
+
+def test_llm_requests_tokens_and_cost_are_counted(stack: Stack, fresh_fake: FakeGroq):  # noqa: F811
+    fresh_fake.enqueue(Text("We cater for groups of ten or more [Catering].", prompt_tokens=1000, completion_tokens=50))
+    question = document_question(stack)
+    before = scrape(stack)
+    reply = Guest(stack).say(question)
+    after = scrape(stack)
+    assert len(fresh_fake.chat_requests) == 1, reply
+    model = "openai/gpt-oss-120b"
+    tokens = "restaurant_assistant_llm_tokens_total"
+    assert value(after, tokens, model=model, direction="prompt") - value(before, tokens, model=model, direction="prompt") == 1000
+    cost = value(after, "restaurant_assistant_llm_cost_usd_total", model=model) - value(before, "restaurant_assistant_llm_cost_usd_total", model=model)
+    assert cost == pytest.approx(1000 * 0.15e-6 + 50 * 0.60e-6)
+    assert value(after, "restaurant_assistant_llm_cache_requests_total", result="miss") > value(before, "restaurant_assistant_llm_cache_requests_total", result="miss")
+
+
+def test_no_metric_label_carries_a_conversation_id(stack: Stack):
+    guest = Guest(stack)
+    guest.say("one tomato soup please")
+    assert guest.sender not in scrape(stack)
+    assert "restaurant_assistant_user_messages_total" in scrape(stack)
