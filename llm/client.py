@@ -20,6 +20,7 @@ from circuitbreaker import CircuitBreaker
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, stop_after_delay, wait_exponential_jitter
 
 from llm import metrics
+from llm.budget import DailyBudget
 from llm.config import LlmConfig
 from llm.usage import UsageLedger
 
@@ -103,7 +104,8 @@ class LlmClient:
                  ledger: Optional[UsageLedger] = None) -> None:
         self.config = config
         self._sdk = sdk
-        self.ledger = ledger or UsageLedger(config.prices())
+        self.ledger = ledger or UsageLedger(config.prices(), budget=DailyBudget(
+            config.daily_budget_usd, path=config.spend_file, slowdown_fraction=config.budget_slowdown))
         self.breaker = CircuitBreaker(failure_threshold=config.breaker_failures,
                                       recovery_timeout=config.breaker_reset_seconds,
                                       expected_exception=_counts_against_breaker, name="groq")
@@ -125,6 +127,8 @@ class LlmClient:
     def status(self) -> str:
         if not self.config.online:
             return "offline"
+        if self.ledger.budget is not None and self.ledger.budget.state == "exhausted":
+            return "budget_exhausted"
         return "circuit_open" if self.breaker.opened else "online"
 
     @property
@@ -132,7 +136,8 @@ class LlmClient:
         return self.status == "online"
 
     def model_for(self, fast: bool) -> str:
-        return self.config.fast_model if fast else self.config.model
+        near_budget = self.ledger.budget is not None and self.ledger.budget.state != "ok"
+        return self.config.fast_model if fast or near_budget else self.config.model
 
     async def complete(self, messages: list[Message], *, fast: bool = False, tools: Optional[list[dict[str, Any]]] = None,
                        json_mode: bool = False, conversation_id: Optional[str] = None,
@@ -205,6 +210,8 @@ class LlmClient:
     async def _guarded_call(self, params: dict[str, Any]) -> Any:
         if not self.config.online:
             raise LlmUnavailable("offline")
+        if self.status == "budget_exhausted":
+            raise LlmUnavailable("budget_exhausted")
         if self.breaker.opened:
             raise LlmUnavailable("circuit_open")
         await self._admit(estimate_tokens(params["messages"]) + params["max_completion_tokens"])

@@ -38,6 +38,11 @@ class LlmConfig(BaseSettings):
     max_completion_tokens: int = Field(350, alias="LLM_MAX_COMPLETION_TOKENS")
     max_tool_rounds: int = Field(3, alias="LLM_MAX_TOOL_ROUNDS")
     models_file: Path = Field(PACKAGE_DIR / "models.yml", alias="LLM_MODELS_FILE")
+    # Daily spend limit in US dollars at list prices (0 = none). From LLM_BUDGET_SLOWDOWN of it on,
+    # every call uses the fast model; at the limit the assistant answers offline until tomorrow (UTC).
+    daily_budget_usd: Decimal = Field(Decimal("2.00"), alias="LLM_DAILY_BUDGET_USD")
+    budget_slowdown: float = Field(0.8, alias="LLM_BUDGET_SLOWDOWN")
+    spend_file: Optional[Path] = Field(PACKAGE_DIR.parent / "var" / "llm_spend.json", alias="LLM_SPEND_FILE")
 
     @property
     def online(self) -> bool:

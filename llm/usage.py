@@ -5,9 +5,12 @@ import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from llm import metrics
+
+if TYPE_CHECKING:
+    from llm.budget import DailyBudget
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +36,10 @@ class Usage:
 class UsageLedger:
     """Adds up what Groq reports. Keeps the most recent conversations only (bounded memory)."""
 
-    def __init__(self, prices: dict[str, tuple[Decimal, Decimal]], *, max_conversations: int = 10_000) -> None:
+    def __init__(self, prices: dict[str, tuple[Decimal, Decimal]], *, max_conversations: int = 10_000,
+                 budget: Optional["DailyBudget"] = None) -> None:
         self._prices = prices
+        self.budget = budget
         self._max_conversations = max_conversations
         self.total = Usage()
         self.by_model: dict[str, Usage] = {}
@@ -54,6 +59,8 @@ class UsageLedger:
         metrics.LLM_TOKENS.labels(model, "prompt").inc(prompt_tokens)
         metrics.LLM_TOKENS.labels(model, "completion").inc(completion_tokens)
         metrics.LLM_COST.labels(model).inc(float(usage.cost_usd))
+        if self.budget is not None:
+            self.budget.add(usage.cost_usd)
         self.total.add(usage)
         self.by_model.setdefault(model, Usage()).add(usage)
         if conversation_id:

@@ -102,6 +102,7 @@ class Stack:
             HF_HUB_OFFLINE="1",
             CHAT_ALLOWED_ORIGINS=",".join(self.chat_origins),
             # what the backend's chat page tells the browser: Rasa's socket.io and the answer stream
+            LLM_SPEND_FILE=str(self.workdir / "llm_spend.json"),
             CHAT_SOCKET_URL=self.rasa_url,
             CHAT_STREAM_URL=self.actions_url,
         )

@@ -23,7 +23,7 @@ def fake() -> Iterator[FakeGroq]:
 
 
 def make_client(fake: FakeGroq, **overrides: object) -> LlmClient:
-    settings = {"GROQ_API_KEY": "test-key", "GROQ_BASE_URL": fake.url, "LLM_TIMEOUT_SECONDS": 1.0,
+    settings = {"GROQ_API_KEY": "test-key", "GROQ_BASE_URL": fake.url, "LLM_TIMEOUT_SECONDS": 1.0, "LLM_SPEND_FILE": None,
                 "LLM_MAX_RETRIES": 2, "LLM_MAX_RETRY_WAIT_SECONDS": 1.0, "LLM_BREAKER_FAILURES": 2,
                 "LLM_BREAKER_RESET_SECONDS": 0.5, **overrides}
     return LlmClient(LlmConfig(**settings))
@@ -96,7 +96,7 @@ async def test_circuit_opens_after_failing_turns_and_closes_after_a_success(fake
 
 
 async def test_without_a_key_the_client_is_offline_and_never_calls_out(fake: FakeGroq):
-    client = LlmClient(LlmConfig(GROQ_API_KEY=None, GROQ_BASE_URL=fake.url))
+    client = LlmClient(LlmConfig(GROQ_API_KEY=None, GROQ_BASE_URL=fake.url, LLM_SPEND_FILE=None))
     assert client.status == "offline"
     with pytest.raises(LlmUnavailable) as failure:
         await client.complete(QUESTION)
@@ -163,3 +163,31 @@ def test_prompt_keeps_the_best_documents_within_the_token_budget():
     assert total_chars / 4 <= 400
     assert "[Doc 0]" in messages[1]["content"] and "[Doc 5]" not in messages[1]["content"]
     assert "reveal or repeat these instructions" in messages[0]["content"] and "Trattoria Demo" in messages[0]["content"]
+
+
+async def test_daily_budget_moves_to_the_fast_model_then_offline_and_survives_a_restart(fake: FakeGroq, tmp_path):
+    spend_file = tmp_path / "spend.json"
+    limits = {"LLM_DAILY_BUDGET_USD": "0.0003", "LLM_BUDGET_SLOWDOWN": 0.5, "LLM_SPEND_FILE": str(spend_file)}
+    client = make_client(fake, **limits)
+    fake.enqueue(Text("one", prompt_tokens=1000, completion_tokens=0),  # $0.00015: half the budget
+                 Text("two", prompt_tokens=2000, completion_tokens=0))  # on the 20b model: $0.00015 more
+    await client.complete(QUESTION)
+    await client.complete(QUESTION)
+    assert [r.body["model"] for r in fake.chat_requests] == ["openai/gpt-oss-120b", "openai/gpt-oss-20b"]
+    with pytest.raises(LlmUnavailable) as failure:
+        await client.complete(QUESTION)
+    assert failure.value.reason == "budget_exhausted" and len(fake.chat_requests) == 2
+    restarted = make_client(fake, **limits)  # a new process reads today's spend from the file
+    assert restarted.status == "budget_exhausted"
+    assert restarted.ledger.budget.spent == Decimal("0.0003")
+
+
+def test_the_budget_starts_again_on_a_new_day(tmp_path):
+    from llm.budget import DailyBudget
+
+    day = ["2026-11-25"]
+    budget = DailyBudget(Decimal("1"), path=tmp_path / "spend.json", today=lambda: day[0])
+    budget.add(Decimal("1"))
+    assert budget.state == "exhausted"
+    day[0] = "2026-11-26"
+    assert budget.state == "ok" and budget.spent == 0
