@@ -133,8 +133,20 @@ async def _sync_index() -> None:
         logger.warning("retrieval index sync failed: %s", error.__class__.__name__, extra={"error": str(error)[:300]})
 
 
+def init_error_reporting(dsn: str) -> bool:
+    """Send errors to Sentry when a DSN is configured; guests' words and ids are not sent."""
+    if not dsn:
+        return False
+    import sentry_sdk
+
+    # Defaults send no request bodies or user data; local variables (guest text) are switched off too.
+    sentry_sdk.init(dsn=dsn, include_local_variables=False, traces_sample_rate=0.0)
+    return True
+
+
 def main() -> None:
     settings = get_settings()
+    init_error_reporting(settings.sentry_dsn)
     logger.info("action server on http://%s:%s", settings.host, settings.port)
     build_app(sync_on_start=settings.rag_sync_on_start).run(settings.host, settings.port, workers=1, access_log=False)
 

@@ -28,6 +28,8 @@ class ActionSettings(BaseSettings):
     host: str = Field("127.0.0.1", alias="SANIC_HOST")
     port: int = Field(5055, alias="ACTIONS_PORT")
     rag_sync_on_start: bool = Field(True, alias="RAG_SYNC_ON_START")
+    # Errors go to Sentry when set (a secret: environment only), and nowhere when not.
+    sentry_dsn: str = Field("", alias="SENTRY_DSN")
     # Sites whose pages may read /stream/<message id> (CORS); comma or space separated.
     chat_allowed_origins: str = Field("http://127.0.0.1:8000,http://localhost:8000", alias="CHAT_ALLOWED_ORIGINS")
     # Retrieved passages scoring below this (cosine, MiniLM) count as "nothing relevant": the guest
