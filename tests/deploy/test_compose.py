@@ -27,7 +27,8 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 
 # The six long-running services; prometheus only under the `monitoring` profile.
-SERVICES = {"postgres", "qdrant", "backend", "actions", "rasa", "prometheus"}
+SERVICES = {"postgres", "qdrant", "backend", "actions", "rasa", "prometheus", "grafana"}
+MONITORING = {"prometheus", "grafana"}
 JOBS = {"backend-init"}  # one-shot: migrate + load_demo, exits
 REQUIRED_SECRETS = ("POSTGRES_PASSWORD", "DJANGO_SECRET_KEY", "BACKEND_SERVICE_TOKEN", "WEBHOOK_SECRET",
                     "RASA_AUTH_TOKEN")
@@ -143,12 +144,26 @@ def test_a_missing_secret_stops_compose_with_its_name(compose: Run, tmp_path: Pa
 
 # --- services, healthchecks, order, restarts, volumes, ports -------------------------------------------
 
-def test_the_six_services_exist_and_prometheus_only_under_its_profile(
+def test_the_services_exist_and_monitoring_only_under_its_profile(
         compose: Run, env_example_copy: Path, services: dict[str, Any]) -> None:
     assert set(services) == SERVICES | JOBS
     default = resolved(compose, env_example_copy)["services"]
-    assert set(default) == (SERVICES | JOBS) - {"prometheus"}
-    assert services["prometheus"]["profiles"] == ["monitoring"]
+    assert set(default) == (SERVICES | JOBS) - MONITORING
+    for name in MONITORING:
+        assert services[name]["profiles"] == ["monitoring"]
+
+
+def test_grafana_is_provisioned_with_the_repositorys_dashboard(services: dict[str, Any]) -> None:
+    import json
+
+    mounts = {v["target"]: v["source"] for v in services["grafana"]["volumes"] if v["type"] == "bind"}
+    dashboards = Path(mounts["/var/lib/grafana/dashboards"])
+    dashboard = json.loads((dashboards / "assistant.json").read_text())
+    queries = " ".join(t["expr"] for panel in dashboard["panels"] for t in panel["targets"])
+    for metric in ["orders_placed_total", "checkouts_started_total", "fallbacks_total", "handoffs_total",
+                   "llm_cost_usd_total", "llm_tokens_total"]:
+        assert f"restaurant_assistant_{metric}" in queries
+    assert (Path(mounts["/etc/grafana/provisioning"]) / "datasources" / "prometheus.yml").exists()
 
 
 @pytest.mark.parametrize("name", sorted(SERVICES))
@@ -169,6 +184,7 @@ def test_healthchecks_probe_the_documented_endpoints(services: dict[str, Any]) -
     assert "pg_isready" in probe("postgres") and "-h 127.0.0.1" in probe("postgres")
     assert "/readyz" in probe("qdrant")
     assert "/-/healthy" in probe("prometheus")
+    assert "/api/health" in probe("grafana")
 
 
 @pytest.mark.parametrize("name, needs", [
@@ -201,8 +217,8 @@ def test_only_rasa_and_the_backend_are_published(services: dict[str, Any]) -> No
                  for name, service in services.items() if service.get("ports")}
     assert published.pop("rasa") == [(5005, "127.0.0.1")]
     assert published.pop("backend") == [(8000, "127.0.0.1")]
-    # Prometheus (optional profile) only on the loopback interface.
-    assert published == {"prometheus": [(9090, "127.0.0.1")]}
+    # Prometheus and Grafana (optional profile) only on the loopback interface.
+    assert published == {"prometheus": [(9090, "127.0.0.1")], "grafana": [(3000, "127.0.0.1")]}
 
 
 # --- wiring ---------------------------------------------------------------------------------------
