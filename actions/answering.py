@@ -81,7 +81,7 @@ class Answerer:
         return [PromptDoc(result.title, result.text) for result in results if result.score >= self.min_score]
 
     async def answer(self, question: str, *, conversation_id: str, subject: Optional[MenuItem] = None,
-                     publish: Optional[Callable[[str], None]] = None) -> Answer:
+                     publish: Optional[Callable[[str], None]] = None, variant: str = "standard") -> Answer:
         """`publish`, when given, receives checked pieces of the answer while the LLM writes it."""
         question = " ".join(question.split())[:1000]
         if looks_like_injection(question):
@@ -93,15 +93,15 @@ class Answerer:
         sources = [doc.source for doc in documents]
         if not self.llm.online:
             return Answer(offline_reply(documents[0]), "offline", sources[:1])
-        key = self.cache.key("answer", question, await self._menu_version())
+        key = self.cache.key(f"answer:{variant}", question, await self._menu_version())
         cached = self.cache.get(key) if subject is None else None
         if cached is not None:
             return Answer(cached.text, "cached", cached.sources)
-        messages = self.prompts.messages("answer", documents=documents, question=question)
+        messages = self.prompts.messages("answer", documents=documents, question=question, variant=variant)
         used = [doc for doc in documents if f"[{doc.source}]" in messages[-1]["content"]]
         try:
             facts = fact_sheet(await self.backend.menu(), extra_amounts=money_amounts(restaurant), subject=subject)
-            raw = await self._write(messages, facts, conversation_id, publish)
+            raw = await self._write(messages, facts, conversation_id, publish, messages[0]["content"])
         except LlmUnavailable as reason:
             logger.warning("llm unavailable (%s); offline answer", reason.reason, extra={"conversation_id": conversation_id})
             return Answer(offline_reply(documents[0]), "offline", sources[:1])
@@ -109,7 +109,7 @@ class Answerer:
             return Answer(offline_reply(documents[0]), "offline", sources[:1])
         if not raw:  # the model produced nothing usable (e.g. only reasoning)
             return Answer(offline_reply(documents[0]), "offline", sources[:1])
-        text = finish(raw, facts, system_prompt=self.prompts.system_text, conversation_id=conversation_id)
+        text = finish(raw, facts, system_prompt=messages[0]["content"], conversation_id=conversation_id)
         if text != REFUSAL and not any(f"[{doc.source}]" in text or doc.source in text for doc in used):
             text = f"{text} (Source: {used[0].source if used else sources[0]})"
         answer = Answer(text, "llm", [doc.source for doc in used] or sources[:1])
@@ -118,7 +118,7 @@ class Answerer:
         return answer
 
     async def _write(self, messages: list[dict[str, Any]], facts: FactSheet, conversation_id: str,
-                     publish: Optional[Callable[[str], None]]) -> str:
+                     publish: Optional[Callable[[str], None]], system_prompt: str) -> str:
         """The model's text. When streaming, each completed sentence is fact-checked before it is
         published; the final message (checked again as a whole) replaces the streamed preview."""
         if publish is None:
@@ -127,7 +127,7 @@ class Answerer:
         async for piece in self.llm.stream(messages, conversation_id=conversation_id):
             raw += piece
             complete = completed_sentences(raw)
-            if not complete or leaks_instructions(complete, self.prompts.system_text):
+            if not complete or leaks_instructions(complete, system_prompt):
                 continue
             checked = check_claims(complete, facts).text
             if checked.startswith(sent) and len(checked) > len(sent):

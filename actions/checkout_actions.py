@@ -217,7 +217,8 @@ class ActionPlaceOrder(Action):
             metrics.ORDERS.inc()
             dispatcher.utter_message(text=placed_text(order))
         logger.info("order placed", extra={"conversation_id": tracker.sender_id, "order_id": order.id})
-        return [SlotSet("checkout_stage", "placed"), SlotSet("last_order_id", order.id), SlotSet("last_order_number", order.number)]
+        return [SlotSet("checkout_stage", "placed"), SlotSet("last_order_id", order.id),
+                SlotSet("last_order_number", order.number), SlotSet("last_order_total", str(order.total))]
 
 
 def _requested_time(value: Optional[str]) -> Optional[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from decimal import Decimal
 from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
@@ -15,6 +16,7 @@ from actions import metrics, services, streaming
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, MenuItem
 from actions.common import YES_NO_BUTTONS, first_entity, open_cart, stated_constraints, tell_service_down
 from actions.formatting import allergen_list, cart_text, menu_cards, money
+from actions.experimenting import experiment_changes
 from actions.info_actions import faq_text, public_url
 
 logger = logging.getLogger(__name__)
@@ -33,9 +35,19 @@ def offline_notice(dispatcher: CollectingDispatcher, tracker: Tracker, mode: str
     return [SlotSet("offline_notice_given", True)]
 
 
-def _say(dispatcher: CollectingDispatcher, text: str, used_llm: bool, **kwargs: Any) -> None:
-    """Extra keys end up in the BotUttered event's metadata: staff can see which words the LLM wrote."""
+def _say(dispatcher: CollectingDispatcher, text: str, used_llm: bool, cost_before: Optional[Decimal] = None,
+         tracker: Optional[Tracker] = None, **kwargs: Any) -> None:
+    """Extra keys end up in the BotUttered event's metadata: staff (and experiment reports) can see
+    which words the LLM wrote and what this turn's LLM calls cost."""
+    if cost_before is not None and tracker is not None:
+        spent = _conversation_cost(tracker) - cost_before
+        if spent > 0:
+            kwargs["llm_cost_usd"] = str(spent)
     dispatcher.utter_message(text=text, llm_generated=used_llm, **kwargs)
+
+
+def _conversation_cost(tracker: Tracker) -> Decimal:
+    return services.llm().ledger.conversation(tracker.sender_id).cost_usd
 
 
 def _add_buttons(items: list[MenuItem]) -> list[dict[str, str]]:
@@ -48,24 +60,27 @@ class ActionRecommend(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         recommender = await services.recommender()
+        cost_before = _conversation_cost(tracker)
         dietary, allergens = stated_constraints(tracker)
+        changes, arm_events = experiment_changes(tracker)
         try:
             recommendation = await recommender.recommend(
                 str(tracker.latest_message.get("text") or ""), mood_word=str(first_entity(tracker, "mood") or ""),
-                dietary=dietary, exclude_allergens=allergens, conversation_id=tracker.sender_id)
+                dietary=dietary, exclude_allergens=allergens, conversation_id=tracker.sender_id,
+                count=changes.get("recommendation_count"))
         except BackendUnavailable:
             tell_service_down(dispatcher, tracker, "recommend")
             return []
         if not recommendation.suggestions:
             dispatcher.utter_message(text="I couldn't find a dish that fits all of that. Would you like to see the whole menu?")
-            return []
-        events = offline_notice(dispatcher, tracker, recommendation.mode)
+            return arm_events
+        events = arm_events + offline_notice(dispatcher, tracker, recommendation.mode)
         lines = "\n".join(f"{number}. {s.item.name} ({money(s.item.price, s.item.currency)}): {s.reason}"
                           for number, s in enumerate(recommendation.suggestions, start=1))
         items = [s.item for s in recommendation.suggestions]
         note = _constraints_note(dietary, allergens)
         _say(dispatcher, f"{recommendation.intro}{note}:\n{lines}\nSay \"add the second one\" or \"tell me more about the first\".",
-             recommendation.mode == "llm", buttons=_add_buttons(items))
+             recommendation.mode == "llm", cost_before, tracker, buttons=_add_buttons(items))
         dispatcher.utter_message(elements=menu_cards(items, public_url()))
         return events + [SlotSet("last_recommendations", [item.id for item in items]), SlotSet("last_dish_id", None)]
 
@@ -96,18 +111,21 @@ class ActionAnswerFaq(Action):
             dispatcher.utter_message(text=faq_text(topic, restaurant))
             return []
         answerer = await services.answerer()
+        cost_before = _conversation_cost(tracker)
+        changes, arm_events = experiment_changes(tracker)
         message_id = _message_id(tracker)
         publish = (lambda text: streaming.hub().publish(message_id, text)) if message_id else None
         try:
             answer = await answerer.answer(str(tracker.latest_message.get("text") or ""),
-                                           conversation_id=tracker.sender_id, publish=publish)
+                                           conversation_id=tracker.sender_id, publish=publish,
+                                           variant=str(changes.get("system_prompt_variant") or "standard"))
         finally:
             if message_id:
                 streaming.hub().close(message_id)
-        events = offline_notice(dispatcher, tracker, answer.mode)
+        events = arm_events + offline_notice(dispatcher, tracker, answer.mode)
         if answer.mode == "unknown":
             metrics.FALLBACKS.labels("unknown").inc()
-        _say(dispatcher, answer.text, answer.used_llm)
+        _say(dispatcher, answer.text, answer.used_llm, cost_before, tracker)
         return events
 
 
@@ -128,11 +146,12 @@ class ActionFreeForm(Action):
             return cart
 
         host = await services.freeform()
+        cost_before = _conversation_cost(tracker)
         reply = await host.reply(str(tracker.latest_message.get("text") or ""), conversation_id=tracker.sender_id,
                                  open_cart=cart_opener, cart=await _open_cart_if_any(tracker))
         events = offline_notice(dispatcher, tracker, reply.mode) + cart_events
         if reply.text:
-            _say(dispatcher, reply.text, reply.mode in ("llm", "cached"))
+            _say(dispatcher, reply.text, reply.mode in ("llm", "cached"), cost_before, tracker)
         if reply.added and reply.cart is not None:
             dispatcher.utter_message(text=f"Added {', '.join(reply.added)}. {cart_text(reply.cart)}")
         if reply.wants_checkout:

@@ -93,8 +93,11 @@ class Recommender:
         self.candidate_pool = candidate_pool
 
     async def recommend(self, message: str, *, mood_word: str = "", dietary: Sequence[str] = (),
-                        exclude_allergens: Sequence[str] = (), conversation_id: str = "") -> Recommendation:
-        """Raises BackendUnavailable when the menu cannot be read (nothing can be recommended safely)."""
+                        exclude_allergens: Sequence[str] = (), conversation_id: str = "",
+                        count: Optional[int] = None) -> Recommendation:
+        """Raises BackendUnavailable when the menu cannot be read (nothing can be recommended safely).
+        `count` overrides the configured number of suggestions (an experiment's arm may)."""
+        count = max(1, min(count or self.count, 5))
         mood = resolve_mood(mood_word, self.moods, message)
         intro = self.moods["moods"][mood]["intro"] if mood else "Here are a few guest favourites"
         filters = {"available": "true"}
@@ -109,13 +112,14 @@ class Recommender:
             return recommendation
         if self.llm.online:
             try:
-                recommendation.suggestions = await self._llm_picks(message, mood, candidates, dietary, exclude_allergens, conversation_id)
+                recommendation.suggestions = await self._llm_picks(message, mood, candidates, dietary, exclude_allergens,
+                                                                   conversation_id, count)
                 recommendation.mode = "llm"
             except LlmUnavailable as reason:
                 logger.warning("llm unavailable (%s); offline recommendation", reason.reason,
                                extra={"conversation_id": conversation_id})
         if not recommendation.suggestions:
-            recommendation.suggestions = [Suggestion(item, item.description) for item in candidates[: self.count]]
+            recommendation.suggestions = [Suggestion(item, item.description) for item in candidates[:count]]
         return recommendation
 
     async def _candidates(self, message: str, mood: Optional[str], allowed: list[MenuItem],
@@ -139,11 +143,11 @@ class Recommender:
         return unique[: self.candidate_pool]
 
     async def _llm_picks(self, message: str, mood: Optional[str], candidates: list[MenuItem], dietary: Sequence[str],
-                         exclude_allergens: Sequence[str], conversation_id: str) -> list[Suggestion]:
+                         exclude_allergens: Sequence[str], conversation_id: str, count: int) -> list[Suggestion]:
         constraints = ", ".join([*(f"must be {tag.replace('_', '-')}" for tag in dietary),
                                  *(f"no {allergen}" for allergen in exclude_allergens)])
         messages = self.prompts.messages(
-            "recommend", message=message[:500], mood=mood or "", constraints=constraints, count=self.count,
+            "recommend", message=message[:500], mood=mood or "", constraints=constraints, count=count,
             candidates=[{"id": item.id, "name": item.name, "summary": _summary(item)} for item in candidates])
         # A short task (pick ≤3 of ≤8 ids, one line each): the fast, cheaper model does it.
         completion = await self.llm.complete(messages, fast=True, json_mode=True, conversation_id=conversation_id)
@@ -165,7 +169,7 @@ class Recommender:
             if reason in (REFUSAL, personality().fallback_text):  # nothing usable survived the checks
                 reason = item.description
             suggestions.append(Suggestion(item, reason))
-        suggestions = suggestions[: self.count]
+        suggestions = suggestions[:count]
         for item in candidates:  # 2–3 suggestions even if the model returned fewer usable ones
             if len(suggestions) >= min(2, len(candidates)):
                 break

@@ -80,6 +80,18 @@ def use_llm(client: Optional["LlmClient"]) -> None:
     _hosts.clear()
 
 
+_experiments: Any = None
+
+
+def experiments():  # -> experiments.ExperimentRegistry
+    global _experiments
+    if _experiments is None:
+        from experiments.config import ExperimentRegistry
+
+        _experiments = ExperimentRegistry(get_settings().experiments_file)
+    return _experiments
+
+
 def webhook_secret() -> str:
     return get_settings().webhook_secret
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,8 @@ class ActionSettings(BaseSettings):
     host: str = Field("127.0.0.1", alias="SANIC_HOST")
     port: int = Field(5055, alias="ACTIONS_PORT")
     rag_sync_on_start: bool = Field(True, alias="RAG_SYNC_ON_START")
+    # A/B experiments (experiments.yml; re-read when it changes, no restart needed)
+    experiments_file: str = Field(str(Path(__file__).resolve().parent.parent / "experiments.yml"), alias="EXPERIMENTS_FILE")
     # Errors go to Sentry when set (a secret: environment only), and nowhere when not.
     sentry_dsn: str = Field("", alias="SENTRY_DSN")
     # Sites whose pages may read /stream/<message id> (CORS); comma or space separated.

@@ -24,14 +24,26 @@ class Prompts:
         self._env = Environment(loader=FileSystemLoader(str(directory)), undefined=StrictUndefined,
                                 autoescape=False, keep_trailing_newline=False)
         self.token_budget = token_budget
-        self.system_text = self._env.get_template("system.md.j2").render(
-            restaurant=restaurant, max_sentences=max_sentences).strip()
+        self._restaurant = restaurant
+        self._max_sentences = max_sentences
+        self._systems: dict[str, str] = {}
+        self.system_text = self.system()
 
-    def messages(self, template: str, *, documents: Sequence[PromptDoc] = (), **context: Any) -> list[Message]:
+    def system(self, variant: str = "standard") -> str:
+        """The system layer; `variant` (e.g. "warm") is what a prompt experiment's arm changes."""
+        if variant not in self._systems:
+            self._systems[variant] = self._env.get_template("system.md.j2").render(
+                restaurant=self._restaurant, max_sentences=self._max_sentences, variant=variant).strip()
+        return self._systems[variant]
+
+    def messages(self, template: str, *, documents: Sequence[PromptDoc] = (), variant: str = "standard",
+                 **context: Any) -> list[Message]:
         """System + user message; documents are added best-first while they fit the budget."""
+        system = self.system(variant)
+
         def build(docs: Sequence[PromptDoc]) -> list[Message]:
             user = self._env.get_template(f"{template}.md.j2").render(documents=list(docs), **context).strip()
-            return [{"role": "system", "content": self.system_text}, {"role": "user", "content": user}]
+            return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
         chosen: list[PromptDoc] = []
         for doc in documents:

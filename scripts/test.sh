@@ -38,4 +38,5 @@ rasa_quiet test nlu --nlu tests/nlu/unseen_messages.yml --model "$RASA_MODEL_DIR
 .venv/bin/python scripts/nlu_report.py results/nlu-heldout results/nlu-unseen | tee results/nlu-summary.md
 
 step "pytest: actions, and the live stack end to end (backend + action server + Rasa)"
+bash scripts/install_browser.sh  # headless chromium + chromedriver (apt) for tests/browser
 .venv/bin/pytest -q -p no:cacheprovider tests

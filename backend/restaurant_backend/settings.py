@@ -254,3 +254,24 @@ if PRODUCTION:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
     X_FRAME_OPTIONS = "DENY"
+
+# --- Review tool (apps/review): Rasa's tracker store, read-only through its own alias ------------
+REPO_DIR = BASE_DIR.parent
+TRACKER_DATABASE_URL = os.environ.get("TRACKER_DATABASE_URL") or f"sqlite:///{REPO_DIR / 'var' / 'tracker.db'}"
+DATABASES["tracker"] = dj_database_url.parse(TRACKER_DATABASE_URL)
+if DATABASES["tracker"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Opened read-only: the review tool never writes here (deleting a guest uses its own connection).
+    DATABASES["tracker"]["NAME"] = f"file:{DATABASES['tracker']['NAME']}?mode=ro"
+    DATABASES["tracker"]["OPTIONS"] = {"uri": True, "timeout": 20}
+    DATABASES["tracker"]["TEST"] = {"NAME": ":memory:"}
+else:
+    DATABASES["tracker"].setdefault("OPTIONS", {})["options"] = "-c default_transaction_read_only=on"
+DATABASE_ROUTERS = ["apps.review.router.TrackerRouter"]
+INSTALLED_APPS.append("apps.review")
+REVIEW_TESTS_DIR = os.environ.get("REVIEW_TESTS_DIR", str(REPO_DIR / "tests" / "conversations"))
+REVIEW_NLU_DIR = os.environ.get("REVIEW_NLU_DIR", str(REPO_DIR / "data" / "nlu"))
+REVIEW_NLU_EXPORT_FILE = os.environ.get("REVIEW_NLU_EXPORT_FILE", str(REPO_DIR / "data" / "nlu" / "reviewed.yml"))
+REVIEW_LLM_EVAL_FILE = os.environ.get("REVIEW_LLM_EVAL_FILE", str(REPO_DIR / "tests" / "data" / "llm_eval.jsonl"))
+REVIEW_GROUPING = os.environ.get("REVIEW_GROUPING", "embeddings")  # or "none"
+REVIEW_GROUP_THRESHOLD = float(os.environ.get("REVIEW_GROUP_THRESHOLD", "0.85"))
+LOGIN_URL = "/admin/login/"

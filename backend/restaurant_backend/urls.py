@@ -21,6 +21,7 @@ urlpatterns = [
     path("checkout/<str:token>/", checkout_details, name="checkout-details"),
     path("pay/<str:intent_id>/", sandbox_pay_page, name="sandbox-pay"),
     path("chat/", include("apps.chat.urls")),
+    path("review/", include("apps.review.urls")),
 ]
 
 handler404 = "apps.common.errors.json_404"

@@ -65,13 +65,16 @@ def unplaceable_message(stack: Stack) -> str:
 
 # Questions answered from documents (policies, services); each is used once per session, because
 # answers are cached and a repeated question would not reach the LLM.
-DOCUMENT_QUESTIONS = iter([
+DOCUMENT_BASES = ([
     "do you do catering?", "can I book a private event?", "how do I reserve a table?",
     "is the restaurant wheelchair accessible?", "do you take reservations for big groups?",
     "can I buy a gift card for a friend?", "do you cater for weddings?", "do you host birthday parties?",
     "what happens if I want to cancel my order?", "how do refunds work?", "can I get my money back?",
     "do you have a private dining room?", "how long are gift cards valid?", "is there step free access?",
 ])
+# Polite endings make new cache keys, so the pool lasts for the whole session.
+DOCUMENT_QUESTIONS = iter(f"{base}{ending}" for ending in ["", " please", " thanks", " thank you", " by the way"]
+                          for base in DOCUMENT_BASES)
 
 
 def document_question(stack: Stack) -> str:
@@ -186,20 +189,29 @@ def test_a_slow_llm_gives_an_offline_answer_and_the_notice_once(stack: Stack, fr
     assert "offline mode" in first and "From our" in first
     second = guest.say(document_question(stack))
     assert "offline mode" not in second and "From our" in second
-    time.sleep(2.2)  # let the breaker close again for the next tests
+    fresh_fake.responder = host_brain.respond
+    close_the_circuit(stack)
+
+
+def close_the_circuit(stack: Stack) -> None:
+    """Wait out the breaker's reset period (2 s in the test stack); a success then closes it."""
+    time.sleep(2.2)
+    assert "Here's what I know" in Guest(stack).say(document_question(stack))
 
 
 def test_open_circuit_answers_offline_without_calling_groq(stack: Stack, fresh_fake: FakeGroq):
+    close_the_circuit(stack)  # earlier failures must not count towards this test's three
     fresh_fake.responder = lambda body: Status(500)
     guest = Guest(stack)
-    for _ in range(3):
+    try:
+        for _ in range(3):  # LLM_BREAKER_FAILURES=3 failed turns open the circuit
+            assert "From our" in guest.say(document_question(stack))
+        calls = len(fresh_fake.chat_requests)
         assert "From our" in guest.say(document_question(stack))
-    calls = len(fresh_fake.chat_requests)
-    assert "From our" in guest.say(document_question(stack))
-    assert len(fresh_fake.chat_requests) == calls, "an open circuit must not call Groq"
-    time.sleep(2.2)
-    fresh_fake.responder = host_brain.respond
-    assert "Here's what I know" in guest.say(document_question(stack))  # the circuit closed again
+        assert len(fresh_fake.chat_requests) == calls, "an open circuit must not call Groq"
+    finally:
+        fresh_fake.responder = host_brain.respond
+        close_the_circuit(stack)  # the circuit closes again, and the next tests start online
 
 
 def test_tool_calls_run_against_the_live_backend(stack: Stack, fresh_fake: FakeGroq):

@@ -47,8 +47,10 @@ def _secure(response: HttpResponse, context: dict[str, str], *, strict: bool) ->
     """Content-Security-Policy for a chat page: it may talk to the chat servers and be framed only
     by the sites in CHAT_ALLOWED_ORIGINS. A page with a customer id is never stored by shared caches."""
     connect = ["'self'"]
-    for url in (context["socket_url"], context["stream_url"]):
-        connect += [value for value in (_origin(url), _websocket_origin(url)) if value and value not in connect]
+    for value in (_origin(context["socket_url"]), _websocket_origin(context["socket_url"]),
+                  _origin(context["stream_url"])):
+        if value and value not in connect:
+            connect.append(value)
     ancestors = " ".join(["'self'", *settings.CHAT_ALLOWED_ORIGINS])
     policy = [f"connect-src {' '.join(connect)}", f"frame-ancestors {ancestors}", "object-src 'none'",
               "base-uri 'self'", "form-action 'self'"]
