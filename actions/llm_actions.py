@@ -125,7 +125,7 @@ class ActionAnswerFaq(Action):
         events = arm_events + offline_notice(dispatcher, tracker, answer.mode)
         if answer.mode == "unknown":
             metrics.FALLBACKS.labels("unknown").inc()
-        _say(dispatcher, answer.text, answer.used_llm, cost_before, tracker)
+        _say(dispatcher, answer.text, answer.used_llm, cost_before, tracker, retrieved_context=answer.sources)
         return events
 
 

@@ -275,3 +275,4 @@ REVIEW_LLM_EVAL_FILE = os.environ.get("REVIEW_LLM_EVAL_FILE", str(REPO_DIR / "te
 REVIEW_GROUPING = os.environ.get("REVIEW_GROUPING", "embeddings")  # or "none"
 REVIEW_GROUP_THRESHOLD = float(os.environ.get("REVIEW_GROUP_THRESHOLD", "0.85"))
 LOGIN_URL = "/admin/login/"
+INSTALLED_APPS.append("apps.insights")

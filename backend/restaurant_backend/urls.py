@@ -22,6 +22,7 @@ urlpatterns = [
     path("pay/<str:intent_id>/", sandbox_pay_page, name="sandbox-pay"),
     path("chat/", include("apps.chat.urls")),
     path("review/", include("apps.review.urls")),
+    path("insights/", include("apps.insights.urls")),
 ]
 
 handler404 = "apps.common.errors.json_404"

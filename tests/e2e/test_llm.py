@@ -163,8 +163,9 @@ def test_invented_prices_never_reach_the_guest(stack: Stack, fresh_fake: FakeGro
 
 
 def test_answers_name_their_source_and_are_cached_per_menu_version(stack: Stack, fresh_fake: FakeGroq):
-    first = Guest(stack).say("What is your refund policy?")
-    second = Guest(stack).say("what is your refund policy")
+    guest = Guest(stack)  # one conversation: one arm of the answer-tone experiment (the cache is per arm)
+    first = guest.say("What is your refund policy?")
+    second = guest.say("what is your refund policy")
     assert len(fresh_fake.chat_requests) == 1, "the repeated question should come from the cache"
     source = re.search(r"\[([^\]]+)\]", first)
     assert source, first

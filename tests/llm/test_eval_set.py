@@ -1,0 +1,39 @@
+"""LLM replies staff flagged in the review tool (exported to tests/data/llm_eval*.jsonl) are a
+regression suite for what every LLM text passes through: a reply flagged as a wrong fact or
+unsafe must be caught by the fact guard, an off-tone one changed by the personality pass, and a
+good one left as it is. Facts are the demo restaurant's."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from llm.guard import DishFacts, FactSheet, apply_personality, check_claims, load_personality
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+DEMO = Path(__file__).resolve().parents[2] / "backend" / "demo" / "restaurant.yaml"
+CASES = [json.loads(line) for path in sorted(DATA.glob("llm_eval*.jsonl"))
+         for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def facts() -> FactSheet:
+    items = yaml.safe_load(DEMO.read_text(encoding="utf-8"))["items"]
+    return FactSheet(dishes=tuple(DishFacts.from_item(item) for item in items))
+
+
+def test_the_evaluation_set_has_every_label():
+    assert {case["label"] for case in CASES} >= {"wrong_fact", "unsafe", "off_tone", "good"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c['label']}:{c['question'][:30]}" for c in CASES])
+def test_flagged_replies_are_handled(case: dict, facts: FactSheet):
+    checked = check_claims(case["reply"], facts)
+    if case["label"] in {"wrong_fact", "unsafe"}:
+        assert checked.corrections, f"the guard let a flagged reply through: {case['reply']}"
+    elif case["label"] == "off_tone":
+        assert apply_personality(case["reply"], load_personality()) != case["reply"]
+    else:
+        assert not checked.corrections and checked.text == case["reply"]
