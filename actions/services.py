@@ -97,9 +97,6 @@ def webhook_secret() -> str:
 
 
 async def _build_hosts() -> dict[str, Any]:
-    from actions.answering import Answerer
-    from actions.freeform import FreeFormHost
-    from actions.recommending import Recommender, load_moods
     from llm.cache import AnswerCache
     from llm.prompting import Prompts
 

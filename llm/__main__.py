@@ -49,8 +49,10 @@ async def _backend_facts() -> tuple[str, Any]:
     from actions.backend_client import BackendClient, BackendUnavailable
     from actions.llm_text import fact_sheet
 
-    client = BackendClient(os.environ.get("BACKEND_URL", "http://127.0.0.1:8000"),
-                           os.environ.get("BACKEND_SERVICE_TOKEN", "dev-service-token"), timeout_seconds=3)
+    from actions.settings import get_settings
+
+    settings = get_settings()  # the action server's backend address and token (README table)
+    client = BackendClient(settings.backend_url, settings.backend_service_token, timeout_seconds=3)
     try:
         name = str((await client.restaurant()).get("name") or "our restaurant")
         return name, fact_sheet(await client.menu())
@@ -65,7 +67,9 @@ async def _turn(client: LlmClient, prompts: Prompts, retriever: Any, history: li
                 facts: Any, fast: bool) -> None:
     documents: list[PromptDoc] = []
     if retriever is not None:
-        min_score = float(os.environ.get("ANSWER_MIN_SCORE", "0.40"))
+        from actions.settings import get_settings  # the assistant's own threshold (ANSWER_MIN_SCORE)
+
+        min_score = get_settings().answer_min_score
         results = await retriever.asearch(question, top_k=4)
         documents = [PromptDoc(r.title, r.text) for r in results if r.score >= min_score]
         print(f"  [retrieved: {', '.join(d.source for d in documents) or 'nothing relevant'}]", file=sys.stderr)

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission, User
-from django.db import connections
 from django.test import Client
+
+from apps.review.tests.tracker_copy import tracker_copy
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tracker.db"  # written by Rasa: make_tracker_fixture.py
 
@@ -14,17 +14,9 @@ FIXTURE = Path(__file__).parent / "fixtures" / "tracker.db"  # written by Rasa: 
 @pytest.fixture
 def tracker(tmp_path, settings) -> Path:
     """A copy of the insights fixture tracker store, wired to the review app's read-only "tracker" alias
-    (the same way as apps/review/tests/conftest.py does for its own fixture)."""
-    path = tmp_path / "tracker.db"
-    shutil.copy(FIXTURE, path)
-    settings.TRACKER_DATABASE_URL = f"sqlite:///{path}"
-    conn = connections["tracker"]
-    old = conn.settings_dict["NAME"]
-    conn.settings_dict["NAME"] = f"file:{path}?mode=ro"
-    conn.close()
-    yield path
-    conn.close()
-    conn.settings_dict["NAME"] = old
+    (the review tests' helper)."""
+    with tracker_copy(FIXTURE, tmp_path, settings) as path:
+        yield path
 
 
 @pytest.fixture

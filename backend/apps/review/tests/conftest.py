@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission, User
-from django.db import connections
 from django.test import Client
+
+from apps.review.tests.tracker_copy import tracker_copy
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tracker.db"
 DATABASES = ["default", "tracker"]
@@ -23,20 +23,12 @@ def checksum(path: Path) -> str:
 @pytest.fixture
 def tracker(tmp_path, settings) -> Path:
     """A copy of the fixture tracker store (made by Rasa's SQLTrackerStore), wired to the "tracker" alias."""
-    path = tmp_path / "tracker.db"
-    shutil.copy(FIXTURE, path)
-    settings.TRACKER_DATABASE_URL = f"sqlite:///{path}"
     settings.REVIEW_TESTS_DIR = str(tmp_path / "conversations")
     settings.REVIEW_NLU_EXPORT_FILE = str(tmp_path / "nlu" / "reviewed.yml")
     settings.REVIEW_LLM_EVAL_FILE = str(tmp_path / "llm_eval.jsonl")
     settings.REVIEW_GROUPING = "none"
-    conn = connections["tracker"]
-    old = conn.settings_dict["NAME"]
-    conn.settings_dict["NAME"] = f"file:{path}?mode=ro"  # set first: close() ignores in-memory databases
-    conn.close()
-    yield path
-    conn.close()
-    conn.settings_dict["NAME"] = old
+    with tracker_copy(FIXTURE, tmp_path, settings) as path:
+        yield path
 
 
 @pytest.fixture
