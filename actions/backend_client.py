@@ -111,7 +111,29 @@ class Order(_Model):
     currency: str = "EUR"
     payment: Optional[Payment] = None
     details_url: Optional[str] = None
+    contact_on_file: bool = False
     requested_time: Optional[str] = None
+
+
+class ReorderedLine(_Model):
+    name: str
+    quantity: int
+    options: list[str] = Field(default_factory=list)
+    previous_unit_price: Decimal
+
+
+class SkippedLine(_Model):
+    name: str
+    reason: str
+
+
+class Reorder(_Model):
+    """What "order my usual" took from which past order; prices are in the cart, at today's prices."""
+
+    order: str
+    ordered_at: str
+    added: list[ReorderedLine] = Field(default_factory=list)
+    skipped: list[SkippedLine] = Field(default_factory=list)
 
 
 class Handoff(_Model):
@@ -258,6 +280,12 @@ class BackendClient:
     async def set_fulfilment(self, cart_id: int, fulfilment: str, postcode: Optional[str]) -> Cart:
         body = {"fulfilment": fulfilment, "postcode": postcode}
         return Cart.model_validate(await self._request("PATCH", f"/api/carts/{cart_id}/", json=body))
+
+    async def reorder(self, cart_id: int, *, customer: str, which: str = "last") -> tuple[Cart, Reorder]:
+        """Add a past order of the customer (the last one or their usual) to the cart at today's prices."""
+        body = {"customer": customer, "which": which}
+        raw = await self._request("POST", f"/api/carts/{cart_id}/reorder/", json=body)
+        return Cart.model_validate(raw), Reorder.model_validate(raw["reorder"])
 
     # -- orders ----------------------------------------------------------------------------
 

@@ -231,7 +231,9 @@ def placed_text(order: Order) -> str:
         text += f"Please pay securely here: {order.payment.checkout_url}"
     else:
         text += "You can pay at the counter."
-    if order.details_url:
+    if order.contact_on_file:
+        text += "\nWe'll keep you posted here and as you chose on your account."
+    elif order.details_url:
         text += f"\nPlease add your contact details for the order here (we never ask for them in the chat): {order.details_url}"
     return text
 
@@ -254,6 +256,7 @@ STATUS_TEXT = {
     "out_for_delivery": "is out for delivery",
     "completed": "is completed. Enjoy your meal!",
     "cancelled": "was cancelled",
+    "rejected": "couldn't be accepted by the kitchen. You have not been charged for it",
 }
 
 

@@ -60,7 +60,7 @@ def build_app(*, sync_on_start: bool = True) -> Sanic:
         from rag.webhook import handle_menu_updated
 
         result = await asyncio.to_thread(
-            _locked, handle_menu_updated, dict(request.headers), request.body, services.webhook_secret(),
+            _locked, handle_menu_updated, dict(request.headers), request.body, services.webhook_secrets(),
             services.indexer(),
         )
         return response.json(result.body, status=result.status)
@@ -129,6 +129,8 @@ async def _sync_index() -> None:
         logger.info("retrieval index current", extra={
             "sync": report.action, "embedded": report.embedded, "points": report.points,
             "menu_version": report.menu_version, "seconds": round(report.seconds, 2)})
+        # load the model and trace the query encoder now, not on the first guest's question
+        await asyncio.to_thread(services.retriever().embedder.warm_up)
     except Exception as error:  # the assistant works without retrieval; the next sync retries
         logger.warning("retrieval index sync failed: %s", error.__class__.__name__, extra={"error": str(error)[:300]})
 

@@ -92,8 +92,11 @@ def experiments():  # -> experiments.ExperimentRegistry
     return _experiments
 
 
-def webhook_secret() -> str:
-    return get_settings().webhook_secret
+def webhook_secrets() -> list[str]:
+    """The menu webhook's signing secrets accepted now: current, plus the previous one during a rotation."""
+    from secret_rotation import accepted_from_env
+
+    return accepted_from_env("WEBHOOK_SECRET", current=get_settings().webhook_secret)
 
 
 async def _build_hosts() -> dict[str, Any]:

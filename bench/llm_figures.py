@@ -115,7 +115,7 @@ def main() -> None:
                              "checkout", "pickup", "asap", "I'll pay at the counter", "yes"]:
                     transcript.append(f"you> {text}\nbot> {chat(client, stack, sender, text)}")
                 order_bodies = [r.body for r in fake.chat_requests]
-                placed = httpx.get(f"{stack.rasa_url}/conversations/{sender}/tracker", timeout=10).json()["slots"].get("checkout_stage")
+                placed = stack.slots(sender).get("checkout_stage")
         finally:
             stack.stop_all()
 

@@ -6,6 +6,12 @@ and refuses a connection whose Origin header is not one of the configured sites:
 `allowed_origins` in credentials.yml, or the comma-separated CHAT_ALLOWED_ORIGINS variable.
 HTTP long-polling CORS headers come from `rasa run --cors` (set to the same sites).
 It also fixes session persistence, which Rasa 3.6 breaks with python-socketio 5.x (see below).
+
+Accounts: with `jwt_key` set (credentials.yml, from CHAT_JWT_SECRET), a logged-in guest's page
+connects with the backend's chat token in the socket.io `auth`. A valid token is remembered for the
+socket; a tampered or expired one is refused at connect with a reason the widget shows, and the
+widget reconnects as a guest. Unlike Rasa's own channel, a connection without a token is a guest,
+not refused. Each message's identity is then decided by channels.identity (see there).
 """
 from __future__ import annotations
 
@@ -17,6 +23,10 @@ from typing import Any, Awaitable, Callable, Dict, Iterable, Optional, Text
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
+from socketio.exceptions import ConnectionRefusedError
+
+from channels.identity import REFUSED_NOTICE, chat_keys, verify_token
+from channels.rest import with_identity
 
 logger = logging.getLogger(__name__)
 
@@ -48,17 +58,38 @@ class WebsiteSocketIOInput(SocketIOInput):
         return bool(origin) and origin.rstrip("/") in self.allowed_origins
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
+        blueprint = super().blueprint(with_identity(on_new_message, self.jwt_key, self.jwt_algorithm or "HS256"))
         assert self.sio is not None
         handlers = self.sio.handlers[self.namespace or "/"]
-        rasa_connect = handlers["connect"]
+        rasa_message_handler = handlers[self.user_message_evt]
+        connect_tokens: Dict[str, str] = {}
 
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
             origin = environ.get("HTTP_ORIGIN")
             if not self.origin_allowed(origin):
                 logger.warning("socket.io connection refused from origin %s", origin)
                 return False
-            return await rasa_connect(sid, environ, auth)
+            token = auth.get("token") if isinstance(auth, dict) else None
+            if token:
+                verdict = verify_token(token, chat_keys(self.jwt_key), self.jwt_algorithm or "HS256")
+                if verdict.problem:
+                    raise ConnectionRefusedError(REFUSED_NOTICE, {"reason": verdict.problem})
+                connect_tokens[sid] = str(token)
+            return True
+
+        async def disconnect(sid: Text) -> None:
+            connect_tokens.pop(sid, None)
+
+        async def handle_message(sid: Text, data: Dict) -> Any:
+            # A message without its own token speaks for whoever the socket connected as; the
+            # rasa-webchat widget carries it in `customData` instead of the metadata.
+            if isinstance(data, dict):
+                custom = data.get("customData") if isinstance(data.get("customData"), dict) else {}
+                token = custom.get("token") or connect_tokens.get(sid)
+                metadata = data.get(self.metadata_key) or {}
+                if token and isinstance(metadata, dict) and not metadata.get("token"):
+                    data[self.metadata_key] = {**metadata, "token": token}
+            return await rasa_message_handler(sid, data)
 
         async def session_request(sid: Text, data: Optional[Dict]) -> None:
             # Rasa 3.6 calls `sio.enter_room` without await; in python-socketio 5.x it is a
@@ -71,5 +102,7 @@ class WebsiteSocketIOInput(SocketIOInput):
             await self.sio.emit("session_confirm", data["session_id"], room=sid, namespace=self.namespace or "/")
 
         handlers["connect"] = connect
+        handlers["disconnect"] = disconnect
         handlers["session_request"] = session_request
+        handlers[self.user_message_evt] = handle_message
         return blueprint

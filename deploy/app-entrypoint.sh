@@ -5,7 +5,7 @@
 set -eu
 
 if [ "${DJANGO_ENV:-production}" = "production" ]; then
-  for name in DJANGO_SECRET_KEY BACKEND_SERVICE_TOKEN WEBHOOK_SECRET DATABASE_URL QDRANT_API_KEY GROQ_API_KEY; do
+  for name in DJANGO_SECRET_KEY BACKEND_SERVICE_TOKEN WEBHOOK_SECRET CHAT_JWT_SECRET RASA_AUTH_TOKEN POS_SECRET DATABASE_URL QDRANT_API_KEY GROQ_API_KEY; do
     eval "value=\${$name:-}"
     case "$value" in
       *change-me*|*changeme*|*CHANGE-ME*|*CHANGEME*)

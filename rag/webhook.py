@@ -6,7 +6,7 @@ response. Nothing is changed unless the signature and timestamp (±5 minutes) ch
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -30,14 +30,27 @@ class WebhookResult:
         return 200 <= self.status < 300
 
 
-def handle_menu_updated(headers: Mapping[str, str], body: bytes | str, secret: str,
+def verify(headers: Mapping[str, str], raw: str, secrets: Sequence[str]) -> Any:
+    """The verified event; tries each accepted secret (current, then previous during a rotation)."""
+    error: Exception = WebhookVerificationError("No matching signature found")
+    for secret in secrets:
+        try:
+            return Webhook(secret).verify(raw, dict(headers))
+        except (WebhookVerificationError, ValueError, TypeError) as exc:
+            error = exc
+    raise error
+
+
+def handle_menu_updated(headers: Mapping[str, str], body: bytes | str, secret: str | Sequence[str],
                         indexer: ItemUpdater) -> WebhookResult:
-    if not secret:
+    secrets = [secret] if isinstance(secret, str) else list(secret)
+    secrets = [value for value in secrets if value]
+    if not secrets:
         logger.error("menu webhook refused: WEBHOOK_SECRET is not set")
         return WebhookResult(503, {"error": {"code": "not_configured", "message": "Webhook secret not set."}})
     raw = body.decode("utf-8") if isinstance(body, bytes) else body
     try:
-        event = Webhook(secret).verify(raw, dict(headers))
+        event = verify(headers, raw, secrets)
     except (WebhookVerificationError, ValueError, TypeError) as error:
         logger.warning("menu webhook refused: %s", error)
         return WebhookResult(401, {"error": {"code": "invalid_signature", "message": str(error)}})

@@ -26,3 +26,9 @@ export CHAT_ALLOWED_ORIGINS="${CHAT_ALLOWED_ORIGINS:-http://127.0.0.1:${BACKEND_
 # where LLM answers stream from (the action server's /stream/<message id>, server-sent events).
 export CHAT_SOCKET_URL="${CHAT_SOCKET_URL:-http://127.0.0.1:${RASA_PORT}}"
 export CHAT_STREAM_URL="${CHAT_STREAM_URL:-http://127.0.0.1:${ACTIONS_PORT}}"
+# Accounts: the backend signs a logged-in guest's chat token with this key and Rasa's channels verify
+# it (credentials.yml jwt_key). Rasa's HTTP API (the backend pushes order updates through its
+# trigger_intent endpoint) needs RASA_AUTH_TOKEN. Dev values; set real ones.
+export CHAT_JWT_SECRET="${CHAT_JWT_SECRET:-dev-chat-jwt-secret-change-me-0123456789}"
+export RASA_AUTH_TOKEN="${RASA_AUTH_TOKEN:-dev-rasa-auth-token}"
+export RASA_URL="${RASA_URL:-http://127.0.0.1:${RASA_PORT}}"

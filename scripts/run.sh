@@ -14,7 +14,7 @@ trap stop_all EXIT INT TERM
 echo "[run] starting backend, action server and Rasa (logs: $DATA_DIR/services.log) ..."
 wait_for_url "http://127.0.0.1:${BACKEND_PORT}/api/menu/version/" 60 backend
 wait_for_url "http://127.0.0.1:${ACTIONS_PORT}/health" 60 "action server"
-wait_for_url "http://127.0.0.1:${RASA_PORT}/status" 240 "Rasa server"
+wait_for_url "http://127.0.0.1:${RASA_PORT}/status?token=${RASA_AUTH_TOKEN}" 240 "Rasa server"
 echo "[run] ready. Backend admin: http://127.0.0.1:${BACKEND_PORT}/admin/ · API docs: http://127.0.0.1:${BACKEND_PORT}/api/docs/"
 echo "[run] type a message (e.g. \"two margheritas and a large coke\"); /stop or Ctrl-C to quit."
 .venv-rasa/bin/python scripts/shell.py --url "http://127.0.0.1:${RASA_PORT}"

@@ -23,6 +23,8 @@ APP_PYTHON = ROOT / ".venv" / "bin" / "python"
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 SERVICE_TOKEN = "e2e-service-token"
 WEBHOOK_SECRET = "whsec_ZTJlLXdlYmhvb2stc2VjcmV0"
+CHAT_JWT_SECRET = "e2e-chat-jwt-secret-0123456789abcdef"
+RASA_AUTH_TOKEN = "e2e-rasa-auth-token"
 
 
 def free_port() -> int:
@@ -87,6 +89,7 @@ class Stack:
         env = dict(os.environ)
         env.update(
             SQLITE_PATH=str(self.workdir / "backend.sqlite3"),
+            DATA_DIR=str(self.workdir),  # backend/gunicorn.conf.py: metrics files in $DATA_DIR/prometheus
             BACKEND_URL=self.backend_url,
             BACKEND_SERVICE_TOKEN=SERVICE_TOKEN,
             ACTION_ENDPOINT_URL=f"{self.actions_url}/webhook",
@@ -104,6 +107,11 @@ class Stack:
             # what the backend's chat page tells the browser: Rasa's socket.io and the answer stream
             LLM_SPEND_FILE=str(self.workdir / "llm_spend.json"),
             CHAT_SOCKET_URL=self.rasa_url,
+            # accounts: chat tokens signed by the backend, verified by Rasa's channels; the backend
+            # pushes order updates through Rasa's token-protected trigger_intent
+            CHAT_JWT_SECRET=CHAT_JWT_SECRET,
+            RASA_AUTH_TOKEN=RASA_AUTH_TOKEN,
+            RASA_URL=self.rasa_url,
             CHAT_STREAM_URL=self.actions_url,
         )
         env.pop("DATABASE_URL", None)
@@ -129,7 +137,8 @@ class Stack:
             "backend",
             [str(APP_PYTHON), "manage.py", "runserver", f"127.0.0.1:{self.backend_port}", "--noreload", "--nothreading"]
             if os.environ.get("E2E_SINGLE_THREADED") else
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{self.backend_port}", "--workers", "2",
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", "gunicorn.conf.py",
+             "--bind", f"127.0.0.1:{self.backend_port}", "--workers", "2",
              "restaurant_backend.wsgi"],
             ROOT / "backend", f"{self.backend_url}/api/menu/version/", 60,
         )
@@ -142,8 +151,8 @@ class Stack:
             "rasa",
             [str(RASA), "run", "--interface", "127.0.0.1", "--port", str(self.rasa_port), "--model", str(model),
              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", "--enable-api",
-             "--cors", *self.chat_origins],
-            ROOT, f"{self.rasa_url}/status", 240,
+             "--auth-token", RASA_AUTH_TOKEN, "--cors", *self.chat_origins],
+            ROOT, f"{self.rasa_url}/status?token={RASA_AUTH_TOKEN}", 240,
         )
 
     def stop(self, name: str) -> None:
@@ -157,10 +166,12 @@ class Stack:
 
     # -- talking to it -------------------------------------------------------------------
 
-    def say(self, sender: str, text: str) -> list[dict[str, Any]]:
+    def say(self, sender: str, text: str, metadata: Optional[dict[str, Any]] = None) -> list[dict[str, Any]]:
         """Send one guest message through the REST channel; the bot's messages come back."""
-        response = httpx.post(f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                              timeout=60)
+        body: dict[str, Any] = {"sender": sender, "message": text}
+        if metadata is not None:
+            body["metadata"] = metadata
+        response = httpx.post(f"{self.rasa_url}/webhooks/rest/webhook", json=body, timeout=60)
         response.raise_for_status()
         return response.json()
 
@@ -173,14 +184,30 @@ class Stack:
                               env=self.env(), check=True, capture_output=True, text=True)
         return done.stdout
 
+    def rasa_api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Rasa's HTTP API (trackers, parse, trigger_intent), which needs the auth token."""
+        params = {**kwargs.pop("params", {}), "token": RASA_AUTH_TOKEN}
+        return httpx.request(method, f"{self.rasa_url}{path}", params=params, timeout=kwargs.pop("timeout", 10), **kwargs)
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        return self.rasa_api("GET", f"/conversations/{sender}/tracker").json()
+
     def slots(self, sender: str) -> dict[str, Any]:
-        tracker = httpx.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=10).json()
-        return tracker["slots"]
+        return self.tracker(sender)["slots"]
 
 
 def latest_model() -> Optional[Path]:
     models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda path: path.stat().st_mtime)
     return models[-1] if models else None
+
+
+def chat_token(customer: str, *, ttl_seconds: int = 300, secret: str = CHAT_JWT_SECRET) -> str:
+    """A chat token as the backend's chat page hands a logged-in guest (HS256, sub = customer id)."""
+    import jwt
+
+    now = int(time.time())
+    return jwt.encode({"sub": customer, "iat": now, "exp": now + ttl_seconds, "iss": "restaurant-backend"},
+                      secret, algorithm="HS256")
 
 
 def new_sender() -> str:

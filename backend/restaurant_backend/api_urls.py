@@ -17,6 +17,7 @@ urlpatterns = [
     path("carts/", ordering.CartCreateView.as_view(), name="carts"),
     path("carts/<int:cart_id>/", ordering.CartDetailView.as_view(), name="cart"),
     path("carts/<int:cart_id>/items/", ordering.CartItemsView.as_view(), name="cart-items"),
+    path("carts/<int:cart_id>/reorder/", ordering.CartReorderView.as_view(), name="cart-reorder"),
     path("carts/<int:cart_id>/items/<int:line_id>/", ordering.CartLineView.as_view(), name="cart-line"),
     path("orders/", ordering.OrderCreateView.as_view(), name="orders"),
     path("orders/<int:order_id>/", ordering.OrderDetailView.as_view(), name="order"),

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import os
+from datetime import datetime
 from pathlib import Path
 
 import dj_database_url
@@ -28,6 +29,17 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
+
+
+def env_until(name: str) -> str:
+    """An ISO 8601 timestamp (e.g. 2026-12-01T12:00:00Z) or empty; refused at start-up if malformed."""
+    value = os.environ.get(name, "").strip()
+    if value:
+        try:
+            datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name} must be an ISO 8601 timestamp, not {value!r}.") from exc
+    return value
 
 
 DJANGO_ENV = os.environ.get("DJANGO_ENV", "development").strip().lower()
@@ -65,6 +77,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first: times the whole stack
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -73,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # last
 ]
 
 ROOT_URLCONF = "restaurant_backend.urls"
@@ -151,11 +165,22 @@ CHAT_SOCKET_URL = os.environ.get("CHAT_SOCKET_URL", "http://127.0.0.1:5005").rst
 CHAT_STREAM_URL = os.environ.get("CHAT_STREAM_URL", "http://127.0.0.1:5055").rstrip("/")
 # Sites that may open the chat (Rasa refuses other origins, channels/website.py); they may also frame /chat/.
 CHAT_ALLOWED_ORIGINS = env_list("CHAT_ALLOWED_ORIGINS")
+# Short-lived token (apps/chat/tokens.py) the chat pages give a logged-in guest's widget; Rasa and the
+# action server verify it with the same secret.
+CHAT_JWT_SECRET = os.environ.get("CHAT_JWT_SECRET") or (
+    "dev-chat-jwt-secret-only-for-development-0123456789" if DEBUG else ""
+)
+if not CHAT_JWT_SECRET and PRODUCTION:
+    raise ImproperlyConfigured("CHAT_JWT_SECRET must be set in production.")
+CHAT_TOKEN_TTL_SECONDS = int(os.environ.get("CHAT_TOKEN_TTL_SECONDS", "900"))
 
 # --- Service token for the assistant ----------------------------------------------------------
 BACKEND_SERVICE_TOKEN = os.environ.get("BACKEND_SERVICE_TOKEN") or ("dev-service-token" if DEBUG else "")
 if not BACKEND_SERVICE_TOKEN and PRODUCTION:
     raise ImproperlyConfigured("BACKEND_SERVICE_TOKEN must be set in production.")
+# Rotation (apps/common/rotation.py): the previous token is still accepted until _PREVIOUS_UNTIL.
+BACKEND_SERVICE_TOKEN_PREVIOUS = os.environ.get("BACKEND_SERVICE_TOKEN_PREVIOUS", "")
+BACKEND_SERVICE_TOKEN_PREVIOUS_UNTIL = env_until("BACKEND_SERVICE_TOKEN_PREVIOUS_UNTIL")
 
 # --- Outgoing webhooks ------------------------------------------------------------------------
 WEBHOOK_URLS = env_list("WEBHOOK_URLS")
@@ -185,15 +210,33 @@ PAYMENTS_SANDBOX_SECRET = os.environ.get("PAYMENTS_SANDBOX_SECRET") or (
         hmac.new(SECRET_KEY.encode(), b"payments-sandbox", hashlib.sha256).digest()
     ).decode()
 )
+# Callbacks signed with the previous secret are still accepted until _PREVIOUS_UNTIL (rotation).
+PAYMENTS_SANDBOX_SECRET_PREVIOUS = os.environ.get("PAYMENTS_SANDBOX_SECRET_PREVIOUS", "")
+PAYMENTS_SANDBOX_SECRET_PREVIOUS_UNTIL = env_until("PAYMENTS_SANDBOX_SECRET_PREVIOUS_UNTIL")
 PAYMENTS_SANDBOX_WEBHOOK_URL = os.environ.get(
     "PAYMENTS_SANDBOX_WEBHOOK_URL", f"{PUBLIC_BASE_URL}/api/payments/webhook/sandbox/"
 )
 
-# --- Notifications ------------------------------------------------------------------------------
-NOTIFICATION_BACKEND = os.environ.get(
-    "NOTIFICATION_BACKEND", "apps.notifications.backends.ConsoleBackend"
+# --- Notifications: by the guest's choice, e-mail (Django's mail framework) and/or SMS -------------
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+# Console (printed to the log) unless a mail server is configured.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
 )
-NOTIFICATION_FILE = os.environ.get("NOTIFICATION_FILE", str(BASE_DIR / "var" / "notifications.log"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "orders@localhost")
+# Dotted path to an apps.notifications.sms.SmsProvider.
+SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "apps.notifications.sms.ConsoleSmsProvider")
+# Order status pushed into the guest's chat (Rasa's conversations API); empty RASA_URL = off.
+RASA_URL = os.environ.get("RASA_URL", "").rstrip("/")
+# Rasa's --auth-token; the Procfile and Compose already give Rasa RASA_AUTH_TOKEN, so that is the fallback.
+RASA_TOKEN = os.environ.get("RASA_TOKEN") or os.environ.get("RASA_AUTH_TOKEN", "")
+RASA_PUSH_MAX_ATTEMPTS = int(os.environ.get("RASA_PUSH_MAX_ATTEMPTS", "3"))
+RASA_PUSH_BACKOFF_SECONDS = float(os.environ.get("RASA_PUSH_BACKOFF_SECONDS", "0.5"))
+RASA_PUSH_TIMEOUT_SECONDS = float(os.environ.get("RASA_PUSH_TIMEOUT_SECONDS", "3"))
 
 # --- REST framework -----------------------------------------------------------------------------
 THROTTLE_RATES = {
@@ -233,6 +276,21 @@ SPECTACULAR_SETTINGS = {
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Monitoring: Prometheus metrics at GET /metrics (apps/common/metrics.py) and Sentry ------------
+# django-prometheus's middlewares (first and last in MIDDLEWARE) count requests, responses and
+# latency. Under gunicorn, gunicorn.conf.py sets PROMETHEUS_MULTIPROC_DIR so all workers are added up.
+INSTALLED_APPS.append("django_prometheus")
+PROMETHEUS_EXPORT_MIGRATIONS = False  # no database reads at start-up
+# Bearer token Prometheus sends (Authorization: Bearer ...); empty = /metrics answers 404.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
+# Errors go to Sentry when SENTRY_DSN is set (a secret: environment only), nowhere when not.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip()
+SENTRY_TRACES_SAMPLE_RATE = float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE") or "0")
+if SENTRY_DSN:
+    from restaurant_backend.error_reporting import init_error_reporting
+
+    init_error_reporting(SENTRY_DSN, SENTRY_TRACES_SAMPLE_RATE, environment=DJANGO_ENV)
 
 LOGGING = {
     "version": 1,
@@ -274,5 +332,28 @@ REVIEW_NLU_EXPORT_FILE = os.environ.get("REVIEW_NLU_EXPORT_FILE", str(REPO_DIR /
 REVIEW_LLM_EVAL_FILE = os.environ.get("REVIEW_LLM_EVAL_FILE", str(REPO_DIR / "tests" / "data" / "llm_eval.jsonl"))
 REVIEW_GROUPING = os.environ.get("REVIEW_GROUPING", "embeddings")  # or "none"
 REVIEW_GROUP_THRESHOLD = float(os.environ.get("REVIEW_GROUP_THRESHOLD", "0.85"))
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/accounts/login/"
 INSTALLED_APPS.append("apps.insights")
+# --- Guest accounts (apps/accounts): sign up, log in, notification preferences, past orders -------
+INSTALLED_APPS.append("apps.accounts")
+LOGIN_REDIRECT_URL = "/chat/"
+LOGOUT_REDIRECT_URL = "/chat/"
+# Region assumed for phone numbers typed without a +country code (ISO 3166 code, e.g. NL, GB, US).
+ACCOUNTS_PHONE_REGION = os.environ.get("ACCOUNTS_PHONE_REGION", "NL").strip().upper()
+# --- Kitchen display and POS (apps/kitchen, docs/kitchen-and-pos.md) -------------------------------
+INSTALLED_APPS.append("apps.kitchen")
+# Where confirmed orders go: "kitchen_display" (the /kitchen/ page), "http" (a POS at POS_URL), or dotted paths.
+POS_ADAPTERS = env_list("POS_ADAPTERS", "kitchen_display")
+POS_URL = os.environ.get("POS_URL", "")
+POS_LOCATION_ID = os.environ.get("POS_LOCATION_ID", "")
+POS_SECRET = os.environ.get("POS_SECRET") or (
+    "" if PRODUCTION else "whsec_" + base64.b64encode(b"dev-pos-secret-change-me").decode()
+)
+if PRODUCTION and "http" in POS_ADAPTERS and not (POS_URL and POS_SECRET):
+    raise ImproperlyConfigured("POS_URL and POS_SECRET must be set when POS_ADAPTERS includes http.")
+POS_MAX_ATTEMPTS = int(os.environ.get("POS_MAX_ATTEMPTS", "3"))
+POS_BACKOFF_SECONDS = float(os.environ.get("POS_BACKOFF_SECONDS", "1.0"))
+POS_BACKOFF_MAX_SECONDS = float(os.environ.get("POS_BACKOFF_MAX_SECONDS", "10"))
+POS_TIMEOUT_SECONDS = float(os.environ.get("POS_TIMEOUT_SECONDS", "5"))
+# After an outage a submission waits this long before `manage.py retry_pos` sends it again.
+POS_RETRY_AFTER_SECONDS = int(os.environ.get("POS_RETRY_AFTER_SECONDS", "60"))

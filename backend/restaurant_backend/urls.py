@@ -3,6 +3,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.common.metrics import metrics_view
 from apps.ordering.checkout import checkout_details
 from apps.payments.views import sandbox_pay_page
 
@@ -14,6 +15,7 @@ def home(request: HttpRequest) -> HttpResponseRedirect:
 urlpatterns = [
     path("", home),
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),  # Prometheus; Bearer $METRICS_TOKEN
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/", include("restaurant_backend.api_urls")),
@@ -23,6 +25,8 @@ urlpatterns = [
     path("chat/", include("apps.chat.urls")),
     path("review/", include("apps.review.urls")),
     path("insights/", include("apps.insights.urls")),
+    path("kitchen/", include("apps.kitchen.urls")),
+    path("accounts/", include("apps.accounts.urls")),
 ]
 
 handler404 = "apps.common.errors.json_404"

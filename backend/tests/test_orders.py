@@ -6,10 +6,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from apps.customers.models import Customer
 from apps.menu.models import MenuItem
 from apps.notifications.models import Notification
 from apps.ordering.models import Order
@@ -245,9 +247,10 @@ def test_lifecycle_pickup_and_delivery(api, demo, django_capture_on_commit_callb
     for status in ("confirmed", "preparing", "ready", "completed"):
         response = set_status(api, pickup["id"], status)
         assert response.status_code == 200 and response.json()["status"] == status
+    guest = Customer.objects.create(email="ada@example.com", notify_email=True)
     with django_capture_on_commit_callbacks(execute=True):
         delivery = place(api, new_cart(api, (demo["diavola-pizza"], 2, []))["id"], key="b",
-                         fulfilment="delivery", postcode="1011").json()
+                         fulfilment="delivery", postcode="1011", customer=guest.public_id).json()
         for status in ("confirmed", "preparing", "out_for_delivery", "completed"):
             assert set_status(api, delivery["id"], status).json()["status"] == status
     events = list(Notification.objects.filter(order_id=delivery["id"]).order_by("id")
@@ -281,14 +284,25 @@ def test_unknown_status_value(api, demo):
     assert error_code(set_status(api, 99999, "confirmed")) == "order_not_found"
 
 
-def test_file_notification_backend_writes_status_messages(
-    api, demo, settings, tmp_path, django_capture_on_commit_callbacks
-):
-    settings.NOTIFICATION_BACKEND = "apps.notifications.backends.FileBackend"
-    settings.NOTIFICATION_FILE = str(tmp_path / "notes.log")
+def test_guest_who_chose_email_gets_status_messages_by_email(api, demo, django_capture_on_commit_callbacks):
+    guest = Customer.objects.create(email="ada@example.com", notify_email=True)
     with django_capture_on_commit_callbacks(execute=True):
-        order = place(api, new_cart(api, (demo["diavola-pizza"], 1, []))["id"]).json()
+        order = place(api, new_cart(api, (demo["diavola-pizza"], 1, []))["id"], customer=guest.public_id).json()
         set_status(api, order["id"], "confirmed")
-    text = (tmp_path / "notes.log").read_text()
-    assert f"We received your order {order['number']}" in text
-    assert f"Your order {order['number']} is confirmed." in text
+    assert [m.to for m in mail.outbox] == [["ada@example.com"], ["ada@example.com"]]
+    assert f"We received your order {order['number']}" in mail.outbox[0].body
+    assert mail.outbox[1].body == f"Your order {order['number']} is confirmed."
+
+
+def test_rejected_order_is_restocked_refunded_and_the_guest_told(api, demo, django_capture_on_commit_callbacks):
+    guest = Customer.objects.create(email="ada@example.com", notify_email=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = place(api, new_cart(api, (demo["bruschetta"], 2, []))["id"], customer=guest.public_id).json()
+        set_status(api, order["id"], "confirmed")
+        response = set_status(api, order["id"], "rejected")
+    assert response.status_code == 200 and response.json()["status"] == "rejected"
+    assert response.json()["payment"]["status"] == "cancelled"  # pending card payment: never charged
+    assert stock("bruschetta") == 2
+    assert mail.outbox[-1].body == (f"Sorry, the kitchen couldn't accept your order {order['number']}. "
+                                    "You have not been charged; please call us or order again.")
+    assert error_code(set_status(api, order["id"], "confirmed")) == "invalid_status_transition"

@@ -61,7 +61,8 @@ def test_staff_manage_menu_and_orders_in_admin(api, demo, django_capture_on_comm
                 "/admin/restaurant/restaurant/", "/admin/webhooks/webhookdelivery/",
                 "/admin/ordering/order/", "/admin/support/handoff/", "/admin/payments/payment/"):
         assert admin.get(url).status_code == 200, url
-    order = place(api, new_cart(api, (demo["diavola-pizza"], 1, []))["id"]).json()
+    guest = Customer.objects.create(email="guest@example.org")  # chose e-mail updates (the default)
+    order = place(api, new_cart(api, (demo["diavola-pizza"], 1, []))["id"], customer=guest.public_id).json()
     with django_capture_on_commit_callbacks(execute=True):
         response = admin.post(f"/admin/ordering/order/{order['id']}/change/", {
             "status": "confirmed",
@@ -85,6 +86,7 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
         "DJANGO_SECRET_KEY": "x" * 20 + "-production-secret-key-with-enough-entropy-0123456789",
         "DJANGO_ALLOWED_HOSTS": "restaurant.example.org",
         "BACKEND_SERVICE_TOKEN": "prod-token",
+        "CHAT_JWT_SECRET": "prod-chat-jwt-secret-with-at-least-32-bytes-0123456789",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
     }
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -94,3 +96,6 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
                              env={**env, "BACKEND_SERVICE_TOKEN": ""}, capture_output=True, text=True,
                              timeout=60)
     assert missing.returncode != 0 and "BACKEND_SERVICE_TOKEN" in missing.stderr
+    no_chat_secret = subprocess.run([sys.executable, "manage.py", "check"], cwd=BACKEND,
+                                    env={**env, "CHAT_JWT_SECRET": ""}, capture_output=True, text=True, timeout=60)
+    assert no_chat_secret.returncode != 0 and "CHAT_JWT_SECRET" in no_chat_secret.stderr

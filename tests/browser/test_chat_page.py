@@ -185,7 +185,7 @@ FAQ_QUESTIONS = ["do you do catering for an office party?", "can I book a privat
 
 def llm_question(stack: Stack) -> str:
     for text in FAQ_QUESTIONS:
-        parsed = httpx.post(f"{stack.rasa_url}/model/parse", json={"text": text}, timeout=10).json()
+        parsed = stack.rasa_api("POST", "/model/parse", json={"text": text}).json()
         topics = {e["value"] for e in parsed.get("entities", []) if e["entity"] == "faq_topic"}
         if parsed["intent"]["name"] == "ask_faq" and not topics & {"hours", "location", "contact", "parking",
                                                                      "delivery", "minimum_order"}:

@@ -31,12 +31,29 @@ PIXEL = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQV
 TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".png": "image/png"}
 
 # Rasa's socket.io server, scripted: records what the widget emits, confirms sessions, and lets the
-# test deliver bot_uttered messages with window.fakeBot(message).
+# test deliver bot_uttered messages with window.fakeBot(message). Each connection attempt records the
+# `auth` the widget presents (socket.auths); a token in window.refuseTokens is refused like Rasa refuses
+# an expired or altered one (connect_error, and the socket stops retrying until connect() is called).
 FAKE_IO = """
 window.emitted = [];
 window.sockets = [];
+window.refuseTokens = [];
+function fakeHandshake(socket) {
+  var auth = socket.options && socket.options.auth;
+  function answer(data) {
+    socket.auths.push(data || {});
+    setTimeout(function () {
+      if (data && data.token && window.refuseTokens.indexOf(data.token) !== -1) {
+        socket.active = false;
+        socket.fire("connect_error", new Error("Connection rejected by server"));
+      } else { socket.connected = true; socket.fire("connect"); }
+    }, 10);
+  }
+  if (typeof auth === "function") auth(answer); else answer(auth);
+}
 window.io = function (url, options) {
-  var socket = { url: url, options: options, handlers: {}, connected: false, active: true,
+  var socket = { url: url, options: options, handlers: {}, connected: false, active: true, auths: [],
+    connect: function () { this.active = true; fakeHandshake(this); return this; },
     on: function (name, fn) { (this.handlers[name] = this.handlers[name] || []).push(fn); return this; },
     fire: function (name, data) { (this.handlers[name] || []).forEach(function (fn) { fn(data); }); },
     emit: function (name, data) {
@@ -46,7 +63,7 @@ window.io = function (url, options) {
       return this;
     } };
   window.sockets.push(socket);
-  setTimeout(function () { socket.connected = true; socket.fire("connect"); }, 10);
+  fakeHandshake(socket);
   return socket;
 };
 window.fakeBot = function (message) { window.sockets[window.sockets.length - 1].fire("bot_uttered", message); };
@@ -58,10 +75,12 @@ class Site:
     url: str
     streams: dict[str, dict] = field(default_factory=dict)  # message id -> what the stream saw
     chunks: list[tuple[float, str]] = field(default_factory=list)  # (delay, text) sent on every stream
+    token_replies: list[tuple[int, dict]] = field(default_factory=list)  # answers of /chat/token/, in turn
+    token_requests: int = 0
 
 
-def harness(site: Site, *, mode: str = "page", stream: str | None = "same", customer: str = "",
-            css_link: bool = True) -> str:
+def harness(site: Site, *, mode: str = "page", stream: str | None = "same", token: str = "",
+            expires: str = "", css_link: bool = True) -> str:
     stream_url = {"same": site.url, None: "", "dead": "http://127.0.0.1:9"}.get(stream, stream)
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
@@ -75,7 +94,8 @@ def harness(site: Site, *, mode: str = "page", stream: str | None = "same", cust
         + "<script src='/static/chat/widget.js' data-socket-url='http://rasa.invalid'"
         + (f" data-stream-url='{stream_url}'" if stream_url else "")
         + (f" data-mode='page' data-target='#chat'" if mode == "page" else "")
-        + (f" data-customer='{customer}'" if customer else "")
+        + (f" data-token='{token}' data-token-expires-at='{expires}' data-token-url='/chat/token/'"
+           " data-logout-url='/accounts/logout/' data-login-url='/accounts/login/?next=/page'" if token else "")
         + " defer></script></body></html>"
     )
 
@@ -102,8 +122,13 @@ def site() -> Iterator[Site]:
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 stream = query.get("stream", "same")
                 page = harness(current, mode=query.get("mode", "page"), stream=None if stream == "none" else stream,
-                               customer=query.get("customer", ""), css_link=query.get("css", "1") == "1")
+                               token=query.get("token", ""), expires=query.get("expires", ""),
+                               css_link=query.get("css", "1") == "1")
                 return self.reply(200, page.encode(), "text/html; charset=utf-8")
+            if parts.path == "/chat/token/":  # the backend renewing a signed-in guest's chat token
+                current.token_requests += 1
+                status, body = current.token_replies.pop(0) if current.token_replies else (500, {})
+                return self.reply(status, json.dumps(body).encode(), "application/json")
             match = re.fullmatch(r"/stream/([\w-]+)", parts.path)
             if match:
                 return self.stream(current, match.group(1))
@@ -167,8 +192,26 @@ def bot(driver, message: dict) -> None:
     driver.execute_script("window.fakeBot(arguments[0])", message)
 
 
+def fake_token(sub: str = "cus_0123456789abcdef", seconds: int = 900) -> tuple[str, str]:
+    """A chat token as the backend's page carries it (the fake server does not check signatures), and
+    its expiry as the page gives it."""
+    exp = int(time.time()) + seconds
+
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    token = f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part({'sub': sub, 'exp': exp})}.{uuid.uuid4().hex}"
+    return token, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(exp))
+
+
+def sent_auths(driver) -> list[dict]:
+    return driver.execute_script("return window.sockets[window.sockets.length - 1].auths")
+
+
 def test_messages_metadata_quick_replies_cards_and_typing(browser, site, shot):
-    open_page(browser, site, customer="cus_0123456789abcdef", stream="none")
+    token, expires = fake_token()
+    open_page(browser, site, token=token, expires=expires, stream="none")
+    assert sent_auths(browser) == [{"token": token}]  # the signed token is presented when connecting
     session = emitted(browser, "session_request")[0]["data"]["session_id"]
     assert re.fullmatch(r"[0-9a-f]{32}", session)
 
@@ -181,8 +224,8 @@ def test_messages_metadata_quick_replies_cards_and_typing(browser, site, shot):
     type_message(browser, "two margheritas")
     sent = wait_for(browser, lambda d: emitted(d, "user_uttered"), 5, "user_uttered")[0]["data"]
     assert sent["message"] == "two margheritas" and sent["session_id"] == session
-    assert set(sent["metadata"]) == {"message_id", "customer"}  # nothing personal, ever
-    assert sent["metadata"]["customer"] == "cus_0123456789abcdef"
+    assert set(sent["metadata"]) == {"message_id", "token"}  # nothing personal, ever
+    assert sent["metadata"]["token"] == token  # the action server takes the customer from it
     assert str(uuid.UUID(sent["metadata"]["message_id"])) == sent["metadata"]["message_id"]
     assert browser.find_element(By.CSS_SELECTOR, ".rc-typing").is_displayed()  # waiting for the answer
 
@@ -232,6 +275,64 @@ def test_messages_metadata_quick_replies_cards_and_typing(browser, site, shot):
     # the page itself never scrolls: only the conversation does
     assert browser.execute_script("var d = document.documentElement; return d.scrollHeight <= d.clientHeight")
     assert console_errors(browser) == []
+
+
+SIGNED_OUT = ("Your sign-in has expired, so you're chatting as a guest. "
+              "Log in again to order from your account.")
+
+
+def notices(driver) -> list[str]:
+    return [n.text for n in driver.find_elements(By.CSS_SELECTOR, ".rc-log .rc-notice")]
+
+
+def test_signed_in_token_is_renewed_before_use_and_a_refused_one_goes_on_as_a_guest(browser, site, shot):
+    # the page's token has less than a minute left: renewed before connecting
+    old, old_expires = fake_token(seconds=30)
+    new, new_expires = fake_token(seconds=900)
+    site.token_replies = [(200, {"token": new, "expires_at": new_expires})]
+    open_page(browser, site, token=old, expires=old_expires, stream="none")
+    assert site.token_requests == 1 and sent_auths(browser) == [{"token": new}]
+    note = browser.find_element(By.CSS_SELECTOR, ".rc-account")
+    assert note.is_displayed() and note.text.startswith("Signed in")
+    logout = note.find_element(By.CSS_SELECTOR, "a")
+    assert logout.text == "Log out" and logout.get_attribute("href") == site.url + "/accounts/logout/"
+    type_message(browser, "my usual order please")
+    sent = wait_for(browser, lambda d: emitted(d, "user_uttered"), 5, "user_uttered")[0]["data"]
+    assert sent["metadata"]["token"] == new and site.token_requests == 1  # still fresh: not renewed again
+    low = [r for r in browser.execute_script(CONTRAST, ".rc-account, .rc-account a") if r[2] < 4.5]
+    assert not low, low
+
+    # the connection drops; meanwhile Rasa stops accepting the token (e.g. the secret was rotated)
+    browser.execute_script("window.refuseTokens = [arguments[0]]; var s = window.sockets[0];"
+                           "s.connected = false; s.fire('disconnect'); s.connect();", new)
+    wait_for(browser, lambda d: notices(d) == [SIGNED_OUT], 5, "the signed-out notice")
+    login = browser.find_element(By.CSS_SELECTOR, ".rc-notice a")
+    assert login.text == "Log in again" and login.get_attribute("href") == site.url + "/accounts/login/?next=/page"
+    wait_for(browser, lambda d: sent_auths(d)[-1] == {}, 5, "a reconnection as a guest")
+    assert sent_auths(browser) == [{"token": new}, {"token": new}, {}]
+    assert not browser.find_element(By.CSS_SELECTOR, ".rc-account").is_displayed()
+    wait_for(browser, lambda d: d.execute_script("return RestaurantChat.instances[0].ready"), 5, "the session")
+    shot(browser, "widget-signed-out")
+    type_message(browser, "hello again")
+    wait_for(browser, lambda d: len(emitted(d, "user_uttered")) == 2, 5, "the guest's message")
+    assert set(emitted(browser, "user_uttered")[1]["data"]["metadata"]) == {"message_id"}  # no token any more
+    assert user_texts(browser) == ["my usual order please", "hello again"]  # the same conversation goes on
+    low = [r for r in browser.execute_script(CONTRAST, ".rc-notice, .rc-notice a") if r[2] < 4.5]
+    assert not low, low
+    assert console_errors(browser) == []
+
+
+def test_a_logged_out_session_cannot_renew_and_the_chat_starts_as_a_guest(browser, site):
+    old, old_expires = fake_token(seconds=20)
+    site.token_replies = [(401, {"error": {"code": "not_authenticated", "message": "Log in."}})]
+    open_page(browser, site, token=old, expires=old_expires, stream="none")
+    assert site.token_requests == 1 and sent_auths(browser) == [{}]
+    assert notices(browser) == [SIGNED_OUT]
+    assert not browser.find_element(By.CSS_SELECTOR, ".rc-account").is_displayed()
+    type_message(browser, "hi")
+    sent = wait_for(browser, lambda d: emitted(d, "user_uttered"), 5, "user_uttered")[0]["data"]
+    assert set(sent["metadata"]) == {"message_id"}
+    assert [e for e in console_errors(browser) if "/chat/token/" not in e] == []  # the 401 itself is logged
 
 
 def test_streamed_answer_shows_progressively_and_gives_way_to_the_checked_answer(browser, site, shot):

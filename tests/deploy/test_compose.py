@@ -31,8 +31,8 @@ SERVICES = {"postgres", "qdrant", "backend", "actions", "rasa", "prometheus", "g
 MONITORING = {"prometheus", "grafana"}
 JOBS = {"backend-init"}  # one-shot: migrate + load_demo, exits
 REQUIRED_SECRETS = ("POSTGRES_PASSWORD", "DJANGO_SECRET_KEY", "BACKEND_SERVICE_TOKEN", "WEBHOOK_SECRET",
-                    "RASA_AUTH_TOKEN")
-OPTIONAL_SECRETS = ("GROQ_API_KEY", "QDRANT_API_KEY", "PAYMENTS_SANDBOX_SECRET")
+                    "RASA_AUTH_TOKEN", "CHAT_JWT_SECRET")
+OPTIONAL_SECRETS = ("GROQ_API_KEY", "QDRANT_API_KEY", "PAYMENTS_SANDBOX_SECRET", "POS_SECRET")
 SECRET_NAME = re.compile(r"(SECRET|_TOKEN$|PASSWORD|API_KEY)")
 
 
@@ -163,6 +163,8 @@ def test_grafana_is_provisioned_with_the_repositorys_dashboard(services: dict[st
     for metric in ["orders_placed_total", "checkouts_started_total", "fallbacks_total", "handoffs_total",
                    "llm_cost_usd_total", "llm_tokens_total"]:
         assert f"restaurant_assistant_{metric}" in queries
+    for metric in ["orders_placed_total", "payments_total", "api_errors_total"]:
+        assert f"restaurant_backend_{metric}" in queries
     assert (Path(mounts["/etc/grafana/provisioning"]) / "datasources" / "prometheus.yml").exists()
 
 
@@ -269,6 +271,12 @@ def test_prometheus_scrapes_the_action_server_and_the_backend(services: dict[str
 
     assert jobs["actions"]["metrics_path"] == "/metrics" and targets(jobs["actions"]) == ["actions:5055"]
     assert jobs["backend"]["metrics_path"] == "/metrics" and targets(jobs["backend"]) == ["backend:8000"]
+    # The backend's /metrics needs a bearer token: from a Compose secret holding METRICS_TOKEN, not the file.
+    authorization = jobs["backend"]["authorization"]
+    assert authorization.get("type", "Bearer") == "Bearer" and "credentials" not in authorization
+    secrets = {s["target"]: s["source"] for s in services["prometheus"]["secrets"]}
+    assert secrets[authorization["credentials_file"]] == "metrics_token"
+    assert services["backend"]["environment"]["METRICS_TOKEN"] == ""  # .env.example: off until set
 
 
 # --- secrets --------------------------------------------------------------------------------------
@@ -317,6 +325,10 @@ def test_secrets_come_from_the_env_file(compose: Run, tmp_path: Path) -> None:
         assert services["actions"]["environment"][name] == chosen[name]
     command = services["rasa"]["command"]
     assert command[command.index("--auth-token") + 1] == chosen["RASA_AUTH_TOKEN"]
+    # the backend pushes order updates with Rasa's token; both sides share the chat token key
+    assert services["backend"]["environment"]["RASA_AUTH_TOKEN"] == chosen["RASA_AUTH_TOKEN"]
+    assert services["backend"]["environment"]["CHAT_JWT_SECRET"] == chosen["CHAT_JWT_SECRET"]
+    assert services["rasa"]["environment"]["CHAT_JWT_SECRET"] == chosen["CHAT_JWT_SECRET"]
 
 
 def test_env_example_holds_only_placeholders_for_secrets() -> None:

@@ -9,17 +9,20 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from tests.stack import Stack
+from channels.identity import REFUSED_NOTICE
+from tests.stack import Stack, chat_token
 
 pytestmark = pytest.mark.e2e
 
 
-def socketio_connect(stack: Stack, origin: str) -> tuple[httpx.Client, str, str]:
-    """Engine.IO v4 long-polling handshake, then a socket.io CONNECT; returns the server's answer packet."""
+def socketio_connect(stack: Stack, origin: str, auth: dict | None = None) -> tuple[httpx.Client, str, str]:
+    """Engine.IO v4 long-polling handshake, then a socket.io CONNECT (with `auth`, as the widget sends
+    a signed-in guest's chat token); returns the server's answer packet."""
     client = httpx.Client(base_url=stack.rasa_url, headers={"Origin": origin}, timeout=30)
     opened = client.get("/socket.io/", params={"EIO": "4", "transport": "polling"})
     sid = json.loads(opened.text[1:])["sid"]
-    client.post("/socket.io/", params={"EIO": "4", "transport": "polling", "sid": sid}, content="40")
+    client.post("/socket.io/", params={"EIO": "4", "transport": "polling", "sid": sid},
+                content="40" + (json.dumps(auth) if auth else ""))
     answer = client.get("/socket.io/", params={"EIO": "4", "transport": "polling", "sid": sid}).text
     return client, sid, answer
 
@@ -58,8 +61,8 @@ def test_another_site_is_refused(stack: Stack):
 class WebsiteGuest:
     """A guest on the website: one socket.io session (Engine.IO long-polling, as browsers fall back to)."""
 
-    def __init__(self, stack: Stack, session: str) -> None:
-        self.client, self.sid, answer = socketio_connect(stack, stack.backend_url)
+    def __init__(self, stack: Stack, session: str, auth: dict | None = None) -> None:
+        self.client, self.sid, answer = socketio_connect(stack, stack.backend_url, auth)
         assert answer.startswith("40"), answer
         self.session = session
         self._send(["session_request", {"session_id": session}])
@@ -90,20 +93,29 @@ def test_menu_items_come_as_cards_with_picture_alt_text_price_and_add_button(sta
             assert card["buttons"][0]["payload"] == f'/order_item{{"dish": "{item["name"]}"}}'
 
 
-def test_a_logged_in_guests_cart_is_linked_to_their_account(stack: Stack):
+def test_a_signed_in_guests_cart_is_linked_to_their_account(stack: Stack):
     public_id = stack.orm("from apps.customers.models import Customer; print(Customer.objects.create().public_id)").strip()
-    guest = WebsiteGuest(stack, "account-session")
-    guest.say("one tomato soup please", {"customer": public_id})
-    guest.say("regular", {"customer": public_id})
+    guest = WebsiteGuest(stack, "account-session", {"token": chat_token(public_id)})  # token at connect only
+    guest.say("one tomato soup please")
+    guest.say("regular")
     linked = stack.orm("from apps.ordering.models import Cart; "
                        "print(Cart.objects.get(conversation_id='account-session').customer.public_id)").strip()
     assert linked == public_id
 
 
-def test_an_unknown_account_id_still_orders_as_a_guest(stack: Stack):
-    guest = WebsiteGuest(stack, "forged-session")
-    guest.say("one tomato soup please", {"customer": "cus_0000000000000000"})
-    guest.say("regular", {"customer": "cus_0000000000000000"})
-    lines = stack.orm("from apps.ordering.models import Cart; c = Cart.objects.get(conversation_id='forged-session'); "
+@pytest.mark.parametrize("token", [chat_token("cus_00000000000000ab", secret="someone-elses-key-0123456789abcdef"),
+                                   chat_token("cus_00000000000000ab", ttl_seconds=-60)], ids=["forged", "expired"])
+def test_a_bad_token_is_refused_at_connect_with_a_reason(stack: Stack, token: str):
+    _, _, answer = socketio_connect(stack, stack.backend_url, {"token": token})
+    assert answer.startswith("44"), answer  # CONNECT_ERROR
+    assert REFUSED_NOTICE in json.loads(answer[2:])["message"]
+
+
+def test_a_claimed_customer_id_without_a_token_orders_as_a_guest(stack: Stack):
+    public_id = stack.orm("from apps.customers.models import Customer; print(Customer.objects.create().public_id)").strip()
+    guest = WebsiteGuest(stack, "claimed-session")
+    guest.say("one tomato soup please", {"customer": public_id})
+    guest.say("regular", {"customer": public_id})
+    lines = stack.orm("from apps.ordering.models import Cart; c = Cart.objects.get(conversation_id='claimed-session'); "
                       "print(c.customer_id, c.lines.count())").split()
     assert lines == ["None", "1"]

@@ -28,3 +28,22 @@ def test_the_recommendation_count_arm_is_recorded_and_applied(stack: Stack):
         if len(seen) == 2:
             break
     assert seen == {"three": 3, "two": 2}
+
+
+GREETINGS = {"standard": "I can show you the menu", "short": "Hungry? Tell me what you fancy"}
+
+
+def test_the_greeting_arm_picks_the_greeting_and_is_recorded(stack: Stack):
+    seen: dict[str, str] = {}
+    for _ in range(16):
+        guest = Guest(stack)
+        reply = guest.say("hi")
+        arm = (guest.slot("experiment_arms") or {}).get("greeting")
+        assert arm in GREETINGS, guest.slot("experiment_arms")
+        assert GREETINGS[arm] in reply and "welcome" in reply.lower()
+        other = next(name for name in GREETINGS if name != arm)
+        assert GREETINGS[other] not in reply
+        seen[arm] = reply
+        if len(seen) == 2:
+            break
+    assert set(seen) == set(GREETINGS)

@@ -57,7 +57,7 @@ def amounts_in(text: str) -> set[Decimal]:
 
 def unplaceable_message(stack: Stack) -> str:
     for text in UNPLACEABLE:
-        parsed = httpx.post(f"{stack.rasa_url}/model/parse", json={"text": text}, timeout=10).json()
+        parsed = stack.rasa_api("POST", "/model/parse", json={"text": text}).json()
         if parsed["intent"]["name"] == "nlu_fallback":
             return text
     pytest.fail("none of the test messages falls back in NLU any more; add one to UNPLACEABLE")
@@ -84,7 +84,7 @@ def document_question(stack: Stack) -> str:
 
 def first_faq(stack: Stack, questions: Iterable[str]) -> str:
     for text in questions:
-        parsed = httpx.post(f"{stack.rasa_url}/model/parse", json={"text": text}, timeout=10).json()
+        parsed = stack.rasa_api("POST", "/model/parse", json={"text": text}).json()
         topics = {e["value"] for e in parsed.get("entities", []) if e["entity"] == "faq_topic"}
         if parsed["intent"]["name"] == "ask_faq" and not topics & {"hours", "location", "contact", "parking",
                                                                      "delivery", "minimum_order"}:

@@ -6,9 +6,11 @@ import re
 import httpx
 import pytest
 
-from tests.e2e.test_llm import document_question, fresh_fake  # noqa: F401 - the fixture resets the fake
+from tests.e2e.test_llm import (  # noqa: F401 - the fixture resets the fake
+    close_the_circuit, document_question, first_faq, fresh_fake, unplaceable_message)
 from tests.e2e.test_ordering import Guest
-from tests.fakes.groq_server import FakeGroq, Text
+from tests.fakes import host_brain
+from tests.fakes.groq_server import FakeGroq, Status, Text
 from tests.stack import Stack
 
 pytestmark = pytest.mark.e2e
@@ -76,3 +78,55 @@ def test_checkouts_orders_and_abandoned_checkouts_are_counted(stack: Stack):
     assert "is placed" in placed.say("yes")
     after = scrape(stack)
     assert [value(after, name) - value(before, name) for name in names] == [2, 1, 1]
+
+
+def delta(before: str, after: str, name: str, **labels: str) -> float:
+    return value(after, name, **labels) - value(before, name, **labels)
+
+
+def test_a_new_conversation_is_counted_once_by_channel(stack: Stack):
+    before = scrape(stack)
+    guest = Guest(stack)
+    guest.say("hi")
+    guest.say("show me the desserts")
+    after = scrape(stack)
+    assert delta(before, after, "restaurant_assistant_conversations_started_total", channel="rest") == 1
+    assert delta(before, after, "restaurant_assistant_user_messages_total", channel="rest") == 2
+
+
+def test_fallbacks_are_counted_by_kind(stack: Stack, fresh_fake: FakeGroq):  # noqa: F811
+    name = "restaurant_assistant_fallbacks_total"
+    before = scrape(stack)
+    Guest(stack).say(unplaceable_message(stack))  # NLU fallback, answered by the free-form LLM turn
+    middle = scrape(stack)
+    assert delta(before, middle, name, kind="nlu") == 1 and delta(before, middle, name, kind="unknown") == 0
+    reply = Guest(stack).say(first_faq(stack, ["do you have a helipad?", "is there a dress code?",
+                                               "do you have a karaoke machine?", "what's the wifi password?"]))
+    after = scrape(stack)
+    assert "I don't know" in reply
+    assert delta(middle, after, name, kind="unknown") == 1 and delta(middle, after, name, kind="nlu") == 0
+
+
+def test_retrieval_and_backend_calls_are_timed_and_backend_errors_counted(stack: Stack):
+    before = scrape(stack)
+    reply = Guest(stack).say("what's the status of order 987654?")
+    after = scrape(stack)
+    assert "couldn't find order #987654" in reply
+    assert delta(before, after, "restaurant_assistant_backend_errors_total", kind="rejected") == 1
+    assert delta(before, after, "restaurant_assistant_backend_request_duration_seconds_count", method="GET") >= 1
+    Guest(stack).say(document_question(stack))
+    assert delta(after, scrape(stack), "restaurant_assistant_retrieval_duration_seconds_count") >= 1
+
+
+def test_llm_errors_are_counted_by_reason(stack: Stack, fresh_fake: FakeGroq):  # noqa: F811
+    close_the_circuit(stack)
+    fresh_fake.responder = lambda body: Status(500)
+    before = scrape(stack)
+    try:
+        reply = Guest(stack).say(document_question(stack))
+    finally:
+        fresh_fake.responder = host_brain.respond
+    after = scrape(stack)
+    assert "From our" in reply  # the guest still got the offline answer
+    assert delta(before, after, "restaurant_assistant_llm_errors_total", reason="error") == 1
+    close_the_circuit(stack)

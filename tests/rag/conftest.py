@@ -62,6 +62,16 @@ def indexer(rag_config):
 
 @pytest.fixture(scope="session")
 def retriever(indexer, rag_config):
+    """Configured as shipped (RagConfig's defaults: hybrid search on)."""
     from rag.retriever import Retriever
 
     return Retriever(rag_config, embedder=indexer.embedder, index=indexer.index)
+
+
+@pytest.fixture(scope="session", params=["dense", "hybrid"])
+def any_retriever(request, indexer, rag_config):
+    """Both search modes, for the rules that must hold in each (hard filters)."""
+    from rag.retriever import Retriever
+
+    return Retriever(rag_config, embedder=indexer.embedder, index=indexer.index,
+                     hybrid=request.param == "hybrid")

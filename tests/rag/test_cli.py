@@ -21,7 +21,9 @@ def test_search_json_output_and_allergen_flag(cli_build, backend):
         assert isinstance(result["score"], float) and result["kind"] == "menu_item"
         allergens = backend.get(f"/api/menu/items/{result['item_id']}/")["allergens"]
         assert not {"peanuts", "milk"} & set(allergens)
-    assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
+    # ordered by the hybrid fusion score (the default); `score` stays the cosine similarity
+    order = [r.get("fused", r["score"]) for r in results]
+    assert order == sorted(order, reverse=True)
 
 
 def test_cli_refuses_a_folder_another_process_holds(indexer, rag_config, backend):

@@ -45,7 +45,8 @@ def test_vegan_soup_question_finds_a_vegan_soup(retriever, backend):
     assert item["category"]["slug"] == "soups" and "vegan" in item["dietary_tags"], top.title
 
 
-def test_allergen_exclusion_never_returns_the_allergen(retriever, backend):
+def test_allergen_exclusion_never_returns_the_allergen(any_retriever, backend):
+    retriever = any_retriever  # dense and hybrid
     unfiltered = retriever.search("peanut noodles", top_k=10, filters=SearchFilters(kinds=("menu_item",)))
     assert any("peanuts" in backend.get(f"/api/menu/items/{r.item_id}/")["allergens"] for r in unfiltered)
     for excluded in (("peanuts",), ("peanuts", "milk"), ("nuts", "sesame", "cereals_gluten")):
@@ -57,7 +58,8 @@ def test_allergen_exclusion_never_returns_the_allergen(retriever, backend):
             assert not set(excluded) & set(allergens), (result.title, allergens)
 
 
-def test_dietary_filter_requires_every_tag(retriever, backend):
+def test_dietary_filter_requires_every_tag(any_retriever, backend):
+    retriever = any_retriever  # dense and hybrid
     results = retriever.search("something warm and filling", top_k=15,
                                filters=SearchFilters(dietary=("vegan", "gluten_free")))
     assert results
@@ -66,7 +68,8 @@ def test_dietary_filter_requires_every_tag(retriever, backend):
         assert {"vegan", "gluten_free"} <= set(tags), (result.title, tags)
 
 
-def test_availability_filter_drops_sold_out_and_switched_off_items(retriever, backend):
+def test_availability_filter_drops_sold_out_and_switched_off_items(any_retriever, backend):
+    retriever = any_retriever  # dense and hybrid
     unavailable = {item["id"] for item in backend.items() if not item["available"]}
     assert len(unavailable) >= 2  # lobster roll switched off, truffle risotto sold out
     hits = retriever.search("lobster roll or truffle risotto", top_k=10, filters=SearchFilters(kinds=("menu_item",)))
@@ -77,7 +80,8 @@ def test_availability_filter_drops_sold_out_and_switched_off_items(retriever, ba
     assert all(r.available for r in hits)
 
 
-def test_kind_filter_and_documents_pass_menu_filters(retriever):
+def test_kind_filter_and_documents_pass_menu_filters(any_retriever):
+    retriever = any_retriever  # dense and hybrid
     assert {r.kind for r in retriever.search("vegan", top_k=8, filters=SearchFilters(kinds=("faq",)))} == {"faq"}
     # allergen exclusion and availability keep documents (they are not dishes)
     hits = retriever.search("wheelchair access", top_k=3,
@@ -110,6 +114,70 @@ def test_fast_query_path_gives_the_same_vector_as_sentence_transformers(retrieve
     import numpy as np
 
     text = "a spicy vegan noodle soup without peanuts, please"
+    assert retriever.embedder.query_path == "jit"  # the traced encoder (RAG_QUERY_JIT) passed its check
     fast = np.array(retriever.embedder.embed_query(text))
     reference = np.array(retriever.embedder.embed_documents([text])[0])
     assert float(np.abs(fast - reference).max()) < 1e-4
+    long_text = " ".join(["vegan noodle soup with tofu"] * 80)  # past the 256-token limit: truncated alike
+    assert float(np.abs(np.array(retriever.embedder.embed_query(long_text))
+                        - np.array(retriever.embedder.embed_documents([long_text])[0])).max()) < 1e-4
+
+
+def test_hybrid_results_keep_their_cosine_similarity_as_score(indexer, rag_config):
+    """Callers threshold on `score` (actions: answer_min_score), so hybrid keeps it a cosine similarity;
+    the fusion score only orders the results (and is reported as `fused`)."""
+    from rag.retriever import Retriever
+
+    dense = Retriever(rag_config, embedder=indexer.embedder, index=indexer.index, hybrid=False)
+    hybrid = Retriever(rag_config, embedder=indexer.embedder, index=indexer.index, hybrid=True)
+    query = "garlic bread and peanut noodles"
+    cosine = {r.id: r.score for r in dense.search(query, top_k=500)}
+    results = hybrid.search(query, top_k=10)
+    assert len(results) == 10
+    for result in results:
+        assert result.fused is not None and abs(result.score - cosine[result.id]) < 1e-4, result.title
+    assert [r.fused for r in results] == sorted((r.fused for r in results), reverse=True)
+    assert all(r.fused is None for r in dense.search(query, top_k=3))
+
+
+def test_hybrid_brings_in_an_exact_word_match(indexer, rag_config):
+    """A rare word in one dish's text ranks it through the BM25 side even when the embedding is unsure."""
+    from rag.lexical import query_vector
+
+    hits = indexer.index.search_lexical(query_vector("bitterballen"), None, 3)
+    assert hits and hits[0].payload["slug"] == "bitterballen"
+    assert indexer.index.search_lexical(query_vector("the and of"), None, 3) == []  # stopwords only: no side
+
+
+def test_rag_hybrid_setting():
+    from rag.config import RagConfig
+
+    assert RagConfig.from_env({}).hybrid is True
+    assert RagConfig.from_env({"RAG_HYBRID": "off"}).hybrid is False
+    assert RagConfig.from_env({"RAG_HYBRID": "1"}).hybrid is True
+    assert RagConfig.from_env({"RAG_HYBRID_LEXICAL_WEIGHT": "0.5"}).hybrid_lexical_weight == 0.5
+    with pytest.raises(ValueError):
+        RagConfig.from_env({"RAG_HYBRID": "maybe"})
+
+
+@pytest.mark.parametrize("query, filters", [
+    ("peanut noodles", SearchFilters()),
+    ("peanut noodles", SearchFilters(exclude_allergens=("peanuts", "milk"))),
+    ("warm soup with bread", SearchFilters(dietary=("vegan",))),
+    ("lobster roll truffle risotto", SearchFilters(kinds=("menu_item",), available_only=True)),
+    ("can I cancel my order and get a refund", SearchFilters(kinds=("policy", "faq"))),
+])
+def test_embedded_lexical_mirror_gives_qdrants_answer(indexer, query, filters):
+    """On the embedded store BM25 is answered from an in-memory mirror: same hits, same scores as Qdrant."""
+    from rag.lexical import query_vector
+
+    sparse = query_vector(query)
+    by_qdrant = indexer.index.search_lexical(sparse, filters.to_qdrant(), 30)
+    by_mirror = indexer.index.search_lexical(sparse, filters.to_qdrant(), 30, accepts=filters.accepts)
+    assert by_qdrant and len(by_mirror) == len(by_qdrant)
+    assert [round(h.score, 4) for h in by_mirror] == [round(h.score, 4) for h in by_qdrant]
+    qdrant_scores = {str(h.id): h.score for h in by_qdrant}
+    for hit in by_mirror:
+        assert abs(qdrant_scores.get(str(hit.id), -1.0) - hit.score) < 1e-4 or \
+            round(hit.score, 4) == round(by_qdrant[-1].score, 4)  # a tie at the cut may pick another point
+        assert filters.accepts(hit.payload)

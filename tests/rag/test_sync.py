@@ -92,6 +92,27 @@ def test_webhook_verifies_signature_and_reembeds_only_listed_items(indexer, retr
     assert indexer.embedder.documents_embedded == before + 1
     top = retriever.search("comet of smoked maple caramel", top_k=1, filters=SearchFilters(kinds=("menu_item",)))[0]
     assert top.item_id == item["id"]
+    from rag.lexical import query_vector  # the embedded store's in-memory BM25 mirror was refreshed too
+
+    lexical = indexer.index.search_lexical(query_vector("comet maple"), None, 1, accepts=lambda payload: True)
+    assert str(lexical[0].id) == pid
+
+
+def test_webhook_secret_rotation_accepts_the_previous_secret_only_inside_the_window(indexer, backend):
+    from secret_rotation import accepted_secrets
+
+    item = backend.item_by_slug("creme-brulee")
+    body = json.dumps({"type": "menu.updated", "timestamp": datetime.now(tz=timezone.utc).isoformat(),
+                       "data": {"item_ids": [item["id"]], "version": "v1000"}})
+    new_secret = "whsec_" + "bmV3LXJvdGF0ZWQtd2ViaG9vay1zZWNyZXQ="
+    now = datetime.now(tz=timezone.utc)
+    during = accepted_secrets(new_secret, WEBHOOK_SECRET, (now + timedelta(minutes=30)).isoformat())
+    after = accepted_secrets(new_secret, WEBHOOK_SECRET, (now - timedelta(seconds=1)).isoformat())
+    # the backend still signs with the old secret while the action server already has the new one
+    assert handle_menu_updated(signed(body), body, during, indexer).status == 200
+    assert handle_menu_updated(signed(body, secret=new_secret), body, during, indexer).status == 200
+    assert handle_menu_updated(signed(body), body, after, indexer).status == 401
+    assert handle_menu_updated(signed(body, secret=new_secret), body, after, indexer).status == 200
 
 
 def test_ensure_current_catches_up_after_missed_changes(indexer, backend):
@@ -103,3 +124,14 @@ def test_ensure_current_catches_up_after_missed_changes(indexer, backend):
     assert report.menu_version == backend.get("/api/menu/version/")["version"]
     again = indexer.ensure_current()
     assert again.action == "current" and again.embedded == 0
+
+
+def test_index_of_an_older_layout_is_rebuilt(indexer):
+    """An index built before the sparse (BM25) vector existed is rebuilt by ensure_current()."""
+    from rag.index import SCHEMA_VERSION
+
+    indexer.index.set_meta(schema=SCHEMA_VERSION - 1)
+    report = indexer.ensure_current()
+    assert report.action == "rebuilt"
+    assert indexer.index.meta()["schema"] == SCHEMA_VERSION
+    assert indexer.ensure_current().action == "current"

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.chat_page, name="page"),
     path("embed/", views.embed_demo, name="embed-demo"),
     path("webchat/", views.webchat_page, name="webchat"),
+    path("token/", views.chat_token, name="token"),
 ]

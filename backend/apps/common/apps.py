@@ -7,4 +7,6 @@ class CommonConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from apps.common import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from apps.common import metrics, schema  # noqa: F401  (schema registers the OpenAPI auth extension)
+
+        metrics.initialise_labels()

@@ -1,12 +1,12 @@
 """Service-token authentication for the assistant, plus the matching permission."""
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
-from django.conf import settings
 from rest_framework import authentication, exceptions, permissions
 from rest_framework.request import Request
+
+from apps.common.rotation import rotating_secret
 
 
 class ServiceUser:
@@ -26,7 +26,7 @@ class ServiceUser:
 
 
 class ServiceTokenAuthentication(authentication.BaseAuthentication):
-    """`Authorization: Token <BACKEND_SERVICE_TOKEN>`."""
+    """`Authorization: Token <BACKEND_SERVICE_TOKEN>` (or, while rotating, the previous token)."""
 
     keyword = "Token"
 
@@ -36,8 +36,8 @@ class ServiceTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Invalid token header.")
-        expected = settings.BACKEND_SERVICE_TOKEN
-        if not expected or not hmac.compare_digest(header[1].encode(), expected.encode()):
+        # During a rotation the previous token is accepted too, until BACKEND_SERVICE_TOKEN_PREVIOUS_UNTIL.
+        if not rotating_secret("BACKEND_SERVICE_TOKEN").matches(header[1]):
             raise exceptions.AuthenticationFailed("Invalid token.")
         return ServiceUser(), header[1]
 

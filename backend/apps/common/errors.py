@@ -9,6 +9,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from apps.common import metrics
+
 
 class ApiError(exceptions.APIException):
     """A guest- or client-caused error with a machine code and a guest-readable message."""
@@ -71,6 +73,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
     set_rollback()
+    metrics.api_error(body["error"]["code"])
     return Response(body, status=exc.status_code, headers=headers)
 
 

@@ -22,6 +22,9 @@ class Customer(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="customer"
     )
+    # How the guest wants to hear about their orders (chosen on the account page).
+    notify_email = models.BooleanField(default=True, help_text="Order updates by e-mail.")
+    notify_sms = models.BooleanField(default=False, help_text="Order updates by text message.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -133,11 +133,12 @@ class Figures:
 
 
 def chat_orders(start: dt.date, end: dt.date) -> dict[dt.date, tuple[int, Decimal]]:
-    """Orders placed via chat (with a conversation id, not cancelled) and their totals, per UTC day."""
+    """Orders placed via chat (with a conversation id, not cancelled or rejected) and their totals, per UTC day."""
     lo = dt.datetime.combine(start, dt.time(), tzinfo=UTC)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=UTC)
     rows = (Order.objects.filter(created_at__gte=lo, created_at__lt=hi).exclude(conversation_id="")
-            .exclude(status=Order.Status.CANCELLED).annotate(day=TruncDate("created_at", tzinfo=UTC))
+            .exclude(status__in=[Order.Status.CANCELLED, Order.Status.REJECTED])
+            .annotate(day=TruncDate("created_at", tzinfo=UTC))
             .values("day").annotate(n=Count("id"), revenue=Sum("total")).order_by("day"))
     return {r["day"]: (r["n"], r["revenue"] or Decimal("0.00")) for r in rows}
 

@@ -60,6 +60,7 @@ class Order(models.Model):
         OUT_FOR_DELIVERY = "out_for_delivery"
         COMPLETED = "completed"
         CANCELLED = "cancelled"
+        REJECTED = "rejected"  # the kitchen / POS could not accept it
 
     class Fulfilment(models.TextChoices):
         PICKUP = "pickup"

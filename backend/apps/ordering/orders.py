@@ -24,13 +24,14 @@ from apps.restaurant.services import cancellable_until, find_zone, is_open_at, n
 
 S = Order.Status
 TRANSITIONS: dict[str, set[str]] = {
-    S.PLACED: {S.CONFIRMED, S.CANCELLED},
-    S.CONFIRMED: {S.PREPARING, S.CANCELLED},
-    S.PREPARING: {S.READY, S.OUT_FOR_DELIVERY, S.CANCELLED},
+    S.PLACED: {S.CONFIRMED, S.CANCELLED, S.REJECTED},
+    S.CONFIRMED: {S.PREPARING, S.CANCELLED, S.REJECTED},
+    S.PREPARING: {S.READY, S.OUT_FOR_DELIVERY, S.CANCELLED, S.REJECTED},
     S.READY: {S.OUT_FOR_DELIVERY, S.COMPLETED},
     S.OUT_FOR_DELIVERY: {S.COMPLETED},
     S.COMPLETED: set(),
     S.CANCELLED: set(),
+    S.REJECTED: set(),
 }
 
 
@@ -196,10 +197,12 @@ def _create(cart: Cart, req: OrderRequest, key: str, fingerprint: str) -> Order:
 
 
 def _record_status(order: Order, previous: str | None, status: str, actor: str) -> None:
+    from apps.common import metrics
     from apps.notifications.services import notify_status_change
     from apps.webhooks.dispatch import emit_event
 
     OrderStatusChange.objects.create(order=order, previous_status=previous, status=status, actor=actor)
+    metrics.order_status_changed(order, previous, status)
     emit_event(
         "order.status_changed",
         {
@@ -212,6 +215,10 @@ def _record_status(order: Order, previous: str | None, status: str, actor: str) 
         },
     )
     notify_status_change(order, previous, status)
+    if status == S.CONFIRMED:
+        from apps.kitchen.submissions import queue_for_order
+
+        queue_for_order(order)
 
 
 def _restock(order: Order) -> None:
@@ -226,7 +233,7 @@ def _restock(order: Order) -> None:
 
 
 def set_status(order_id: int, new_status: str, actor: str, enforce_window: bool) -> Order:
-    """Move an order along its lifecycle; cancelling restocks and refunds."""
+    """Move an order along its lifecycle; cancelling or rejecting restocks and refunds."""
     from apps.payments.services import refund_if_paid
 
     with transaction.atomic():
@@ -262,7 +269,7 @@ def set_status(order_id: int, new_status: str, actor: str, enforce_window: bool)
             )
         order.status = new_status
         order.save(update_fields=["status", "updated_at"])
-        if new_status == S.CANCELLED:
+        if new_status in (S.CANCELLED, S.REJECTED):
             _restock(order)
             refund_if_paid(order)
         _record_status(order, previous, new_status, actor=actor)

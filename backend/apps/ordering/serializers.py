@@ -34,6 +34,11 @@ class FulfilmentSerializer(serializers.Serializer):
     postcode = serializers.CharField(max_length=20, required=False, allow_null=True, allow_blank=True)
 
 
+class ReorderSerializer(serializers.Serializer):
+    customer = serializers.CharField(max_length=32)
+    which = serializers.ChoiceField(choices=["last", "usual"], default="last")
+
+
 class QuantitySerializer(serializers.Serializer):
     quantity = serializers.IntegerField()
 
@@ -137,6 +142,9 @@ def order_data(order: Order) -> dict[str, Any]:
         } if payment else None,
         "details_url": settings.PUBLIC_BASE_URL
         + reverse("checkout-details", kwargs={"token": order.details_token}),
+        # A signed-in guest's pickup needs no details form: the account has a way to reach them.
+        "contact_on_file": bool(order.customer and (order.customer.email or order.customer.phone)
+                                and order.fulfilment == Order.Fulfilment.PICKUP),
         "created_at": iso(order.created_at),
         "cancellable_until": iso(order.cancellable_until),
     }

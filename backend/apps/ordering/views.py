@@ -15,12 +15,14 @@ from apps.customers.models import resolve_customer
 from apps.ordering import carts
 from apps.ordering.models import Cart, Order
 from apps.ordering.orders import OrderRequest, place_order, set_status
+from apps.ordering.reorder import reorder
 from apps.ordering.serializers import (
     AddItemSerializer,
     CartCreateSerializer,
     FulfilmentSerializer,
     OrderCreateSerializer,
     QuantitySerializer,
+    ReorderSerializer,
     StatusSerializer,
     cart_data,
     order_data,
@@ -78,6 +80,17 @@ class CartItemsView(APIView):
     def delete(self, request: Request, cart_id: int) -> Response:
         carts.clear_cart(cart_id)
         return Response(cart_data(_cart(cart_id)))
+
+
+class CartReorderView(APIView):
+    @extend_schema(request=ReorderSerializer, responses={200: CART})
+    def post(self, request: Request, cart_id: int) -> Response:
+        """Add a past order's dishes at today's prices: the last one, or the guest's usual."""
+        body = ReorderSerializer(data=_body(request))
+        body.is_valid(raise_exception=True)
+        customer = resolve_customer(body.validated_data["customer"])
+        result = reorder(cart_id, customer, body.validated_data["which"])
+        return Response({**cart_data(_cart(cart_id)), "reorder": result.data()})
 
 
 class CartLineView(APIView):

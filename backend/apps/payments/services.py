@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from apps.common import metrics
 from apps.ordering.models import Order
 from apps.payments.models import Payment, PaymentEvent
 from apps.payments.providers import WebhookEvent, get_provider
@@ -36,6 +37,7 @@ def apply_webhook(provider_name: str, event: WebhookEvent) -> Payment | None:
         if payment.status in (Payment.Status.PENDING, Payment.Status.FAILED):
             payment.status = event.outcome
             payment.save(update_fields=["status", "updated_at"])
+            metrics.payment_outcome(payment.method, payment.status)
     return payment
 
 
@@ -43,9 +45,12 @@ def refund_if_paid(order: Order) -> None:
     payment = Payment.objects.filter(order=order).first()
     if payment is None:
         return
+    previous = payment.status
     if payment.status == Payment.Status.SUCCEEDED:
         get_provider(payment.provider).refund(payment)
         payment.status = Payment.Status.REFUNDED
     elif payment.status == Payment.Status.PENDING:
         payment.status = Payment.Status.CANCELLED
     payment.save(update_fields=["status", "updated_at"])
+    if payment.status in (Payment.Status.REFUNDED, Payment.Status.CANCELLED) and payment.status != previous:
+        metrics.payment_outcome(payment.method, payment.status)

@@ -1,4 +1,4 @@
-"""The chat pages: where the browser is told to connect, the customer id for a logged-in user, security
+"""The chat pages: where the browser is told to connect, the chat token for a logged-in user, security
 headers, and the static files (own widget, vendored socket.io client and rasa-webchat)."""
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.contrib.staticfiles import finders
 from django.test import Client, override_settings
 
+from apps.chat.tokens import decode_chat_token
 from apps.customers.models import Customer
 
 pytestmark = pytest.mark.django_db
@@ -54,14 +55,18 @@ def test_chat_page_security_headers():
 
 
 @override_settings(**CHAT)
-def test_logged_in_user_gets_a_linked_customer_and_only_its_opaque_id_reaches_the_page():
+def test_logged_in_user_gets_a_linked_customer_and_only_a_signed_token_reaches_the_page():
     user = User.objects.create_user("ada", "ada@example.org", "pw-ada-12345", first_name="Ada", last_name="Lovelace")
     browser = Client()
     browser.force_login(user)
     page = browser.get("/chat/")
     customer = Customer.objects.get(user=user)
     html = page.content.decode()
-    assert f'data-customer="{customer.public_id}"' in script_tag(html, "/static/chat/widget.js")
+    tag = script_tag(html, "/static/chat/widget.js")
+    token = re.search(r'data-token="([^"]+)"', tag).group(1)
+    assert decode_chat_token(token)["sub"] == customer.public_id  # the identity is the signed token
+    assert "data-customer" not in tag and 'data-token-url="/chat/token/"' in tag
+    assert 'data-logout-url="/accounts/logout/"' in tag and 'data-login-url="/accounts/login/?next=%2Fchat%2F"' in tag
     assert "ada@example.org" not in html and "Lovelace" not in html
     assert "no-store" in page["Cache-Control"] and "private" in page["Cache-Control"]
     browser.get("/chat/")

@@ -7,7 +7,8 @@
   function mount() {
     if (!window.WebChat || typeof window.WebChat.default !== "function") return;
     var customData = {};
-    if (data.customer) customData.customer = data.customer;  // opaque cus_... id, never personal data
+    // a logged-in guest's short-lived signed chat token (sent as message metadata), never personal data
+    if (data.token) customData.token = data.token;
     window.WebChat.default({
       socketUrl: data.socketUrl,
       socketPath: data.socketPath || "/socket.io/",

@@ -7,6 +7,11 @@
  *
  * data-mode="page" data-target="#chat" renders a full-page chat into an element instead of a floating
  * launcher. See docs/chat-widget.md for every option, the socket.io events and the streaming protocol.
+ *
+ * For a logged-in guest the backend's page adds data-token (a short-lived signed chat token),
+ * data-token-expires-at, data-token-url (where to renew it) and data-logout-url. The token goes to Rasa
+ * when connecting (socket.io `auth: {token}`) and with every message (metadata `token`); it is renewed
+ * when less than a minute is left. If Rasa refuses it, the chat goes on as a guest. See docs/accounts.md.
  */
 (function () {
   "use strict";
@@ -17,6 +22,10 @@
   var STREAM_OPEN_WAIT_MS = 300;  // how long a message waits for its answer stream to open
   var ANSWER_TIMEOUT_MS = 60000;  // typing indicator / pending stream bubble give up after this
   var URL_RE = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
+  var TOKEN_RENEW_MS = 60000;     // a chat token with less than this left is renewed before use
+  var TOKEN_RENEW_WAIT_MS = 5000; // how long connecting or sending waits for a renewal
+  var SIGNED_OUT_TEXT = "Your sign-in has expired, so you're chatting as a guest. " +
+    "Log in again to order from your account.";
   var counter = 0;
   var instances = [];
 
@@ -103,6 +112,15 @@
     document.head.appendChild(el("link", { rel: "stylesheet", href: href }));
   }
 
+  // The claims of a JWT, read (not verified: Rasa and the action server verify it); {} if unreadable.
+  function tokenClaims(token) {
+    try {
+      var part = String(token).split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+      var claims = JSON.parse(window.atob(part + "===".slice((part.length + 3) % 4)));
+      return claims && typeof claims === "object" ? claims : {};
+    } catch (e) { return {}; }
+  }
+
   function ensureSocketIo() {
     if (typeof window.io === "function") return Promise.resolve(window.io);
     return loadScript(BASE + "vendor/socket.io.min.js").then(function () { return window.io; });
@@ -154,7 +172,11 @@
       socketUrl: (options.socketUrl || "").replace(/\/+$/, ""),
       socketPath: options.socketPath || "/socket.io/",
       streamUrl: (options.streamUrl || "").replace(/\/+$/, ""),
-      customer: options.customer || "",
+      token: options.token || "",
+      tokenExpiresAt: options.tokenExpiresAt || "",
+      tokenUrl: options.tokenUrl || "",
+      logoutUrl: options.logoutUrl || "",
+      loginUrl: options.loginUrl || "",
       mode: options.mode === "page" ? "page" : "launcher",
       target: options.target || null,
       title: options.title || "Chat with us",
@@ -162,8 +184,13 @@
       storageKey: options.storageKey || "",
       open: !!options.open
     };
+    this.token = "";
+    this.tokenExpires = 0;
+    this.renewing = null;
+    this.setToken(this.options.token, this.options.tokenExpiresAt);
+    // a signed-in guest keeps their own conversation (under the token's opaque customer id), apart from guests'
     this.key = "restaurant-chat:" + (this.options.storageKey || this.options.socketUrl) + ":" +
-      (this.options.customer || "guest");
+      (this.token ? String(tokenClaims(this.token).sub || "account") : "guest");
     this.entries = store.get(this.key + ":transcript", []);
     if (!Array.isArray(this.entries)) this.entries = [];
     this.sessionId = store.get(this.key + ":session", "") || uuid().replace(/-/g, "");
@@ -211,10 +238,16 @@
       el("span", { className: "rc-dot", "aria-hidden": "true" })
     ]);
     this.newButton = el("button", { type: "button", className: "rc-new", text: "New chat" });
+    this.account = el("p", { className: "rc-account", hidden: !this.token }, [
+      "Signed in",
+      o.logoutUrl ? " · " : null,
+      o.logoutUrl ? el("a", { className: "rc-logout", href: o.logoutUrl, text: "Log out" }) : null
+    ]);
     var header = el("div", { className: "rc-header" }, [
       el("div", { className: "rc-heading" }, [
         el("h2", { id: "rc-title-" + id, className: "rc-title", text: o.title }),
-        el("p", { className: "rc-subtitle", text: o.subtitle })
+        el("p", { className: "rc-subtitle", text: o.subtitle }),
+        this.account
       ]),
       this.newButton
     ]);
@@ -299,7 +332,11 @@
         path: self.options.socketPath,
         transports: ["websocket", "polling"],  // websocket first, long-polling if it cannot open
         tryAllTransports: true,
-        reconnectionDelayMax: 10000
+        reconnectionDelayMax: 10000,
+        // asked on every (re)connect: a signed-in guest's token, renewed first if it is about to run out
+        auth: function (callback) {
+          self.freshToken().then(function (token) { callback(token ? { token: token } : {}); });
+        }
       });
       socket.on("connect", function () {
         self.ready = false;
@@ -323,6 +360,12 @@
       });
       socket.on("connect_error", function () {
         self.ready = false;
+        if (!socket.active && self.token) {
+          // Rasa refused the connection (a token that expired or was altered): go on as a guest
+          self.signOut();
+          socket.connect();
+          return;
+        }
         self.setStatus(socket.active ? "Can't reach the restaurant's assistant right now. Retrying…"
                                      : "The chat isn't available on this site.");
       });
@@ -330,6 +373,67 @@
       self.connecting = false;
       self.setStatus("The chat could not be loaded. Please try again later.");
     });
+  };
+
+  // --- the signed-in guest's chat token ------------------------------------------------------------
+
+  Chat.prototype.setToken = function (token, expiresAt) {
+    this.token = typeof token === "string" ? token : "";
+    var expires = expiresAt ? Date.parse(expiresAt) : NaN;
+    if (isNaN(expires)) expires = (Number(tokenClaims(this.token).exp) || 0) * 1000;
+    this.tokenExpires = expires;
+  };
+
+  // Resolves with a token that has at least a minute left (renewed from data-token-url if needed), or ""
+  // for a guest. A failed renewal keeps the current token; a refused one (logged out) signs the chat out.
+  Chat.prototype.freshToken = function () {
+    var self = this;
+    if (!this.token) return Promise.resolve("");
+    if (this.tokenExpires - Date.now() > TOKEN_RENEW_MS || !this.options.tokenUrl ||
+        typeof window.fetch !== "function") return Promise.resolve(this.token);
+    if (!this.renewing) {
+      this.renewing = window.fetch(this.options.tokenUrl, {
+        credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" }
+      }).then(function (response) {
+        if (response.status === 401 || response.status === 403) { self.signOut(); return ""; }
+        if (!response.ok) return self.token;
+        return response.json().then(function (data) {
+          if (self.token && data && typeof data.token === "string" && data.token) {
+            self.setToken(data.token, data.expires_at);
+          }
+          return self.token;
+        });
+      }).catch(function () { return self.token; });
+      // a renewal that hangs must not hold up connecting or sending: carry on with the current token
+      this.renewing = Promise.race([this.renewing, new Promise(function (resolve) {
+        setTimeout(function () { resolve(self.token); }, TOKEN_RENEW_WAIT_MS);
+      })]).then(function (token) {
+        self.renewing = null;
+        return token;
+      });
+    }
+    return this.renewing;
+  };
+
+  // The sign-in is no longer accepted: forget the token, say so in the conversation, carry on as a guest.
+  Chat.prototype.signOut = function () {
+    if (!this.token) return;
+    this.token = "";
+    this.tokenExpires = 0;
+    this.account.hidden = true;
+    this.notice(SIGNED_OUT_TEXT, "Log in again", this.options.loginUrl);
+  };
+
+  // A note from the widget itself in the conversation (not from the assistant; not kept in the transcript),
+  // with the words `linkText` in it made a link to `href` when there is one.
+  Chat.prototype.notice = function (text, linkText, href) {
+    if (this.empty.parentNode) this.empty.parentNode.removeChild(this.empty);
+    var at = linkText && href ? text.indexOf(linkText) : -1;
+    var note = at === -1 ? el("p", { className: "rc-notice", text: text }) : el("p", { className: "rc-notice" }, [
+      text.slice(0, at), el("a", { href: href, text: linkText }), text.slice(at + linkText.length)
+    ]);
+    this.log.appendChild(note);
+    this.scrollDown();
   };
 
   // --- sending ----------------------------------------------------------------------------------
@@ -345,10 +449,12 @@
     this.finishTurn();
     var turn = this.turn = { id: uuid(), es: null, bubble: null, answered: false };
     var metadata = { message_id: turn.id };
-    if (this.options.customer) metadata.customer = this.options.customer;
     var packet = { message: text, session_id: this.sessionId, metadata: metadata };
     this.connect();
-    this.chain = this.chain.then(function () { return self.openStream(turn); }).then(function () {
+    this.chain = this.chain.then(function () {
+      return Promise.all([self.openStream(turn), self.freshToken()]);
+    }).then(function () {
+      if (self.token) metadata.token = self.token;  // the action server takes the customer from it
       if (self.ready && self.socket) self.socket.emit("user_uttered", packet);
       else self.outbox.push(packet);
     });
@@ -564,7 +670,8 @@
     var start = function () {
       mount({
         socketUrl: data.socketUrl, socketPath: data.socketPath, streamUrl: data.streamUrl,
-        customer: data.customer, mode: data.mode, target: data.target, title: data.title,
+        token: data.token, tokenExpiresAt: data.tokenExpiresAt, tokenUrl: data.tokenUrl,
+        logoutUrl: data.logoutUrl, loginUrl: data.loginUrl, mode: data.mode, target: data.target, title: data.title,
         subtitle: data.subtitle, storageKey: data.storageKey, open: data.open === "true"
       });
     };

@@ -1,0 +1,114 @@
+"""A signed-in guest's account in the chat: "order my usual" and order updates pushed by the backend.
+
+The guest is known only by the opaque customer id the channel verified from the chat token
+(channels/identity.py); names and contact details stay in the backend.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from decimal import Decimal
+from typing import Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import services
+from actions.backend_client import BackendRejected, BackendUnavailable, Cart, Reorder
+from actions.checkout_actions import STATUS_TEXT
+from actions.common import YES_NO_BUTTONS, customer_id, open_cart, tell_service_down
+from actions.formatting import cart_text, money
+from actions.info_actions import public_url
+
+logger = logging.getLogger(__name__)
+
+USUAL_WORDS = re.compile(r"\b(usual|always|regular)\b", re.IGNORECASE)
+
+
+def _price_changes(cart: Cart, reorder: Reorder) -> list[str]:
+    """Dishes whose price differs from what the guest paid last time, so the new total is no surprise."""
+    notes = []
+    current = {(line.item.name, tuple(option.name for option in line.options)): line.unit_price for line in cart.lines}
+    for line in reorder.added:
+        now: Optional[Decimal] = current.get((line.name, tuple(line.options)))
+        if now is not None and now != line.previous_unit_price:
+            notes.append(f"{line.name} is now {money(now, cart.currency)} (it was "
+                         f"{money(line.previous_unit_price, cart.currency)}).")
+    return notes
+
+
+def reorder_text(cart: Cart, reorder: Reorder, usual: bool) -> str:
+    what = "your usual" if usual else "what you ordered last time"
+    rows = [f"Here's {what} (order #{reorder.order}), at today's prices:", cart_text(cart)]
+    rows += _price_changes(cart, reorder)
+    if reorder.skipped:
+        rows.append("I couldn't add: " + "; ".join(f"{line.name} ({line.reason.rstrip('.')})"
+                                                   for line in reorder.skipped) + ".")
+    return "\n".join(rows)
+
+
+class ActionOrderUsual(Action):
+    def name(self) -> str:
+        return "action_order_usual"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        customer = customer_id(tracker)
+        if customer is None:
+            dispatcher.utter_message(
+                text=f"To repeat an earlier order I need to know it's you: please log in at "
+                     f"{public_url().rstrip('/')}/accounts/login/ and open the chat there. "
+                     "Or just tell me what you'd like, guests can order too.")
+            return []
+        usual = bool(USUAL_WORDS.search(str(tracker.latest_message.get("text") or "")))
+        client = services.backend()
+        try:
+            cart, events = await open_cart(tracker, client)
+            cart, reorder = await client.reorder(cart.id, customer=customer, which="usual" if usual else "last")
+        except BackendUnavailable:
+            tell_service_down(dispatcher, tracker, "reorder")
+            return []
+        except BackendRejected as error:
+            if error.code == "no_order_history":
+                dispatcher.utter_message(text="I couldn't find an earlier order on your account, so there's "
+                                              "nothing to repeat yet. What would you like to order?")
+            else:
+                logger.warning("reorder refused: %s", error.code, extra={"conversation_id": tracker.sender_id})
+                dispatcher.utter_message(text=error.message)
+            return []
+        if not reorder.added:
+            dispatcher.utter_message(text=reorder_text(cart, reorder, usual) + "\nWhat would you like instead?")
+            return events
+        dispatcher.utter_message(text=reorder_text(cart, reorder, usual))
+        dispatcher.utter_message(text="Shall I take you to checkout to confirm your order?", buttons=YES_NO_BUTTONS)
+        return events + [SlotSet("pending_command", {"kind": "checkout"}), SlotSet("next_flow", "clarify")]
+
+
+def _entity(tracker: Tracker, name: str) -> Optional[str]:
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == name and entity.get("value"):
+            return str(entity["value"])
+    return None
+
+
+class ActionAnnounceOrderStatus(Action):
+    """Runs when the backend triggers EXTERNAL_order_status for this conversation (Rasa's trigger_intent)."""
+
+    def name(self) -> str:
+        return "action_announce_order_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        number, status = _entity(tracker, "order_number"), _entity(tracker, "order_status")
+        if not number:
+            return []
+        try:  # the backend's current status wins over the one in the event (events can arrive late)
+            status = (await services.backend().order_by_number(number)).status
+        except (BackendUnavailable, BackendRejected) as error:
+            logger.warning("order %s status from the event only: %s", number, error,
+                           extra={"conversation_id": tracker.sender_id})
+        if status not in STATUS_TEXT:
+            return []
+        dispatcher.utter_message(text=f"Your order #{number} {STATUS_TEXT[status]}.")
+        return [SlotSet("last_order_number", number)]
+

@@ -1,0 +1,73 @@
+"""Guest accounts: sign up, log in and out (Django's auth views), and the account page."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from apps.accounts.forms import PreferencesForm, SignUpForm
+from apps.accounts.orders import past_orders
+from apps.customers.models import customer_for_user
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where to go after signing up: a safe ?next= on this site, else LOGIN_REDIRECT_URL."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return candidate
+    return str(settings.LOGIN_REDIRECT_URL)
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:account")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Welcome! Your account is ready.")
+        return HttpResponseRedirect(_next_url(request))
+    return render(request, "accounts/signup.html", {"form": form, "next": _next_url(request)},
+                  status=400 if form.errors else 200)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """Logging out is a POST (CSRF-protected); a GET, e.g. the chat's "Log out" link, asks first."""
+
+    http_method_names = ["get", "post", "options"]
+    template_name = "accounts/logout.html"
+
+    def get(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return HttpResponseRedirect(self.get_success_url())
+        return render(request, self.template_name, {"next": self.get_redirect_url()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    """Notification preferences and past orders of the logged-in guest."""
+    customer = customer_for_user(request.user)
+    assert customer is not None
+    form = PreferencesForm(request.POST or None, instance=customer)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your notification preferences are saved.")
+        return redirect("accounts:account")
+    return render(request, "accounts/account.html",
+                  {"form": form, "orders": past_orders(customer), "chat_url": reverse("chat:page")},
+                  status=400 if form.errors else 200)

@@ -1,0 +1,125 @@
+"""Prometheus metrics of the backend and the token-protected GET /metrics that serves them.
+
+HTTP metrics (requests, responses by status and view, latency, exceptions) come from
+django-prometheus's middleware under its usual ``django_http_*`` names; the business metrics below
+use the prefix ``restaurant_backend_``. Counters end in ``_total`` and every label takes one of a
+small fixed set of values (no order, customer or conversation ids).
+
+Under gunicorn each worker is a process of its own: gunicorn.conf.py sets PROMETHEUS_MULTIPROC_DIR
+before the workers start, prometheus_client then keeps the values in files there, and the view
+adds up all workers' files (MultiProcessCollector). Without it (runserver, tests) the process's own
+registry is served.
+
+PromQL the dashboard uses:
+  orders per hour by fulfilment  sum by (fulfilment) (increase(restaurant_backend_orders_placed_total[1h]))
+  payment success rate           sum(rate(restaurant_backend_payments_total{outcome="succeeded"}[1h]))
+                                 / sum(rate(restaurant_backend_payments_total{outcome=~"succeeded|failed"}[1h]))
+  API errors by code             sum by (code) (rate(restaurant_backend_api_errors_total[5m]))
+"""
+from __future__ import annotations
+
+import hmac
+import os
+import re
+from typing import Any, Callable
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+ORDERS_PLACED = Counter(
+    "restaurant_backend_orders_placed_total", "Orders placed", ["fulfilment"]
+)  # pickup | delivery
+ORDER_STATUS_CHANGES = Counter(
+    "restaurant_backend_order_status_changes_total", "Order status changes, by the new status", ["status"]
+)
+PAYMENTS = Counter(
+    "restaurant_backend_payments_total",
+    "Payment outcomes (a failed attempt that later succeeds counts once for each)",
+    ["method", "outcome"],
+)  # outcome: succeeded | failed | refunded | cancelled
+API_ERRORS = Counter(
+    "restaurant_backend_api_errors_total", "Error responses of the API, by error code", ["code"]
+)
+
+# Error codes are literals in the code (apps/common/errors.py); anything else is folded into "other"
+# so that a label can never carry free text.
+_CODE = re.compile(r"[a-z][a-z0-9_]{0,47}")
+
+
+def _after_commit(fn: Callable[[], Any]) -> None:
+    """Count once the change is committed (at once outside a transaction); a rollback counts nothing."""
+    transaction.on_commit(fn, robust=True)
+
+
+def order_status_changed(order: Any, previous: str | None, status: str) -> None:
+    """Called from apps.ordering.orders._record_status for every status an order takes."""
+    fulfilment = str(order.fulfilment)
+
+    def count() -> None:
+        ORDER_STATUS_CHANGES.labels(status=str(status)).inc()
+        if previous is None:
+            ORDERS_PLACED.labels(fulfilment=fulfilment).inc()
+
+    _after_commit(count)
+
+
+def payment_outcome(method: str, outcome: str) -> None:
+    """A payment reached an outcome (apps.payments.services)."""
+    _after_commit(lambda: PAYMENTS.labels(method=str(method), outcome=str(outcome)).inc())
+
+
+def api_error(code: str) -> None:
+    """An API error response in the contract's shape was sent (apps.common.errors.exception_handler).
+    Counted at once: the handler rolls the request's transaction back."""
+    API_ERRORS.labels(code=code if _CODE.fullmatch(code or "") else "other").inc()
+
+
+def initialise_labels() -> None:
+    """Show every known series from the start at 0 (apps.common.apps.ready), so that rates and
+    ratios exist before the first order, payment or error."""
+    from apps.ordering.models import Order
+    from apps.payments.models import Payment
+
+    for fulfilment in Order.Fulfilment.values:
+        ORDERS_PLACED.labels(fulfilment=fulfilment)
+    for status in Order.Status.values:
+        ORDER_STATUS_CHANGES.labels(status=status)
+    for method in Payment.Method.values:
+        for outcome in (Payment.Status.SUCCEEDED, Payment.Status.FAILED, Payment.Status.REFUNDED,
+                        Payment.Status.CANCELLED):
+            PAYMENTS.labels(method=method, outcome=str(outcome))
+
+
+# --- GET /metrics ---------------------------------------------------------------------------------
+
+def registry() -> CollectorRegistry:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        collected = CollectorRegistry()
+        MultiProcessCollector(collected)
+        return collected
+    return REGISTRY
+
+
+def _authorised(request: HttpRequest, token: str) -> bool:
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+@require_GET
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """Prometheus exposition; needs ``Authorization: Bearer $METRICS_TOKEN``. No token configured:
+    the endpoint does not exist (404)."""
+    from apps.common.errors import error_body, json_404
+
+    token = getattr(settings, "METRICS_TOKEN", "")
+    if not token:
+        return json_404(request)
+    if not _authorised(request, token):
+        response = JsonResponse(error_body("not_authenticated", "Invalid metrics token."), status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    return HttpResponse(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)

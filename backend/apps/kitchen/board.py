@@ -1,0 +1,73 @@
+"""What the kitchen page shows: open orders, oldest first, and the next steps staff may take."""
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from apps.common.money import money
+from apps.ordering.models import Order
+from apps.ordering.orders import TRANSITIONS
+from apps.restaurant.models import get_restaurant
+
+S = Order.Status
+OPEN = [S.PLACED, S.CONFIRMED, S.PREPARING, S.READY, S.OUT_FOR_DELIVERY]
+# Button order and wording, forward steps first.
+ACTIONS: dict[str, str] = {
+    S.CONFIRMED: "Confirm",
+    S.PREPARING: "Start preparing",
+    S.READY: "Ready",
+    S.OUT_FOR_DELIVERY: "Out for delivery",
+    S.COMPLETED: "Complete",
+    S.REJECTED: "Reject",
+    S.CANCELLED: "Cancel",
+}
+
+
+def next_statuses(order: Order) -> list[str]:
+    allowed = TRANSITIONS.get(order.status, set())
+    if order.fulfilment != Order.Fulfilment.DELIVERY:
+        allowed = allowed - {S.OUT_FOR_DELIVERY}
+    return [status for status in ACTIONS if status in allowed]
+
+
+def open_orders() -> QuerySet[Order]:
+    return (Order.objects.filter(status__in=OPEN).select_related("customer")
+            .prefetch_related("lines", "pos_submissions").order_by("created_at", "id"))
+
+
+def _zone() -> ZoneInfo:
+    try:
+        return ZoneInfo(get_restaurant().timezone)
+    except Exception:  # noqa: BLE001 - no restaurant configured yet: show server time
+        return timezone.get_current_timezone()
+
+
+def order_card(order: Order, zone: ZoneInfo | None = None) -> dict[str, Any]:
+    zone = zone or _zone()
+    return {
+        "id": order.pk,
+        "number": order.number,
+        "status": order.status,
+        "status_label": order.get_status_display(),
+        "created_at": order.created_at.isoformat(),
+        "time": timezone.localtime(order.created_at, zone).strftime("%H:%M"),
+        "requested_time": (timezone.localtime(order.requested_time, zone).strftime("%H:%M")
+                           if order.requested_time else None),
+        "fulfilment": order.fulfilment,
+        "postcode": order.postcode,
+        "lines": [{"name": line.item_name, "quantity": line.quantity,
+                   "options": [o.get("name", "") for o in line.options or []]} for line in order.lines.all()],
+        "total": money(order.total),
+        "currency": order.currency,
+        "pos": [{"adapter": s.adapter, "status": s.status, "external_id": s.external_id,
+                 "last_error": s.last_error, "attempts": s.attempts} for s in order.pos_submissions.all()],
+        "next": [{"status": status, "label": ACTIONS[status]} for status in next_statuses(order)],
+    }
+
+
+def board() -> list[dict[str, Any]]:
+    zone = _zone()
+    return [order_card(order, zone) for order in open_orders()]

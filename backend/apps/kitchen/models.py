@@ -1,0 +1,34 @@
+"""One ticket per order and POS adapter, so an order reaches each POS exactly once."""
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from apps.ordering.models import Order
+
+
+class PosSubmission(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"  # not yet accepted: due again at next_attempt_at
+        ACCEPTED = "accepted"
+        REJECTED = "rejected"  # the POS refused it; the order was moved to "rejected"
+        CANCELLED = "cancelled"  # the order was cancelled before the POS accepted it; never sent again
+
+    order = models.ForeignKey(Order, related_name="pos_submissions", on_delete=models.CASCADE)
+    adapter = models.CharField(max_length=50)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0, help_text="Requests made to the POS so far.")
+    last_error = models.TextField(blank=True)
+    external_id = models.CharField(max_length=200, blank=True, help_text="The POS's id for the ticket.")
+    # When a pending submission may be sent (again). Also a lease: whoever sends pushes it into the
+    # future first, so a concurrent retry finds nothing due.
+    next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["order", "adapter"], name="one_ticket_per_pos")]
+
+    def __str__(self) -> str:
+        return f"{self.order} → {self.adapter} ({self.status})"

@@ -1,0 +1,84 @@
+/* Kitchen page: poll /kitchen/orders.json every 2 s, re-render the cards, send status buttons with fetch.
+   Without JavaScript the page still works (the buttons are plain form posts). */
+(function () {
+  "use strict";
+  var POLL_MS = 2000;
+  var body = document.body;
+  var list = document.getElementById("orders");
+  var notice = document.getElementById("notice");
+  var last = "";
+  var busy = false;
+  var offline = false;
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") node.textContent = attrs[k]; else node.setAttribute(k, attrs[k]);
+    });
+    (children || []).forEach(function (c) { if (c) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    return node;
+  }
+
+  function statusUrl(id) { return body.dataset.statusUrl.replace(/\/0\/status\/$/, "/" + id + "/status/"); }
+
+  function card(o) {
+    var facts = o.status_label + " · " + o.fulfilment + (o.postcode ? " " + o.postcode : "") +
+      (o.requested_time ? " · for " + o.requested_time : "");
+    var lines = el("ul", {"class": "lines"}, o.lines.map(function (l) {
+      return el("li", {}, [el("b", {text: l.quantity + "×"}), " " + l.name,
+        l.options.length ? el("span", {"class": "options", text: " (" + l.options.join(", ") + ")"}) : null]);
+    }));
+    var pos = el("p", {"class": "pos"}, o.pos.length ? o.pos.map(function (s) {
+      return el("span", {"class": "pos-" + s.status, title: s.last_error, text: s.adapter + ": " + s.status});
+    }) : [el("span", {text: "POS: not sent"})]);
+    var form = el("form", {method: "post", action: statusUrl(o.id)}, o.next.map(function (n) {
+      return el("button", {type: "submit", name: "status", value: n.status, "data-next-status": n.status, text: n.label});
+    }));
+    return el("article", {"class": "order status-" + o.status, "data-order-number": o.number,
+      "data-order-id": String(o.id), "data-status": o.status}, [
+      el("h2", {}, ["#" + o.number + " ", el("span", {"class": "time", text: o.time})]),
+      el("p", {"class": "facts", text: facts}), lines,
+      el("p", {"class": "total", text: o.total + " " + o.currency}), pos, form]);
+  }
+
+  function render(orders) {
+    var nodes = orders.length ? orders.map(card) : [el("p", {"class": "empty", text: "No open orders."})];
+    list.replaceChildren.apply(list, nodes);
+  }
+
+  function say(text, kind) { notice.replaceChildren(el("p", {"class": kind, text: text})); }
+
+  function refresh() {
+    if (busy) return Promise.resolve();
+    return fetch(body.dataset.ordersUrl, {headers: {Accept: "application/json"}, credentials: "same-origin"})
+      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.text(); })
+      .then(function (text) {
+        if (offline) { offline = false; notice.replaceChildren(); }
+        if (text === last) return;  // unchanged: keep focus and scroll where they are
+        last = text;
+        render(JSON.parse(text).orders);
+      })
+      .catch(function () { offline = true; say("Can't reach the server; retrying…", "error"); });
+  }
+
+  list.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var button = event.submitter;
+    if (!button || !button.dataset.nextStatus) return;
+    var next = button.dataset.nextStatus;
+    if ((next === "rejected" || next === "cancelled") && !window.confirm(button.textContent + " this order?")) return;
+    busy = true;
+    button.disabled = true;
+    fetch(event.target.action, {
+      method: "POST", credentials: "same-origin",
+      headers: {Accept: "application/json", "X-CSRFToken": body.dataset.csrf,
+                "Content-Type": "application/x-www-form-urlencoded"},
+      body: new URLSearchParams({status: next}).toString()
+    }).then(function (r) { return r.json(); })
+      .then(function (data) { say(data.error ? data.error.message : data.message, data.error ? "error" : "success"); })
+      .catch(function () { say("That didn't go through. Please try again.", "error"); })
+      .then(function () { busy = false; last = ""; return refresh(); });
+  });
+
+  setInterval(refresh, POLL_MS);
+})();

@@ -1,0 +1,116 @@
+"""Get every confirmed order to each configured POS exactly once.
+
+A submission is claimed with a conditional update on ``next_attempt_at`` before anything is sent,
+so two workers (the confirm hook, ``manage.py retry_pos`` runs) never send it at the same time;
+and adapters send every request for an order under the same idempotency key
+(``pos.base.idempotency_key``), so even a resend after a crash makes no second ticket. An outage
+leaves the submission pending with its error for ``retry_pos``.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from apps.common.errors import ApiError
+from apps.common.tasks import submit
+from apps.kitchen.models import PosSubmission
+from apps.kitchen.pos import PosResult, PosUnavailable, configured_names, get_adapter
+from apps.ordering.models import Order
+
+logger = logging.getLogger(__name__)
+Status = PosSubmission.Status
+CLOSED_ORDER = {Order.Status.CANCELLED, Order.Status.REJECTED}
+
+
+def _lease() -> timedelta:
+    """Longer than one full send cycle; a crashed sender's claim expires after it."""
+    per_try = settings.POS_TIMEOUT_SECONDS + settings.POS_BACKOFF_MAX_SECONDS
+    return timedelta(seconds=settings.POS_MAX_ATTEMPTS * per_try + 30)
+
+
+def queue_for_order(order: Order) -> list[PosSubmission]:
+    """Called inside the status change to CONFIRMED: record a submission per POS, send after commit."""
+    submissions = []
+    for name in configured_names():
+        submission, _ = PosSubmission.objects.get_or_create(order=order, adapter=name)
+        submissions.append(submission)
+        transaction.on_commit(lambda pk=submission.pk: submit(send_submission, pk), robust=True)
+    return submissions
+
+
+def _claim(submission_id: int, now: datetime) -> bool:
+    return bool(PosSubmission.objects.filter(
+        pk=submission_id, status=Status.PENDING, next_attempt_at__lte=now,
+    ).update(next_attempt_at=now + _lease(), updated_at=now))
+
+
+def _finish(submission_id: int, **fields: object) -> None:
+    PosSubmission.objects.filter(pk=submission_id, status=Status.PENDING).update(
+        updated_at=timezone.now(), **fields
+    )
+
+
+def _send(submission: PosSubmission) -> PosResult:
+    adapter = get_adapter(submission.adapter)
+
+    def attempt() -> PosResult:
+        PosSubmission.objects.filter(pk=submission.pk).update(attempts=F("attempts") + 1)
+        return adapter.submit(submission.order)
+
+    retrying = Retrying(
+        stop=stop_after_attempt(settings.POS_MAX_ATTEMPTS),
+        wait=wait_exponential(multiplier=settings.POS_BACKOFF_SECONDS, max=settings.POS_BACKOFF_MAX_SECONDS),
+        retry=retry_if_exception_type(PosUnavailable),
+        reraise=True,
+    )
+    return retrying(attempt)
+
+
+def send_submission(submission_id: int, now: datetime | None = None) -> PosSubmission:
+    """Send one pending submission if it is due and nobody else is sending it; a no-op otherwise."""
+    now = now or timezone.now()
+    if not _claim(submission_id, now):
+        return PosSubmission.objects.get(pk=submission_id)
+    submission = PosSubmission.objects.select_related("order", "order__customer").get(pk=submission_id)
+    order = submission.order
+    if order.status in CLOSED_ORDER:
+        _finish(submission_id, status=Status.CANCELLED, last_error=f"order {order.status} before the POS took it")
+        return PosSubmission.objects.get(pk=submission_id)
+    try:
+        result = _send(submission)
+    except Exception as exc:  # noqa: BLE001 - outage (or adapter bug): keep it pending for retry_pos
+        if not isinstance(exc, PosUnavailable):
+            logger.exception("POS adapter %s failed on order %s", submission.adapter, order.number)
+        logger.warning("POS %s unavailable for order %s: %s", submission.adapter, order.number, exc)
+        _finish(submission_id, last_error=str(exc)[:1000],
+                next_attempt_at=timezone.now() + timedelta(seconds=settings.POS_RETRY_AFTER_SECONDS))
+        return PosSubmission.objects.get(pk=submission_id)
+    if result.accepted:
+        _finish(submission_id, status=Status.ACCEPTED, external_id=result.external_id[:200], last_error="")
+    else:
+        _finish(submission_id, status=Status.REJECTED, last_error=result.reason[:1000])
+        _reject_order(order, submission.adapter, result.reason)
+    return PosSubmission.objects.get(pk=submission_id)
+
+
+def _reject_order(order: Order, adapter: str, reason: str) -> None:
+    from apps.ordering.orders import set_status
+
+    logger.warning("POS %s rejected order %s: %s", adapter, order.number, reason)
+    try:
+        set_status(order.pk, Order.Status.REJECTED, actor="pos", enforce_window=False)
+    except ApiError as error:  # e.g. already completed or cancelled meanwhile: leave it to staff
+        logger.warning("order %s could not be marked rejected: %s", order.number, error.message)
+
+
+def retry_due(now: datetime | None = None) -> list[PosSubmission]:
+    """Send every pending submission whose next attempt is due (``manage.py retry_pos``)."""
+    now = now or timezone.now()
+    due = PosSubmission.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
+    return [send_submission(pk, now) for pk in due.order_by("next_attempt_at", "id").values_list("pk", flat=True)]

@@ -1,0 +1,56 @@
+"""Tell the guest's chat about their order's new status, through Rasa's conversations API.
+
+Rasa runs the intent ``EXTERNAL_order_status`` in the conversation and answers on the channel the
+guest last used. Best effort: a few quick tries, then a warning; a status change never fails
+because the chat is unreachable.
+"""
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+import httpx
+from django.conf import settings
+from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+logger = logging.getLogger(__name__)
+INTENT = "EXTERNAL_order_status"
+
+
+class PushFailed(Exception):
+    pass
+
+
+def _post(url: str, params: dict[str, str], body: dict) -> None:
+    try:
+        response = httpx.post(url, params=params, json=body, timeout=settings.RASA_PUSH_TIMEOUT_SECONDS)
+    except httpx.HTTPError as exc:
+        raise PushFailed(f"{type(exc).__name__}: {exc}") from exc
+    if not 200 <= response.status_code < 300:
+        raise PushFailed(f"HTTP {response.status_code}")
+
+
+def push_order_status(conversation_id: str, number: str, status: str) -> bool:
+    """True if Rasa took it. Never raises."""
+    if not (settings.RASA_URL and conversation_id):
+        return False
+    url = f"{settings.RASA_URL}/conversations/{quote(conversation_id, safe='')}/trigger_intent"
+    params = {"output_channel": "latest"}
+    if settings.RASA_TOKEN:
+        params["token"] = settings.RASA_TOKEN
+    body = {"name": INTENT, "entities": {"order_number": number, "order_status": status}}
+    retrying = Retrying(
+        stop=stop_after_attempt(settings.RASA_PUSH_MAX_ATTEMPTS),
+        wait=wait_exponential(multiplier=settings.RASA_PUSH_BACKOFF_SECONDS, max=5),
+        retry=retry_if_exception_type(PushFailed),
+    )
+    try:
+        retrying(_post, url, params, body)
+    except RetryError as exc:
+        logger.warning("could not push order %s status %s to the chat: %s",
+                       number, status, exc.last_attempt.exception())
+        return False
+    except Exception:  # noqa: BLE001 - never let the chat break a status change
+        logger.warning("could not push order %s status %s to the chat", number, status, exc_info=True)
+        return False
+    return True

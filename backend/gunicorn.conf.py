@@ -1,0 +1,46 @@
+"""gunicorn settings of the backend: Prometheus metrics across worker processes.
+
+Every worker is its own process, so prometheus_client runs in multiprocess mode: each worker writes
+its values to files in PROMETHEUS_MULTIPROC_DIR and GET /metrics adds them up
+(apps/common/metrics.py). The directory (default: $DATA_DIR/prometheus, DATA_DIR defaulting to the
+repository's var/) is created and emptied when gunicorn starts, before any worker: files of an
+earlier run would otherwise be added to this run's counters.
+
+Pass it with --config; the path is relative to where gunicorn is started (before --chdir):
+  Procfile, Docker (from the repository root):  gunicorn --config backend/gunicorn.conf.py --chdir backend ...
+  from backend/:                                gunicorn --config gunicorn.conf.py ...
+Everything else (bind, workers, timeouts) stays on the command line.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_REPO_DIR = Path(__file__).resolve().parent.parent
+
+
+def _multiproc_dir() -> Path:
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+    if configured:
+        return Path(configured)
+    data_dir = Path(os.environ.get("DATA_DIR", "").strip() or "var")
+    return (data_dir if data_dir.is_absolute() else _REPO_DIR / data_dir) / "prometheus"
+
+
+_METRICS_DIR = _multiproc_dir()
+# Set before any worker (and so before prometheus_client in it) is imported: the workers inherit it.
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_METRICS_DIR)
+
+
+def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's Arbiter
+    """Once, in the master, before the workers start: an empty directory for this run."""
+    _METRICS_DIR.mkdir(parents=True, exist_ok=True)
+    for stale in _METRICS_DIR.glob("*.db"):
+        stale.unlink(missing_ok=True)
+
+
+def child_exit(server, worker) -> None:  # noqa: ANN001 - gunicorn's Arbiter and Worker
+    """A worker died: drop its live gauges (its counters stay in the totals)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,72 @@
+"""Who is chatting: the short-lived token the backend gives a logged-in guest's chat page.
+
+The token is an HS256 JWT whose `sub` is the opaque customer id (``cus_...``); it carries no name,
+e-mail or phone. Channels verify it at the edge and put only the verified customer id into the
+message metadata, so the action server never trusts an id a client made up, and the token itself
+is not stored in the tracker. A tampered or expired token is refused with a clear message and the
+conversation goes on as a guest.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, Optional, Sequence
+
+import jwt
+
+from secret_rotation import accepted_from_env
+
+logger = logging.getLogger(__name__)
+
+CUSTOMER_ID = re.compile(r"cus_[0-9a-f]{16}")
+REFUSED_NOTICE = ("Your sign-in has expired or isn't valid, so you're chatting as a guest. "
+                  "Log in again to order from your account.")
+# Metadata keys a client may not set itself: only the verified token decides who the guest is.
+IDENTITY_KEYS = ("token", "customer")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    customer: Optional[str] = None
+    problem: Optional[str] = None  # "expired" or "invalid"; None for a valid token or no token
+
+
+def chat_keys(jwt_key: Optional[str]) -> list[str]:
+    """The configured key (Rasa's `jwt_key` credential) plus, during a rotation, the previous one."""
+    return accepted_from_env("CHAT_JWT_SECRET", current=jwt_key or "")
+
+
+def verify_token(token: Any, keys: Sequence[str], algorithm: str = "HS256") -> Verdict:
+    if not token:
+        return Verdict()
+    if not isinstance(token, str) or not keys:
+        return Verdict(problem="invalid")
+    token = token.removeprefix("Bearer ").strip()
+    problem = "invalid"
+    for key in keys:
+        try:
+            claims = jwt.decode(token, key, algorithms=[algorithm], options={"require": ["exp", "sub"]})
+        except jwt.ExpiredSignatureError:
+            problem = "expired"  # signed by us, but too old
+            continue
+        except jwt.InvalidTokenError:
+            continue
+        subject = str(claims.get("sub") or "")
+        if CUSTOMER_ID.fullmatch(subject):
+            return Verdict(customer=subject)
+    logger.warning("chat token refused (%s)", problem)
+    return Verdict(problem=problem)
+
+
+def identify(metadata: Optional[Dict[str, Any]], keys: Sequence[str], algorithm: str = "HS256",
+             fallback_token: Optional[str] = None) -> tuple[Dict[str, Any], Verdict]:
+    """Metadata with any client-set identity removed and the verified customer id added."""
+    metadata = dict(metadata or {}) if isinstance(metadata, dict) else {}
+    token = metadata.get("token") or fallback_token
+    for key in IDENTITY_KEYS:
+        metadata.pop(key, None)
+    verdict = verify_token(token, keys, algorithm)
+    if verdict.customer:
+        metadata["customer"] = verdict.customer
+    return metadata, verdict

@@ -1,0 +1,48 @@
+"""Rasa's REST channel, with the chat token checked the same way as on the website's socket.io.
+
+A REST client that speaks for a logged-in guest puts the backend's chat token in the message
+metadata (`{"sender": ..., "message": ..., "metadata": {"token": "<jwt>"}}`). Same URL as the
+built-in channel: POST /webhooks/rest/webhook.
+"""
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint
+
+from channels.identity import REFUSED_NOTICE, chat_keys, identify
+
+
+def with_identity(on_new_message: Callable[[UserMessage], Awaitable[Any]], jwt_key: Optional[str],
+                  algorithm: str) -> Callable[[UserMessage], Awaitable[Any]]:
+    """Wrap a channel's message handler: verify the token, tell the guest when it is refused."""
+
+    async def handle(message: UserMessage) -> Any:
+        message.metadata, verdict = identify(message.metadata, chat_keys(jwt_key), algorithm)
+        if verdict.problem and message.output_channel is not None:
+            await message.output_channel.send_text_message(message.sender_id, REFUSED_NOTICE)
+        return await on_new_message(message)
+
+    return handle
+
+
+class AccountRestInput(RestInput):
+    jwt_key: Optional[str] = None
+    jwt_algorithm: str = "HS256"
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "AccountRestInput":
+        credentials = credentials or {}
+        channel = cls()
+        channel.jwt_key = credentials.get("jwt_key") or None
+        channel.jwt_algorithm = credentials.get("jwt_method") or "HS256"
+        return channel
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        return super().blueprint(with_identity(on_new_message, self.jwt_key, self.jwt_algorithm))

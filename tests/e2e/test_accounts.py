@@ -1,0 +1,156 @@
+"""Signed-in guests through the running stack: the chat token, "the same as last time", the tracker
+free of personal data, refused tokens, and order updates pushed into the conversation."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from decimal import Decimal
+
+import pytest
+
+from channels.identity import REFUSED_NOTICE
+from tests.e2e.test_ordering import Guest, order_with_size
+from tests.stack import Stack, chat_token, texts
+
+pytestmark = pytest.mark.e2e
+
+NAME, EMAIL, PHONE = "Ada Lovelace", "ada.lovelace@example.org", "+31 6 12345678"
+
+
+def new_account(stack: Stack, username: str) -> str:
+    """A website account with a name, e-mail and phone; returns its opaque customer id."""
+    return stack.orm(
+        "from django.contrib.auth import get_user_model; from apps.customers.models import Customer; "
+        f"u = get_user_model().objects.create_user({username!r}, {EMAIL!r}, 'pw-123456-long', first_name='Ada', "
+        "last_name='Lovelace'); "
+        f"c = Customer.objects.create(user=u, name={NAME!r}, email={EMAIL!r}, phone={PHONE!r}); print(c.public_id)"
+    ).strip()
+
+
+class SignedInGuest(Guest):
+    def __init__(self, stack: Stack, customer: str, token: str | None = None) -> None:
+        super().__init__(stack)
+        self.token = token or chat_token(customer)
+
+    def say(self, text: str, *, confirm: bool = True) -> str:
+        reply = texts(self.stack.say(self.sender, text, {"token": self.token}))
+        if confirm and reply.startswith("Did you mean"):
+            reply = texts(self.stack.say(self.sender, "yes", {"token": self.token}))
+        return reply
+
+
+def checkout_at_the_counter(guest: Guest) -> str:
+    for text in ["checkout", "pickup", "asap"]:
+        guest.say(text)
+    summary = guest.say("I'll pay at the counter")
+    assert "Shall I place" in summary, summary
+    return summary
+
+
+def order_customer(stack: Stack, number: str) -> str:
+    return stack.orm(f"from apps.ordering.models import Order; o = Order.objects.get(number={number!r}); "
+                     "print(o.customer.public_id if o.customer else None)").strip()
+
+
+def tracker_rows(stack: Stack, sender: str) -> list[str]:
+    with sqlite3.connect(stack.workdir / "tracker.db") as db:
+        return [row[0] for row in db.execute("SELECT data FROM events WHERE sender_id = ?", (sender,))]
+
+
+def test_a_signed_in_guests_order_is_linked_and_the_tracker_holds_no_personal_data(stack: Stack):
+    customer = new_account(stack, "ada-linked")
+    guest = SignedInGuest(stack, customer)
+    order_with_size(guest, "one tomato soup please", "regular")
+    checkout_at_the_counter(guest)
+    placed = guest.say("yes")
+    assert "is placed" in placed
+    # the account can be reached, so no "add your contact details" form for a pickup
+    assert "as you chose on your account" in placed and "/checkout/" not in placed
+    number = guest.slot("last_order_number")
+    assert order_customer(stack, number) == customer
+
+    rows = tracker_rows(stack, guest.sender)
+    assert rows and any(customer in row for row in rows)  # the opaque id is how the chat knows the account
+    dump = "\n".join(rows).lower()
+    for secret in [NAME.lower(), "lovelace", EMAIL.lower(), "12345678", guest.token.lower()]:
+        assert secret not in dump, f"{secret!r} leaked into the tracker store"
+
+
+def test_the_same_as_last_time_rebuilds_the_cart_at_todays_prices(stack: Stack):
+    customer = new_account(stack, "ada-reorder")
+    first = SignedInGuest(stack, customer)
+    order_with_size(first, "two tomato soups please", "regular")
+    checkout_at_the_counter(first)
+    assert "is placed" in first.say("yes")
+    old = Decimal(stack.orm("from apps.menu.models import MenuItem; print(MenuItem.objects.get(name='Tomato Soup').price)"))
+    new = old + Decimal("1.25")
+    stack.orm(f"from apps.menu.models import MenuItem; MenuItem.objects.filter(name='Tomato Soup').update(price='{new}')")
+
+    again = SignedInGuest(stack, customer)  # a new conversation, days later
+    reply = again.say("the same as last time please")
+    cart = again.cart()
+    assert [(line["item"]["name"], line["quantity"]) for line in cart["lines"]] == [("Tomato Soup", 2)]
+    assert Decimal(cart["lines"][0]["unit_price"]) == new  # today's price, from the backend
+    assert f"€{new:.2f}" in reply and f"it was €{old:.2f}" in reply, reply
+    assert f"Total: €{cart['total']}" in reply and "checkout" in reply.lower()
+    assert again.slot("last_order_number") is None  # nothing is ordered before the explicit yes
+
+    assert "pickup or delivery" in again.say("yes").lower()
+    for text in ["pickup", "asap"]:
+        again.say(text)
+    summary = again.say("I'll pay at the counter")
+    assert f"€{cart['total']}" in summary and "Shall I place" in summary
+    assert "is placed" in again.say("yes")
+    number = again.slot("last_order_number")
+    with stack.backend() as client:
+        order = client.get(f"/api/orders/by-number/{number}/").json()
+    assert Decimal(order["total"]) == Decimal(cart["total"]) and order_customer(stack, number) == customer
+
+
+@pytest.mark.parametrize("kind", ["forged", "expired"])
+def test_a_forged_or_expired_token_is_refused_and_the_guest_goes_on_as_a_guest(stack: Stack, kind: str):
+    customer = new_account(stack, f"ada-{kind}")
+    token = (chat_token(customer, secret="not-the-restaurants-key-0123456789") if kind == "forged"
+             else chat_token(customer, ttl_seconds=-30))
+    guest = SignedInGuest(stack, customer, token)
+    reply = guest.say("one tomato soup please")
+    assert REFUSED_NOTICE in reply
+    if "size" in reply.lower():
+        guest.say("regular")
+    cart = guest.cart()
+    assert cart["customer"] is None and [line["item"]["name"] for line in cart["lines"]] == ["Tomato Soup"]
+    assert "log in" in guest.say("order my usual").lower()
+
+
+def test_order_my_usual_needs_a_login(stack: Stack):
+    guest = Guest(stack)
+    reply = guest.say("can I get my usual order")
+    assert "log in" in reply.lower() and "/accounts/login/" in reply
+    assert guest.slot("cart_id") is None
+
+
+def wait_for_bot_text(stack: Stack, sender: str, needle: str, timeout: float = 20) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for event in stack.tracker(sender)["events"]:
+            if event.get("event") == "bot" and needle in (event.get("text") or ""):
+                return event["text"]
+        time.sleep(0.3)
+    raise AssertionError(f"no bot message containing {needle!r} in {sender}")
+
+
+def test_a_status_change_by_staff_is_pushed_into_the_conversation(stack: Stack):
+    guest = Guest(stack)
+    order_with_size(guest, "one tomato soup please", "regular")
+    checkout_at_the_counter(guest)
+    placed = guest.say("yes")
+    assert "is placed" in placed and "/checkout/" in placed  # a guest leaves contact details on a form
+    number = guest.slot("last_order_number")
+    with stack.backend() as client:
+        order = client.get(f"/api/orders/by-number/{number}/").json()
+        for status in ("confirmed", "preparing", "ready"):
+            assert client.post(f"/api/orders/{order['id']}/status/", json={"status": status}).status_code == 200
+    assert wait_for_bot_text(stack, guest.sender, f"Your order #{number} is ready for pickup")
+    # the guest keeps chatting normally afterwards
+    assert "welcome" in guest.say("hi").lower()
