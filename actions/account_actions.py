@@ -102,11 +102,17 @@ class ActionAnnounceOrderStatus(Action):
         number, status = _entity(tracker, "order_number"), _entity(tracker, "order_status")
         if not number:
             return []
-        try:  # the backend's current status wins over the one in the event (events can arrive late)
-            status = (await services.backend().order_by_number(number)).status
+        try:
+            current = (await services.backend().order_by_number(number)).status
         except (BackendUnavailable, BackendRejected) as error:
             logger.warning("order %s status from the event only: %s", number, error,
                            extra={"conversation_id": tracker.sender_id})
+        else:
+            if status and status != current:
+                # an event overtaken by a later change (e.g. confirmed, then rejected by the POS):
+                # the later event tells the guest, so nothing is said twice or out of date
+                return []
+            status = current
         if status not in STATUS_TEXT:
             return []
         dispatcher.utter_message(text=f"Your order #{number} {STATUS_TEXT[status]}.")

@@ -8,6 +8,7 @@ import pytest
 
 from tests.fakes import host_brain
 from tests.fakes.groq_server import FakeGroq
+from tests.fakes.pos_server import FakePos
 from tests.stack import Stack, copy_model, latest_model
 
 
@@ -19,6 +20,15 @@ def fake_groq() -> Iterator[FakeGroq]:
         yield fake
 
 
+@pytest.fixture(scope="session")
+def fake_pos() -> Iterator[FakePos]:
+    """An external POS the backend's HTTP adapter sends confirmed orders to (besides the kitchen page)."""
+    with FakePos() as fake:
+        yield fake
+
+
+POS_SECRET = "whsec_" + "ZTJlLXBvcy1zaWduaW5nLXNlY3JldA=="  # base64 of "e2e-pos-signing-secret"
+
 # Short limits so failure tests run quickly; the breaker closes again 2 s after it opens.
 LLM_TEST_ENV = {"GROQ_API_KEY": "test-key", "LLM_TIMEOUT_SECONDS": "2", "LLM_BREAKER_FAILURES": "3",
                 "LLM_BREAKER_RESET_SECONDS": "2", "LLM_MAX_RETRIES": "1", "LLM_MAX_RETRY_WAIT_SECONDS": "1",
@@ -26,12 +36,14 @@ LLM_TEST_ENV = {"GROQ_API_KEY": "test-key", "LLM_TIMEOUT_SECONDS": "2", "LLM_BRE
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, fake_groq: FakeGroq) -> Iterator[Stack]:
+def stack(tmp_path_factory: pytest.TempPathFactory, fake_groq: FakeGroq, fake_pos: FakePos) -> Iterator[Stack]:
     model = latest_model()
     if model is None:
         pytest.fail("No trained Rasa model in models/: run `make train` (make test does it for you).")
     workdir: Path = tmp_path_factory.mktemp("stack")
-    running = Stack(workdir=workdir, extra_env={**LLM_TEST_ENV, "GROQ_BASE_URL": fake_groq.url})
+    pos_env = {"POS_ADAPTERS": "kitchen_display,http", "POS_URL": fake_pos.url, "POS_SECRET": POS_SECRET,
+               "POS_LOCATION_ID": "L-E2E", "POS_BACKOFF_SECONDS": "0.1"}
+    running = Stack(workdir=workdir, extra_env={**LLM_TEST_ENV, "GROQ_BASE_URL": fake_groq.url, **pos_env})
     try:
         running.prepare_backend()
         running.start_backend()

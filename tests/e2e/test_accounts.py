@@ -9,7 +9,11 @@ from decimal import Decimal
 
 import pytest
 
+from standardwebhooks import Webhook
+
 from channels.identity import REFUSED_NOTICE
+from tests.conftest import POS_SECRET
+from tests.fakes.pos_server import FakePos
 from tests.e2e.test_ordering import Guest, order_with_size
 from tests.stack import Stack, chat_token, texts
 
@@ -154,3 +158,40 @@ def test_a_status_change_by_staff_is_pushed_into_the_conversation(stack: Stack):
     assert wait_for_bot_text(stack, guest.sender, f"Your order #{number} is ready for pickup")
     # the guest keeps chatting normally afterwards
     assert "welcome" in guest.say("hi").lower()
+
+
+def place_as_guest(stack: Stack) -> tuple[Guest, dict]:
+    guest = Guest(stack)
+    order_with_size(guest, "one tomato soup please", "regular")
+    checkout_at_the_counter(guest)
+    assert "is placed" in guest.say("yes")
+    with stack.backend() as client:
+        return guest, client.get(f"/api/orders/by-number/{guest.slot('last_order_number')}/").json()
+
+
+def test_a_confirmed_order_reaches_the_pos_signed_and_once(stack: Stack, fake_pos: FakePos):
+    guest, order = place_as_guest(stack)
+    with stack.backend() as client:
+        assert client.post(f"/api/orders/{order['id']}/status/", json={"status": "confirmed"}).status_code == 200
+    wait_for_bot_text(stack, guest.sender, f"Your order #{order['number']} is confirmed")
+    sent = [r for r in fake_pos.requests if r.order["reference_id"] == order["number"]]
+    assert len(sent) == 1
+    Webhook(POS_SECRET).verify(sent[0].body, sent[0].headers)  # raises if the signature is wrong
+    assert [(item["name"], item["quantity"]) for item in sent[0].order["line_items"]] == [("Tomato Soup", "1")]
+
+
+def test_an_order_the_pos_rejects_is_marked_and_the_guest_is_told_in_the_chat(stack: Stack, fake_pos: FakePos):
+    guest, order = place_as_guest(stack)
+    fake_pos.reject_reason = "Tomato soup is off today"
+    try:
+        with stack.backend() as client:
+            assert client.post(f"/api/orders/{order['id']}/status/", json={"status": "confirmed"}).status_code == 200
+        told = wait_for_bot_text(stack, guest.sender, f"Your order #{order['number']} couldn't be accepted")
+    finally:
+        fake_pos.reject_reason = None
+    assert "not been charged" in told
+    with stack.backend() as client:
+        assert client.get(f"/api/orders/{order['id']}/").json()["status"] == "rejected"
+    texts_about_it = [e["text"] for e in stack.tracker(guest.sender)["events"]
+                      if e.get("event") == "bot" and f"#{order['number']}" in (e.get("text") or "")]
+    assert sum("couldn't be accepted" in text for text in texts_about_it) == 1  # told once, not per event
