@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.common.money import money
 from apps.ordering.models import Order
-from apps.ordering.orders import TRANSITIONS
+from apps.ordering.orders import allowed_next
 from apps.restaurant.models import get_restaurant
 
 S = Order.Status
@@ -27,9 +27,7 @@ ACTIONS: dict[str, str] = {
 
 
 def next_statuses(order: Order) -> list[str]:
-    allowed = TRANSITIONS.get(order.status, set())
-    if order.fulfilment != Order.Fulfilment.DELIVERY:
-        allowed = allowed - {S.OUT_FOR_DELIVERY}
+    allowed = allowed_next(order)
     return [status for status in ACTIONS if status in allowed]
 
 

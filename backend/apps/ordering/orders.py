@@ -232,6 +232,14 @@ def _restock(order: Order) -> None:
         note_menu_change(changed)
 
 
+def allowed_next(order: Order) -> set[str]:
+    """The statuses this order may move to next: only a delivery goes out for delivery."""
+    allowed = TRANSITIONS.get(order.status, set())
+    if order.fulfilment != Order.Fulfilment.DELIVERY:
+        allowed = allowed - {S.OUT_FOR_DELIVERY}
+    return allowed
+
+
 def set_status(order_id: int, new_status: str, actor: str, enforce_window: bool) -> Order:
     """Move an order along its lifecycle; cancelling or rejecting restocks and refunds."""
     from apps.payments.services import refund_if_paid
@@ -241,9 +249,7 @@ def set_status(order_id: int, new_status: str, actor: str, enforce_window: bool)
         if order is None:
             raise ApiError("order_not_found", "We couldn't find that order.", 404, {"order": order_id})
         previous = order.status
-        allowed = TRANSITIONS.get(previous, set())
-        if new_status == S.OUT_FOR_DELIVERY and order.fulfilment != Order.Fulfilment.DELIVERY:
-            allowed = set()
+        allowed = allowed_next(order)
         if new_status not in allowed:
             if new_status == S.CANCELLED and previous not in (S.COMPLETED, S.CANCELLED):
                 raise ApiError(
