@@ -18,7 +18,7 @@ from rasa_sdk.types import DomainDict
 from actions import services
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, Reorder
 from actions.checkout_actions import STATUS_TEXT
-from actions.common import YES_NO_BUTTONS, customer_id, open_cart, tell_service_down
+from actions.common import YES_NO_BUTTONS, customer_id, first_entity, open_cart, tell_service_down
 from actions.formatting import cart_text, money
 from actions.info_actions import public_url
 
@@ -85,13 +85,6 @@ class ActionOrderUsual(Action):
         return events + [SlotSet("pending_command", {"kind": "checkout"}), SlotSet("next_flow", "clarify")]
 
 
-def _entity(tracker: Tracker, name: str) -> Optional[str]:
-    for entity in tracker.latest_message.get("entities") or []:
-        if entity.get("entity") == name and entity.get("value"):
-            return str(entity["value"])
-    return None
-
-
 class ActionAnnounceOrderStatus(Action):
     """Runs when the backend triggers EXTERNAL_order_status for this conversation (Rasa's trigger_intent)."""
 
@@ -99,9 +92,10 @@ class ActionAnnounceOrderStatus(Action):
         return "action_announce_order_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        number, status = _entity(tracker, "order_number"), _entity(tracker, "order_status")
+        number, status = first_entity(tracker, "order_number"), first_entity(tracker, "order_status")
         if not number:
             return []
+        number, status = str(number), (str(status) if status else None)
         try:
             current = (await services.backend().order_by_number(number)).status
         except (BackendUnavailable, BackendRejected) as error:

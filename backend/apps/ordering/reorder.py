@@ -48,8 +48,10 @@ def pick_order(customer: Customer, which: str) -> Order:
         raise ApiError("no_order_history", "I couldn't find an earlier order on your account.", 404)
     if which != "usual":
         return history[0]
-    counts = Counter(_signature(order) for order in history)
-    return max(history, key=lambda order: (counts[_signature(order)], -history.index(order)))
+    signatures = [_signature(order) for order in history]
+    counts = Counter(signatures)
+    most_repeated = max(range(len(history)), key=lambda i: (counts[signatures[i]], -i))
+    return history[most_repeated]
 
 
 def reorder(cart_id: int, customer: Customer, which: str) -> Reorder:
