@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,16 +41,12 @@ for n, (conv, total, when) in enumerate([("ins-full", "24.50", "2025-11-24T17:00
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def main(out: Path) -> None:
     from selenium.webdriver.common.by import By
 
     from tests.browser.conftest import new_driver
+    from tests.stack import free_port, terminate, wait_until_up
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
@@ -61,18 +56,13 @@ def main(out: Path) -> None:
         subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=BACKEND, env=env, check=True)
         subprocess.run([PYTHON, "manage.py", "shell", "-c", SEED], cwd=BACKEND, env=env, check=True)
         port = free_port()
+        log = tmp_path / "server.log"
         server = subprocess.Popen([PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-                                  cwd=BACKEND, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                  cwd=BACKEND, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
         driver = None
         try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.3)
             base = f"http://127.0.0.1:{port}"
+            wait_until_up(f"{base}/admin/login/", server, "backend", 60, log)
             driver = new_driver(1280, 2150)
             driver.get(f"{base}/admin/login/?next=/insights/%3F{RANGE.replace('&', '%26')}")
             driver.find_element(By.NAME, "username").send_keys("olga")
@@ -88,8 +78,7 @@ def main(out: Path) -> None:
         finally:
             if driver:
                 driver.quit()
-            server.terminate()
-            server.wait(10)
+            terminate(server, timeout=10)
 
 
 if __name__ == "__main__":

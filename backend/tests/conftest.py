@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -73,36 +74,59 @@ def error_code(response: Any) -> str:
     return body["error"]["code"]
 
 
+@contextmanager
+def local_server(answer: Callable[[dict[str, Any]], tuple[int, dict[str, Any] | None]]) -> Iterator[str]:
+    """A real HTTP server on a free local port; yields its base URL.
+
+    Each POST is handed to `answer` as {"path", "headers" (lower-cased), "body" (bytes), "json"}; it
+    returns the status code and the JSON body to answer with (None: no body)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("content-length", 0)))
+            code, reply = answer({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
+                                  "body": body, "json": json.loads(body)})
+            data = json.dumps(reply).encode() if reply is not None else b""
+            self.send_response(code)
+            if reply is not None:
+                self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @dataclass
 class Receiver:
     """A real local HTTP server that answers with the queued status codes (then 200)."""
 
     statuses: list[int]
     requests: list[dict[str, Any]] = field(default_factory=list)
-    url: str = ""
+    base: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"{self.base}/hook"
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     state = Receiver(statuses=[])
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            length = int(self.headers.get("content-length", 0))
-            body = self.rfile.read(length)
-            state.requests.append({"headers": {k.lower(): v for k, v in self.headers.items()},
-                                   "body": body, "json": json.loads(body)})
-            code = state.statuses.pop(0) if state.statuses else 200
-            self.send_response(code)
-            self.end_headers()
+    def answer(request: dict[str, Any]) -> tuple[int, None]:
+        state.requests.append(request)
+        return (state.statuses.pop(0) if state.statuses else 200), None
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    with local_server(answer) as base:
+        state.base = base
+        yield state

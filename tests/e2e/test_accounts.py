@@ -14,7 +14,7 @@ from standardwebhooks import Webhook
 from channels.identity import REFUSED_NOTICE
 from tests.conftest import POS_SECRET
 from tests.fakes.pos_server import FakePos
-from tests.e2e.test_ordering import Guest, order_with_size
+from tests.e2e.test_ordering import Guest, checkout_at_the_counter, order_a_soup, order_with_size
 from tests.stack import Stack, chat_token, texts
 
 pytestmark = pytest.mark.e2e
@@ -44,14 +44,6 @@ class SignedInGuest(Guest):
         return reply
 
 
-def checkout_at_the_counter(guest: Guest) -> str:
-    for text in ["checkout", "pickup", "asap"]:
-        guest.say(text)
-    summary = guest.say("I'll pay at the counter")
-    assert "Shall I place" in summary, summary
-    return summary
-
-
 def order_customer(stack: Stack, number: str) -> str:
     return stack.orm(f"from apps.ordering.models import Order; o = Order.objects.get(number={number!r}); "
                      "print(o.customer.public_id if o.customer else None)").strip()
@@ -65,10 +57,7 @@ def tracker_rows(stack: Stack, sender: str) -> list[str]:
 def test_a_signed_in_guests_order_is_linked_and_the_tracker_holds_no_personal_data(stack: Stack):
     customer = new_account(stack, "ada-linked")
     guest = SignedInGuest(stack, customer)
-    order_with_size(guest, "one tomato soup please", "regular")
-    checkout_at_the_counter(guest)
-    placed = guest.say("yes")
-    assert "is placed" in placed
+    placed = order_a_soup(guest)
     # the account can be reached, so no "add your contact details" form for a pickup
     assert "as you chose on your account" in placed and "/checkout/" not in placed
     number = guest.slot("last_order_number")
@@ -145,14 +134,10 @@ def wait_for_bot_text(stack: Stack, sender: str, needle: str, timeout: float = 2
 
 
 def test_a_status_change_by_staff_is_pushed_into_the_conversation(stack: Stack):
-    guest = Guest(stack)
-    order_with_size(guest, "one tomato soup please", "regular")
-    checkout_at_the_counter(guest)
-    placed = guest.say("yes")
-    assert "is placed" in placed and "/checkout/" in placed  # a guest leaves contact details on a form
-    number = guest.slot("last_order_number")
+    guest, order, placed = place_as_guest(stack)
+    assert "/checkout/" in placed  # a guest leaves contact details on a form
+    number = order["number"]
     with stack.backend() as client:
-        order = client.get(f"/api/orders/by-number/{number}/").json()
         for status in ("confirmed", "preparing", "ready"):
             assert client.post(f"/api/orders/{order['id']}/status/", json={"status": status}).status_code == 200
     assert wait_for_bot_text(stack, guest.sender, f"Your order #{number} is ready for pickup")
@@ -160,17 +145,16 @@ def test_a_status_change_by_staff_is_pushed_into_the_conversation(stack: Stack):
     assert "welcome" in guest.say("hi").lower()
 
 
-def place_as_guest(stack: Stack) -> tuple[Guest, dict]:
+def place_as_guest(stack: Stack) -> tuple[Guest, dict, str]:
+    """A guest's soup order: the conversation, the backend's order, and the "is placed" message."""
     guest = Guest(stack)
-    order_with_size(guest, "one tomato soup please", "regular")
-    checkout_at_the_counter(guest)
-    assert "is placed" in guest.say("yes")
+    placed = order_a_soup(guest)
     with stack.backend() as client:
-        return guest, client.get(f"/api/orders/by-number/{guest.slot('last_order_number')}/").json()
+        return guest, client.get(f"/api/orders/by-number/{guest.slot('last_order_number')}/").json(), placed
 
 
 def test_a_confirmed_order_reaches_the_pos_signed_and_once(stack: Stack, fake_pos: FakePos):
-    guest, order = place_as_guest(stack)
+    guest, order, _ = place_as_guest(stack)
     with stack.backend() as client:
         assert client.post(f"/api/orders/{order['id']}/status/", json={"status": "confirmed"}).status_code == 200
     wait_for_bot_text(stack, guest.sender, f"Your order #{order['number']} is confirmed")
@@ -181,7 +165,7 @@ def test_a_confirmed_order_reaches_the_pos_signed_and_once(stack: Stack, fake_po
 
 
 def test_an_order_the_pos_rejects_is_marked_and_the_guest_is_told_in_the_chat(stack: Stack, fake_pos: FakePos):
-    guest, order = place_as_guest(stack)
+    guest, order, _ = place_as_guest(stack)
     fake_pos.reject_reason = "Tomato soup is off today"
     try:
         with stack.backend() as client:

@@ -61,21 +61,16 @@ def test_no_metric_label_carries_a_conversation_id(stack: Stack):
 
 
 def test_checkouts_orders_and_abandoned_checkouts_are_counted(stack: Stack):
-    from tests.e2e.test_ordering import order_with_size
+    from tests.e2e.test_ordering import checkout_at_the_counter, order_a_soup, order_with_size
 
     names = ["restaurant_assistant_checkouts_started_total", "restaurant_assistant_orders_placed_total",
              "restaurant_assistant_checkouts_abandoned_total"]
     before = scrape(stack)
     declined = Guest(stack)
     order_with_size(declined, "one tomato soup please", "regular")
-    for text in ["checkout", "pickup", "asap", "I'll pay at the counter"]:
-        declined.say(text)
+    checkout_at_the_counter(declined)
     assert "haven't placed" in declined.say("no")
-    placed = Guest(stack)
-    order_with_size(placed, "one tomato soup please", "regular")
-    for text in ["checkout", "pickup", "asap", "I'll pay at the counter"]:
-        placed.say(text)
-    assert "is placed" in placed.say("yes")
+    order_a_soup(Guest(stack))
     after = scrape(stack)
     assert [value(after, name) - value(before, name) for name in names] == [2, 1, 1]
 

@@ -40,6 +40,24 @@ def order_with_size(guest: Guest, text: str, size: str) -> str:
     return reply
 
 
+def checkout_at_the_counter(guest: Guest) -> str:
+    """Checkout for pickup, as soon as possible, paying at the counter; returns the summary to confirm."""
+    for text in ["checkout", "pickup", "asap"]:
+        guest.say(text)
+    summary = guest.say("I'll pay at the counter")
+    assert "Shall I place" in summary, summary
+    return summary
+
+
+def order_a_soup(guest: Guest) -> str:
+    """One tomato soup, checked out at the counter and confirmed; returns the "is placed" message."""
+    order_with_size(guest, "one tomato soup please", "regular")
+    checkout_at_the_counter(guest)
+    placed = guest.say("yes")
+    assert "is placed" in placed, placed
+    return placed
+
+
 def test_full_order_with_options_quantity_change_allergen_question_and_checkout(stack: Stack):
     guest = Guest(stack)
     assert "welcome" in guest.say("hi").lower()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import Iterable
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
@@ -100,15 +101,15 @@ def conversations():
     ]
 
 
-async def main(path: str) -> None:
+async def write(path: str, conversations: Iterable[tuple[str, list]]) -> None:
+    """A fresh tracker database at `path` holding these (sender, events) conversations."""
     if os.path.exists(path):
         os.remove(path)
     domain = Domain.load("domain.yml")
     store = SQLTrackerStore(domain, dialect="sqlite", db=os.path.abspath(path))
-    for sender, events in conversations():
-        tracker = DialogueStateTracker.from_events(sender, events, domain.slots)
-        await store.save(tracker)
+    for sender, events in conversations:
+        await store.save(DialogueStateTracker.from_events(sender, events, domain.slots))
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1]))
+    asyncio.run(write(sys.argv[1], conversations()))

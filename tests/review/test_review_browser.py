@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 import yaml
+
+from tests.stack import free_port, terminate, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "backend" / "apps" / "review" / "tests" / "fixtures" / "tracker.db"
@@ -32,12 +32,6 @@ u.user_permissions.add(Permission.objects.get(codename="reviewer"))
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def backend(tmp_path):
     shutil.copy(FIXTURE, tmp_path / "tracker.db")
@@ -51,20 +45,14 @@ def backend(tmp_path):
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=cwd, env=env, check=True)
     subprocess.run([PYTHON, "manage.py", "shell", "-c", CREATE_REVIEWER], cwd=cwd, env=env, check=True)
     port = free_port()
+    log = tmp_path / "server.log"
     proc = subprocess.Popen([PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], cwd=cwd, env=env,
-                            stdout=open(tmp_path / "server.log", "w"), stderr=subprocess.STDOUT)
+                            stdout=open(log, "w"), stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.3)
+        wait_until_up(f"http://127.0.0.1:{port}/admin/login/", proc, "backend", 60, log)
         yield f"http://127.0.0.1:{port}", tmp_path
     finally:
-        proc.terminate()
-        proc.wait(10)
+        terminate(proc, timeout=10)
 
 
 def sha(path: Path) -> str:

@@ -2,25 +2,19 @@
 
     .venv-rasa/bin/python backend/apps/insights/tests/make_tracker_fixture.py backend/apps/insights/tests/fixtures/tracker.db
 
-It reuses the event helpers of the review tool's fixture builder (tests/review/make_tracker_fixture.py), so the
+It reuses the event helpers and the writer of the review tool's fixture builder (tests/review/make_tracker_fixture.py), so the
 schema and event JSON are exactly Rasa 3.6's. Two UTC days: 2025-11-24 (T0) and 2025-11-25 (T0 + 1 day).
 """
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "tests" / "review"))
 
-from make_tracker_fixture import act, bot, user  # noqa: E402
-from rasa.core.tracker_store import SQLTrackerStore  # noqa: E402
-from rasa.shared.core.domain import Domain  # noqa: E402
+from make_tracker_fixture import T0, act, bot, user, write  # noqa: E402
 from rasa.shared.core.events import SessionStarted, SlotSet  # noqa: E402
-from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
-
-from make_tracker_fixture import T0  # noqa: E402
 
 DAY = 86400.0
 
@@ -88,14 +82,5 @@ def conversations():
     ]
 
 
-async def main(path: str) -> None:
-    if os.path.exists(path):
-        os.remove(path)
-    domain = Domain.load("domain.yml")
-    store = SQLTrackerStore(domain, dialect="sqlite", db=os.path.abspath(path))
-    for sender, events in conversations():
-        await store.save(DialogueStateTracker.from_events(sender, events, domain.slots))
-
-
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1]))
+    asyncio.run(write(sys.argv[1], conversations()))

@@ -1,16 +1,14 @@
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
-from tests.conftest import _clear_cache, api, demo  # noqa: F401 - shared fixtures
+from tests.conftest import _clear_cache, api, demo, local_server  # noqa: F401 - shared fixtures
 
 
 @dataclass
@@ -30,39 +28,23 @@ class FakePos:
 def pos(settings) -> Iterator[FakePos]:
     state = FakePos()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            body = self.rfile.read(int(self.headers.get("content-length", 0)))
-            time.sleep(state.delay)
-            with state.lock:
-                state.requests.append({"headers": {k.lower(): v for k, v in self.headers.items()},
-                                       "body": body, "json": json.loads(body)})
-                code = state.statuses.pop(0) if state.statuses else 200
-                answer: dict[str, Any] = {}
-                if 200 <= code < 300:
-                    key = self.headers["Idempotency-Key"]
-                    ticket = state.tickets.setdefault(key, f"sq_{len(state.tickets) + 1}")
-                    answer = {"order": {"id": ticket, "reference_id": json.loads(body)["order"]["reference_id"]}}
-                elif code in (400, 409, 422):
-                    answer = {"errors": [{"category": "INVALID_REQUEST_ERROR", "code": "INVALID_VALUE",
-                                          "detail": state.reason}]}
-            data = json.dumps(answer).encode()
-            self.send_response(code)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def answer(request: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        time.sleep(state.delay)
+        with state.lock:
+            state.requests.append(request)
+            code = state.statuses.pop(0) if state.statuses else 200
+            reply: dict[str, Any] = {}
+            if 200 <= code < 300:
+                ticket = state.tickets.setdefault(request["headers"]["idempotency-key"], f"sq_{len(state.tickets) + 1}")
+                reply = {"order": {"id": ticket, "reference_id": request["json"]["order"]["reference_id"]}}
+            elif code in (400, 409, 422):
+                reply = {"errors": [{"category": "INVALID_REQUEST_ERROR", "code": "INVALID_VALUE",
+                                     "detail": state.reason}]}
+        return code, reply
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/v2/orders"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.POS_ADAPTERS = ["kitchen_display", "http"]
-    settings.POS_URL = state.url
-    settings.POS_LOCATION_ID = "LOC-TEST"
-    yield state
-    server.shutdown()
-    server.server_close()
+    with local_server(answer) as base:
+        state.url = f"{base}/v2/orders"
+        settings.POS_ADAPTERS = ["kitchen_display", "http"]
+        settings.POS_URL = state.url
+        settings.POS_LOCATION_ID = "LOC-TEST"
+        yield state
