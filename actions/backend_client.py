@@ -240,7 +240,12 @@ class BackendClient:
             self._menu_loaded_at = time.monotonic()
         return self._menu
 
+    def forget_menu(self) -> None:
+        """Drop the cached menu (the backend said it changed); the next `menu()` reads it again."""
+        self._menu = None
+
     async def item(self, item_id: int) -> MenuItem:
+        """One dish as the backend has it now: what a price or allergen answer is read from."""
         return MenuItem.model_validate(await self._request("GET", f"/api/menu/items/{item_id}/", retry=True))
 
     async def search_items(self, **filters: str) -> list[MenuItem]:

@@ -84,6 +84,7 @@ class _Turn:
         self.cart: Optional[Cart] = None
         self.wants_checkout = False
         self.amounts: list[Any] = []
+        self.fresh: dict[int, MenuItem] = {}  # dishes read afresh this turn; the fact check uses these
 
     async def run(self, name: str, raw_arguments: str) -> dict[str, Any]:
         model = TOOL_ARGS.get(name)
@@ -112,7 +113,7 @@ class _Turn:
         match = match_dish(args.name, await self.backend.menu())
         if match.item is None:
             return {"error": "no such dish", "did_you_mean": [item.name for item in match.suggestions]}
-        item = match.item
+        item = self.fresh[match.item.id] = await self.backend.item(match.item.id)  # as they are now, not cached
         return {"name": item.name, "description": item.description, "ingredients": item.ingredients,
                 "price": money(item.price, item.currency), "allergens": allergen_list(item.allergens) or "none of the 14 major allergens",
                 "dietary": item.dietary_tags, "available": item.available,
@@ -201,6 +202,7 @@ class FreeFormHost:
                 return FreeFormReply(answer.text, answer.mode)
         if text:
             restaurant = await self.answerer.restaurant_facts()
-            facts = fact_sheet(await self.backend.menu(), extra_amounts=[*money_amounts(restaurant), *turn.amounts])
+            menu = [turn.fresh.get(item.id, item) for item in await self.backend.menu()]
+            facts = fact_sheet(menu, extra_amounts=[*money_amounts(restaurant), *turn.amounts])
             text = finish(text, facts, system_prompt=self.prompts.system_text, conversation_id=conversation_id)
         return FreeFormReply(text, "llm", turn.added, turn.cart, turn.wants_checkout, calls)

@@ -93,6 +93,14 @@ class ActionItemDetails(Action):
             else:
                 dispatcher.utter_message(text="Which dish would you like to know about?")
             return []
+        try:
+            item = await services.backend().item(item.id)  # the price and allergens as they are now, not cached
+        except BackendUnavailable:
+            tell_service_down(dispatcher, tracker, "item details")
+            return []
+        except BackendRejected:
+            dispatcher.utter_message(text=f"{item.name} has just come off our menu, sorry.")
+            return []
         dispatcher.utter_message(text=details_text(item, tracker))
         return [SlotSet("last_dish_id", item.id)]
 

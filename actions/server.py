@@ -63,6 +63,8 @@ def build_app(*, sync_on_start: bool = True) -> Sanic:
             _locked, handle_menu_updated, dict(request.headers), request.body, services.webhook_secrets(),
             services.indexer(),
         )
+        if result.ok:  # a verified change: answers read the menu afresh, not from the 30 s cache
+            services.backend().forget_menu()
         return response.json(result.body, status=result.status)
 
     @app.get("/metrics")

@@ -76,11 +76,19 @@ def test_the_same_as_last_time_rebuilds_the_cart_at_todays_prices(stack: Stack):
     order_with_size(first, "two tomato soups please", "regular")
     checkout_at_the_counter(first)
     assert "is placed" in first.say("yes")
-    old = Decimal(stack.orm("from apps.menu.models import MenuItem; print(MenuItem.objects.get(name='Tomato Soup').price)"))
+    soup = "from apps.menu.models import MenuItem; soup = MenuItem.objects.get(name='Tomato Soup')\n"
+    old = Decimal(stack.orm(soup + "print(soup.price)"))
     new = old + Decimal("1.25")
-    stack.orm(f"from apps.menu.models import MenuItem; MenuItem.objects.filter(name='Tomato Soup').update(price='{new}')")
+    stack.orm(soup + f"soup.price = '{new}'; soup.save()")  # as staff would in the admin
+    try:
+        _reorder_at(stack, customer, old, new)
+    finally:
+        stack.orm(soup + f"soup.price = '{old}'; soup.save()")
 
-    again = SignedInGuest(stack, customer)  # a new conversation, days later
+
+def _reorder_at(stack: Stack, customer: str, old: Decimal, new: Decimal) -> None:
+    """A new conversation, days later: the past order comes back at today's price, ordered only after yes."""
+    again = SignedInGuest(stack, customer)
     reply = again.say("the same as last time please")
     cart = again.cart()
     assert [(line["item"]["name"], line["quantity"]) for line in cart["lines"]] == [("Tomato Soup", 2)]

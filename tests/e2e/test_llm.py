@@ -233,6 +233,22 @@ def test_tool_calls_run_against_the_live_backend(stack: Stack, fresh_fake: FakeG
     assert "2.00" not in reply.replace(f"{Decimal(cart['total']):.2f}", "")
 
 
+def test_a_price_read_by_a_tool_is_not_corrected_back_to_a_cached_one(stack: Stack, fresh_fake: FakeGroq):
+    """The menu is cached for 30 s; a dish's details are read afresh, and the fact check trusts that reading."""
+    lava = "from apps.menu.models import MenuItem; items = MenuItem.objects.filter(name='Chocolate Lava Cake')\n"
+    old = Decimal(menu(stack)["Chocolate Lava Cake"]["price"])
+    new = old + Decimal("0.70")
+    Guest(stack).say("how much is the chocolate lava cake?")  # the action server's menu cache holds the old price
+    stack.orm(lava + f"items.update(price='{new}')")
+    try:
+        fresh_fake.enqueue(ToolCalls([("get_item_details", {"name": "chocolate lava cake"})]),
+                           Text(f"The Chocolate Lava Cake is €{new:.2f} today."))
+        reply = Guest(stack).say(unplaceable_message(stack))
+    finally:
+        stack.orm(lava + f"items.update(price='{old}')")
+    assert f"€{new:.2f}" in reply and f"€{old:.2f}" not in reply, reply
+
+
 def test_add_to_cart_takes_only_exact_menu_names(stack: Stack, fresh_fake: FakeGroq):
     fresh_fake.enqueue(ToolCalls([("add_to_cart", {"name": "margarita pizza", "quantity": 1})]),
                        Text("Which pizza did you mean?"))
