@@ -11,7 +11,7 @@ import base64
 import hashlib
 import hmac
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -336,6 +336,21 @@ LOGIN_URL = "/accounts/login/"
 INSTALLED_APPS.append("apps.insights")
 # --- Guest accounts (apps/accounts): sign up, log in, notification preferences, past orders -------
 INSTALLED_APPS.append("apps.accounts")
+# Guessing passwords (guest or staff, here or in /admin/): django-axes locks a username from one address
+# after AXES_FAILURE_LIMIT failed logins in a row, for AXES_COOLOFF_MINUTES; the page says when to try again.
+INSTALLED_APPS.append("axes")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as axes asks
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Behind the TLS proxy every request comes from the proxy: the guest's address is the one the proxy appended
+# last to X-Forwarded-For (right-most; whatever a client wrote further left is ignored).
+AXES_BEHIND_PROXY = env_bool("AXES_BEHIND_PROXY", PRODUCTION)
+AXES_IPWARE_PROXY_ORDER = "right-most"
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_BEHIND_PROXY else ("REMOTE_ADDR",)
 LOGIN_REDIRECT_URL = "/chat/"
 LOGOUT_REDIRECT_URL = "/chat/"
 # Region assumed for phone numbers typed without a +country code (ISO 3166 code, e.g. NL, GB, US).

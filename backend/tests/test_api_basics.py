@@ -26,12 +26,10 @@ def test_wrong_token_is_rejected(public):
 
 
 def test_staff_session_may_use_the_api_but_other_users_may_not(public, demo):
-    User.objects.create_user("guest", password="pw-guest-123")
-    public.login(username="guest", password="pw-guest-123")
+    public.force_login(User.objects.create_user("guest", password="pw-guest-123"))
     response = public.post("/api/carts/", {}, format="json")
     assert response.status_code == 403 and error_code(response) == "permission_denied"
-    User.objects.create_user("chef", password="pw-chef-123", is_staff=True)
-    public.login(username="chef", password="pw-chef-123")
+    public.force_login(User.objects.create_user("chef", password="pw-chef-123", is_staff=True))
     assert public.post("/api/carts/", {}, format="json").status_code == 201
 
 

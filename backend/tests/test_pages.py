@@ -53,9 +53,8 @@ def test_pickup_details_page_has_no_address_and_unknown_token_is_404(api, demo):
 
 
 def test_staff_manage_menu_and_orders_in_admin(api, demo, django_capture_on_commit_callbacks):
-    User.objects.create_superuser("boss", "boss@example.org", "pw-boss-123")
     admin = Client()
-    admin.login(username="boss", password="pw-boss-123")
+    admin.force_login(User.objects.create_superuser("boss", "boss@example.org", "pw-boss-123"))
     item = demo["margherita-pizza"]
     for url in ("/admin/menu/menuitem/", f"/admin/menu/menuitem/{item.pk}/change/",
                 "/admin/restaurant/restaurant/", "/admin/webhooks/webhookdelivery/",

@@ -65,9 +65,8 @@ def expected_costs(path) -> dict[str, Decimal]:
 
 def test_anonymous_and_plain_staff_are_refused(tracker):
     assert Client().get("/insights/").status_code == 302
-    User.objects.create_user("staff", password="pw", is_staff=True)
     client = Client()
-    client.login(username="staff", password="pw")
+    client.force_login(User.objects.create_user("staff", password="pw", is_staff=True))
     assert client.get("/insights/").status_code == 403
     assert client.post("/insights/", {}).status_code in (403, 405)
 

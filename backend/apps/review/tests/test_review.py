@@ -37,9 +37,8 @@ def test_masking_unit():
 @pytest.mark.parametrize("url", URLS)
 def test_anonymous_and_non_reviewers_are_refused(tracker, url):
     assert Client().get(url).status_code == 302  # to the login page
-    User.objects.create_user("staff", password="pw", is_staff=True)
     client = Client()
-    client.login(username="staff", password="pw")
+    client.force_login(User.objects.create_user("staff", password="pw", is_staff=True))
     assert client.get(url).status_code == 403
     assert client.post(url, {}).status_code in (403, 405)
 
