@@ -231,7 +231,9 @@ def placed_text(order: Order) -> str:
         text += f"Please pay securely here: {order.payment.checkout_url}"
     else:
         text += "You can pay at the counter."
-    if order.contact_on_file:
+    if order.contact_on_file and order.fulfilment == "delivery":
+        text += "\nWe'll deliver to the address saved on your account, and keep you posted here and as you chose there."
+    elif order.contact_on_file:
         text += "\nWe'll keep you posted here and as you chose on your account."
     elif order.details_url:
         text += f"\nPlease add your contact details for the order here (we never ask for them in the chat): {order.details_url}"

@@ -70,6 +70,28 @@ def test_a_signed_in_guests_order_is_linked_and_the_tracker_holds_no_personal_da
         assert secret not in dump, f"{secret!r} leaked into the tracker store"
 
 
+def test_a_delivery_to_the_accounts_postcode_goes_to_its_saved_address_without_a_form(stack: Stack):
+    address = "Damrak 1, third floor"
+    customer = new_account(stack, "ada-delivery")
+    stack.orm(f"from apps.customers.models import Customer; Customer.objects.filter(public_id={customer!r})"
+              f".update(address={address!r}, postcode='1012LG')")  # saved on the account page
+    guest = SignedInGuest(stack, customer)
+    order_with_size(guest, "I'd like two chicken katsu curry", "regular")
+    for text in ["checkout", "delivery", "1012", "asap"]:
+        guest.say(text)
+    assert "Shall I place" in guest.say("card")
+    placed = guest.say("yes")
+    assert "deliver to the address saved on your account" in placed and "/checkout/" not in placed, placed
+    assert order_customer(stack, guest.slot("last_order_number")) == customer
+    assert not any("damrak" in row.lower() for row in tracker_rows(stack, guest.sender))
+
+    elsewhere = SignedInGuest(stack, customer)  # another postcode: that address is asked for on the form
+    order_with_size(elsewhere, "I'd like two chicken katsu curry", "regular")
+    for text in ["checkout", "delivery", "1013", "asap", "card"]:
+        elsewhere.say(text)
+    assert "/checkout/" in elsewhere.say("yes")
+
+
 def test_the_same_as_last_time_rebuilds_the_cart_at_todays_prices(stack: Stack):
     customer = new_account(stack, "ada-reorder")
     first = SignedInGuest(stack, customer)

@@ -1,4 +1,4 @@
-"""Sign-up and notification-preference forms."""
+"""Sign-up and account forms: notification preferences, mobile number and delivery address."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,6 +10,7 @@ from django.db import transaction
 
 from apps.accounts.phones import normalise_phone
 from apps.customers.models import Customer, customer_for_user
+from apps.restaurant.services import normalise_postcode
 
 
 class SignUpForm(UserCreationForm):
@@ -61,24 +62,39 @@ class PreferencesForm(forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = ("notify_email", "notify_sms", "phone")
+        fields = ("notify_email", "notify_sms", "phone", "address", "postcode")
         labels = {
             "notify_email": "E-mail me about my orders",
             "notify_sms": "Text me about my orders",
             "phone": "Mobile number",
+            "address": "Delivery address",
+            "postcode": "Postcode",
         }
         help_texts = {
             "notify_email": "Confirmation, and when your order is ready or on its way.",
             "notify_sms": "The same updates by text message. Needs a mobile number.",
             "phone": "Include the country code, e.g. +31 6 12345678.",
+            "address": "Street, number and anything the driver should know. Deliveries to this postcode "
+                       "come here, so you won't be asked for it after ordering.",
         }
-        widgets = {"phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"})}
+        widgets = {
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+            "address": forms.TextInput(attrs={"autocomplete": "street-address"}),
+            "postcode": forms.TextInput(attrs={"autocomplete": "postal-code"}),
+        }
 
     def clean_phone(self) -> str:
         return normalise_phone(self.cleaned_data.get("phone", ""))
 
+    def clean_postcode(self) -> str:
+        return normalise_postcode(self.cleaned_data.get("postcode", ""))
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        for given, missing in (("address", "postcode"), ("postcode", "address")):
+            if cleaned.get(given) and not cleaned.get(missing) and missing not in self.errors:
+                self.add_error(missing, forms.ValidationError(
+                    f"Add the {missing} too, or leave both empty.", code="address_incomplete"))
         if cleaned.get("notify_sms") and not cleaned.get("phone") and "phone" not in self.errors:
             self.add_error("phone", forms.ValidationError(
                 "Add a mobile number to get text messages, or untick “Text me about my orders”.",

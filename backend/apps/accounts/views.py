@@ -101,7 +101,7 @@ def account(request: HttpRequest) -> HttpResponse:
     form = PreferencesForm(request.POST or None, instance=customer)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Your notification preferences are saved.")
+        messages.success(request, "Your preferences are saved.")
         return redirect("accounts:account")
     return render(request, "accounts/account.html",
                   {"form": form, "orders": past_orders(customer), "chat_url": reverse("chat:page")},

@@ -31,6 +31,17 @@ class Customer(models.Model):
     def __str__(self) -> str:
         return self.public_id
 
+    def can_be_reached(self) -> bool:
+        return bool(self.email or self.phone)
+
+    def delivers_to(self, postcode: str | None) -> bool:
+        """Whether the saved address is the one a delivery to `postcode` means: the chat asks only for the
+        postcode ("1012"), so it may be the start of the saved one ("1012 AB")."""
+        from apps.restaurant.services import normalise_postcode
+
+        ordered, saved = normalise_postcode(postcode or ""), normalise_postcode(self.postcode)
+        return bool(self.address and ordered and saved.startswith(ordered))
+
 
 def customer_for_user(user) -> Customer | None:
     """The customer linked to a logged-in user, created (and linked) on first use; None for anonymous users.

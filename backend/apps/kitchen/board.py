@@ -56,6 +56,7 @@ def order_card(order: Order, zone: ZoneInfo | None = None) -> dict[str, Any]:
                            if order.requested_time else None),
         "fulfilment": order.fulfilment,
         "postcode": order.postcode,
+        "deliver_to": deliver_to(order),
         "lines": [{"name": line.item_name, "quantity": line.quantity,
                    "options": [o.get("name", "") for o in line.options or []]} for line in order.lines.all()],
         "total": money(order.total),
@@ -64,6 +65,14 @@ def order_card(order: Order, zone: ZoneInfo | None = None) -> dict[str, Any]:
                  "last_error": s.last_error, "attempts": s.attempts} for s in order.pos_submissions.all()],
         "next": [{"status": status, "label": ACTIONS[status]} for status in next_statuses(order)],
     }
+
+
+def deliver_to(order: Order) -> str | None:
+    """Name, address and phone for the driver (this page is staff only); None until the guest's details are in."""
+    customer = order.customer
+    if order.fulfilment != Order.Fulfilment.DELIVERY or customer is None or not customer.delivers_to(order.postcode):
+        return None
+    return ", ".join(part for part in (customer.name, customer.address, customer.postcode, customer.phone) if part)
 
 
 def board() -> list[dict[str, Any]]:

@@ -142,9 +142,16 @@ def order_data(order: Order) -> dict[str, Any]:
         } if payment else None,
         "details_url": settings.PUBLIC_BASE_URL
         + reverse("checkout-details", kwargs={"token": order.details_token}),
-        # A signed-in guest's pickup needs no details form: the account has a way to reach them.
-        "contact_on_file": bool(order.customer and (order.customer.email or order.customer.phone)
-                                and order.fulfilment == Order.Fulfilment.PICKUP),
+        "contact_on_file": contact_on_file(order),
         "created_at": iso(order.created_at),
         "cancellable_until": iso(order.cancellable_until),
     }
+
+
+def contact_on_file(order: Order) -> bool:
+    """No details form is needed: the guest's account can reach them and, for a delivery, has the address
+    for this order's postcode (an account's address is saved on the account page, never in the chat)."""
+    customer = order.customer
+    if customer is None or not customer.can_be_reached():
+        return False
+    return order.fulfilment == Order.Fulfilment.PICKUP or customer.delivers_to(order.postcode)

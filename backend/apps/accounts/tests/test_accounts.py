@@ -24,6 +24,13 @@ def sign_up(client: Client, **overrides: str):
     return client.post("/accounts/signup/", data)
 
 
+def signed_in_grace() -> tuple[User, Client]:
+    user = User.objects.create_user("grace", "grace@example.org", PASSWORD)
+    client = Client()
+    client.force_login(user)
+    return user, client
+
+
 def make_order(customer: Customer | None, number: str, total: str, status: str = "placed",
                days_ago: int = 0) -> Order:
     cart = Cart.objects.create(customer=customer, status=Cart.Status.ORDERED)
@@ -96,9 +103,7 @@ def test_log_in_goes_to_the_chat_and_wrong_passwords_are_refused():
 
 
 def test_log_out_link_asks_first_then_logs_out_and_the_chat_goes_on_as_a_guest():
-    user = User.objects.create_user("grace", "grace@example.org", PASSWORD)
-    client = Client()
-    client.force_login(user)
+    user, client = signed_in_grace()
     confirm = client.get("/accounts/logout/")  # the chat's "Log out" link
     assert confirm.status_code == 200 and "Log out?" in confirm.content.decode()
     assert "data-token" in client.get("/chat/").content.decode()  # a GET alone does not log out
@@ -133,17 +138,13 @@ def test_account_page_lists_only_the_guests_own_orders_newest_first():
 
 
 def test_account_page_without_orders_points_to_the_chat():
-    user = User.objects.create_user("grace", "grace@example.org", PASSWORD)
-    client = Client()
-    client.force_login(user)
+    user, client = signed_in_grace()
     html = client.get("/accounts/").content.decode()
     assert "No orders yet" in html and 'href="/chat/"' in html
 
 
 def test_notification_preferences_are_saved_and_texts_need_a_valid_phone():
-    user = User.objects.create_user("grace", "grace@example.org", PASSWORD)
-    client = Client()
-    client.force_login(user)
+    user, client = signed_in_grace()
     page = client.get("/accounts/").content.decode()
     assert re.search(r'<input type="checkbox" name="notify_email"[^>]*checked', page)  # e-mail on by default
     assert not re.search(r'<input type="checkbox" name="notify_sms"[^>]*checked', page)
@@ -156,16 +157,14 @@ def test_notification_preferences_are_saved_and_texts_need_a_valid_phone():
     assert (customer.notify_email, customer.notify_sms, customer.phone) == (True, False, "")
 
     saved = client.post("/accounts/", {"notify_sms": "on", "phone": "+44 7911 123456"}, follow=True)
-    assert "Your notification preferences are saved." in saved.content.decode()
+    assert "Your preferences are saved." in saved.content.decode()
     customer.refresh_from_db()
     assert (customer.notify_email, customer.notify_sms, customer.phone) == (False, True, "+447911123456")
 
 
 @override_settings(ACCOUNTS_PHONE_REGION="GB")
 def test_numbers_without_a_country_code_are_read_in_the_configured_region():
-    user = User.objects.create_user("grace", "grace@example.org", PASSWORD)
-    client = Client()
-    client.force_login(user)
+    user, client = signed_in_grace()
     client.post("/accounts/", {"notify_sms": "on", "phone": "07911 123456"})
     assert Customer.objects.get(user=user).phone == "+447911123456"
 
@@ -174,3 +173,37 @@ def test_login_settings():
     from django.conf import settings
 
     assert settings.LOGIN_URL == "/accounts/login/" and settings.LOGIN_REDIRECT_URL == "/chat/"
+
+
+def test_a_delivery_address_is_saved_with_its_postcode_and_needs_both():
+    user, client = signed_in_grace()
+    page = client.get("/accounts/").content.decode()
+    assert '<label for="id_address">' in page and 'autocomplete="postal-code"' in page
+    half = client.post("/accounts/", {"notify_email": "on", "address": "Damrak 1, 3rd floor"})
+    assert half.status_code == 400 and "Add the postcode too" in half.content.decode()
+    assert Customer.objects.get(user=user).address == ""
+
+    client.post("/accounts/", {"notify_email": "on", "address": "Damrak 1, 3rd floor", "postcode": "1012 lg"})
+    customer = Customer.objects.get(user=user)
+    assert (customer.address, customer.postcode) == ("Damrak 1, 3rd floor", "1012LG")
+
+
+@pytest.mark.parametrize("fulfilment, order_postcode, saved, on_file", [
+    ("pickup", None, ("", ""), True),  # reachable by e-mail: no form for a pickup
+    ("delivery", "1012", ("Damrak 1", "1012LG"), True),  # the chat asks only "1012"
+    ("delivery", "1012 LG", ("Damrak 1", "1012LG"), True),
+    ("delivery", "1013", ("Damrak 1", "1012LG"), False),  # somewhere else: the form asks for that address
+    ("delivery", "1012", ("", ""), False),  # no address saved
+])
+def test_an_order_needs_no_details_form_when_the_account_reaches_the_guest_and_has_the_address(
+        fulfilment, order_postcode, saved, on_file):
+    from apps.ordering.serializers import order_data
+
+    customer = Customer.objects.create(email="grace@example.org", address=saved[0], postcode=saved[1])
+    order = make_order(customer, "1201", "12.00")
+    Order.objects.filter(pk=order.pk).update(fulfilment=fulfilment, postcode=order_postcode)
+    order.refresh_from_db()
+    assert order_data(order)["contact_on_file"] is on_file
+    Customer.objects.filter(pk=customer.pk).update(email="", phone="")
+    order.refresh_from_db()
+    assert order_data(order)["contact_on_file"] is False  # nobody to reach: the form asks

@@ -138,3 +138,17 @@ def test_status_posts_need_the_csrf_token(orders):
     token = client.cookies["csrftoken"].value
     response = client.post(url, {"status": "confirmed"}, HTTP_X_CSRFTOKEN=token, HTTP_ACCEPT="application/json")
     assert response.status_code == 200 and Order.objects.get(pk=orders["first"].pk).status == "confirmed"
+
+
+def test_a_delivery_shows_the_driver_where_to_go_once_the_guest_has_given_it(staff, orders, client):
+    second = orders["second"]
+    card = next(o for o in staff.get("/kitchen/orders.json").json()["orders"] if o["id"] == second.pk)
+    assert card["deliver_to"] is None and "Address: waiting for the guest's details" in staff.get("/kitchen/").content.decode()
+
+    client.post(f"/checkout/{second.details_token}/", {"name": "Grace Hopper", "phone": "+31 6 12345678",
+                                                         "address": "Damrak 1, third floor"})
+    card = next(o for o in staff.get("/kitchen/orders.json").json()["orders"] if o["id"] == second.pk)
+    assert card["deliver_to"] == "Grace Hopper, Damrak 1, third floor, 1011, +31 6 12345678"
+    assert f"Deliver to: {card['deliver_to']}" in staff.get("/kitchen/").content.decode()
+    pickup = next(o for o in staff.get("/kitchen/orders.json").json()["orders"] if o["id"] == orders["first"].pk)
+    assert pickup["deliver_to"] is None

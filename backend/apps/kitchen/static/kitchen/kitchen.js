@@ -24,6 +24,8 @@
   function card(o) {
     var facts = o.status_label + " · " + o.fulfilment + (o.postcode ? " " + o.postcode : "") +
       (o.requested_time ? " · for " + o.requested_time : "");
+    var deliverTo = o.fulfilment !== "delivery" ? null : el("p", {"class": "deliver-to",
+      text: o.deliver_to ? "Deliver to: " + o.deliver_to : "Address: waiting for the guest's details"});
     var lines = el("ul", {"class": "lines"}, o.lines.map(function (l) {
       return el("li", {}, [el("b", {text: l.quantity + "×"}), " " + l.name,
         l.options.length ? el("span", {"class": "options", text: " (" + l.options.join(", ") + ")"}) : null]);
@@ -37,7 +39,7 @@
     return el("article", {"class": "order status-" + o.status, "data-order-number": o.number,
       "data-order-id": String(o.id), "data-status": o.status}, [
       el("h2", {}, ["#" + o.number + " ", el("span", {"class": "time", text: o.time})]),
-      el("p", {"class": "facts", text: facts}), lines,
+      el("p", {"class": "facts", text: facts}), deliverTo, lines,
       el("p", {"class": "total", text: o.total + " " + o.currency}), pos, form]);
   }
 
