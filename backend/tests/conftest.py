@@ -78,14 +78,14 @@ def error_code(response: Any) -> str:
 def local_server(answer: Callable[[dict[str, Any]], tuple[int, dict[str, Any] | None]]) -> Iterator[str]:
     """A real HTTP server on a free local port; yields its base URL.
 
-    Each POST is handed to `answer` as {"path", "headers" (lower-cased), "body" (bytes), "json"}; it
-    returns the status code and the JSON body to answer with (None: no body)."""
+    Each POST or PUT is handed to `answer` as {"method", "path", "headers" (lower-cased), "body" (bytes),
+    "json"}; it returns the status code and the JSON body to answer with (None: no body)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
-            code, reply = answer({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
-                                  "body": body, "json": json.loads(body)})
+            code, reply = answer({"method": self.command, "path": self.path, "body": body, "json": json.loads(body),
+                                  "headers": {k.lower(): v for k, v in self.headers.items()}})
             data = json.dumps(reply).encode() if reply is not None else b""
             self.send_response(code)
             if reply is not None:
@@ -93,6 +93,8 @@ def local_server(answer: Callable[[dict[str, Any]], tuple[int, dict[str, Any] | 
             self.send_header("content-length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+
+        do_PUT = do_POST  # noqa: N815
 
         def log_message(self, *args: Any) -> None:
             pass

@@ -194,6 +194,23 @@ def test_a_confirmed_order_reaches_the_pos_signed_and_once(stack: Stack, fake_po
     assert [(item["name"], item["quantity"]) for item in sent[0].order["line_items"]] == [("Tomato Soup", "1")]
 
 
+def test_an_order_cancelled_after_the_pos_took_it_is_withdrawn_there(stack: Stack, fake_pos: FakePos):
+    guest, order, _ = place_as_guest(stack)
+    with stack.backend() as client:
+        assert client.post(f"/api/orders/{order['id']}/status/", json={"status": "confirmed"}).status_code == 200
+        wait_for_bot_text(stack, guest.sender, f"Your order #{order['number']} is confirmed")
+        assert client.post(f"/api/orders/{order['id']}/status/", json={"status": "cancelled"}).status_code == 200
+    deadline = time.monotonic() + 20
+    while not fake_pos.withdrawals and time.monotonic() < deadline:
+        time.sleep(0.2)
+    ticket = stack.orm("from apps.kitchen.models import PosSubmission; "
+                       f"print(PosSubmission.objects.get(order_id={order['id']}, adapter='http').external_id)").strip()
+    [withdrawal] = [w for w in fake_pos.withdrawals if w.order.get("state") == "CANCELED"]
+    Webhook(POS_SECRET).verify(withdrawal.body, withdrawal.headers)
+    assert ticket and withdrawal.path == f"/v2/orders/{ticket}" and withdrawal.headers["idempotency-key"].endswith("-cancel")
+    assert len([r for r in fake_pos.requests if r.order["reference_id"] == order["number"]]) == 1  # no new ticket
+
+
 def test_an_order_the_pos_rejects_is_marked_and_the_guest_is_told_in_the_chat(stack: Stack, fake_pos: FakePos):
     guest, order, _ = place_as_guest(stack)
     fake_pos.reject_reason = "Tomato soup is off today"

@@ -1,5 +1,6 @@
 """A point-of-sale on a local port that answers the Square CreateOrder requests the backend's HTTP
-POS adapter sends: accepts (200 with an order id) or rejects (422 with a Square-style error)."""
+POS adapter sends: accepts (200 with an order id) or rejects (422 with a Square-style error); and the
+UpdateOrder requests (PUT .../<id>) that withdraw a cancelled order, kept apart in `withdrawals`."""
 from __future__ import annotations
 
 import json
@@ -14,6 +15,7 @@ from typing import Any
 class PosRequest:
     headers: dict[str, str]
     body: str
+    path: str = ""
 
     @property
     def order(self) -> dict[str, Any]:
@@ -24,6 +26,7 @@ class PosRequest:
 class FakePos:
     reject_reason: str | None = None  # set to make the POS refuse every order with this reason
     requests: list[PosRequest] = field(default_factory=list)
+    withdrawals: list[PosRequest] = field(default_factory=list)
 
     def __enter__(self) -> "FakePos":
         fake = self
@@ -40,6 +43,14 @@ class FakePos:
                                                        "detail": fake.reject_reason}]}
                 else:
                     status, answer = 200, {"order": {"id": f"sq_{uuid.uuid4().hex[:12]}", "state": "OPEN"}}
+                self.answer(status, answer)
+
+            def do_PUT(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("content-length") or 0)).decode()
+                fake.withdrawals.append(PosRequest({k.lower(): v for k, v in self.headers.items()}, body, self.path))
+                self.answer(200, {"order": {"id": self.path.rsplit("/", 1)[-1], "state": "CANCELED"}})
+
+            def answer(self, status: int, answer: dict[str, Any]) -> None:
                 payload = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")

@@ -219,6 +219,10 @@ def _record_status(order: Order, previous: str | None, status: str, actor: str) 
         from apps.kitchen.submissions import queue_for_order
 
         queue_for_order(order)
+    elif status in (S.CANCELLED, S.REJECTED):
+        from apps.kitchen.submissions import queue_withdrawals
+
+        queue_withdrawals(order)
 
 
 def _restock(order: Order) -> None:

@@ -11,3 +11,6 @@ class KitchenDisplayAdapter:
 
     def submit(self, order: Order) -> PosResult:
         return PosResult.accept(external_id=order.number or str(order.pk))
+
+    def withdraw(self, order: Order, accepted: PosResult) -> None:
+        """Nothing to send: the page lists open orders only, so a cancelled one is gone from it."""

@@ -1,4 +1,5 @@
-"""The order as a Square Orders API CreateOrder request (POST /v2/orders).
+"""The order as a Square Orders API CreateOrder request (POST /v2/orders), and its withdrawal as an
+UpdateOrder request (PUT /v2/orders/{order_id}) that sets the state to CANCELED.
 
 Money comes from the order's snapshots (OrderLine.unit_price and the option price deltas recorded
 at ordering time), never from today's menu, in minor units (cents) as Square expects.
@@ -79,3 +80,11 @@ def create_order_request(order: Order, location_id: str, idempotency_key: str) -
             "calculation_phase": "TOTAL_PHASE",
         }]
     return {"idempotency_key": idempotency_key, "order": body}
+
+
+def cancel_order_request(location_id: str, version: int | None, idempotency_key: str) -> dict[str, Any]:
+    """UpdateOrder to CANCELED; `version` is the one CreateOrder answered (Square's optimistic lock)."""
+    order: dict[str, Any] = {"location_id": location_id, "state": "CANCELED"}
+    if version is not None:
+        order["version"] = version
+    return {"idempotency_key": idempotency_key, "order": order}

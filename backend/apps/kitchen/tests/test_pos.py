@@ -3,6 +3,7 @@ later by `manage.py retry_pos`, rejections turned into a rejected (restocked, re
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -188,3 +189,65 @@ def test_only_the_kitchen_display_by_default(api, demo):
     confirm(order)
     assert list(PosSubmission.objects.values_list("adapter", "status", "external_id")) == [
         ("kitchen_display", "accepted", order.number)]
+
+
+def puts(pos) -> list[dict]:
+    return [r for r in pos.requests if r["method"] == "PUT"]
+
+
+@pytest.mark.parametrize("closed", [Order.Status.CANCELLED, Order.Status.REJECTED])
+def test_an_order_closed_after_the_pos_took_it_is_withdrawn_from_the_pos_once(api, demo, pos, closed):
+    order = order_of(api, (demo["diavola-pizza"], 1, []))
+    confirm(order)
+    set_status(order.pk, closed, actor="staff", enforce_window=False)
+
+    [cancel] = puts(pos)
+    Webhook(django_settings.POS_SECRET).verify(cancel["body"], cancel["headers"])  # signed like the order
+    assert cancel["path"] == "/v2/orders/sq_1"
+    assert cancel["json"]["order"] == {"location_id": "LOC-TEST", "state": "CANCELED", "version": 1}
+    assert cancel["headers"]["idempotency-key"] != pos.requests[0]["headers"]["idempotency-key"]
+    assert pos.states["sq_1"] == "CANCELED"  # the kitchen won't cook it
+    assert (http_submission(order).status, http_submission(order).withdrawal) == ("accepted", "done")
+    retry_due(timezone.now() + timedelta(hours=1))
+    assert len(puts(pos)) == 1  # told once
+
+
+def test_a_withdrawal_during_an_outage_is_kept_and_sent_by_retry_pos(api, demo, pos, settings):
+    settings.POS_BACKOFF_SECONDS = 0.01
+    order = order_of(api, (demo["diavola-pizza"], 1, []))
+    confirm(order)
+    pos.statuses = [503, 429, 503]
+    set_status(order.pk, Order.Status.CANCELLED, actor="guest", enforce_window=False)
+    submission = http_submission(order)
+    assert (submission.withdrawal, pos.states["sq_1"]) == ("pending", "OPEN") and "503" in submission.last_error
+
+    call_command("retry_pos")  # not due yet: nothing is sent
+    assert len(puts(pos)) == 3
+    retry_due(timezone.now() + timedelta(seconds=settings.POS_RETRY_AFTER_SECONDS + 1))
+    assert (http_submission(order).withdrawal, pos.states["sq_1"]) == ("done", "CANCELED")
+    assert len(puts(pos)) == 4
+
+
+def test_a_pos_that_refuses_the_withdrawal_is_recorded_for_staff(api, demo, pos):
+    order = order_of(api, (demo["diavola-pizza"], 1, []))
+    confirm(order)
+    pos.versions["sq_1"] = 2  # the POS changed the ticket meanwhile (say, the kitchen completed it)
+    set_status(order.pk, Order.Status.CANCELLED, actor="staff", enforce_window=False)
+    submission = http_submission(order)
+    assert submission.withdrawal == "refused" and "version mismatch" in submission.last_error
+    assert len(puts(pos)) == 1 and Order.objects.get(pk=order.pk).status == "cancelled"  # refusal isn't retried
+
+
+def test_an_order_cancelled_while_the_pos_was_taking_it_is_withdrawn_as_soon_as_it_is_taken(api, demo, pos):
+    order = order_of(api, (demo["diavola-pizza"], 1, []))
+    http = PosSubmission.objects.create(order=order, adapter="http")  # recorded, not yet sent
+    original = pos.delay
+    pos.delay = 0.3
+    sender = threading.Thread(target=send_submission, args=(http.pk,))
+    sender.start()
+    time.sleep(0.1)  # the ticket request is on its way
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.CANCELLED)
+    sender.join()
+    pos.delay = original
+    assert (http_submission(order).status, http_submission(order).withdrawal) == ("accepted", "done")
+    assert pos.states["sq_1"] == "CANCELED"
