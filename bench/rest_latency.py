@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.stack import Stack, copy_model, latest_model, new_sender  # noqa: E402
 
 TURNS = {
-    "greet (rule + response, no action server)": "hi there",
+    "greet (rule + action_greet: the experiment picks the copy)": "hi there",
     "view cart (custom action + backend call)": "what's in my cart?",
-    "dish question (custom action + backend menu)": "how much is the tomato soup?",
+    "dish question (custom action + menu + fresh dish read)": "how much is the tomato soup?",
 }
 
 

@@ -12,6 +12,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint
 
+from channels import speedups
 from channels.identity import REFUSED_NOTICE, chat_keys, identify
 
 
@@ -38,6 +39,7 @@ class AccountRestInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "AccountRestInput":
+        speedups.apply()
         credentials = credentials or {}
         channel = cls()
         channel.jwt_key = credentials.get("jwt_key") or None

@@ -25,6 +25,7 @@ from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 from socketio.exceptions import ConnectionRefusedError
 
+from channels import speedups
 from channels.identity import REFUSED_NOTICE, chat_keys, verify_token
 from channels.rest import with_identity
 
@@ -45,6 +46,7 @@ class WebsiteSocketIOInput(SocketIOInput):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebsiteSocketIOInput":
+        speedups.apply()
         credentials = credentials or {}
         channel = super().from_credentials({k: v for k, v in credentials.items() if k != "allowed_origins"})
         channel.allowed_origins = parse_origins(credentials.get("allowed_origins") or os.environ.get("CHAT_ALLOWED_ORIGINS"))
