@@ -69,10 +69,11 @@ def order_card(order: Order, zone: ZoneInfo | None = None) -> dict[str, Any]:
 
 def deliver_to(order: Order) -> str | None:
     """Name, address and phone for the driver (this page is staff only); None until the guest's details are in."""
-    customer = order.customer
-    if order.fulfilment != Order.Fulfilment.DELIVERY or customer is None or not customer.delivers_to(order.postcode):
+    if order.fulfilment != Order.Fulfilment.DELIVERY or not order.delivery_address:
         return None
-    return ", ".join(part for part in (customer.name, customer.address, customer.postcode, customer.phone) if part)
+    customer = order.customer
+    parts = (customer.name if customer else "", order.delivery_address, order.postcode, customer.phone if customer else "")
+    return ", ".join(part for part in parts if part)
 
 
 def board() -> list[dict[str, Any]]:

@@ -34,18 +34,28 @@ def checkout_details(request: HttpRequest, token: str) -> HttpResponse:
         form = DetailsForm(request.POST, delivery=delivery)
         if form.is_valid():
             with transaction.atomic():
-                customer = order.customer or Customer()
-                for field, value in form.cleaned_data.items():
-                    setattr(customer, field, value)
-                if delivery:
-                    customer.postcode = order.postcode or ""
-                customer.save()
-                Order.objects.filter(pk=order.pk).update(customer=customer)
+                customer = _save_contact(order.customer or Customer(), form.cleaned_data, order)
+                Order.objects.filter(pk=order.pk).update(
+                    customer=customer, delivery_address=form.cleaned_data.get("address", "") if delivery else "")
                 Cart.objects.filter(pk=order.cart_id, customer=None).update(customer=customer)
+                order.refresh_from_db()
             saved = True
             form = DetailsForm(delivery=delivery)
     else:
         form = DetailsForm(delivery=delivery)
-    has_details = saved or bool(order.customer and order.customer.phone)
+    has_details = saved or bool(order.customer and order.customer.phone and (order.delivery_address or not delivery))
     return render(request, "ordering/checkout_details.html",
                   {"order": order, "form": form, "saved": saved, "has_details": has_details})
+
+
+def _save_contact(customer: Customer, details: dict[str, str], order: Order) -> Customer:
+    """A guest's details become their customer record. A website account keeps its own details: the
+    form only fills what the account lacks (the address given here belongs to this order alone)."""
+    has_account = customer.user_id is not None
+    for field in ("name", "phone", "email"):
+        if details.get(field) and not (has_account and getattr(customer, field)):
+            setattr(customer, field, details[field])
+    if not has_account and details.get("address"):
+        customer.address, customer.postcode = details["address"], order.postcode or ""
+    customer.save()
+    return customer

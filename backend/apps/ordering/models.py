@@ -74,6 +74,9 @@ class Order(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLACED)
     fulfilment = models.CharField(max_length=10, choices=Fulfilment.choices)
     postcode = models.CharField(max_length=20, null=True, blank=True)
+    # Where this delivery goes, kept with the order (like its prices): from the account's saved address
+    # when it is for this postcode, else from the guest's details form. Never sent to the chat.
+    delivery_address = models.CharField(max_length=300, blank=True)
     requested_time = models.DateTimeField(null=True, blank=True)
     subtotal = models.DecimalField(max_digits=10, decimal_places=2)
     delivery_fee = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.00"))

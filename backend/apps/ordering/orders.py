@@ -157,13 +157,16 @@ def _create(cart: Cart, req: OrderRequest, key: str, fingerprint: str) -> Order:
     fee = delivery_fee(restaurant, req.fulfilment, req.postcode, totals.subtotal)
     _check_time(restaurant, req)
     now = timezone.now()
+    customer = req.customer or cart.customer
+    delivery = req.fulfilment == Order.Fulfilment.DELIVERY
     order = Order.objects.create(
         idempotency_key=key,
         request_fingerprint=fingerprint,
         cart=cart,
-        customer=req.customer or cart.customer,
+        customer=customer,
         fulfilment=req.fulfilment,
-        postcode=req.postcode if req.fulfilment == Order.Fulfilment.DELIVERY else None,
+        postcode=req.postcode if delivery else None,
+        delivery_address=customer.address if delivery and customer and customer.delivers_to(req.postcode) else "",
         requested_time=req.requested_time,
         subtotal=totals.subtotal,
         delivery_fee=fee,

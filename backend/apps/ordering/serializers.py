@@ -149,9 +149,9 @@ def order_data(order: Order) -> dict[str, Any]:
 
 
 def contact_on_file(order: Order) -> bool:
-    """No details form is needed: the guest's account can reach them and, for a delivery, has the address
-    for this order's postcode (an account's address is saved on the account page, never in the chat)."""
+    """No details form is needed: the guest can be reached and, for a delivery, the order has its address
+    (taken from the account when it is saved there for this postcode; never from the chat)."""
     customer = order.customer
     if customer is None or not customer.can_be_reached():
         return False
-    return order.fulfilment == Order.Fulfilment.PICKUP or customer.delivers_to(order.postcode)
+    return order.fulfilment == Order.Fulfilment.PICKUP or bool(order.delivery_address)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from apps.chat.tokens import decode_chat_token
 from apps.customers.models import Customer, customer_for_user
 from apps.ordering.models import Cart, Order
+from tests.conftest import api, demo, new_cart, place  # noqa: F401 - shared fixtures
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-harbour-password-42"
@@ -192,18 +193,34 @@ def test_a_delivery_address_is_saved_with_its_postcode_and_needs_both():
     ("pickup", None, ("", ""), True),  # reachable by e-mail: no form for a pickup
     ("delivery", "1012", ("Damrak 1", "1012LG"), True),  # the chat asks only "1012"
     ("delivery", "1012 LG", ("Damrak 1", "1012LG"), True),
-    ("delivery", "1013", ("Damrak 1", "1012LG"), False),  # somewhere else: the form asks for that address
+    ("delivery", "1011", ("Damrak 1", "1012LG"), False),  # somewhere else: the form asks for that address
     ("delivery", "1012", ("", ""), False),  # no address saved
 ])
 def test_an_order_needs_no_details_form_when_the_account_reaches_the_guest_and_has_the_address(
-        fulfilment, order_postcode, saved, on_file):
-    from apps.ordering.serializers import order_data
-
+        api, demo, fulfilment, order_postcode, saved, on_file):
     customer = Customer.objects.create(email="grace@example.org", address=saved[0], postcode=saved[1])
-    order = make_order(customer, "1201", "12.00")
-    Order.objects.filter(pk=order.pk).update(fulfilment=fulfilment, postcode=order_postcode)
+    cart = new_cart(api, (demo["diavola-pizza"], 2, []))
+    placed = place(api, cart["id"], customer=customer.public_id, fulfilment=fulfilment, postcode=order_postcode)
+    assert placed.status_code == 201, placed.json()
+    assert placed.json()["contact_on_file"] is on_file
+    order = Order.objects.get(pk=placed.json()["id"])
+    assert order.delivery_address == (saved[0] if on_file and fulfilment == "delivery" else "")
+    assert "Damrak" not in placed.content.decode()  # the address stays in the backend
+
+
+def test_the_details_form_gives_this_delivery_its_address_and_leaves_the_account_as_it_was(api, demo):
+    user = User.objects.create_user("grace", "grace@example.org", PASSWORD)
+    customer = Customer.objects.create(user=user, name="Grace Hopper", email="grace@example.org",
+                                       address="Damrak 1", postcode="1012LG")
+    placed = place(api, new_cart(api, (demo["diavola-pizza"], 2, []))["id"], customer=customer.public_id,
+                   fulfilment="delivery", postcode="1011").json()
+    assert placed["contact_on_file"] is False  # another postcode: the form asks where
+    order = Order.objects.get(pk=placed["id"])
+    Client().post(f"/checkout/{order.details_token}/", {"name": "G. Hopper (office)", "phone": "+31 6 12345678",
+                                                       "email": "office@example.org", "address": "Prinsengracht 2"})
     order.refresh_from_db()
-    assert order_data(order)["contact_on_file"] is on_file
-    Customer.objects.filter(pk=customer.pk).update(email="", phone="")
-    order.refresh_from_db()
-    assert order_data(order)["contact_on_file"] is False  # nobody to reach: the form asks
+    customer.refresh_from_db()
+    assert order.delivery_address == "Prinsengracht 2"
+    assert (customer.name, customer.email, customer.address, customer.postcode) == (
+        "Grace Hopper", "grace@example.org", "Damrak 1", "1012LG")  # the account keeps its own details
+    assert customer.phone == "+31 6 12345678"  # only what the account lacked is filled in

@@ -45,8 +45,8 @@ def _fulfillment(order: Order) -> dict[str, Any]:
     schedule: dict[str, Any] = {"schedule_type": "SCHEDULED" if order.requested_time else "ASAP"}
     if order.fulfilment == Order.Fulfilment.DELIVERY:
         address = {"postal_code": order.postcode or ""}
-        if customer and customer.address:
-            address["address_line_1"] = customer.address
+        if order.delivery_address:
+            address["address_line_1"] = order.delivery_address
         recipient["address"] = address
         if order.requested_time:
             schedule["deliver_at"] = order.requested_time.isoformat()
