@@ -12,6 +12,7 @@ from typing import Iterable, Iterator
 import httpx
 import pytest
 
+from tests.e2e.test_menu_changes import LAVA
 from tests.e2e.test_ordering import Guest, order_with_size
 from tests.fakes import host_brain
 from tests.fakes.groq_server import FakeGroq, Slow, Status, Text, ToolCalls
@@ -235,17 +236,16 @@ def test_tool_calls_run_against_the_live_backend(stack: Stack, fresh_fake: FakeG
 
 def test_a_price_read_by_a_tool_is_not_corrected_back_to_a_cached_one(stack: Stack, fresh_fake: FakeGroq):
     """The menu is cached for 30 s; a dish's details are read afresh, and the fact check trusts that reading."""
-    lava = "from apps.menu.models import MenuItem; items = MenuItem.objects.filter(name='Chocolate Lava Cake')\n"
     old = Decimal(menu(stack)["Chocolate Lava Cake"]["price"])
     new = old + Decimal("0.70")
     Guest(stack).say("how much is the chocolate lava cake?")  # the action server's menu cache holds the old price
-    stack.orm(lava + f"items.update(price='{new}')")
+    stack.orm(LAVA + f"items.update(price='{new}')")
     try:
         fresh_fake.enqueue(ToolCalls([("get_item_details", {"name": "chocolate lava cake"})]),
                            Text(f"The Chocolate Lava Cake is €{new:.2f} today."))
         reply = Guest(stack).say(unplaceable_message(stack))
     finally:
-        stack.orm(lava + f"items.update(price='{old}')")
+        stack.orm(LAVA + f"items.update(price='{old}')")
     assert f"€{new:.2f}" in reply and f"€{old:.2f}" not in reply, reply
 
 

@@ -6,6 +6,8 @@ import secrets
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 
+from apps.restaurant.services import normalise_postcode
+
 
 def new_public_id() -> str:
     return f"cus_{secrets.token_hex(8)}"
@@ -37,8 +39,6 @@ class Customer(models.Model):
     def delivers_to(self, postcode: str | None) -> bool:
         """Whether the saved address is the one a delivery to `postcode` means: the chat asks only for the
         postcode ("1012"), so it may be the start of the saved one ("1012 AB")."""
-        from apps.restaurant.services import normalise_postcode
-
         ordered, saved = normalise_postcode(postcode or ""), normalise_postcode(self.postcode)
         return bool(self.address and ordered and saved.startswith(ordered))
 

@@ -115,8 +115,9 @@ def send_submission(submission_id: int, now: datetime | None = None) -> PosSubmi
 def queue_withdrawals(order: Order) -> None:
     """The order was cancelled or rejected here: withdraw it from every POS that accepted it (after commit)."""
     accepted = PosSubmission.objects.filter(order=order, status=Status.ACCEPTED, withdrawal=Withdrawal.NOT_NEEDED)
-    for pk in list(accepted.values_list("pk", flat=True)):
-        PosSubmission.objects.filter(pk=pk).update(withdrawal=Withdrawal.PENDING, next_attempt_at=timezone.now())
+    pks = list(accepted.values_list("pk", flat=True))
+    PosSubmission.objects.filter(pk__in=pks).update(withdrawal=Withdrawal.PENDING, next_attempt_at=timezone.now())
+    for pk in pks:
         transaction.on_commit(lambda pk=pk: submit(send_withdrawal, pk), robust=True)
 
 
