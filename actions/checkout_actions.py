@@ -2,24 +2,26 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from typing import Any, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActionExecutionRejected, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import metrics, services
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, Order
 from actions.common import YES_NO_BUTTONS, cart_id, is_confident, skip_empty, tell_service_down
+from actions.digressions import answer_question, unsure_question
 from actions.formatting import cart_text, money, order_text
 from actions.order_actions import change_quantity, remove_item, start_order, start_over
-from actions.pickup_time import choose_time, time_label
+from actions.pickup_time import TimeChoice, choose_time, recheck, says_a_time, time_label
 
 logger = logging.getLogger(__name__)
 
-CHECKOUT_SLOTS = ("fulfilment", "postcode", "requested_time", "payment_method")
+CHECKOUT_SLOTS = ("fulfilment", "postcode", "requested_time", "proposed_time", "payment_method")
 PAYMENT_LABELS = {"card_online": "by card (secure online link)", "pay_at_counter": "at the counter"}
 FULFILMENT_WORDS = {"pickup": "pickup", "pick up": "pickup", "collect": "pickup", "collection": "pickup",
                     "takeaway": "pickup", "delivery": "delivery", "deliver": "delivery"}
@@ -56,6 +58,8 @@ class ActionStartCheckout(Action):
         return "action_start_checkout"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if unsure_question(tracker):  # "can I pay by card?" read as checkout: answered, no checkout started
+            return await answer_question(dispatcher, tracker, domain) + [SlotSet("next_flow", "none")]
         if not is_confident(tracker):
             dispatcher.utter_message(text="Did you mean you're ready to check out?", buttons=YES_NO_BUTTONS)
             return [SlotSet("pending_command", {"kind": "checkout"}), SlotSet("next_flow", "clarify")]
@@ -87,9 +91,20 @@ class ActionResolveClarification(Action):
         return events + [SlotSet("next_flow", "none")]
 
 
+# Entities that make a message about something else than when (an opening-hours question, a dish).
+NOT_WHEN_ENTITIES = {"faq_topic", "dish", "allergen", "dietary", "category", "detail", "mood", "order_number"}
+
+
 class ValidateCheckoutForm(FormValidationAction):
     def name(self) -> str:
         return "validate_checkout_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if asks_something_else(tracker):
+            # requested_time's from_text mapping took the message, but it is a question or a command NLU
+            # was unsure of: hand it to the rules (digressions) as if nothing had been extracted.
+            return [SlotSet("requested_time", None), ActionExecutionRejected("checkout_form")]
+        return await super().run(dispatcher, tracker, domain)
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[str]:
         if tracker.get_slot("fulfilment") == "pickup":
@@ -122,11 +137,18 @@ class ValidateCheckoutForm(FormValidationAction):
             restaurant = await services.backend().restaurant()
         except BackendUnavailable:
             tell_service_down(dispatcher, tracker, "opening hours")
-            return {"requested_time": None}
-        choice = choose_time(value, restaurant)
+            return {"requested_time": None, "proposed_time": None}
+        choice = choose_time(time_answer(value, tracker), restaurant)
+        offered = tracker.get_slot("proposed_time")
+        if not choice.understood and offered:
+            if latest_intent(tracker) == "affirm":
+                choice = choose_time(offered, restaurant)
+            elif latest_intent(tracker) == "deny":
+                dispatcher.utter_message(text="No problem.")
+                return {"requested_time": None, "proposed_time": None}
         if choice.problem:
-            dispatcher.utter_message(text=choice.problem)
-        return {"requested_time": choice.value}
+            dispatcher.utter_message(text=choice.problem, buttons=offer_buttons(choice))
+        return {"requested_time": choice.value, "proposed_time": choice.offer}
 
     @skip_empty
     async def validate_payment_method(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
@@ -134,6 +156,54 @@ class ValidateCheckoutForm(FormValidationAction):
         if choice is None:
             dispatcher.utter_message(text="Would you like to pay by card online, or at the counter?")
         return {"payment_method": choice}
+
+
+def asks_something_else(tracker: Tracker) -> bool:
+    """At "When would you like it?": a message about a topic, dish, ... (by its entities) and no time
+    entity, or a question that holds no time ("how late do you stay open?", not "can you do 7?")."""
+    taken = tracker.slots_to_validate()
+    if tracker.get_slot("requested_slot") != "requested_time" or "requested_time" not in taken:
+        return False
+    entities = {entity.get("entity") for entity in tracker.latest_message.get("entities", [])}
+    if "time" in entities:
+        return False
+    if entities & NOT_WHEN_ENTITIES:
+        return True
+    text = time_answer(taken["requested_time"], tracker)
+    answering_offer = bool(tracker.get_slot("proposed_time")) and latest_intent(tracker) in ("affirm", "deny")
+    return text.endswith("?") and not answering_offer and not says_a_time(text)
+
+
+def latest_intent(tracker: Tracker) -> Optional[str]:
+    """NLU's top intent as it is (nlu_fallback included: an unsure message is not a yes)."""
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def time_answer(value: Any, tracker: Tracker) -> str:
+    """The guest's whole answer ("7:30 pm", not the NLU's "7:30"); a button's value as sent."""
+    text = str(tracker.latest_message.get("text") or "").strip()
+    return str(value) if not text or text.startswith("/") else text
+
+
+def offer_buttons(choice: TimeChoice) -> list[dict[str, str]]:
+    """Accept the offered time, or pick another one (the offer is also accepted with a plain "yes")."""
+    if not choice.offer:
+        return []
+    accept = json.dumps({"time": choice.offer})
+    return [{"title": f"Yes, {choice.offer_label}", "payload": f"/inform{accept}"},
+            {"title": "Another time", "payload": "/deny"}]
+
+
+class ActionAskRequestedTime(Action):
+    """Asks "When would you like it?", unless a time was just offered: the offer is the question."""
+
+    def name(self) -> str:
+        return "action_ask_requested_time"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if not tracker.get_slot("proposed_time"):
+            dispatcher.utter_message(response="utter_ask_requested_time")
+        return []
 
 
 class ActionOrderSummary(Action):
@@ -192,6 +262,9 @@ class ActionPlaceOrder(Action):
                     dispatcher.utter_message(text="Your cart changed since the summary, so here it is again:")
                     dispatcher.utter_message(text=summary_text(cart, tracker), buttons=YES_NO_BUTTONS)
                     return [SlotSet("confirmed_cart_version", cart.version), SlotSet("checkout_stage", "confirming")]
+                problem = recheck(tracker.get_slot("requested_time"), await client.restaurant())
+                if problem:
+                    return ask_time_again(dispatcher, problem)
             order = await client.place_order(
                 cart_id=current,
                 idempotency_key=idempotency_key(tracker.sender_id, current, int(version)),
@@ -219,6 +292,13 @@ class ActionPlaceOrder(Action):
         logger.info("order placed", extra={"conversation_id": tracker.sender_id, "order_id": order.id})
         return [SlotSet("checkout_stage", "placed"), SlotSet("last_order_id", order.id),
                 SlotSet("last_order_number", order.number), SlotSet("last_order_total", str(order.total))]
+
+
+def ask_time_again(dispatcher: CollectingDispatcher, problem: str) -> list[EventType]:
+    """A chosen time that can no longer be had is never placed: the checkout asks for a time again."""
+    dispatcher.utter_message(text=f"{problem} I haven't placed the order.")
+    return [SlotSet("requested_time", None), SlotSet("proposed_time", None), SlotSet("checkout_stage", None),
+            FollowupAction("checkout_form")]
 
 
 def _requested_time(value: Optional[str]) -> Optional[str]:

@@ -46,10 +46,24 @@ def first_entity(tracker: Tracker, name: str) -> Optional[Any]:
     return values[0] if values else None
 
 
+# "make it three" and "take it off" refer to the cart; with no dish named and no cart to refer to,
+# a confident change_quantity/remove_item is more likely another domain's words than ours.
+CART_LINE_INTENTS = {"change_quantity", "remove_item"}
+
+
 def is_confident(tracker: Tracker) -> bool:
     """Whether NLU is sure enough to change the cart or the order without asking first."""
     intent = tracker.latest_message.get("intent") or {}
-    return float(intent.get("confidence") or 0.0) >= get_settings().transactional_confidence_threshold
+    if float(intent.get("confidence") or 0.0) < get_settings().transactional_confidence_threshold:
+        return False
+    if intent.get("name") in CART_LINE_INTENTS and not (entity_values(tracker, "dish") or entity_values(tracker, "mention")):
+        return has_cart_context(tracker)
+    return True
+
+
+def has_cart_context(tracker: Tracker) -> bool:
+    """Whether the conversation has a dish in an open cart that "it" or "that one" can refer to."""
+    return tracker.get_slot("last_line_id") is not None and tracker.get_slot("checkout_stage") != "placed"
 
 
 def cart_id(tracker: Tracker) -> Optional[int]:

@@ -71,6 +71,12 @@ class ActionItemDetails(Action):
         return "action_item_details"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if first_entity(tracker, "faq_topic") is not None and not _names_a_dish(tracker):
+            # "how much is delivery?" read as a dish question: it names the restaurant's topic and
+            # no dish, so it is not about the dish being ordered
+            from actions.llm_actions import ActionAnswerFaq  # llm_actions imports this module
+
+            return await ActionAnswerFaq().run(dispatcher, tracker, domain)
         try:
             menu = await services.backend().menu()
         except BackendUnavailable:
@@ -103,6 +109,10 @@ class ActionItemDetails(Action):
             return []
         dispatcher.utter_message(text=details_text(item, tracker))
         return [SlotSet("last_dish_id", item.id)]
+
+
+def _names_a_dish(tracker: Tracker) -> bool:
+    return first_entity(tracker, "dish") is not None or first_entity(tracker, "mention") is not None
 
 
 def _referenced_item(tracker: Tracker, menu: list[MenuItem]) -> Optional[MenuItem]:

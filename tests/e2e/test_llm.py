@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 MONEY = re.compile(r"€\s?(\d+(?:[.,]\d{1,2})?)")
 # Messages guests type that NLU cannot place; one of them is checked to fall back before use.
 UNPLACEABLE = ["hmm so basically the thing with the stuff, like before", "blorp zizzle wibble fnord",
-               "qwertyuiop asdfghjkl", "the purple elephant sings at midnight"]
+               "qwertyuiop asdfghjkl", "the purple elephant sings at midnight", "ok so what now"]
 
 
 @pytest.fixture(autouse=True)

