@@ -183,6 +183,7 @@ class BackendClient:
         self._menu: Optional[list[MenuItem]] = None
         self._menu_loaded_at = 0.0
         self._restaurant: Optional[dict[str, Any]] = None
+        self._restaurant_loaded_at = 0.0
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -255,8 +256,11 @@ class BackendClient:
         return str((await self._request("GET", "/api/menu/version/", retry=True))["version"])
 
     async def restaurant(self) -> dict[str, Any]:
-        if self._restaurant is None:
+        """Hours, time zone, zones and contact: reused for as long as the menu, so staff's changes
+        to the opening hours reach checkout's time check within that time."""
+        if self._restaurant is None or time.monotonic() - self._restaurant_loaded_at > self._menu_cache_seconds:
             self._restaurant = await self._request("GET", "/api/restaurant/", retry=True)
+            self._restaurant_loaded_at = time.monotonic()
         return self._restaurant
 
     # -- carts -----------------------------------------------------------------------------

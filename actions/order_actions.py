@@ -13,6 +13,8 @@ from rasa_sdk.types import DomainDict
 from actions import services
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, CartLine, MenuItem
 from actions.common import (
+    CART_LINE_INTENTS,
+    cart_id,
     skip_empty,
     YES_NO_BUTTONS,
     first_entity,
@@ -407,6 +409,10 @@ class _GatedCartAction(Action, abc.ABC):
             # answered and the cart is left alone (a form in progress then asks again, by the rules)
             return await answer_question(dispatcher, tracker, domain)
         command = _command_from_message(tracker, self.kind)
+        if self.kind in CART_LINE_INTENTS and cart_id(tracker) is None:
+            # nothing to change: no cart is opened and nothing is asked ("make it three" on arrival)
+            dispatcher.utter_message(text="There's nothing in your cart yet, so there's nothing to change. What would you like to order?")
+            return [SlotSet("next_flow", "none")]
         if not is_confident(tracker):
             dispatcher.utter_message(text=self.question(command), buttons=YES_NO_BUTTONS)
             return [SlotSet("pending_command", command), SlotSet("next_flow", "clarify")]

@@ -3,7 +3,7 @@
 Starts the real stack (as the e2e tests do) on free loopback ports, warms it up, then prints
 figures. It never fails on time: benchmarks report, tests judge.
 
-    .venv/bin/python bench/rest_latency.py [--turns 200] [--guests 20] [--seconds 20]
+    .venv/bin/python bench/rest_latency.py [--turns 200] [--guests 20] [--seconds 20] [--model PATH]
 """
 from __future__ import annotations
 
@@ -96,8 +96,9 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=200)
     parser.add_argument("--guests", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--model", type=Path, help="a trained model to measure (default: the newest in models/)")
     args = parser.parse_args()
-    model = latest_model()
+    model = args.model or latest_model()
     if model is None:
         sys.exit("no model: run `make train`")
     with tempfile.TemporaryDirectory() as tmp:

@@ -23,6 +23,7 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.nlu.tokenizers.tokenizer import Tokenizer
+from rasa.shared.constants import INTENT_MESSAGE_PREFIX
 from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_TYPE,
@@ -93,11 +94,20 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         if not wanted:
             return messages
         encoder = shared_encoder(self._config.get("model_path") or "")
-        for message, encoded in zip(wanted, encoder.encode([message.get(TEXT) for message in wanted])):
-            sequence = token_features(encoded, message.get(TOKENS_NAMES[TEXT]))
-            message.add_features(Features(sequence, FEATURE_TYPE_SEQUENCE, TEXT, self._identifier))
-            message.add_features(Features(encoded.sentence[None, :], FEATURE_TYPE_SENTENCE, TEXT, self._identifier))
+        # A button's payload ("/inform{...}") is decided by Rasa's RegexMessageHandler after the
+        # pipeline: it gets zero features (DIET needs the shape) instead of an encoder pass.
+        typed = [message for message in wanted if not message.get(TEXT).startswith(INTENT_MESSAGE_PREFIX)]
+        for message in wanted:
+            if message.get(TEXT).startswith(INTENT_MESSAGE_PREFIX):
+                tokens = len(message.get(TOKENS_NAMES[TEXT]))
+                self._add(message, np.zeros((tokens, encoder.dimension), np.float32), np.zeros(encoder.dimension, np.float32))
+        for message, encoded in zip(typed, encoder.encode([message.get(TEXT) for message in typed])):
+            self._add(message, token_features(encoded, message.get(TOKENS_NAMES[TEXT])), encoded.sentence)
         return messages
+
+    def _add(self, message: Message, sequence: np.ndarray, sentence: np.ndarray) -> None:
+        message.add_features(Features(sequence, FEATURE_TYPE_SEQUENCE, TEXT, self._identifier))
+        message.add_features(Features(sentence[None, :], FEATURE_TYPE_SENTENCE, TEXT, self._identifier))
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self.process(training_data.training_examples)
@@ -239,7 +249,7 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
         intent = message.get(INTENT) or {}
         name = intent.get(INTENT_NAME_KEY)
         vector = sentence_vector(message)
-        if not name or vector is None or not len(self.vectors):
+        if not name or vector is None or not len(self.vectors) or not vector.any():
             return
         if self.linear is not None:
             self._blend(message, vector)
