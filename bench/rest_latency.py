@@ -24,6 +24,9 @@ TURNS = {
     "greet (rule + action_greet: the experiment picks the copy)": "hi there",
     "view cart (custom action + backend call)": "what's in my cart?",
     "dish question (custom action + menu + fresh dish read)": "how much is the tomato soup?",
+    # The NLU remembers the sentence vectors of repeated messages; this turn never repeats its words
+    # ("... 17"), so it pays the encoder's full pass every time.
+    "view cart, new words each turn (full NLU encoder pass)": "what's in my cart? {turn}",
 }
 
 
@@ -64,7 +67,8 @@ def measure_sequential(stack: Stack, text: str, turns: int, turns_per_conversati
             if turn % turns_per_conversation == 0:
                 sender = new_sender()
             start = time.perf_counter()
-            client.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}).raise_for_status()
+            message = text.format(turn=turn)
+            client.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}).raise_for_status()
             timings.append((time.perf_counter() - start) * 1000)
     return timings
 
@@ -109,7 +113,7 @@ def main() -> None:
             stack.start_actions()
             stack.start_rasa(copy_model(model, Path(tmp)))
             for text in TURNS.values():
-                measure_sequential(stack, text, 10)  # warm-up
+                measure_sequential(stack, text.replace("{turn}", "warm-up"), 10)  # warm-up
             print(f"{'turn':48} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
             for name, text in TURNS.items():
                 samples = measure_sequential(stack, text, args.turns)

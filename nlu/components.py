@@ -101,7 +101,10 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             if message.get(TEXT).startswith(INTENT_MESSAGE_PREFIX):
                 tokens = len(message.get(TOKENS_NAMES[TEXT]))
                 self._add(message, np.zeros((tokens, encoder.dimension), np.float32), np.zeros(encoder.dimension, np.float32))
-        for message, encoded in zip(typed, encoder.encode([message.get(TEXT) for message in typed])):
+        texts = [message.get(TEXT) for message in typed]
+        # one guest message at a time when serving (remembered); whole batches when training
+        encodings = [encoder.encode_one(texts[0])] if len(texts) == 1 else encoder.encode(texts)
+        for message, encoded in zip(typed, encodings):
             self._add(message, token_features(encoded, message.get(TOKENS_NAMES[TEXT])), encoded.sentence)
         return messages
 

@@ -64,6 +64,15 @@ class SentenceEncoder:
 
         threadpool_limits(limits=int(os.environ.get("NLU_ENCODER_THREADS", "1")), user_api="blas")
 
+    def encode_one(self, text: str) -> Encoded:
+        """One message, remembered: guests repeat short messages ("yes", "hi", "checkout") often,
+        and a pass costs 5-15 ms here (the six layers' weights are streamed from memory)."""
+        return self._remembered(text)
+
+    @lru_cache(maxsize=2048)  # noqa: B019 - one encoder per process (shared_encoder)
+    def _remembered(self, text: str) -> Encoded:
+        return self.encode([text])[0]
+
     @property
     def dimension(self) -> int:
         return int(self.weights["embeddings.word_embeddings.weight"].shape[1])

@@ -51,3 +51,10 @@ def test_meaning_not_spelling_decides_closeness(encoder: SentenceEncoder):
     order, paraphrase, alarm = (encoded.sentence for encoded in encoder.encode(
         ["I'd like two garlic breads", "could I get a couple of garlic breads", "please add alarms at 4:30 and 10:30"]))
     assert order @ paraphrase > order @ alarm + 0.3
+
+
+def test_a_remembered_message_gives_the_same_vector_as_a_fresh_pass(encoder: SentenceEncoder):
+    fresh = encoder.encode(["yes please"])[0]
+    first, again = encoder.encode_one("yes please"), encoder.encode_one("yes please")
+    assert again is first
+    assert np.allclose(first.sentence, fresh.sentence, atol=1e-6) and first.offsets == fresh.offsets
