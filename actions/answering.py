@@ -10,10 +10,10 @@ from typing import Any, Callable, Literal, Optional
 
 from actions import metrics
 from actions.backend_client import BackendClient, BackendUnavailable, MenuItem
-from actions.llm_text import REFUSAL, fact_sheet, finish
+from actions.llm_text import REFUSAL, fact_sheet, finish, preview
 from llm.cache import AnswerCache
 from llm.client import LlmClient, LlmUnavailable
-from llm.guard import FactSheet, check_claims, leaks_instructions, looks_like_injection
+from llm.guard import FactSheet, find_links, looks_like_injection
 from llm.prompting import PromptDoc, Prompts
 
 logger = logging.getLogger(__name__)
@@ -100,7 +100,8 @@ class Answerer:
         messages = self.prompts.messages("answer", documents=documents, question=question, variant=variant)
         used = [doc for doc in documents if f"[{doc.source}]" in messages[-1]["content"]]
         try:
-            facts = fact_sheet(await self.backend.menu(), extra_amounts=money_amounts(restaurant), subject=subject)
+            facts = fact_sheet(await self.backend.menu(), extra_amounts=money_amounts(restaurant), subject=subject,
+                               links=[link for doc in used for link in find_links(doc.text)])
             raw = await self._write(messages, facts, conversation_id, publish, messages[0]["content"])
         except LlmUnavailable as reason:
             logger.warning("llm unavailable (%s); offline answer", reason.reason, extra={"conversation_id": conversation_id})
@@ -119,17 +120,19 @@ class Answerer:
 
     async def _write(self, messages: list[dict[str, Any]], facts: FactSheet, conversation_id: str,
                      publish: Optional[Callable[[str], None]], system_prompt: str) -> str:
-        """The model's text. When streaming, each completed sentence is fact-checked before it is
-        published; the final message (checked again as a whole) replaces the streamed preview."""
+        """The model's text. When streaming, the completed sentences go through the same guard as the
+        final message (actions/llm_text.py:preview) before anything is published; the final message
+        replaces the streamed preview."""
         if publish is None:
             return (await self.llm.complete(messages, conversation_id=conversation_id)).text
-        raw, sent = "", ""
+        raw, sent, checked_upto = "", "", ""
         async for piece in self.llm.stream(messages, conversation_id=conversation_id):
             raw += piece
             complete = completed_sentences(raw)
-            if not complete or leaks_instructions(complete, system_prompt):
+            if not complete or complete == checked_upto:  # check again only when a sentence was completed
                 continue
-            checked = check_claims(complete, facts).text
+            checked_upto = complete
+            checked = preview(complete, facts, system_prompt=system_prompt)
             if checked.startswith(sent) and len(checked) > len(sent):
                 publish(checked[len(sent):])
                 sent = checked

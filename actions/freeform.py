@@ -16,7 +16,7 @@ from actions.formatting import allergen_list, cart_text, money
 from actions.llm_text import REFUSAL, fact_sheet, finish
 from actions.matching import match_dish
 from llm.client import LlmClient, LlmUnavailable, Message
-from llm.guard import looks_like_injection
+from llm.guard import find_links, looks_like_injection
 from llm.prompting import Prompts
 
 logger = logging.getLogger(__name__)
@@ -203,6 +203,7 @@ class FreeFormHost:
         if text:
             restaurant = await self.answerer.restaurant_facts()
             menu = [turn.fresh.get(item.id, item) for item in await self.backend.menu()]
-            facts = fact_sheet(menu, extra_amounts=[*money_amounts(restaurant), *turn.amounts])
+            facts = fact_sheet(menu, extra_amounts=[*money_amounts(restaurant), *turn.amounts],
+                               links=[link for doc in documents for link in find_links(doc.text)])
             text = finish(text, facts, system_prompt=self.prompts.system_text, conversation_id=conversation_id)
         return FreeFormReply(text, "llm", turn.added, turn.cart, turn.wants_checkout, calls)

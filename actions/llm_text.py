@@ -1,5 +1,6 @@
-"""Everything LLM text passes through before a guest reads it: backend facts, claim checks,
-the instruction-leak check and the restaurant's personality."""
+"""Everything LLM text passes through before a guest reads it: the guard's one pipeline
+(llm/guard.py:guard_reply: plain text, backend facts, claim, offer and link checks, the
+instruction-leak check and the restaurant's personality), with the facts built from backend data."""
 from __future__ import annotations
 
 import logging
@@ -8,7 +9,7 @@ from functools import lru_cache
 from typing import Iterable, Optional
 
 from actions.backend_client import MenuItem
-from llm.guard import DishFacts, FactSheet, Personality, apply_personality, check_claims, leaks_instructions, load_personality
+from llm.guard import DishFacts, FactSheet, Personality, guard_reply, load_personality
 
 logger = logging.getLogger(__name__)
 
@@ -23,12 +24,15 @@ def dish_facts(item: MenuItem) -> DishFacts:
 
 
 def fact_sheet(menu: Iterable[MenuItem], *, extra_amounts: Iterable[Decimal] = (),
-               subject: Optional[MenuItem] = None) -> FactSheet:
+               subject: Optional[MenuItem] = None, links: Iterable[str] = ()) -> FactSheet:
+    """`links`: web addresses the backend handed the model (in documents or tool results); no other
+    address reaches the guest."""
     menu = list(menu)
     return FactSheet(dishes=tuple(dish_facts(item) for item in menu),
                      extra_amounts=tuple(Decimal(amount) for amount in extra_amounts),
                      currency=menu[0].currency if menu else "EUR",
-                     subject=dish_facts(subject) if subject else None)
+                     subject=dish_facts(subject) if subject else None,
+                     links=tuple(links))
 
 
 @lru_cache(maxsize=1)
@@ -37,12 +41,18 @@ def personality() -> Personality:
 
 
 def finish(text: str, facts: FactSheet, *, system_prompt: str, conversation_id: Optional[str] = None) -> str:
-    """Checked, corrected and phrased LLM text; a reply that leaks the instructions becomes a refusal."""
-    if leaks_instructions(text, system_prompt):
-        logger.warning("llm reply repeated its instructions; replaced", extra={"conversation_id": conversation_id})
-        return REFUSAL
-    checked = check_claims(text, facts)
+    """The text the guest reads: guard_reply's; a reply that leaks the instructions becomes REFUSAL."""
+    checked = guard_reply(text, facts, system_prompt=system_prompt, personality=personality(), leak_text=REFUSAL)
     for correction in checked.corrections:
-        logger.warning("llm claim corrected", extra={"conversation_id": conversation_id, "kind": correction.kind,
-                                                      "original": correction.original[:200]})
-    return apply_personality(checked.text, personality())
+        if correction.kind == "leak":
+            logger.warning("llm reply repeated its instructions; replaced", extra={"conversation_id": conversation_id})
+        else:
+            logger.warning("llm claim corrected", extra={"conversation_id": conversation_id, "kind": correction.kind,
+                                                          "original": correction.original[:200]})
+    return checked.text
+
+
+def preview(text: str, facts: FactSheet, *, system_prompt: str) -> str:
+    """The same pipeline for the part of an answer written so far (streamed to the widget): "" when
+    nothing may be shown yet, never the fallback or the refusal."""
+    return guard_reply(text, facts, system_prompt=system_prompt, personality=personality(), partial=True).text

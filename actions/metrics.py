@@ -11,7 +11,14 @@ PromQL the README and dashboard use:
 """
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import Counter, Histogram
+
+# The `channel` label's values. A REST client names its own input channel (Rasa stores the body's
+# `input_channel` as is), so any other name counts as "other" rather than opening a new series.
+CHANNELS = frozenset({"rest", "socketio", "cmdline", "collector"})
+UNKNOWN_CHANNEL, OTHER_CHANNEL = "unknown", "other"
 
 CONVERSATIONS = Counter("restaurant_assistant_conversations_started_total", "Conversations started", ["channel"])
 USER_MESSAGES = Counter("restaurant_assistant_user_messages_total", "Guest messages handled", ["channel"])
@@ -29,3 +36,10 @@ BACKEND_ERRORS = Counter("restaurant_assistant_backend_errors_total", "Backend c
                          ["kind"])  # unavailable (network or 5xx) | rejected (4xx)
 RETRIEVAL_DURATION = Histogram("restaurant_assistant_retrieval_duration_seconds", "Retrieval search duration",
                                buckets=(0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2))
+
+
+def channel_label(value: Any) -> str:
+    """A channel name as a label value: one of CHANNELS, "unknown" when none is given, else "other"."""
+    if value is None or value == "":
+        return UNKNOWN_CHANNEL
+    return value if isinstance(value, str) and value in CHANNELS else OTHER_CHANNEL

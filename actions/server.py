@@ -19,11 +19,15 @@ import json
 import logging
 import threading
 import time
+import zlib
 from collections import OrderedDict
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from rasa_sdk.endpoint import create_app
+from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic, response
+from sanic.exceptions import SanicException
 from sanic.request import Request
 
 from actions import metrics, services, streaming
@@ -42,6 +46,7 @@ def _locked(work, *args):
 def build_app(*, sync_on_start: bool = True) -> Sanic:
     origins = get_settings().allowed_origins()
     app = create_app("actions", cors_origins=origins)
+    known_actions = registered_actions("actions")
 
     @app.get("/stream/<message_id:str>")
     async def stream(request: Request, message_id: str) -> None:
@@ -78,7 +83,7 @@ def build_app(*, sync_on_start: bool = True) -> Sanic:
     @app.middleware("response")
     async def observe_action(request: Request, _: response.HTTPResponse) -> None:
         if request.path == "/webhook" and request.method == "POST":
-            observe_webhook(request.json or {}, time.perf_counter() - request.ctx.started)
+            observe_webhook(action_call(request), time.perf_counter() - request.ctx.started, known_actions)
 
     @app.get("/llm/usage")
     async def llm_usage(request: Request) -> response.HTTPResponse:
@@ -102,24 +107,61 @@ def build_app(*, sync_on_start: bool = True) -> Sanic:
 _turns_seen: "OrderedDict[tuple[str, float], None]" = OrderedDict()
 
 
-def observe_webhook(body: dict, seconds: float) -> None:
+def registered_actions(package: str) -> frozenset[str]:
+    """The names of the actions this server runs (rasa-sdk's own registry): the `action` label's values."""
+    executor = ActionExecutor()
+    executor.register_package(package)
+    return frozenset(executor.actions)
+
+
+def action_call(request: Request) -> dict[str, Any]:
+    """The body Rasa posted to /webhook (deflated when Rasa compresses it); unreadable reads as {}."""
+    try:
+        if request.headers.get("Content-Encoding") == "deflate":
+            body = json.loads(zlib.decompress(request.body))
+        else:
+            body = request.json
+    except (ValueError, zlib.error, SanicException):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _timestamp(value: Any) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+
+
+def _action_label(action: Any, known_actions: frozenset[str]) -> str:
+    if not action:
+        return "unknown"
+    return action if isinstance(action, str) and action in known_actions else "other"
+
+
+def _events(tracker: dict[str, Any]) -> list[dict[str, Any]]:
+    events = tracker.get("events")
+    return [e for e in events if isinstance(e, dict)] if isinstance(events, list) else []
+
+
+def observe_webhook(body: dict[str, Any], seconds: float, known_actions: frozenset[str] = frozenset()) -> None:
     """Action duration, and once per guest turn the message (and, on a session's first message,
-    the conversation) counters. The action server only sees turns that run a custom action."""
-    action = str(body.get("next_action") or "unknown")
-    metrics.ACTION_DURATION.labels(action).observe(seconds)
-    tracker = body.get("tracker") or {}
-    events = tracker.get("events") or []
+    the conversation) counters. The action server only sees turns that run a custom action.
+
+    Whoever reaches /webhook chooses the body, and a REST guest chooses the stored `input_channel`:
+    label values come from fixed sets (registered actions, metrics.CHANNELS), so no request can
+    open a new time series."""
+    metrics.ACTION_DURATION.labels(_action_label(body.get("next_action"), known_actions)).observe(seconds)
+    tracker = body.get("tracker") if isinstance(body.get("tracker"), dict) else {}
+    events = _events(tracker)
     start = max((i for i, e in enumerate(events) if e.get("event") == "session_started"), default=-1)
     users = [e for e in events[start + 1:] if e.get("event") == "user"]
     if not users:
         return
-    turn = (str(tracker.get("sender_id")), float(users[-1].get("timestamp") or 0))
+    turn = (str(tracker.get("sender_id"))[:255], _timestamp(users[-1].get("timestamp")))
     if turn in _turns_seen:
         return
     _turns_seen[turn] = None
     while len(_turns_seen) > 10_000:
         _turns_seen.popitem(last=False)
-    channel = str(users[-1].get("input_channel") or "unknown")[:32]
+    channel = metrics.channel_label(users[-1].get("input_channel"))
     metrics.USER_MESSAGES.labels(channel).inc()
     if len(users) == 1:
         metrics.CONVERSATIONS.labels(channel).inc()

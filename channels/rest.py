@@ -2,7 +2,8 @@
 
 A REST client that speaks for a logged-in guest puts the backend's chat token in the message
 metadata (`{"sender": ..., "message": ..., "metadata": {"token": "<jwt>"}}`). Same URL as the
-built-in channel: POST /webhooks/rest/webhook.
+built-in channel: POST /webhooks/rest/webhook. A message over CHAT_MAX_MESSAGE_CHARS is answered
+here and goes no further (channels/limits.py); the input channel recorded is always "rest".
 """
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint
+from sanic.request import Request
 
 from channels import speedups
 from channels.identity import REFUSED_NOTICE, chat_keys, identify
+from channels.limits import DEFAULT_MAX_MESSAGE_CHARS, max_message_chars, with_size_limit
 
 
 def with_identity(on_new_message: Callable[[UserMessage], Awaitable[Any]], jwt_key: Optional[str],
@@ -32,6 +35,7 @@ def with_identity(on_new_message: Callable[[UserMessage], Awaitable[Any]], jwt_k
 class AccountRestInput(RestInput):
     jwt_key: Optional[str] = None
     jwt_algorithm: str = "HS256"
+    message_limit: int = DEFAULT_MAX_MESSAGE_CHARS  # characters; CHAT_MAX_MESSAGE_CHARS at start
 
     @classmethod
     def name(cls) -> Text:
@@ -44,7 +48,14 @@ class AccountRestInput(RestInput):
         channel = cls()
         channel.jwt_key = credentials.get("jwt_key") or None
         channel.jwt_algorithm = credentials.get("jwt_method") or "HS256"
+        channel.message_limit = max_message_chars()
         return channel
 
+    def _extract_input_channel(self, req: Request) -> Text:
+        # Rasa's REST channel stores the body's `input_channel` as is (any JSON value), and it
+        # becomes the channel the review tool and the metrics read: a client does not choose it.
+        return self.name()
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(with_identity(on_new_message, self.jwt_key, self.jwt_algorithm))
+        handler = with_identity(on_new_message, self.jwt_key, self.jwt_algorithm)
+        return super().blueprint(with_size_limit(handler, self.message_limit))

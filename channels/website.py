@@ -12,6 +12,8 @@ connects with the backend's chat token in the socket.io `auth`. A valid token is
 socket; a tampered or expired one is refused at connect with a reason the widget shows, and the
 widget reconnects as a guest. Unlike Rasa's own channel, a connection without a token is a guest,
 not refused. Each message's identity is then decided by channels.identity (see there).
+
+A message over CHAT_MAX_MESSAGE_CHARS is answered by the channel and goes no further (channels/limits.py).
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from socketio.exceptions import ConnectionRefusedError
 
 from channels import speedups
 from channels.identity import REFUSED_NOTICE, chat_keys, verify_token
+from channels.limits import DEFAULT_MAX_MESSAGE_CHARS, max_message_chars, with_size_limit
 from channels.rest import with_identity
 
 logger = logging.getLogger(__name__)
@@ -50,9 +53,11 @@ class WebsiteSocketIOInput(SocketIOInput):
         credentials = credentials or {}
         channel = super().from_credentials({k: v for k, v in credentials.items() if k != "allowed_origins"})
         channel.allowed_origins = parse_origins(credentials.get("allowed_origins") or os.environ.get("CHAT_ALLOWED_ORIGINS"))
+        channel.message_limit = max_message_chars()
         return channel  # type: ignore[return-value]
 
     allowed_origins: list[str] = []
+    message_limit: int = DEFAULT_MAX_MESSAGE_CHARS  # characters; CHAT_MAX_MESSAGE_CHARS at start
 
     def origin_allowed(self, origin: Optional[str]) -> bool:
         if not self.allowed_origins or "*" in self.allowed_origins:
@@ -60,7 +65,8 @@ class WebsiteSocketIOInput(SocketIOInput):
         return bool(origin) and origin.rstrip("/") in self.allowed_origins
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(with_identity(on_new_message, self.jwt_key, self.jwt_algorithm or "HS256"))
+        handler = with_identity(on_new_message, self.jwt_key, self.jwt_algorithm or "HS256")
+        blueprint = super().blueprint(with_size_limit(handler, self.message_limit))
         assert self.sio is not None
         handlers = self.sio.handlers[self.namespace or "/"]
         rasa_message_handler = handlers[self.user_message_evt]

@@ -42,6 +42,8 @@ COPY deploy/endpoints.docker.yml deploy/endpoints.docker.yml
 COPY --from=train /app/models/ models/
 USER rasa
 EXPOSE 5005
+# Request bodies over 256 kB are refused with 413 before Rasa reads them (channels/limits.py).
+ENV SANIC_REQUEST_MAX_SIZE=262144
 # docker-compose.yml gives the full command (CORS origins, auth token); this is the bare default.
 CMD ["rasa", "run", "--enable-api", "--port", "5005", "--model", "models", \
      "--credentials", "credentials.yml", "--endpoints", "deploy/endpoints.docker.yml"]

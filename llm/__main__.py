@@ -84,9 +84,9 @@ async def _turn(client: LlmClient, prompts: Prompts, retriever: Any, history: li
         answer = f"(offline: {reason.reason}) " + (documents[0].text[:400] if documents else "I don't know that.")
         print(answer, end="")
     print()
-    from llm.guard import check_claims
+    from llm.guard import guard_reply
 
-    checked = check_claims(answer, facts)
+    checked = guard_reply(answer, facts, system_prompt=messages[0]["content"])
     for correction in checked.corrections:
         print(f"  [guard would correct {correction.kind}: {correction.original!r} → {correction.replacement!r}]",
               file=sys.stderr)

@@ -1,12 +1,17 @@
 """Output guard for LLM text: money and allergens are never guessed.
 
-Every price, allergen and dietary claim in a model's answer is checked against backend facts
+`guard_reply` is the one pipeline every LLM text takes before a guest reads it (production calls
+it through actions/llm_text.py, for whole replies and for the streamed preview alike). The text
+is first made into the plain text the guest will see (markdown rendered, entities decoded,
+invisible characters removed), so the checks run on exactly what is shown. Every price (in any
+currency, in digits or in words), allergen and dietary claim is then checked against backend facts
 (plain dataclasses handed in by the caller); a claim that does not match is replaced by the
-backend's fact or the sentence is removed. A light personality pass then tidies the phrasing.
-Pure Python: knows nothing of Rasa, HTTP or the LLM client.
+backend's fact or the sentence is removed, as are offers and web addresses the backend did not hand
+over. A light personality pass tidies the phrasing. Knows nothing of Rasa, HTTP or the LLM client.
 """
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -16,6 +21,9 @@ from pathlib import Path
 from typing import Any, Iterable, Literal, Optional
 
 import yaml
+from linkify_it import LinkifyIt
+from markdown_it import MarkdownIt
+from text_to_num import alpha2digit, text2num
 
 PERSONALITY_FILE = Path(__file__).resolve().parent / "personality.yml"
 
@@ -38,7 +46,7 @@ DIETARY_LABELS = {
 }
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
 
-CorrectionKind = Literal["price", "allergen", "dietary", "free_offer", "leak"]
+CorrectionKind = Literal["price", "allergen", "dietary", "free_offer", "link", "leak"]
 
 
 # --------------------------------------------------------------------------- facts
@@ -107,10 +115,12 @@ class FactSheet:
     extra_amounts: tuple[Decimal, ...] = ()
     currency: str = "EUR"
     subject: Optional[DishFacts] = None
+    links: tuple[str, ...] = ()  # web/e-mail addresses the backend handed the model; no other may be shown
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dishes", tuple(self.dishes))
         object.__setattr__(self, "extra_amounts", tuple(_decimal(amount) for amount in self.extra_amounts))
+        object.__setattr__(self, "links", tuple(str(link) for link in self.links))
 
     def all_dishes(self) -> tuple[DishFacts, ...]:
         if self.subject is not None and self.subject not in self.dishes:
@@ -162,6 +172,8 @@ def _cents(amount: Decimal) -> Decimal:
 
 def _fold(text: str) -> str:
     """Lower-case, accents off, straight quotes/dashes; same length as the input (offsets stay valid)."""
+    if text.isascii():
+        return text.lower().replace("`", "'")
     out = []
     for char in text:
         if char in "\u2019\u2018`\u00b4":
@@ -270,7 +282,12 @@ ALLERGEN_TERMS: dict[str, frozenset[str]] = {
     **_terms({"lupin"}, "lupin", "lupine", "lupins"),
     **_terms({"molluscs"}, "molluscs", "mollusc", "mollusks", "mollusk", "mussel", "mussels", "clam", "clams",
              "oyster", "oysters", "squid", "octopus", "scallop", "scallops", "calamari", "snails"),
+    # "suitable for coeliacs" is a gluten claim; these words are always allergy talk (see _polarity)
+    **_terms({"cereals_gluten"}, "coeliac", "coeliacs", "celiac", "celiacs", "coeliac disease", "celiac disease"),
+    # "allergen-free": free of all 14
+    **_terms(ALLERGEN_CODES, "allergen", "allergens"),
 }
+_ALLERGY_TALK_TERMS = frozenset({"coeliac", "coeliacs", "celiac", "celiacs", "coeliac disease", "celiac disease"})
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -279,7 +296,7 @@ def _alternation(words: Iterable[str]) -> str:
 
 
 _ALLERGEN_RE = re.compile(
-    r"(?<![\w])(?P<term>" + _alternation(ALLERGEN_TERMS) + r")(?P<free>[\s-]+free\b)?(?![\w])"
+    r"(?<![\w])(?P<term>" + _alternation(ALLERGEN_TERMS) + r")(?P<free>[\s-]+(?:free|safe)\b|-?less\b)?(?![\w])"
 )
 # "coconut milk", "peanut butter", "vegan cheese": not the milk allergen.
 _NOT_DAIRY_BEFORE = re.compile(
@@ -294,7 +311,7 @@ _DIETARY_RE = re.compile(
     r"|(?P<dairy_free>(?:dairy|lactose|milk)[\s-]?free|non[\s-]?dairy)"
     r"|(?P<nut_free>(?:tree[\s-]?)?nuts?[\s-]?free)"
     r"|(?P<vegan>vegans?|plant[\s-]based)"
-    r"|(?P<vegetarian>vegetarians?)"
+    r"|(?P<vegetarian>vegetarians?|veggie(?!s)|meat[\s-]?(?:free|less)|(?:no|without|zero)\s+meat)"
     r"|(?P<halal>halal)"
     r")(?![\w])"
 )
@@ -304,7 +321,7 @@ _NEGATION = re.compile(
     r"except|minus|omit\w*|leave\s+out|left\s+out)\b|n't\b"
 )
 _AVOID = re.compile(r"\bavoid\w*\b")
-_SAFE = re.compile(r"\b(?:safe|suitable|fine|ok|okay)\b")
+_SAFE = re.compile(r"\b(?:safe|suitable|suited|fine|ok|okay|good|great|perfect|ideal|appropriate|works)\b")
 _ALLERGY_AFTER = re.compile(r"^[\s-]*(?:allerg|intoleran|sensitiv)")
 _ALLERGY_BEFORE = re.compile(r"(?:allergic|allergy|allergies|intolerant|intolerance|sensitive|sensitivity)"
                              r"\s+(?:to|for)\s+(?:the\s+)?$")
@@ -397,6 +414,7 @@ class _Mention:
     kind: Literal["allergen", "dietary"]
     codes: frozenset[str]  # allergen codes, or {tag} for dietary
     base_negative: bool
+    allergy_talk: bool = False  # "coeliacs": a claim only with "safe/suitable for"
 
 
 @dataclass
@@ -426,7 +444,7 @@ def _mentions(masked: str) -> tuple[list[_Mention], str]:
         if term in _DAIRY_WORDS and _NOT_DAIRY_BEFORE.search(masked[:match.start()]):
             continue
         mentions.append(_Mention(match.start(), match.end(), "allergen", ALLERGEN_TERMS[term],
-                                 bool(match.group("free"))))
+                                 bool(match.group("free")), term in _ALLERGY_TALK_TERMS))
     mentions.sort(key=lambda mention: mention.start)
     masked = _mask(masked, [(mention.start, mention.end) for mention in mentions if mention.base_negative])
     return mentions, masked
@@ -468,7 +486,8 @@ def _analyse(sentence: str, facts: FactSheet, context: tuple[DishFacts, ...]
         in_clause = [m for m in mentions if clause_start <= m.start < clause_end]
         for position, mention in enumerate(in_clause):
             if previous is not None and previous_verdict is not None \
-                    and _CONNECTORS.match(masked[previous.end:mention.start]):
+                    and _CONNECTORS.match(masked[previous.end:mention.start]) \
+                    and not (mention.allergy_talk and previous.kind != "allergen"):
                 skip, negative = previous_verdict
             else:
                 window_start = max([clause_start, previous.end if previous else clause_start]
@@ -511,7 +530,11 @@ def _polarity(mention: _Mention, window: str, masked: str, clause_start: int, fo
         return True, False
     if mention.kind == "dietary":
         return False, mention.base_negative != negated
-    allergy_talk = _ALLERGY_AFTER.match(masked[mention.end:]) or _ALLERGY_BEFORE.search(masked[:mention.start])
+    allergy_talk = (mention.allergy_talk or _ALLERGY_AFTER.match(masked[mention.end:])
+                    or _ALLERGY_BEFORE.search(masked[:mention.start]))
+    if mention.allergy_talk:  # "suitable for vegans and coeliacs", "not safe for people with coeliac disease"
+        window = masked[clause_start:mention.start]
+        negated = bool(_NEGATION.search(window) or _AVOID.search(window))
     if allergy_talk:  # "safe for a nut allergy" is a claim; "tell us about a nut allergy" is not
         return (False, not negated) if _SAFE.search(window) else (True, False)
     if not negated and (_OPTION_BEFORE.search(window) or _TRACES.search(window)):
@@ -540,6 +563,8 @@ def _labels(codes: Iterable[str], conjunction: str) -> str:
 def _fact(claim: _Claim, dish: DishFacts) -> Optional[str]:
     """The backend's fact if `claim` is wrong for `dish`, else None."""
     if claim.kind == "allergen":
+        if not claim.negative and claim.codes == frozenset(ALLERGEN_CODES):
+            return None  # "it lists its allergens", "contains allergens": nothing to correct
         present = claim.codes & dish.allergens
         if claim.negative and present:
             return f"The {dish.name} contains {_labels(present, 'and')}."
@@ -575,17 +600,84 @@ def _unverifiable(claim: _Claim) -> bool:
 
 _NUMBER = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+(?:[.,]\d{1,2})?)"
 _AFTER_NUMBER = r"(?![\d]|[.,]\d)"
-_MONEY_RES = [
-    re.compile(r"(?P<cur>[€$£])\s?" + _NUMBER + _AFTER_NUMBER),
-    re.compile(r"(?<![\w])(?P<code>eur|usd|gbp)\s?" + _NUMBER + _AFTER_NUMBER),
-    re.compile(r"(?<![\d.,])" + _NUMBER + _AFTER_NUMBER + r"\s?(?P<cur>[€$£])"),
-    re.compile(r"(?<![\d.,])" + _NUMBER + _AFTER_NUMBER
-               + r"\s?(?P<code>eur|euros?|usd|dollars?|gbp|pounds?|quid)(?![\w])"),
-    re.compile(r"\b(?:costs?|priced\s+at|price\s+(?:is|of)|for\s+(?:just|only))\s+" + _NUMBER + _AFTER_NUMBER
-               + r"(?!\s*[a-z%€$£])"),
+_GAP = r"[^\S\n]*"  # spaces, never a line break
+# Every currency sign Unicode knows (category Sc: € $ £ ¥ ₹ ₽ ₩ ₺ ¢ ...), as _fold leaves them.
+_SIGNS = "".join(sorted({folded for code in range(0x20, 0x10000) if unicodedata.category(chr(code)) == "Sc"
+                         for folded in (chr(code), _fold(chr(code))) if not folded.isalnum()}))
+_SIGN = "[" + re.escape(_SIGNS) + "]"
+# ISO 4217 codes written before or after an amount (English words such as "try", "all", "mad" left out).
+_ISO_CODES = ("eur", "usd", "gbp", "chf", "jpy", "cny", "rmb", "inr", "aud", "cad", "nzd", "sek", "nok", "dkk",
+              "pln", "czk", "huf", "bgn", "rub", "zar", "brl", "mxn", "sgd", "hkd", "krw", "thb", "aed", "sar",
+              "ils", "egp", "ngn", "kes", "php", "idr", "myr", "vnd", "ars", "clp", "twd", "isk", "uah", "kzt",
+              "qar", "kwd", "bhd", "omr", "jod", "lkr", "pkr", "bdt")
+_CODE_BEFORE = _alternation((*_ISO_CODES, "sfr", "fr.", "rs.", "rs", "kr.", "kr", "zl"))
+_WORD_AFTER = _alternation((*_ISO_CODES, "euros", "euro", "dollars", "dollar", "bucks", "pounds", "pound", "quid",
+                            "francs", "franc", "yen", "yuan", "renminbi", "rupees", "rupee", "rupiah", "kronor",
+                            "kroner", "krona", "krone", "kr", "zlotys", "zloty", "dirhams", "dirham", "dinars",
+                            "dinar", "riyals", "riyal", "rials", "rial", "rubles", "ruble", "roubles", "rouble",
+                            "shekels", "shekel", "baht", "ringgit", "forint", "lei", "leva", "hryvnias", "hryvnia",
+                            "pesos", "peso", "reais", "lira", "lire"))
+_MAJOR_WORD = r"(?:euros?|eur|dollars?|usd|bucks|pounds?|gbp|quid)"
+_MINOR_WORD = r"(?:cents?|ct|eurocents?|pence|p)"
+_NUM_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+              "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+              "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "thousand")
+_NUM_WORD = "(?:" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r")(?![\w])"
+# "seven", "twenty-three", "a hundred and twenty", "nine ninety-nine" (read with text2num, see _word_amount)
+_SPELLED = r"(?<![\w-])(?:a\s+(?=hundred|thousand))?" + _NUM_WORD + r"(?:(?:[\s-]+and[\s-]+|[\s-]+)" + _NUM_WORD + r")*"
+_HALF = r"(?P<half>\s+and\s+a\s+half)?"
+_NOT_A_UNIT = (r"(?!\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|people|persons|guests|pieces|slices|items|dishes|"
+               r"portions|stars?|km|kilomet\w*|miles?|kg|grams?|g\b|ml|litres?|liters?|cm|%|percent))")
+# Phrases that make the number after them a price even with no currency: "costs 12", "for just fourteen fifty".
+_PRICE_CUE = (r"\b(?:costs?|priced\s+at|price\s+(?:is|of)|for\s+(?:just|only)|(?:is|are|it's|its|they're)\s+"
+              r"(?:just|only))\s+")
+_TIME_CUE = re.compile(r"\b(?:at|from|until|till|til|to|by|before|after|between|and|open|opens|opening|close|closes|"
+                       r"closing|since|around)\s*$|[-\u2013]\s*$")
+
+# (pattern, how to read it), most specific first: an amount found earlier wins an overlap.
+_MONEY_RES: list[tuple[re.Pattern[str], str]] = [
+    # "seven euros fifty", "twelve euros and fifty cents", "seven and a half euros", "twenty quid"
+    (re.compile(r"(?P<words>" + _SPELLED + r")" + _HALF + r"\s*(?P<code>" + _WORD_AFTER + r")(?![\w])"
+                r"(?:\s+(?:and\s+)?(?P<minor>" + _SPELLED + r"|\d{1,2}(?!\d))(?:\s*" + _MINOR_WORD + r"(?![\w]))?"
+                + _NOT_A_UNIT + r")?"), "words"),
+    # "9 euros 99", "9 euros and 99 cents"
+    (re.compile(r"(?<![\d.,])(?P<num>\d+)" + _GAP + r"(?P<code>" + _MAJOR_WORD + r")\s+(?:and\s+)?"
+                r"(?P<minor>\d{1,2})(?![\d]|[.,]\d)(?:\s*" + _MINOR_WORD + r"(?![\w]))?" + _NOT_A_UNIT), "major_minor"),
+    (re.compile(r"(?P<cur>" + _SIGN + r")" + _GAP + _NUMBER + _AFTER_NUMBER), "digits"),
+    (re.compile(r"(?<![\w$])(?P<code>" + _CODE_BEFORE + r")" + _GAP + _NUMBER + _AFTER_NUMBER), "digits"),
+    (re.compile(r"(?<![\d.,])" + _NUMBER + _AFTER_NUMBER + _GAP + r"(?P<cur>" + _SIGN + r")"), "digits"),
+    (re.compile(r"(?<![\d.,])" + _NUMBER + _AFTER_NUMBER + _GAP + r"(?P<code>" + _WORD_AFTER + r")(?![\w])"), "digits"),
+    # "999 cents", "50p", "fifty cents"
+    (re.compile(r"(?<![\d.,])(?P<num>\d+)(?:" + _GAP + r"(?P<minor>cents?|ct|eurocents?|pence)|(?P<p>p))(?![\w])"),
+     "minor"),
+    (re.compile(r"(?P<words>" + _SPELLED + r")\s*(?P<minor>cents?|pence)(?![\w])"), "minor_words"),
+    # "€ fourteen"
+    (re.compile(r"(?P<cur>" + _SIGN + r")" + _GAP + r"(?P<words>" + _SPELLED + r")" + _HALF), "words"),
+    # "costs 10", "for just fourteen fifty", "is only nine ninety-nine"
+    (re.compile(_PRICE_CUE + _NUMBER + _AFTER_NUMBER + r"(?!\s*[a-z%" + re.escape(_SIGNS) + r"])"), "digits"),
+    (re.compile(_PRICE_CUE + r"(?P<words>" + _SPELLED + r")" + _HALF
+                + r"(?!\s*(?!(?:each|apiece|per|today|tonight|now)\b)[a-z%])"), "words"),
+    # "The Pad Thai is 9.99": a bare amount with cents, a price only next to a dish (see _weak_is_price)
+    (re.compile(r"(?<![\d.,:\w])(?P<num>\d{1,4}[.,]\d{2})(?![\d]|[.,]\d)(?!" + _GAP
+                + r"(?:am|pm|a\.m|p\.m|h|hrs?|hours?|uur|o'clock|stars?|km|kilomet\w*|miles?|kg|g|grams?|ml|l|"
+                  r"litres?|liters?|cm|mm|m|%|percent|minutes?|mins?|kcal|cal|calories|x)(?![a-z]))"), "weak"),
 ]
-_CURRENCY_OF = {"€": "EUR", "$": "USD", "£": "GBP", "eur": "EUR", "euro": "EUR", "euros": "EUR", "usd": "USD",
-                "dollar": "USD", "dollars": "USD", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "quid": "GBP"}
+_CURRENCY_OF = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR", "¢": "USD", "eur": "EUR", "euro": "EUR",
+                "euros": "EUR", "usd": "USD", "dollar": "USD", "dollars": "USD", "bucks": "USD", "gbp": "GBP",
+                "pound": "GBP", "pounds": "GBP", "quid": "GBP", "pence": "GBP", "p": "GBP", "sfr": "CHF",
+                "fr.": "CHF", "franc": "CHF", "francs": "CHF", "yen": "JPY", "yuan": "CNY", "renminbi": "CNY",
+                "rmb": "CNY", "rs": "INR", "rs.": "INR", "rupee": "INR", "rupees": "INR", "zl": "PLN",
+                "zloty": "PLN", "zlotys": "PLN"}
+
+
+def _currency(marker: Optional[str], default_currency: str) -> str:
+    """The ISO code for a sign or word; one that is not a known code stays itself (never the menu's currency)."""
+    if not marker:
+        return default_currency
+    marker = re.sub(r"\s+", " ", marker)
+    if marker in ("cent", "cents", "ct", "eurocent", "eurocents"):
+        return default_currency
+    return _CURRENCY_OF.get(marker) or (marker.upper() if marker in _ISO_CODES else marker)
 
 
 def _parse_number(raw: str) -> Decimal:
@@ -596,56 +688,151 @@ def _parse_number(raw: str) -> Decimal:
     return Decimal(raw.replace(",", "."))
 
 
+def _spelled_groups(words: str) -> Optional[list[int]]:
+    """"nine ninety-nine" -> [9, 99], "a hundred and twenty" -> [120] (text2num does the reading)."""
+    digits = alpha2digit(words, "en", threshold=0)
+    groups: list[int] = []
+    for token in re.findall(r"\d+|[a-z]+", digits):
+        if token.isdigit():
+            groups.append(int(token))
+        elif token in _NUM_WORDS:
+            try:
+                groups.append(int(text2num(token, "en")))
+            except ValueError:
+                return None
+        elif token not in ("a", "and"):
+            return None
+    return groups or None
+
+
+def _word_amount(words: str, half: bool = False) -> Optional[Decimal]:
+    """A spelled-out amount: "seven" 7, "fourteen fifty" 14.50, "seven and a half" 7.50; None if unclear."""
+    groups = _spelled_groups(words)
+    if groups is None or len(groups) > 2 or (len(groups) == 2 and (groups[1] >= 100 or half)):
+        return None
+    value = Decimal(groups[0]) + (Decimal(groups[1]) / 100 if len(groups) == 2 else 0)
+    return value + (Decimal("0.50") if half else 0)
+
+
 @dataclass
 class _Amount:
     start: int
     end: int
     currency: str
-    value: Decimal
+    value: Decimal  # -1 when it is money that could not be read: never an allowed amount
+    weak: bool = False  # a bare "9.99": money only when written as a dish's price (see _weak_is_price)
 
 
 def find_amounts(text: str, default_currency: str = "EUR") -> list[tuple[str, str, Decimal]]:
-    """Money amounts in a text as (as written, currency, value)."""
-    return [(text[a.start:a.end], a.currency, a.value) for a in _amounts(_fold(text), default_currency)]
+    """Money amounts in a text as (as written, currency, value); bare numbers like "9.99" are not included."""
+    return [(text[a.start:a.end], a.currency, a.value) for a in _amounts(_fold(text), default_currency) if not a.weak]
+
+
+def _read(match: re.Match[str], how: str, default_currency: str) -> Optional[_Amount]:
+    groups = match.groupdict()
+    marker = groups.get("cur") or groups.get("code")
+    currency = _currency(marker, default_currency)
+    start, unknown = match.start(), Decimal(-1)
+    if how == "digits":
+        value = _cents(_parse_number(match.group("num")))
+        if not marker:  # "costs 10": the amount starts at the number
+            start = match.start("num")
+        if marker == "¢":
+            value = _cents(value / 100)
+        return _Amount(start, match.end(), currency, value)
+    if how == "major_minor":
+        return _Amount(start, match.end(), currency, _cents(Decimal(match.group("num")) + Decimal(match.group("minor")) / 100))
+    if how == "minor":
+        currency = "GBP" if groups.get("p") or groups.get("minor") == "pence" else default_currency
+        return _Amount(start, match.end(), currency, _cents(Decimal(match.group("num")) / 100))
+    if how == "minor_words":
+        value = _word_amount(match.group("words"))
+        currency = "GBP" if groups.get("minor") == "pence" else default_currency
+        return _Amount(start, match.end(), currency, _cents(value / 100) if value is not None else unknown)
+    if how == "words":
+        value = _word_amount(match.group("words"), half=bool(groups.get("half")))
+        minor = groups.get("minor")
+        if value is not None and minor:
+            cents = int(minor) if minor.isdigit() else _word_amount(minor)
+            value = value + Decimal(cents) / 100 if cents is not None and cents < 100 and value == int(value) else None
+        if not marker:
+            start = match.start("words")
+        return _Amount(start, match.end(), currency, _cents(value) if value is not None else unknown)
+    # "weak": a bare amount with cents, unless it reads as a clock time ("at 19.30")
+    before = match.string[:match.start()]
+    hours, minutes = (int(part) for part in re.split(r"[.,]", match.group("num")))
+    if _TIME_CUE.search(before) and hours < 24 and minutes < 60:
+        return None
+    return _Amount(start, match.end(), default_currency, _cents(_parse_number(match.group("num"))), weak=True)
 
 
 def _amounts(folded: str, default_currency: str) -> list[_Amount]:
     found: list[_Amount] = []
-    for regex in _MONEY_RES:
+    for regex, how in _MONEY_RES:
         for match in regex.finditer(folded):
             if any(match.start() < a.end and a.start < match.end() for a in found):
                 continue
-            groups = match.groupdict()
-            marker = groups.get("cur") or groups.get("code")
-            currency = _CURRENCY_OF.get(marker, default_currency) if marker else default_currency
-            start = match.start("num") if not marker else match.start()
-            found.append(_Amount(start, match.end(), currency, _cents(_parse_number(match.group("num")))))
+            amount = _read(match, how, default_currency)
+            if amount is not None:
+                found.append(amount)
     return sorted(found, key=lambda amount: amount.start)
 
 
 _FREE_OFFER = re.compile(
     r"\bfor\s+free\b|\bfree\s+of\s+charge\b|\bon\s+the\s+house\b|\b(?:at\s+)?no\s+(?:extra\s+|additional\s+)?"
-    r"(?:charge|cost)\b|\bcomplimentary\b|\bgratis\b"
+    r"(?:charge|cost)\b|\bcomplimentary\b|\bgratis\b|\bcosts?\s+nothing\b|\bfor\s+nothing\b|\bpay\s+nothing\b"
+    r"|\bwithout\s+(?:any\s+)?charge\b|\b(?:won't|doesn't|does\s+not|will\s+not)\s+cost\s+(?:you\s+)?(?:a\s+(?:thing|cent)|anything)\b"
+    r"|(?<![\w-])free\s+#|\b(?:eat|eats|dine|dines|drink|drinks)\s+(?:for\s+)?free\b"
     r"|(?<![\w-])free\s+(?:delivery|shipping|desserts?|drinks?|sides?|starters?|meals?|upgrades?|refills?|"
     r"coffees?|teas?|bottles?|portions?|items?|extras?|toppings?|sauces?|dips?|bread|gifts?|samples?|tasters?|"
     r"pizzas?|appeti[sz]ers?|sodas?|beers?|wines?|glass|round)\b"
     r"|\b(?:get|gets|getting|receive|receives|enjoy|claim|with|plus|includes?|including|a|an|one|two|your)\s+"
-    r"(?:a\s+|an\s+)?free\s+(?!(?:of|from|for|to|table|tables|slot|spot|moment|minute|time|hand)\b)[a-z]"
+    r"(?:a\s+|an\s+)?free\s+(?!(?:of|from|for|to|table|tables|slot|spot|moment|minute|time|hand)\b)[a-z#]"
     r"|\b(?:is|are|it's|they're|be|comes?)\s+(?:completely\s+|totally\s+|entirely\s+|always\s+|also\s+)?"
     r"free\b(?![\s-]*(?:of|from|to|for\s+walk))"
 )
 _FREE_COMPOUND = re.compile(r"(?:sugar|fat|alcohol|meat|caffeine|allergen|hassle|stress|worry|care|smoke|step|"
                             r"cruelty|hands|duty|tax|cage|additive|preservative|msg|salt|gmo)[\s-]+$")
+_COUNT = r"(?:\d+|one|two|three|four|five|a|an|any|another|a\s+second|the\s+second|your\s+second)"
 _DISCOUNT = re.compile(
     r"\d+(?:[.,]\d+)?\s?(?:%|percent|per\s+cent)\s*(?:off|discount|korting|reduction|cheaper|less)\b"
-    r"|\b(?:discount|reduction)\s+of\s+\d+|\bhalf[\s-]price\b|\b(?:2|two)[\s-]for[\s-](?:1|one)\b"
+    r"|\b(?:discount|reduction)\s+of\s+\d+|\bhalf[\s-]+(?:price|priced|off)\b|\b(?:2|two)[\s-]for[\s-](?:1|one)\b"
     r"|\bbuy\s+one,?\s+get\s+one\b|\bbogo\b|\b(?:promo|promotion|discount|coupon|voucher)\s+codes?\b"
+    # "two for the price of one", "3 for 2"
+    r"|\b[\w#]+\s+for\s+the\s+price\s+of\s+(?:\d+|one|two|three|a|an)\b"
+    r"|\b\d+\s+for\s+\d+\b(?!\s*(?:people|persons|guests|hours?|minutes?|days?|nights?|weeks?|pm|am|o'clock)\b)"
+    # "save 20%", "save €5", "save up to half"
+    r"|\bsav(?:e|es|ing)\s+(?:up\s+to\s+|over\s+|about\s+|around\s+|an?\s+(?:extra\s+)?)?(?:\d|" + _SIGN
+    + r"|half|a\s+third|a\s+quarter|money|big|more\s+than)"
+    # "half off", "€5 off", "5 euros off", "20 percent off"
+    r"|(?:%|percent|per\s+cent|\bhalf|\ba\s+third|\ba\s+quarter|\d|" + _SIGN + r"|\b" + _MAJOR_WORD + r")\s*off\b"
+    # "buy 2 get 1 free", "get your second one half price"
+    r"|\bbuy\s+" + _COUNT + r"\b[^.!?\n]{0,40}?\bget\b"
+    r"|\bget\s+" + _COUNT + r"\s+(?:[a-z#]+\s+){0,2}(?:free|for\s+free|half[\s-]+price|on\s+us|for\s+nothing)\b"
+    # "the drinks are on us" (not "count on us", "rely on us")
+    r"|(?<!\brely\s)(?<!\bcount\s)(?<!\bdepend\s)(?<!\bdepends\s)(?<!\bcall\s)(?<!\blean\s)(?<!\bbank\s)"
+    r"(?<!\brelying\s)(?<!\bcounting\s)(?<!\bdepending\s)(?<!\bcalling\s)(?<!\bwait\s)(?<!\bwaiting\s)\bon\s+us\b"
+    # "enter the code WELCOME10" (not a zip code or postcode; "code HEARTH" is _CODE_TOKEN)
+    r"|(?<!\bzip\s)(?<!\bpost\s)(?<!\bpostal\s)(?<!\barea\s)\bcode\s*[:=]?\s*[\"'\u201c\u2018]?[a-z]*\d+[a-z\d]*\b"
+    r"|\bthrow(?:s|ing)?\s+in\b|\bthrown\s+in\b|\bwaiv(?:e|es|ed|ing)\b|\bfreebies?\b|\bhappy\s+hour\b"
 )
+# Offer words a reply may use to say there is none ("we don't do discounts").
+_OFFER_WORDS = re.compile(r"\b(?:discount(?:s|ed)?|coupons?|vouchers?|promo(?:tion)?s?|promotional|special\s+offers?|"
+                          r"loyalty\s+(?:discounts?|rewards?|points)|reduced\s+price|price\s+cut|deals?(?!\s+(?:with|of)\b))\b")
+# "use code HEARTH": a code word in capitals, read on the text as written
+_CODE_TOKEN = re.compile(r"(?i)(?<!\bzip\s)(?<!\bpost\s)(?<!\bpostal\s)(?<!\bdress\s)(?<!\barea\s)\bcode\s*[:=]?\s*"
+                         r"[\"'\u201c\u2018]?(?-i:(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{2,})\b")
+_OFFER_NEGATED = re.compile(r"\b(?:no|not|never|don't|doesn't|do\s+not|can't|cannot|won't|aren't|isn't)\b|n't\b")
 
 
-def _is_offer(masked: str) -> bool:
-    if _DISCOUNT.search(masked):
+def _is_offer(masked: str, amounts: Iterable[_Amount] = (), sentence: str = "") -> bool:
+    if _DISCOUNT.search(masked) or _CODE_TOKEN.search(sentence):
         return True
+    if any(amount.value == 0 for amount in amounts):  # "€0.00 delivery", "zero euros": free is an offer
+        return True
+    for match in _OFFER_WORDS.finditer(masked):
+        if not _OFFER_NEGATED.search(masked[:match.start()]):
+            return True
     for match in _FREE_OFFER.finditer(masked):
         free_at = masked.find("free", match.start(), match.end())
         if free_at >= 0 and _FREE_COMPOUND.search(masked[match.start():free_at]):
@@ -657,6 +844,8 @@ def _is_offer(masked: str) -> bool:
 _PRICE_LINK = re.compile(r"^(?:[\s:()=,-]|\b(?:is|are|was|costs?|priced|at|for|only|just|now|it's|the|price|of|"
                          r"a|an|each|per|portion|starts|from|around|about)\b)*$")
 _SUM_WORDS = re.compile(r"\b(?:together|total|altogether|combined|in\s+all|comes?\s+to|adds?\s+up|makes?|sum)\b")
+_PRICE_CUE_BEFORE = re.compile(r"\b(?:costs?|priced\s+at|price\s+(?:is|of)|for\s+(?:just|only)|only|just|"
+                               r"total(?:\s+is)?|each|per)\s*[:=]?\s*$")
 
 
 def _attached_dish(amount: _Amount, groups: list[tuple[int, int, tuple[DishFacts, ...]]],
@@ -676,9 +865,43 @@ def _attached_dish(amount: _Amount, groups: list[tuple[int, int, tuple[DishFacts
     return before[-1][2][0]
 
 
+def _weak_is_price(amount: _Amount, groups: list[tuple[int, int, tuple[DishFacts, ...]]],
+                   amounts: list[_Amount], masked: str) -> bool:
+    """A bare "9.99" is money when written as a dish's price ("Pad Thai: 9.99") or after "costs", "only"."""
+    return bool(_attached_dish(amount, groups, amounts, masked) or _PRICE_CUE_BEFORE.search(masked[:amount.start]))
+
+
 def _dish_pairs(dish: DishFacts, facts: FactSheet) -> set[tuple[str, Decimal]]:
     pairs = {(dish.currency, amount) for amount in dish.allowed_amounts()}
     return pairs | {(facts.currency, _cents(amount)) for amount in facts.extra_amounts}
+
+
+# --------------------------------------------------------------------------- web addresses
+
+_LINKIFY = LinkifyIt()
+_ADDRESS = re.compile(r"(?i)\b(?:https?|ftp|mailto|tel|javascript|data):\S+|\bwww\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _link_key(link: str) -> str:
+    link = link.strip().rstrip(".,;:!?)]}'\"").lower()
+    link = re.sub(r"^(?:https?:)?//", "", link)
+    return re.sub(r"^www\.", "", link).rstrip("/")
+
+
+def find_links(text: str) -> list[str]:
+    """Web and e-mail addresses in a text, as written (what a chat widget may turn into a link)."""
+    found: list[tuple[int, int]] = []
+    for match in _LINKIFY.match(text) or []:
+        found.append((match.index, match.last_index))
+    for match in _ADDRESS.finditer(text):
+        if not any(start < match.end() and match.start() < end for start, end in found):
+            found.append((match.start(), match.end()))
+    return [text[start:end].rstrip(".,;:!?)]}'\"") for start, end in sorted(found)]
+
+
+def _foreign_links(sentence: str, facts: FactSheet) -> list[str]:
+    allowed = {_link_key(link) for link in facts.links}
+    return [link for link in find_links(sentence) if _link_key(link) not in allowed]
 
 
 # --------------------------------------------------------------------------- check_claims
@@ -688,10 +911,13 @@ def check_claims(text: str, facts: FactSheet) -> Checked:
     """Check money, allergen and dietary claims sentence by sentence against `facts`.
 
     Wrong allergen/dietary claims about a known dish become the backend fact; safety promises about
-    no known dish, invented offers and unplaceable prices are removed; a wrong price next to exactly
-    one dish becomes that dish's price. An amount written right after one dish name ("Pad Thai: €X",
-    "the Coke is €X"), or in a sentence naming only one dish, must be one of that dish's own amounts
-    (or an extra amount); any other amount may be any allowed amount of the sheet. Everything else is left exactly as written.
+    no known dish, offers (free, discounts, codes, a zero price), web addresses not in `facts.links`
+    and unplaceable prices are removed; a wrong price next to exactly one dish becomes that dish's
+    price. Amounts are found in any currency and in words ("seven euros fifty", "999 cents", "CHF 9.99",
+    "costs fourteen fifty"); another currency than the menu's is never right. An amount written right
+    after one dish name ("Pad Thai: €X", "the Coke is €X"), or in a sentence naming only one dish, must
+    be one of that dish's own amounts (or an extra amount); any other amount may be any allowed amount
+    of the sheet. Everything else is left exactly as written: `guard_reply` makes the text plain first.
     """
     lead, segments = _segments(text)
     allowed = facts.allowed()
@@ -702,8 +928,12 @@ def check_claims(text: str, facts: FactSheet) -> Checked:
         known, unknown, new_context, masked, hits = _analyse(sentence, facts, context)
         pronoun_context = context
         context = new_context
+        groups = _groups(hits, masked)
+        amounts = _amounts(_fold(sentence), facts.currency)
+        strong = [amount for amount in amounts if not amount.weak]
+        amounts = [amount for amount in amounts if not amount.weak or _weak_is_price(amount, groups, strong, masked)]
 
-        if _is_offer(masked):
+        if _is_offer(masked, amounts, sentence):
             corrections.append(Correction("free_offer", sentence, None))
             removed.add(index)
             continue
@@ -728,9 +958,11 @@ def check_claims(text: str, facts: FactSheet) -> Checked:
             corrections.append(Correction(bad[0].kind, sentence, None))
             removed.add(index)
             continue
+        if _foreign_links(sentence, facts):  # the widget would make it clickable: only the backend's own
+            corrections.append(Correction("link", sentence, None))
+            removed.add(index)
+            continue
 
-        amounts = _amounts(_fold(sentence), facts.currency)
-        groups = _groups(hits, masked)
         attached_wrong: list[tuple[_Amount, DishFacts]] = []
         loose_wrong: list[_Amount] = []
         distinct = list(dict.fromkeys(dish for _, _, dish in hits))
@@ -865,6 +1097,93 @@ def looks_like_injection(message: str) -> bool:
     return bool(_INJECTION.search(folded))
 
 
+# --------------------------------------------------------------------------- plain text
+
+_MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable("strikethrough")
+_MARKDOWN_CHARS = re.compile(r"[*_`\[\]<>&\\~!]")
+_KEYCAP = frozenset("\ufe0e\ufe0f\u20e3")
+_KEEP_AS_IS = frozenset("\u2026\u2022\u2013\u2014\u2018\u2019\u201c\u201d")  # … • – — ‘ ’ “ ”
+
+
+def _plain_chars(text: str) -> str:
+    """What the guest's screen shows, character by character: no invisible characters (zero-width
+    spaces, soft hyphens, direction marks), one kind of space, ASCII digits and ASCII look-alikes
+    (fullwidth `９`, `＄`) as ASCII. Emoji, accents, € and the like stay."""
+    out: list[str] = []
+    for char in text.replace("\r\n", "\n").replace("\r", "\n"):
+        category = unicodedata.category(char)
+        if char in _KEYCAP and out and out[-1][-1:] in "0123456789#*":
+            continue  # "9\ufe0f\u20e3" (a keycap emoji) reads as 9
+        if char in "\n\t" or char.isascii() and category != "Cc":
+            out.append(char)
+        elif category in ("Cf", "Cc", "Cs", "Co", "Cn"):
+            continue
+        elif category in ("Zl", "Zp"):
+            out.append("\n")
+        elif category == "Zs":
+            out.append(" ")
+        elif category == "Nd":
+            out.append(str(unicodedata.decimal(char)))
+        elif char in _KEEP_AS_IS:
+            out.append(char)
+        else:
+            compat = unicodedata.normalize("NFKC", char)
+            out.append(compat if len(compat) == 1 and compat.isascii() and compat.isprintable() else char)
+    return "".join(out)
+
+
+def _inline_plain(line: str) -> str:
+    """One line's inline markdown (emphasis, code, links, images, HTML tags, escapes, entities) as the
+    text a markdown renderer shows; link targets are dropped, autolinks keep their address."""
+    if not _MARKDOWN_CHARS.search(line):
+        return line
+    out: list[str] = []
+    for token in _MARKDOWN.parseInline(line):
+        for child in token.children or []:
+            if child.type in ("text", "code_inline", "image"):
+                out.append(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                out.append("\n")
+    return "".join(out)
+
+
+def _strip_once(text: str) -> str:
+    lines = []
+    for line in text.splitlines():
+        if re.match(r"^\s*(?:```|~~~)", line) or re.fullmatch(r"\s*([-*_])(?:\s*\1){2,}\s*", line):
+            continue
+        line = re.sub(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", r"\1", line)
+        line = re.sub(r"^\s{0,3}>\s?", "", line)
+        line = re.sub(r"^(\s*)[*+]\s+", r"\1• ", line)
+        bullet = re.match(r"^\s*(?:[\u2022-]|\d+[.)])\s+", line)  # a list marker is not markdown to render
+        head = bullet.group(0) if bullet else ""
+        lines.append(head + _inline_plain(line[len(head):]))
+    return "\n".join(lines).replace("**", "").replace("__", "")
+
+
+def strip_markdown(text: str) -> str:
+    """Plain text for the chat: no emphasis, headings, code fences, HTML or links; `•`/`-` bullets stay.
+
+    Stripped until nothing changes, so what is left reads the same in a widget that renders markdown
+    and in one that shows text (`\\*\\*€\\*\\*3` is `€3` either way)."""
+    for _ in range(5):
+        stripped = _strip_once(text)
+        if stripped == text:
+            break
+        text = stripped
+    return text
+
+
+def plain_text(text: str) -> str:
+    """The text exactly as the guest will read it, before any check: entities decoded, invisible
+    characters gone, markdown rendered to plain text, a currency sign joined to the amount on the
+    next line, runs of spaces collapsed."""
+    text = strip_markdown(_plain_chars(html.unescape(_plain_chars(text))))
+    text = re.sub(r"(" + _SIGN + r")[^\S\n]*\n\s*(?=\d)", r"\1", text)
+    text = re.sub(r"(\d)[^\S\n]*\n\s*(?=" + _SIGN + r")", r"\1 ", text)
+    return _collapse(text)
+
+
 # --------------------------------------------------------------------------- personality
 
 
@@ -906,26 +1225,6 @@ def _default_personality() -> Personality:
     return load_personality()
 
 
-def strip_markdown(text: str) -> str:
-    """Plain text for the chat: no emphasis, headings, code fences or links; `•`/`-` bullets stay."""
-    lines = []
-    for line in text.splitlines():
-        if re.match(r"^\s*(?:```|~~~)", line) or re.fullmatch(r"\s*([-*_])(?:\s*\1){2,}\s*", line):
-            continue
-        line = re.sub(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", r"\1", line)
-        line = re.sub(r"^\s{0,3}>\s?", "", line)
-        line = re.sub(r"^(\s*)[*+]\s+", r"\1• ", line)
-        lines.append(line)
-    text = "\n".join(lines)
-    text = re.sub(r"!?\[([^\]]+)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"`([^`\n]+)`", r"\1", text)
-    text = re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", text)
-    text = re.sub(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])", r"\1", text)
-    text = re.sub(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])", r"\1", text)
-    text = re.sub(r"~~(.+?)~~", r"\1", text)
-    return text.replace("**", "")
-
-
 def _case_like(template: str, word: str) -> str:
     if len(template) > 1 and template.isupper():
         return word.upper()
@@ -939,20 +1238,23 @@ def _collapse(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def apply_personality(text: str, personality: Personality) -> str:
-    """Plain text, no banned phrases, house words, at most max_sentences/max_chars; fallback if empty."""
-    text = strip_markdown(text)
+def _house_style(text: str, personality: Personality) -> str:
+    """No banned phrases, the house words; whitespace collapsed."""
     banned = [re.sub(r"\s+", " ", _fold(phrase)).strip() for phrase in personality.banned_phrases]
     lead, segments = _segments(text)
-    removed = {index for index, (sentence, _) in enumerate(segments)
-               if any(phrase and phrase in re.sub(r"\s+", " ", _fold(sentence)) for phrase in banned)}
+    folded = [re.sub(r"\s+", " ", _fold(sentence)) for sentence, _ in segments]
+    removed = {index for index, sentence in enumerate(folded) if any(phrase and phrase in sentence for phrase in banned)}
     text = _join(lead, segments, removed)
     if personality.replacements:
         table = {key.lower(): value for key, value in personality.replacements.items()}
         pattern = re.compile(r"\b(?:" + "|".join(re.escape(key) for key in sorted(table, key=len, reverse=True))
                              + r")\b", re.IGNORECASE)
         text = pattern.sub(lambda m: _case_like(m.group(0), table[m.group(0).lower()]), text)
-    text = _collapse(text)
+    return _collapse(text)
+
+
+def _trim(text: str, personality: Personality) -> str:
+    """At most max_sentences whole sentences and max_chars characters."""
     lead, segments = _segments(text)
     kept: list[list[str]] = []
     length = 0
@@ -964,18 +1266,47 @@ def apply_personality(text: str, personality: Personality) -> str:
             break
         kept.append([sentence, separator])
         length += len(sentence) + len(separator)
-    result = "".join(sentence + separator for sentence, separator in kept).strip()
-    return result or personality.fallback_text
+    return "".join(sentence + separator for sentence, separator in kept).strip()
+
+
+def apply_personality(text: str, personality: Personality) -> str:
+    """Plain text, no banned phrases, house words, at most max_sentences/max_chars; fallback if empty."""
+    return _trim(_house_style(plain_text(text), personality), personality) or personality.fallback_text
 
 
 # --------------------------------------------------------------------------- all together
 
 
 def guard_reply(text: str, facts: FactSheet, *, system_prompt: Optional[str] = None,
-                personality: Optional[Personality] = None) -> Checked:
-    """Leak check, claim check, then the personality pass: what the guest may read."""
+                personality: Optional[Personality] = None, leak_text: Optional[str] = None,
+                partial: bool = False) -> Checked:
+    """What the guest may read of an LLM text: the one pipeline every reply (and streamed preview) takes.
+
+    1. A reply that repeats the instructions becomes `leak_text` (default: the personality's fallback).
+    2. It is turned into the plain text the guest would see (`plain_text`) and given the house style,
+       so that every check below runs on the very characters shown.
+    3. Money, offers, allergen and dietary claims and web addresses are checked (`check_claims`).
+    4. It is cut to the personality's length, and checked again until the check changes nothing
+       (removing a sentence can change what "it" refers to).
+    Nothing left gives the fallback text; with `partial` (a preview while the LLM still writes) it
+    gives "" instead, and no fallback or leak text is ever shown as a preview.
+    """
     personality = personality or _default_personality()
-    if system_prompt and leaks_instructions(text, system_prompt):
-        return Checked(personality.fallback_text, [Correction("leak", text, None)])
-    checked = check_claims(strip_markdown(text), facts)
-    return Checked(apply_personality(checked.text, personality), checked.corrections)
+    plain = _house_style(plain_text(text), personality)
+    if system_prompt and (leaks_instructions(text, system_prompt) or leaks_instructions(plain, system_prompt)):
+        shown = "" if partial else (leak_text or personality.fallback_text)
+        return Checked(shown, [Correction("leak", text, None)])
+    checked = check_claims(plain, facts)
+    corrections = list(checked.corrections)
+    shown = _trim(checked.text, personality)
+    for _ in range(3):
+        again = check_claims(shown, facts)
+        if not again.changed:
+            break
+        corrections += again.corrections
+        shown = _trim(again.text, personality)
+    else:
+        shown = ""  # it never settled: show nothing rather than an unchecked text
+    if not shown:
+        shown = "" if partial else personality.fallback_text
+    return Checked(shown, corrections)

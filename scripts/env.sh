@@ -34,3 +34,8 @@ export CHAT_STREAM_URL="${CHAT_STREAM_URL:-http://127.0.0.1:${ACTIONS_PORT}}"
 export CHAT_JWT_SECRET="${CHAT_JWT_SECRET:-dev-chat-jwt-secret-change-me-0123456789}"
 export RASA_AUTH_TOKEN="${RASA_AUTH_TOKEN:-dev-rasa-auth-token}"
 export RASA_URL="${RASA_URL:-http://127.0.0.1:${RASA_PORT}}"
+# Guests' messages: longer ones are answered by the channel and go no further (channels/limits.py);
+# the Procfile caps the Rasa server's request bodies (SANIC_REQUEST_MAX_SIZE, that process only: the
+# action server takes whole conversations).
+export CHAT_MAX_MESSAGE_CHARS="${CHAT_MAX_MESSAGE_CHARS:-2000}"
+export RASA_REQUEST_MAX_BYTES="${RASA_REQUEST_MAX_BYTES:-262144}"

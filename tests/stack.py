@@ -120,10 +120,12 @@ class Stack:
         env.update(self.extra_env)
         return env
 
-    def _start(self, name: str, command: list[str], cwd: Path, ready_url: str, timeout: float) -> None:
+    def _start(self, name: str, command: list[str], cwd: Path, ready_url: str, timeout: float,
+               env: Optional[dict[str, str]] = None) -> None:
         log = self.workdir / f"{name}.log"
         handle = log.open("ab")
-        process = subprocess.Popen(command, cwd=cwd, env=self.env(), stdout=handle, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=cwd, env={**self.env(), **(env or {})}, stdout=handle,
+                                   stderr=subprocess.STDOUT)
         self.processes[name] = process
         wait_until_up(ready_url, process, name, timeout, log)
 
@@ -169,6 +171,9 @@ class Stack:
              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", "--enable-api",
              "--auth-token", RASA_AUTH_TOKEN, "--cors", *self.chat_origins],
             ROOT, f"{self.rasa_url}/status?token={RASA_AUTH_TOKEN}", 240,
+            # as the Procfile does: request bodies capped for the Rasa server only (the action
+            # server's requests carry whole conversations)
+            env={"SANIC_REQUEST_MAX_SIZE": self.env().get("RASA_REQUEST_MAX_BYTES") or "262144"},
         )
 
     def stop(self, name: str) -> None:

@@ -1,7 +1,8 @@
 """LLM replies staff flagged in the review tool (exported to tests/data/llm_eval*.jsonl) are a
-regression suite for what every LLM text passes through: a reply flagged as a wrong fact or
-unsafe must be caught by the fact guard, an off-tone one changed by the personality pass, and a
-good one left as it is. Facts are the demo restaurant's."""
+regression suite for what every LLM text passes through (llm/guard.py:guard_reply, the pipeline
+production runs): a reply flagged as a wrong fact or unsafe must be caught by the fact guard, an
+off-tone one changed by the personality pass, and a good one left as it is. Facts are the demo
+restaurant's."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from llm.guard import DishFacts, FactSheet, apply_personality, check_claims, load_personality
+from llm.guard import DishFacts, FactSheet, guard_reply, load_personality
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 DEMO = Path(__file__).resolve().parents[2] / "backend" / "demo" / "restaurant.yaml"
@@ -30,10 +31,10 @@ def test_the_evaluation_set_has_every_label():
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c['label']}:{c['question'][:30]}" for c in CASES])
 def test_flagged_replies_are_handled(case: dict, facts: FactSheet):
-    checked = check_claims(case["reply"], facts)
+    checked = guard_reply(case["reply"], facts, personality=load_personality())
     if case["label"] in {"wrong_fact", "unsafe"}:
         assert checked.corrections, f"the guard let a flagged reply through: {case['reply']}"
     elif case["label"] == "off_tone":
-        assert apply_personality(case["reply"], load_personality()) != case["reply"]
+        assert checked.text != case["reply"]
     else:
         assert not checked.corrections and checked.text == case["reply"]

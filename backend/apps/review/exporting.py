@@ -12,7 +12,7 @@ from .masking import mask
 from .models import MessageFlag, NLUDecision
 from .nlu import normalise, training_texts
 from .stories import annotate
-from .tracker import tracker_rows
+from .tracker import as_dict, as_text, payload_of, tracker_rows
 
 EVAL_LABELS = {"wrong_fact", "unsafe", "off_tone", "good"}
 HEADER = "# Written by the review tool (backend/apps/review); examples staff validated from real conversations.\n"
@@ -79,20 +79,19 @@ def llm_eval_cases() -> list[dict[str, Any]]:
         row = _event(flag.event_id)
         if row is None:
             continue
-        payload = json.loads(row[2] or "{}")
+        payload = payload_of(row[2])
         if payload.get("event") != "bot":
             continue
-        meta = payload.get("metadata") or {}
-        data = payload.get("data") or {}
-        custom = data.get("custom") if isinstance(data.get("custom"), dict) else {}
+        meta, data = as_dict(payload.get("metadata")), as_dict(payload.get("data"))
+        custom = as_dict(data.get("custom"))
         context = meta.get("retrieved_context") or data.get("retrieved_context") or custom.get("retrieved_context")
         question = tracker_rows(
             "SELECT data FROM events WHERE sender_id = %s AND type_name = 'user' AND id < %s ORDER BY id DESC LIMIT 1",
             [row[1], row[0]],
         )
-        qtext = json.loads(question[0][0]).get("text", "") if question else ""
+        qtext = as_text(payload_of(question[0][0]).get("text")) if question else ""
         cases.append({
-            "question": mask(qtext), "context": mask_context(context), "reply": mask(payload.get("text") or ""),
+            "question": mask(qtext), "context": mask_context(context), "reply": mask(as_text(payload.get("text"))),
             "label": flag.label, "llm_generated": bool(meta.get("llm_generated") or data.get("llm_generated")
                                                        or custom.get("llm_generated")),
             "source": f"review:{flag.event_id}",

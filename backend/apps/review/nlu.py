@@ -1,7 +1,6 @@
 """NLU inbox: guest messages not yet in the training data, most uncertain first, near-duplicates grouped."""
 from __future__ import annotations
 
-import json
 import re
 import sys
 from functools import lru_cache
@@ -13,7 +12,7 @@ from django.conf import settings
 
 from .masking import mask
 from .models import NLUDecision
-from .tracker import tracker_rows
+from .tracker import as_text, parse_of, payload_of, tracker_rows
 
 ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
@@ -45,22 +44,21 @@ def candidates() -> list[dict[str, Any]]:
     for event_id, sender_id, data in tracker_rows(
         "SELECT id, sender_id, data FROM events WHERE type_name = 'user' ORDER BY id"
     ):
-        payload = json.loads(data or "{}")
-        text = (payload.get("text") or "").strip()
+        payload = payload_of(data)
+        text = as_text(payload.get("text")).strip()
         norm = normalise(text)
         if not norm or norm in known or norm in decided or text.startswith("/"):
             continue
-        parse = payload.get("parse_data") or {}
-        ranking = parse.get("intent_ranking") or []
-        top = parse.get("intent") or {}
-        conf = float(top.get("confidence") or 0.0)
-        second = next((r for r in ranking if r.get("name") != top.get("name")), None)
-        margin = conf - float(second.get("confidence") or 0.0) if second else conf
+        parse = parse_of(payload)
+        top = parse["intent"]
+        conf = top["confidence"] or 0.0
+        second = next((r for r in parse["intent_ranking"] if r["name"] and r["name"] != top["name"]), None)
+        margin = conf - (second["confidence"] or 0.0) if second else conf
         entry = {
             "event_id": event_id, "sender_id": sender_id, "text": text, "norm": norm, "masked": mask(text),
-            "intent": top.get("name") or "", "confidence": conf, "margin": margin,
-            "runner_up": second.get("name") if second else "",
-            "entities": [{k: e.get(k) for k in ("entity", "start", "end", "value")} for e in parse.get("entities") or []],
+            "intent": top["name"], "confidence": conf, "margin": margin,
+            "runner_up": second["name"] if second else "",
+            "entities": [{k: e[k] for k in ("entity", "start", "end", "value")} for e in parse["entities"]],
             "uncertainty": min(conf, margin), "count": 1,
         }
         if norm in best:

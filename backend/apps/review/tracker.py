@@ -1,9 +1,15 @@
-"""Reading Rasa's tracker store: the incremental per-conversation summary and one conversation's turns."""
+"""Reading Rasa's tracker store: the incremental per-conversation summary and one conversation's turns.
+
+Event JSON is read defensively: a REST client decides much of what a user event holds (Rasa stores
+`"input_channel": 1` from a request body as is), so every field is checked for its type and size
+here, and what does not fit reads as missing. One odd event never takes the review tool down.
+"""
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
-from typing import Any, Iterable
+from typing import Any, Iterable, Optional
 
 from django.db import connections, transaction
 
@@ -14,6 +20,86 @@ FALLBACK_INTENTS = {"nlu_fallback"}
 FALLBACK_ACTIONS = {"action_default_fallback", "action_free_form"}
 HANDOFF_ACTIONS = {"action_handoff"}
 BATCH = 20000
+NAME_CHARS = 255  # intent, action, slot, policy and entity names
+TEXT_CHARS = 5000  # a message as the review screens show it (the chat channels take 2,000)
+CONTEXT_CHARS = 20000  # retrieved context or a slot value, as JSON, on the conversation page
+
+
+def payload_of(data: Any) -> dict[str, Any]:
+    """An event's JSON object; bad JSON, null, a list or a number read as an empty event."""
+    if not isinstance(data, (str, bytes)):
+        return {}
+    try:
+        value = json.loads(data)
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def as_text(value: Any, limit: int = TEXT_CHARS) -> str:
+    """A string field cut to `limit`; a number, list, dict or null where a string belongs reads as empty."""
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def as_number(value: Any) -> Optional[float]:
+    """A finite number as a float; a string, null, NaN, infinity or an int too big for a float is None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def as_value(value: Any) -> Any:
+    """An entity's value: text cut to TEXT_CHARS; a dict or list (Duckling's times) kept while it is small."""
+    if isinstance(value, str):
+        return as_text(value)
+    if isinstance(value, (dict, list)):
+        encoded = json.dumps(value)
+        return value if len(encoded) <= TEXT_CHARS else encoded[:TEXT_CHARS]
+    return value
+
+
+def as_offset(value: Any) -> Optional[int]:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def entity_of(value: Any) -> Optional[dict[str, Any]]:
+    """One extracted entity with a string name, whole-number span (both ends or neither) and a JSON value."""
+    entity = as_dict(value)
+    name = as_text(entity.get("entity"), NAME_CHARS)
+    if not name:
+        return None
+    start, end = as_offset(entity.get("start")), as_offset(entity.get("end"))
+    if start is None or end is None or end < start:
+        start = end = None
+    return {"entity": name, "value": as_value(entity.get("value")), "start": start, "end": end,
+            "role": as_text(entity.get("role"), NAME_CHARS) or None,
+            "group": as_text(entity.get("group"), NAME_CHARS) or None}
+
+
+def ranked_intent(value: Any) -> dict[str, Any]:
+    """An intent as {"name": str, "confidence": float | None}; anything else reads as no intent."""
+    intent = as_dict(value)
+    return {"name": as_text(intent.get("name"), NAME_CHARS), "confidence": as_number(intent.get("confidence"))}
+
+
+def parse_of(payload: dict[str, Any]) -> dict[str, Any]:
+    """What the NLU made of a user event: top intent, ranking and entities, each well typed."""
+    parse = as_dict(payload.get("parse_data"))
+    return {"intent": ranked_intent(parse.get("intent")),
+            "intent_ranking": [ranked_intent(r) for r in as_list(parse.get("intent_ranking")) if isinstance(r, dict)],
+            "entities": [e for e in map(entity_of, as_list(parse.get("entities"))) if e]}
 
 
 def tracker_rows(sql: str, params: Iterable[Any] = ()) -> list[tuple]:
@@ -24,18 +110,19 @@ def tracker_rows(sql: str, params: Iterable[Any] = ()) -> list[tuple]:
 
 def _merge(summary: ConversationSummary, row: tuple) -> None:
     event_id, _sender, type_name, ts, intent, action, data = row
+    intent, action, ts = as_text(intent, NAME_CHARS), as_text(action, NAME_CHARS), as_number(ts)
     summary.max_event_id = max(summary.max_event_id, event_id)
     if ts is not None:
         summary.first_ts = ts if summary.first_ts is None else min(summary.first_ts, ts)
         summary.last_ts = ts if summary.last_ts is None else max(summary.last_ts, ts)
     if type_name == "user":
-        payload = json.loads(data or "{}")
+        payload = payload_of(data)
         summary.turns += 1
-        if not summary.channel and payload.get("input_channel"):
-            summary.channel = payload["input_channel"][:64]
+        if not summary.channel:
+            summary.channel = as_text(payload.get("input_channel"), 64)
         if not summary.first_text:
-            summary.first_text = (payload.get("text") or "")[:300]
-        conf = ((payload.get("parse_data") or {}).get("intent") or {}).get("confidence")
+            summary.first_text = as_text(payload.get("text"), 300)
+        conf = parse_of(payload)["intent"]["confidence"]
         if conf is not None:
             summary.min_confidence = conf if summary.min_confidence is None else min(summary.min_confidence, conf)
         if intent:
@@ -53,7 +140,7 @@ def _merge(summary: ConversationSummary, row: tuple) -> None:
         if action == "action_place_order":
             summary.placed = True
     elif type_name == "slot" and action:
-        value = json.loads(data or "{}").get("value")
+        value = payload_of(data).get("value")
         if action == "checkout_stage" and value == "placed":
             summary.placed = True
         if action == "cart_id" and value:
@@ -113,41 +200,43 @@ def load_conversation(sender_id: str) -> list[dict]:
     corrections = {c.event_id: c for c in TurnCorrection.objects.filter(sender_id=sender_id)}
     items: list[dict] = []
     for event_id, type_name, ts, intent, action, data in rows:
-        payload = json.loads(data or "{}")
-        item: dict[str, Any] = {"id": event_id, "type": type_name, "timestamp": ts}
-        if type_name == "session_started":
-            item["kind"] = "session"
-        elif type_name == "user":
-            parse = payload.get("parse_data") or {}
-            ranking = parse.get("intent_ranking") or []
-            top = parse.get("intent") or {}
-            runner = next((r for r in ranking if r.get("name") != top.get("name")), None)
-            item.update(
-                kind="user", text=payload.get("text") or "", intent=top.get("name") or intent,
-                confidence=top.get("confidence"), runner_up=runner,
-                entities=[{k: e.get(k) for k in ("entity", "value", "start", "end", "role", "group")}
-                          for e in parse.get("entities") or []],
-                channel=payload.get("input_channel"), metadata=payload.get("metadata") or {},
-            )
-            fix = corrections.get(event_id)
-            if fix:
-                item.update(corrected=True, original_intent=item["intent"], intent=fix.intent, entities=fix.entities)
-        elif type_name == "action":
-            if action == "action_listen":
-                continue
-            item.update(kind="action", name=action, policy=payload.get("policy"), confidence=payload.get("confidence"))
-        elif type_name == "bot":
-            meta = payload.get("metadata") or {}
-            data_ = payload.get("data") or {}
-            custom = data_.get("custom") if isinstance(data_.get("custom"), dict) else {}
-            llm = any(bool(d.get("llm_generated")) for d in (meta, data_, custom or {}))
-            context = meta.get("retrieved_context") or data_.get("retrieved_context") or (custom or {}).get("retrieved_context")
-            item.update(kind="bot", text=payload.get("text") or "", llm_generated=llm, context=context)
-        elif type_name == "slot":
-            item.update(kind="slot", name=action or payload.get("name"), value=payload.get("value"))
-        elif type_name == "active_loop":
-            item.update(kind="loop", name=action or payload.get("name"))
-        else:
+        item = _display_item(type_name, as_text(intent, NAME_CHARS), as_text(action, NAME_CHARS), payload_of(data))
+        if item is None:
             continue
+        item.update(id=event_id, type=type_name, timestamp=as_number(ts))
+        fix = corrections.get(event_id)
+        if fix and item["kind"] == "user":
+            item.update(corrected=True, original_intent=item["intent"], intent=fix.intent, entities=fix.entities)
         items.append(item)
     return items
+
+
+def _display_item(type_name: str, intent: str, action: str, payload: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """One event as the conversation page shows it, every field of the type the page expects."""
+    if type_name == "session_started":
+        return {"kind": "session"}
+    if type_name == "user":
+        parse = parse_of(payload)
+        top = parse["intent"]
+        runner = next((r for r in parse["intent_ranking"] if r["name"] and r["name"] != top["name"]), None)
+        return {"kind": "user", "text": as_text(payload.get("text")), "intent": top["name"] or intent,
+                "confidence": top["confidence"], "runner_up": runner,
+                "entities": [{k: e[k] for k in ("entity", "value", "start", "end", "role", "group")}
+                             for e in parse["entities"]],
+                "channel": as_text(payload.get("input_channel"), 64), "metadata": as_dict(payload.get("metadata"))}
+    if type_name == "action":
+        if action == "action_listen":
+            return None
+        return {"kind": "action", "name": action, "policy": as_text(payload.get("policy"), NAME_CHARS),
+                "confidence": as_number(payload.get("confidence"))}
+    if type_name == "bot":
+        meta, data = as_dict(payload.get("metadata")), as_dict(payload.get("data"))
+        custom = as_dict(data.get("custom"))
+        llm = any(bool(d.get("llm_generated")) for d in (meta, data, custom))
+        context = meta.get("retrieved_context") or data.get("retrieved_context") or custom.get("retrieved_context")
+        return {"kind": "bot", "text": as_text(payload.get("text")), "llm_generated": llm, "context": context}
+    if type_name == "slot":
+        return {"kind": "slot", "name": action or as_text(payload.get("name"), NAME_CHARS), "value": payload.get("value")}
+    if type_name == "active_loop":
+        return {"kind": "loop", "name": action or as_text(payload.get("name"), NAME_CHARS)}
+    return None

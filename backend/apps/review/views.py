@@ -20,7 +20,7 @@ from .models import (
     AuditLog, ConversationReview, ConversationSummary, MessageFlag, SavedFilter, Tag, TurnCorrection, audit,
 )
 from .stories import save_test
-from .tracker import load_conversation, refresh_summaries
+from .tracker import CONTEXT_CHARS, load_conversation, refresh_summaries
 
 PERMISSION = "review.reviewer"
 PAGE_SIZE = 50
@@ -154,9 +154,9 @@ def _masked_items(items: list[dict]) -> list[dict]:
                 if e.get("start") is not None:
                     e["masked_text"] = mask(item["text"][e["start"]:e["end"]])
         if item.get("kind") == "slot":
-            item["masked_value"] = mask(json.dumps(item.get("value")))
+            item["masked_value"] = mask(json.dumps(item.get("value"))[:CONTEXT_CHARS])
         if item.get("context"):
-            item["masked_context"] = mask(json.dumps(item["context"]))
+            item["masked_context"] = mask(json.dumps(item["context"])[:CONTEXT_CHARS])
     return items
 
 
