@@ -2,6 +2,10 @@
 
 `python -m actions.server` serves the same `/webhook` and `/health` as `python -m rasa_sdk`, and
 adds what the action server owns as the single writer of the embedded Qdrant index:
+- `POST /webhook` (Rasa's action calls) answers 401 unless the request carries
+  `Authorization: Bearer <ACTION_SERVER_TOKEN>`, which Rasa sends from endpoints.yml
+  (`action_endpoint.headers`). A forged tracker could otherwise read or fill any guest's cart.
+  With no ACTION_SERVER_TOKEN set, every call is refused;
 - at start-up, in the background, the index is checked against the backend's menu version and
   brought up to date (the server answers actions meanwhile);
 - `POST /webhooks/menu-updated` takes the backend's signed `menu.updated` event and re-embeds
@@ -15,8 +19,10 @@ adds what the action server owns as the single writer of the embedded Qdrant ind
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import logging
+import os
 import threading
 import time
 import zlib
@@ -41,6 +47,38 @@ _index_lock = threading.Lock()
 def _locked(work, *args):
     with _index_lock:
         return work(*args)
+
+
+ACTION_WEBHOOK = "/webhook"
+
+
+def action_server_token() -> str:
+    """The shared secret Rasa sends with each action call (environment only; empty = refuse all)."""
+    return os.environ.get("ACTION_SERVER_TOKEN", "").strip()
+
+
+def bearer_token(request: Request) -> str:
+    scheme, _, credentials = (request.headers.get("Authorization") or "").partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else ""
+
+
+def authorized_action_call(request: Request, expected: str) -> bool:
+    """True if the request carries the action server token (constant-time comparison)."""
+    provided = bearer_token(request)
+    return bool(expected and provided) and hmac.compare_digest(provided.encode(), expected.encode())
+
+
+def refuse_unauthorized_action_calls(app: Sanic, expected: str) -> None:
+    """A request middleware: /webhook without the token gets 401 and never reaches an action."""
+    if not expected:
+        logger.error("ACTION_SERVER_TOKEN is not set: every action call to /webhook is refused")
+
+    @app.middleware("request")
+    async def require_action_token(request: Request) -> response.HTTPResponse | None:
+        if request.path.rstrip("/") != ACTION_WEBHOOK or authorized_action_call(request, expected):
+            return None
+        request.ctx.refused = True
+        return response.json({"error": "unauthorized"}, status=401, headers={"WWW-Authenticate": "Bearer"})
 
 
 def build_app(*, sync_on_start: bool = True) -> Sanic:
@@ -80,8 +118,12 @@ def build_app(*, sync_on_start: bool = True) -> Sanic:
     async def start_timer(request: Request) -> None:
         request.ctx.started = time.perf_counter()
 
+    refuse_unauthorized_action_calls(app, action_server_token())
+
     @app.middleware("response")
     async def observe_action(request: Request, _: response.HTTPResponse) -> None:
+        if getattr(request.ctx, "refused", False):  # a refused call ran nothing: not an action
+            return
         if request.path == "/webhook" and request.method == "POST":
             observe_webhook(action_call(request), time.perf_counter() - request.ctx.started, known_actions)
 

@@ -41,11 +41,12 @@ COPY experiments/ experiments/
 COPY experiments.yml secret_rotation.py ./
 COPY deploy/app-entrypoint.sh deploy/app-entrypoint.sh
 
-# Static files (admin, Swagger UI) collected at build time and served by WhiteNoise. The two
-# values only satisfy the production settings' import; they are not kept in the image.
+# Static files (admin, Swagger UI) collected at build time and served by WhiteNoise. The values
+# only satisfy the production settings' import; they are not kept in the image.
 RUN cd backend \
  && DJANGO_ENV=production DJANGO_SECRET_KEY=collectstatic-at-build-time \
     BACKEND_SERVICE_TOKEN=collectstatic-at-build-time CHAT_JWT_SECRET=collectstatic-at-build-time \
+    PAYMENT_PROVIDER=sandbox ALLOW_CONSOLE_NOTIFICATIONS=true \
     python manage.py collectstatic --noinput -v0 \
  && useradd --create-home --uid 10001 app \
  && mkdir -p /app/var /app/backend/var \

@@ -7,6 +7,9 @@ export BIND_HOST="${BIND_HOST:-127.0.0.1}"
 export BACKEND_URL="${BACKEND_URL:-http://127.0.0.1:${BACKEND_PORT}}"
 export BACKEND_SERVICE_TOKEN="${BACKEND_SERVICE_TOKEN:-dev-service-token}"
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTIONS_PORT}/webhook}"
+# Rasa sends it with every action call (endpoints.yml); the action server refuses /webhook without
+# it. Dev value; set a real one.
+export ACTION_SERVER_TOKEN="${ACTION_SERVER_TOKEN:-dev-action-server-token}"
 export DATA_DIR="${DATA_DIR:-var}"
 export TRACKER_DB="${TRACKER_DB:-${DATA_DIR}/tracker.db}"
 export RASA_MODEL_DIR="${RASA_MODEL_DIR:-models}"

@@ -27,6 +27,7 @@ SERVICE_TOKEN = "e2e-service-token"
 WEBHOOK_SECRET = "whsec_ZTJlLXdlYmhvb2stc2VjcmV0"
 CHAT_JWT_SECRET = "e2e-chat-jwt-secret-0123456789abcdef"
 RASA_AUTH_TOKEN = "e2e-rasa-auth-token"
+ACTION_SERVER_TOKEN = "e2e-action-server-token"  # Rasa → action server /webhook (endpoints.yml)
 
 
 def free_port() -> int:
@@ -95,6 +96,7 @@ class Stack:
             BACKEND_URL=self.backend_url,
             BACKEND_SERVICE_TOKEN=SERVICE_TOKEN,
             ACTION_ENDPOINT_URL=f"{self.actions_url}/webhook",
+            ACTION_SERVER_TOKEN=ACTION_SERVER_TOKEN,
             TRACKER_DB=str(self.workdir / "tracker.db"),
             RASA_TELEMETRY_ENABLED="false",
             PYTHONUNBUFFERED="1",
@@ -195,6 +197,11 @@ class Stack:
         response = httpx.post(f"{self.rasa_url}/webhooks/rest/webhook", json=body, timeout=60)
         response.raise_for_status()
         return response.json()
+
+    @property
+    def action_headers(self) -> dict[str, str]:
+        """What Rasa sends with an action call to the action server's /webhook."""
+        return {"Authorization": f"Bearer {ACTION_SERVER_TOKEN}"}
 
     def backend(self) -> httpx.Client:
         return httpx.Client(base_url=self.backend_url, headers={"Authorization": f"Token {SERVICE_TOKEN}"}, timeout=10)

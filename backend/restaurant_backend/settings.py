@@ -10,7 +10,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import os
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -200,7 +202,9 @@ BACKGROUND_TASKS_SYNC = env_bool("BACKGROUND_TASKS_SYNC", False)
 BACKGROUND_TASK_WORKERS = int(os.environ.get("BACKGROUND_TASK_WORKERS", "4"))
 
 # --- Payments -----------------------------------------------------------------------------------
-PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "sandbox")
+# In production PAYMENT_PROVIDER must be named (the sandbox only by name, with a warning at start):
+# see validate_production_settings below.
+PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER") or "sandbox"
 PAYMENT_PROVIDERS = {"sandbox": "apps.payments.providers.sandbox.SandboxProvider"}
 # The sandbox signs its callbacks like a real provider would. By default the key is derived from
 # SECRET_KEY so nothing extra needs configuring.
@@ -229,7 +233,78 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "orders@localhost")
 # Dotted path to an apps.notifications.sms.SmsProvider.
-SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "apps.notifications.sms.ConsoleSmsProvider")
+SMS_PROVIDER = os.environ.get("SMS_PROVIDER") or "apps.notifications.sms.ConsoleSmsProvider"
+# Production only: let e-mails and texts go to the log (console) instead of refusing to start.
+ALLOW_CONSOLE_NOTIFICATIONS = env_bool("ALLOW_CONSOLE_NOTIFICATIONS", False)
+
+# E-mail backends and SMS providers that deliver nothing to the guest (the message stays on the server).
+_UNDELIVERED_EMAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+}
+_CONSOLE_SMS_PROVIDER = "apps.notifications.sms.ConsoleSmsProvider"
+
+
+def validate_production_settings(
+    env: Mapping[str, str], payment_providers: Collection[str] = ("sandbox",)
+) -> list[str]:
+    """The e-mail, SMS and payment providers a production start needs, read from ``env``.
+
+    Raises ImproperlyConfigured naming every variable to set when e-mail or SMS would only be printed to
+    the log (unless ALLOW_CONSOLE_NOTIFICATIONS=true) or PAYMENT_PROVIDER is not named (or unknown).
+    Returns the warnings to log loudly at start: console notifications allowed, the sandbox named.
+    """
+    def get(name: str) -> str:
+        return (env.get(name) or "").strip()
+
+    allow_console = get("ALLOW_CONSOLE_NOTIFICATIONS").lower() in {"1", "true", "yes", "on"}
+    problems: list[str] = []
+    warnings: list[str] = []
+
+    email_backend = get("EMAIL_BACKEND")
+    if (email_backend in _UNDELIVERED_EMAIL_BACKENDS) or (not email_backend and not get("EMAIL_HOST")):
+        what = (f"EMAIL_BACKEND={email_backend} delivers no e-mail" if email_backend
+                else "neither EMAIL_HOST nor EMAIL_BACKEND is set")
+        if allow_console:
+            warnings.append(f"e-mails to guests (password resets, order updates) are only printed to the log: {what} "
+                            "(ALLOW_CONSOLE_NOTIFICATIONS=true)")
+        else:
+            problems.append(f"e-mail: {what}; set EMAIL_HOST (SMTP, with EMAIL_PORT, EMAIL_HOST_USER, "
+                            "EMAIL_HOST_PASSWORD) or EMAIL_BACKEND to a backend that sends mail")
+    sms_provider = get("SMS_PROVIDER") or _CONSOLE_SMS_PROVIDER
+    if sms_provider == _CONSOLE_SMS_PROVIDER:
+        if allow_console:
+            warnings.append(f"text messages to guests are only printed to the log: SMS_PROVIDER is {sms_provider} "
+                            "(ALLOW_CONSOLE_NOTIFICATIONS=true)")
+        else:
+            problems.append(f"SMS: SMS_PROVIDER is {'unset' if not get('SMS_PROVIDER') else sms_provider} "
+                            "(texts would only be printed to the log); set SMS_PROVIDER to a real provider's "
+                            "dotted path")
+    if problems:
+        problems.append("or, to print e-mails and texts to the log on purpose, set ALLOW_CONSOLE_NOTIFICATIONS=true")
+
+    payment_provider = get("PAYMENT_PROVIDER")
+    known = ", ".join(sorted(payment_providers))
+    if not payment_provider:
+        problems.append(f"payments: PAYMENT_PROVIDER is not set; name the provider for card payments "
+                        f"(one of: {known}; PAYMENT_PROVIDER=sandbox takes no real money)")
+    elif payment_provider not in payment_providers:
+        problems.append(f"payments: PAYMENT_PROVIDER={payment_provider} is not a known provider (one of: {known})")
+    elif payment_provider == "sandbox":
+        warnings.append("PAYMENT_PROVIDER=sandbox: card payments are simulated and no money is taken; "
+                        "orders marked paid online were not charged")
+
+    if problems:
+        raise ImproperlyConfigured("Refusing to start in production (DJANGO_ENV=production): "
+                                   + "; ".join(problems) + ".")
+    return warnings
+
+
+if PRODUCTION:
+    for _warning in validate_production_settings(os.environ, PAYMENT_PROVIDERS):
+        logging.getLogger("restaurant_backend.settings").warning("PRODUCTION WARNING: %s", _warning)
 # Order status pushed into the guest's chat (Rasa's conversations API); empty RASA_URL = off.
 RASA_URL = os.environ.get("RASA_URL", "").rstrip("/")
 # Rasa's --auth-token; the Procfile and Compose already give Rasa RASA_AUTH_TOKEN, so that is the fallback.

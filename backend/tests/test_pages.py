@@ -87,6 +87,10 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
         "BACKEND_SERVICE_TOKEN": "prod-token",
         "CHAT_JWT_SECRET": "prod-chat-jwt-secret-with-at-least-32-bytes-0123456789",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        # production refuses console e-mail/SMS and an unnamed payment provider (test_production_providers.py)
+        "EMAIL_HOST": "smtp.example.org",
+        "SMS_PROVIDER": "restaurant_sms.TwilioProvider",
+        "PAYMENT_PROVIDER": "sandbox",
     }
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=BACKEND, env=env, capture_output=True, text=True, timeout=60)

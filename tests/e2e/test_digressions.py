@@ -212,13 +212,14 @@ def test_a_question_on_a_form_slot_is_answered_and_the_form_asks_again(stack: St
 # message with the parse given, so a question can be fed as NLU misread it (today's NLU reads these
 # right; an earlier model read "wait, what time do you close today?" as change_quantity at 0.48).
 AGENT_DRIVER = """
-import asyncio, json, sys
+import asyncio, json, os, sys
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.utils.endpoints import EndpointConfig
 
 async def main(model, actions_url, sender, turns):
-    agent = Agent.load(model, action_endpoint=EndpointConfig(url=actions_url))
+    headers = {"Authorization": "Bearer " + os.environ["ACTION_SERVER_TOKEN"]}  # what endpoints.yml sends
+    agent = Agent.load(model, action_endpoint=EndpointConfig(url=actions_url, headers=headers))
     for text, parse in turns:
         if parse:
             parse = {"text": text, "intent": {"name": parse["intent"], "confidence": parse["confidence"]},

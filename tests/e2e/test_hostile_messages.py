@@ -86,8 +86,8 @@ MADE_UP_CHANNELS = pytest.mark.parametrize(
 def test_a_made_up_input_channel_opens_no_new_metric_series(stack: Stack, channel: Any):
     post_rest(stack, {"sender": new_sender(), "message": "one tomato soup please", "input_channel": channel})
     action = f"action_made_up_{uuid.uuid4().hex[:8]}"  # whoever reaches the action server names anything
-    httpx.post(f"{stack.actions_url}/webhook", json=action_call(new_sender(), channel, action), timeout=10)
-    httpx.post(f"{stack.actions_url}/webhook", json={"tracker": {"events": [1, None, "x"]}, "next_action": 5}, timeout=10)
+    httpx.post(f"{stack.actions_url}/webhook", json=action_call(new_sender(), channel, action), headers=stack.action_headers, timeout=10)
+    httpx.post(f"{stack.actions_url}/webhook", json={"tracker": {"events": [1, None, "x"]}, "next_action": 5}, headers=stack.action_headers, timeout=10)
 
     for metric in ("restaurant_assistant_user_messages_total", "restaurant_assistant_conversations_started_total"):
         assert metric_labels(stack, "channel", metric) <= CHANNEL_LABELS

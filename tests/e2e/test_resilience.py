@@ -48,13 +48,13 @@ def test_an_unsure_cart_change_asks_first_and_changes_nothing(stack: Stack):
     body = {"next_action": "action_prepare_order", "sender_id": "gate-test",
             "tracker": tracker_for("gate-test", "order_item", 0.71, entities, "2 margherita"),
             "domain": {}, "version": "3.6.21"}
-    response = httpx.post(f"{stack.actions_url}/webhook", json=body, timeout=20).json()
+    response = httpx.post(f"{stack.actions_url}/webhook", json=body, headers=stack.action_headers, timeout=20).json()
     assert response["responses"][0]["text"] == "Did you mean to add 2 margherita?"
     events = {event["name"]: event["value"] for event in response["events"] if event["event"] == "slot"}
     assert events["next_flow"] == "clarify" and "cart_id" not in events
 
     body["tracker"]["latest_message"]["intent"]["confidence"] = 0.99
-    confident = httpx.post(f"{stack.actions_url}/webhook", json=body, timeout=20).json()
+    confident = httpx.post(f"{stack.actions_url}/webhook", json=body, headers=stack.action_headers, timeout=20).json()
     slots = {event["name"]: event["value"] for event in confident["events"] if event["event"] == "slot"}
     assert slots["next_flow"] == "order_form" and slots["dish"] == "margherita" and confident["responses"] == []
 

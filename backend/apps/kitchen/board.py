@@ -10,6 +10,7 @@ from django.utils import timezone
 from apps.common.money import money
 from apps.ordering.models import Order
 from apps.ordering.orders import allowed_next
+from apps.payments.models import Payment
 from apps.restaurant.models import get_restaurant
 
 S = Order.Status
@@ -32,7 +33,7 @@ def next_statuses(order: Order) -> list[str]:
 
 
 def open_orders() -> QuerySet[Order]:
-    return (Order.objects.filter(status__in=OPEN).select_related("customer")
+    return (Order.objects.filter(status__in=OPEN).select_related("customer", "payment")
             .prefetch_related("lines", "pos_submissions").order_by("created_at", "id"))
 
 
@@ -64,7 +65,35 @@ def order_card(order: Order, zone: ZoneInfo | None = None) -> dict[str, Any]:
         "pos": [{"adapter": s.adapter, "status": s.status, "external_id": s.external_id,
                  "last_error": s.last_error, "attempts": s.attempts} for s in order.pos_submissions.all()],
         "next": [{"status": status, "label": ACTIONS[status]} for status in next_statuses(order)],
+        "payment": payment_state(order),
     }
+
+
+PAY = Payment.Status
+METHOD_LABELS = {Payment.Method.CARD_ONLINE: "card online", Payment.Method.PAY_AT_COUNTER: "at the counter"}
+
+
+def payment_state(order: Order) -> dict[str, Any]:
+    """Paid or not, and how, in the words staff read before handing the order over."""
+    try:
+        payment = order.payment
+    except Payment.DoesNotExist:
+        return {"paid": False, "method": None, "status": None, "label": "Unpaid (no payment chosen)"}
+    method = payment.method
+    online = method == Payment.Method.CARD_ONLINE
+    if payment.status == PAY.SUCCEEDED:
+        label = "Paid (card online)" if online else "Paid (at the counter)"
+    elif payment.status == PAY.REFUNDED:
+        label = f"Refunded ({METHOD_LABELS.get(method, method)})"
+    elif not online:
+        label = "Unpaid (pay at counter)"
+    elif payment.status == PAY.FAILED:
+        label = "Unpaid (card payment failed)"
+    elif payment.status == PAY.CANCELLED:
+        label = "Unpaid (card payment cancelled)"
+    else:
+        label = "Unpaid (card online, awaiting payment)"
+    return {"paid": payment.status == PAY.SUCCEEDED, "method": method, "status": payment.status, "label": label}
 
 
 def deliver_to(order: Order) -> str | None:

@@ -3,10 +3,16 @@
 Rasa runs the intent ``EXTERNAL_order_status`` in the conversation and answers on the channel the
 guest last used. Best effort: a few quick tries, then a warning; a status change never fails
 because the chat is unreachable.
+
+Rasa 3.6's HTTP API takes its auth token only as the `?token=` query parameter (rasa/server.py
+`requires_auth`: no header form short of a JWT), and httpx logs every request's full URL at INFO.
+`RedactTokens`, installed on the httpx logger when this module loads (before any push), rewrites
+`token=<value>` to `token=***` in those records, so the token never reaches a log handler.
 """
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import quote
 
 import httpx
@@ -15,6 +21,36 @@ from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_a
 
 logger = logging.getLogger(__name__)
 INTENT = "EXTERNAL_order_status"
+# Loggers that write request URLs (httpx: 'HTTP Request: POST <url> "HTTP/1.1 200 OK"').
+URL_LOGGERS = ("httpx",)
+_TOKEN_IN_URL = re.compile(r"(?i)([?&]token=)[^&\s\"'#]+")
+
+
+def redact(text: str) -> str:
+    """`...?a=1&token=secret` -> `...?a=1&token=***`."""
+    return _TOKEN_IN_URL.sub(r"\1***", text)
+
+
+class RedactTokens(logging.Filter):
+    """Replaces `token=<value>` in a record's message with `token=***` (never drops a record)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+def install_log_redaction(names: tuple[str, ...] = URL_LOGGERS) -> None:
+    """Idempotent: one RedactTokens on each named logger."""
+    for name in names:
+        target = logging.getLogger(name)
+        if not any(isinstance(existing, RedactTokens) for existing in target.filters):
+            target.addFilter(RedactTokens())
+
+
+install_log_redaction()
 
 
 class PushFailed(Exception):

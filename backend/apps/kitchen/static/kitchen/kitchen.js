@@ -40,7 +40,9 @@
       "data-order-id": String(o.id), "data-status": o.status}, [
       el("h2", {}, ["#" + o.number + " ", el("span", {"class": "time", text: o.time})]),
       el("p", {"class": "facts", text: facts}), deliverTo, lines,
-      el("p", {"class": "total", text: o.total + " " + o.currency}), pos, form]);
+      el("p", {"class": "total"}, [o.total + " " + o.currency + " · ",
+        el("span", {"class": "payment " + (o.payment.paid ? "paid" : "unpaid"),
+          "data-payment-status": o.payment.status || "", text: o.payment.label})]), pos, form]);
   }
 
   function render(orders) {
