@@ -14,10 +14,12 @@ from rasa_sdk.types import DomainDict
 
 from actions import metrics, services, streaming
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, MenuItem
-from actions.common import YES_NO_BUTTONS, first_entity, open_cart, stated_constraints, tell_service_down
-from actions.formatting import allergen_list, cart_text, menu_cards, money
+from actions.common import (YES_NO_BUTTONS, first_entity, open_cart, stated_constraints, tell_service_down,
+                            unchecked_allergies)
+from actions.formatting import ALLERGEN_NAMES, cart_text, menu_cards, money
 from actions.experimenting import experiment_changes
 from actions.info_actions import faq_text, public_url
+from actions.recommending import exclusions
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +63,11 @@ class ActionRecommend(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         recommender = await services.recommender()
         cost_before = _conversation_cost(tracker)
-        dietary, allergens = stated_constraints(tracker)
+        dietary, stated = stated_constraints(tracker)
+        allergens = exclusions(dietary, stated)  # "nuts" covers peanuts too
+        unchecked = unchecked_allergies(tracker)
+        if unchecked:
+            dispatcher.utter_message(text=await _unchecked_allergy_text(unchecked))
         changes, arm_events = experiment_changes(tracker)
         try:
             recommendation = await recommender.recommend(
@@ -86,11 +92,24 @@ class ActionRecommend(Action):
 
 
 def _constraints_note(dietary: list[str], allergens: list[str]) -> str:
-    """Say which of the guest's stated needs the suggestions respect, e.g. " (all vegan, without peanuts)"."""
+    """Say which of the guest's stated needs the suggestions respect, e.g. " (all vegan, without peanuts or tree nuts)"."""
     parts = [" and ".join(tag.replace("_", "-") for tag in dietary)] if dietary else []
     if allergens:
-        parts.append(f"without {allergen_list(allergens)}")
+        names = [ALLERGEN_NAMES.get(code, code.replace("_", " ")) for code in allergens]
+        parts.append("without " + (f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0]))
     return f" (all {', '.join(parts)})" if parts else ""
+
+
+async def _unchecked_allergy_text(words: list[str]) -> str:
+    """Honest words for an allergy the menu's allergen data (the 14 EU allergens) does not cover."""
+    try:
+        phone = str((await services.backend().restaurant()).get("phone") or "")
+    except (BackendUnavailable, BackendRejected):
+        phone = ""
+    named = f"{', '.join(words[:-1])} or {words[-1]}" if len(words) > 1 else words[0]
+    staff = f"please ask our staff before ordering (call us on {phone})" if phone else "please ask our staff before ordering"
+    return (f"I can't check our dishes for {named}: our allergen information covers only the 14 major allergens, "
+            f"so {staff}.")
 
 
 class ActionAnswerFaq(Action):

@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from actions.backend_client import BackendClient, MenuItem
+from actions.formatting import ALLERGEN_NAMES
 from actions.llm_text import REFUSAL, fact_sheet, finish, personality
 from llm.client import LlmClient, LlmUnavailable
 from llm.prompting import Prompts
@@ -39,9 +40,29 @@ def resolve_mood(word: str, moods: dict[str, Any], message: str = "") -> Optiona
     return None
 
 
+# The 14 EU allergen codes the backend knows (backend/apps/menu/models.py); "nuts" is tree nuts only.
+ALLERGEN_CODES = tuple(ALLERGEN_NAMES)
+# A guest who says "nuts" (or "nut-free") means peanuts too, which the EU list keeps apart.
+NUT_CODES = ("peanuts", "nuts")
+
+
+def exclusions(dietary: Sequence[str], exclude_allergens: Sequence[str]) -> list[str]:
+    """The allergen codes a recommendation must avoid, in the EU list's order: "nuts" and the nut-free
+    tag cover peanuts as well, and a value the backend does not know is dropped (it cannot be checked
+    and would make the backend refuse the whole search)."""
+    wanted = set(exclude_allergens)
+    if "nuts" in wanted or "nut_free" in dietary:
+        wanted |= set(NUT_CODES)
+    unknown = wanted - set(ALLERGEN_CODES)
+    if unknown:
+        logger.warning("allergen values no menu data covers were ignored: %s", sorted(unknown))
+    return [code for code in ALLERGEN_CODES if code in wanted]
+
+
 def satisfies(item: MenuItem, dietary: Sequence[str], exclude_allergens: Sequence[str]) -> bool:
     """The hard filters, checked on backend data whatever retrieval or the LLM returned."""
-    return item.available and set(dietary) <= set(item.dietary_tags) and not set(exclude_allergens) & set(item.allergens)
+    excluded = set(exclusions(dietary, exclude_allergens))
+    return item.available and set(dietary) <= set(item.dietary_tags) and not excluded & set(item.allergens)
 
 
 def pick_for_mood(items: list[MenuItem], mood: Optional[str], moods: dict[str, Any], limit: int = 3) -> list[MenuItem]:
@@ -100,6 +121,7 @@ class Recommender:
         count = max(1, min(count or self.count, 5))
         mood = resolve_mood(mood_word, self.moods, message)
         intro = self.moods["moods"][mood]["intro"] if mood else "Here are a few guest favourites"
+        exclude_allergens = exclusions(dietary, exclude_allergens)
         filters = {"available": "true"}
         if dietary:
             filters["dietary"] = ",".join(dietary)
