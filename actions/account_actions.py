@@ -97,7 +97,8 @@ class ActionAnnounceOrderStatus(Action):
             return []
         number, status = str(number), (str(status) if status else None)
         try:
-            current = (await services.backend().order_by_number(number)).status
+            current = (await services.backend().order_by_number(
+                number, conversation_id=tracker.sender_id, customer=customer_id(tracker))).status
         except (BackendUnavailable, BackendRejected) as error:
             logger.warning("order %s status from the event only: %s", number, error,
                            extra={"conversation_id": tracker.sender_id})

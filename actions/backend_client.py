@@ -3,6 +3,8 @@
 It knows nothing of Rasa: actions hand it ids and values and get typed models back. Every
 failure becomes one of two exceptions: `BackendRejected` (the backend understood and said no,
 with a guest-readable message) or `BackendUnavailable` (it could not be reached or broke).
+A 429 (this conversation is throttled) is `BackendBusy`, which is both: whichever of the two an
+action handles, it answers politely instead of crashing, and nothing was changed by the backend.
 """
 from __future__ import annotations
 
@@ -161,6 +163,18 @@ class BackendRejected(BackendError):
         self.details = details or {}
 
 
+BUSY_MESSAGE = "We're a little busy right now. Please try again in a moment."
+
+
+class BackendBusy(BackendUnavailable, BackendRejected):
+    """The backend throttled the request (429): nothing was done; the same request may be sent again
+    after `retry_after` seconds. Its `message` is the guest-readable "busy, try again in a moment"."""
+
+    def __init__(self, retry_after: Optional[float] = None, details: Optional[dict] = None):
+        BackendRejected.__init__(self, "throttled", BUSY_MESSAGE, 429, details)
+        self.retry_after = retry_after
+
+
 class BackendClient:
     """Async client for the backend. Create one per process and share it."""
 
@@ -213,6 +227,10 @@ class BackendClient:
             logger.warning("backend error: %s %s -> %s", method, path, response.status_code)
             metrics.BACKEND_ERRORS.labels("unavailable").inc()
             raise BackendUnavailable(f"HTTP {response.status_code}")
+        if response.status_code == 429:
+            logger.warning("backend busy (throttled): %s %s", method, path)
+            metrics.BACKEND_ERRORS.labels("rejected").inc()
+            raise BackendBusy(_retry_after(response))
         if response.status_code >= 400:
             metrics.BACKEND_ERRORS.labels("rejected").inc()
             raise _rejection(response)
@@ -328,12 +346,23 @@ class BackendClient:
     async def order(self, order_id: int) -> Order:
         return Order.model_validate(await self._request("GET", f"/api/orders/{order_id}/", retry=True))
 
-    async def order_by_number(self, number: str) -> Order:
-        return Order.model_validate(await self._request("GET", f"/api/orders/by-number/{number}/", retry=True))
+    async def order_by_number(self, number: str, *, conversation_id: str, customer: Optional[str] = None) -> Order:
+        """The order, only if this conversation placed it or this signed-in customer owns it; any
+        other order answers like an unknown number (BackendRejected order_not_found)."""
+        params = {"conversation_id": conversation_id, **({"customer": customer} if customer else {})}
+        raw = await self._request("GET", f"/api/orders/by-number/{number}/", params=params, retry=True)
+        return Order.model_validate(raw)
 
     async def request_handoff(self, *, conversation_id: str, reason: str, customer: Optional[str] = None) -> Handoff:
         body = {"conversation_id": conversation_id, "reason": reason, "customer": customer}
         return Handoff.model_validate(await self._request("POST", "/api/handoffs/", json=body))
+
+
+def _retry_after(response: httpx.Response) -> Optional[float]:
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "")))
+    except ValueError:
+        return None
 
 
 def _rejection(response: httpx.Response) -> BackendRejected:

@@ -12,8 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import metrics, services
-from actions.backend_client import BackendRejected, BackendUnavailable, Cart, Order
-from actions.common import YES_NO_BUTTONS, cart_id, is_confident, skip_empty, tell_service_down
+from actions.backend_client import BackendBusy, BackendRejected, BackendUnavailable, Cart, Order
+from actions.common import YES_NO_BUTTONS, cart_id, customer_id, is_confident, skip_empty, tell_service_down
 from actions.digressions import answer_question, unsure_question
 from actions.formatting import cart_text, money, order_text
 from actions.order_actions import change_quantity, remove_item, start_order, start_over
@@ -27,6 +27,13 @@ FULFILMENT_WORDS = {"pickup": "pickup", "pick up": "pickup", "collect": "pickup"
                     "takeaway": "pickup", "delivery": "delivery", "deliver": "delivery"}
 PAYMENT_WORDS = {"card_online": "card_online", "card": "card_online", "online": "card_online",
                  "pay_at_counter": "pay_at_counter", "counter": "pay_at_counter", "cash": "pay_at_counter"}
+
+
+# A 429 from the backend (this conversation is throttled): a polite "busy, try again", nothing lost.
+BUSY_CHECKOUT = ("We're a little busy right now, please try again in a moment. Your cart is kept: "
+                 "say \"checkout\" again when you're ready.")
+BUSY_ORDER = ("We're a little busy right now, so your order is NOT placed yet and nothing was charged. "
+              "Your cart is kept: say \"yes\" again in a moment to place it.")
 
 
 def idempotency_key(conversation_id: str, cart: int, cart_version: int) -> str:
@@ -43,6 +50,9 @@ async def begin_checkout(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
         return [SlotSet("next_flow", "none")]
     try:
         cart = await services.backend().cart(current)
+    except BackendBusy:  # throttled (429): nothing changed, the cart is kept
+        dispatcher.utter_message(text=BUSY_CHECKOUT)
+        return [SlotSet("next_flow", "none")]
     except BackendUnavailable:
         tell_service_down(dispatcher, tracker, "checkout")
         return [SlotSet("next_flow", "none")]
@@ -274,6 +284,10 @@ class ActionPlaceOrder(Action):
                 requested_time=_requested_time(tracker.get_slot("requested_time")),
                 conversation_id=tracker.sender_id,
             )
+        except BackendBusy:  # throttled (429): no order was made, the cart and the summary are kept
+            logger.warning("order not placed: backend busy", extra={"conversation_id": tracker.sender_id})
+            dispatcher.utter_message(text=BUSY_ORDER)
+            return [SlotSet("checkout_stage", stage)]
         except BackendUnavailable:
             logger.warning("order not placed: backend unavailable", extra={"conversation_id": tracker.sender_id})
             dispatcher.utter_message(
@@ -352,7 +366,8 @@ class ActionOrderStatus(Action):
             dispatcher.utter_message(text="Which order do you mean? Please tell me the order number, e.g. \"order 1042\".")
             return []
         try:
-            order = await services.backend().order_by_number(number)
+            order = await services.backend().order_by_number(
+                number, conversation_id=tracker.sender_id, customer=customer_id(tracker))
         except BackendUnavailable:
             tell_service_down(dispatcher, tracker, "order status")
             return []

@@ -264,6 +264,7 @@ class ActionAddOrderLine(Action):
         client = services.backend()
         queue = list(tracker.get_slot("order_queue") or [])
         events: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        writing = False  # True once the add was sent: a timeout then may or may not have added it
         try:
             cart, cart_events = await open_cart(tracker, client)
             events += cart_events
@@ -272,9 +273,13 @@ class ActionAddOrderLine(Action):
                 raise BackendRejected("unknown_item", "Sorry, I lost track of that dish.", 404)
             option_ids = _chosen_option_ids(item, tracker.get_slot("size"), tracker.get_slot("extras") or [])
             quantity = parse_quantity(tracker.get_slot("quantity")) or 1
+            before, writing = cart, True
             cart = await client.add_line(cart.id, item.id, quantity, option_ids)
         except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "add to cart")
+            if not writing:  # nothing was sent to the cart: nothing changed
+                tell_service_down(dispatcher, tracker, "add to cart")
+                return events + [SlotSet("order_queue", []), SlotSet("next_flow", "none")]
+            events += await _after_unsure_add(dispatcher, tracker, client, before, item, quantity, option_ids)
             return events + [SlotSet("order_queue", []), SlotSet("next_flow", "none")]
         except BackendRejected as rejection:
             dispatcher.utter_message(text=rejection.message)
@@ -290,6 +295,32 @@ class ActionAddOrderLine(Action):
             return events + _start_line(queue[0], queue[1:])
         dispatcher.utter_message(text="Anything else, or shall we check out?")
         return events + [SlotSet("order_queue", []), SlotSet("next_flow", "none")]
+
+
+async def _after_unsure_add(dispatcher: CollectingDispatcher, tracker: Tracker, client: Any, before: Cart,
+                            item: MenuItem, quantity: int, option_ids: list[int]) -> list[EventType]:
+    """The add timed out or failed after it was sent, so it may have been applied: read the cart again
+    and tell the guest what is true, never "nothing has changed" when that isn't known."""
+    logger.warning("add to cart unconfirmed; re-reading the cart", extra={"conversation_id": tracker.sender_id})
+    what = f"{quantity} × {item.name}{_options_suffix(item, option_ids)}"
+    try:
+        cart = await client.cart(before.id)
+    except (BackendUnavailable, BackendRejected):
+        dispatcher.utter_message(
+            text=f"Sorry, our ordering system didn't answer in time, so I'm not sure whether {what} was "
+                 "added to your cart. Please check before adding it again: just ask \"what's in my cart?\" "
+                 "in a moment.")
+        return []
+    old_line, new_line = _line_for(before, item.id, option_ids), _line_for(cart, item.id, option_ids)
+    had = old_line.quantity if old_line else 0
+    if new_line is not None and new_line.quantity >= had + quantity:
+        dispatcher.utter_message(
+            text=f"Added {what}. Your cart: {cart.item_count} item(s), {money(cart.total, cart.currency)} so far.")
+        return [SlotSet("last_line_id", new_line.id)]
+    dispatcher.utter_message(
+        text=f"Sorry, our ordering system didn't answer in time and {what} is not in your cart. "
+             "Please try again in a moment, or say \"talk to a person\".")
+    return []
 
 
 def _chosen_option_ids(item: MenuItem, size: Optional[str], extras: list[str]) -> list[int]:

@@ -102,9 +102,10 @@ def build_app(*, sync_on_start: bool = True) -> Sanic:
     async def menu_updated(request: Request) -> response.HTTPResponse:
         from rag.webhook import handle_menu_updated
 
+        # the signature is checked before the index lock is taken: a forged request is refused at once
         result = await asyncio.to_thread(
-            _locked, handle_menu_updated, dict(request.headers), request.body, services.webhook_secrets(),
-            services.indexer(),
+            handle_menu_updated, dict(request.headers), request.body, services.webhook_secrets(),
+            services.indexer, _index_lock,
         )
         if result.ok:  # a verified change: answers read the menu afresh, not from the 30 s cache
             services.backend().forget_menu()

@@ -6,13 +6,26 @@ A message over CHAT_MAX_MESSAGE_CHARS (default 2,000) is answered by the channel
 polite request for a shorter one; it never reaches the NLU, the tracker store or the review tool.
 Whole request bodies are capped before that by Sanic: SANIC_REQUEST_MAX_SIZE, set for the Rasa
 process only (Procfile, docker-compose.yml, the Rasa image, tests/stack.py) from RASA_REQUEST_MAX_BYTES.
+
+Message rate: a guest (one conversation, the sender id) may send CHAT_RATE_LIMIT_PER_CONVERSATION
+messages (default 30/minute) and one client IP CHAT_RATE_LIMIT_PER_IP (default 120/minute, for
+guests behind one café or office network), counted over a moving window with the `limits` library.
+A message over either limit is answered with RATE_NOTICE by the channel and goes no further. The
+counts are kept in memory, per Rasa process: with several Rasa processes behind a load balancer each
+allows that much (sticky sessions keep a conversation on one process). "off" turns a limit off. The
+IP is Sanic's `request.remote_addr` (set from X-Forwarded-For / Forwarded only when Sanic is told to
+trust the proxy: PROXIES_COUNT or FORWARDED_SECRET), else the peer's address.
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Optional
 
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 from rasa.core.channels.channel import UserMessage
 
 logger = logging.getLogger(__name__)
@@ -50,3 +63,73 @@ def with_size_limit(on_new_message: Callable[[UserMessage], Awaitable[Any]],
         return None
 
     return handle
+
+
+# -- message rate ---------------------------------------------------------------------------------
+
+DEFAULT_RATE_PER_CONVERSATION = "30/minute"
+DEFAULT_RATE_PER_IP = "120/minute"
+RATE_NOTICE = "You're sending messages faster than I can read them; please wait a moment."
+
+# The client IP of the request being handled: set by the channel (REST: a blueprint middleware;
+# socket.io: at each message, from the IP remembered at connect), read by the rate limit.
+client_ip: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("chat_client_ip", default=None)
+
+
+def _rate(name: str, default: str) -> Optional[RateLimitItem]:
+    """A rate such as "30/minute" or "100 per hour"; "off" (or "0") means no limit, junk the default."""
+    value = os.environ.get(name, "").strip()
+    if value.lower() in ("off", "0", "none"):
+        return None
+    try:
+        return parse(value or default)
+    except ValueError:
+        logger.warning("%s=%r is not a rate like \"30/minute\"; using %s", name, value, default)
+        return parse(default)
+
+
+class MessageRateLimit:
+    """Per-conversation and per-IP message limits, in this process's memory."""
+
+    def __init__(self, per_conversation: Optional[RateLimitItem], per_ip: Optional[RateLimitItem]) -> None:
+        self.per_conversation = per_conversation
+        self.per_ip = per_ip
+        self._storage = MemoryStorage()  # kept here: the limiter holds only a weak reference to it
+        self._limiter = MovingWindowRateLimiter(self._storage)
+
+    @classmethod
+    def from_env(cls) -> "MessageRateLimit":
+        return cls(_rate("CHAT_RATE_LIMIT_PER_CONVERSATION", DEFAULT_RATE_PER_CONVERSATION),
+                   _rate("CHAT_RATE_LIMIT_PER_IP", DEFAULT_RATE_PER_IP))
+
+    def allow(self, conversation: Optional[str], ip: Optional[str]) -> bool:
+        """Count one message; False (and nothing counted against the other limit) when over a limit."""
+        checks = [(limit, scope, key) for limit, scope, key in
+                  ((self.per_ip, "ip", ip), (self.per_conversation, "conversation", conversation))
+                  if limit is not None and key]
+        if not all(self._limiter.test(limit, scope, key) for limit, scope, key in checks):
+            return False
+        return all([self._limiter.hit(limit, scope, key) for limit, scope, key in checks])
+
+
+def with_rate_limit(on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                    limit: MessageRateLimit) -> Callable[[UserMessage], Awaitable[Any]]:
+    """Wrap a channel's message handler: a message over a rate limit gets RATE_NOTICE instead."""
+
+    async def handle(message: UserMessage) -> Any:
+        ip = client_ip.get()
+        if limit.allow(message.sender_id, ip):
+            return await on_new_message(message)
+        logger.info("message refused: over the chat rate limit", extra={"conversation_id": message.sender_id})
+        if message.output_channel is not None:
+            await message.output_channel.send_text_message(message.sender_id, RATE_NOTICE)
+        return None
+
+    return handle
+
+
+def request_ip(request: Any) -> Optional[str]:
+    """The client's address as Sanic sees it: the trusted forwarded one, else the peer."""
+    if request is None:
+        return None
+    return getattr(request, "remote_addr", None) or getattr(request, "ip", None) or None

@@ -2,8 +2,9 @@
 
 A REST client that speaks for a logged-in guest puts the backend's chat token in the message
 metadata (`{"sender": ..., "message": ..., "metadata": {"token": "<jwt>"}}`). Same URL as the
-built-in channel: POST /webhooks/rest/webhook. A message over CHAT_MAX_MESSAGE_CHARS is answered
-here and goes no further (channels/limits.py); the input channel recorded is always "rest".
+built-in channel: POST /webhooks/rest/webhook. A message over CHAT_MAX_MESSAGE_CHARS, or over the
+per-conversation or per-IP message rate, is answered here and goes no further (channels/limits.py);
+the input channel recorded is always "rest".
 """
 from __future__ import annotations
 
@@ -16,7 +17,15 @@ from sanic.request import Request
 
 from channels import speedups
 from channels.identity import REFUSED_NOTICE, chat_keys, identify
-from channels.limits import DEFAULT_MAX_MESSAGE_CHARS, max_message_chars, with_size_limit
+from channels.limits import (
+    DEFAULT_MAX_MESSAGE_CHARS,
+    MessageRateLimit,
+    client_ip,
+    max_message_chars,
+    request_ip,
+    with_rate_limit,
+    with_size_limit,
+)
 
 
 def with_identity(on_new_message: Callable[[UserMessage], Awaitable[Any]], jwt_key: Optional[str],
@@ -36,6 +45,7 @@ class AccountRestInput(RestInput):
     jwt_key: Optional[str] = None
     jwt_algorithm: str = "HS256"
     message_limit: int = DEFAULT_MAX_MESSAGE_CHARS  # characters; CHAT_MAX_MESSAGE_CHARS at start
+    rate_limit: Optional[MessageRateLimit] = None  # CHAT_RATE_LIMIT_* at start
 
     @classmethod
     def name(cls) -> Text:
@@ -49,6 +59,7 @@ class AccountRestInput(RestInput):
         channel.jwt_key = credentials.get("jwt_key") or None
         channel.jwt_algorithm = credentials.get("jwt_method") or "HS256"
         channel.message_limit = max_message_chars()
+        channel.rate_limit = MessageRateLimit.from_env()
         return channel
 
     def _extract_input_channel(self, req: Request) -> Text:
@@ -57,5 +68,11 @@ class AccountRestInput(RestInput):
         return self.name()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        handler = with_identity(on_new_message, self.jwt_key, self.jwt_algorithm)
-        return super().blueprint(with_size_limit(handler, self.message_limit))
+        handler = with_size_limit(with_identity(on_new_message, self.jwt_key, self.jwt_algorithm), self.message_limit)
+        blueprint = super().blueprint(with_rate_limit(handler, self.rate_limit or MessageRateLimit.from_env()))
+
+        @blueprint.middleware("request")
+        async def remember_client_ip(request: Request) -> None:
+            client_ip.set(request_ip(request))
+
+        return blueprint

@@ -13,7 +13,8 @@ socket; a tampered or expired one is refused at connect with a reason the widget
 widget reconnects as a guest. Unlike Rasa's own channel, a connection without a token is a guest,
 not refused. Each message's identity is then decided by channels.identity (see there).
 
-A message over CHAT_MAX_MESSAGE_CHARS is answered by the channel and goes no further (channels/limits.py).
+A message over CHAT_MAX_MESSAGE_CHARS, or over the per-conversation (session id) or per-IP message
+rate, is answered by the channel and goes no further (channels/limits.py). The IP is taken at connect.
 """
 from __future__ import annotations
 
@@ -29,7 +30,15 @@ from socketio.exceptions import ConnectionRefusedError
 
 from channels import speedups
 from channels.identity import REFUSED_NOTICE, chat_keys, verify_token
-from channels.limits import DEFAULT_MAX_MESSAGE_CHARS, max_message_chars, with_size_limit
+from channels.limits import (
+    DEFAULT_MAX_MESSAGE_CHARS,
+    MessageRateLimit,
+    client_ip,
+    max_message_chars,
+    request_ip,
+    with_rate_limit,
+    with_size_limit,
+)
 from channels.rest import with_identity
 
 logger = logging.getLogger(__name__)
@@ -54,10 +63,12 @@ class WebsiteSocketIOInput(SocketIOInput):
         channel = super().from_credentials({k: v for k, v in credentials.items() if k != "allowed_origins"})
         channel.allowed_origins = parse_origins(credentials.get("allowed_origins") or os.environ.get("CHAT_ALLOWED_ORIGINS"))
         channel.message_limit = max_message_chars()
+        channel.rate_limit = MessageRateLimit.from_env()
         return channel  # type: ignore[return-value]
 
     allowed_origins: list[str] = []
     message_limit: int = DEFAULT_MAX_MESSAGE_CHARS  # characters; CHAT_MAX_MESSAGE_CHARS at start
+    rate_limit: Optional[MessageRateLimit] = None  # CHAT_RATE_LIMIT_* at start
 
     def origin_allowed(self, origin: Optional[str]) -> bool:
         if not self.allowed_origins or "*" in self.allowed_origins:
@@ -66,11 +77,13 @@ class WebsiteSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         handler = with_identity(on_new_message, self.jwt_key, self.jwt_algorithm or "HS256")
-        blueprint = super().blueprint(with_size_limit(handler, self.message_limit))
+        handler = with_size_limit(handler, self.message_limit)
+        blueprint = super().blueprint(with_rate_limit(handler, self.rate_limit or MessageRateLimit.from_env()))
         assert self.sio is not None
         handlers = self.sio.handlers[self.namespace or "/"]
         rasa_message_handler = handlers[self.user_message_evt]
         connect_tokens: Dict[str, str] = {}
+        connect_ips: Dict[str, Optional[str]] = {}
 
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
             origin = environ.get("HTTP_ORIGIN")
@@ -83,10 +96,12 @@ class WebsiteSocketIOInput(SocketIOInput):
                 if verdict.problem:
                     raise ConnectionRefusedError(REFUSED_NOTICE, {"reason": verdict.problem})
                 connect_tokens[sid] = str(token)
+            connect_ips[sid] = request_ip(environ.get("sanic.request")) or environ.get("REMOTE_ADDR")
             return True
 
         async def disconnect(sid: Text) -> None:
             connect_tokens.pop(sid, None)
+            connect_ips.pop(sid, None)
 
         async def handle_message(sid: Text, data: Dict) -> Any:
             # A message without its own token speaks for whoever the socket connected as; the
@@ -97,6 +112,7 @@ class WebsiteSocketIOInput(SocketIOInput):
                 metadata = data.get(self.metadata_key) or {}
                 if token and isinstance(metadata, dict) and not metadata.get("token"):
                     data[self.metadata_key] = {**metadata, "token": token}
+            client_ip.set(connect_ips.get(sid))
             return await rasa_message_handler(sid, data)
 
         async def session_request(sid: Text, data: Optional[Dict]) -> None:

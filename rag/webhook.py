@@ -6,7 +6,8 @@ response. Nothing is changed unless the signature and timestamp (±5 minutes) ch
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -42,7 +43,11 @@ def verify(headers: Mapping[str, str], raw: str, secrets: Sequence[str]) -> Any:
 
 
 def handle_menu_updated(headers: Mapping[str, str], body: bytes | str, secret: str | Sequence[str],
-                        indexer: ItemUpdater) -> WebhookResult:
+                        indexer: ItemUpdater | Callable[[], ItemUpdater],
+                        lock: AbstractContextManager | None = None) -> WebhookResult:
+    """Verify first, then (only for a verified event) take `lock` and update the index. An unsigned
+    or forged request is refused at once: it never waits on, takes or touches the index (`indexer`
+    may be a factory, only called for a verified change)."""
     secrets = [secret] if isinstance(secret, str) else list(secret)
     secrets = [value for value in secrets if value]
     if not secrets:
@@ -61,7 +66,9 @@ def handle_menu_updated(headers: Mapping[str, str], body: bytes | str, secret: s
         item_ids = [int(item_id) for item_id in data.get("item_ids") or []]
     except (TypeError, ValueError):
         return WebhookResult(400, {"error": {"code": "validation_error", "message": "item_ids must be integers."}})
-    report = indexer.update_items(item_ids)
+    with lock if lock is not None else nullcontext():
+        updater = indexer if hasattr(indexer, "update_items") else indexer()
+        report = updater.update_items(item_ids)
     return WebhookResult(200, {
         "item_ids": item_ids,
         "embedded": getattr(report, "embedded", None),

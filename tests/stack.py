@@ -117,6 +117,9 @@ class Stack:
             RASA_AUTH_TOKEN=RASA_AUTH_TOKEN,
             RASA_URL=self.rasa_url,
             CHAT_STREAM_URL=self.actions_url,
+            # every e2e test talks from 127.0.0.1: the per-IP chat rate limit (default 120/minute)
+            # would refuse a fast suite; the per-conversation limit keeps its default (30/minute)
+            CHAT_RATE_LIMIT_PER_IP="100000/minute",
         )
         env.pop("DATABASE_URL", None)
         env.update(self.extra_env)

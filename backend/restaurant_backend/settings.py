@@ -160,6 +160,10 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rst
 DEMO_RESTAURANT_FILE = os.environ.get("DEMO_RESTAURANT_FILE", str(BASE_DIR / "demo" / "restaurant.yaml"))
 HANDOFF_EXPECTED_RESPONSE_MINUTES = int(os.environ.get("HANDOFF_EXPECTED_RESPONSE_MINUTES", "10"))
 MAX_LINE_QUANTITY = 20
+# Order flooding (apps/ordering): carts still open, and pay-at-counter orders not yet paid or collected,
+# that one chat conversation (or one customer) may have at once; 0 = no cap.
+MAX_OPEN_CARTS_PER_CONVERSATION = int(os.environ.get("MAX_OPEN_CARTS_PER_CONVERSATION", "3"))
+MAX_UNPAID_ORDERS_PER_CONVERSATION = int(os.environ.get("MAX_UNPAID_ORDERS_PER_CONVERSATION", "3"))
 
 # --- Website chat (apps/chat): what the chat page and widget tell the browser ---------------------
 # Rasa's socket.io server, and the action server's answer stream (empty: no streaming).
@@ -317,6 +321,8 @@ RASA_PUSH_TIMEOUT_SECONDS = float(os.environ.get("RASA_PUSH_TIMEOUT_SECONDS", "3
 THROTTLE_RATES = {
     "anon": os.environ.get("THROTTLE_ANON", "120/min"),
     "service": os.environ.get("THROTTLE_SERVICE", "3000/min"),
+    # the assistant's requests for one chat conversation (apps/common/throttling.py)
+    "conversation": os.environ.get("THROTTLE_CONVERSATION", "300/min"),
 }
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -326,6 +332,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["apps.common.auth.IsServiceOrStaff"],
     "DEFAULT_THROTTLE_CLASSES": [
         "apps.common.throttling.AnonThrottle",
+        "apps.common.throttling.ConversationThrottle",
         "apps.common.throttling.ServiceThrottle",
     ],
     "DEFAULT_PAGINATION_CLASS": "apps.common.pagination.Pagination",

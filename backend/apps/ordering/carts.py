@@ -10,6 +10,7 @@ from django.db.models import F
 from apps.common.errors import ApiError
 from apps.customers.models import Customer
 from apps.menu.models import MenuItem, MenuOption, OptionGroup
+from apps.ordering.caps import check_open_carts
 from apps.ordering.models import Cart, CartLine
 from apps.restaurant.models import get_restaurant
 
@@ -86,6 +87,7 @@ def _touch(cart: Cart) -> None:
 
 
 def create_cart(customer: Customer | None, channel: str, conversation_id: str) -> Cart:
+    check_open_carts(conversation_id, customer)
     return Cart.objects.create(
         customer=customer,
         channel=channel,

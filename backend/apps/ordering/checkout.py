@@ -1,7 +1,17 @@
-"""The guest's contact-details page (details_url). Personal data is typed here, never in the chat."""
+"""The guest's contact-details page (details_url). Personal data is typed here, never in the chat.
+
+The link carries the order's secret token signed with a timestamp (Django's TimestampSigner): it
+works for CHECKOUT_DETAILS_LINK_MAX_AGE_SECONDS (default 24 h, setting or environment), then shows a
+friendly "link expired" page (410). A bare or tampered token is a 404.
+"""
 from __future__ import annotations
 
+import os
+
 from django import forms
+from django.conf import settings
+from django.core import signing
+from django.http import Http404
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -25,9 +35,29 @@ class DetailsForm(forms.Form):
             del self.fields["address"]
 
 
+LINK_SALT = "apps.ordering.checkout-details"
+
+
+def details_link_max_age() -> int:
+    return int(getattr(settings, "CHECKOUT_DETAILS_LINK_MAX_AGE_SECONDS", None)
+               or os.environ.get("CHECKOUT_DETAILS_LINK_MAX_AGE_SECONDS") or 24 * 3600)
+
+
+def details_link_token(order: Order) -> str:
+    """The path part of the order's details link: its token, signed now."""
+    return signing.TimestampSigner(salt=LINK_SALT).sign(order.details_token)
+
+
 @require_http_methods(["GET", "POST"])
 def checkout_details(request: HttpRequest, token: str) -> HttpResponse:
-    order = get_object_or_404(Order, details_token=token)
+    signer = signing.TimestampSigner(salt=LINK_SALT)
+    try:
+        details_token = signer.unsign(token, max_age=details_link_max_age())
+    except signing.SignatureExpired:
+        return render(request, "ordering/checkout_link_expired.html", status=410)
+    except signing.BadSignature:
+        raise Http404("No such link.")
+    order = get_object_or_404(Order, details_token=details_token)
     delivery = order.fulfilment == Order.Fulfilment.DELIVERY
     saved = False
     if request.method == "POST":

@@ -16,6 +16,7 @@ from apps.common.errors import ApiError
 from apps.customers.models import Customer
 from apps.menu.changes import note_menu_change
 from apps.menu.models import MenuItem
+from apps.ordering.caps import check_unpaid_orders
 from apps.ordering.carts import check_orderable, lock_open_cart
 from apps.ordering.models import Cart, Order, OrderLine, OrderStatusChange
 from apps.ordering.pricing import delivery_fee, price_cart
@@ -151,6 +152,7 @@ def _create(cart: Cart, req: OrderRequest, key: str, fingerprint: str) -> Order:
     if req.payment_method not in (restaurant.payment_methods or []):
         raise ApiError("validation_error", "That payment method isn't offered.",
                        details={"payment_method": [f"Choose one of {restaurant.payment_methods}."]})
+    check_unpaid_orders(req.conversation_id or cart.conversation_id, req.customer or cart.customer, req.payment_method)
     totals = price_cart(cart)
     if not totals.lines:
         raise ApiError("cart_empty", "Your cart is empty. Add a dish first.", 400, {"cart": cart.pk})

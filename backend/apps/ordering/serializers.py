@@ -9,6 +9,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from apps.common.money import money
+from apps.ordering.checkout import details_link_token
 from apps.ordering.models import Cart, Order
 from apps.ordering.pricing import price_cart
 from apps.restaurant.models import PAYMENT_METHODS, get_restaurant
@@ -141,7 +142,7 @@ def order_data(order: Order) -> dict[str, Any]:
             "checkout_url": payment.checkout_url,
         } if payment else None,
         "details_url": settings.PUBLIC_BASE_URL
-        + reverse("checkout-details", kwargs={"token": order.details_token}),
+        + reverse("checkout-details", kwargs={"token": details_link_token(order)}),
         "contact_on_file": contact_on_file(order),
         "created_at": iso(order.created_at),
         "cancellable_until": iso(order.cancellable_until),

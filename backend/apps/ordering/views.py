@@ -158,9 +158,29 @@ class OrderDetailView(APIView):
 
 
 class OrderByNumberView(APIView):
-    @extend_schema(responses={200: ORDER})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("conversation_id", str, description="Asking on behalf of this conversation"),
+            OpenApiParameter("customer", str, description="...or of this signed-in customer"),
+        ],
+        responses={200: ORDER},
+    )
     def get(self, request: Request, number: str) -> Response:
-        return Response(order_data(_get_order(number=number)))
+        """An order by its number. Asked on behalf of a guest (`conversation_id` and/or `customer`, as
+        the assistant always does), only the conversation that placed it or the customer who owns it
+        gets it; anyone else gets the same 404 as for a number that doesn't exist (no enumeration)."""
+        conversation = (request.query_params.get("conversation_id") or "").strip()
+        customer = (request.query_params.get("customer") or "").strip()
+        on_behalf = "conversation_id" in request.query_params or "customer" in request.query_params
+        order = _orders().filter(number=number).first()
+        if order is not None and on_behalf and not (
+            (conversation and order.conversation_id == conversation)
+            or (customer and order.customer is not None and order.customer.public_id == customer)
+        ):
+            order = None
+        if order is None:
+            raise ApiError("order_not_found", "We couldn't find that order.", 404, {"number": number})
+        return Response(order_data(order))
 
 
 class OrderCancelView(APIView):

@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+import logging
+
 from django.db import transaction
 
 from apps.common import metrics
 from apps.ordering.models import Order
 from apps.payments.models import Payment, PaymentEvent
 from apps.payments.providers import WebhookEvent, get_provider
+
+logger = logging.getLogger(__name__)
+
+# The audit outcome staff see on a payment that came in for an order already cancelled or rejected
+# and was refunded on arrival (PaymentEvent.outcome, shown in the admin's payment page).
+LATE_PAYMENT_REFUNDED = "late_refunded"
+CLOSED_ORDER = (Order.Status.CANCELLED, Order.Status.REJECTED)
 
 
 def start_payment(order: Order, method: str) -> Payment:
@@ -34,11 +43,31 @@ def apply_webhook(provider_name: str, event: WebhookEvent) -> Payment | None:
             return payment
         PaymentEvent.objects.create(payment=payment, provider_event_id=event.event_id,
                                     outcome=event.outcome)
-        if payment.status in (Payment.Status.PENDING, Payment.Status.FAILED):
+        order_closed = Order.objects.filter(pk=payment.order_id, status__in=CLOSED_ORDER).exists()
+        if (event.outcome == Payment.Status.SUCCEEDED and order_closed
+                and payment.status in (Payment.Status.PENDING, Payment.Status.FAILED, Payment.Status.CANCELLED)):
+            _refund_late_payment(payment, event)
+        elif payment.status in (Payment.Status.PENDING, Payment.Status.FAILED):
             payment.status = event.outcome
             payment.save(update_fields=["status", "updated_at"])
             metrics.payment_outcome(payment.method, payment.status)
     return payment
+
+
+def _refund_late_payment(payment: Payment, event: WebhookEvent) -> None:
+    """Money taken for an order that was cancelled or rejected meanwhile: record it, give it back at once
+    (the same provider refund a cancellation uses) and leave a trace staff see on the payment."""
+    payment.status = Payment.Status.SUCCEEDED
+    payment.save(update_fields=["status", "updated_at"])
+    metrics.payment_outcome(payment.method, payment.status)
+    get_provider(payment.provider).refund(payment)
+    payment.status = Payment.Status.REFUNDED
+    payment.save(update_fields=["status", "updated_at"])
+    metrics.payment_outcome(payment.method, payment.status)
+    PaymentEvent.objects.create(payment=payment, provider_event_id=f"{event.event_id}:refund",
+                                outcome=LATE_PAYMENT_REFUNDED)
+    logger.warning("payment %s succeeded after order %s was closed: refunded %s %s", payment.intent_id,
+                   payment.order_id, payment.amount, payment.currency)
 
 
 def refund_if_paid(order: Order) -> None:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.chat.tokens import decode_chat_token
 from apps.customers.models import Customer, customer_for_user
+from apps.ordering.checkout import details_link_token
 from apps.ordering.models import Cart, Order
 from tests.conftest import api, demo, new_cart, place  # noqa: F401 - shared fixtures
 
@@ -216,7 +217,7 @@ def test_the_details_form_gives_this_delivery_its_address_and_leaves_the_account
                    fulfilment="delivery", postcode="1011").json()
     assert placed["contact_on_file"] is False  # another postcode: the form asks where
     order = Order.objects.get(pk=placed["id"])
-    Client().post(f"/checkout/{order.details_token}/", {"name": "G. Hopper (office)", "phone": "+31 6 12345678",
+    Client().post(f"/checkout/{details_link_token(order)}/", {"name": "G. Hopper (office)", "phone": "+31 6 12345678",
                                                        "email": "office@example.org", "address": "Prinsengracht 2"})
     order.refresh_from_db()
     customer.refresh_from_db()

@@ -9,6 +9,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.test import Client
 
+from apps.ordering.checkout import details_link_token
 from apps.ordering.models import Order
 from apps.ordering.orders import set_status
 from tests.conftest import new_cart, option_id, place
@@ -145,7 +146,7 @@ def test_a_delivery_shows_the_driver_where_to_go_once_the_guest_has_given_it(sta
     card = next(o for o in staff.get("/kitchen/orders.json").json()["orders"] if o["id"] == second.pk)
     assert card["deliver_to"] is None and "Address: waiting for the guest's details" in staff.get("/kitchen/").content.decode()
 
-    client.post(f"/checkout/{second.details_token}/", {"name": "Grace Hopper", "phone": "+31 6 12345678",
+    client.post(f"/checkout/{details_link_token(second)}/", {"name": "Grace Hopper", "phone": "+31 6 12345678",
                                                          "address": "Damrak 1, third floor"})
     card = next(o for o in staff.get("/kitchen/orders.json").json()["orders"] if o["id"] == second.pk)
     assert card["deliver_to"] == "Grace Hopper, Damrak 1, third floor, 1011, +31 6 12345678"
