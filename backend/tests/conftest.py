@@ -132,3 +132,19 @@ def receiver() -> Iterator[Receiver]:
     with local_server(answer) as base:
         state.base = base
         yield state
+
+
+def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a production start (DJANGO_ENV=production) with every required secret set;
+    `extra` adds or overrides settings (the providers production insists on, say)."""
+    return {
+        "PATH": "/usr/bin:/bin",
+        "DJANGO_ENV": "production",
+        "DJANGO_SECRET_KEY": "x" * 20 + "-production-secret-key-with-enough-entropy-0123456789",
+        "DJANGO_ALLOWED_HOSTS": "restaurant.example.org",
+        "BACKEND_SERVICE_TOKEN": "prod-token",
+        "CHAT_JWT_SECRET": "prod-chat-jwt-secret-with-at-least-32-bytes-0123456789",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        **extra,
+    }
+

@@ -13,7 +13,7 @@ from django.test import Client
 from apps.customers.models import Customer
 from apps.notifications.models import Notification
 from apps.ordering.models import OrderStatusChange
-from tests.conftest import new_cart, place
+from tests.conftest import new_cart, place, production_env
 
 pytestmark = pytest.mark.django_db
 BACKEND = Path(__file__).resolve().parent.parent
@@ -79,19 +79,9 @@ def test_staff_manage_menu_and_orders_in_admin(api, demo, django_capture_on_comm
 
 
 def test_check_deploy_passes_with_production_settings(tmp_path):
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "DJANGO_ENV": "production",
-        "DJANGO_SECRET_KEY": "x" * 20 + "-production-secret-key-with-enough-entropy-0123456789",
-        "DJANGO_ALLOWED_HOSTS": "restaurant.example.org",
-        "BACKEND_SERVICE_TOKEN": "prod-token",
-        "CHAT_JWT_SECRET": "prod-chat-jwt-secret-with-at-least-32-bytes-0123456789",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
-        # production refuses console e-mail/SMS and an unnamed payment provider (test_production_providers.py)
-        "EMAIL_HOST": "smtp.example.org",
-        "SMS_PROVIDER": "restaurant_sms.TwilioProvider",
-        "PAYMENT_PROVIDER": "sandbox",
-    }
+    # production refuses console e-mail/SMS and an unnamed payment provider (test_production_providers.py)
+    env = production_env(tmp_path, EMAIL_HOST="smtp.example.org", SMS_PROVIDER="restaurant_sms.TwilioProvider",
+                         PAYMENT_PROVIDER="sandbox")
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=BACKEND, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr

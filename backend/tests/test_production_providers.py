@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from restaurant_backend.settings import validate_production_settings
+from tests.conftest import production_env
 
 BACKEND = Path(__file__).resolve().parent.parent
 REAL = {
@@ -58,16 +59,7 @@ def test_console_notifications_start_only_when_allowed_explicitly_and_then_loudl
 
 
 def _manage_check(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess:
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "DJANGO_ENV": "production",
-        "DJANGO_SECRET_KEY": "x" * 20 + "-production-secret-key-with-enough-entropy-0123456789",
-        "DJANGO_ALLOWED_HOSTS": "restaurant.example.org",
-        "BACKEND_SERVICE_TOKEN": "prod-token",
-        "CHAT_JWT_SECRET": "prod-chat-jwt-secret-with-at-least-32-bytes-0123456789",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
-        **extra,
-    }
+    env = production_env(tmp_path, **extra)
     return subprocess.run([sys.executable, "manage.py", "check"], cwd=BACKEND, env=env, capture_output=True,
                           text=True, timeout=60)
 

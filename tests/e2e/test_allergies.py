@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Iterator
 
 import pytest
 
-from tests.e2e.test_llm import menu
+from tests.e2e.test_llm import fresh_fake, menu  # noqa: F401 - fresh_fake: the fake LLM reset around each test
 from tests.e2e.test_ordering import Guest
 from tests.fakes import host_brain
 from tests.fakes.groq_server import FakeGroq, Text
@@ -19,15 +18,6 @@ from tests.stack import Stack
 pytestmark = pytest.mark.e2e
 
 NUTS = {"peanuts", "nuts"}  # the backend's codes for peanuts and for tree nuts
-
-
-@pytest.fixture(autouse=True)
-def fresh_fake(fake_groq: FakeGroq) -> Iterator[FakeGroq]:
-    fake_groq.reset()
-    fake_groq.responder = host_brain.respond
-    yield fake_groq
-    fake_groq.reset()
-    fake_groq.responder = host_brain.respond
 
 
 def named_dishes(reply: str, dishes: dict[str, dict]) -> list[str]:

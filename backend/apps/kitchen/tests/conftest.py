@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
+from django.test import Client
 
 from tests.conftest import _clear_cache, api, demo, local_server  # noqa: F401 - shared fixtures
 
@@ -63,3 +65,11 @@ def pos(settings) -> Iterator[FakePos]:
         settings.POS_URL = state.url
         settings.POS_LOCATION_ID = "LOC-TEST"
         yield state
+
+
+@pytest.fixture
+def staff() -> Client:
+    """A logged-in member of staff (the kitchen page's user)."""
+    client = Client()
+    client.force_login(User.objects.create_user("chef", password="pw-chef-12345", is_staff=True))
+    return client

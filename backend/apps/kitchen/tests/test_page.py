@@ -17,13 +17,6 @@ from tests.conftest import new_cart, option_id, place
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff() -> Client:
-    client = Client()
-    client.force_login(User.objects.create_user("chef", password="pw-chef-12345", is_staff=True))
-    return client
-
-
 def order_of(api, *lines, key: str, **overrides) -> Order:
     response = place(api, new_cart(api, *lines)["id"], key=key, **overrides)
     assert response.status_code == 201, response.json()

@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 
 from apps.ordering.models import Order
@@ -13,13 +12,6 @@ from apps.payments.providers.sandbox import SandboxProvider
 from tests.conftest import new_cart, place
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff() -> Client:
-    client = Client()
-    client.force_login(User.objects.create_user("chef", password="pw-chef-12345", is_staff=True))
-    return client
 
 
 def order_of(api, item, *, key: str, method: str) -> Order:
