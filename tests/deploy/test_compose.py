@@ -243,6 +243,24 @@ def test_services_find_each_other_on_the_compose_network(services: dict[str, Any
     assert services["backend-init"]["environment"]["WEBHOOK_URLS"] == ""
 
 
+def test_the_backend_names_the_tracker_database(raw: dict[str, Any]) -> None:
+    """The review tool and erasing a guest (apps.customers.erasure) read and delete conversations there."""
+    assert "TRACKER_DATABASE_URL" in raw["services"]["backend"]["environment"]
+
+
+def test_the_backend_reaches_the_tracker_database_rasa_writes_to(services: dict[str, Any]) -> None:
+    backend, rasa = services["backend"]["environment"], services["rasa"]["environment"]
+    tracker = urlsplit(backend["TRACKER_DATABASE_URL"])
+    assert tracker.scheme == "postgres"
+    assert (tracker.hostname, tracker.port, tracker.path.lstrip("/")) == (
+        rasa["TRACKER_DB_HOST"], int(rasa["TRACKER_DB_PORT"]), rasa["POSTGRES_TRACKER_DB"])
+    assert (tracker.username, tracker.password) == (rasa["POSTGRES_USER"], rasa["POSTGRES_PASSWORD"])
+    endpoints = yaml.safe_load((ROOT / "deploy" / "endpoints.docker.yml").read_text(encoding="utf-8"))
+    assert endpoints["tracker_store"] == {"type": "SQL", "dialect": "postgresql", "url": "${TRACKER_DB_HOST}",
+                                          "port": "${TRACKER_DB_PORT}", "db": "${POSTGRES_TRACKER_DB}",
+                                          "username": "${POSTGRES_USER}", "password": "${POSTGRES_PASSWORD}"}
+
+
 def test_the_backend_runs_gunicorn_and_the_init_migrates_and_loads_the_demo(services: dict[str, Any]) -> None:
     backend = services["backend"]["command"]
     assert backend[0] == "gunicorn" and "restaurant_backend.wsgi" in backend and "0.0.0.0:8000" in backend

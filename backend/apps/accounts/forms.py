@@ -1,12 +1,14 @@
-"""Sign-up and account forms: notification preferences, mobile number and delivery address."""
+"""Sign-up and account forms: notification preferences, mobile number and delivery address, deleting the account."""
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
+from django.contrib.auth import authenticate
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.http import HttpRequest
 
 from apps.accounts.phones import normalise_phone
 from apps.customers.models import Customer, customer_for_user
@@ -100,3 +102,24 @@ class PreferencesForm(forms.ModelForm):
                 "Add a mobile number to get text messages, or untick “Text me about my orders”.",
                 code="phone_needed_for_sms"))
         return cleaned
+
+
+class DeleteAccountForm(forms.Form):
+    """Deleting the account asks for the password again, checked by authenticate(): failed tries count
+    towards django-axes' lockout like failed logins, so a borrowed session can't guess its way through."""
+
+    password = forms.CharField(label="Your password", strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+    def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        user = self.request.user
+        if authenticate(self.request, username=user.get_username(), password=password) != user:
+            raise forms.ValidationError("That isn't your password. Nothing has been deleted.",
+                                        code="password_incorrect")
+        return password

@@ -6,6 +6,8 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.account, name="account"),
+    path("delete/", views.delete_account, name="delete"),
+    path("deleted/", views.account_deleted, name="deleted"),
     path("signup/", views.signup, name="signup"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),

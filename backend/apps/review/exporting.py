@@ -34,14 +34,35 @@ def _nlu_annotate(text: str, entities: list[dict]) -> str:
     return out
 
 
-def export_nlu(path: str | None = None) -> int:
-    target = Path(path or settings.REVIEW_NLU_EXPORT_FILE)
-    intents = set(known_intents())
-    entity_names = {e if isinstance(e, str) else next(iter(e)) for e in _domain().get("entities") or []}
+def read_nlu_export(target: Path) -> dict[str, list[str]]:
+    """The examples of the export file, per intent (empty when there is no file yet)."""
     existing: dict[str, list[str]] = {}
     if target.exists():
         for block in (yaml.safe_load(target.read_text(encoding="utf-8")) or {}).get("nlu") or []:
             existing[block["intent"]] = [l.strip()[2:] for l in block["examples"].splitlines() if l.strip().startswith("- ")]
+    return existing
+
+
+def write_nlu_export(target: Path, examples: dict[str, list[str]]) -> None:
+    lines = [HEADER, 'version: "3.1"\n', "nlu:\n"]
+    for intent in sorted(examples):
+        if examples[intent]:
+            lines.append(f"- intent: {intent}\n  examples: |\n")
+            lines.extend(f"    - {ex}\n" for ex in examples[intent])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("".join(lines), encoding="utf-8")
+
+
+def nlu_line(text: str, entities: list[dict]) -> str:
+    """A decision's text as an example line of the export file."""
+    return _nlu_annotate(text, entities)
+
+
+def export_nlu(path: str | None = None) -> int:
+    target = Path(path or settings.REVIEW_NLU_EXPORT_FILE)
+    intents = set(known_intents())
+    entity_names = {e if isinstance(e, str) else next(iter(e)) for e in _domain().get("entities") or []}
+    existing = read_nlu_export(target)
     known = training_texts(str(target.parent))
     added = 0
     exported = []
@@ -58,12 +79,7 @@ def export_nlu(path: str | None = None) -> int:
         existing.setdefault(decision.intent, []).append(line)
         added += 1
     if added or not target.exists() and existing:
-        lines = [HEADER, 'version: "3.1"\n', "nlu:\n"]
-        for intent in sorted(existing):
-            lines.append(f"- intent: {intent}\n  examples: |\n")
-            lines.extend(f"    - {ex}\n" for ex in existing[intent])
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text("".join(lines), encoding="utf-8")
+        write_nlu_export(target, existing)
     NLUDecision.objects.filter(pk__in=exported).update(exported=True)
     return added
 

@@ -14,7 +14,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from . import deletion, exporting, nlu
+from apps.customers.erasure import erase_conversation
+
+from . import exporting, nlu
 from .masking import mask
 from .models import (
     AuditLog, ConversationReview, ConversationSummary, MessageFlag, SavedFilter, Tag, TurnCorrection, audit,
@@ -227,10 +229,19 @@ def conversation_action(request: HttpRequest, sender_id: str) -> HttpResponse:
 
 @reviewer_required
 def delete_conversation(request: HttpRequest, sender_id: str) -> HttpResponse:
+    """A data-deletion request for one conversation: everything about it is erased (apps.customers.erasure)."""
     if request.method == "POST" and request.POST.get("confirm") == sender_id:
-        removed = deletion.delete_sender(sender_id)
-        audit(request.user, "delete_conversation", sender_id, events_removed=removed)
-        return HttpResponseRedirect(reverse("review:inbox"))
+        try:
+            report = erase_conversation(sender_id)
+        except (DatabaseError, OSError) as exc:  # e.g. the tracker store is down: the database was rolled back
+            return render(request, "review/delete.html", {
+                "sender_id": sender_id, "masked_sender": mask(sender_id),
+                "failure": f"The erasure did not complete ({exc.__class__.__name__}); the database was left as it was. "
+                           "Try again when the tracker store is reachable."},
+                status=503)
+        audit(request.user, "delete_conversation", sender_id, events_removed=report.deleted["tracker_events"],
+              **report.counts())
+        return render(request, "review/deleted.html", {"masked_sender": mask(sender_id), "report": report})
     return render(request, "review/delete.html", {"sender_id": sender_id, "masked_sender": mask(sender_id),
                                                    "error": request.method == "POST"})
 

@@ -9,8 +9,10 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 
+from apps.review import nlu
 from apps.review.masking import mask
-from apps.review.models import AuditLog, MessageFlag, TurnCorrection
+from apps.review.models import AuditLog, MessageFlag, NLUDecision, TurnCorrection
+from apps.support.models import Handoff
 
 from .conftest import REVIEW_DB, checksum, csrf_post
 
@@ -165,9 +167,39 @@ def test_delete_needs_confirmation_and_is_the_only_write(tracker, rclient):
     response = csrf_post(rclient, "/review/c/guest-lowconf/delete/", {"confirm": "nope"})
     assert response.status_code == 200 and checksum(tracker) == before
     response = csrf_post(rclient, "/review/c/guest-lowconf/delete/", {"confirm": "guest-lowconf"})
-    assert response.status_code == 302
+    assert response.status_code == 200 and 'id="erasure-report"' in response.content.decode()
     rows = sqlite3.connect(tracker).execute("SELECT sender_id, count(*) FROM events GROUP BY sender_id").fetchall()
     assert "guest-lowconf" not in dict(rows) and len(rows) == 3
     entry = AuditLog.objects.get(action="delete_conversation")
     assert entry.target == "guest-lowconf" and entry.username == "rita" and entry.detail["events_removed"] > 0
     assert "guest-lowconf" not in {r.sender_id for r in rclient.get("/review/").context["rows"]}
+
+
+def test_delete_erases_the_conversation_s_nlu_decisions_hand_offs_and_exported_lines(tracker, rclient):
+    messages = [t for t in (e["text"] for e in nlu.candidates() if e["sender_id"] == "guest-lowconf")]
+    assert any("Baker Street" in t for t in messages)
+    for text in messages:
+        NLUDecision.objects.create(normalized=nlu.normalise(text), text=text, intent="inform", status="validated")
+    other = next(e["text"] for e in nlu.candidates() if e["sender_id"] != "guest-lowconf")
+    NLUDecision.objects.create(normalized=nlu.normalise(other), text=other, intent="inform", status="validated")
+    Handoff.objects.create(conversation_id="guest-lowconf",
+                           reason="call me on +44 20 7946 0958, I'm at 12 Baker Street")
+    Handoff.objects.create(conversation_id="guest-placed", reason="where is my pad thai?")
+    flagged = event_id(tracker, "guest-lowconf", "bot")
+    MessageFlag.objects.create(sender_id="guest-lowconf", event_id=flagged, label="wrong_fact")
+    csrf_post(rclient, "/review/export/", {})
+    exported = (tracker.parent / "nlu" / "reviewed.yml").read_text()
+    assert "call me on PHONE" in exported and f"review:{flagged}" in (tracker.parent / "llm_eval.jsonl").read_text()
+
+    page = csrf_post(rclient, "/review/c/guest-lowconf/delete/", {"confirm": "guest-lowconf"}).content.decode()
+
+    assert set(NLUDecision.objects.values_list("text", flat=True)) == {other}
+    assert list(Handoff.objects.values_list("conversation_id", flat=True)) == ["guest-placed"]
+    assert "call me on" not in (tracker.parent / "nlu" / "reviewed.yml").read_text()
+    assert "mail me at" not in (tracker.parent / "nlu" / "reviewed.yml").read_text()
+    assert nlu.normalise(other) in nlu.normalise((tracker.parent / "nlu" / "reviewed.yml").read_text())
+    assert f"review:{flagged}" not in (tracker.parent / "llm_eval.jsonl").read_text()
+    assert "hand-offs to staff" in page and "NLU inbox decisions" in page
+    detail = AuditLog.objects.get(action="delete_conversation").detail
+    assert detail["deleted"]["nlu_decisions"] == len(messages) and detail["deleted"]["handoffs"] == 1
+    assert not any(p in json.dumps(detail) for p in PII + ["Baker"])
