@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Awaitable, Callable, Dict, Optional, Sequence
 
 import jwt
 
@@ -70,3 +70,16 @@ def identify(metadata: Optional[Dict[str, Any]], keys: Sequence[str], algorithm:
     if verdict.customer:
         metadata["customer"] = verdict.customer
     return metadata, verdict
+
+
+def with_identity(on_new_message: Callable[[Any], Awaitable[Any]], jwt_key: Optional[str],
+                  algorithm: str) -> Callable[[Any], Awaitable[Any]]:
+    """Wrap a channel's handler of Rasa UserMessages: verify the token, tell the guest when it is refused."""
+
+    async def handle(message: Any) -> Any:
+        message.metadata, verdict = identify(message.metadata, chat_keys(jwt_key), algorithm)
+        if verdict.problem and message.output_channel is not None:
+            await message.output_channel.send_text_message(message.sender_id, REFUSED_NOTICE)
+        return await on_new_message(message)
+
+    return handle

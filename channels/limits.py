@@ -1,9 +1,11 @@
-"""The longest message a guest may send, checked at every channel before anything else sees it.
+"""What every channel checks before anything else sees a message: its size, its rate, and that it is text.
 
 The NLU pipeline's cost grows with the length of a message, and the Rasa server handles messages on
 one event loop: one 100 kB message held it for 27 s for every guest, 1 MB for more than 11 minutes.
 A message over CHAT_MAX_MESSAGE_CHARS (default 2,000) is answered by the channel itself with a
 polite request for a shorter one; it never reaches the NLU, the tracker store or the review tool.
+An empty message (or one that is not text at all: REST bodies are any JSON) and Rasa's internal
+"/session_start" typed by a guest are answered the same way, so every message gets a reply.
 Whole request bodies are capped before that by Sanic: SANIC_REQUEST_MAX_SIZE, set for the Rasa
 process only (Procfile, docker-compose.yml, the Rasa image, tests/stack.py) from RASA_REQUEST_MAX_BYTES.
 
@@ -28,6 +30,8 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from rasa.core.channels.channel import UserMessage
 
+from channels.identity import with_identity
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_MESSAGE_CHARS = 2000
@@ -46,20 +50,36 @@ def too_long_notice(limit: int) -> str:
     return f"That message is too long for me (over {limit:,} characters). Could you send a shorter one?"
 
 
-def is_too_long(message: UserMessage, limit: int) -> bool:
-    return isinstance(message.text, str) and len(message.text) > limit
+EMPTY_NOTICE = "I didn't catch any words there. What would you like: the menu, a recommendation, or something else?"
+# Typed by a guest, Rasa's own session-start intent would be run silently; the conversation is open anyway.
+ALREADY_OPEN_NOTICE = "We're already chatting! What can I get you?"
+INTERNAL_PAYLOADS = ("/session_start",)
 
 
-def with_size_limit(on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                    limit: int) -> Callable[[UserMessage], Awaitable[Any]]:
-    """Wrap a channel's message handler: a message over `limit` characters gets the notice instead."""
+def refusal(message: UserMessage, limit: int) -> Optional[str]:
+    """What the channel answers itself instead of passing the message on, or None to pass it on."""
+    text = message.text
+    if not isinstance(text, str) or not text.strip():
+        return EMPTY_NOTICE
+    if len(text) > limit:
+        return too_long_notice(limit)
+    if text.strip().lower().startswith(INTERNAL_PAYLOADS):
+        return ALREADY_OPEN_NOTICE
+    return None
+
+
+def with_message_checks(on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                        limit: int) -> Callable[[UserMessage], Awaitable[Any]]:
+    """Wrap a channel's message handler: an empty, over-long or internal message gets a notice instead."""
 
     async def handle(message: UserMessage) -> Any:
-        if not is_too_long(message, limit):
+        notice = refusal(message, limit)
+        if notice is None:
             return await on_new_message(message)
-        logger.info("message of %d characters refused (limit %d)", len(message.text), limit)
+        size = len(message.text) if isinstance(message.text, str) else None
+        logger.info("message answered at the channel (%d characters, limit %d)", size or 0, limit)
         if message.output_channel is not None:
-            await message.output_channel.send_text_message(message.sender_id, too_long_notice(limit))
+            await message.output_channel.send_text_message(message.sender_id, notice)
         return None
 
     return handle
@@ -133,3 +153,11 @@ def request_ip(request: Any) -> Optional[str]:
     if request is None:
         return None
     return getattr(request, "remote_addr", None) or getattr(request, "ip", None) or None
+
+
+def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]], *, jwt_key: Optional[str], algorithm: str,
+            message_limit: int, rate_limit: MessageRateLimit) -> Callable[[UserMessage], Awaitable[Any]]:
+    """Every channel's message handler: the rate first (every message counts), then the message
+    checks, then the identity proven on this message (channels/identity.py)."""
+    handler = with_message_checks(with_identity(on_new_message, jwt_key, algorithm), message_limit)
+    return with_rate_limit(handler, rate_limit)

@@ -2,7 +2,9 @@
 
 A REST client that speaks for a logged-in guest puts the backend's chat token in the message
 metadata (`{"sender": ..., "message": ..., "metadata": {"token": "<jwt>"}}`). Same URL as the
-built-in channel: POST /webhooks/rest/webhook. A message over CHAT_MAX_MESSAGE_CHARS, or over the
+built-in channel: POST /webhooks/rest/webhook. The sender must be a conversation id this server
+issued (POST /webhooks/rest/session answers `{"sender": "<id>"}`; channels/sessions.py): any other
+is refused with HTTP 403, so nobody continues a conversation by guessing its id. A message over CHAT_MAX_MESSAGE_CHARS, or over the
 per-conversation or per-IP message rate, is answered here and goes no further (channels/limits.py);
 the input channel recorded is always "rest".
 """
@@ -12,33 +14,20 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
-from sanic import Blueprint
+from sanic import Blueprint, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from channels import speedups
-from channels.identity import REFUSED_NOTICE, chat_keys, identify
-from channels.limits import (
-    DEFAULT_MAX_MESSAGE_CHARS,
-    MessageRateLimit,
-    client_ip,
-    max_message_chars,
-    request_ip,
-    with_rate_limit,
-    with_size_limit,
-)
+from channels.limits import (DEFAULT_MAX_MESSAGE_CHARS, MessageRateLimit, client_ip, guarded, max_message_chars,
+                             request_ip)
+from channels.sessions import SessionIds
 
-
-def with_identity(on_new_message: Callable[[UserMessage], Awaitable[Any]], jwt_key: Optional[str],
-                  algorithm: str) -> Callable[[UserMessage], Awaitable[Any]]:
-    """Wrap a channel's message handler: verify the token, tell the guest when it is refused."""
-
-    async def handle(message: UserMessage) -> Any:
-        message.metadata, verdict = identify(message.metadata, chat_keys(jwt_key), algorithm)
-        if verdict.problem and message.output_channel is not None:
-            await message.output_channel.send_text_message(message.sender_id, REFUSED_NOTICE)
-        return await on_new_message(message)
-
-    return handle
+UNKNOWN_SENDER = {
+    "error": "unknown_conversation",
+    "message": "This conversation id was not issued by this server. POST /webhooks/rest/session for a new one "
+               "and send it as \"sender\" with every message of the conversation.",
+}
 
 
 class AccountRestInput(RestInput):
@@ -46,6 +35,7 @@ class AccountRestInput(RestInput):
     jwt_algorithm: str = "HS256"
     message_limit: int = DEFAULT_MAX_MESSAGE_CHARS  # characters; CHAT_MAX_MESSAGE_CHARS at start
     rate_limit: Optional[MessageRateLimit] = None  # CHAT_RATE_LIMIT_* at start
+    sessions: Optional[SessionIds] = None  # CHAT_SESSION_SECRET at start
 
     @classmethod
     def name(cls) -> Text:
@@ -60,7 +50,13 @@ class AccountRestInput(RestInput):
         channel.jwt_algorithm = credentials.get("jwt_method") or "HS256"
         channel.message_limit = max_message_chars()
         channel.rate_limit = MessageRateLimit.from_env()
+        channel.sessions = SessionIds.from_env(channel.jwt_key)
         return channel
+
+    def _extract_message(self, req: Request) -> Optional[Text]:
+        # Any JSON value may come as the message; what is not text is treated as no words (a notice).
+        message = super()._extract_message(req)
+        return message if isinstance(message, str) else ""
 
     def _extract_input_channel(self, req: Request) -> Text:
         # Rasa's REST channel stores the body's `input_channel` as is (any JSON value), and it
@@ -68,11 +64,26 @@ class AccountRestInput(RestInput):
         return self.name()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        handler = with_size_limit(with_identity(on_new_message, self.jwt_key, self.jwt_algorithm), self.message_limit)
-        blueprint = super().blueprint(with_rate_limit(handler, self.rate_limit or MessageRateLimit.from_env()))
+        blueprint = super().blueprint(guarded(
+            on_new_message, jwt_key=self.jwt_key, algorithm=self.jwt_algorithm, message_limit=self.message_limit,
+            rate_limit=self.rate_limit or MessageRateLimit.from_env()))
+
+        sessions = self.sessions or SessionIds.from_env(self.jwt_key)
+
+        @blueprint.route("/session", methods=["POST"])
+        async def new_session(request: Request) -> HTTPResponse:
+            return response.json({"sender": sessions.issue()})
 
         @blueprint.middleware("request")
-        async def remember_client_ip(request: Request) -> None:
+        async def check_request(request: Request) -> Optional[HTTPResponse]:
             client_ip.set(request_ip(request))
+            if request.method == "POST" and request.path.rstrip("/").endswith("/webhook"):
+                try:
+                    body = request.json
+                except Exception:  # noqa: BLE001 - Rasa's handler answers unreadable bodies itself
+                    return None
+                if not sessions.is_valid(body.get("sender") if isinstance(body, dict) else None):
+                    return response.json(UNKNOWN_SENDER, status=403)
+            return None
 
         return blueprint

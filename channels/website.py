@@ -13,14 +13,19 @@ socket; a tampered or expired one is refused at connect with a reason the widget
 widget reconnects as a guest. Unlike Rasa's own channel, a connection without a token is a guest,
 not refused. Each message's identity is then decided by channels.identity (see there).
 
+Conversations: the session id a socket asks for in `session_request` is kept only if this server
+issued it (channels/sessions.py); otherwise the socket gets a new one in `session_confirm`. A socket
+is in its own conversation's room only, and its messages always go to that conversation, whatever
+`session_id` they carry, so knowing another guest's id neither shows their replies nor writes to them.
+
 A message over CHAT_MAX_MESSAGE_CHARS, or over the per-conversation (session id) or per-IP message
 rate, is answered by the channel and goes no further (channels/limits.py). The IP is taken at connect.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
-import uuid
 from typing import Any, Awaitable, Callable, Dict, Iterable, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
@@ -30,16 +35,9 @@ from socketio.exceptions import ConnectionRefusedError
 
 from channels import speedups
 from channels.identity import REFUSED_NOTICE, chat_keys, verify_token
-from channels.limits import (
-    DEFAULT_MAX_MESSAGE_CHARS,
-    MessageRateLimit,
-    client_ip,
-    max_message_chars,
-    request_ip,
-    with_rate_limit,
-    with_size_limit,
-)
-from channels.rest import with_identity
+from channels.limits import (DEFAULT_MAX_MESSAGE_CHARS, MessageRateLimit, client_ip, guarded, max_message_chars,
+                             request_ip)
+from channels.sessions import SessionIds
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +47,16 @@ def parse_origins(value: Optional[Iterable[str] | str]) -> list[str]:
         return []
     items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
     return [item.strip().rstrip("/") for item in items if item and item.strip()]
+
+
+def metadata_object(value: Any) -> Dict[str, Any]:
+    """Message metadata as an object: Rasa also takes a JSON string here, and fails on anything else."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
 
 
 class WebsiteSocketIOInput(SocketIOInput):
@@ -64,11 +72,13 @@ class WebsiteSocketIOInput(SocketIOInput):
         channel.allowed_origins = parse_origins(credentials.get("allowed_origins") or os.environ.get("CHAT_ALLOWED_ORIGINS"))
         channel.message_limit = max_message_chars()
         channel.rate_limit = MessageRateLimit.from_env()
+        channel.sessions = SessionIds.from_env(channel.jwt_key)
         return channel  # type: ignore[return-value]
 
     allowed_origins: list[str] = []
     message_limit: int = DEFAULT_MAX_MESSAGE_CHARS  # characters; CHAT_MAX_MESSAGE_CHARS at start
     rate_limit: Optional[MessageRateLimit] = None  # CHAT_RATE_LIMIT_* at start
+    sessions: Optional[SessionIds] = None  # CHAT_SESSION_SECRET at start
 
     def origin_allowed(self, origin: Optional[str]) -> bool:
         if not self.allowed_origins or "*" in self.allowed_origins:
@@ -76,14 +86,17 @@ class WebsiteSocketIOInput(SocketIOInput):
         return bool(origin) and origin.rstrip("/") in self.allowed_origins
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        handler = with_identity(on_new_message, self.jwt_key, self.jwt_algorithm or "HS256")
-        handler = with_size_limit(handler, self.message_limit)
-        blueprint = super().blueprint(with_rate_limit(handler, self.rate_limit or MessageRateLimit.from_env()))
+        blueprint = super().blueprint(guarded(
+            on_new_message, jwt_key=self.jwt_key, algorithm=self.jwt_algorithm or "HS256",
+            message_limit=self.message_limit, rate_limit=self.rate_limit or MessageRateLimit.from_env()))
         assert self.sio is not None
         handlers = self.sio.handlers[self.namespace or "/"]
         rasa_message_handler = handlers[self.user_message_evt]
         connect_tokens: Dict[str, str] = {}
         connect_ips: Dict[str, Optional[str]] = {}
+        socket_sessions: Dict[str, str] = {}  # socket id -> the conversation it was confirmed in
+        sessions = self.sessions or SessionIds.from_env(self.jwt_key)
+        namespace = self.namespace or "/"
 
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
             origin = environ.get("HTTP_ORIGIN")
@@ -102,28 +115,44 @@ class WebsiteSocketIOInput(SocketIOInput):
         async def disconnect(sid: Text) -> None:
             connect_tokens.pop(sid, None)
             connect_ips.pop(sid, None)
+            socket_sessions.pop(sid, None)
 
-        async def handle_message(sid: Text, data: Dict) -> Any:
-            # A message without its own token speaks for whoever the socket connected as; the
-            # rasa-webchat widget carries it in `customData` instead of the metadata.
-            if isinstance(data, dict):
-                custom = data.get("customData") if isinstance(data.get("customData"), dict) else {}
-                token = custom.get("token") or connect_tokens.get(sid)
-                metadata = data.get(self.metadata_key) or {}
-                if token and isinstance(metadata, dict) and not metadata.get("token"):
-                    data[self.metadata_key] = {**metadata, "token": token}
-            client_ip.set(connect_ips.get(sid))
-            return await rasa_message_handler(sid, data)
-
-        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+        async def confirm_session(sid: Text, asked: Any) -> str:
             # Rasa 3.6 calls `sio.enter_room` without await; in python-socketio 5.x it is a
             # coroutine, so the socket never joined its session's room and replies went nowhere.
-            data = data or {}
-            if not data.get("session_id"):
-                data["session_id"] = uuid.uuid4().hex
+            session = asked if sessions.is_valid(asked) else sessions.issue()
+            previous = socket_sessions.get(sid)
+            if previous and previous != session:
+                await self.sio.leave_room(sid, previous, namespace=namespace)
+            socket_sessions[sid] = session
             if self.session_persistence:
-                await self.sio.enter_room(sid, data["session_id"], namespace=self.namespace or "/")
-            await self.sio.emit("session_confirm", data["session_id"], room=sid, namespace=self.namespace or "/")
+                await self.sio.enter_room(sid, session, namespace=namespace)
+            await self.sio.emit("session_confirm", session, room=sid, namespace=namespace)
+            return session
+
+        async def session_request(sid: Text, data: Any) -> None:
+            await confirm_session(sid, data.get("session_id") if isinstance(data, dict) else None)
+
+        async def handle_message(sid: Text, data: Any) -> Any:
+            if not isinstance(data, dict):
+                return None
+            if not isinstance(data.get("message"), str):
+                data["message"] = ""  # answered as a message without words (channels/limits.py)
+            data[self.metadata_key] = metadata_object(data.get(self.metadata_key))
+            if self.session_persistence:
+                session = socket_sessions.get(sid) or await confirm_session(sid, None)
+                if data.get("session_id") != session:
+                    logger.info("socket.io message for another conversation sent to its own instead")
+                data["session_id"] = session
+            # A message without its own token speaks for whoever the socket connected as; the
+            # rasa-webchat widget carries it in `customData` instead of the metadata.
+            custom = data.get("customData") if isinstance(data.get("customData"), dict) else {}
+            token = custom.get("token") or connect_tokens.get(sid)
+            metadata = data[self.metadata_key]
+            if token and not metadata.get("token"):
+                data[self.metadata_key] = {**metadata, "token": token}
+            client_ip.set(connect_ips.get(sid))
+            return await rasa_message_handler(sid, data)
 
         handlers["connect"] = connect
         handlers["disconnect"] = disconnect

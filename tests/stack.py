@@ -26,6 +26,7 @@ RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 SERVICE_TOKEN = "e2e-service-token"
 WEBHOOK_SECRET = "whsec_ZTJlLXdlYmhvb2stc2VjcmV0"
 CHAT_JWT_SECRET = "e2e-chat-jwt-secret-0123456789abcdef"
+CHAT_SESSION_SECRET = "e2e-chat-session-secret-0123456789"  # signs the conversation ids Rasa's channels accept
 RASA_AUTH_TOKEN = "e2e-rasa-auth-token"
 ACTION_SERVER_TOKEN = "e2e-action-server-token"  # Rasa → action server /webhook (endpoints.yml)
 
@@ -98,6 +99,7 @@ class Stack:
             ACTION_ENDPOINT_URL=f"{self.actions_url}/webhook",
             ACTION_SERVER_TOKEN=ACTION_SERVER_TOKEN,
             TRACKER_DB=str(self.workdir / "tracker.db"),
+            TRACKER_DATABASE_URL=f"sqlite:///{self.workdir / 'tracker.db'}",  # what the review tool reads
             RASA_TELEMETRY_ENABLED="false",
             PYTHONUNBUFFERED="1",
             TF_CPP_MIN_LOG_LEVEL="2",
@@ -114,6 +116,7 @@ class Stack:
             # accounts: chat tokens signed by the backend, verified by Rasa's channels; the backend
             # pushes order updates through Rasa's token-protected trigger_intent
             CHAT_JWT_SECRET=CHAT_JWT_SECRET,
+            CHAT_SESSION_SECRET=CHAT_SESSION_SECRET,
             RASA_AUTH_TOKEN=RASA_AUTH_TOKEN,
             RASA_URL=self.rasa_url,
             CHAT_STREAM_URL=self.actions_url,
@@ -226,6 +229,11 @@ class Stack:
     def slots(self, sender: str) -> dict[str, Any]:
         return self.tracker(sender)["slots"]
 
+    def user_texts(self, sender: str) -> list[str]:
+        """What the tracker store kept of this guest's messages (Rasa's HTTP API)."""
+        events = self.tracker(sender).get("events") or []
+        return [event.get("text") or "" for event in events if event.get("event") == "user"]
+
 
 def latest_model() -> Optional[Path]:
     models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda path: path.stat().st_mtime)
@@ -262,7 +270,10 @@ def zone_where_open(hours: dict[str, list[list[str]]], now: datetime, margin_hou
 
 
 def new_sender() -> str:
-    return f"e2e-{uuid.uuid4().hex[:12]}"
+    """A conversation id the stack's Rasa accepts: signed with its key, as POST /webhooks/rest/session would."""
+    from channels.sessions import SessionIds
+
+    return SessionIds([CHAT_SESSION_SECRET]).issue()
 
 
 def texts(messages: list[dict[str, Any]]) -> str:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from channels.identity import REFUSED_NOTICE
-from tests.stack import Stack, chat_token
+from tests.stack import Stack, chat_token, new_sender
 
 pytestmark = pytest.mark.e2e
 
@@ -44,11 +44,12 @@ def poll_events(client: httpx.Client, sid: str, name: str, tries: int = 20) -> l
 def test_the_website_origin_chats_over_socketio(stack: Stack):
     client, sid, answer = socketio_connect(stack, stack.backend_url)
     assert answer.startswith("40"), answer  # CONNECT accepted
+    session = new_sender()
     client.post("/socket.io/", params={"EIO": "4", "transport": "polling", "sid": sid},
-                content='42["session_request",{"session_id":"web-test-session"}]')
-    assert poll_events(client, sid, "session_confirm") == ["web-test-session"]
+                content="42" + json.dumps(["session_request", {"session_id": session}]))
+    assert poll_events(client, sid, "session_confirm") == [session]
     client.post("/socket.io/", params={"EIO": "4", "transport": "polling", "sid": sid},
-                content="42" + json.dumps(["user_uttered", {"message": "hi", "session_id": "web-test-session"}]))
+                content="42" + json.dumps(["user_uttered", {"message": "hi", "session_id": session}]))
     replies = poll_events(client, sid, "bot_uttered")
     assert replies and "welcome" in replies[0]["text"].lower()
 
@@ -79,7 +80,7 @@ class WebsiteGuest:
 
 
 def test_menu_items_come_as_cards_with_picture_alt_text_price_and_add_button(stack: Stack):
-    replies = WebsiteGuest(stack, "cards-session").say("show me the desserts")
+    replies = WebsiteGuest(stack, new_sender()).say("show me the desserts")
     cards = [reply["attachment"]["payload"]["elements"] for reply in replies if "attachment" in reply]
     assert cards, replies
     with stack.backend() as backend:
@@ -95,11 +96,11 @@ def test_menu_items_come_as_cards_with_picture_alt_text_price_and_add_button(sta
 
 def test_a_signed_in_guests_cart_is_linked_to_their_account(stack: Stack):
     public_id = stack.orm("from apps.customers.models import Customer; print(Customer.objects.create().public_id)").strip()
-    guest = WebsiteGuest(stack, "account-session", {"token": chat_token(public_id)})  # token at connect only
+    guest = WebsiteGuest(stack, new_sender(), {"token": chat_token(public_id)})  # token at connect only
     guest.say("one tomato soup please")
     guest.say("regular")
     linked = stack.orm("from apps.ordering.models import Cart; "
-                       "print(Cart.objects.get(conversation_id='account-session').customer.public_id)").strip()
+                       f"print(Cart.objects.get(conversation_id='{guest.session}').customer.public_id)").strip()
     assert linked == public_id
 
 
@@ -113,9 +114,9 @@ def test_a_bad_token_is_refused_at_connect_with_a_reason(stack: Stack, token: st
 
 def test_a_claimed_customer_id_without_a_token_orders_as_a_guest(stack: Stack):
     public_id = stack.orm("from apps.customers.models import Customer; print(Customer.objects.create().public_id)").strip()
-    guest = WebsiteGuest(stack, "claimed-session")
+    guest = WebsiteGuest(stack, new_sender())
     guest.say("one tomato soup please", {"customer": public_id})
     guest.say("regular", {"customer": public_id})
-    lines = stack.orm("from apps.ordering.models import Cart; c = Cart.objects.get(conversation_id='claimed-session'); "
+    lines = stack.orm(f"from apps.ordering.models import Cart; c = Cart.objects.get(conversation_id='{guest.session}'); "
                       "print(c.customer_id, c.lines.count())").split()
     assert lines == ["None", "1"]

@@ -27,11 +27,6 @@ def post_rest(stack: Stack, body: Any, timeout: float = 60) -> tuple[httpx.Respo
     return response, time.monotonic() - started
 
 
-def user_texts(stack: Stack, sender: str) -> list[str]:
-    """What the tracker store kept of this guest's messages (Rasa's HTTP API)."""
-    events = stack.tracker(sender).get("events") or []
-    return [event.get("text") or "" for event in events if event.get("event") == "user"]
-
 
 def another_guest_is_answered(stack: Stack) -> None:
     started = time.monotonic()
@@ -47,22 +42,22 @@ def test_a_100_kb_rest_message_gets_a_polite_reply_at_once_and_goes_no_further(s
     assert texts(response.json()) == NOTICE
     assert seconds < 2
     another_guest_is_answered(stack)
-    assert all(len(text) <= 2000 for text in user_texts(stack, sender))  # never stored, so never reviewed
+    assert all(len(text) <= 2000 for text in stack.user_texts(sender))  # never stored, so never reviewed
 
 
 def test_a_message_at_the_limit_is_understood_as_usual(stack: Stack):
     sender = new_sender()
     reply = stack.say(sender, "hi" + " " * 1_990 + "there")  # 1,997 characters
     assert NOTICE not in texts(reply) and "welcome" in texts(reply).lower()
-    assert reply and len(user_texts(stack, sender)) == 1
+    assert reply and len(stack.user_texts(sender)) == 1
 
 
 def test_a_long_website_message_gets_the_polite_reply_and_the_chat_goes_on(stack: Stack):
-    session = f"long-{uuid.uuid4().hex[:8]}"
+    session = new_sender()
     guest = WebsiteGuest(stack, session)
     assert [reply.get("text") for reply in guest.say("x" * 3_000)] == [NOTICE]
     assert "welcome" in texts(guest.say("hi")).lower()
-    assert user_texts(stack, session) == ["hi"]
+    assert stack.user_texts(session) == ["hi"]
 
 
 def metric_labels(stack: Stack, label: str, metric: str) -> set[str]:

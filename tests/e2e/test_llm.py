@@ -16,7 +16,7 @@ from tests.e2e.test_menu_changes import LAVA
 from tests.e2e.test_ordering import Guest, order_with_size
 from tests.fakes import host_brain
 from tests.fakes.groq_server import FakeGroq, Slow, Status, Text, ToolCalls
-from tests.stack import Stack
+from tests.stack import Stack, new_sender
 
 pytestmark = pytest.mark.e2e
 
@@ -345,9 +345,9 @@ def test_answers_stream_to_the_widget_checked_sentence_by_sentence(stack: Stack,
     reader.start()
     time.sleep(0.3)
     client, sid, answer = socketio_connect(stack, stack.backend_url)
-    session = f"stream-{message_id}"
+    session = new_sender()
     client.post("/socket.io/", params={"EIO": "4", "transport": "polling", "sid": sid},
-                content='42["session_request",{"session_id":"%s"}]' % session)
+                content="42" + json.dumps(["session_request", {"session_id": session}]))
     poll_events(client, sid, "session_confirm")
     client.post("/socket.io/", params={"EIO": "4", "transport": "polling", "sid": sid}, content="42" + json.dumps(
         ["user_uttered", {"message": document_question(stack), "session_id": session, "metadata": {"message_id": message_id}}]))

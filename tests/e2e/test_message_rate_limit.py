@@ -6,7 +6,6 @@ The test stack keeps the per-conversation default and raises only the per-IP lim
 talks from 127.0.0.1); the per-IP limit is checked in tests/channels/test_rate_limit.py."""
 from __future__ import annotations
 
-import uuid
 
 import httpx
 import pytest
@@ -20,10 +19,6 @@ RATE_NOTICE = "You're sending messages faster than I can read them; please wait 
 TOO_LONG = "x" * 2_500  # answered at the channel at once (too long), but it still counts as a message
 
 
-def user_texts(stack: Stack, sender: str) -> list[str]:
-    events = stack.tracker(sender).get("events") or []
-    return [event.get("text") or "" for event in events if event.get("event") == "user"]
-
 
 def test_a_rest_conversation_over_30_messages_a_minute_gets_the_notice_and_others_are_answered(stack: Stack):
     sender = new_sender()
@@ -34,12 +29,12 @@ def test_a_rest_conversation_over_30_messages_a_minute_gets_the_notice_and_other
             assert RATE_NOTICE not in texts(reply), reply
     refused = stack.say(sender, "I'd like a margherita pizza")
     assert texts(refused) == RATE_NOTICE
-    assert user_texts(stack, sender) == ["hi"]  # the refused message never reached the NLU or the tracker
+    assert stack.user_texts(sender) == ["hi"]  # the refused message never reached the NLU or the tracker
     assert "welcome" in texts(stack.say(new_sender(), "hi")).lower()  # another guest, same IP
 
 
 def test_a_website_session_over_the_limit_gets_the_notice(stack: Stack):
-    session = f"flood-{uuid.uuid4().hex[:8]}"
+    session = new_sender()
     guest = WebsiteGuest(stack, session)
     for text in [TOO_LONG] * 30 + ["hi"]:
         guest._send(["user_uttered", {"message": text, "session_id": session, "metadata": {}}])
@@ -50,4 +45,4 @@ def test_a_website_session_over_the_limit_gets_the_notice(stack: Stack):
             break
     assert replies.count(RATE_NOTICE) == 1 and len(replies) == 31, replies
     assert not any("welcome" in reply.lower() for reply in replies)
-    assert user_texts(stack, session) == []
+    assert stack.user_texts(session) == []
