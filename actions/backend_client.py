@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any, Optional
 
@@ -175,6 +176,12 @@ class BackendBusy(BackendUnavailable, BackendRejected):
         self.retry_after = retry_after
 
 
+# The chat conversation the running action works for (set per action call by actions/server.py).
+# Every request carries it as X-Conversation-Id, so the backend throttles reads that name no
+# conversation (menu, a dish, restaurant facts) per conversation too, not in one shared bucket.
+current_conversation: ContextVar[Optional[str]] = ContextVar("backend_conversation", default=None)
+
+
 class BackendClient:
     """Async client for the backend. Create one per process and share it."""
 
@@ -207,6 +214,9 @@ class BackendClient:
     async def _request(self, method: str, path: str, *, retry: bool = False, **kwargs: Any) -> Any:
         """Send one request; `retry` only for requests that are safe to repeat."""
         attempts = 3 if retry else 1
+        conversation = current_conversation.get()
+        if conversation:
+            kwargs["headers"] = {"X-Conversation-Id": conversation[:200], **(kwargs.get("headers") or {})}
         started = time.perf_counter()
         try:
             async for attempt in AsyncRetrying(
@@ -327,8 +337,10 @@ class BackendClient:
         requested_time: Optional[str] = None,
         conversation_id: str = "",
         customer: Optional[str] = None,
+        expected_total: Optional[str] = None,
     ) -> Order:
-        """Create the order; safe to retry because the backend dedupes on the idempotency key."""
+        """Create the order; safe to retry because the backend dedupes on the idempotency key. With
+        `expected_total` (what the guest confirmed) a different total is refused: total_changed."""
         body = {
             "cart": cart_id,
             "fulfilment": fulfilment,
@@ -337,6 +349,7 @@ class BackendClient:
             "payment_method": payment_method,
             "conversation_id": conversation_id,
             "customer": customer,
+            **({"expected_total": expected_total} if expected_total is not None else {}),
         }
         raw = await self._request(
             "POST", "/api/orders/", json=body, headers={"Idempotency-Key": idempotency_key}, retry=True

@@ -237,7 +237,13 @@ class ActionOrderSummary(Action):
             return [SlotSet("checkout_stage", None)]
         dispatcher.utter_message(text=summary_text(cart, tracker), buttons=[
             {"title": "Yes, place the order", "payload": "/affirm"}, {"title": "No, not yet", "payload": "/deny"}])
-        return [SlotSet("checkout_stage", "confirming"), SlotSet("confirmed_cart_version", cart.version)]
+        return confirming(cart)
+
+
+def confirming(cart: Cart) -> list[EventType]:
+    """The summary of `cart` is on screen: a yes now means this version of the cart at this total."""
+    return [SlotSet("checkout_stage", "confirming"), SlotSet("confirmed_cart_version", cart.version),
+            SlotSet("confirmed_total", str(cart.total))]
 
 
 def summary_text(cart: Cart, tracker: Tracker) -> str:
@@ -249,6 +255,25 @@ def summary_text(cart: Cart, tracker: Tracker) -> str:
         f"{where.capitalize()}, {time_label(tracker.get_slot('requested_time'))}, paying {payment}.\n"
         f"Shall I place this order for {money(cart.total, cart.currency)}? (yes/no)"
     )
+
+
+UNPAID_ORDERS_CAP = "too_many_unpaid_orders"  # backend/apps/ordering/caps.py
+TOTAL_CHANGED = "total_changed"  # backend/apps/ordering/orders.py: prices changed after the summary
+
+
+async def show_new_total(dispatcher: CollectingDispatcher, tracker: Tracker, cart_id: int) -> list[EventType]:
+    """Prices changed between the summary and the yes: nothing was placed; the guest sees the new total."""
+    try:
+        cart = await services.backend().cart(cart_id)
+    except BackendUnavailable:
+        tell_service_down(dispatcher, tracker, "order summary")
+        return [SlotSet("checkout_stage", None)]
+    was = tracker.get_slot("confirmed_total")
+    before = f" (it was {money(was, cart.currency)})" if was else ""
+    dispatcher.utter_message(text=f"Our prices changed since your summary, so I haven't placed the order. "
+                                  f"The total is now {money(cart.total, cart.currency)}{before}. Here it is again:")
+    dispatcher.utter_message(text=summary_text(cart, tracker), buttons=YES_NO_BUTTONS)
+    return confirming(cart)
 
 
 class ActionPlaceOrder(Action):
@@ -271,7 +296,7 @@ class ActionPlaceOrder(Action):
                 if cart.version != int(version):
                     dispatcher.utter_message(text="Your cart changed since the summary, so here it is again:")
                     dispatcher.utter_message(text=summary_text(cart, tracker), buttons=YES_NO_BUTTONS)
-                    return [SlotSet("confirmed_cart_version", cart.version), SlotSet("checkout_stage", "confirming")]
+                    return confirming(cart)
                 problem = recheck(tracker.get_slot("requested_time"), await client.restaurant())
                 if problem:
                     return ask_time_again(dispatcher, problem)
@@ -283,6 +308,8 @@ class ActionPlaceOrder(Action):
                 postcode=tracker.get_slot("postcode"),
                 requested_time=_requested_time(tracker.get_slot("requested_time")),
                 conversation_id=tracker.sender_id,
+                customer=customer_id(tracker),  # the account proven on this yes, or none: a guest's order
+                expected_total=tracker.get_slot("confirmed_total"),
             )
         except BackendBusy:  # throttled (429): no order was made, the cart and the summary are kept
             logger.warning("order not placed: backend busy", extra={"conversation_id": tracker.sender_id})
@@ -296,6 +323,11 @@ class ActionPlaceOrder(Action):
             )
             return [SlotSet("checkout_stage", stage)]
         except BackendRejected as rejection:
+            if rejection.code == TOTAL_CHANGED:
+                return await show_new_total(dispatcher, tracker, current)
+            if rejection.code == UNPAID_ORDERS_CAP:  # the cart is fine: only paying at the counter is not
+                dispatcher.utter_message(text=f"I haven't placed this order: {rejection.message} Your cart is kept.")
+                return [SlotSet("payment_method", None), SlotSet("checkout_stage", None), FollowupAction("checkout_form")]
             dispatcher.utter_message(text=f"I couldn't place the order: {rejection.message}")
             return [SlotSet("checkout_stage", None)]
         if stage == "placed":

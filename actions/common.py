@@ -98,12 +98,13 @@ CUSTOMER_ID = re.compile(r"cus_[0-9a-f]{16}")
 
 
 def customer_id(tracker: Tracker) -> Optional[str]:
-    """The opaque account id the website passed as message metadata (never a name or contact detail)."""
+    """The account this turn speaks for: the opaque id the channel verified on the guest's latest
+    message (never a name or contact detail). An earlier message's identity does not carry over, so a
+    logged-out, expired or absent token makes the turn a guest's."""
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             value = str((event.get("metadata") or {}).get("customer") or "")
-            if CUSTOMER_ID.fullmatch(value):
-                return value
+            return value if CUSTOMER_ID.fullmatch(value) else None
     return None
 
 

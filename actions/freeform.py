@@ -15,6 +15,7 @@ from actions.backend_client import BackendClient, BackendRejected, BackendUnavai
 from actions.formatting import allergen_list, cart_text, money
 from actions.llm_text import REFUSAL, fact_sheet, finish
 from actions.matching import match_dish
+from actions.recommending import ALLERGEN_CODES, exclusions
 from llm.client import LlmClient, LlmUnavailable, Message
 from llm.guard import find_links, looks_like_injection
 from llm.prompting import Prompts
@@ -102,12 +103,21 @@ class _Turn:
             return {"error": rejection.message}
 
     async def list_menu(self, args: ListMenuArgs) -> dict[str, Any]:
+        # the same exclusions as recommendations: "nuts" means peanuts too; unknown codes can't be checked
+        excluded = exclusions(args.dietary, args.exclude_allergens)
+        unchecked = sorted(set(args.exclude_allergens) - set(ALLERGEN_CODES))
         filters = {key: value for key, value in {
             "category": args.category or "", "dietary": ",".join(args.dietary),
-            "exclude_allergens": ",".join(args.exclude_allergens), "available": "true"}.items() if value}
+            "exclude_allergens": ",".join(excluded), "available": "true"}.items() if value}
         items = await self.backend.search_items(**filters)
-        return {"dishes": [{"name": item.name, "price": money(item.price, item.currency), "category": item.category.slug}
-                           for item in items[:25]], "more": max(0, len(items) - 25)}
+        listing: dict[str, Any] = {
+            "dishes": [{"name": item.name, "price": money(item.price, item.currency), "category": item.category.slug}
+                       for item in items[:25]], "more": max(0, len(items) - 25)}
+        if unchecked:
+            listing["unchecked_allergens"] = unchecked
+            listing["note"] = ("our menu data has no allergen code for these, so the dishes were NOT checked for "
+                               "them: tell the guest to ask our staff")
+        return listing
 
     async def get_item_details(self, args: ItemDetailsArgs) -> dict[str, Any]:
         match = match_dish(args.name, await self.backend.menu())

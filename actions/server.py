@@ -37,6 +37,7 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 
 from actions import metrics, services, streaming
+from actions.backend_client import current_conversation
 from actions.settings import get_settings
 
 logger = logging.getLogger("actions.server")
@@ -120,13 +121,14 @@ def build_app(*, sync_on_start: bool = True) -> Sanic:
         request.ctx.started = time.perf_counter()
 
     refuse_unauthorized_action_calls(app, action_server_token())
+    app.middleware("request")(note_conversation)
 
     @app.middleware("response")
     async def observe_action(request: Request, _: response.HTTPResponse) -> None:
         if getattr(request.ctx, "refused", False):  # a refused call ran nothing: not an action
             return
         if request.path == "/webhook" and request.method == "POST":
-            observe_webhook(action_call(request), time.perf_counter() - request.ctx.started, known_actions)
+            observe_webhook(getattr(request.ctx, "call", None) or action_call(request), time.perf_counter() - request.ctx.started, known_actions)
 
     @app.get("/llm/usage")
     async def llm_usage(request: Request) -> response.HTTPResponse:
@@ -148,6 +150,15 @@ def build_app(*, sync_on_start: bool = True) -> Sanic:
 
 
 _turns_seen: "OrderedDict[tuple[str, float], None]" = OrderedDict()
+
+
+async def note_conversation(request: Request) -> None:
+    """Request middleware: the backend client names this action call's conversation in its requests,
+    so the backend throttles them per conversation (actions/backend_client.py)."""
+    if request.path.rstrip("/") == ACTION_WEBHOOK and not getattr(request.ctx, "refused", False):
+        request.ctx.call = action_call(request)
+        sender = request.ctx.call.get("sender_id")
+        current_conversation.set(sender if isinstance(sender, str) and sender else None)
 
 
 def registered_actions(package: str) -> frozenset[str]:

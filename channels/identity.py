@@ -4,12 +4,14 @@ The token is an HS256 JWT whose `sub` is the opaque customer id (``cus_...``); i
 e-mail or phone. Channels verify it at the edge and put only the verified customer id into the
 message metadata, so the action server never trusts an id a client made up, and the token itself
 is not stored in the tracker. A tampered or expired token is refused with a clear message and the
-conversation goes on as a guest.
+conversation goes on as a guest, told so once. Every message is judged on its own: an identity proven
+on an earlier message never carries over (actions/common.customer_id reads the latest message only).
 """
 from __future__ import annotations
 
 import logging
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Optional, Sequence
 
@@ -24,6 +26,7 @@ REFUSED_NOTICE = ("Your sign-in has expired or isn't valid, so you're chatting a
                   "Log in again to order from your account.")
 # Metadata keys a client may not set itself: only the verified token decides who the guest is.
 IDENTITY_KEYS = ("token", "customer")
+MAX_TOLD = 50_000  # conversations remembered as told (per process; the oldest are forgotten first)
 
 
 @dataclass(frozen=True)
@@ -76,9 +79,14 @@ def with_identity(on_new_message: Callable[[Any], Awaitable[Any]], jwt_key: Opti
                   algorithm: str) -> Callable[[Any], Awaitable[Any]]:
     """Wrap a channel's handler of Rasa UserMessages: verify the token, tell the guest when it is refused."""
 
+    told: OrderedDict[str, None] = OrderedDict()  # conversations told their sign-in was refused
+
     async def handle(message: Any) -> Any:
         message.metadata, verdict = identify(message.metadata, chat_keys(jwt_key), algorithm)
-        if verdict.problem and message.output_channel is not None:
+        if verdict.problem and message.output_channel is not None and message.sender_id not in told:
+            told[message.sender_id] = None  # once per conversation: a client may keep sending the old token
+            if len(told) > MAX_TOLD:
+                told.popitem(last=False)
             await message.output_channel.send_text_message(message.sender_id, REFUSED_NOTICE)
         return await on_new_message(message)
 

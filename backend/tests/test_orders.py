@@ -211,8 +211,8 @@ def test_empty_cart_and_unknown_cart(api, demo):
 def test_lookup_by_id_and_number(api, demo):
     order = place(api, new_cart(api, (demo["diavola-pizza"], 1, []))["id"]).json()
     assert api.get(f"/api/orders/{order['id']}/").json() == order
-    assert api.get(f"/api/orders/by-number/{order['number']}/").json() == order
-    for url in ("/api/orders/99999/", "/api/orders/by-number/nope/"):
+    assert api.get(f"/api/orders/by-number/{order['number']}/", {"conversation_id": "conv-1"}).json() == order
+    for url in ("/api/orders/99999/", "/api/orders/by-number/nope/?conversation_id=conv-1"):
         response = api.get(url)
         assert response.status_code == 404 and error_code(response) == "order_not_found"
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def order_for(api, customer: Customer, key: str, *lines) -> dict:
     cart = new_cart(api, *lines)
     Cart.objects.filter(pk=cart["id"]).update(customer=customer)
-    response = place(api, cart["id"], key=key)
+    response = place(api, cart["id"], key=key, customer=customer.public_id)
     assert response.status_code == 201, response.json()
     return response.json()
 

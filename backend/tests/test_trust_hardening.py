@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 from unittest import mock
 
 import pytest
@@ -14,7 +15,7 @@ from apps.customers.models import Customer
 from apps.ordering.models import Order
 from apps.payments.models import Payment
 from apps.payments.providers.sandbox import SandboxProvider
-from tests.conftest import new_cart, place
+from tests.conftest import error_code, new_cart, place
 
 WEBHOOK = "/api/payments/webhook/sandbox/"
 
@@ -57,6 +58,66 @@ def test_order_status_by_number_for_the_signed_in_customer_from_another_conversa
     assert mine.status_code == 200 and mine.json()["number"] == order["number"]
     theirs = api.get(url, {"conversation_id": "new-chat", "customer": other.public_id})
     assert theirs.status_code == 404 and theirs.json()["error"]["code"] == "order_not_found"
+
+
+@pytest.mark.django_db
+def test_the_service_token_must_say_whose_order_it_looks_up(api, demo):
+    order = _order(api, demo)
+    url = f"/api/orders/by-number/{order['number']}/"
+    for bare in ({}, {"conversation_id": ""}, {"customer": "  "}):
+        refused = api.get(url, bare)
+        assert refused.status_code == 400 and refused.json()["error"]["code"] == "scope_required"
+        assert "status" not in refused.content.decode()
+    staff = Client()
+    staff.force_login(get_user_model().objects.create_user("chef", password="pw-chef-123", is_staff=True))
+    assert staff.get(url).json()["number"] == order["number"]  # the kitchen looks any order up
+
+
+# -- identity: the order is the account's proven at the yes ----------------------------------------
+
+@pytest.mark.django_db
+def test_a_cart_linked_while_signed_in_is_a_guests_order_when_the_yes_carries_no_account(api, demo):
+    owner = Customer.objects.create(name="Ada", email="ada@example.com", address="Canal 1", postcode="1012 AB")
+    cart = api.post("/api/carts/", {"channel": "rest", "conversation_id": "conv-1", "customer": owner.public_id},
+                    format="json").json()
+    api.post(f"/api/carts/{cart['id']}/items/", {"item": demo["bruschetta"].pk, "quantity": 1}, format="json")
+    placed = place(api, cart["id"], key="k-guest")  # the token expired: the action names no customer
+    assert placed.status_code == 201
+    order = Order.objects.get(pk=placed.json()["id"])
+    assert order.customer is None and order.delivery_address == ""
+    assert not Order.objects.filter(customer=owner).exists()
+
+
+# -- the total the guest confirmed -----------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_an_order_is_placed_only_at_the_total_the_guest_confirmed(api, demo):
+    item = demo["bruschetta"]
+    cart = new_cart(api, (item, 2, []))
+    confirmed = cart["total"]
+    stock_before = item.stock
+    item.price += Decimal("1.00")  # staff raise the price between the summary and the "yes"
+    item.save()
+
+    refused = place(api, cart["id"], key="k-total", expected_total=confirmed)
+    assert refused.status_code == 409 and error_code(refused) == "total_changed"
+    assert refused.json()["error"]["details"] == {"expected_total": confirmed,
+                                                  "total": f"{Decimal(confirmed) + Decimal('2.00'):.2f}"}
+    assert not Order.objects.exists()
+    item.refresh_from_db()
+    assert item.stock == stock_before  # nothing taken
+
+    new_total = api.get(f"/api/carts/{cart['id']}/").json()["total"]  # shown to the guest, who says yes again
+    placed = place(api, cart["id"], key="k-total-2", expected_total=new_total)
+    assert placed.status_code == 201 and placed.json()["total"] == new_total
+
+
+@pytest.mark.django_db
+def test_a_replayed_yes_for_another_total_is_not_the_same_request(api, demo):
+    cart = new_cart(api, (demo["bruschetta"], 1, []))
+    assert place(api, cart["id"], key="k-same", expected_total=cart["total"]).status_code == 201
+    other = place(api, cart["id"], key="k-same", expected_total="0.01")
+    assert other.status_code == 422 and error_code(other) == "idempotency_key_reused"
 
 
 # -- (b) the contact-details link expires ----------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import services
@@ -30,6 +30,8 @@ ORDER = {"id": 40, "number": "1040", "status": "placed", "fulfilment": "pickup",
 class FakeBackend:
     def __init__(self) -> None:
         self.throttled: set[str] = set()  # "METHOD /path" answered with 429
+        self.refusals: dict[str, tuple[int, dict]] = {}  # "METHOD /path" answered with this status and error
+        self.bodies: dict[str, list[Any]] = {}  # the JSON bodies each "METHOD /path" was sent
         self.orders: dict[str, dict] = {}  # by Idempotency-Key
         self.requests: list[str] = []
 
@@ -43,10 +45,15 @@ def backend() -> Iterator[FakeBackend]:
             call = f"{self.command} {self.path.split('?')[0]}"
             fake.requests.append(call)
             length = int(self.headers.get("Content-Length") or 0)
-            self.rfile.read(length)
+            raw = self.rfile.read(length)
+            if raw:
+                fake.bodies.setdefault(call, []).append(json.loads(raw))
             if call in fake.throttled:
                 return self._send(429, {"error": {"code": "throttled", "message": "Too many requests, please slow down.",
                                                   "details": {}}}, {"Retry-After": "7"})
+            if call in fake.refusals:
+                status, error = fake.refusals[call]
+                return self._send(status, {"error": error})
             if call == "GET /api/carts/7/":
                 return self._send(200, CART)
             if call == "GET /api/restaurant/":
@@ -141,3 +148,39 @@ def test_a_429_when_placing_the_order_keeps_the_cart_and_the_next_yes_places_it_
     assert SlotSet("checkout_stage", "placed") in events and SlotSet("last_order_id", 40) in events
     assert texts(dispatcher)[0].startswith("Order #1040 is placed!")
     assert len(backend.orders) == 1
+
+
+def test_too_many_unpaid_orders_keeps_the_cart_and_asks_how_to_pay_again(backend: FakeBackend):
+    message = ("You already have 3 orders waiting to be paid at the counter. Please collect and pay for those "
+               "first, or pay for this one by card online.")
+    backend.refusals["POST /api/orders/"] = (409, {"code": "too_many_unpaid_orders", "message": message,
+                                                   "details": {"limit": 3, "unpaid": 3}})
+    confirming = tracker(checkout_stage="confirming", confirmed_cart_version=3, payment_method="pay_at_counter")
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionPlaceOrder().run(dispatcher, confirming, {}))
+    assert texts(dispatcher) == [f"I haven't placed this order: {message} Your cart is kept."]
+    assert events == [SlotSet("payment_method", None), SlotSet("checkout_stage", None), FollowupAction("checkout_form")]
+    assert backend.orders == {}
+
+
+def test_a_price_change_after_the_summary_places_nothing_and_shows_the_new_total(backend: FakeBackend):
+    backend.refusals["POST /api/orders/"] = (409, {"code": "total_changed", "message": "The total is now 9.50 EUR.",
+                                                   "details": {"expected_total": "7.00", "total": "9.50"}})
+    confirming = tracker(checkout_stage="confirming", confirmed_cart_version=3, confirmed_total="7.00",
+                         payment_method="pay_at_counter")
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionPlaceOrder().run(dispatcher, confirming, {}))
+    shown = texts(dispatcher)
+    assert shown[0] == ("Our prices changed since your summary, so I haven't placed the order. "
+                        "The total is now €9.50 (it was €7.00). Here it is again:")
+    assert "Shall I place this order for €9.50?" in shown[1]
+    assert events == [SlotSet("checkout_stage", "confirming"), SlotSet("confirmed_cart_version", 3),
+                      SlotSet("confirmed_total", "9.50")]
+    assert backend.orders == {}
+
+
+def test_the_yes_sends_the_total_the_guest_confirmed(backend: FakeBackend):
+    confirming = tracker(checkout_stage="confirming", confirmed_cart_version=3, confirmed_total="9.50",
+                         payment_method="pay_at_counter")
+    asyncio.run(ActionPlaceOrder().run(CollectingDispatcher(), confirming, {}))
+    assert backend.bodies["POST /api/orders/"][-1]["expected_total"] == "9.50"

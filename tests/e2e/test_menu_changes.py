@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.e2e.test_ordering import Guest
+from tests.e2e.test_ordering import Guest, checkout_at_the_counter
 from tests.e2e.test_retrieval_sync import ATTEMPTS
 from tests.stack import Stack
 
@@ -58,3 +58,26 @@ def test_a_size_price_changed_in_the_admin_shows_in_the_next_size_question(stack
         assert f"large (+€{new})" in buttons, buttons
     finally:
         stack.orm(LARGE_SOUP + f"option.price_delta = '{old}'; option.save()")
+
+
+def test_a_price_raised_between_the_summary_and_the_yes_is_shown_before_anything_is_placed(stack: Stack):
+    """Issue 16's trigger: the guest saw "Shall I place this order for €X?", staff raised the price, "yes"."""
+    guest = Guest(stack)
+    old = Decimal(stack.orm(LAVA + "print(items.get().price)"))
+    assert "Added" in guest.say("one chocolate lava cake please")
+    summary = checkout_at_the_counter(guest)
+    assert f"for €{old:.2f}?" in summary, summary
+    new = old + Decimal("2.00")
+    stack.orm(LAVA + f"item = items.get(); item.price = '{new}'; item.save()")  # as staff would in the admin
+    try:
+        reply = guest.say("yes")
+        assert "haven't placed" in reply and f"now €{new:.2f} (it was €{old:.2f})" in reply, reply
+        assert f"Shall I place this order for €{new:.2f}?" in reply
+        assert guest.slot("checkout_stage") == "confirming" and guest.slot("last_order_id") is None
+        placed = guest.say("yes")
+        assert "is placed" in placed and f"€{new:.2f}" in placed, placed
+        with stack.backend() as client:
+            order = client.get(f"/api/orders/{int(guest.slot('last_order_id'))}/").json()
+        assert Decimal(order["total"]) == new
+    finally:
+        stack.orm(LAVA + f"item = items.get(); item.price = '{old}'; item.save()")

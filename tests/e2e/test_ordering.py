@@ -26,6 +26,12 @@ class Guest:
     def slot(self, name: str):
         return self.stack.slots(self.sender).get(name)
 
+    def order(self, number: str | int | None = None) -> dict:
+        """The backend's order by number (default: this conversation's last), asked for this conversation."""
+        number = number if number is not None else self.slot("last_order_number")
+        with self.stack.backend() as client:
+            return client.get(f"/api/orders/by-number/{number}/", params={"conversation_id": self.sender}).json()
+
     def cart(self) -> dict:
         cart_id = self.slot("cart_id")
         assert cart_id is not None, "no cart yet"
@@ -89,16 +95,14 @@ def test_full_order_with_options_quantity_change_allergen_question_and_checkout(
     placed = guest.say("yes")
     assert "is placed" in placed
     number = guest.slot("last_order_number")
-    with stack.backend() as client:
-        order = client.get(f"/api/orders/by-number/{number}/").json()
+    order = guest.order(number)
     assert Decimal(order["total"]) == Decimal(cart["total"])
     assert order["payment"]["method"] == "pay_at_counter" and order["fulfilment"] == "pickup"
     assert {line["item"]["name"]: line["quantity"] for line in order["lines"]} == {"Margherita Pizza": 2, "Coke": 3}
 
     again = guest.say("yes")
     assert f"#{number} is already placed" in again
-    with stack.backend() as client:
-        assert client.get(f"/api/orders/by-number/{int(number) + 1}/").status_code == 404
+    assert guest.order(int(number) + 1)["error"]["code"] == "order_not_found"
 
 
 def test_online_payment_gives_a_payment_link_and_delivery_adds_the_fee(stack: Stack):

@@ -128,8 +128,7 @@ def test_at_night_asap_offers_the_opening_time_and_yes_schedules_and_places_it(s
     summary = guest.say("I'll pay at the counter")
     assert "Pickup, today at 11:30, paying at the counter." in summary, summary
     assert "is placed" in guest.say("yes")
-    with stack.backend() as client:
-        order = client.get(f"/api/orders/by-number/{guest.slot('last_order_number')}/").json()
+    order = guest.order()
     assert local_clock(order["requested_time"], night) == "11:30"
 
 
@@ -164,6 +163,5 @@ def test_a_time_that_cannot_be_had_any_more_is_asked_again_at_the_yes_not_placed
     summary = guest.say("5pm", confirm=False)
     assert "Pickup, today at 17:00, paying at the counter." in summary and "Shall I place" in summary, summary
     assert "is placed" in guest.say("yes")
-    with stack.backend() as client:
-        order = client.get(f"/api/orders/by-number/{guest.slot('last_order_number')}/").json()
+    order = guest.order()
     assert local_clock(order["requested_time"], lunchtime) == "17:00"

@@ -81,10 +81,8 @@ def test_backend_outage_gets_a_friendly_reply_and_the_cart_survives(stack: Stack
     placed = guest.say("yes")
     assert "is placed" in placed
     number = guest.slot("last_order_number")
-    with stack.backend() as client:
-        order = client.get(f"/api/orders/by-number/{number}/").json()
-        assert order["total"] == cart_before["total"]
-        assert client.get(f"/api/orders/by-number/{int(number) + 1}/").status_code == 404
+    assert guest.order(number)["total"] == cart_before["total"]
+    assert guest.order(int(number) + 1)["error"]["code"] == "order_not_found"
 
 
 def test_a_rasa_restart_keeps_the_conversation_and_its_cart(stack: Stack):

@@ -45,12 +45,14 @@ class OrderRequest:
     payment_method: str
     customer: Customer | None
     conversation_id: str
+    expected_total: Decimal | None = None  # what the guest confirmed; None = whatever it comes to
 
     def fingerprint(self) -> str:
         """What must match for a replayed Idempotency-Key to count as the same request."""
         canonical = json.dumps(
             [self.cart_id, self.fulfilment, normalise_postcode(self.postcode or ""),
-             self.requested_time.isoformat() if self.requested_time else None, self.payment_method],
+             self.requested_time.isoformat() if self.requested_time else None, self.payment_method]
+            + ([f"{self.expected_total:.2f}"] if self.expected_total is not None else []),
         )
         return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -145,6 +147,17 @@ def lock_open_cart_or_replay(cart_id: int, key: str, fingerprint: str) -> Cart |
         raise
 
 
+def _check_total(total: Decimal, expected: Decimal | None, currency: str) -> None:
+    """An order is placed only at the total the guest said yes to (a price may change in between)."""
+    if expected is not None and total != expected:
+        raise ApiError(
+            "total_changed",
+            f"The total is now {total:.2f} {currency}, not the {expected:.2f} {currency} you confirmed.",
+            409,
+            {"expected_total": f"{expected:.2f}", "total": f"{total:.2f}"},
+        )
+
+
 def _create(cart: Cart, req: OrderRequest, key: str, fingerprint: str) -> Order:
     from apps.payments.services import start_payment
 
@@ -152,14 +165,17 @@ def _create(cart: Cart, req: OrderRequest, key: str, fingerprint: str) -> Order:
     if req.payment_method not in (restaurant.payment_methods or []):
         raise ApiError("validation_error", "That payment method isn't offered.",
                        details={"payment_method": [f"Choose one of {restaurant.payment_methods}."]})
-    check_unpaid_orders(req.conversation_id or cart.conversation_id, req.customer or cart.customer, req.payment_method)
+    # The order is the account's named in this request (the identity proven when the guest said yes):
+    # a cart linked while an earlier token was valid does not make a guest's order theirs.
+    check_unpaid_orders(req.conversation_id or cart.conversation_id, req.customer, req.payment_method)
     totals = price_cart(cart)
     if not totals.lines:
         raise ApiError("cart_empty", "Your cart is empty. Add a dish first.", 400, {"cart": cart.pk})
     fee = delivery_fee(restaurant, req.fulfilment, req.postcode, totals.subtotal)
+    _check_total(totals.subtotal + fee, req.expected_total, restaurant.currency)
     _check_time(restaurant, req)
     now = timezone.now()
-    customer = req.customer or cart.customer
+    customer = req.customer
     delivery = req.fulfilment == Order.Fulfilment.DELIVERY
     order = Order.objects.create(
         idempotency_key=key,

@@ -96,6 +96,10 @@ class OrderCreateSerializer(serializers.Serializer):
     payment_method = serializers.ChoiceField(choices=PAYMENT_METHODS)
     customer = serializers.CharField(max_length=32, required=False, allow_null=True, default=None)
     conversation_id = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    # The total the guest was shown and said yes to; if today's prices give another, nothing is placed
+    # (409 total_changed, with the new total) and the guest is asked again.
+    expected_total = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, allow_null=True,
+                                              default=None)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["fulfilment"] == Order.Fulfilment.DELIVERY and not attrs.get("postcode"):

@@ -136,6 +136,7 @@ class OrderCreateView(APIView):
                 payment_method=data["payment_method"],
                 customer=resolve_customer(data["customer"]),
                 conversation_id=data["conversation_id"],
+                expected_total=data["expected_total"],
             ),
             key,
         )
@@ -166,12 +167,17 @@ class OrderByNumberView(APIView):
         responses={200: ORDER},
     )
     def get(self, request: Request, number: str) -> Response:
-        """An order by its number. Asked on behalf of a guest (`conversation_id` and/or `customer`, as
-        the assistant always does), only the conversation that placed it or the customer who owns it
-        gets it; anyone else gets the same 404 as for a number that doesn't exist (no enumeration)."""
+        """An order by its number. Asked on behalf of a guest (`conversation_id` and/or `customer`, which
+        the service token must send), only the conversation that placed it or the customer who owns it
+        gets it; anyone else gets the same 404 as for a number that doesn't exist (no enumeration).
+        Signed-in staff get any order."""
         conversation = (request.query_params.get("conversation_id") or "").strip()
         customer = (request.query_params.get("customer") or "").strip()
-        on_behalf = "conversation_id" in request.query_params or "customer" in request.query_params
+        # Staff (the kitchen, the admin) may look any order up; the service token speaks for guests
+        # only, so it must say for whom, and a bare lookup is refused rather than answered for anyone.
+        on_behalf = not getattr(request.user, "is_staff", False)
+        if on_behalf and not (conversation or customer):
+            raise ApiError("scope_required", "Say whose order this is: conversation_id or customer.", 400)
         order = _orders().filter(number=number).first()
         if order is not None and on_behalf and not (
             (conversation and order.conversation_id == conversation)
