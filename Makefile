@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup backend-db nlu-menu train serve run test test-backend test-dialogue test-e2e bench bench-llm llm-chat clean
+.PHONY: help setup backend-db nlu-menu train serve run test test-backend test-dialogue test-e2e bench bench-long bench-llm llm-chat clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ test: setup  ## validate data, train if needed, run conversation tests, NLU eval
 
 bench: train  ## latency of a non-LLM turn through the REST channel (prints figures)
 	@bash scripts/bench.sh
+
+bench-long: train  ## turn cost against conversation length: one guest, 300 turns (prints figures)
+	@. scripts/env.sh && .venv/bin/python bench/long_conversation.py
 
 bench-llm: train  ## LLM figures: prompt tokens per turn, cost per order, latency around the LLM call
 	@. scripts/env.sh && .venv/bin/python bench/llm_figures.py

@@ -106,7 +106,7 @@ def main() -> None:
     if model is None:
         sys.exit("no model: run `make train`")
     with tempfile.TemporaryDirectory() as tmp:
-        stack = Stack(workdir=Path(tmp))
+        stack = Stack(workdir=Path(tmp), extra_env={"TRACKER_STATES_SELF_CHECK": "0"})  # the tests' double check
         try:
             stack.prepare_backend()
             stack.start_backend()

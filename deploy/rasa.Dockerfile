@@ -36,6 +36,7 @@ FROM base
 RUN useradd --create-home --uid 10001 rasa
 COPY credentials.yml ./
 COPY channels/ channels/
+COPY tracker_store/ tracker_store/
 COPY nlu/ nlu/
 COPY secret_rotation.py ./
 COPY deploy/endpoints.docker.yml deploy/endpoints.docker.yml

@@ -1,0 +1,1 @@
+"""Rasa tracker stores of this project (endpoints.yml `tracker_store.type`)."""

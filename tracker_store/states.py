@@ -1,0 +1,115 @@
+"""Dialogue states remembered between predictions, so featurising a turn does not replay the whole
+conversation.
+
+Before each prediction Rasa's policies ask `Domain.states_for_tracker_history`, which replays every
+applied event of the session into a fresh tracker and computes a state before each action: work that
+grows with the conversation (past_states was half of a turn at 1,600 events). The states before an
+action depend only on the events before it, so this keeps, per conversation and argument set, the
+states computed so far, the replay tracker where it stopped and the loop's two variables, and goes on
+from there when the next call's applied events start with the same event objects (the incremental
+tracker store hands every turn the same Event objects for what it read before). Anything else (an
+undo, a restart, another domain) is computed the ordinary way and remembered afresh.
+
+`install()` wraps the method once per process; the Rasa server does it when the incremental tracker
+store is created (training never builds one). With TRACKER_STATES_SELF_CHECK=1 every call is also
+computed the ordinary way and a difference raises: the test stack runs that way.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+from rasa.shared.core import constants
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, Event
+
+logger = logging.getLogger(__name__)
+
+MAX_CONVERSATIONS = 1000
+
+
+@dataclass
+class Progress:
+    """How far the states of one conversation (for one argument set) have been computed."""
+
+    events: List[Event]  # the applied events replayed so far
+    replay: Any  # a DialogueStateTracker with exactly those events applied
+    states: List[Dict[str, Any]] = field(default_factory=list)  # one per ActionExecuted in `events`
+    last_ml_action_sub_state: Any = None
+    turn_was_hidden: bool = False
+
+
+_progress: "OrderedDict[Tuple[Any, ...], Progress]" = OrderedDict()
+_original = Domain.states_for_tracker_history
+
+
+def _key(domain: Domain, tracker: Any, omit_unset_slots: bool, ignore_rule_only_turns: bool,
+         rule_only_data: Optional[Dict[str, Any]]) -> Tuple[Any, ...]:
+    return (id(domain), tracker.sender_id, tracker.is_rule_tracker, omit_unset_slots, ignore_rule_only_turns,
+            repr(sorted((rule_only_data or {}).items())))
+
+
+def _same_start(done: List[Event], applied: List[Event]) -> bool:
+    return len(done) <= len(applied) and all(a is b for a, b in zip(done, applied))
+
+
+def _state(domain: Domain, progress: Progress, tr: Any, hide_rule_turn: bool, omit_unset_slots: bool,
+           ignore_rule_only_turns: bool, rule_only_data: Optional[Dict[str, Any]],
+           states: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """The body of Rasa's loop in Domain.states_for_tracker_history, for one prior tracker."""
+    if ignore_rule_only_turns:
+        if not progress.turn_was_hidden:
+            progress.last_ml_action_sub_state = domain._get_prev_action_sub_state(tr)
+        if not tr.followup_action and not tr.latest_action_name == tr.active_loop_name:
+            progress.turn_was_hidden = hide_rule_turn
+        if progress.turn_was_hidden:
+            return None
+    state = domain.get_active_state(tr, omit_unset_slots=omit_unset_slots)
+    if ignore_rule_only_turns:
+        domain._remove_rule_only_features(state, rule_only_data)
+        if states:
+            domain._substitute_rule_only_user_input(state, states[-1])
+        if progress.last_ml_action_sub_state:
+            state[constants.PREVIOUS_ACTION] = progress.last_ml_action_sub_state
+    return domain._clean_state(state)
+
+
+def states_for_tracker_history(self: Domain, tracker: Any, omit_unset_slots: bool = False,
+                               ignore_rule_only_turns: bool = False,
+                               rule_only_data: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
+    key = _key(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+    applied = tracker.applied_events()
+    progress = _progress.pop(key, None)
+    if progress is None or not _same_start(progress.events, applied):
+        progress = Progress(events=[], replay=tracker.init_copy())
+    args = (omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+    for event in applied[len(progress.events):]:
+        if isinstance(event, ActionExecuted):
+            state = _state(self, progress, progress.replay, event.hide_rule_turn, *args, progress.states)
+            if state is not None:
+                progress.states.append(state)
+        progress.replay.update(event)
+        progress.events.append(event)
+    # the state after the last event: computed for this call only, as more events will follow
+    saved = (progress.last_ml_action_sub_state, progress.turn_was_hidden)
+    final = _state(self, progress, progress.replay, False, *args, progress.states)
+    progress.last_ml_action_sub_state, progress.turn_was_hidden = saved
+    states = progress.states + ([final] if final is not None else [])
+    _progress[key] = progress
+    while len(_progress) > MAX_CONVERSATIONS:
+        _progress.popitem(last=False)
+    if os.environ.get("TRACKER_STATES_SELF_CHECK") == "1":
+        expected = _original(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        if states != expected:
+            raise AssertionError(f"remembered dialogue states differ for {tracker.sender_id}")
+    # callers may change the states they get (featurizers drop keys): hand out copies
+    return [{name: dict(sub_state) for name, sub_state in state.items()} for state in states]
+
+
+def install() -> None:
+    """Use the remembering version in this process (idempotent)."""
+    if Domain.states_for_tracker_history is not states_for_tracker_history:
+        Domain.states_for_tracker_history = states_for_tracker_history
