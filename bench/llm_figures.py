@@ -15,7 +15,6 @@ import json
 import math
 import statistics
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -29,7 +28,7 @@ from llm.config import LlmConfig  # noqa: E402
 from tests.conftest import LLM_TEST_ENV  # noqa: E402
 from tests.fakes import host_brain  # noqa: E402
 from tests.fakes.groq_server import FakeGroq  # noqa: E402
-from tests.stack import Stack, copy_model, latest_model, new_sender  # noqa: E402
+from tests.stack import Stack, benchmark_stack, new_sender  # noqa: E402
 
 MOODS = ["I'm stressed, what should I eat?", "something cozy please", "I feel adventurous, surprise me",
          "we're celebrating tonight!", "I'm starving, what's filling?", "I want something light",
@@ -79,21 +78,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=100)
     args = parser.parse_args()
-    model = latest_model()
-    if model is None:
-        sys.exit("no model: run `make train`")
     questions = [q["q"] for q in yaml.safe_load((ROOT / "tests/data/retrieval_questions.yml").read_text())["questions"]]
     config = LlmConfig()
     prices = config.prices()[config.model]
-    with FakeGroq() as fake, tempfile.TemporaryDirectory() as tmp:
+    with FakeGroq() as fake:
         fake.responder = host_brain.respond
-        stack = Stack(workdir=Path(tmp), extra_env={**LLM_TEST_ENV, "GROQ_BASE_URL": fake.url,
-                                                    "LLM_CACHE_TTL_SECONDS": "0.001"})
-        try:
-            stack.prepare_backend()
-            stack.start_backend()
-            stack.start_actions()
-            stack.start_rasa(copy_model(model, Path(tmp)))
+        with benchmark_stack(**LLM_TEST_ENV, GROQ_BASE_URL=fake.url, LLM_CACHE_TTL_SECONDS="0.001") as stack:
             with httpx.Client(timeout=60) as client:
                 say(client, stack, new_sender(), "do you do catering?")  # warm-up: loads the embedding model
                 fake.reset()
@@ -116,8 +106,6 @@ def main() -> None:
                     transcript.append(f"you> {text}\nbot> {chat(client, stack, sender, text)}")
                 order_bodies = [r.body for r in fake.chat_requests]
                 placed = stack.slots(sender).get("checkout_stage")
-        finally:
-            stack.stop_all()
 
     tokens = [prompt_tokens(body) for body in bodies]
     print(f"LLM requests measured: {len(bodies)} ({', '.join(f'{k}: {sum(kind(b) == k for b in bodies)}' for k in ['answer', 'recommendation', 'free-form (tools)'])})")

@@ -11,14 +11,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.stack import Stack, copy_model, latest_model, new_sender  # noqa: E402
+from tests.stack import Stack, benchmark_stack, new_sender  # noqa: E402
 
 # What a guest who stays a while says, none of it answered by the LLM.
 SCRIPT = ["show me the menu", "what's in my cart?", "how much is the tomato soup?", "do you have desserts?",
@@ -44,29 +43,17 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=300)
     parser.add_argument("--model", type=Path, help="a trained model to measure (default: the newest in models/)")
     args = parser.parse_args()
-    model = args.model or latest_model()
-    if model is None:
-        sys.exit("no model: run `make train`")
-    with tempfile.TemporaryDirectory() as tmp:
-        # one guest sends far more than a person would: the per-conversation rate limit is off here
-        stack = Stack(workdir=Path(tmp), extra_env={"CHAT_RATE_LIMIT_PER_CONVERSATION": "off",
-                                                    "TRACKER_STATES_SELF_CHECK": "0"})  # the tests' double check
-        try:
-            stack.prepare_backend()
-            stack.start_backend()
-            stack.start_actions()
-            stack.start_rasa(copy_model(model, Path(tmp)))
-            run(stack, len(SCRIPT) * 2)  # warm-up, in a conversation of its own
-            timings = run(stack, args.turns)
-            print(f"{'turns':>10} {'p50 ms':>8} {'p95 ms':>8}")
-            for start in range(0, len(timings), BLOCK):
-                block = sorted(timings[start:start + BLOCK])
-                print(f"{start + 1:4d}-{start + len(block):<5d} {statistics.median(block):8.1f} "
-                      f"{block[min(len(block) - 1, int(0.95 * (len(block) - 1)))]:8.1f}")
-            first, last = statistics.median(timings[:BLOCK]), statistics.median(timings[-BLOCK:])
-            print(f"\nfirst {BLOCK}: p50 {first:.1f} ms; last {BLOCK}: p50 {last:.1f} ms; ratio {last / first:.2f}x")
-        finally:
-            stack.stop_all()
+    # one guest sends far more than a person would: the per-conversation rate limit is off here
+    with benchmark_stack(args.model, CHAT_RATE_LIMIT_PER_CONVERSATION="off") as stack:
+        run(stack, len(SCRIPT) * 2)  # warm-up, in a conversation of its own
+        timings = run(stack, args.turns)
+    print(f"{'turns':>10} {'p50 ms':>8} {'p95 ms':>8}")
+    for start in range(0, len(timings), BLOCK):
+        block = sorted(timings[start:start + BLOCK])
+        print(f"{start + 1:4d}-{start + len(block):<5d} {statistics.median(block):8.1f} "
+              f"{block[min(len(block) - 1, int(0.95 * (len(block) - 1)))]:8.1f}")
+    first, last = statistics.median(timings[:BLOCK]), statistics.median(timings[-BLOCK:])
+    print(f"\nfirst {BLOCK}: p50 {first:.1f} ms; last {BLOCK}: p50 {last:.1f} ms; ratio {last / first:.2f}x")
 
 
 if __name__ == "__main__":

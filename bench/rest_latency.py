@@ -11,14 +11,13 @@ import argparse
 import asyncio
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.stack import Stack, copy_model, latest_model, new_sender  # noqa: E402
+from tests.stack import Stack, benchmark_stack, new_sender  # noqa: E402
 
 TURNS = {
     "greet (rule + action_greet: the experiment picks the copy)": "hi there",
@@ -102,31 +101,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--model", type=Path, help="a trained model to measure (default: the newest in models/)")
     args = parser.parse_args()
-    model = args.model or latest_model()
-    if model is None:
-        sys.exit("no model: run `make train`")
-    with tempfile.TemporaryDirectory() as tmp:
-        stack = Stack(workdir=Path(tmp), extra_env={"TRACKER_STATES_SELF_CHECK": "0"})  # the tests' double check
-        try:
-            stack.prepare_backend()
-            stack.start_backend()
-            stack.start_actions()
-            stack.start_rasa(copy_model(model, Path(tmp)))
-            for text in TURNS.values():
-                measure_sequential(stack, text.replace("{turn}", "warm-up"), 10)  # warm-up
-            print(f"{'turn':48} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
-            for name, text in TURNS.items():
-                samples = measure_sequential(stack, text, args.turns)
-                print(f"{name:48} {len(samples):5d} {statistics.median(samples):8.1f} "
-                      f"{percentile(samples, 0.95):8.1f} {max(samples):8.1f}")
-            done, errors, elapsed = asyncio.run(measure_concurrent(stack, args.guests, args.seconds))
-            print(f"\n{args.guests} guests at once for {elapsed:.1f} s: {done / elapsed:.1f} messages/s, {errors} errors")
-            print("\nresident memory after the run (MiB):")
-            for name, process in stack.processes.items():
-                print(f"  {name:10} {resident_mib([process.pid]):8.0f}")
-            print(f"  {'total':10} {resident_mib([p.pid for p in stack.processes.values()]):8.0f}")
-        finally:
-            stack.stop_all()
+    with benchmark_stack(args.model) as stack:
+        for text in TURNS.values():
+            measure_sequential(stack, text.replace("{turn}", "warm-up"), 10)  # warm-up
+        print(f"{'turn':48} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+        for name, text in TURNS.items():
+            samples = measure_sequential(stack, text, args.turns)
+            print(f"{name:48} {len(samples):5d} {statistics.median(samples):8.1f} "
+                  f"{percentile(samples, 0.95):8.1f} {max(samples):8.1f}")
+        done, errors, elapsed = asyncio.run(measure_concurrent(stack, args.guests, args.seconds))
+        print(f"\n{args.guests} guests at once for {elapsed:.1f} s: {done / elapsed:.1f} messages/s, {errors} errors")
+        print("\nresident memory after the run (MiB):")
+        for name, process in stack.processes.items():
+            print(f"  {name:10} {resident_mib([process.pid]):8.0f}")
+        print(f"  {'total':10} {resident_mib([p.pid for p in stack.processes.values()]):8.0f}")
 
 
 if __name__ == "__main__":

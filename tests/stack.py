@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import shutil
 import socket
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -236,6 +239,25 @@ class Stack:
         """What the tracker store kept of this guest's messages (Rasa's HTTP API)."""
         events = self.tracker(sender).get("events") or []
         return [event.get("text") or "" for event in events if event.get("event") == "user"]
+
+
+@contextmanager
+def benchmark_stack(model: Optional[Path] = None, **extra_env: str) -> Iterator[Stack]:
+    """The whole stack on free ports in a temporary folder, as the benchmarks run it: the newest
+    model unless told, and without the tests' double check of every prediction."""
+    model = model or latest_model()
+    if model is None:
+        sys.exit("no model: run `make train`")
+    with tempfile.TemporaryDirectory() as tmp:
+        stack = Stack(workdir=Path(tmp), extra_env={"TRACKER_STATES_SELF_CHECK": "0", **extra_env})
+        try:
+            stack.prepare_backend()
+            stack.start_backend()
+            stack.start_actions()
+            stack.start_rasa(copy_model(model, Path(tmp)))
+            yield stack
+        finally:
+            stack.stop_all()
 
 
 def latest_model() -> Optional[Path]:
