@@ -1,5 +1,5 @@
-"""Dialogue states remembered between predictions, so featurising a turn does not replay the whole
-conversation.
+"""Dialogue states and applied events remembered between predictions, so featurising a turn does not
+replay the whole conversation.
 
 Before each prediction Rasa's policies ask `Domain.states_for_tracker_history`, which replays every
 applied event of the session into a fresh tracker and computes a state before each action: work that
@@ -10,7 +10,11 @@ from there when the next call's applied events start with the same event objects
 tracker store hands every turn the same Event objects for what it read before). Anything else (an
 undo, a restart, another domain) is computed the ordinary way and remembered afresh.
 
-`install()` wraps the method once per process; the Rasa server does it when the incremental tracker
+`DialogueStateTracker.applied_events` (the events left after undos, asked many times a turn) goes on
+the same way from where it stopped, unless a loop appears that was not seen before (Rasa's undo rule
+for loops looks at every loop of the conversation).
+
+`install()` wraps the two methods once per process; the Rasa server does it when the incremental tracker
 store is created (training never builds one). With TRACKER_STATES_SELF_CHECK=1 every call is also
 computed the ordinary way and a difference raises: the test stack runs that way.
 """
@@ -24,7 +28,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from rasa.shared.core import constants
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, Event
+from rasa.shared.core.events import (ActionExecuted, ActionReverted, ActiveLoop, Event, Restarted, SessionStarted,
+                                     UserUttered, UserUtteranceReverted)
+from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +48,67 @@ class Progress:
     turn_was_hidden: bool = False
 
 
+@dataclass
+class Applied:
+    """How far `applied_events` of one conversation has been worked out."""
+
+    event_ids: List[int]  # id() of the tracker events read so far, in order
+    loop_names: frozenset  # names of every loop activated in them (Rasa's undo rule depends on it)
+    applied: List[Event] = field(default_factory=list)
+
+
 _progress: "OrderedDict[Tuple[Any, ...], Progress]" = OrderedDict()
+_applied: "OrderedDict[Tuple[Any, ...], Applied]" = OrderedDict()
 _original = Domain.states_for_tracker_history
+_original_applied = DialogueStateTracker.applied_events
+
+
+def _remember(memo: "OrderedDict[Tuple[Any, ...], Any]", key: Tuple[Any, ...], value: Any) -> None:
+    memo[key] = value
+    memo.move_to_end(key)
+    while len(memo) > MAX_CONVERSATIONS:
+        memo.popitem(last=False)
+
+
+def applied_events(self: DialogueStateTracker) -> List[Event]:
+    """DialogueStateTracker.applied_events, going on from where the last call for this conversation
+    stopped when the events start with the same objects and no new loop appeared."""
+    events = list(self.events)
+    ids = list(map(id, events))
+    key = (self.sender_id, self.is_rule_tracker)
+    done = _applied.pop(key, None)
+    new_loops = frozenset(e.name for e in events[len(done.event_ids):] if isinstance(e, ActiveLoop) and e.name) \
+        if done is not None else frozenset()
+    if (done is None or len(done.event_ids) > len(ids) or ids[:len(done.event_ids)] != done.event_ids
+            or not new_loops <= done.loop_names):
+        loops = frozenset(e.name for e in events if isinstance(e, ActiveLoop) and e.name)
+        done = Applied(event_ids=[], loop_names=loops)
+    for event in events[len(done.event_ids):]:
+        _apply(self, event, done)
+    done.event_ids = ids
+    _remember(_applied, key, done)
+    result = list(done.applied)
+    if os.environ.get("TRACKER_STATES_SELF_CHECK") == "1":
+        if list(map(id, _original_applied(self))) != list(map(id, result)):
+            raise AssertionError(f"remembered applied events differ for {self.sender_id}")
+    return result
+
+
+def _apply(tracker: DialogueStateTracker, event: Event, done: Applied) -> None:
+    """One step of Rasa's loop in DialogueStateTracker.applied_events."""
+    applied = done.applied
+    if isinstance(event, (Restarted, SessionStarted)):
+        applied.clear()
+    elif isinstance(event, ActionReverted):
+        tracker._undo_till_previous(ActionExecuted, applied)
+    elif isinstance(event, UserUtteranceReverted):
+        tracker._undo_till_previous(UserUttered, applied)
+        tracker._undo_till_previous(ActionExecuted, applied)
+    elif (isinstance(event, ActionExecuted) and event.action_name in done.loop_names
+          and not tracker._first_loop_execution_or_unhappy_path(event.action_name, applied)):
+        tracker._undo_till_previous_loop_execution(event.action_name, applied)
+    else:
+        applied.append(event)
 
 
 def _key(domain: Domain, tracker: Any, omit_unset_slots: bool, ignore_rule_only_turns: bool,
@@ -98,9 +163,7 @@ def states_for_tracker_history(self: Domain, tracker: Any, omit_unset_slots: boo
     final = _state(self, progress, progress.replay, False, *args, progress.states)
     progress.last_ml_action_sub_state, progress.turn_was_hidden = saved
     states = progress.states + ([final] if final is not None else [])
-    _progress[key] = progress
-    while len(_progress) > MAX_CONVERSATIONS:
-        _progress.popitem(last=False)
+    _remember(_progress, key, progress)
     if os.environ.get("TRACKER_STATES_SELF_CHECK") == "1":
         expected = _original(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
         if states != expected:
@@ -110,6 +173,6 @@ def states_for_tracker_history(self: Domain, tracker: Any, omit_unset_slots: boo
 
 
 def install() -> None:
-    """Use the remembering version in this process (idempotent)."""
-    if Domain.states_for_tracker_history is not states_for_tracker_history:
-        Domain.states_for_tracker_history = states_for_tracker_history
+    """Use the remembering versions in this process (idempotent)."""
+    Domain.states_for_tracker_history = states_for_tracker_history
+    DialogueStateTracker.applied_events = applied_events

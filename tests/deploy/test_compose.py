@@ -25,6 +25,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+INCREMENTAL_SQL_STORE = "tracker_store.incremental.IncrementalSQLTrackerStore"  # a subclass of Rasa's SQL store
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 
@@ -323,7 +324,8 @@ def test_the_backend_reaches_the_tracker_database_rasa_writes_to(services: dict[
         rasa["TRACKER_DB_HOST"], int(rasa["TRACKER_DB_PORT"]), rasa["POSTGRES_TRACKER_DB"])
     assert (tracker.username, tracker.password) == (rasa["POSTGRES_USER"], rasa["POSTGRES_PASSWORD"])
     endpoints = yaml.safe_load((ROOT / "deploy" / "endpoints.docker.yml").read_text(encoding="utf-8"))
-    assert endpoints["tracker_store"] == {"type": "SQL", "dialect": "postgresql", "url": "${TRACKER_DB_HOST}",
+    assert endpoints["tracker_store"] == {"type": INCREMENTAL_SQL_STORE, "dialect": "postgresql",
+                                          "url": "${TRACKER_DB_HOST}",
                                           "port": "${TRACKER_DB_PORT}", "db": "${POSTGRES_TRACKER_DB}",
                                           "username": "${POSTGRES_USER}", "password": "${POSTGRES_PASSWORD}"}
 
@@ -624,7 +626,9 @@ def test_rasa_uses_an_endpoints_file_with_the_postgresql_tracker_store(services:
     text = endpoints_file.read_text(encoding="utf-8")
     endpoints = yaml.safe_load(text)
     tracker = endpoints["tracker_store"]
-    assert tracker["type"].lower() == "sql" and tracker["dialect"] == "postgresql"
+    # Rasa's SQL store reading only new rows (tracker_store/incremental.py), copied into the image
+    assert tracker["type"] == INCREMENTAL_SQL_STORE and tracker["dialect"] == "postgresql"
+    assert (["tracker_store/"], "tracker_store/") in _copies(dockerfile)
     assert "lock_store" in endpoints
     # Every ${VAR} of the file is set in the container (Rasa refuses to start otherwise), and
     # none of the values is written in the file itself.
