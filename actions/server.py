@@ -128,7 +128,8 @@ def build_app(*, sync_on_start: bool = True) -> Sanic:
         if getattr(request.ctx, "refused", False):  # a refused call ran nothing: not an action
             return
         if request.path == "/webhook" and request.method == "POST":
-            observe_webhook(getattr(request.ctx, "call", None) or action_call(request), time.perf_counter() - request.ctx.started, known_actions)
+            call = getattr(request.ctx, "call", None) or action_call(request)  # parsed once by note_conversation
+            observe_webhook(call, time.perf_counter() - request.ctx.started, known_actions)
 
     @app.get("/llm/usage")
     async def llm_usage(request: Request) -> response.HTTPResponse:

@@ -143,8 +143,7 @@ class IncrementalSQLTrackerStore(SQLTrackerStore):
         rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).filter(
             table.id <= (last_id or 0)).all()
         cached = SessionEvents()
-        cached.add(rows)
+        cached.add(rows)  # also takes the session start from the session_started row among them
+        # counted over all the conversation's rows, older sessions included, as the per-turn check counts
         cached.last_id, cached.rows_seen = last_id or 0, count or 0
-        started = [row.timestamp for row in rows if row.type_name == SessionStarted.type_name]
-        cached.session_start = max(started) if started else None
         return cached
