@@ -66,7 +66,7 @@ if ! stamp_ok .venv-rasa "${RASA_REQS[@]}"; then
 fi
 
 # --- backend + action server environment (Python 3.11) ----------------------------------------
-APP_REQS=(requirements/backend.txt requirements/actions.txt requirements/rag.txt requirements/experiments.txt requirements/test.txt)
+APP_REQS=(requirements/backend.txt requirements/actions.txt requirements/rag.txt requirements/experiments.txt requirements/prod.txt requirements/test.txt)
 if ! stamp_ok .venv "${APP_REQS[@]}"; then
   APP_PY=$(find_python 3.11 APP_PYTHON) || {
     echo "The backend and action server need Python 3.11; none was found. Set APP_PYTHON=/path/to/python3.11." >&2
