@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup backend-db nlu-menu train serve run test test-backend test-dialogue test-e2e bench bench-long bench-llm llm-chat clean
+.PHONY: help setup backend-db nlu-menu train serve serve-prod stop-prod run test test-backend test-dialogue test-e2e bench bench-long bench-llm llm-chat clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -22,6 +22,12 @@ train: nlu-menu  ## train the Rasa model, only if data, domain or config changed
 
 serve: train  ## start backend, action server and Rasa server in the foreground (Ctrl-C stops all)
 	@. scripts/env.sh && exec .venv/bin/honcho start -f Procfile
+
+serve-prod: train  ## production-like: PostgreSQL, Redis, nginx, 2 Rasa servers, gunicorn, supervisord (background)
+	@bash scripts/prod.sh start
+
+stop-prod:  ## stop what serve-prod started (its data stays in var/prod)
+	@bash scripts/prod.sh stop
 
 run: train  ## everything from `serve`, plus `rasa shell` in this terminal
 	@bash scripts/run.sh

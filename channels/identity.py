@@ -4,18 +4,21 @@ The token is an HS256 JWT whose `sub` is the opaque customer id (``cus_...``); i
 e-mail or phone. Channels verify it at the edge and put only the verified customer id into the
 message metadata, so the action server never trusts an id a client made up, and the token itself
 is not stored in the tracker. A tampered or expired token is refused with a clear message and the
-conversation goes on as a guest, told so once. Every message is judged on its own: an identity proven
+conversation goes on as a guest, told so once (remembered in this process, or in Redis for every Rasa
+server with CHAT_REDIS_URL). Every message is judged on its own: an identity proven
 on an earlier message never carries over (actions/common.customer_id reads the latest message only).
 """
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Optional, Sequence
 
 import jwt
+from redis import asyncio as redis_asyncio
 
 from secret_rotation import accepted_from_env
 
@@ -27,6 +30,7 @@ REFUSED_NOTICE = ("Your sign-in has expired or isn't valid, so you're chatting a
 # Metadata keys a client may not set itself: only the verified token decides who the guest is.
 IDENTITY_KEYS = ("token", "customer")
 MAX_TOLD = 50_000  # conversations remembered as told (per process; the oldest are forgotten first)
+TOLD_FOR_SECONDS = 7 * 24 * 3600  # in Redis: how long a conversation is remembered as told
 
 
 @dataclass(frozen=True)
@@ -75,18 +79,46 @@ def identify(metadata: Optional[Dict[str, Any]], keys: Sequence[str], algorithm:
     return metadata, verdict
 
 
-def with_identity(on_new_message: Callable[[Any], Awaitable[Any]], jwt_key: Optional[str],
-                  algorithm: str) -> Callable[[Any], Awaitable[Any]]:
-    """Wrap a channel's handler of Rasa UserMessages: verify the token, tell the guest when it is refused."""
+class ToldOnce:
+    """Conversations already told their sign-in was refused: a client may keep sending the old token.
 
-    told: OrderedDict[str, None] = OrderedDict()  # conversations told their sign-in was refused
+    In this process's memory, or in Redis (`redis_url`) so that several Rasa servers tell a guest once
+    between them. If Redis cannot be reached the guest is told (again) rather than not at all.
+    """
+
+    def __init__(self, redis_url: str = "") -> None:
+        self._memory: OrderedDict[str, None] = OrderedDict()
+        self._redis = redis_asyncio.from_url(redis_url) if redis_url else None
+
+    @classmethod
+    def from_env(cls) -> "ToldOnce":
+        return cls(os.environ.get("CHAT_REDIS_URL", "").strip())
+
+    async def first_time(self, conversation: str) -> bool:
+        """True the first time it is asked about this conversation, False after."""
+        if self._redis is not None:
+            try:
+                return bool(await self._redis.set(f"restaurant:told-refused:{conversation}", 1, nx=True,
+                                                  ex=TOLD_FOR_SECONDS))
+            except Exception:  # noqa: BLE001 - Redis down: tell the guest rather than stay silent
+                logger.warning("could not check whether the sign-in notice was given", exc_info=True)
+                return True
+        if conversation in self._memory:
+            return False
+        self._memory[conversation] = None
+        if len(self._memory) > MAX_TOLD:
+            self._memory.popitem(last=False)
+        return True
+
+
+def with_identity(on_new_message: Callable[[Any], Awaitable[Any]], jwt_key: Optional[str],
+                  algorithm: str, told: Optional[ToldOnce] = None) -> Callable[[Any], Awaitable[Any]]:
+    """Wrap a channel's handler of Rasa UserMessages: verify the token, tell the guest when it is refused."""
+    told = told or ToldOnce.from_env()
 
     async def handle(message: Any) -> Any:
         message.metadata, verdict = identify(message.metadata, chat_keys(jwt_key), algorithm)
-        if verdict.problem and message.output_channel is not None and message.sender_id not in told:
-            told[message.sender_id] = None  # once per conversation: a client may keep sending the old token
-            if len(told) > MAX_TOLD:
-                told.popitem(last=False)
+        if verdict.problem and message.output_channel is not None and await told.first_time(message.sender_id):
             await message.output_channel.send_text_message(message.sender_id, REFUSED_NOTICE)
         return await on_new_message(message)
 

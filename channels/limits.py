@@ -13,8 +13,9 @@ Message rate: a guest (one conversation, the sender id) may send CHAT_RATE_LIMIT
 messages (default 30/minute) and one client IP CHAT_RATE_LIMIT_PER_IP (default 120/minute, for
 guests behind one café or office network), counted over a moving window with the `limits` library.
 A message over either limit is answered with RATE_NOTICE by the channel and goes no further. The
-counts are kept in memory, per Rasa process: with several Rasa processes behind a load balancer each
-allows that much (sticky sessions keep a conversation on one process). "off" turns a limit off. The
+counts are kept in this Rasa process's memory, or, with CHAT_REDIS_URL set (several Rasa servers behind
+a load balancer: scripts/prod.sh), in Redis, shared by every server. If Redis cannot be reached the
+message is let through and a warning logged: a guest is not refused because a counter is down. "off" turns a limit off. The
 IP is Sanic's `request.remote_addr` (set from X-Forwarded-For / Forwarded only when Sanic is told to
 trust the proxy: PROXIES_COUNT or FORWARDED_SECRET), else the peer's address.
 """
@@ -26,7 +27,7 @@ import os
 from typing import Any, Awaitable, Callable, Optional
 
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
+from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from rasa.core.channels.channel import UserMessage
 
@@ -109,27 +110,34 @@ def _rate(name: str, default: str) -> Optional[RateLimitItem]:
 
 
 class MessageRateLimit:
-    """Per-conversation and per-IP message limits, in this process's memory."""
+    """Per-conversation and per-IP message limits, in this process's memory or in Redis (`storage_url`)."""
 
-    def __init__(self, per_conversation: Optional[RateLimitItem], per_ip: Optional[RateLimitItem]) -> None:
+    def __init__(self, per_conversation: Optional[RateLimitItem], per_ip: Optional[RateLimitItem],
+                 storage_url: str = "memory://") -> None:
         self.per_conversation = per_conversation
         self.per_ip = per_ip
-        self._storage = MemoryStorage()  # kept here: the limiter holds only a weak reference to it
+        # kept here: the limiter holds only a weak reference to it
+        self._storage: Storage = storage_from_string(storage_url)
         self._limiter = MovingWindowRateLimiter(self._storage)
 
     @classmethod
     def from_env(cls) -> "MessageRateLimit":
         return cls(_rate("CHAT_RATE_LIMIT_PER_CONVERSATION", DEFAULT_RATE_PER_CONVERSATION),
-                   _rate("CHAT_RATE_LIMIT_PER_IP", DEFAULT_RATE_PER_IP))
+                   _rate("CHAT_RATE_LIMIT_PER_IP", DEFAULT_RATE_PER_IP),
+                   os.environ.get("CHAT_REDIS_URL", "").strip() or "memory://")
 
     def allow(self, conversation: Optional[str], ip: Optional[str]) -> bool:
         """Count one message; False (and nothing counted against the other limit) when over a limit."""
         checks = [(limit, scope, key) for limit, scope, key in
                   ((self.per_ip, "ip", ip), (self.per_conversation, "conversation", conversation))
                   if limit is not None and key]
-        if not all(self._limiter.test(limit, scope, key) for limit, scope, key in checks):
-            return False
-        return all([self._limiter.hit(limit, scope, key) for limit, scope, key in checks])
+        try:
+            if not all(self._limiter.test(limit, scope, key) for limit, scope, key in checks):
+                return False
+            return all([self._limiter.hit(limit, scope, key) for limit, scope, key in checks])
+        except Exception:  # the shared counter store is down: serve the guest, say so in the log
+            logger.warning("message rate limit not checked: its storage cannot be reached", exc_info=True)
+            return True
 
 
 def with_rate_limit(on_new_message: Callable[[UserMessage], Awaitable[Any]],

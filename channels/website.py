@@ -20,6 +20,12 @@ is in its own conversation's room only, and its messages always go to that conve
 
 A message over CHAT_MAX_MESSAGE_CHARS, or over the per-conversation (session id) or per-IP message
 rate, is answered by the channel and goes no further (channels/limits.py). The IP is taken at connect.
+
+Several Rasa servers (scripts/prod.sh): a socket is connected to one server (the load balancer keeps
+it there), but a message for its conversation may be produced by another one: the backend's order
+updates arrive through Rasa's HTTP API at any server. With CHAT_REDIS_URL set, the servers share
+their socket.io rooms through Redis (python-socketio's AsyncRedisManager), so the server holding the
+socket delivers it.
 """
 from __future__ import annotations
 
@@ -31,6 +37,7 @@ from typing import Any, Awaitable, Callable, Dict, Iterable, Optional, Text
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
+from socketio import AsyncRedisManager
 from socketio.exceptions import ConnectionRefusedError
 
 from channels import speedups
@@ -57,6 +64,16 @@ def metadata_object(value: Any) -> Dict[str, Any]:
         except ValueError:
             return {}
     return value if isinstance(value, dict) else {}
+
+
+def share_rooms_through_redis(sio: Any, redis_url: str) -> None:
+    """Emits to a room reach its sockets on every Rasa server (Rasa builds the server without a manager)."""
+    if not redis_url:
+        return
+    sio.manager = AsyncRedisManager(redis_url, channel="restaurant-chat")
+    sio.manager.set_server(sio)
+    sio.manager_initialized = False  # initialised (its Redis listener started) on first use
+    logger.info("socket.io rooms shared through Redis")
 
 
 class WebsiteSocketIOInput(SocketIOInput):
@@ -90,6 +107,7 @@ class WebsiteSocketIOInput(SocketIOInput):
             on_new_message, jwt_key=self.jwt_key, algorithm=self.jwt_algorithm or "HS256",
             message_limit=self.message_limit, rate_limit=self.rate_limit or MessageRateLimit.from_env()))
         assert self.sio is not None
+        share_rooms_through_redis(self.sio, os.environ.get("CHAT_REDIS_URL", "").strip())
         handlers = self.sio.handlers[self.namespace or "/"]
         rasa_message_handler = handlers[self.user_message_evt]
         connect_tokens: Dict[str, str] = {}

@@ -48,4 +48,18 @@ fi
 
 step "pytest: actions, and the live stack end to end (backend + action server + Rasa)"
 bash scripts/install_browser.sh  # headless chromium + chromedriver (apt) for tests/browser
+bash scripts/prod.sh install     # PostgreSQL, Redis, nginx (apt): tests/channels use a real Redis
 .venv/bin/pytest -q -p no:cacheprovider tests
+
+step "production topology (scripts/prod.sh): the backend's tests on PostgreSQL's real row locks"
+prod_dir=$(mktemp -d /tmp/restaurant-prod-XXXXXX)
+chmod 755 "$prod_dir"  # PostgreSQL runs as its own user, which must enter it
+prod() { PROD_DIR="$prod_dir" PROD_PG_PORT=55433 PROD_REDIS_PORT=56380 bash scripts/prod.sh "$@"; }
+trap 'prod stop >/dev/null 2>&1 || true; rm -rf "$prod_dir"' EXIT
+prod infra
+(cd backend && DATABASE_URL="$(prod env | sed -n 's/^DATABASE_URL=//p')" ../.venv/bin/pytest -q -p no:cacheprovider)
+prod stop
+rm -rf "$prod_dir"
+
+step "production topology: the end-to-end suite on PostgreSQL, Redis, nginx and two Rasa servers"
+E2E_TOPOLOGY=prod .venv/bin/pytest -q -p no:cacheprovider tests/e2e tests/prod

@@ -9,6 +9,7 @@ import pytest
 from tests.fakes import host_brain
 from tests.fakes.groq_server import FakeGroq
 from tests.fakes.pos_server import FakePos
+from tests.prod_stack import ProdStack, e2e_topology
 from tests.stack import Stack, copy_model, latest_model
 
 
@@ -40,10 +41,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory, fake_groq: FakeGroq, fake_po
     model = latest_model()
     if model is None:
         pytest.fail("No trained Rasa model in models/: run `make train` (make test does it for you).")
-    workdir: Path = tmp_path_factory.mktemp("stack")
     pos_env = {"POS_ADAPTERS": "kitchen_display,http", "POS_URL": fake_pos.url, "POS_SECRET": POS_SECRET,
                "POS_LOCATION_ID": "L-E2E", "POS_BACKOFF_SECONDS": "0.1"}
-    running = Stack(workdir=workdir, extra_env={**LLM_TEST_ENV, "GROQ_BASE_URL": fake_groq.url, **pos_env})
+    extra_env = {**LLM_TEST_ENV, "GROQ_BASE_URL": fake_groq.url, **pos_env}
+    # E2E_TOPOLOGY=prod: the same tests on PostgreSQL, Redis, nginx and two Rasa servers (scripts/prod.sh)
+    running = (ProdStack(extra_env=extra_env) if e2e_topology() == "prod" else
+               Stack(workdir=tmp_path_factory.mktemp("stack"), extra_env=extra_env))
+    workdir = running.workdir
     try:
         running.prepare_backend()
         running.start_backend()

@@ -84,6 +84,11 @@ class Stack:
         return f"http://127.0.0.1:{self.rasa_port}"
 
     @property
+    def public_backend_url(self) -> str:
+        """The backend's address as browsers see it (BACKEND_PUBLIC_URL)."""
+        return self.backend_url
+
+    @property
     def chat_origins(self) -> list[str]:
         """Sites allowed to open the chat: the backend's own pages."""
         return [self.backend_url, f"http://localhost:{self.backend_port}"]
@@ -234,6 +239,13 @@ class Stack:
 
     def slots(self, sender: str) -> dict[str, Any]:
         return self.tracker(sender)["slots"]
+
+    def tracker_rows(self, sender: str) -> list[str]:
+        """The tracker store's rows of this conversation as stored (the backend's `tracker` database)."""
+        code = ("import json; from django.db import connections; c = connections['tracker'].cursor(); "
+                f"c.execute('SELECT data FROM events WHERE sender_id = %s ORDER BY id', [{sender!r}]); "
+                "print(json.dumps([row[0] for row in c.fetchall()]))")
+        return json.loads(self.orm(code).strip().splitlines()[-1])
 
     def user_texts(self, sender: str) -> list[str]:
         """What the tracker store kept of this guest's messages (Rasa's HTTP API)."""

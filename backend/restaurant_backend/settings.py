@@ -357,7 +357,11 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["apps.common.schema.drop_v1_alias"],
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Throttle, lockout and rate counters. In memory by default, which is per gunicorn worker: with
+# CACHE_URL (redis://...) every worker and every backend process counts together (scripts/prod.sh).
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+          if CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Monitoring: Prometheus metrics at GET /metrics (apps/common/metrics.py) and Sentry ------------
 # django-prometheus's middlewares (first and last in MIDDLEWARE) count requests, responses and

@@ -3,7 +3,6 @@ free of personal data, refused tokens, and order updates pushed into the convers
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from decimal import Decimal
 
@@ -49,11 +48,6 @@ def order_customer(stack: Stack, number: str) -> str:
                      "print(o.customer.public_id if o.customer else None)").strip()
 
 
-def tracker_rows(stack: Stack, sender: str) -> list[str]:
-    with sqlite3.connect(stack.workdir / "tracker.db") as db:
-        return [row[0] for row in db.execute("SELECT data FROM events WHERE sender_id = ?", (sender,))]
-
-
 def test_a_signed_in_guests_order_is_linked_and_the_tracker_holds_no_personal_data(stack: Stack):
     customer = new_account(stack, "ada-linked")
     guest = SignedInGuest(stack, customer)
@@ -63,7 +57,7 @@ def test_a_signed_in_guests_order_is_linked_and_the_tracker_holds_no_personal_da
     number = guest.slot("last_order_number")
     assert order_customer(stack, number) == customer
 
-    rows = tracker_rows(stack, guest.sender)
+    rows = stack.tracker_rows(guest.sender)
     assert rows and any(customer in row for row in rows)  # the opaque id is how the chat knows the account
     dump = "\n".join(rows).lower()
     for secret in [NAME.lower(), "lovelace", EMAIL.lower(), "12345678", guest.token.lower()]:
@@ -83,7 +77,7 @@ def test_a_delivery_to_the_accounts_postcode_goes_to_its_saved_address_without_a
     placed = guest.say("yes")
     assert "deliver to the address saved on your account" in placed and "/checkout/" not in placed, placed
     assert order_customer(stack, guest.slot("last_order_number")) == customer
-    assert not any("damrak" in row.lower() for row in tracker_rows(stack, guest.sender))
+    assert not any("damrak" in row.lower() for row in stack.tracker_rows(guest.sender))
 
     elsewhere = SignedInGuest(stack, customer)  # another postcode: that address is asked for on the form
     order_with_size(elsewhere, "I'd like two chicken katsu curry", "regular")

@@ -15,10 +15,11 @@ from tests.stack import Stack, chat_token, new_sender
 pytestmark = pytest.mark.e2e
 
 
-def socketio_connect(stack: Stack, origin: str, auth: dict | None = None) -> tuple[httpx.Client, str, str]:
+def socketio_connect(stack: Stack, origin: str, auth: dict | None = None,
+                     rasa_url: str | None = None) -> tuple[httpx.Client, str, str]:
     """Engine.IO v4 long-polling handshake, then a socket.io CONNECT (with `auth`, as the widget sends
-    a signed-in guest's chat token); returns the server's answer packet."""
-    client = httpx.Client(base_url=stack.rasa_url, headers={"Origin": origin}, timeout=30)
+    a signed-in guest's chat token); returns the server's answer packet. `rasa_url`: one Rasa server."""
+    client = httpx.Client(base_url=rasa_url or stack.rasa_url, headers={"Origin": origin}, timeout=30)
     opened = client.get("/socket.io/", params={"EIO": "4", "transport": "polling"})
     sid = json.loads(opened.text[1:])["sid"]
     client.post("/socket.io/", params={"EIO": "4", "transport": "polling", "sid": sid},
@@ -62,8 +63,8 @@ def test_another_site_is_refused(stack: Stack):
 class WebsiteGuest:
     """A guest on the website: one socket.io session (Engine.IO long-polling, as browsers fall back to)."""
 
-    def __init__(self, stack: Stack, session: str, auth: dict | None = None) -> None:
-        self.client, self.sid, answer = socketio_connect(stack, stack.backend_url, auth)
+    def __init__(self, stack: Stack, session: str, auth: dict | None = None, rasa_url: str | None = None) -> None:
+        self.client, self.sid, answer = socketio_connect(stack, stack.backend_url, auth, rasa_url)
         assert answer.startswith("40"), answer
         self.session = session
         self._send(["session_request", {"session_id": session}])
@@ -76,6 +77,10 @@ class WebsiteGuest:
     def say(self, text: str, metadata: dict | None = None) -> list[dict]:
         self._send(["user_uttered", {"message": text, "session_id": self.session, "metadata": metadata or {}}])
         time.sleep(1.5)  # let the whole turn's messages queue up, so one poll returns them together
+        return self.receive()
+
+    def receive(self) -> list[dict]:
+        """The bot's messages that reached this socket (waits a little for the first)."""
         return poll_events(self.client, self.sid, "bot_uttered")
 
 
@@ -89,7 +94,7 @@ def test_menu_items_come_as_cards_with_picture_alt_text_price_and_add_button(sta
             item = desserts[card["title"]]
             assert card["subtitle"].startswith(f"€{Decimal(item['price']):.2f}")
             assert card["image_alt"] == item["image"]["alt"]
-            assert card["image_url"].startswith(stack.backend_url)
+            assert card["image_url"].startswith(stack.public_backend_url)
             assert httpx.get(card["image_url"], timeout=10).status_code == 200
             assert card["buttons"][0]["payload"] == f'/order_item{{"dish": "{item["name"]}"}}'
 
