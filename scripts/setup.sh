@@ -8,23 +8,7 @@ cd "$(dirname "$0")/.."
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
-find_python() {  # $1 = minor version like 3.10, $2 = env var that may name an interpreter
-  local want="$1" override="${!2:-}" candidate version
-  for candidate in "$override" "python$want" ; do
-    [ -n "$candidate" ] || continue
-    if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys' >/dev/null 2>&1; then
-      version=$("$candidate" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-      [ "$version" = "$want" ] && { command -v "$candidate"; return 0; }
-    fi
-  done
-  if command -v pyenv >/dev/null 2>&1; then
-    version=$(pyenv versions --bare 2>/dev/null | grep -E "^${want//./\\.}\.[0-9]+$" | sort -V | tail -n 1 || true)
-    if [ -n "$version" ] && [ -x "$(pyenv prefix "$version")/bin/python$want" ]; then
-      echo "$(pyenv prefix "$version")/bin/python$want"; return 0
-    fi
-  fi
-  return 1
-}
+. scripts/find_python.sh  # find_python 3.11 APP_PYTHON: an interpreter of that version, or none
 
 stamp_ok() {  # $1 = venv dir, rest = files whose content defines it
   local dir="$1"; shift
@@ -66,18 +50,44 @@ if ! stamp_ok .venv-rasa "${RASA_REQS[@]}"; then
 fi
 
 # --- backend + action server environment (Python 3.11) ----------------------------------------
-APP_REQS=(requirements/backend.txt requirements/actions.txt requirements/rag.txt requirements/experiments.txt requirements/prod.txt requirements/test.txt)
-if ! stamp_ok .venv "${APP_REQS[@]}"; then
+# Installed from requirements/app.lock, every package pinned: what CI tested. `make lock` compiles
+# it from requirements/app-lock.in (backend.txt, actions.txt, rag.txt, experiments.txt, prod.txt,
+# test.txt and rasa-sdk's own requirements); tests/deploy/test_lock.py fails when they disagree.
+APP_LOCK=requirements/app.lock
+# rasa-sdk 3.6.2 declares Python <3.11 but runs on 3.11: installed on its own, without its
+# dependencies, which the lock holds.
+RASA_SDK=rasa-sdk==3.6.2
+if ! stamp_ok .venv "$APP_LOCK" <(echo "$RASA_SDK"); then
   APP_PY=$(find_python 3.11 APP_PYTHON) || {
     echo "The backend and action server need Python 3.11; none was found. Set APP_PYTHON=/path/to/python3.11." >&2
     exit 1
   }
-  log "creating .venv with $APP_PY"
+  log "installing .venv from $APP_LOCK with $APP_PY"
   [ -x .venv/bin/python ] || "$APP_PY" -m venv .venv
-  pip_install .venv $(printf -- '-r %s ' "${APP_REQS[@]}")
-  # rasa-sdk 3.6.2 declares Python <3.11 but runs on 3.11; its dependencies are pinned above.
-  pip_install .venv --no-deps --ignore-requires-python rasa-sdk==3.6.2
+  rm -f .venv/.requirements.sha  # a failed install below is tried again next time
+  # --no-deps: exactly the lock. A dependency it lacks fails `pip check` below instead of being
+  # fetched at whatever version is newest that day.
+  pip_install .venv --no-deps -r "$APP_LOCK"
+  pip_install .venv --no-deps --ignore-requires-python "$RASA_SDK"
+  # what an earlier install left and the lock no longer has (pip itself and rasa-sdk stay)
+  unlocked=$(.venv/bin/python -c '
+import re, sys
+from importlib import metadata
+def norm(name): return re.sub(r"[-_.]+", "-", name).lower()
+with open(sys.argv[1], encoding="utf-8") as lock:
+    locked = {norm(line.split("==")[0]) for line in lock if re.match(r"[A-Za-z0-9]", line)}
+installed = {norm(d.metadata["Name"]) for d in metadata.distributions()}
+print(" ".join(sorted(installed - locked - {"pip", "rasa-sdk"})))' "$APP_LOCK")
+  if [ -n "$unlocked" ]; then
+    log "removing from .venv what $APP_LOCK does not have: $unlocked"
+    .venv/bin/pip uninstall "${PIP_QUIET[@]}" --yes $unlocked
+  fi
+  if ! check=$(.venv/bin/pip check 2>&1); then
+    printf '%s\n' "$check" >&2
+    echo "app environment: a package needs what $APP_LOCK does not pin (above); regenerate it with 'make lock'" >&2
+    exit 1
+  fi
   .venv/bin/python -c 'import rasa_sdk, django' || { echo "app environment failed to install" >&2; exit 1; }
-  write_stamp .venv "${APP_REQS[@]}"
+  write_stamp .venv "$APP_LOCK" <(echo "$RASA_SDK")
 fi
 log "environments ready"
