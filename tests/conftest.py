@@ -1,6 +1,10 @@
-"""Fixtures: the live stack (backend, action server, Rasa) for end-to-end tests."""
+"""Fixtures: the live stack (backend, action server, Rasa) for end-to-end tests, and a Redis server."""
 from __future__ import annotations
 
+import shutil
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +14,7 @@ from tests.fakes import host_brain
 from tests.fakes.groq_server import FakeGroq
 from tests.fakes.pos_server import FakePos
 from tests.prod_stack import ProdStack, e2e_topology
-from tests.stack import Stack, copy_model, latest_model
+from tests.stack import Stack, copy_model, free_port, latest_model
 
 
 @pytest.fixture(scope="session")
@@ -56,3 +60,28 @@ def stack(tmp_path_factory: pytest.TempPathFactory, fake_groq: FakeGroq, fake_po
         yield running
     finally:
         running.stop_all()
+
+
+@pytest.fixture()
+def redis_server(tmp_path: Path) -> Iterator[str]:
+    """A real Redis server (Debian's redis-server, installed by `scripts/prod.sh install`, which make
+    test runs) on a free port; yields its URL without a database number."""
+    if not shutil.which("redis-server"):
+        pytest.fail("redis-server is missing: run `bash scripts/prod.sh install` (make test does)")
+    port = free_port()
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                               "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not _accepts(port):
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _accepts(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0

@@ -5,14 +5,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.stack import free_port
 
@@ -80,26 +74,8 @@ def test_off_turns_the_limits_off_and_junk_means_the_defaults():
     assert len(seen["handled"]) == 9  # defaults: 30 a conversation, 120 an IP
 
 
-@pytest.fixture()
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    """A real Redis server (Debian's redis-server, installed by scripts/prod.sh install) on a free port."""
-    if not shutil.which("redis-server"):
-        pytest.fail("redis-server is missing: run `bash scripts/prod.sh install` (make test does)")
-    port = free_port()
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                               "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.1)
-        yield f"redis://127.0.0.1:{port}/2"
-    finally:
-        server.terminate()
-        server.wait(10)
-
-
-def test_with_redis_several_rasa_servers_count_together(redis_url: str):
+def test_with_redis_several_rasa_servers_count_together(redis_server: str):
+    redis_url = f"{redis_server}/2"
     limits = dict(CHAT_RATE_LIMIT_PER_CONVERSATION="3/minute", CHAT_RATE_LIMIT_PER_IP="5/minute",
                   CHAT_REDIS_URL=redis_url)
     first = run_check(**limits)
