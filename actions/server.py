@@ -1,15 +1,19 @@
 """The action server: rasa-sdk's own app, plus the retrieval index kept current.
 
 `python -m actions.server` serves the same `/webhook` and `/health` as `python -m rasa_sdk`, and
-adds what the action server owns as the single writer of the embedded Qdrant index:
+adds what the action server owns as the writer of the embedded Qdrant index (RAG_INDEX_ROLE=writer,
+the default; a reader, RAG_INDEX_ROLE=reader, searches the snapshots the writer publishes instead and
+never syncs or writes: rag/snapshots.py):
 - `POST /webhook` (Rasa's action calls) answers 401 unless the request carries
   `Authorization: Bearer <ACTION_SERVER_TOKEN>`, which Rasa sends from endpoints.yml
   (`action_endpoint.headers`). A forged tracker could otherwise read or fill any guest's cart.
   With no ACTION_SERVER_TOKEN set, every call is refused;
 - at start-up, in the background, the index is checked against the backend's menu version and
-  brought up to date (the server answers actions meanwhile);
+  brought up to date, and published for readers (the server answers actions meanwhile); a reader
+  opens the newest published snapshot instead;
 - `POST /webhooks/menu-updated` takes the backend's signed `menu.updated` event and re-embeds
-  only the changed items (401 for a bad or stale signature, nothing changed);
+  only the changed items, then publishes (401 for a bad or stale signature, nothing changed); a
+  reader verifies it the same way and only drops its cached menu;
 - `GET /stream/<message id>`: the answer to one website-widget message as server-sent events
   while the LLM writes it (actions/streaming.py); CORS limited to CHAT_ALLOWED_ORIGINS;
 - `GET /metrics`: Prometheus metrics (actions/metrics.py, llm/metrics.py);
@@ -106,7 +110,7 @@ def build_app(*, sync_on_start: bool = True) -> Sanic:
         # the signature is checked before the index lock is taken: a forged request is refused at once
         result = await asyncio.to_thread(
             handle_menu_updated, dict(request.headers), request.body, services.webhook_secrets(),
-            services.indexer, _index_lock,
+            services.indexer if services.writes_index() else None, _index_lock,
         )
         if result.ok:  # a verified change: answers read the menu afresh, not from the 30 s cache
             services.backend().forget_menu()
@@ -224,10 +228,17 @@ def observe_webhook(body: dict[str, Any], seconds: float, known_actions: frozens
 
 async def _sync_index() -> None:
     try:
-        report = await asyncio.to_thread(_locked, lambda: services.indexer().ensure_current())
-        logger.info("retrieval index current", extra={
-            "sync": report.action, "embedded": report.embedded, "points": report.points,
-            "menu_version": report.menu_version, "seconds": round(report.seconds, 2)})
+        if services.writes_index():
+            report = await asyncio.to_thread(_locked, lambda: services.indexer().ensure_current())
+            logger.info("retrieval index current", extra={
+                "sync": report.action, "embedded": report.embedded, "points": report.points,
+                "menu_version": report.menu_version, "seconds": round(report.seconds, 2),
+                "snapshot": report.published})
+        else:  # a reader: open the newest published snapshot now (if none yet, searches look again)
+            snapshots = services.retriever().snapshots
+            await asyncio.to_thread(snapshots.refresh)
+            logger.info("retrieval index: reader", extra={
+                "snapshot": snapshots.snapshot.name if snapshots.snapshot else None})
         # load the model and trace the query encoder now, not on the first guest's question
         await asyncio.to_thread(services.retriever().embedder.warm_up)
     except Exception as error:  # the assistant works without retrieval; the next sync retries

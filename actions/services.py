@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from llm.client import LlmClient
 
 _backend: Optional[BackendClient] = None
+_rag_config: Any = None
 _indexer: Any = None
 _retriever: Any = None
 _llm: Optional["LlmClient"] = None
@@ -42,25 +43,45 @@ def use_backend(client: Optional[BackendClient]) -> None:
     _hosts.clear()
 
 
+def rag_config():  # -> rag.config.RagConfig, read from the environment once
+    global _rag_config
+    if _rag_config is None:
+        from rag.config import RagConfig
+
+        _rag_config = RagConfig.from_env()
+    return _rag_config
+
+
+def writes_index() -> bool:
+    """False for a reader on the embedded store (RAG_INDEX_ROLE=reader): it searches the snapshots the
+    writer publishes and never syncs. With QDRANT_URL every action server is a writer of the server."""
+    return not rag_config().reads_snapshots
+
+
 def indexer():  # -> rag.sync.Indexer; imported lazily so actions load without the model
     """The one index writer of this process (embedded Qdrant allows a single client per folder)."""
     global _indexer
     if _indexer is None:
-        from rag.config import RagConfig
+        if not writes_index():
+            raise RuntimeError("RAG_INDEX_ROLE=reader: this action server does not write the index")
         from rag.sync import Indexer
 
-        _indexer = Indexer.from_config(RagConfig.from_env())
+        _indexer = Indexer.from_config(rag_config())
     return _indexer
 
 
-def retriever():  # -> rag.retriever.Retriever sharing the indexer's model and Qdrant client
+def retriever():  # -> rag.retriever.Retriever: the writer's shares the indexer's model and Qdrant client
     global _retriever
     if _retriever is None:
-        from rag.config import RagConfig
         from rag.retriever import Retriever
 
-        shared = indexer()
-        _retriever = Retriever(RagConfig.from_env(), embedder=shared.embedder, index=shared.index)
+        if writes_index():
+            shared = indexer()
+            _retriever = Retriever(rag_config(), embedder=shared.embedder, index=shared.index)
+        else:  # searches the newest published snapshot (rag/snapshot_reader.py)
+            from rag.embedder import shared_embedder
+
+            _retriever = Retriever(rag_config(), embedder=shared_embedder(rag_config().model_path))
     return _retriever
 
 

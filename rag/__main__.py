@@ -1,8 +1,10 @@
 """CLI: `python -m rag rebuild | sync | stats [--json] | search "QUESTION" [--top-k N]
 [--exclude-allergens a,b] [--dietary vegan] [--kind menu_item] [--available] [--json]`.
 
-Embedded Qdrant (QDRANT_PATH) admits one process at a time and the action server is its single
-writer: use the CLI while the action server is stopped, or against a Qdrant server (QDRANT_URL).
+Embedded Qdrant (QDRANT_PATH) admits one process at a time and the writer action server holds it:
+use `rebuild` and `sync` while it is stopped (they publish a snapshot for readers, as it does), or
+against a Qdrant server (QDRANT_URL). With RAG_INDEX_ROLE=reader, `search` reads the newest
+published snapshot and never opens the folder itself.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Optional
 
 from rag.config import RagConfig
 from rag.index import IndexLockedError
+from rag.snapshot_reader import IndexNotPublished
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -45,7 +48,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             report = indexer.rebuild() if args.command == "rebuild" else indexer.ensure_current(progress=True)
             print(f"{report.action}: {report.points} points (embedded {report.embedded}, payload-only "
                   f"{report.payload_updated}, deleted {report.deleted}) from menu {report.menu_version} "
-                  f"in {report.seconds:.1f}s")
+                  f"in {report.seconds:.1f}s" + (f"; published snapshot {report.published}" if report.published else ""))
             return 0
         if args.command == "stats":
             return _stats(config, as_json=args.json)
@@ -59,6 +62,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     except IndexLockedError as error:
         print(error, file=sys.stderr)
         return 2
+    except IndexNotPublished as error:
+        print(error, file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps([result.to_dict() for result in results], ensure_ascii=False, indent=2))
     else:

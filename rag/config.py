@@ -29,6 +29,16 @@ def _flag(value: Optional[str], default: bool) -> bool:
     raise ValueError(f"expected on/off (1/0, true/false), got {value!r}")
 
 
+ROLES = ("writer", "reader")
+
+
+def _role(value: Optional[str]) -> str:
+    role = (value or "").strip().lower() or "writer"
+    if role not in ROLES:
+        raise ValueError(f"RAG_INDEX_ROLE must be one of {', '.join(ROLES)}, got {value!r}")
+    return role
+
+
 @dataclass(frozen=True)
 class RagConfig:
     backend_url: str = "http://127.0.0.1:8000"
@@ -42,6 +52,10 @@ class RagConfig:
     backend_timeout: float = 10.0
     hybrid: bool = True  # RAG_HYBRID: fuse BM25 (sparse) with dense results; see rag/README.md for the figures
     hybrid_lexical_weight: float = 1.0  # RAG_HYBRID_LEXICAL_WEIGHT: the BM25 list's weight in the rank fusion
+    # RAG_INDEX_ROLE: "writer" owns the embedded folder (syncs, publishes snapshots); "reader" never
+    # writes and searches the newest published snapshot (rag/snapshots.py). Ignored with QDRANT_URL.
+    index_role: str = "writer"
+    snapshot_check_seconds: float = 1.0  # RAG_SNAPSHOT_CHECK_SECONDS: a reader looks for a newer snapshot at most this often
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "RagConfig":
@@ -58,7 +72,24 @@ class RagConfig:
             backend_timeout=float(env.get("RAG_BACKEND_TIMEOUT", cls.backend_timeout)),
             hybrid=_flag(env.get("RAG_HYBRID"), cls.hybrid),
             hybrid_lexical_weight=float(env.get("RAG_HYBRID_LEXICAL_WEIGHT") or cls.hybrid_lexical_weight),
+            index_role=_role(env.get("RAG_INDEX_ROLE")),
+            snapshot_check_seconds=float(env.get("RAG_SNAPSHOT_CHECK_SECONDS") or cls.snapshot_check_seconds),
         )
+
+    @property
+    def embedded(self) -> bool:
+        """The index lives in a folder (QDRANT_PATH), not on a Qdrant server."""
+        return not self.qdrant_url
+
+    @property
+    def reads_snapshots(self) -> bool:
+        """A reader on the embedded store: searches published snapshots, never opens QDRANT_PATH itself.
+        With a Qdrant server every process talks to the server and the role does not matter."""
+        return self.embedded and self.index_role == "reader"
+
+    @property
+    def snapshots_dir(self) -> str:
+        return str(Path(self.qdrant_path) / "snapshots")
 
     def resolved_model_path(self) -> str:
         return self.model_path or default_model_path()

@@ -1,11 +1,13 @@
 """The vector store: Qdrant embedded on disk by default, a Qdrant server when QDRANT_URL is set.
 
-Embedded Qdrant lets one process at a time open a storage folder. In the running product the
-action server is the single writer (and reader); use the CLI only while it is stopped, or point
-both at a Qdrant server with QDRANT_URL.
+Embedded Qdrant lets one process at a time open a storage folder. In the running product one
+action server (RAG_INDEX_ROLE=writer) owns it and publishes read-only snapshots that other action
+servers (RAG_INDEX_ROLE=reader) search (rag/snapshots.py); use the CLI only while the writer is
+stopped, or point everything at a Qdrant server with QDRANT_URL.
 """
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 import uuid
@@ -49,7 +51,8 @@ def make_client(config: RagConfig) -> QdrantClient:
         if "already accessed" in str(error):
             raise IndexLockedError(
                 f"The Qdrant folder {config.qdrant_path} is in use by another process (the action server is "
-                "its single writer). Stop it first, or run against a Qdrant server with QDRANT_URL."
+                "its single writer). Stop it first, start further action servers with RAG_INDEX_ROLE=reader, "
+                "or run against a Qdrant server with QDRANT_URL."
             ) from error
         raise
 
@@ -57,8 +60,10 @@ def make_client(config: RagConfig) -> QdrantClient:
 class VectorIndex:
     """One collection of chunks plus a tiny side collection holding what the index was built from."""
 
-    def __init__(self, client: QdrantClient, collection: str, dimension: int) -> None:
+    def __init__(self, client: QdrantClient, collection: str, dimension: int, *,
+                 path: Optional[str] = None) -> None:
         self.client = client
+        self.path = path  # the embedded store's folder (None on a Qdrant server)
         self.collection = collection
         self.meta_collection = f"{collection}__meta"
         self.dimension = dimension
@@ -67,7 +72,24 @@ class VectorIndex:
 
     @classmethod
     def from_config(cls, config: RagConfig, dimension: int) -> "VectorIndex":
-        return cls(make_client(config), config.collection, dimension)
+        return cls(make_client(config), config.collection, dimension,
+                   path=config.qdrant_path if config.embedded else None)
+
+    def export(self, destination: Path) -> dict[str, Any]:
+        """Copy the embedded store's files into the new folder `destination`, which then opens as a
+        QDRANT_PATH of its own; returns the copy's meta and point count. Taken under the lock every
+        write holds, and embedded Qdrant commits each write to SQLite before returning: the copy is
+        one whole state, never a half-done write."""
+        if self.path is None:
+            raise RuntimeError("only an embedded index (QDRANT_PATH) can be exported")
+        source = Path(self.path)
+        with self._lock:
+            summary = {"meta": self.meta(), "points": self.count() if self.exists() else 0}
+            destination.mkdir(parents=True)
+            shutil.copy2(source / "meta.json", destination / "meta.json")
+            if (source / "collection").is_dir():
+                shutil.copytree(source / "collection", destination / "collection")
+        return summary
 
     def close(self) -> None:
         with self._lock:
@@ -198,6 +220,13 @@ class VectorIndex:
             return self.client.query_points(self.collection, query=sparse, using=SPARSE_NAME,
                                             query_filter=query_filter, limit=limit,
                                             with_payload=with_payload).points
+
+    def load_lexical_mirror(self) -> None:
+        """Build the embedded store's in-memory BM25 copy now rather than on the first hybrid search
+        (a reader does this before it switches to a new snapshot)."""
+        with self._lock:
+            if self._is_local() and self._mirror is None and self.client.collection_exists(self.collection):
+                self._mirror = LexicalMirror(self._all_records(with_vectors=[SPARSE_NAME]))
 
     def _all_records(self, **options: Any) -> list[Any]:
         records, offset = [], None

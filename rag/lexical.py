@@ -105,9 +105,10 @@ class LexicalMirror:
     Embedded Qdrant scores sparse vectors (and evaluates filters) point by point in Python: about 5 ms
     per query on this collection, as much as the rest of a search. Embedded Qdrant also admits a single
     process, whose VectorIndex performs every write, so a copy that VectorIndex refreshes after each
-    write cannot go stale. It gives Qdrant's own scores (same vectors, same IDF formula; a test compares
-    the two); its filter is the caller's predicate, SearchFilters.accepts, the rules Retriever applies
-    to every result anyway. A Qdrant server does this in Rust; there the query goes to the server.
+    write cannot go stale (and a reader's snapshot is never written at all). It gives Qdrant's own
+    scores (same vectors, same IDF formula; a test compares the two); its filter is the caller's
+    predicate, SearchFilters.accepts, the rules Retriever applies to every result anyway. A Qdrant
+    server does this in Rust; there the query goes to the server.
     """
 
     def __init__(self, records: Sequence[Any]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -13,6 +14,7 @@ from rag.config import RagConfig
 from rag.embedder import Embedder, shared_embedder
 from rag.index import VectorIndex
 from rag.lexical import query_vector
+from rag.snapshot_reader import SnapshotReader
 
 RRF_K = 60  # reciprocal rank fusion constant (the usual one; not tuned on the evaluation set)
 
@@ -94,15 +96,36 @@ class Result:
 
 class Retriever:
     """Build one per process and share it. Embedder and index are injectable; by default they are
-    created from the config on first use, not at construction."""
+    created from the config on first use, not at construction.
+
+    Where searches go: an injected `index`; else, for a reader on the embedded store
+    (RAG_INDEX_ROLE=reader), the newest published snapshot (`snapshots`, rag/snapshot_reader.py);
+    else the index the config names (QDRANT_PATH, opened by this process, or QDRANT_URL)."""
 
     def __init__(self, config: Optional[RagConfig] = None, *, embedder: Optional[Embedder] = None,
-                 index: Optional[VectorIndex] = None, hybrid: Optional[bool] = None) -> None:
+                 index: Optional[VectorIndex] = None, snapshots: Optional[SnapshotReader] = None,
+                 hybrid: Optional[bool] = None) -> None:
         self.config = config or RagConfig.from_env()
         self.hybrid = self.config.hybrid if hybrid is None else hybrid
         self._embedder = embedder
         self._index = index
+        self._snapshots = snapshots
         self._lock = threading.Lock()
+
+    @property
+    def snapshots(self) -> Optional[SnapshotReader]:
+        """The snapshot reader searches go through (None when this process searches an index directly)."""
+        if self._snapshots is None and self._index is None and self.config.reads_snapshots:
+            with self._lock:
+                if self._snapshots is None:
+                    self._snapshots = SnapshotReader.from_config(self.config, self.embedder.dimension,
+                                                                 model_id=self.embedder.model_id)
+        return self._snapshots
+
+    def _leased_index(self) -> AbstractContextManager[VectorIndex]:
+        """The index one whole search uses (a reader may swap snapshots meanwhile: not under this search)."""
+        snapshots = self.snapshots
+        return snapshots.lease() if snapshots is not None else nullcontext(self.index)
 
     @property
     def embedder(self) -> Embedder:
@@ -112,6 +135,8 @@ class Retriever:
 
     @property
     def index(self) -> VectorIndex:
+        if self._index is None and self.config.reads_snapshots:  # opening QDRANT_PATH would take the writer's lock
+            raise RuntimeError("RAG_INDEX_ROLE=reader searches published snapshots, not QDRANT_PATH itself")
         if self._index is None:
             with self._lock:
                 if self._index is None:
@@ -123,13 +148,13 @@ class Retriever:
         if not query or top_k <= 0:
             return []
         filters = filters or SearchFilters()
-        index = self.index  # opened before the model loads: a locked folder fails fast
         query_filter = filters.to_qdrant()
-        if self.hybrid:
-            scored = self._hybrid(index, query, query_filter, filters.accepts, top_k)
-        else:
-            vector = self.embedder.embed_query(query)
-            scored = [(hit, float(hit.score), None) for hit in index.search(vector, query_filter, top_k)]
+        with self._leased_index() as index:  # opened before the model loads: a locked folder fails fast
+            if self.hybrid:
+                scored = self._hybrid(index, query, query_filter, filters.accepts, top_k)
+            else:
+                vector = self.embedder.embed_query(query)
+                scored = [(hit, float(hit.score), None) for hit in index.search(vector, query_filter, top_k)]
         results = []
         for hit, score, fused in scored:
             payload = dict(hit.payload or {})

@@ -5,6 +5,10 @@
   hashes) with what the index was built from and re-embeds only what changed.
 - update_items(ids): for the `menu.updated` webhook; re-embeds only items whose text changed.
 
+On the embedded store each of them that changed the index then publishes a snapshot for reader
+processes (rag/snapshots.py); a new Indexer publishes on its first call whatever it finds, so a
+writer that died between a write and its publication leaves no reader behind for long.
+
 The index records the menu version it was synced from. update_items() does not move that version
 (a missed webhook would otherwise go unnoticed); the next ensure_current() reconciles, cheaply,
 since unchanged content is skipped by hash.
@@ -24,6 +28,7 @@ from rag.documents import Chunk, load_docs, point_id, sha256
 from rag.embedder import Embedder, shared_embedder
 from rag.index import SCHEMA_VERSION, VectorIndex
 from rag.menu_source import MenuSource, item_to_chunk
+from rag.snapshots import SnapshotStore
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +44,11 @@ class SyncReport:
     points: int = 0
     seconds: float = 0.0
     ids: list[str] = field(default_factory=list)  # ids embedded or rewritten
+    published: Optional[str] = None  # the snapshot published for readers afterwards, if any
+
+    @property
+    def changed(self) -> bool:
+        return self.action == "rebuilt" or bool(self.embedded or self.payload_updated or self.deleted)
 
 
 def _docs_hash(docs: Sequence[Chunk]) -> str:
@@ -47,18 +57,42 @@ def _docs_hash(docs: Sequence[Chunk]) -> str:
 
 
 class Indexer:
-    def __init__(self, source: MenuSource, embedder: Embedder, index: VectorIndex, docs_dir: str) -> None:
+    def __init__(self, source: MenuSource, embedder: Embedder, index: VectorIndex, docs_dir: str,
+                 snapshots: Optional[SnapshotStore] = None) -> None:
         self.source = source
         self.embedder = embedder
         self.index = index
         self.docs_dir = docs_dir
+        self.snapshots = snapshots  # where readers find the index (embedded store only)
+        self._unpublished = snapshots is not None  # publish at the first call even if nothing changes
 
     @classmethod
     def from_config(cls, config: RagConfig, *, embedder: Optional[Embedder] = None) -> "Indexer":
         embedder = embedder or shared_embedder(config.model_path)
         return cls(MenuSource(config.backend_url, token=config.backend_token,
                               timeout=config.backend_timeout), embedder,
-                   VectorIndex.from_config(config, embedder.dimension), config.docs_dir)
+                   VectorIndex.from_config(config, embedder.dimension), config.docs_dir,
+                   SnapshotStore.from_config(config) if config.embedded else None)
+
+    def publish(self) -> Optional[str]:
+        """Publish the index as a snapshot for readers; the snapshot's name, or None when there is
+        nowhere to publish (a Qdrant server) or it failed (logged; retried after the next call)."""
+        if self.snapshots is None:
+            return None
+        try:
+            name = self.snapshots.publish(self.index).name
+        except Exception as error:  # noqa: BLE001 - the index itself is current; readers wait for the retry
+            logger.error("rag snapshot not published (%s: %s); readers keep the previous one",
+                         error.__class__.__name__, error)
+            self._unpublished = True
+            return None
+        self._unpublished = False
+        return name
+
+    def _published(self, report: SyncReport) -> SyncReport:
+        if report.changed or self._unpublished:
+            report.published = self.publish()
+        return report
 
     def _all_chunks(self) -> tuple[str, list[Chunk]]:
         # Version first: if the menu changes while we read, the recorded version is older than the
@@ -92,7 +126,7 @@ class Indexer:
         report = SyncReport("rebuilt", version, embedded=len(chunks), points=self.index.count(),
                             seconds=time.perf_counter() - started, ids=[chunk.id for chunk in chunks])
         logger.info("rag index rebuilt: %d points, menu %s, %.1fs", report.points, version, report.seconds)
-        return report
+        return self._published(report)
 
     def _apply(self, chunks: Sequence[Chunk], stored: dict[str, tuple[str, str]], report: SyncReport,
                *, progress: bool = False) -> None:
@@ -120,7 +154,8 @@ class Indexer:
             return self.rebuild(progress=progress)
         version = self.source.version()
         if version == meta.get("menu_version") and meta.get("docs_hash") == _docs_hash(load_docs(self.docs_dir)):
-            return SyncReport("current", version, points=self.index.count(), seconds=time.perf_counter() - started)
+            return self._published(SyncReport("current", version, points=self.index.count(),
+                                              seconds=time.perf_counter() - started))
         version, chunks = self._all_chunks()
         report = SyncReport("synced", version)
         stored = self.index.hashes()
@@ -133,7 +168,7 @@ class Indexer:
         report.seconds = time.perf_counter() - started
         logger.info("rag index synced to menu %s: %d embedded, %d payload-only, %d deleted",
                     version, report.embedded, report.payload_updated, report.deleted)
-        return report
+        return self._published(report)
 
     def update_items(self, item_ids: Iterable[int]) -> SyncReport:
         """Re-embed the given menu items if their text changed; drop the ones the backend deleted."""
@@ -153,4 +188,4 @@ class Indexer:
         self.index.delete(existing)
         report.deleted = len(existing)
         report.seconds = time.perf_counter() - started
-        return report
+        return self._published(report)

@@ -43,11 +43,12 @@ def verify(headers: Mapping[str, str], raw: str, secrets: Sequence[str]) -> Any:
 
 
 def handle_menu_updated(headers: Mapping[str, str], body: bytes | str, secret: str | Sequence[str],
-                        indexer: ItemUpdater | Callable[[], ItemUpdater],
+                        indexer: ItemUpdater | Callable[[], ItemUpdater] | None,
                         lock: AbstractContextManager | None = None) -> WebhookResult:
     """Verify first, then (only for a verified event) take `lock` and update the index. An unsigned
     or forged request is refused at once: it never waits on, takes or touches the index (`indexer`
-    may be a factory, only called for a verified change)."""
+    may be a factory, only called for a verified change). With `indexer` None (a reader process,
+    which never writes the index) a verified event is acknowledged and nothing is indexed."""
     secrets = [secret] if isinstance(secret, str) else list(secret)
     secrets = [value for value in secrets if value]
     if not secrets:
@@ -66,6 +67,8 @@ def handle_menu_updated(headers: Mapping[str, str], body: bytes | str, secret: s
         item_ids = [int(item_id) for item_id in data.get("item_ids") or []]
     except (TypeError, ValueError):
         return WebhookResult(400, {"error": {"code": "validation_error", "message": "item_ids must be integers."}})
+    if indexer is None:
+        return WebhookResult(200, {"item_ids": item_ids, "indexed": False})
     with lock if lock is not None else nullcontext():
         updater = indexer if hasattr(indexer, "update_items") else indexer()
         report = updater.update_items(item_ids)
