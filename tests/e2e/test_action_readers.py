@@ -24,9 +24,11 @@ import httpx
 import pytest
 
 from tests.rag.helpers import SERVICE_TOKEN, WEBHOOK_SECRET, Backend, running_backend
+from tests.prod_stack import e2e_topology
 from tests.stack import APP_PYTHON, ROOT, free_port, terminate, wait_until_up
 
-pytestmark = pytest.mark.e2e
+# Starts its own processes (not the shared stack): once per make test is enough.
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(e2e_topology() == "prod", reason="runs in the dev stage")]
 
 ACTION_TOKEN = "readers-action-server-token"
 LOCK_ERRORS = ("already accessed by another instance", "in use by another process")
