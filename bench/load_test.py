@@ -19,6 +19,10 @@ Locust runs in its own environment, .venv-load (requirements/load.txt), made her
         --backend http://127.0.0.1:8000 --service rasa=port:5005,port:5006 --service backend=port:8000 \\
         --service actions=port:5055 --service nginx=cmd:nginx \\
         --backend-shell '.venv/bin/python backend/manage.py shell -c'
+
+An assistant at --host must be started for it: every guest comes from 127.0.0.1, so CHAT_RATE_LIMIT_PER_IP
+high (e.g. 100000/minute), and CHAT_RATE_LIMIT_PER_CONVERSATION at least 60/minute (a guest sends a
+dozen messages in about half a minute); a refused message shows up as an error with the bot's notice.
 """
 from __future__ import annotations
 
@@ -293,7 +297,8 @@ def parse_args() -> argparse.Namespace:
                         help="with --host: the backend's URL (service token: BACKEND_SERVICE_TOKEN)")
     parser.add_argument("--origin", help="with --host: Origin for socket.io; unset: the first of CHAT_ALLOWED_ORIGINS")
     parser.add_argument("--service", action="append", default=[], metavar="NAME=pid:N,port:N,cmd:TEXT",
-                        help="with --host: a service to measure (CPU, RSS) and how to find its processes; repeatable")
+                        help="with --host: a service to measure (CPU, RSS) and its processes: by id, by listening port, or "
+                             "every process whose command line contains TEXT; children count too; repeatable")
     parser.add_argument("--backend-shell", metavar="COMMAND",
                         help="with --host: runs Django shell code, e.g. 'docker compose exec -T backend python "
                              "manage.py shell -c'; without it duplicated orders are not checked")

@@ -32,7 +32,7 @@ import gevent.event
 import socketio
 from locust import FastHttpUser, User, between, events, task
 from locust.env import Environment
-from locust.runners import STATE_STOPPED, STATE_STOPPING
+from locust.runners import STATE_CLEANUP, STATE_STOPPED, STATE_STOPPING
 from locust.stats import StatsEntry
 
 Messages = list[dict[str, Any]]
@@ -110,6 +110,8 @@ def _configure(environment: Environment, **_: Any) -> None:
     if options is not None:
         RestGuest.weight = options.rest_weight
         SocketGuest.weight = options.socketio_weight
+        for guest in (RestGuest, SocketGuest, StockGuest):  # the pause before the next guest's first message
+            guest.wait_time = between(options.think_min, max(options.think_min, options.think_max))
 
 
 def texts(messages: Messages) -> str:
@@ -217,7 +219,7 @@ def hold(user: User, conversation: Conversation, run: Callable[[Conversation], O
     Once the run is stopping no new guest sits down (a guest waking from its pause as the stop comes
     would otherwise be cut off after its first message)."""
     runner = user.environment.runner
-    if runner is not None and runner.state in (STATE_STOPPING, STATE_STOPPED):
+    if runner is not None and runner.state in (STATE_CLEANUP, STATE_STOPPING, STATE_STOPPED):
         return
     CONVERSATIONS.append(conversation)
     start = time.perf_counter()
@@ -269,7 +271,7 @@ def post(user: FastHttpUser, kind: str, path: str, body: dict[str, Any]) -> Any:
 class RestGuest(FastHttpUser):
     """A guest on the REST channel: asks for a conversation id (POST /webhooks/rest/session), then orders."""
 
-    wait_time = between(1, 3)  # between conversations: the next guest sits down
+    wait_time = between(1, 3)  # between conversations: the next guest sits down (--think sets it)
 
     @task
     def converse(self) -> None:
