@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup lock backend-db nlu-menu train serve serve-prod stop-prod run test test-backend test-dialogue test-e2e bench bench-long bench-llm llm-chat clean
+.PHONY: help setup lock backend-db nlu-menu train serve serve-prod stop-prod run test test-backend test-dialogue test-e2e bench bench-long bench-load bench-llm llm-chat clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ bench: train  ## latency of a non-LLM turn through the REST channel (prints figu
 
 bench-long: train  ## turn cost against conversation length: one guest, 300 turns (prints figures)
 	@. scripts/env.sh && .venv/bin/python bench/long_conversation.py
+
+bench-load: train  ## load test with locust: 20/50/100 guests ordering, 5 min each, vs the stock bot (LOAD_ARGS="--help")
+	@. scripts/env.sh && .venv/bin/python bench/load_test.py $(LOAD_ARGS)
 
 bench-llm: train  ## LLM figures: prompt tokens per turn, cost per order, latency around the LLM call
 	@. scripts/env.sh && .venv/bin/python bench/llm_figures.py

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.processes import resident_mib  # noqa: E402
 from tests.stack import Stack, benchmark_stack, new_sender  # noqa: E402
 
 TURNS = {
@@ -27,30 +28,6 @@ TURNS = {
     # ("... 17"), so it pays the encoder's full pass every time.
     "view cart, new words each turn (full NLU encoder pass)": "what's in my cart? {turn}",
 }
-
-
-def resident_mib(pids: list[int]) -> float:
-    """Resident memory of these processes and all their children, in MiB (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
-            children.setdefault(int(fields["PPid"]), []).append(int(fields["Pid"]))
-        except (OSError, KeyError, ValueError):
-            continue
-    total_kib, todo, seen = 0, list(pids), set()
-    while todo:
-        pid = todo.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        todo += children.get(pid, [])
-        try:
-            rss = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmRSS"))
-            total_kib += int(rss.split()[1])
-        except (OSError, StopIteration):
-            continue
-    return total_kib / 1024
 
 
 def percentile(samples: list[float], fraction: float) -> float:
