@@ -49,6 +49,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.load import orders, stock_bot  # noqa: E402
 from bench.processes import cpu_seconds, listening_on, resident_mib, running  # noqa: E402
+from tests.prod_stack import prod_benchmark_stack  # noqa: E402
 from tests.stack import ROOT, benchmark_stack  # noqa: E402
 
 LOAD_VENV = ROOT / ".venv-load"
@@ -133,6 +134,12 @@ def assistant(args: argparse.Namespace) -> Iterator[tuple[Target, httpx.Client, 
         with httpx.Client(base_url=args.backend, headers={"Authorization": f"Token {token}"}, timeout=30) as client:
             yield (Target("assistant", args.host.rstrip("/"), users, services(args.service), origin.strip()), client,
                    django_shell(args.backend_shell) if args.backend_shell else None)
+        return
+    if args.topology == "prod":  # PostgreSQL, Redis, nginx, two Rasa servers (scripts/prod.sh)
+        with prod_benchmark_stack(args.model, CHAT_RATE_LIMIT_PER_CONVERSATION=args.conversation_rate) as prod:
+            with prod.backend() as client:
+                processes = {name.split(":")[-1]: {pid} for name, pid in prod.service_pids().items()}
+                yield Target("assistant", prod.rasa_url, users, processes, prod.chat_origins[0]), client, prod.orm
         return
     with benchmark_stack(args.model, CHAT_RATE_LIMIT_PER_CONVERSATION=args.conversation_rate) as stack:
         with stack.backend() as client:
@@ -293,6 +300,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--socketio-weight", type=int, default=1, help="share of socket.io guests")
     parser.add_argument("--reply-timeout", type=float, default=60, help="longest wait for one reply, seconds")
     parser.add_argument("--host", help="Rasa URL of an assistant already running (else one is started here)")
+    parser.add_argument("--topology", choices=("prod", "dev"), default="prod",
+                        help="without --host, what is started: prod = scripts/prod.sh's PostgreSQL, Redis, nginx and two "
+                             "Rasa servers under supervisord; dev = make serve's three processes on SQLite")
     parser.add_argument("--backend", default=os.environ.get("BACKEND_URL", "http://127.0.0.1:8000"),
                         help="with --host: the backend's URL (service token: BACKEND_SERVICE_TOKEN)")
     parser.add_argument("--origin", help="with --host: Origin for socket.io; unset: the first of CHAT_ALLOWED_ORIGINS")

@@ -10,15 +10,18 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 import httpx
 
-from tests.stack import RASA_AUTH_TOKEN, ROOT, Stack, copy_model, free_port
+from tests.stack import RASA_AUTH_TOKEN, ROOT, Stack, copy_model, free_port, latest_model
 
 PROD_SCRIPT = ROOT / "scripts" / "prod.sh"
 RASA_SERVERS = 2
@@ -87,6 +90,15 @@ class ProdStack(Stack):
     def pid(self, program: str) -> int:
         return int(self.ctl("pid", program).strip() or 0)
 
+    def service_pids(self) -> dict[str, int]:
+        """Every supervised program's main process (e.g. {"rasa:rasa-0": 1234, "backend": 1240, ...})."""
+        pids = {}
+        for line in self.ctl("status").splitlines():
+            words = line.split()
+            if len(words) >= 4 and words[1] == "RUNNING" and words[2] == "pid":
+                pids[words[0]] = int(words[3].rstrip(","))
+        return pids
+
     def _start_program(self, program: str, ready_urls: list[str], timeout: float) -> None:
         self.ctl("start", program)
         deadline = time.monotonic() + timeout
@@ -122,6 +134,24 @@ class ProdStack(Stack):
     def stop_all(self) -> None:
         subprocess.run(["bash", str(PROD_SCRIPT), "stop"], env=self.env(), capture_output=True)
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+@contextmanager
+def prod_benchmark_stack(model: Optional[Path] = None, **extra_env: str) -> Iterator[ProdStack]:
+    """The production-like topology as the benchmarks run it: the newest model unless told, without
+    the tests' double check of every prediction (see tests.stack.benchmark_stack)."""
+    model = model or latest_model()
+    if model is None:
+        sys.exit("no model: run `make train`")
+    stack = ProdStack(extra_env={"TRACKER_STATES_SELF_CHECK": "0", **extra_env})
+    try:
+        stack.prepare_backend()
+        stack.start_backend()
+        stack.start_actions()
+        stack.start_rasa(model)
+        yield stack
+    finally:
+        stack.stop_all()
 
 
 def _answers(url: str) -> bool:

@@ -11,27 +11,40 @@ Here every change (issue a ticket, drop expired tickets, finish a ticket and del
 one waits) is one optimistic Redis transaction (WATCH/MULTI/EXEC, retried on conflict by redis-py),
 so each ticket number is handed out once and the lock disappears only when nobody holds a ticket.
 
+A message waiting for its turn looks again every `poll_seconds` (0.05 s) instead of Rasa's 1 s, so a
+guest who sends two messages at once is not kept waiting a second for the second reply.
+
     lock_store:
       type: tracker_store.lock_store.AtomicRedisLockStore
+      poll_seconds: 0.05
       ...RedisLockStore's own settings (url, port, db, password, key_prefix, ...)...
 """
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Optional, Text, TypeVar
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Callable, Optional, Text, TypeVar
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 T = TypeVar("T")
+DEFAULT_POLL_SECONDS = 0.05
 
 
 class AtomicRedisLockStore(RedisLockStore):
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **kwargs: Any) -> None:
         if endpoint_config is not None:  # built by Rasa from endpoints.yml
             kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs, **kwargs}
+        self.poll_seconds = float(kwargs.pop("poll_seconds", DEFAULT_POLL_SECONDS))
         super().__init__(**kwargs)
+
+    @asynccontextmanager
+    async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
+                   wait_time_in_seconds: float = 1) -> AsyncIterator[TicketLock]:
+        async with super().lock(conversation_id, lock_lifetime, min(wait_time_in_seconds, self.poll_seconds)) as held:
+            yield held
 
     def _change(self, conversation_id: Text, change: Callable[[TicketLock], T]) -> T:
         """One transaction: read the conversation's lock (an empty one if there is none), let `change`

@@ -62,3 +62,55 @@ def test_valid_responses_pass_and_malformed_ones_are_refused_with_rasas_own_word
     assert outcome["after"][0] == "accepted"
     refusals = outcome["after"][1:]
     assert all("Failed to validate Action server response from API" in message for message in refusals)
+
+
+SLIM = r'''
+import json
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+from channels import speedups
+
+domain = Domain.load("domain.yml")
+tracker = DialogueStateTracker("guest", domain.slots)
+def message(number, text, intent):
+    parse = {"intent": {"name": intent, "confidence": 0.9}, "entities": [{"entity": "dish", "value": "Pad Thai"}],
+             "text": text, "intent_ranking": [{"name": intent, "confidence": 0.9}, {"name": "greet", "confidence": 0.1}],
+             "text_tokens": [[0, 3]]}
+    return UserUttered(text, parse["intent"], parse["entities"], parse, input_channel="rest",
+                       metadata={"customer": "cus_0123456789abcdef"})
+for number in range(15):
+    tracker.update(message(number, f"message {number}", "inform_allergy" if number == 0 else "view_cart"))
+    tracker.update(ActionExecuted("action_view_cart"))
+    tracker.update(SlotSet("cart_id", number))
+    tracker.update(BotUttered(f"reply {number}", {"buttons": [{"title": "Checkout", "payload": "/checkout"}]}))
+    tracker.update(ActionExecuted("action_listen"))
+action = RemoteAction("action_view_cart", EndpointConfig("http://127.0.0.1:1/webhook"))
+whole = action._action_call_format(tracker, domain)["tracker"]["events"]
+speedups.apply()
+sent = action._action_call_format(tracker, domain)["tracker"]["events"]
+print(json.dumps({"whole": whole, "sent": sent}))
+'''
+
+
+def test_old_events_reach_the_action_server_without_what_no_action_reads():
+    result = subprocess.run([str(RASA_PYTHON), "-c", SLIM], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-3000:]
+    calls = json.loads(result.stdout.strip().splitlines()[-1])
+    whole, sent = calls["whole"], calls["sent"]
+    assert len(sent) == len(whole) and [e["event"] for e in sent] == [e["event"] for e in whole]
+    users = [index for index, event in enumerate(whole) if event["event"] == "user"]
+    recent = users[-10]  # the guest's last ten messages and everything after them: untouched
+    assert sent[recent:] == whole[recent:]
+    for old, slim in zip(whole[:recent], sent[:recent]):
+        if old["event"] == "user":  # what actions read: text, intent, entities, channel, identity
+            assert (slim["text"], slim["input_channel"], slim["metadata"]) == (old["text"], old["input_channel"], old["metadata"])
+            assert slim["parse_data"]["intent"]["name"] == old["parse_data"]["intent"]["name"]
+            assert slim["parse_data"]["entities"] == old["parse_data"]["entities"]
+            assert "intent_ranking" not in slim["parse_data"]
+        elif old["event"] == "bot":
+            assert slim["text"] == old["text"] and slim["data"] == {}
+        else:  # slots, actions: whole
+            assert slim == old

@@ -132,6 +132,21 @@ def test_an_allergy_stated_earlier_still_filters_later_recommendations(stack: St
     assert named and not [name for name in named if "peanuts" in dishes[name]["allergens"]]
 
 
+def test_an_allergy_stated_long_before_still_filters_recommendations(stack: Stack, fresh_fake: FakeGroq):
+    """Many messages later: older events reach the action server trimmed (channels/speedups.py), and
+    the allergy must survive that."""
+    dishes = menu(stack)
+    peanut_ids = [item["id"] for item in dishes.values() if "peanuts" in item["allergens"]]
+    guest = Guest(stack)
+    assert "without peanuts" in guest.say("recommend something without peanuts")
+    for turn in range(14):
+        guest.say(["what's in my cart?", "show me the desserts", "when are you open?"][turn % 3])
+    fresh_fake.enqueue(lambda body: Text(json.dumps({"suggestions": [{"id": i, "reason": "Nutty and great."} for i in peanut_ids[:3]]})))
+    later = guest.say("I'm feeling adventurous, what do you suggest?")
+    named = [name for name in dishes if f"{name} (€" in later]
+    assert named and not [name for name in named if "peanuts" in dishes[name]["allergens"]], later
+
+
 def test_tell_me_more_about_the_first_suggestion(stack: Stack):
     guest = Guest(stack)
     guest.say("I'm stressed, what should I eat?")

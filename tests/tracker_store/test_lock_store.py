@@ -66,3 +66,37 @@ def test_racing_rasa_servers_get_distinct_tickets_and_take_turns(redis_server: s
     assert result["count"] == 4 * 15  # no turn ran while another held the lock
     # the "turns" lock went with its last ticket; the "tickets" one still holds its unfinished tickets
     assert [key for key in result["left"] if key.endswith("turns")] == []
+
+
+QUEUED = r'''
+import asyncio, sys, time
+from rasa.utils.endpoints import EndpointConfig
+from tracker_store.lock_store import AtomicRedisLockStore
+
+store = AtomicRedisLockStore(endpoint_config=EndpointConfig(url=sys.argv[1], type="x", port=int(sys.argv[2]), db=1))
+
+async def first():
+    async with store.lock("queued"):  # Rasa's own call: default waiting
+        await asyncio.sleep(0.3)
+
+async def second():
+    await asyncio.sleep(0.05)
+    async with store.lock("queued"):
+        return time.monotonic()
+
+async def main():
+    started = time.monotonic()
+    _, got = await asyncio.gather(first(), second())
+    print(round(got - started, 3))
+
+asyncio.run(main())
+'''
+
+
+def test_a_message_queued_behind_another_is_served_as_soon_as_it_is_free(redis_server: str):
+    host, port = redis_server.removeprefix("redis://").split(":")
+    done = subprocess.run([str(RASA_PYTHON), "-c", QUEUED, host, port], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    waited = float(done.stdout.strip().splitlines()[-1])
+    assert 0.3 <= waited < 0.6  # Rasa's own store looks again only after a whole second
