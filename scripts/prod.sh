@@ -71,6 +71,13 @@ export_settings
 . scripts/lib.sh
 
 ctl() { .venv/bin/supervisorctl -c deploy/prod/supervisord.conf "$@"; }
+start_programs() {  # names...; on a failure, say which and show the end of its log
+  if ! ctl start "$@" >"$PROD_DIR/logs/start.log" 2>&1; then
+    cat "$PROD_DIR/logs/start.log" >&2
+    for log in "$PROD_DIR"/logs/*.log; do printf '\n--- %s\n' "$log" >&2; tail -n 15 "$log" >&2; done
+    exit 1
+  fi
+}
 as_pg_user() { if [ "$(id -u)" -eq 0 ]; then runuser -u "$PROD_PG_OS_USER" -- "$@"; else "$@"; fi; }
 psql_admin() { PGPASSWORD="$PROD_PG_PASSWORD" psql -X -q -h "$PROD_PG_HOST" -p "$PROD_PG_PORT" -U "$PROD_PG_USER" -d postgres "$@"; }
 supervisord_running() { [ -S "$PROD_DIR/supervisor.sock" ] && ctl pid >/dev/null 2>&1; }
@@ -215,12 +222,12 @@ infra() {
   install_services
   init_postgres
   start_supervisord
-  ctl start postgres redis >/dev/null
+  start_programs postgres redis
   wait_for_postgres
   create_database "$PROD_BACKEND_DB"
   create_database "$PROD_TRACKER_DB"
   # Rasa's tables, made once here: two servers starting together would both try to create them
-  .venv-rasa/bin/python -c 'import os; from rasa.core.tracker_store import SQLTrackerStore as S; S(dialect="postgresql",
+  .venv-rasa/bin/python -W ignore -c 'import os; from rasa.core.tracker_store import SQLTrackerStore as S; S(dialect="postgresql",
 host=os.environ["PROD_PG_HOST"], port=os.environ["PROD_PG_PORT"], db=os.environ["PROD_TRACKER_DB"],
 username=os.environ["PROD_PG_USER"], password=os.environ["PROD_PG_PASSWORD"])' 2>&1 | sed -E "/${RASA_NOISE}/d"
 }
@@ -236,7 +243,7 @@ start() {
   fi
   write_nginx_conf
   log "starting the backend, the action server, $PROD_RASA_SERVERS Rasa servers and nginx"
-  ctl start backend actions 'rasa:*' nginx >/dev/null
+  start_programs backend actions 'rasa:*' nginx
   wait_for_url "$BACKEND_URL/api/menu/version/" 60 backend
   wait_for_url "http://127.0.0.1:$PROD_ACTIONS_PORT/health" 90 "action server"
   local n
