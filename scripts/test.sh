@@ -54,11 +54,12 @@ bash scripts/prod.sh install     # PostgreSQL, Redis, nginx (apt): tests/channel
 step "production topology (scripts/prod.sh): the backend's cart, order and payment tests on PostgreSQL's real row locks"
 prod_dir=$(mktemp -d /tmp/restaurant-prod-XXXXXX)
 chmod 755 "$prod_dir"  # PostgreSQL runs as its own user, which must enter it
-prod() { PROD_DIR="$prod_dir" PROD_PG_PORT=55433 PROD_REDIS_PORT=56380 bash scripts/prod.sh "$@"; }
+prod() { PROD_DIR="$prod_dir" PROD_PG_PORT=55433 PROD_REDIS_PORT=56380 bash "$PWD/scripts/prod.sh" "$@"; }
 trap 'prod stop >/dev/null 2>&1 || true; rm -rf "$prod_dir"' EXIT
 prod infra
 # where select_for_update guards money and stock (apps/ordering, apps/payments): real on PostgreSQL only
-(cd backend && DATABASE_URL="$(prod env | sed -n 's/^DATABASE_URL=//p')" ../.venv/bin/pytest -q -p no:cacheprovider \
+prod_database_url=$(prod env | sed -n 's/^DATABASE_URL=//p')
+(cd backend && DATABASE_URL="$prod_database_url" ../.venv/bin/pytest -q -p no:cacheprovider \
   tests/test_carts.py tests/test_orders.py tests/test_payments.py tests/test_trust_hardening.py tests/test_flooding.py \
   tests/test_reorder.py)
 prod stop
