@@ -141,13 +141,7 @@ class SnapshotReader:
                 return False
             self._seen = stamp
             self._warned_missing = False
-            with self._lock:
-                old, self._current = self._current, opened
-                if old is not None:
-                    old.retired = True
-                    idle = old.leases == 0
-            if old is not None and idle:
-                old.close()
+            self._replace(opened)
             logger.info("rag reader: serving snapshot %s (%d points, menu %s)", snapshot.name, snapshot.points,
                         snapshot.menu_version)
             return True
@@ -172,10 +166,15 @@ class SnapshotReader:
 
     def close(self) -> None:
         """Close the served index (a search still holding it closes it when it returns)."""
+        self._replace(None)
+
+    def _replace(self, new: Optional[_Opened]) -> None:
+        """Serve `new` instead of the current index; the old one closes now if no search holds it,
+        else when its last search returns."""
         with self._lock:
-            opened, self._current = self._current, None
-            if opened is not None:
-                opened.retired = True
-                idle = opened.leases == 0
-        if opened is not None and idle:
-            opened.close()
+            old, self._current = self._current, new
+            if old is not None:
+                old.retired = True
+                idle = old.leases == 0
+        if old is not None and idle:
+            old.close()
