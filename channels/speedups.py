@@ -6,14 +6,17 @@ custom action on this machine, half of the Rasa process's time under load. Here 
 once and one validator is reused (about 1.5 ms per response); a malformed response is refused
 exactly as before, with Rasa's own message.
 
-Request size: every action call carries the whole session's events, so in a long conversation most
+Request size: every action call carried the whole session's events, so in a long conversation most
 of a turn went into writing that JSON in Rasa and reading it in the action server (at 1,800 events,
 a quarter of the Rasa process's time and a third of the action server's). Events older than the
-guest's last RECENT_MESSAGES messages are sent without what no action reads: a user message keeps
-its text, intent name, entities, channel and metadata (the ranking of other intents and the tokens
-go), a bot message keeps its text (its buttons and cards go). Slot, action and every other event are
-sent whole, and recent events untouched: `actions/` reads old user messages (allergies stated
-earlier) and slot events (values before a message), never old buttons or intent rankings.
+guest's last RECENT_MESSAGES messages are now sent only when an action can read them: user messages
+(their text, intent name, entities, channel and metadata; not the ranking of other intents or the
+tokens), the last value each slot took among them, and the events that cut a conversation
+(session start, restart, undo, rewind, slot reset, pause and resume). Old action, bot, loop and
+featurisation events are left out, and recent events are sent whole. `actions/` reads old user
+messages (allergies stated earlier) and the slot values before a message, never an old bot message,
+action or intent ranking; tests/channels/test_speedups.py checks that the actions read the same facts
+from both forms of a call.
 """
 from __future__ import annotations
 
@@ -25,6 +28,10 @@ import jsonschema
 import rasa
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (ActionReverted, AllSlotsReset, ConversationPaused, ConversationResumed, Event,
+                                     Restarted, SessionStarted, SlotSet, UserUttered, UserUtteranceReverted)
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
 logger = logging.getLogger(__name__)
 
@@ -53,37 +60,46 @@ def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool
 
 RECENT_MESSAGES = 10  # the guest's latest messages whose events are sent whole
 USER_PARSE_KEPT = ("intent", "entities", "text", "message_id")
+OLD_KINDS_KEPT = frozenset(kind.type_name for kind in (
+    UserUttered, SlotSet, SessionStarted, Restarted, UserUtteranceReverted, ActionReverted, AllSlotsReset,
+    ConversationPaused, ConversationResumed))
 
 
-def slim_events(events: List[Dict[Text, Any]], recent_messages: int = RECENT_MESSAGES) -> List[Dict[Text, Any]]:
-    """The events of an action call, old ones without what no action reads (see the module's doc)."""
-    users = [index for index, event in enumerate(events) if event.get("event") == "user"]
+def call_events(events: List[Event], recent_messages: int = RECENT_MESSAGES) -> List[Dict[Text, Any]]:
+    """The events of an action call as dicts, old ones only where an action reads them (module doc).
+
+    Events are told apart by `type_name` (an isinstance check on Rasa's event classes is several
+    times slower, and this runs over the whole conversation every action)."""
+    kinds = [event.type_name for event in events]
+    users = [index for index, kind in enumerate(kinds) if kind == UserUttered.type_name]
     if len(users) <= recent_messages:
-        return events
+        return [event.as_dict() for event in events]
     cut = users[-recent_messages]
-    return [_slim(event) for event in events[:cut]] + events[cut:]
+    last_of_slot = {events[index].key: index for index in range(cut) if kinds[index] == SlotSet.type_name}
+    kept = [event for index, event in enumerate(events[:cut]) if kinds[index] in OLD_KINDS_KEPT
+            and (kinds[index] != SlotSet.type_name or last_of_slot[event.key] == index)]
+    return [_slim(event.as_dict()) for event in kept] + [event.as_dict() for event in events[cut:]]
 
 
 def _slim(event: Dict[Text, Any]) -> Dict[Text, Any]:
-    kind = event.get("event")
-    if kind == "user" and isinstance(event.get("parse_data"), dict):
+    if event.get("event") == "user" and isinstance(event.get("parse_data"), dict):
         parse = event["parse_data"]
         intent = parse.get("intent") or {}
         kept = {key: parse[key] for key in USER_PARSE_KEPT if key in parse}
         kept["intent"] = {"name": intent.get("name"), "confidence": intent.get("confidence")}
         return {**event, "parse_data": kept}
-    if kind == "bot" and event.get("data"):
-        return {**event, "data": {}}
     return event
 
 
-_rasa_action_call_format = RemoteAction._action_call_format
-
-
-def _action_call_format(self: RemoteAction, tracker: Any, domain: Any) -> Dict[Text, Any]:
-    call = _rasa_action_call_format(self, tracker, domain)
-    call["tracker"]["events"] = slim_events(call["tracker"].get("events") or [])
-    return call
+def _action_call_format(self: RemoteAction, tracker: DialogueStateTracker, domain: Domain) -> Dict[Text, Any]:
+    """RemoteAction._action_call_format of Rasa 3.6, with the events of `call_events`."""
+    state = tracker.current_state(EventVerbosity.NONE)
+    state["events"] = call_events(list(tracker.events))
+    result = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state,
+              "version": rasa.__version__}
+    if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
+        result["domain"] = domain.as_dict()
+    return result
 
 
 def apply() -> bool:

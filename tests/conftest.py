@@ -14,7 +14,7 @@ from tests.fakes import host_brain
 from tests.fakes.groq_server import FakeGroq
 from tests.fakes.pos_server import FakePos
 from tests.prod_stack import ProdStack, e2e_topology
-from tests.stack import Stack, copy_model, free_port, latest_model
+from tests.stack import Stack, assert_no_self_check_failed, copy_model, free_port, latest_model
 
 
 @pytest.fixture(scope="session")
@@ -60,6 +60,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, fake_groq: FakeGroq, fake_po
         yield running
     finally:
         running.stop_all()
+    assert_no_self_check_failed(workdir)
 
 
 @pytest.fixture()

@@ -23,6 +23,8 @@ from typing import Any, Optional
 
 import httpx
 
+from tracker_store import self_check
+
 ROOT = Path(__file__).resolve().parent.parent
 APP_PYTHON = ROOT / ".venv" / "bin" / "python"
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -270,6 +272,14 @@ def benchmark_stack(model: Optional[Path] = None, **extra_env: str) -> Iterator[
             yield stack
         finally:
             stack.stop_all()
+
+
+def assert_no_self_check_failed(workdir: Path) -> None:
+    """Fail when a Rasa server of the stack logged a self-check failure (tracker_store/self_check.py):
+    Rasa swallows some of them (a failed tracker copy only loses an action's events)."""
+    failures = [line for log in sorted(workdir.glob("rasa*.log"))
+                for line in log.read_text(errors="replace").splitlines() if self_check.FAILED in line]
+    assert not failures, "\n".join(failures[:5])
 
 
 def latest_model() -> Optional[Path]:

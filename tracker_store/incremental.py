@@ -29,13 +29,21 @@ import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.core.events import Event, SessionStarted, deserialise_events
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
-from tracker_store import states
+from tracker_store import copies, self_check, states
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_CACHED_CONVERSATIONS = 1000
+
+
+def _check_same(reused: DialogueStateTracker, rebuilt: DialogueStateTracker) -> None:
+    """Raise when a reused tracker differs from the one Rasa would have built from the rows."""
+    same_events = len(reused.events) == len(rebuilt.events) and all(
+        a is b for a, b in zip(reused.events, rebuilt.events))
+    if not same_events or reused.current_state(EventVerbosity.NONE) != rebuilt.current_state(EventVerbosity.NONE):
+        self_check.fail(f"the reused tracker of {reused.sender_id} differs from its events")
 
 
 @dataclass
@@ -46,6 +54,9 @@ class SessionEvents:
     rows_seen: int = 0  # how many of the conversation's rows have an id up to last_id
     session_start: Optional[float] = None  # timestamp of the latest session_started, if any
     entries: List[Tuple[float, Event]] = field(default_factory=list)  # (timestamp, event) of the session
+    tracker: Optional[DialogueStateTracker] = None  # the last tracker handed out or saved, built from `entries`
+    tracker_domain: Any = None  # the domain whose slots that tracker has
+    tracker_length: int = 0  # how many events that tracker had when it was handed out or saved
 
     def add(self, rows: List[Any]) -> None:
         """Rows of the conversation after `last_id`, in id order; Rasa's session rule applied."""
@@ -68,6 +79,30 @@ class SessionEvents:
     def events(self) -> List[Event]:
         return [event for _, event in self.entries]
 
+    def keep(self, tracker: DialogueStateTracker, domain: Any) -> None:
+        """Remember `tracker` for the next turn, if its events are exactly the session's."""
+        events = tracker.events
+        if len(events) == len(self.entries) and (not events or events[-1] is self.entries[-1][1]):
+            self.tracker, self.tracker_domain, self.tracker_length = tracker, domain, len(events)
+        else:
+            self.tracker = None
+
+    def reusable_tracker(self, domain: Any) -> Optional[DialogueStateTracker]:
+        """The remembered tracker brought up to `entries`, or None when it cannot be trusted.
+
+        It cannot when its events changed since it was remembered (a turn added events it did not
+        save, or it was built for another domain) or when `entries` no longer start with them (a new
+        session, a deletion). Rows other processes wrote since are applied on top, as from_events would."""
+        tracker, length = self.tracker, self.tracker_length
+        if (tracker is None or self.tracker_domain is not domain or len(tracker.events) != length
+                or length > len(self.entries) or (length and tracker.events[-1] is not self.entries[length - 1][1])):
+            self.tracker = None
+            return None
+        for _, event in self.entries[length:]:
+            tracker.update(event)
+        self.tracker_length = len(tracker.events)
+        return tracker
+
 
 class IncrementalSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore whose `retrieve` reads only new rows (see the module's docstring)."""
@@ -75,19 +110,26 @@ class IncrementalSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, cached_conversations: int = DEFAULT_CACHED_CONVERSATIONS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         states.install()  # the Rasa server's policies reuse the dialogue states of earlier turns
+        copies.install()  # and its scratch copies of a tracker before each action do not replay it
         self.cached_conversations = max(0, int(cached_conversations))
         self._sessions: "OrderedDict[str, SessionEvents]" = OrderedDict()
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         """The tracker of the latest session, as SQLTrackerStore.retrieve returns it."""
         try:
-            events = self._session_events(sender_id)
+            cached = self._session(sender_id)
         except ValueError:
             self._sessions.pop(sender_id, None)
             return await super().retrieve(sender_id)
-        if not self.domain or not events:
+        if not self.domain or not cached.entries:
             return None
-        return DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
+        tracker = cached.reusable_tracker(self.domain)
+        if tracker is not None and self_check.enabled():
+            _check_same(tracker, DialogueStateTracker.from_events(sender_id, cached.events(), self.domain.slots))
+        if tracker is None:
+            tracker = DialogueStateTracker.from_events(sender_id, cached.events(), self.domain.slots)
+            cached.keep(tracker, self.domain)
+        return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """SQLTrackerStore.save, which also remembers the rows it wrote, as the very Event objects the
@@ -109,13 +151,14 @@ class IncrementalSQLTrackerStore(SQLTrackerStore):
         cached = self._sessions.get(tracker.sender_id)
         if cached is not None and written and all(row_id > cached.last_id for row_id, _, _, _ in written):
             cached.add_events(written)  # rows others wrote in between show in the next turn's count check
+            cached.keep(tracker, self.domain)
         logger.debug(f"Tracker with sender_id '{tracker.sender_id}' stored to database")
 
     def forget(self, sender_id: Text) -> None:
         """Drop what this process remembers of a conversation (it is read afresh next time)."""
         self._sessions.pop(sender_id, None)
 
-    def _session_events(self, sender_id: Text) -> List[Event]:
+    def _session(self, sender_id: Text) -> SessionEvents:
         table = self.SQLEvent
         with self.session_scope() as session:
             cached = self._sessions.pop(sender_id, None)
@@ -134,7 +177,7 @@ class IncrementalSQLTrackerStore(SQLTrackerStore):
             self._sessions[sender_id] = cached
             while len(self._sessions) > self.cached_conversations:
                 self._sessions.popitem(last=False)
-        return cached.events()
+        return cached
 
     def _read_session(self, session: Any, sender_id: Text) -> SessionEvents:
         table = self.SQLEvent

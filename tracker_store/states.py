@@ -14,27 +14,38 @@ undo, a restart, another domain) is computed the ordinary way and remembered afr
 the same way from where it stopped, unless a loop appears that was not seen before (Rasa's undo rule
 for loops looks at every loop of the conversation).
 
-`install()` wraps the two methods once per process; the Rasa server does it when the incremental tracker
+The rule policy also wrote every state of the conversation into a text for a debug log line on each
+prediction (6 % of a turn at 1,600 events), whether or not debug lines are logged: that text is now
+written only when the line is (`LazyStatesText`).
+
+`install()` wraps the three methods once per process; the Rasa server does it when the incremental tracker
 store is created (training never builds one). With TRACKER_STATES_SELF_CHECK=1 every call is also
 computed the ordinary way and a difference raises: the test stack runs that way.
 """
 from __future__ import annotations
 
 import logging
-import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
+from rasa.core.policies.policy import Policy
 from rasa.shared.core import constants
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (ActionExecuted, ActionReverted, ActiveLoop, Event, Restarted, SessionStarted,
                                      UserUttered, UserUtteranceReverted)
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from tracker_store import self_check
+
 logger = logging.getLogger(__name__)
 
 MAX_CONVERSATIONS = 1000
+# Rasa 3.6's featurizers change only the last state of what they get (the latest user input, text or
+# intent); copying every state of a long conversation for each prediction cost 5 % of a turn. The
+# self-check mode compares the remembered states with freshly computed ones each call, so a caller
+# that changed an older state would show there.
+COPIED_TAIL = 10
 
 
 @dataclass
@@ -46,6 +57,8 @@ class Progress:
     states: List[Dict[str, Any]] = field(default_factory=list)  # one per ActionExecuted in `events`
     last_ml_action_sub_state: Any = None
     turn_was_hidden: bool = False
+    mark: Optional["EventsMark"] = None  # the tracker events the last answer was for
+    final: Optional[Dict[str, Any]] = None  # that answer's state after the last event
 
 
 @dataclass
@@ -55,6 +68,22 @@ class Applied:
     event_ids: List[int]  # id() of the tracker events read so far, in order
     loop_names: frozenset  # names of every loop activated in them (Rasa's undo rule depends on it)
     applied: List[Event] = field(default_factory=list)
+    mark: Optional["EventsMark"] = None  # the tracker events `applied` was worked out for
+
+
+EventsMark = Tuple[Any, int, Optional[Event]]
+
+
+def events_mark(tracker: DialogueStateTracker) -> EventsMark:
+    """What tells that a tracker's events are unchanged since: Rasa only appends to a tracker's event
+    deque (or gives it a new one), so the same deque with the same length and last event holds the same
+    events. Rasa asks for the states and the applied events many times a turn with nothing new."""
+    events = tracker.events
+    return events, len(events), events[-1] if events else None
+
+
+def _same_events(mark: Optional[EventsMark], now: EventsMark) -> bool:
+    return mark is not None and mark[0] is now[0] and mark[1] == now[1] and mark[2] is now[2]
 
 
 _progress: "OrderedDict[Tuple[Any, ...], Progress]" = OrderedDict()
@@ -73,10 +102,13 @@ def _remember(memo: "OrderedDict[Tuple[Any, ...], Any]", key: Tuple[Any, ...], v
 def applied_events(self: DialogueStateTracker) -> List[Event]:
     """DialogueStateTracker.applied_events, going on from where the last call for this conversation
     stopped when the events start with the same objects and no new loop appeared."""
+    key, mark = (self.sender_id, self.is_rule_tracker), events_mark(self)
+    done = _applied.pop(key, None)
+    if done is not None and _same_events(done.mark, mark):
+        _remember(_applied, key, done)
+        return _checked_applied(self, list(done.applied))
     events = list(self.events)
     ids = list(map(id, events))
-    key = (self.sender_id, self.is_rule_tracker)
-    done = _applied.pop(key, None)
     new_loops = frozenset(e.name for e in events[len(done.event_ids):] if isinstance(e, ActiveLoop) and e.name) \
         if done is not None else frozenset()
     if (done is None or len(done.event_ids) > len(ids) or ids[:len(done.event_ids)] != done.event_ids
@@ -85,12 +117,15 @@ def applied_events(self: DialogueStateTracker) -> List[Event]:
         done = Applied(event_ids=[], loop_names=loops)
     for event in events[len(done.event_ids):]:
         _apply(self, event, done)
-    done.event_ids = ids
+    done.event_ids, done.mark = ids, mark
     _remember(_applied, key, done)
-    result = list(done.applied)
-    if os.environ.get("TRACKER_STATES_SELF_CHECK") == "1":
-        if list(map(id, _original_applied(self))) != list(map(id, result)):
-            raise AssertionError(f"remembered applied events differ for {self.sender_id}")
+    return _checked_applied(self, list(done.applied))
+
+
+def _checked_applied(tracker: DialogueStateTracker, result: List[Event]) -> List[Event]:
+    if self_check.enabled():
+        if list(map(id, _original_applied(tracker))) != list(map(id, result)):
+            self_check.fail(f"remembered applied events differ for {tracker.sender_id}")
     return result
 
 
@@ -118,7 +153,7 @@ def _key(domain: Domain, tracker: Any, omit_unset_slots: bool, ignore_rule_only_
 
 
 def _same_start(done: List[Event], applied: List[Event]) -> bool:
-    return len(done) <= len(applied) and all(a is b for a, b in zip(done, applied))
+    return len(done) <= len(applied) and list(map(id, done)) == list(map(id, applied[:len(done)]))
 
 
 def _state(domain: Domain, progress: Progress, tr: Any, hide_rule_turn: bool, omit_unset_slots: bool,
@@ -145,9 +180,13 @@ def _state(domain: Domain, progress: Progress, tr: Any, hide_rule_turn: bool, om
 def states_for_tracker_history(self: Domain, tracker: Any, omit_unset_slots: bool = False,
                                ignore_rule_only_turns: bool = False,
                                rule_only_data: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
-    key = _key(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
-    applied = tracker.applied_events()
+    key, mark = _key(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data), events_mark(tracker)
     progress = _progress.pop(key, None)
+    if progress is not None and _same_events(progress.mark, mark):
+        _remember(_progress, key, progress)
+        return _handed_out(self, tracker, progress.states + ([progress.final] if progress.final is not None else []),
+                           omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+    applied = tracker.applied_events()
     if progress is None or not _same_start(progress.events, applied):
         progress = Progress(events=[], replay=tracker.init_copy())
     args = (omit_unset_slots, ignore_rule_only_turns, rule_only_data)
@@ -162,17 +201,44 @@ def states_for_tracker_history(self: Domain, tracker: Any, omit_unset_slots: boo
     saved = (progress.last_ml_action_sub_state, progress.turn_was_hidden)
     final = _state(self, progress, progress.replay, False, *args, progress.states)
     progress.last_ml_action_sub_state, progress.turn_was_hidden = saved
-    states = progress.states + ([final] if final is not None else [])
+    progress.mark, progress.final = mark, final
     _remember(_progress, key, progress)
-    if os.environ.get("TRACKER_STATES_SELF_CHECK") == "1":
+    return _handed_out(self, tracker, progress.states + ([final] if final is not None else []),
+                       omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+
+
+def _handed_out(self: Domain, tracker: Any, states: List[Dict[str, Any]], omit_unset_slots: bool,
+                ignore_rule_only_turns: bool, rule_only_data: Optional[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    if self_check.enabled():
         expected = _original(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
         if states != expected:
-            raise AssertionError(f"remembered dialogue states differ for {tracker.sender_id}")
-    # callers may change the states they get (featurizers drop keys): hand out copies
-    return [{name: dict(sub_state) for name, sub_state in state.items()} for state in states]
+            self_check.fail(f"remembered dialogue states differ for {tracker.sender_id}")
+    # callers change the states they get (featurizers drop keys from the latest user input): the
+    # latest states are handed out as copies, older ones as they are remembered (see COPIED_TAIL)
+    tail = max(len(states) - COPIED_TAIL, 0)
+    return states[:tail] + [{name: dict(sub) for name, sub in state.items()} for state in states[tail:]]
+
+
+_format_tracker_states = Policy.format_tracker_states
+
+
+class LazyStatesText:
+    """Policy.format_tracker_states's text, written when a log line renders it (str or repr)."""
+
+    def __init__(self, states: List[Dict[str, Any]]) -> None:
+        self._states = states
+
+    def __str__(self) -> str:
+        return _format_tracker_states(self._states)
+
+    __repr__ = __str__
+
+    def __deepcopy__(self, memo: Dict[int, Any]) -> "LazyStatesText":
+        return self  # the log call copies it; the states it reads are not changed afterwards
 
 
 def install() -> None:
     """Use the remembering versions in this process (idempotent)."""
+    Policy.format_tracker_states = staticmethod(LazyStatesText)  # type: ignore[assignment]
     Domain.states_for_tracker_history = states_for_tracker_history
     DialogueStateTracker.applied_events = applied_events
