@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make run`: start backend, action server and Rasa server (honcho, as `make serve` does), then
-# talk to the assistant in this terminal with Rasa's own shell client. Ctrl-C stops everything.
+# talk to the assistant in this terminal (python -m terminal_chat, over the REST channel). Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -16,5 +16,5 @@ wait_for_url "http://127.0.0.1:${BACKEND_PORT}/api/menu/version/" 60 backend
 wait_for_url "http://127.0.0.1:${ACTIONS_PORT}/health" 60 "action server"
 wait_for_url "http://127.0.0.1:${RASA_PORT}/status?token=${RASA_AUTH_TOKEN}" 240 "Rasa server"
 echo "[run] ready. Backend admin: http://127.0.0.1:${BACKEND_PORT}/admin/ · API docs: http://127.0.0.1:${BACKEND_PORT}/api/docs/"
-echo "[run] type a message (e.g. \"two margheritas and a large coke\"); /stop or Ctrl-C to quit."
-.venv-rasa/bin/python scripts/shell.py --url "http://127.0.0.1:${RASA_PORT}"
+echo "[run] type a message (e.g. \"two margheritas and a large coke\") or an option's number; Ctrl-D, /stop or Ctrl-C quits."
+.venv/bin/python -m terminal_chat --url "http://127.0.0.1:${RASA_PORT}" --stream-url "$CHAT_STREAM_URL"
