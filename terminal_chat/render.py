@@ -109,9 +109,21 @@ def render_turn(messages: list[dict[str, Any]], width: int, first_number: int = 
         # buttons that repeat a card's are shown once, on the card's line
         inline = [number(button) for button in message.get("buttons") or [] if button.get("payload") not in card_payloads]
         if inline:
-            row = "  ".join(f"[{option.number}] {option.title}" for option in inline)
-            screen.lines.extend(("options", line) for line in wrap(row, width, INDENT))
+            screen.lines.extend(("options", line) for line in option_rows(inline, width))
     return screen
+
+
+def option_rows(options: list[Option], width: int) -> list[str]:
+    """Options side by side, as many as fit a line; an option is never split across two lines."""
+    rows: list[str] = []
+    row = INDENT
+    for option in options:
+        label = f"[{option.number}] {option.title}"
+        if row != INDENT and get_cwidth(row) + 2 + get_cwidth(label) > width:
+            rows.append(row)
+            row = INDENT
+        row += ("" if row == INDENT else "  ") + label
+    return rows + [row]
 
 
 def choice(typed: str, options: list[Option]) -> Optional[Option]:

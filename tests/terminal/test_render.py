@@ -20,3 +20,13 @@ def test_a_dish_offered_in_the_text_and_on_its_card_has_one_number():
         "bot> Here are our soups:", "     • Tomato Soup: €6.50", "     [1] Tomato Soup · €6.50 · vegan · gluten-free"]
     assert choice("1", screen.options).payload == add_soup["payload"]
     assert choice("2", screen.options) is None  # not an option: sent as a message
+
+
+def test_an_option_is_never_split_across_two_lines():
+    categories = ["Desserts", "Drinks", "Mains", "Rice Bowls", "Sandwiches & Burgers", "Sharing Plates", "Soups"]
+    screen = render_turn([{"text": "Which would you like to see?",
+                           "buttons": [{"title": name, "payload": f"/browse_menu{{\"category\": \"{name}\"}}"}
+                                       for name in categories]}], 80)
+    rows = [text for _, text in screen.lines[1:]]
+    assert all(len(row) < 80 for row in rows)
+    assert any("[6] Sharing Plates" in row for row in rows)
