@@ -17,7 +17,7 @@ wait_for_url() {  # $1 url, $2 seconds, $3 name
 # run_step NAME COMMAND...: one named step of a long script (scripts/setup.sh). Says which step
 # runs, shows pip's packages one line each as they come, and ends with the step's elapsed time.
 # The whole output goes to var/steps/<name>.log; a failure names the step and shows its last lines.
-STEP_TAG="${STEP_TAG:-setup}"
+STEP_TAG=setup  # scripts that source this may name their own
 step_say() {  # bold tag unless NO_COLOR or not a terminal
   if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then printf '\033[1m[%s]\033[0m %s\n' "$STEP_TAG" "$*"; else printf '[%s] %s\n' "$STEP_TAG" "$*"; fi
 }
@@ -37,7 +37,7 @@ run_step() {
   if "$@" 2>&1 | tee "$log" | step_progress; then status=0; else status=${PIPESTATUS[0]}; fi
   if [ "$status" -ne 0 ]; then
     step_say "FAILED: $name (after $(elapsed "$started"), exit status $status). Last lines of $log:" >&2
-    tail -n "${STEP_LOG_LINES:-25}" "$log" | grep -v -e "^WARNING: Location" | sed 's/^/    /' >&2
+    tail -n 25 "$log" | grep -v -e "^WARNING: Location" | sed 's/^/    /' >&2
     return "$status"
   fi
   step_say "done: $name ($(elapsed "$started"))"
