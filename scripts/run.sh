@@ -6,10 +6,12 @@ cd "$(dirname "$0")/.."
 . scripts/env.sh
 . scripts/lib.sh
 
-.venv/bin/honcho start -f Procfile > "$DATA_DIR/services.log" 2>&1 &
+# honcho ignores SIGHUP (which would end it without stopping the services); a closed terminal
+# reaches it as the TERM of stop_all below, which stops them all
+(trap '' HUP; exec .venv/bin/honcho start -f Procfile) > "$DATA_DIR/services.log" 2>&1 &
 honcho_pid=$!
 stop_all() { kill -TERM "$honcho_pid" 2>/dev/null || true; wait "$honcho_pid" 2>/dev/null || true; }
-trap stop_all EXIT INT TERM
+trap stop_all EXIT INT TERM HUP
 
 # a service that does not come up (bad configuration, a port in use) says why: the end of the log
 up() { wait_for_url "$@" || { echo "[run] last lines of $DATA_DIR/services.log:" >&2; tail -n 15 "$DATA_DIR/services.log" >&2; exit 1; }; }

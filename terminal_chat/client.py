@@ -47,15 +47,13 @@ class AnswerStream(threading.Thread):
         self.url = f"{stream_url.rstrip('/')}/stream/{self.message_id}"
         self.on_text = on_text
         self.text = ""
-        self.opened = threading.Event()
-        self._stop = threading.Event()
+        self._over = threading.Event()
         self._done = threading.Event()
         self._lock = threading.Lock()  # a piece is shown whole, or not at all once the turn is over
 
     def run(self) -> None:
         try:
             with httpx.stream("GET", self.url, timeout=httpx.Timeout(5.0, read=None)) as response:
-                self.opened.set()
                 if response.status_code != 200:
                     return
                 event = ""
@@ -64,7 +62,7 @@ class AnswerStream(threading.Thread):
                         event = line[6:].strip()
                     elif line.startswith("data:") and event == "chunk":
                         with self._lock:
-                            if self._stop.is_set():
+                            if self._over.is_set():
                                 return
                             piece = json.loads(line[5:]).get("text") or ""
                             self.text += piece
@@ -74,12 +72,13 @@ class AnswerStream(threading.Thread):
         except (httpx.HTTPError, ValueError):
             return  # no stream endpoint (or it went away): the whole answer still comes over REST
         finally:
-            self.opened.set()
             self._done.set()
 
     def finish(self, grace: float = 2.0) -> None:
-        """The REST answer is in: let pieces already sent arrive, then stop listening."""
+        """The REST answer is in: let pieces already sent arrive, then show no more. (A message the
+        LLM did not answer leaves the request open until the server's own 30 s stream timeout.)"""
         if self.text:  # an answer is streaming: its last pieces are on their way
             self._done.wait(grace)
         with self._lock:
-            self._stop.set()
+            self._over.set()
+
