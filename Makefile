@@ -32,7 +32,7 @@ serve-prod: train  ## production-like: PostgreSQL, Redis, nginx, 2 Rasa servers,
 stop-prod:  ## stop what serve-prod started (its data stays in var/prod)
 	@bash scripts/prod.sh stop
 
-run: train  ## everything from `serve`, plus `rasa shell` in this terminal
+run: train  ## everything from `serve`, plus the chat in this terminal (python -m terminal_chat)
 	@bash scripts/run.sh
 
 test: setup  ## validate data, train if needed, run conversation tests, NLU evaluation and pytest

@@ -22,11 +22,13 @@ never syncs or writes: rag/snapshots.py):
 """
 from __future__ import annotations
 
+import argparse
 import asyncio
 import hmac
 import json
 import logging
 import os
+import sys
 import threading
 import time
 import zlib
@@ -256,7 +258,28 @@ def init_error_reporting(dsn: str) -> bool:
     return True
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """No options: every setting is an environment variable (README table); --help says which."""
+    parser = argparse.ArgumentParser(
+        prog="python -m actions.server", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="The action server: rasa-sdk's /webhook for Rasa's custom actions, plus the retrieval "
+                    "index kept current, /stream/<message id>, /metrics and /llm/usage.",
+        epilog="Settings come from the environment (the README's configuration table), among them:\n"
+               "  SANIC_HOST, ACTIONS_PORT        where it listens (127.0.0.1:5055)\n"
+               "  ACTION_SERVER_TOKEN             the token Rasa sends with each action call\n"
+               "  BACKEND_URL, BACKEND_SERVICE_TOKEN  the Django backend\n"
+               "  QDRANT_PATH, RAG_INDEX_ROLE     the retrieval index (writer or reader)\n"
+               "  GROQ_API_KEY, LLM_MODEL         the LLM (unset key: offline mode)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parse_args(argv)
+    from llm.config import LlmConfig
+
+    problem = LlmConfig().startup_problem()
+    if problem:
+        sys.exit(f"action server not started: {problem}")
     settings = get_settings()
     init_error_reporting(settings.sentry_dsn)
     logger.info("action server on http://%s:%s", settings.host, settings.port)

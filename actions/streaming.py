@@ -3,7 +3,7 @@
 The widget opens `GET /stream/<message id>` (server-sent events) before it sends the guest's
 message with that id in its metadata. The action answering the message publishes checked text
 pieces here as they are generated; the complete reply still goes through Rasa as a normal bot
-message (so REST, `rasa shell` and the tracker see whole messages). One process keeps the
+message (so REST, the terminal chat and the tracker see whole messages). One process keeps the
 streams in memory: with several action servers, route /stream/ to the instance handling the
 conversation (sticky by sender), or replace this hub with Redis pub/sub.
 """

@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import logging
-import os
-import shutil
 import sys
-import tempfile
 from typing import Any, Optional
 
 from llm.client import LlmClient, LlmUnavailable, Message
@@ -26,29 +22,11 @@ HISTORY_TURNS = 3
 
 def _open_retriever() -> Any:
     """The embedded index is the action server's; when it is in use, read the snapshot it published
-    for readers (rag/snapshots.py), or a copy of its folder if it published none."""
+    for readers (rag/reading.py)."""
     from rag.config import RagConfig
-    from rag.index import IndexLockedError
-    from rag.retriever import Retriever
-    from rag.snapshots import SnapshotStore
+    from rag.reading import open_retriever
 
-    config = RagConfig.from_env()
-    if config.reads_snapshots:
-        return Retriever(config)
-    retriever = Retriever(config)
-    try:
-        retriever.index  # noqa: B018 - opens the store now, so a locked folder shows up here
-        return retriever
-    except IndexLockedError:
-        if not config.embedded:
-            raise
-        if SnapshotStore.from_config(config).current() is not None:
-            print("(the action server holds the index; reading its published snapshot)", file=sys.stderr)
-            return Retriever(dataclasses.replace(config, index_role="reader"))
-        copy = os.path.join(tempfile.mkdtemp(prefix="llm-chat-"), "qdrant")
-        shutil.copytree(config.qdrant_path, copy, ignore=shutil.ignore_patterns(".lock", "snapshots"))
-        print(f"(the action server holds the index; reading a snapshot copy in {copy})", file=sys.stderr)
-        return Retriever(dataclasses.replace(config, qdrant_path=copy))
+    return open_retriever(RagConfig.from_env())
 
 
 async def _backend_facts() -> tuple[str, Any]:

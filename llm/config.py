@@ -48,6 +48,23 @@ class LlmConfig(BaseSettings):
     def online(self) -> bool:
         return self.api_key is not None and bool(self.api_key.get_secret_value())
 
+    def unpriced_models(self) -> list[str]:
+        """The configured models (LLM_MODEL, LLM_FAST_MODEL) the price table has no price for."""
+        priced = self.prices()
+        return [f"{name}={model}" for name, model in (("LLM_MODEL", self.model), ("LLM_FAST_MODEL", self.fast_model))
+                if model not in priced]
+
+    def startup_problem(self) -> Optional[str]:
+        """Why the assistant must not start with these settings, or None. An unpriced model would be
+        costed at 0, so the daily budget (LLM_DAILY_BUDGET_USD) could never stop its spending."""
+        unpriced = self.unpriced_models() if self.online else []
+        if not unpriced:
+            return None
+        return (f"{', '.join(unpriced)} has no price in {self.models_file} (LLM_MODELS_FILE), so the daily "
+                "budget could not count its cost. Add the model there with its input_per_million and "
+                "output_per_million (US dollars, Groq's list price), or choose a model the table prices: "
+                f"{', '.join(sorted(self.prices()))}.")
+
     def prices(self) -> dict[str, tuple[Decimal, Decimal]]:
         """Model → (USD per input token, USD per output token), from the price table file."""
         table = yaml.safe_load(self.models_file.read_text(encoding="utf-8"))["models"]

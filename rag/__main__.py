@@ -3,8 +3,8 @@
 
 Embedded Qdrant (QDRANT_PATH) admits one process at a time and the writer action server holds it:
 use `rebuild` and `sync` while it is stopped (they publish a snapshot for readers, as it does), or
-against a Qdrant server (QDRANT_URL). With RAG_INDEX_ROLE=reader, `search` reads the newest
-published snapshot and never opens the folder itself.
+against a Qdrant server (QDRANT_URL). `search` works beside a running action server: it reads the
+newest snapshot the server published (or a copy of the folder), as RAG_INDEX_ROLE=reader does.
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     config = RagConfig.from_env()
 
-    from rag.retriever import Retriever, SearchFilters, parse_list
+    from rag.retriever import SearchFilters, parse_list
     from rag.sync import Indexer
 
     try:
@@ -57,7 +57,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         from rag.embedder import Embedder
 
         # one query per process: tracing the encoder (RAG_QUERY_JIT) would cost more than it saves
-        results = Retriever(config, embedder=Embedder(config.model_path, jit=False)).search(
+        from rag.reading import open_retriever
+
+        results = open_retriever(config, embedder=Embedder(config.model_path, jit=False)).search(
             args.query, top_k=args.top_k, filters=filters)
     except IndexLockedError as error:
         print(error, file=sys.stderr)

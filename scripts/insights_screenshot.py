@@ -82,4 +82,10 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "images" / "insights.png")
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     epilog=" ".join(__doc__.split("\n\n")[2:]).replace("\n", " "))
+    parser.add_argument("out", nargs="?", type=Path, default=ROOT / "docs" / "images" / "insights.png",
+                        help="where the PNG goes (default: docs/images/insights.png)")
+    main(parser.parse_args().out)

@@ -1,8 +1,8 @@
 """Print the NLU figures from `rasa test nlu` result folders as a small Markdown table."""
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from pathlib import Path
 
 TRANSACTIONAL = {"order_item", "change_quantity", "remove_item", "checkout", "start_over"}
@@ -34,4 +34,8 @@ def main(folders: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    parser = argparse.ArgumentParser(description=__doc__, epilog="make test runs it on results/nlu-heldout and "
+                                     "results/nlu-unseen and keeps the table in results/nlu-summary.md.")
+    parser.add_argument("folders", nargs="+", metavar="FOLDER",
+                        help="a `rasa test nlu --out` folder (with intent_report.json)")
+    main(parser.parse_args().folders)

