@@ -10,14 +10,7 @@
   var busy = false;
   var offline = false;
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") node.textContent = attrs[k]; else node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) { if (c) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
-    return node;
-  }
+  var el = window.staffPage.el;  // common/dom.js
 
   function statusUrl(id) { return body.dataset.statusUrl.replace(/\/0\/status\/$/, "/" + id + "/status/"); }
 
