@@ -22,15 +22,25 @@ PASSWORD = "a-long-test-password-42"
 ASK_FOR_A_PERSON = "i want to talk to a real person"
 
 
+def create_staff(stack: Stack, username: str, first_name: str, *, may_take_over: bool = True) -> None:
+    """A staff account (password PASSWORD), with the permission support.handle_handoff unless told."""
+    grant = ("u.user_permissions.add(Permission.objects.get(codename='handle_handoff', "
+             "content_type__app_label='support')); " if may_take_over else "")
+    stack.orm("from django.contrib.auth import get_user_model; from django.contrib.auth.models import Permission; "
+              f"u = get_user_model().objects.create_user({username!r}, '{username}@example.org', {PASSWORD!r}, "
+              f"is_staff=True, first_name={first_name!r}); " + grant)
+
+
+def handoff_of(stack: Stack, conversation_id: str) -> int:
+    return int(stack.orm("from apps.support.models import Handoff; "
+                         f"print(Handoff.objects.get(conversation_id={conversation_id!r}).pk)").strip())
+
+
 class Staff:
     """A staff member logged in to the backend in their own browser session (cookie + CSRF token)."""
 
     def __init__(self, stack: Stack, username: str, first_name: str, *, may_take_over: bool = True) -> None:
-        grant = ("u.user_permissions.add(Permission.objects.get(codename='handle_handoff', "
-                 "content_type__app_label='support')); " if may_take_over else "")
-        stack.orm("from django.contrib.auth import get_user_model; from django.contrib.auth.models import Permission; "
-                  f"u = get_user_model().objects.create_user({username!r}, '{username}@example.org', {PASSWORD!r}, "
-                  f"is_staff=True, first_name={first_name!r}); " + grant)
+        create_staff(stack, username, first_name, may_take_over=may_take_over)
         self.client = httpx.Client(base_url=stack.backend_url, timeout=30)
         page = self.client.get("/accounts/login/")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
@@ -71,8 +81,7 @@ def person_messages(stack: Stack, sender: str, after: float = 0) -> dict[str, An
 def asks_for_a_person(stack: Stack, guest: Guest) -> int:
     reply = guest.say(ASK_FOR_A_PERSON)
     assert "asked a member of our team" in reply, reply
-    return int(stack.orm("from apps.support.models import Handoff; "
-                         f"print(Handoff.objects.get(conversation_id={guest.sender!r}).pk)").strip())
+    return handoff_of(stack, guest.sender)
 
 
 def test_staff_claim_talk_add_a_dish_and_hand_back_over_rest(stack: Stack):
@@ -134,8 +143,7 @@ def test_the_website_chat_gets_staff_messages_marked_as_a_person(stack: Stack):
     website.say("hi")
     reply = website.say(ASK_FOR_A_PERSON)
     assert any("asked a member of our team" in (m.get("text") or "") for m in reply), reply
-    handoff_id = int(stack.orm("from apps.support.models import Handoff; "
-                               f"print(Handoff.objects.get(conversation_id={session!r}).pk)").strip())
+    handoff_id = handoff_of(stack, session)
     carla = Staff(stack, "carla", "Carla")
     assert carla.post(handoff_id, "claim").status_code == 200
     joined = website.receive()
@@ -201,3 +209,30 @@ def test_a_paused_conversation_stays_paused_across_a_rasa_restart(stack: Stack):
     assert stack.say(guest.sender, "what's in my cart?") == []
     assert fay.post(handoff_id, "hand-back").status_code == 200
     assert "Tomato Soup" in guest.say("what's in my cart?")
+
+
+CLOSED_ZONE = """
+from datetime import datetime, timezone
+from apps.restaurant.models import Restaurant, get_restaurant
+from apps.restaurant.services import is_open_at
+r = get_restaurant()
+for offset in range(-12, 15):
+    r.timezone = 'Etc/GMT' if offset == 0 else f'Etc/GMT{-offset:+d}'
+    if not is_open_at(r, datetime.now(timezone.utc)):
+        Restaurant.objects.filter(pk=r.pk).update(timezone=r.timezone)
+        print(r.phone)
+        break
+"""
+
+
+def test_outside_opening_hours_the_guest_is_told_at_once_that_no_one_is_there(stack: Stack):
+    guest = Guest(stack)
+    phone = stack.orm(CLOSED_ZONE).strip().splitlines()[-1]
+    try:
+        reply = guest.say(ASK_FOR_A_PERSON)
+    finally:
+        stack.open_the_kitchen_now()
+    assert "We're closed right now, so no one from the team can join" in reply and phone in reply, reply
+    assert "asked a member of our team" not in reply
+    gus = Staff(stack, "gus", "Gus")
+    assert handoff_of(stack, guest.sender) not in [h["id"] for h in gus.handoffs()]  # nobody is asked to come

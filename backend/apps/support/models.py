@@ -9,13 +9,15 @@ from apps.customers.models import Customer
 class Handoff(models.Model):
     """A conversation the assistant hands over to a person.
 
-    open -> claimed (one staff member holds it; the assistant is paused in Rasa) -> closed (handed back).
+    open -> claimed (one staff member holds it; the assistant is paused in Rasa) -> closed (handed back);
+    abandoned when asked for outside opening hours.
     """
 
     class Status(models.TextChoices):
         OPEN = "open"
         CLAIMED = "claimed"
         CLOSED = "closed"
+        ABANDONED = "abandoned"  # asked outside opening hours: nobody could come
 
     conversation_id = models.CharField(max_length=200, db_index=True)
     reason = models.TextField(blank=True)
@@ -25,6 +27,8 @@ class Handoff(models.Model):
                                    related_name="claimed_handoffs")
     claimed_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    guest_reminded_at = models.DateTimeField(null=True, blank=True)  # told nobody is free yet (once)
+    staff_paged_at = models.DateTimeField(null=True, blank=True)  # staff e-mailed / texted (once)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

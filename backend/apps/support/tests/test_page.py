@@ -5,7 +5,9 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.test import Client
 
+from apps.restaurant.models import Restaurant
 from apps.support.models import Handoff
+from tests.test_api_basics import ALWAYS_OPEN
 from tests.conftest import new_cart
 
 # the page reads the conversation from Rasa's tracker store (a copy of the review tool's fixture)
@@ -23,6 +25,7 @@ def staff_client(username: str, *, may_take_over: bool) -> Client:
 
 @pytest.fixture
 def waiting(api, demo) -> Handoff:
+    Restaurant.objects.update(opening_hours=ALWAYS_OPEN)
     cart = new_cart(api, (demo["diavola-pizza"], 2, []))
     response = api.post("/api/handoffs/", {"conversation_id": "conv-1", "reason": "I'm outside, call 0612345678"},
                         format="json")

@@ -7,7 +7,6 @@
   var me = Number(body.dataset.me);
   var last = "";
   var busy = false;
-  var drafts = {};  // what staff were typing, kept across re-renders
 
   var el = window.staffPage.el;  // common/dom.js
 
@@ -35,8 +34,7 @@
       controls.push(el("p", {"class": "taken", text: "Taken by " + h.claimed_by}));
     } else {
       controls.push(el("form", {"class": "row", "data-action": "messages"}, [
-        el("input", {type: "text", name: "text", "aria-label": "Message to the guest", placeholder: "Write to the guest…",
-                     value: drafts[h.id] || ""}),
+        el("input", {type: "text", name: "text", "aria-label": "Message to the guest", placeholder: "Write to the guest…"}),
         el("button", {type: "submit", text: "Send"})]));
       controls.push(el("form", {"class": "row", "data-action": "cart"}, [
         el("input", {type: "text", name: "dish", list: "dishes", "aria-label": "Dish to add", placeholder: "Add a dish…"}),
@@ -44,34 +42,42 @@
         el("button", {type: "submit", text: "Add to cart"})]));
       controls.push(el("button", {type: "button", "data-action": "hand-back", text: "Hand back to the assistant"}));
     }
-    return el("article", {"class": "handoff status-" + h.status, "data-handoff-id": String(h.id), "data-status": h.status}, [
-      el("h2", {}, ["Request #" + h.id, el("span", {"class": "time", text: "waiting " + minutes(h.waiting_seconds)})]),
-      el("p", {"class": "reason", text: "“" + h.reason + "”"}),
-      el("p", {"class": "cart", text: "Cart: " + cart + (h.fulfilment ? " · " + h.fulfilment : "")}),
-      log].concat(controls));
+    return el("article", {"class": "handoff status-" + h.status, "data-handoff-id": String(h.id), "data-status": h.status,
+                          "data-holder": String(h.claimed_by_id)}, [
+      el("div", {"class": "info"}, [
+        el("h2", {}, ["Request #" + h.id, el("span", {"class": "time",
+          text: (h.status === "open" ? "waiting " : "claimed after ") + minutes(h.waiting_seconds)})]),
+        el("p", {"class": "reason", text: "“" + h.reason + "”"}),
+        el("p", {"class": "cart", text: "Cart: " + cart + (h.fulfilment ? " · " + h.fulfilment : "")}),
+        log]),
+      el("div", {"class": "controls"}, controls)]);
   }
 
+  // New cards replace old ones; a card whose state is unchanged only gets new facts and messages, so
+  // what staff are typing (and the focus) stays where it is.
   function render(handoffs) {
-    list.querySelectorAll("form[data-action=messages] input").forEach(function (input) {
-      drafts[input.closest("article").dataset.handoffId] = input.value;
+    if (!handoffs.length) { list.replaceChildren(el("p", {"class": "empty", text: "No guest is waiting."})); return; }
+    var nodes = handoffs.map(function (h) {
+      var fresh = card(h), old = list.querySelector('article[data-handoff-id="' + h.id + '"]');
+      if (!old || old.dataset.status !== fresh.dataset.status || old.dataset.holder !== fresh.dataset.holder) return fresh;
+      old.replaceChild(fresh.querySelector(".info"), old.querySelector(".info"));
+      return old;
     });
-    var nodes = handoffs.length ? handoffs.map(card) : [el("p", {"class": "empty", text: "No guest is waiting."})];
-    list.replaceChildren.apply(list, nodes);
+    var same = nodes.length === list.children.length && nodes.every(function (n, i) { return list.children[i] === n; });
+    if (!same) list.replaceChildren.apply(list, nodes);
     list.querySelectorAll(".log").forEach(function (log) { log.scrollTop = log.scrollHeight; });
   }
 
   function say(text, kind) { notice.replaceChildren(el("p", {"class": kind, text: text})); }
 
   function refresh() {
-    if (busy || (document.activeElement && document.activeElement.name === "dish")) return Promise.resolve();
+    if (busy) return Promise.resolve();
     return fetch(body.dataset.handoffsUrl, {headers: {Accept: "application/json"}, credentials: "same-origin"})
       .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.text(); })
       .then(function (text) {
         if (text === last) return;
         last = text;
-        var focused = document.activeElement && document.activeElement.name === "text";
         render(JSON.parse(text).handoffs);
-        if (focused) { var input = list.querySelector("form[data-action=messages] input"); if (input) input.focus(); }
       })
       .catch(function () { say("Can't reach the server; retrying…", "error"); });
   }
@@ -98,7 +104,6 @@
     var form = event.target, id = form.closest("article").dataset.handoffId;
     if (form.dataset.action === "messages") {
       var text = form.elements.text.value;
-      drafts[id] = "";
       form.elements.text.value = "";
       post(id, "messages", {text: text});
     } else {
