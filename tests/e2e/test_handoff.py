@@ -136,6 +136,13 @@ def test_staff_claim_talk_add_a_dish_and_hand_back_over_rest(stack: Stack):
     order = guest.order()
     assert sorted(line["item"]["name"] for line in order["lines"]) == ["Garlic Bread", "Tomato Soup"], order
 
+    # the review tool marks the person's turns (a reviewer reads the same tracker store)
+    stack.orm("from django.contrib.auth.models import Permission, User; User.objects.get(username='anna')"
+              ".user_permissions.add(Permission.objects.get(codename='reviewer', content_type__app_label='review'))")
+    review = anna.client.get(f"/review/c/{guest.sender}/").text
+    assert review.count("Anna (a person, staff takeover)") == 5, review  # joined, 2 answers, the dish, goodbye
+    assert "Of course, no coriander." in review
+
 
 def test_the_website_chat_gets_staff_messages_marked_as_a_person(stack: Stack):
     session = new_sender()

@@ -19,6 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from apps.common import metrics
 from apps.common.errors import ApiError
 from apps.notifications.chat_push import PushFailed, post_to_conversation
 from apps.ordering import carts
@@ -76,6 +77,7 @@ def claim(handoff_id: int, user: AbstractBaseUser) -> Handoff:
             user, f"Hi, I'm {first_name(user)} from the team. I'm here now, how can I help?")])
         handoff.status, handoff.claimed_by, handoff.claimed_at = Handoff.Status.CLAIMED, user, timezone.now()
         handoff.save(update_fields=["status", "claimed_by", "claimed_at", "updated_at"])
+        metrics.handoff_step("claimed", (handoff.claimed_at - handoff.created_at).total_seconds())
     return handoff
 
 
@@ -96,6 +98,7 @@ def hand_back(handoff_id: int, user: AbstractBaseUser) -> Handoff:
     Handoff.objects.filter(pk=handoff.pk).update(status=Handoff.Status.CLOSED, closed_at=timezone.now(),
                                                  updated_at=timezone.now())
     handoff.refresh_from_db()
+    metrics.handoff_step("resolved", (handoff.closed_at - handoff.claimed_at).total_seconds())
     return handoff
 
 

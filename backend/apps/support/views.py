@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.common import metrics
 from apps.customers.models import resolve_customer
 from apps.restaurant.models import get_restaurant
 from apps.support.models import Handoff
@@ -54,6 +55,9 @@ class HandoffCreateView(APIView):
             customer=resolve_customer(data["customer"]),
             status=Handoff.Status.OPEN if available else Handoff.Status.ABANDONED,
         )
+        metrics.handoff_step("requested")
         if available:
             follow_up(handoff)
+        else:
+            metrics.handoff_step("abandoned")
         return Response(HandoffSerializer(handoff).data, status=status.HTTP_201_CREATED)

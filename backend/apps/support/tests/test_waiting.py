@@ -10,6 +10,7 @@ from django.core import mail
 from apps.restaurant.models import Restaurant
 from apps.support.models import Handoff
 from tests.test_api_basics import ALWAYS_OPEN
+from tests.test_metrics import metrics_token, sample, scrape  # noqa: F401 - fixture
 
 # the follow-ups run on timer threads, which need committed rows
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,11 +29,17 @@ def wait_until(check, seconds: float = 5.0):
     return found
 
 
-def test_outside_opening_hours_nobody_is_promised(api, demo):
+def test_outside_opening_hours_nobody_is_promised(api, demo, client, metrics_token):
     Restaurant.objects.update(opening_hours={})  # closed every day
+    before = {step: sample(scrape(client), "restaurant_backend_handoffs_total", step=step)
+              for step in ("requested", "abandoned", "claimed")}
     body = ask(api, "conv-night")
     assert body["staff_available"] is False and body["status"] == "abandoned"
     assert body["phone"] == "+31 20 000 0000"
+    after = scrape(client)
+    assert sample(after, "restaurant_backend_handoffs_total", step="requested") == before["requested"] + 1
+    assert sample(after, "restaurant_backend_handoffs_total", step="abandoned") == before["abandoned"] + 1
+    assert sample(after, "restaurant_backend_handoffs_total", step="claimed") == before["claimed"]
 
 
 def test_an_unclaimed_request_is_followed_up_once_with_the_phone_number(api, demo, rasa, sms, settings):
