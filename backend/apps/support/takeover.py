@@ -13,12 +13,13 @@ messages can never carry (channels/identity.py strips them).
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Any, Optional
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.orders import format_total
 from apps.common import metrics
 from apps.common.errors import ApiError
 from apps.notifications.chat_push import PushFailed, post_to_conversation
@@ -62,22 +63,29 @@ def _held_by(handoff_id: int, user: AbstractBaseUser) -> Handoff:
 
 
 def claim(handoff_id: int, user: AbstractBaseUser) -> Handoff:
-    """Claim an open handoff for `user` and pause the assistant; the guest is told once who joined."""
-    with transaction.atomic():
-        handoff = Handoff.objects.select_for_update().filter(pk=handoff_id).select_related("claimed_by").first()
-        if handoff is None:
-            raise ApiError("handoff_not_found", "There is no such handoff.", 404)
-        if handoff.status != Handoff.Status.OPEN:
-            holder = first_name(handoff.claimed_by) if handoff.claimed_by else None
-            taken = f"{holder} has already taken this conversation." if handoff.status == Handoff.Status.CLAIMED \
-                else "This conversation has been closed."
-            raise ApiError("already_claimed", taken, 409, {"status": handoff.status, "claimed_by": holder})
-        # Rasa first, inside the row lock: a second claim waits here, and a failed pause claims nothing.
+    """Claim an open handoff for `user` and pause the assistant; the guest is told once who joined.
+
+    The claim is one conditional UPDATE (open -> claimed), so of two people clicking at once exactly
+    one gets it, on SQLite as on PostgreSQL; if Rasa then cannot be reached it is undone."""
+    claimed_at = timezone.now()
+    taken = Handoff.objects.filter(pk=handoff_id, status=Handoff.Status.OPEN).update(
+        status=Handoff.Status.CLAIMED, claimed_by=user, claimed_at=claimed_at, updated_at=claimed_at)
+    handoff = Handoff.objects.filter(pk=handoff_id).select_related("claimed_by").first()
+    if handoff is None:
+        raise ApiError("handoff_not_found", "There is no such handoff.", 404)
+    if not taken:
+        holder = first_name(handoff.claimed_by) if handoff.claimed_by else None
+        message = (f"{holder} has already taken this conversation." if handoff.status == Handoff.Status.CLAIMED
+                   else f"This request is {handoff.status}; there is nothing to claim.")
+        raise ApiError("already_claimed", message, 409, {"status": handoff.status, "claimed_by": holder})
+    try:
         append_events(handoff, [{"event": "pause"}, staff_message(
             user, f"Hi, I'm {first_name(user)} from the team. I'm here now, how can I help?")])
-        handoff.status, handoff.claimed_by, handoff.claimed_at = Handoff.Status.CLAIMED, user, timezone.now()
-        handoff.save(update_fields=["status", "claimed_by", "claimed_at", "updated_at"])
-        metrics.handoff_step("claimed", (handoff.claimed_at - handoff.created_at).total_seconds())
+    except ApiError:
+        Handoff.objects.filter(pk=handoff_id, claimed_by=user).update(
+            status=Handoff.Status.OPEN, claimed_by=None, claimed_at=None, updated_at=timezone.now())
+        raise
+    metrics.handoff_step("claimed", (claimed_at - handoff.created_at).total_seconds())
     return handoff
 
 
@@ -118,7 +126,11 @@ def add_to_cart(handoff_id: int, user: AbstractBaseUser, item_id: Any, quantity:
     data = cart_data(cart)
     added = next((line for line in data["lines"] if line["item"]["id"] == item_id), None)
     name = added["item"]["name"] if added else "the dish"
-    append_events(handoff, events + [staff_message(
-        user, f"I've added {quantity} × {name} to your cart. Your cart: {data['item_count']} item(s), "
-              f"{data['currency']} {data['total']} so far.")])
+    try:
+        append_events(handoff, events + [staff_message(
+            user, f"I've added {quantity} × {name} to your cart. Your cart: {data['item_count']} item(s), "
+                  f"{format_total(Decimal(data['total']), data['currency'])} so far.")])
+    except ApiError as error:  # the cart did change: say so, not "nothing was changed"
+        raise ApiError("chat_unreachable", f"{name} is in the cart, but the guest's chat could not be told; "
+                       "tell them in your next message.", 502) from error
     return data
