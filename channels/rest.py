@@ -9,9 +9,10 @@ per-conversation or per-IP message rate, is answered here and goes no further (c
 the input channel recorded is always "rest".
 
 A person's messages (live staff takeover, apps/support/takeover.py in the backend) reach a REST guest
-by polling: GET /webhooks/rest/messages?sender=<id>&after=<timestamp> answers the messages marked
-`{"human": true, "staff": "<first name>"}` newer than `after`, and `paused` (a person holds the
-conversation, the assistant will not answer). REST is request/response: a message written while no
+by polling: GET /webhooks/rest/messages?sender=<id>&after=<timestamp> answers the messages newer than
+`after` that were pushed into the conversation from outside the guest's turns: a person's (metadata
+`{"human": true, "staff": "<first name>"}`) and the backend's follow-ups (`pushed`), and `paused` (a
+person holds the conversation, the assistant will not answer). REST is request/response: a message written while no
 request of the guest is open has no connection to travel on, and Rasa's own answer to that
 (output_channel=latest) collects it into the staff request's response instead. The tracker store
 already holds every message, so polling it needs no second store and no open connection per guest;
@@ -46,12 +47,14 @@ UNKNOWN_SENDER = {
 BAD_AFTER = {"error": "bad_after", "message": "\"after\" is a timestamp in seconds, e.g. the last message's."}
 
 
-def person_messages(tracker: Optional[DialogueStateTracker], sender: str, after: float) -> Dict[str, Any]:
-    """A person's messages in this conversation later than `after`, and whether the assistant is paused."""
+def pushed_messages(tracker: Optional[DialogueStateTracker], sender: str, after: float) -> Dict[str, Any]:
+    """Messages pushed into this conversation from outside the guest's turns (a person's, marked
+    `human`; the backend's, marked `pushed`) later than `after`, and whether the assistant is paused."""
     found = [{"recipient_id": sender, "text": event.text, "timestamp": event.timestamp,
               "metadata": {key: event.metadata[key] for key in STAFF_KEYS if key in event.metadata}}
              for event in (tracker.events if tracker else [])
-             if isinstance(event, BotUttered) and event.metadata.get("human") is True and event.timestamp > after]
+             if isinstance(event, BotUttered) and event.timestamp > after
+             and (event.metadata.get("human") is True or event.metadata.get("pushed") is True)]
     return {"messages": found, "paused": bool(tracker and tracker.is_paused())}
 
 
@@ -109,7 +112,7 @@ class AccountRestInput(RestInput):
             except ValueError:
                 return response.json(BAD_AFTER, status=400)
             tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
-            return response.json(person_messages(tracker, sender, after))
+            return response.json(pushed_messages(tracker, sender, after))
 
         @blueprint.middleware("request")
         async def check_request(request: Request) -> Optional[HTTPResponse]:

@@ -15,7 +15,8 @@ import pytest
 
 from tests.e2e.test_channels import WebsiteGuest
 from tests.e2e.test_ordering import Guest, checkout_at_the_counter, order_with_size
-from tests.stack import RASA_AUTH_TOKEN, Stack, copy_model, latest_model, new_sender
+from tests.stack import (APP_PYTHON, RASA_AUTH_TOKEN, ROOT, SERVICE_TOKEN, Stack, copy_model, free_port,
+                         latest_model, new_sender)
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "a-long-test-password-42"
@@ -71,7 +72,7 @@ def eventually(check: Callable[[], Any], seconds: float, what: str) -> Any:
 
 
 def person_messages(stack: Stack, sender: str, after: float = 0) -> dict[str, Any]:
-    """What a REST client (or the terminal chat) reads of a person's messages."""
+    """What a REST client (or the terminal chat) reads of messages pushed into the conversation."""
     response = httpx.get(f"{stack.rasa_url}/webhooks/rest/messages", params={"sender": sender, "after": after},
                          timeout=10)
     response.raise_for_status()
@@ -243,3 +244,31 @@ def test_outside_opening_hours_the_guest_is_told_at_once_that_no_one_is_there(st
     assert "asked a member of our team" not in reply
     gus = Staff(stack, "gus", "Gus")
     assert handoff_of(stack, guest.sender) not in [h["id"] for h in gus.handoffs()]  # nobody is asked to come
+
+
+def test_an_unclaimed_request_offers_the_phone_number_and_the_assistant_carries_on(stack: Stack):
+    """A backend with a 1-second follow-up (same database, same Rasa) takes the request as the action would."""
+    guest = Guest(stack)
+    order_with_size(guest, "one tomato soup please", "regular")
+    port = free_port()
+    stack._start("backend-quick-follow-up", [str(APP_PYTHON), "manage.py", "runserver", f"127.0.0.1:{port}",
+                                             "--noreload"], ROOT / "backend",
+                 f"http://127.0.0.1:{port}/api/menu/version/", 60, env={"HANDOFF_UNCLAIMED_SECONDS": "1"})
+    try:
+        asked = httpx.post(f"http://127.0.0.1:{port}/api/handoffs/", json={
+            "conversation_id": guest.sender, "reason": ASK_FOR_A_PERSON},
+            headers={"Authorization": f"Token {SERVICE_TOKEN}"}, timeout=10)
+        assert asked.status_code == 201 and asked.json()["staff_available"] is True, asked.text
+        phone = asked.json()["phone"]
+
+        def told() -> list[str]:
+            return [e["text"] for e in stack.tracker(guest.sender)["events"]
+                    if e["event"] == "bot" and "no one from the team is free yet" in (e.get("text") or "")]
+        [text] = eventually(told, 10, "the follow-up in the guest's conversation")
+        assert phone in text and "carry on here with me" in text
+        # a REST client (or the terminal chat) reads it with the person's messages
+        assert [m["text"] for m in person_messages(stack, guest.sender)["messages"]] == [text]
+    finally:
+        stack.stop("backend-quick-follow-up")
+    assert "Tomato Soup" in guest.say("what's in my cart?")  # the assistant was never paused: it carries on
+    assert person_messages(stack, guest.sender)["paused"] is False

@@ -58,7 +58,7 @@ def remind_guest(handoff_id: int) -> None:
     text = (f"Sorry, no one from the team is free yet. {call} carry on here with me: I can still take your order, "
             "and your request stays open, so a person will join as soon as they can.")
     try:
-        post_to_conversation(handoff.conversation_id, "tracker/events", [{"event": "bot", "text": text}],
+        post_to_conversation(handoff.conversation_id, "tracker/events", [{"event": "bot", "text": text, "metadata": {"pushed": True}}],
                              output_channel="latest", execute_side_effects="true")
     except PushFailed as error:
         logger.warning("handoff %s: the guest could not be told no one is free: %s", handoff_id, error)

@@ -57,7 +57,7 @@ def test_an_unclaimed_request_is_followed_up_once_with_the_phone_number(api, dem
     assert "execute_side_effects=true" in told[0]["path"] and "output_channel=latest" in told[0]["path"]
     [event] = told[0]["json"]
     assert event["event"] == "bot" and "+31 20 000 0000" in event["text"] and "carry on here with me" in event["text"]
-    assert "human" not in event.get("metadata", {})  # the assistant speaks, not a person
+    assert event["metadata"] == {"pushed": True}  # the assistant speaks, not a person; REST clients poll it
 
     assert wait_until(lambda: mail.outbox and sms)
     assert [m.to for m in mail.outbox] == [["floor@example.org"]]
