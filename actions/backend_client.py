@@ -143,6 +143,8 @@ class Handoff(_Model):
     id: int
     status: str
     expected_response_minutes: Optional[int] = None
+    staff_available: bool = True  # False outside opening hours: nobody can join
+    phone: str = ""
 
 
 class BackendError(Exception):

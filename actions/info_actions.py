@@ -207,6 +207,11 @@ class ActionHandoff(Action):
             dispatcher.utter_message(text="I couldn't reach our staff system just now. Please call the restaurant directly and a person will help you.")
             return []
         metrics.HANDOFFS.inc()
+        if not handoff.staff_available:
+            call = f" You can call us on {handoff.phone} when we're open, or" if handoff.phone else " You can"
+            dispatcher.utter_message(text=f"We're closed right now, so no one from the team can join.{call} carry on "
+                                     "here with me: I can still answer questions and take your order for later.")
+            return []
         minutes = handoff.expected_response_minutes or 10
         dispatcher.utter_message(
             text=f"I've asked a member of our team to join (request #{handoff.id}). Someone will reply here "

@@ -27,8 +27,10 @@ logger = logging.getLogger(__name__)
 CUSTOMER_ID = re.compile(r"cus_[0-9a-f]{16}")
 REFUSED_NOTICE = ("Your sign-in has expired or isn't valid, so you're chatting as a guest. "
                   "Log in again to order from your account.")
-# Metadata keys a client may not set itself: only the verified token decides who the guest is.
+# Metadata keys a client may not set itself: only the verified token decides who the guest is, and
+# only staff (apps/support/takeover.py, through Rasa's HTTP API) write as a person of the restaurant.
 IDENTITY_KEYS = ("token", "customer")
+STAFF_KEYS = ("human", "staff")
 MAX_TOLD = 50_000  # conversations remembered as told (per process; the oldest are forgotten first)
 TOLD_FOR_SECONDS = 7 * 24 * 3600  # in Redis: how long a conversation is remembered as told
 
@@ -68,10 +70,10 @@ def verify_token(token: Any, keys: Sequence[str], algorithm: str = "HS256") -> V
 
 def identify(metadata: Optional[Dict[str, Any]], keys: Sequence[str], algorithm: str = "HS256",
              fallback_token: Optional[str] = None) -> tuple[Dict[str, Any], Verdict]:
-    """Metadata with any client-set identity removed and the verified customer id added."""
+    """Metadata with any client-set identity or staff mark removed and the verified customer id added."""
     metadata = dict(metadata or {}) if isinstance(metadata, dict) else {}
     token = metadata.get("token") or fallback_token
-    for key in IDENTITY_KEYS:
+    for key in IDENTITY_KEYS + STAFF_KEYS:
         metadata.pop(key, None)
     verdict = verify_token(token, keys, algorithm)
     if verdict.customer:

@@ -7,6 +7,17 @@ issued (POST /webhooks/rest/session answers `{"sender": "<id>"}`; channels/sessi
 is refused with HTTP 403, so nobody continues a conversation by guessing its id. A message over CHAT_MAX_MESSAGE_CHARS, or over the
 per-conversation or per-IP message rate, is answered here and goes no further (channels/limits.py);
 the input channel recorded is always "rest".
+
+A person's messages (live staff takeover, apps/support/takeover.py in the backend) reach a REST guest
+by polling: GET /webhooks/rest/messages?sender=<id>&after=<timestamp> answers the messages newer than
+`after` that were pushed into the conversation from outside the guest's turns: a person's (metadata
+`{"human": true, "staff": "<first name>"}`) and the backend's follow-ups (`pushed`), and `paused` (a
+person holds the conversation, the assistant will not answer). REST is request/response: a message written while no
+request of the guest is open has no connection to travel on, and Rasa's own answer to that
+(output_channel=latest) collects it into the staff request's response instead. The tracker store
+already holds every message, so polling it needs no second store and no open connection per guest;
+the sender id is the same capability that lets a client write to the conversation, so reading it
+adds no exposure.
 """
 from __future__ import annotations
 
@@ -14,11 +25,14 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.shared.core.events import BotUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import speedups
+from channels.identity import STAFF_KEYS
 from channels.limits import (DEFAULT_MAX_MESSAGE_CHARS, MessageRateLimit, client_ip, guarded, max_message_chars,
                              request_ip)
 from channels.sessions import SessionIds
@@ -28,6 +42,20 @@ UNKNOWN_SENDER = {
     "message": "This conversation id was not issued by this server. POST /webhooks/rest/session for a new one "
                "and send it as \"sender\" with every message of the conversation.",
 }
+
+
+BAD_AFTER = {"error": "bad_after", "message": "\"after\" is a timestamp in seconds, e.g. the last message's."}
+
+
+def pushed_messages(tracker: Optional[DialogueStateTracker], sender: str, after: float) -> Dict[str, Any]:
+    """Messages pushed into this conversation from outside the guest's turns (a person's, marked
+    `human`; the backend's, marked `pushed`) later than `after`, and whether the assistant is paused."""
+    found = [{"recipient_id": sender, "text": event.text, "timestamp": event.timestamp,
+              "metadata": {key: event.metadata[key] for key in STAFF_KEYS if key in event.metadata}}
+             for event in (tracker.events if tracker else [])
+             if isinstance(event, BotUttered) and event.timestamp > after
+             and (event.metadata.get("human") is True or event.metadata.get("pushed") is True)]
+    return {"messages": found, "paused": bool(tracker and tracker.is_paused())}
 
 
 class AccountRestInput(RestInput):
@@ -73,6 +101,18 @@ class AccountRestInput(RestInput):
         @blueprint.route("/session", methods=["POST"])
         async def new_session(request: Request) -> HTTPResponse:
             return response.json({"sender": sessions.issue()})
+
+        @blueprint.route("/messages", methods=["GET"])
+        async def staff_messages(request: Request) -> HTTPResponse:
+            sender = request.args.get("sender")
+            if not sessions.is_valid(sender):
+                return response.json(UNKNOWN_SENDER, status=403)
+            try:
+                after = float(request.args.get("after") or 0)
+            except ValueError:
+                return response.json(BAD_AFTER, status=400)
+            tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
+            return response.json(pushed_messages(tracker, sender, after))
 
         @blueprint.middleware("request")
         async def check_request(request: Request) -> Optional[HTTPResponse]:

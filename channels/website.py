@@ -35,13 +35,14 @@ import os
 from typing import Any, Awaitable, Callable, Dict, Iterable, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
-from rasa.core.channels.socketio import SocketIOInput
+from rasa.core.channels.channel import OutputChannel
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 from socketio import AsyncRedisManager
 from socketio.exceptions import ConnectionRefusedError
 
 from channels import speedups
-from channels.identity import REFUSED_NOTICE, chat_keys, verify_token
+from channels.identity import REFUSED_NOTICE, STAFF_KEYS, chat_keys, verify_token
 from channels.limits import (DEFAULT_MAX_MESSAGE_CHARS, MessageRateLimit, client_ip, guarded, max_message_chars,
                              request_ip)
 from channels.sessions import SessionIds
@@ -76,6 +77,18 @@ def share_rooms_through_redis(sio: Any, redis_url: str) -> None:
     logger.info("socket.io rooms shared through Redis")
 
 
+class StaffMarkedSocketIOOutput(SocketIOOutput):
+    """Rasa's socket.io output, keeping a person's mark: Rasa's drops a message's metadata, so the
+    widget could not tell staff words (`{"human": true, "staff": "Anna"}`) from the assistant's."""
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        marks = {key: kwargs[key] for key in STAFF_KEYS if key in kwargs}
+        if not marks:
+            await super().send_text_message(recipient_id, text, **kwargs)
+            return
+        await self._send_message(recipient_id, {"text": text.strip(), "metadata": marks})
+
+
 class WebsiteSocketIOInput(SocketIOInput):
     @classmethod
     def name(cls) -> Text:
@@ -96,6 +109,12 @@ class WebsiteSocketIOInput(SocketIOInput):
     message_limit: int = DEFAULT_MAX_MESSAGE_CHARS  # characters; CHAT_MAX_MESSAGE_CHARS at start
     rate_limit: Optional[MessageRateLimit] = None  # CHAT_RATE_LIMIT_* at start
     sessions: Optional[SessionIds] = None  # CHAT_SESSION_SECRET at start
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        """Where messages from outside a guest's turn go (Rasa's HTTP API with output_channel=latest)."""
+        if self.sio is None:
+            return super().get_output_channel()
+        return StaffMarkedSocketIOOutput(self.sio, self.bot_message_evt)
 
     def origin_allowed(self, origin: Optional[str]) -> bool:
         if not self.allowed_origins or "*" in self.allowed_origins:

@@ -159,6 +159,14 @@ DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "EUR")
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEMO_RESTAURANT_FILE = os.environ.get("DEMO_RESTAURANT_FILE", str(BASE_DIR / "demo" / "restaurant.yaml"))
 HANDOFF_EXPECTED_RESPONSE_MINUTES = int(os.environ.get("HANDOFF_EXPECTED_RESPONSE_MINUTES", "10"))
+# How often the staff page (/support/) asks for new handoffs and guest messages, in milliseconds.
+HANDOFF_PAGE_POLL_MS = int(os.environ.get("HANDOFF_PAGE_POLL_MS", "1000"))
+# Nobody waits forever (apps/support/waiting.py): the guest is offered the phone number after this long
+# unclaimed, and staff are e-mailed / texted after that long; 0 = never.
+HANDOFF_UNCLAIMED_SECONDS = float(os.environ.get("HANDOFF_UNCLAIMED_SECONDS", "300"))
+HANDOFF_NOTIFY_AFTER_SECONDS = float(os.environ.get("HANDOFF_NOTIFY_AFTER_SECONDS", "180"))
+HANDOFF_NOTIFY_EMAILS = env_list("HANDOFF_NOTIFY_EMAILS")
+HANDOFF_NOTIFY_PHONES = env_list("HANDOFF_NOTIFY_PHONES")
 MAX_LINE_QUANTITY = 20
 # Order flooding (apps/ordering): carts still open, and pay-at-counter orders not yet paid or collected,
 # that one chat conversation (or one customer) may have at once; 0 = no cap.

@@ -32,3 +32,6 @@ POS_TIMEOUT_SECONDS = 2.0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# No follow-up timers on handoffs unless a test asks for them (apps/support/waiting.py).
+HANDOFF_UNCLAIMED_SECONDS = 0
+HANDOFF_NOTIFY_AFTER_SECONDS = 0

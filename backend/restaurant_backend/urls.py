@@ -26,6 +26,7 @@ urlpatterns = [
     path("review/", include("apps.review.urls")),
     path("insights/", include("apps.insights.urls")),
     path("kitchen/", include("apps.kitchen.urls")),
+    path("support/", include("apps.support.urls")),
     path("accounts/", include("apps.accounts.urls")),
 ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
+from apps.restaurant.models import Restaurant
 from tests.conftest import error_code, new_cart
 
 pytestmark = pytest.mark.django_db
@@ -69,13 +70,19 @@ def test_schema_and_docs(public):
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
 
 
+ALWAYS_OPEN = {day: [["00:00", "00:00"]] for day in ("monday", "tuesday", "wednesday", "thursday", "friday",
+                                                      "saturday", "sunday")}  # closing <= opening: past midnight
+
+
 def test_handoff(api, demo):
+    Restaurant.objects.update(opening_hours=ALWAYS_OPEN)
     response = api.post("/api/handoffs/", {"conversation_id": "conv-9", "reason": "allergy question"},
                         format="json")
     assert response.status_code == 201
     body = response.json()
     assert body["status"] == "open" and body["expected_response_minutes"] == 10
-    assert set(body) == {"id", "status", "created_at", "expected_response_minutes"}
+    assert body["staff_available"] is True and body["phone"] == "+31 20 000 0000"
+    assert set(body) == {"id", "status", "created_at", "expected_response_minutes", "staff_available", "phone"}
     missing = api.post("/api/handoffs/", {"reason": "x"}, format="json")
     assert missing.status_code == 400 and error_code(missing) == "validation_error"
     assert "conversation_id" in missing.json()["error"]["details"]

@@ -15,6 +15,7 @@ PromQL the dashboard uses:
   payment success rate           sum(rate(restaurant_backend_payments_total{outcome="succeeded"}[1h]))
                                  / sum(rate(restaurant_backend_payments_total{outcome=~"succeeded|failed"}[1h]))
   API errors by code             sum by (code) (rate(restaurant_backend_api_errors_total[5m]))
+  median time to claim a handoff histogram_quantile(0.5, sum by (le) (rate(restaurant_backend_handoff_time_to_claim_seconds_bucket[1d])))
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
 ORDERS_PLACED = Counter(
@@ -43,6 +44,18 @@ PAYMENTS = Counter(
 )  # outcome: succeeded | failed | refunded | cancelled
 API_ERRORS = Counter(
     "restaurant_backend_api_errors_total", "Error responses of the API, by error code", ["code"]
+)
+HANDOFFS = Counter(
+    "restaurant_backend_handoffs_total", "Requests for a person, by step", ["step"]
+)  # requested | claimed | resolved (handed back) | abandoned (asked outside opening hours)
+HANDOFF_STEPS = ("requested", "claimed", "resolved", "abandoned")
+HANDOFF_TIME_TO_CLAIM = Histogram(
+    "restaurant_backend_handoff_time_to_claim_seconds", "From a guest's request for a person to a claim",
+    buckets=(15, 30, 60, 120, 300, 600, 1200, 3600),
+)
+HANDOFF_TIME_HELD = Histogram(
+    "restaurant_backend_handoff_time_held_seconds", "From a claim to the hand-back to the assistant",
+    buckets=(30, 60, 120, 300, 600, 1200, 1800, 3600),
 )
 
 # Error codes are literals in the code (apps/common/errors.py); anything else is folded into "other"
@@ -72,6 +85,18 @@ def payment_outcome(method: str, outcome: str) -> None:
     _after_commit(lambda: PAYMENTS.labels(method=str(method), outcome=str(outcome)).inc())
 
 
+def handoff_step(step: str, seconds: float | None = None) -> None:
+    """A handoff took a step (apps.support); `seconds`: time to claim (claimed) or time held (resolved)."""
+    def count() -> None:
+        HANDOFFS.labels(step=step).inc()
+        if seconds is not None and step == "claimed":
+            HANDOFF_TIME_TO_CLAIM.observe(seconds)
+        elif seconds is not None and step == "resolved":
+            HANDOFF_TIME_HELD.observe(seconds)
+
+    _after_commit(count)
+
+
 def api_error(code: str) -> None:
     """An API error response in the contract's shape was sent (apps.common.errors.exception_handler).
     Counted at once: the handler rolls the request's transaction back."""
@@ -92,6 +117,8 @@ def initialise_labels() -> None:
         for outcome in (Payment.Status.SUCCEEDED, Payment.Status.FAILED, Payment.Status.REFUNDED,
                         Payment.Status.CANCELLED):
             PAYMENTS.labels(method=method, outcome=str(outcome))
+    for step in HANDOFF_STEPS:
+        HANDOFFS.labels(step=step)
 
 
 # --- GET /metrics ---------------------------------------------------------------------------------

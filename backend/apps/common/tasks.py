@@ -39,3 +39,14 @@ def submit(fn: Callable[..., Any], *args: Any) -> Future[None] | None:
         fn(*args)
         return None
     return _get_executor().submit(_run, fn, *args)
+
+
+def later(delay_seconds: float, fn: Callable[..., Any], *args: Any) -> threading.Timer:
+    """Run `fn(*args)` once after a delay, on a daemon timer thread of this process.
+
+    Always a real delay, also with BACKGROUND_TASKS_SYNC. Lost if the process stops first, so the
+    work must be safe to skip (or to do twice: guard it with a conditional update)."""
+    timer = threading.Timer(delay_seconds, _run, (fn, *args))
+    timer.daemon = True
+    timer.start()
+    return timer

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connections
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.urls import NoReverseMatch, reverse
 
@@ -26,6 +27,7 @@ from apps.review.masking import mask
 from apps.review.nlu import normalise
 from apps.review.router import TRACKER_ALIAS
 from apps.review.tracker import FALLBACK_ACTIONS, FALLBACK_INTENTS, tracker_rows
+from apps.support.models import Handoff
 
 UTC = dt.timezone.utc
 COST_KEY = "llm_cost_usd"
@@ -102,6 +104,7 @@ class Figures:
     funnel: list[dict[str, Any]] = field(default_factory=list)
     unanswered: list[dict[str, Any]] = field(default_factory=list)
     fallbacks: list[dict[str, Any]] = field(default_factory=list)
+    handoffs: list[HandoffDay] = field(default_factory=list)
 
     @property
     def orders(self) -> int:
@@ -141,6 +144,48 @@ def chat_orders(start: dt.date, end: dt.date) -> dict[dt.date, tuple[int, Decima
             .annotate(day=TruncDate("created_at", tzinfo=UTC))
             .values("day").annotate(n=Count("id"), revenue=Sum("total")).order_by("day"))
     return {r["day"]: (r["n"], r["revenue"] or Decimal("0.00")) for r in rows}
+
+
+@dataclass
+class HandoffDay:
+    """Requests for a person on one UTC day, each step counted on the day it happened."""
+
+    day: dt.date
+    requested: int = 0
+    claimed: int = 0
+    resolved: int = 0
+    abandoned: int = 0
+    claim_seconds: list[float] = field(default_factory=list)
+    held_seconds: list[float] = field(default_factory=list)
+
+    @property
+    def median_minutes_to_claim(self) -> float | None:
+        return statistics.median(self.claim_seconds) / 60 if self.claim_seconds else None
+
+    @property
+    def median_minutes_held(self) -> float | None:
+        return statistics.median(self.held_seconds) / 60 if self.held_seconds else None
+
+
+def handoffs_per_day(start: dt.date, end: dt.date) -> list[HandoffDay]:
+    """The live staff takeover's figures per day (the metrics' counters, from the rows that outlive restarts)."""
+    days = {start + dt.timedelta(days=n): HandoffDay(start + dt.timedelta(days=n)) for n in range((end - start).days + 1)}
+
+    def on(moment: dt.datetime | None) -> HandoffDay | None:
+        return days.get(moment.astimezone(UTC).date()) if moment else None
+
+    lo = dt.datetime.combine(start, dt.time(), tzinfo=UTC) - dt.timedelta(days=1)  # claimed or closed a day later
+    for handoff in Handoff.objects.filter(Q(created_at__gte=lo) | Q(claimed_at__gte=lo) | Q(closed_at__gte=lo)):
+        if (day := on(handoff.created_at)) is not None:
+            day.requested += 1
+            day.abandoned += handoff.status == Handoff.Status.ABANDONED
+        if handoff.claimed_at and (day := on(handoff.claimed_at)) is not None:
+            day.claimed += 1
+            day.claim_seconds.append((handoff.claimed_at - handoff.created_at).total_seconds())
+        if handoff.claimed_at and handoff.closed_at and (day := on(handoff.closed_at)) is not None:
+            day.resolved += 1
+            day.held_seconds.append((handoff.closed_at - handoff.claimed_at).total_seconds())
+    return list(days.values())
 
 
 def _per_day_conversations(lo: float, hi: float) -> tuple[dict[str, int], int]:
@@ -265,4 +310,5 @@ def compute(start: dt.date, end: dt.date) -> Figures:
     figures.funnel = funnel(lo, hi)
     figures.unanswered = unanswered(lo, hi)
     figures.fallbacks = fallbacks(lo, hi)
+    figures.handoffs = handoffs_per_day(start, end)
     return figures

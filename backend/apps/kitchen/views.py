@@ -17,6 +17,7 @@ from apps.common.errors import ApiError
 from apps.kitchen.board import ACTIONS, board, order_card
 from apps.ordering.models import Order
 from apps.ordering.orders import set_status
+from apps.support.models import Handoff
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -38,13 +39,19 @@ def _wants_json(request: HttpRequest) -> bool:
 @require_GET
 @ensure_csrf_cookie
 def page(request: HttpRequest) -> HttpResponse:
-    return render(request, "kitchen/page.html", {"orders": board()})
+    return render(request, "kitchen/page.html", {"orders": board(), "waiting_guests": waiting_guests()})
 
 
 @staff_required
 @require_GET
 def orders_json(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"orders": board()})
+    return JsonResponse({"orders": board(), "waiting_guests": waiting_guests()})
+
+
+def waiting_guests() -> int:
+    """Guests who asked for a person and wait unclaimed: a badge (and a sound) on the kitchen page.
+    A count only: their words are on the staff page, behind support.handle_handoff."""
+    return Handoff.objects.filter(status=Handoff.Status.OPEN).count()
 
 
 @staff_required

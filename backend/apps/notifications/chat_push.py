@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -57,23 +58,37 @@ class PushFailed(Exception):
     pass
 
 
-def _post(url: str, params: dict[str, str], body: dict) -> None:
+def _post(url: str, params: dict[str, str], body: Any) -> httpx.Response:
     try:
         response = httpx.post(url, params=params, json=body, timeout=settings.RASA_PUSH_TIMEOUT_SECONDS)
     except httpx.HTTPError as exc:
         raise PushFailed(f"{type(exc).__name__}: {exc}") from exc
     if not 200 <= response.status_code < 300:
         raise PushFailed(f"HTTP {response.status_code}")
+    return response
+
+
+def conversation_endpoint(conversation_id: str, endpoint: str, **params: str) -> tuple[str, dict[str, str]]:
+    """URL and query of Rasa's `/conversations/<id>/<endpoint>`, with its auth token."""
+    url = f"{settings.RASA_URL}/conversations/{quote(conversation_id, safe='')}/{endpoint}"
+    if settings.RASA_TOKEN:
+        params["token"] = settings.RASA_TOKEN
+    return url, params
+
+
+def post_to_conversation(conversation_id: str, endpoint: str, body: Any, **params: str) -> httpx.Response:
+    """One POST to Rasa's conversations API; PushFailed when Rasa is off, unreachable or refuses."""
+    if not settings.RASA_URL:
+        raise PushFailed("RASA_URL is not set")
+    url, query = conversation_endpoint(conversation_id, endpoint, **params)
+    return _post(url, query, body)
 
 
 def push_order_status(conversation_id: str, number: str, status: str) -> bool:
     """True if Rasa took it. Never raises."""
     if not (settings.RASA_URL and conversation_id):
         return False
-    url = f"{settings.RASA_URL}/conversations/{quote(conversation_id, safe='')}/trigger_intent"
-    params = {"output_channel": "latest"}
-    if settings.RASA_TOKEN:
-        params["token"] = settings.RASA_TOKEN
+    url, params = conversation_endpoint(conversation_id, "trigger_intent", output_channel="latest")
     body = {"name": INTENT, "entities": {"order_number": number, "order_status": status}}
     retrying = Retrying(
         stop=stop_after_attempt(settings.RASA_PUSH_MAX_ATTEMPTS),

@@ -234,7 +234,10 @@ def _display_item(type_name: str, intent: str, action: str, payload: dict[str, A
         custom = as_dict(data.get("custom"))
         llm = any(bool(d.get("llm_generated")) for d in (meta, data, custom))
         context = meta.get("retrieved_context") or data.get("retrieved_context") or custom.get("retrieved_context")
-        return {"kind": "bot", "text": as_text(payload.get("text")), "llm_generated": llm, "context": context}
+        # a person's words in the chat (apps/support/takeover.py); guests cannot set these keys
+        staff = as_text(meta.get("staff"), 64) if meta.get("human") is True else ""
+        return {"kind": "bot", "text": as_text(payload.get("text")), "llm_generated": llm, "context": context,
+                "human": bool(staff), "staff": staff}
     if type_name == "slot":
         return {"kind": "slot", "name": action or as_text(payload.get("name"), NAME_CHARS), "value": payload.get("value")}
     if type_name == "active_loop":

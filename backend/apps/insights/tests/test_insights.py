@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from apps.ordering.models import Cart, Order
+from apps.support.models import Handoff
 from apps.review.tests.conftest import REVIEW_DB
 
 pytestmark = pytest.mark.django_db(**REVIEW_DB)
@@ -144,3 +145,23 @@ def test_page_loads_charts_from_own_origin_without_inline_code(tracker, oclient)
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S)
     assert all("src=" in attrs or 'type="application/json"' in attrs for attrs, _ in scripts)
     assert len(re.findall(r'<tr data-day="', page)) == 30
+
+
+def test_requests_for_a_person_per_day(tracker, oclient):
+    def at(when: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(when).replace(tzinfo=dt.timezone.utc)
+
+    def handoff(created: str, status: str, claimed: str | None = None, closed: str | None = None) -> None:
+        row = Handoff.objects.create(conversation_id="ins-h", status=status)
+        Handoff.objects.filter(pk=row.pk).update(created_at=at(created), claimed_at=claimed and at(claimed),
+                                                 closed_at=closed and at(closed))
+
+    handoff("2025-11-24T12:00:00", Handoff.Status.CLOSED, "2025-11-24T12:02:00", "2025-11-24T12:12:00")
+    handoff("2025-11-24T23:59:00", Handoff.Status.CLOSED, "2025-11-25T00:03:00", "2025-11-25T00:09:00")
+    handoff("2025-11-25T03:00:00", Handoff.Status.ABANDONED)
+    handoff("2025-11-25T18:00:00", Handoff.Status.OPEN)
+    page = oclient.get(URL).content.decode()
+    assert cells(page, "handoffs", "handoff-day", DAY1) == {"requested": "2", "claimed": "1", "resolved": "1", "abandoned": "0",
+                                                    "to-claim": "2.0", "held": "10.0"}
+    assert cells(page, "handoffs", "handoff-day", DAY2) == {"requested": "2", "claimed": "1", "resolved": "1", "abandoned": "1",
+                                                    "to-claim": "4.0", "held": "6.0"}

@@ -12,6 +12,7 @@ from django.test import Client
 from apps.ordering.checkout import details_link_token
 from apps.ordering.models import Order
 from apps.ordering.orders import set_status
+from apps.support.models import Handoff
 from tests.conftest import new_cart, option_id, place
 
 pytestmark = pytest.mark.django_db
@@ -146,3 +147,14 @@ def test_a_delivery_shows_the_driver_where_to_go_once_the_guest_has_given_it(sta
     assert f"Deliver to: {card['deliver_to']}" in staff.get("/kitchen/").content.decode()
     pickup = next(o for o in staff.get("/kitchen/orders.json").json()["orders"] if o["id"] == orders["first"].pk)
     assert pickup["deliver_to"] is None
+
+
+def test_a_guest_waiting_for_a_person_shows_as_a_badge(staff, demo):
+    assert staff.get("/kitchen/orders.json").json()["waiting_guests"] == 0
+    assert 'id="waiting-guests"' in staff.get("/kitchen/").content.decode()  # hidden while no one waits
+    Handoff.objects.create(conversation_id="c-1", reason="my email is ada@example.org")
+    Handoff.objects.create(conversation_id="c-2", status=Handoff.Status.CLAIMED)
+    page = staff.get("/kitchen/").content.decode()
+    assert '<span class="count">1</span> guest waiting for a person</a>' in page
+    assert "ada@example.org" not in page  # their words stay on the staff page
+    assert staff.get("/kitchen/orders.json").json()["waiting_guests"] == 1

@@ -131,6 +131,9 @@
     if (!message || typeof message !== "object") return null;
     var entry = { who: "bot", t: Date.now() };
     if (typeof message.text === "string" && message.text.trim()) entry.text = message.text;
+    // a person of the restaurant writing (live staff takeover): Rasa's channel only lets staff set this
+    var meta = message.metadata;
+    if (meta && typeof meta === "object" && meta.human === true) entry.staff = String(meta.staff || "Staff").slice(0, 40);
     var replies = message.quick_replies || message.buttons;
     if (Array.isArray(replies)) {
       entry.replies = replies.filter(function (r) { return r && r.title; }).map(function (r) {
@@ -581,9 +584,12 @@
       this.lastCards.index = index;
       return;
     }
-    var message = el("div", { className: "rc-msg " + (bot ? "rc-bot" : "rc-user"), "data-index": index });
+    var message = el("div", { className: "rc-msg " + (bot ? "rc-bot" : "rc-user") + (entry.staff ? " rc-staff" : ""),
+                              "data-index": index });
+    if (entry.staff) message.appendChild(el("span", { className: "rc-staff-name", "aria-hidden": "true", text: entry.staff + " · our team" }));
     if (entry.text) {
-      var bubble = el("div", { className: "rc-bubble" }, [srOnly(bot ? "Assistant: " : "You: ")]);
+      var who = entry.staff ? entry.staff + " from our team: " : bot ? "Assistant: " : "You: ";
+      var bubble = el("div", { className: "rc-bubble" }, [srOnly(who)]);
       bubble.appendChild(richText(entry.text));
       message.appendChild(bubble);
     }

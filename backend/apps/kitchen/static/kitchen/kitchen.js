@@ -10,14 +10,7 @@
   var busy = false;
   var offline = false;
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === "text") node.textContent = attrs[k]; else node.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) { if (c) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
-    return node;
-  }
+  var el = window.staffPage.el;  // common/dom.js
 
   function statusUrl(id) { return body.dataset.statusUrl.replace(/\/0\/status\/$/, "/" + id + "/status/"); }
 
@@ -50,6 +43,31 @@
     list.replaceChildren.apply(list, nodes);
   }
 
+  // A guest asked for a person (live staff takeover): a badge linking to the staff page, and a short
+  // chime when the number goes up (browsers allow sound once someone has clicked on the page).
+  var waiting = document.getElementById("waiting-guests");
+  function chime() {
+    var Audio = window.AudioContext || window.webkitAudioContext;
+    if (!Audio) return;
+    try {
+      var ctx = new Audio(), tone = ctx.createOscillator(), gain = ctx.createGain();
+      tone.frequency.value = 880;
+      gain.gain.setValueAtTime(0.2, ctx.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, ctx.currentTime + 0.6);
+      tone.connect(gain).connect(ctx.destination);
+      tone.start();
+      tone.stop(ctx.currentTime + 0.6);
+    } catch (e) { /* no sound: the badge still shows */ }
+  }
+  function showWaiting(count) {
+    if (!waiting) return;
+    if (count > Number(waiting.dataset.count)) chime();
+    waiting.dataset.count = String(count);
+    waiting.hidden = count === 0;
+    waiting.replaceChildren(el("span", {"class": "count", text: String(count)}),
+      " guest" + (count === 1 ? "" : "s") + " waiting for a person");
+  }
+
   function say(text, kind) { notice.replaceChildren(el("p", {"class": kind, text: text})); }
 
   function refresh() {
@@ -60,7 +78,9 @@
         if (offline) { offline = false; notice.replaceChildren(); }
         if (text === last) return;  // unchanged: keep focus and scroll where they are
         last = text;
-        render(JSON.parse(text).orders);
+        var data = JSON.parse(text);
+        render(data.orders);
+        showWaiting(data.waiting_guests || 0);
       })
       .catch(function () { offline = true; say("Can't reach the server; retrying…", "error"); });
   }

@@ -1,0 +1,84 @@
+"""The staff page for live takeover (support.handle_handoff): JSON endpoints it calls and the page itself.
+
+Live like the kitchen page: the browser asks for handoffs.json every second (HANDOFF_PAGE_POLL_MS);
+the guest's messages are read from the tracker store, as the review tool reads them.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.common.access import staff_with_permission
+from apps.common.errors import ApiError
+from apps.menu.models import MenuItem
+from apps.support import takeover
+from apps.support.board import board, card
+
+PERMISSION = "support.handle_handoff"
+handler = staff_with_permission(PERMISSION)
+
+
+def _body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise ApiError("validation_error", "Send a JSON object.", 400)
+    return body
+
+
+def _answer(work: Callable[[], Any]) -> JsonResponse:
+    try:
+        return JsonResponse(work() or {})
+    except ApiError as error:
+        return JsonResponse({"error": {"code": error.code, "message": error.message}}, status=error.status_code)
+
+
+@handler
+@require_GET
+@ensure_csrf_cookie
+def page(request: HttpRequest) -> HttpResponse:
+    dishes = MenuItem.objects.filter(is_available=True).order_by("name").values("id", "name")
+    return render(request, "support/page.html", {"poll_ms": settings.HANDOFF_PAGE_POLL_MS, "me": request.user.pk,
+                                                 "dishes": list(dishes)})
+
+
+@handler
+@require_GET
+def handoffs_json(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"handoffs": board(), "me": request.user.pk})
+
+
+@handler
+@require_POST
+def claim(request: HttpRequest, handoff_id: int) -> JsonResponse:
+    return _answer(lambda: {"handoff": card(takeover.claim(handoff_id, request.user))})
+
+
+@handler
+@require_POST
+def message(request: HttpRequest, handoff_id: int) -> JsonResponse:
+    return _answer(lambda: takeover.say(handoff_id, request.user, _body(request).get("text")))
+
+
+@handler
+@require_POST
+def cart(request: HttpRequest, handoff_id: int) -> JsonResponse:
+    def add() -> dict[str, Any]:
+        body = _body(request)
+        return {"cart": takeover.add_to_cart(handoff_id, request.user, body.get("item"), body.get("quantity", 1),
+                                             body.get("options"))}
+    return _answer(add)
+
+
+@handler
+@require_POST
+def hand_back(request: HttpRequest, handoff_id: int) -> JsonResponse:
+    return _answer(lambda: {"handoff": card(takeover.hand_back(handoff_id, request.user))})

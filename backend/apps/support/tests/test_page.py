@@ -1,0 +1,59 @@
+"""The staff takeover page: who may see it, what it shows, and a claim that cannot reach the chat."""
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.test import Client
+
+from apps.restaurant.models import Restaurant
+from apps.support.models import Handoff
+from tests.test_api_basics import ALWAYS_OPEN
+from tests.conftest import new_cart
+
+# the page reads the conversation from Rasa's tracker store (a copy of the review tool's fixture)
+pytestmark = pytest.mark.django_db(databases=["default", "tracker"], transaction=True)
+
+
+def staff_client(username: str, *, may_take_over: bool) -> Client:
+    user = User.objects.create_user(username, password="a-long-test-password-42", is_staff=True, first_name="Anna")
+    if may_take_over:
+        user.user_permissions.add(Permission.objects.get(codename="handle_handoff", content_type__app_label="support"))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def waiting(api, demo) -> Handoff:
+    Restaurant.objects.update(opening_hours=ALWAYS_OPEN)
+    cart = new_cart(api, (demo["diavola-pizza"], 2, []))
+    response = api.post("/api/handoffs/", {"conversation_id": "conv-1", "reason": "I'm outside, call 0612345678"},
+                        format="json")
+    assert response.status_code == 201 and cart["lines"]
+    return Handoff.objects.get(pk=response.json()["id"])
+
+
+def test_only_staff_with_the_permission_see_waiting_guests(client, waiting, tracker):
+    for path in ("/support/", "/support/handoffs.json"):
+        assert client.get(path).status_code == 302  # to the login page
+        assert staff_client(f"cook-{len(path)}", may_take_over=False).get(path).status_code == 403
+    assert client.post(f"/support/handoffs/{waiting.pk}/claim/").status_code == 302
+
+
+def test_the_page_lists_why_the_cart_and_the_wait(waiting, tracker):
+    anna = staff_client("anna", may_take_over=True)
+    [card] = anna.get("/support/handoffs.json").json()["handoffs"]
+    assert card["id"] == waiting.pk and card["status"] == "open"
+    assert card["reason"] == "I'm outside, call 0612345678"  # shown unmasked to this permission only
+    assert [(line["item"]["name"], line["quantity"]) for line in card["cart"]["lines"]] == [("Diavola Pizza", 2)]
+    assert card["waiting_seconds"] >= 0
+    assert b"Guests waiting for a person" in anna.get("/support/").content
+
+
+def test_a_claim_that_cannot_reach_the_chat_changes_nothing(settings, waiting):
+    settings.RASA_URL = ""  # the chat is unreachable: the assistant could not be paused
+    anna = staff_client("anna", may_take_over=True)
+    response = anna.post(f"/support/handoffs/{waiting.pk}/claim/")
+    assert response.status_code == 502 and response.json()["error"]["code"] == "chat_unreachable"
+    waiting.refresh_from_db()
+    assert waiting.status == Handoff.Status.OPEN and waiting.claimed_by is None
