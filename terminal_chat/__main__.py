@@ -3,7 +3,8 @@
 It talks to the Rasa server `make run` started, over its REST channel, so the terminal, the website
 and REST clients all talk to one assistant. The bot's buttons and menu cards are numbered: type a
 number to pick one, or type anything else as a message. LLM answers appear as they are written
-when the action server's stream endpoint is reachable. Ctrl-D, Ctrl-C or /stop quits; NO_COLOR=1
+when the action server's stream endpoint is reachable. When a member of staff takes the conversation
+over, their messages appear under their name as they send them (polled once a second). Ctrl-D, Ctrl-C or /stop quits; NO_COLOR=1
 turns colours off.
 """
 from __future__ import annotations
@@ -11,17 +12,19 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from typing import Optional
 
 import httpx
 from prompt_toolkit import PromptSession
+from prompt_toolkit.application import run_in_terminal
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.output import ColorDepth, create_output
 from prompt_toolkit.shortcuts import print_formatted_text
 from prompt_toolkit.styles import Style
 from prompt_toolkit.utils import get_cwidth
 
-from terminal_chat.client import AnswerStream, Assistant
+from terminal_chat.client import AnswerStream, Assistant, PushedMessages
 from terminal_chat.render import BOT, Option, Screen, choice, render_turn
 
 STYLE = Style.from_dict({"bot": "ansigreen", "staff": "ansimagenta bold", "card": "ansicyan",
@@ -46,14 +49,33 @@ class Chat:
         self.options: list[Option] = []
         self.streaming = False  # a streamed answer is being written on the current line
         self.output = create_output()
+        self.printing = threading.Lock()  # the prompt loop and the staff-message poll print in turn
 
     def show(self, lines: list[tuple[str, str]]) -> None:
-        for style, text in lines:
-            print_formatted_text(FormattedText([(f"class:{style}", text)]), style=STYLE, color_depth=self.depth)
+        with self.printing:
+            for style, text in lines:
+                print_formatted_text(FormattedText([(f"class:{style}", text)]), style=STYLE, color_depth=self.depth)
+
+    def show_pushed(self, messages: list[dict]) -> None:
+        """A person's messages, printed above the prompt when one is open (from the poll's thread)."""
+        lines = render_turn(messages, self.output.get_size().columns).lines
+        app = self.session.app
+        if app.is_running and app.loop is not None:
+            app.loop.call_soon_threadsafe(lambda: run_in_terminal(lambda: self.show(lines)))
+        else:  # the guest's own turn is under way: printed between its lines
+            self.show(lines)
 
     def run(self) -> None:
         self.show([("note", f"conversation id: {self.assistant.sender}"),
                    ("note", "Type a message, or the number of an option. Ctrl-D or /stop quits.")])
+        poll = PushedMessages(self.assistant.rasa_url, self.assistant.sender, self.show_pushed)
+        poll.start()
+        try:
+            self.prompt_loop()
+        finally:
+            poll.stop()
+
+    def prompt_loop(self) -> None:
         while True:
             typed = self.session.prompt([("class:you", "you> ")], bottom_toolbar=self.toolbar).strip()
             if typed in QUIT:

@@ -33,8 +33,45 @@ class Assistant:
         response.raise_for_status()
         return response.json()
 
+    def pushed(self, after: float) -> list[dict[str, Any]]:
+        """Messages pushed into the conversation after `after` (a timestamp) from outside the guest's
+        turns: a person's who took it over, or the backend's (channels/rest.py)."""
+        response = self.http.get(f"{self.rasa_url}/webhooks/rest/messages",
+                                 params={"sender": self.sender, "after": after}, timeout=10)
+        response.raise_for_status()
+        return list(response.json().get("messages") or [])
+
     def close(self) -> None:
         self.http.close()
+
+
+class PushedMessages(threading.Thread):
+    """Asks every `interval` seconds for what a person (or the backend) sent into the conversation
+    outside the guest's turns, and hands each new batch to `on_messages`. A failed poll is tried
+    again at the next interval: a restarting server only delays the messages."""
+
+    def __init__(self, rasa_url: str, sender: str, on_messages: Callable[[list[dict[str, Any]]], None],
+                 interval: float = 1.0) -> None:
+        super().__init__(daemon=True)
+        self.assistant = Assistant(rasa_url, sender, timeout=10)  # its own connection: httpx clients are per thread
+        self.on_messages = on_messages
+        self.interval = interval
+        self.after = 0.0
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                messages = self.assistant.pushed(self.after)
+            except httpx.HTTPError:
+                continue
+            if messages:
+                self.after = max(float(message.get("timestamp") or 0) for message in messages)
+                self.on_messages(messages)
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.assistant.close()
 
 
 class AnswerStream(threading.Thread):

@@ -298,6 +298,19 @@ def test_public_addresses_follow_the_public_settings(compose: Run, tmp_path: Pat
     assert services["actions"]["environment"]["BACKEND_PUBLIC_URL"] == "https://cdn.example.org"
 
 
+def test_the_backend_gets_the_staff_takeover_settings(compose: Run, tmp_path: Path) -> None:
+    """The backend runs the staff page, the unclaimed follow-up and the paging of staff: what the
+    operator sets in .env reaches it, and the README's defaults hold when nothing is set."""
+    values = read_env_file(ENV_EXAMPLE)
+    backend = resolved(compose, write_env_file(tmp_path / ".env", values))["services"]["backend"]["environment"]
+    assert (backend["HANDOFF_UNCLAIMED_SECONDS"], backend["HANDOFF_NOTIFY_AFTER_SECONDS"]) == ("300", "180")
+    values.update(HANDOFF_UNCLAIMED_SECONDS="120", HANDOFF_NOTIFY_EMAILS="floor@example.org",
+                  HANDOFF_NOTIFY_PHONES="+15550100", HANDOFF_PAGE_POLL_MS="2000")
+    backend = resolved(compose, write_env_file(tmp_path / ".env", values))["services"]["backend"]["environment"]
+    assert backend["HANDOFF_UNCLAIMED_SECONDS"] == "120" and backend["HANDOFF_PAGE_POLL_MS"] == "2000"
+    assert (backend["HANDOFF_NOTIFY_EMAILS"], backend["HANDOFF_NOTIFY_PHONES"]) == ("floor@example.org", "+15550100")
+
+
 def test_the_llm_budget_is_set_and_its_spend_survives_a_new_container(
         config: dict[str, Any], services: dict[str, Any]) -> None:
     """llm/budget.py keeps today's spend in LLM_SPEND_FILE: outside a volume, recreating the container

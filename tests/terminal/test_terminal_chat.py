@@ -117,3 +117,25 @@ def test_no_color_turns_colours_off(stack: Stack):
     finally:
         coloured.close()
         plain.close()
+
+
+def test_a_staff_members_messages_reach_the_terminal_chat_under_their_name(stack: Stack):
+    from tests.e2e.test_handoff import ASK_FOR_A_PERSON, Staff, handoff_of
+    chat = open_chat(stack, 100)
+    try:
+        text = chat.wait_for("you>", 30)
+        sender = re.search(r"conversation id: (\S+)", text).group(1)
+        chat.send(ASK_FOR_A_PERSON)
+        chat.wait_for("asked a member of our team")
+        dora = Staff(stack, "dora", "Dora")
+        assert dora.post(handoff_of(stack, sender), "claim").status_code == 200
+        assert dora.post(handoff_of(stack, sender), "messages", {"text": "I'm at the back door now."}).status_code == 200
+        # while the guest types nothing: the messages appear above the open prompt, under Dora's name
+        text = chat.wait_for("Dora> I'm at the back door now.", 10)
+        assert "Dora>" in text.split("asked a member of our team", 1)[1]
+        chat.send("thanks, see you")
+        chat.wait_for(lambda screen: screen.count("you>") >= 3, 10)
+        assert "Dora> I'm at the back door now." in chat.text()
+        assert chat.text().count("I'm at the back door now.") == 1  # each message once, not at every poll
+    finally:
+        chat.close()
