@@ -44,26 +44,35 @@ if [ "$(id -u)" -eq 0 ]; then PROD_PG_OS_USER=postgres; else PROD_PG_OS_USER=$(i
 
 log() { printf '\033[1m[prod]\033[0m %s\n' "$*"; }
 
+# The topology's own settings, and what every service is given from them (the rest comes from
+# scripts/env.sh's defaults). export_settings sets both; `prod.sh env` prints both, so the tests and
+# the load test start from the same wiring.
+TOPOLOGY_SETTINGS=(PROD_REPO PROD_DIR PROD_WEB_PORT PROD_CHAT_PORT PROD_BACKEND_PORT PROD_ACTIONS_PORT
+  PROD_RASA_FIRST_PORT PROD_RASA_SERVERS PROD_PG_PORT PROD_REDIS_PORT PROD_PG_USER PROD_PG_PASSWORD
+  PROD_BACKEND_WORKERS PROD_MODEL PROD_BACKEND_DB PROD_TRACKER_DB PROD_PG_HOST PROD_REDIS_HOST PROD_PG_DATA
+  PROD_PG_BIN PROD_PG_OS_USER)
+SERVICE_SETTINGS=(DATA_DIR QDRANT_PATH LLM_SPEND_FILE BACKEND_PORT ACTIONS_PORT RASA_PORT BACKEND_URL
+  ACTION_ENDPOINT_URL WEBHOOK_URLS RASA_URL CHAT_SOCKET_URL CHAT_STREAM_URL BACKEND_PUBLIC_URL
+  CHAT_ALLOWED_ORIGINS DATABASE_URL TRACKER_DATABASE_URL CACHE_URL CHAT_REDIS_URL SANIC_PROXIES_COUNT
+  AXES_BEHIND_PROXY TRACKER_DB)
+
 export_settings() {
-  export PROD_REPO="$REPO" PROD_DIR PROD_WEB_PORT PROD_CHAT_PORT PROD_BACKEND_PORT PROD_ACTIONS_PORT \
-    PROD_RASA_FIRST_PORT PROD_RASA_SERVERS PROD_PG_PORT PROD_REDIS_PORT PROD_PG_USER PROD_PG_PASSWORD \
-    PROD_BACKEND_WORKERS PROD_MODEL PROD_BACKEND_DB PROD_TRACKER_DB PROD_PG_HOST PROD_REDIS_HOST PROD_PG_DATA \
-    PROD_PG_BIN PROD_PG_OS_USER
+  PROD_REPO="$REPO"
   local web="http://127.0.0.1:$PROD_WEB_PORT" chat="http://127.0.0.1:$PROD_CHAT_PORT"
   local pg="postgresql://$PROD_PG_USER:$PROD_PG_PASSWORD@$PROD_PG_HOST:$PROD_PG_PORT"
-  # what every service gets; the rest comes from scripts/env.sh's defaults
-  export DATA_DIR="$PROD_DIR/data" QDRANT_PATH="$PROD_DIR/data/qdrant" LLM_SPEND_FILE="$PROD_DIR/data/llm_spend.json"
-  export BACKEND_PORT="$PROD_BACKEND_PORT" ACTIONS_PORT="$PROD_ACTIONS_PORT" RASA_PORT="$PROD_CHAT_PORT"
-  export BACKEND_URL="http://127.0.0.1:$PROD_BACKEND_PORT"
-  export ACTION_ENDPOINT_URL="http://127.0.0.1:$PROD_ACTIONS_PORT/webhook"
-  export WEBHOOK_URLS="http://127.0.0.1:$PROD_ACTIONS_PORT/webhooks/menu-updated"
-  export RASA_URL="$chat" CHAT_SOCKET_URL="$chat" CHAT_STREAM_URL="$chat" BACKEND_PUBLIC_URL="$web"
-  export CHAT_ALLOWED_ORIGINS="${PROD_CHAT_ALLOWED_ORIGINS:-$web,http://localhost:$PROD_WEB_PORT}"
-  export DATABASE_URL="$pg/$PROD_BACKEND_DB" TRACKER_DATABASE_URL="$pg/$PROD_TRACKER_DB"
-  export CACHE_URL="redis://$PROD_REDIS_HOST:$PROD_REDIS_PORT/0" CHAT_REDIS_URL="redis://$PROD_REDIS_HOST:$PROD_REDIS_PORT/2"
+  DATA_DIR="$PROD_DIR/data" QDRANT_PATH="$PROD_DIR/data/qdrant" LLM_SPEND_FILE="$PROD_DIR/data/llm_spend.json"
+  BACKEND_PORT="$PROD_BACKEND_PORT" ACTIONS_PORT="$PROD_ACTIONS_PORT" RASA_PORT="$PROD_CHAT_PORT"
+  BACKEND_URL="http://127.0.0.1:$PROD_BACKEND_PORT"
+  ACTION_ENDPOINT_URL="http://127.0.0.1:$PROD_ACTIONS_PORT/webhook"
+  WEBHOOK_URLS="http://127.0.0.1:$PROD_ACTIONS_PORT/webhooks/menu-updated"
+  RASA_URL="$chat" CHAT_SOCKET_URL="$chat" CHAT_STREAM_URL="$chat" BACKEND_PUBLIC_URL="$web"
+  CHAT_ALLOWED_ORIGINS="${PROD_CHAT_ALLOWED_ORIGINS:-$web,http://localhost:$PROD_WEB_PORT}"
+  DATABASE_URL="$pg/$PROD_BACKEND_DB" TRACKER_DATABASE_URL="$pg/$PROD_TRACKER_DB"
+  CACHE_URL="redis://$PROD_REDIS_HOST:$PROD_REDIS_PORT/0" CHAT_REDIS_URL="redis://$PROD_REDIS_HOST:$PROD_REDIS_PORT/2"
   # nginx is the one proxy in front: the guest's address is the one it appends to X-Forwarded-For
-  export SANIC_PROXIES_COUNT=1 AXES_BEHIND_PROXY=true
-  export TRACKER_DB="$PROD_DIR/data/unused-tracker.db"  # scripts/env.sh's SQLite default, not used here
+  SANIC_PROXIES_COUNT=1 AXES_BEHIND_PROXY=true
+  TRACKER_DB="$PROD_DIR/data/unused-tracker.db"  # scripts/env.sh's SQLite default, not used here
+  export "${TOPOLOGY_SETTINGS[@]}" "${SERVICE_SETTINGS[@]}"
 }
 
 export_settings
@@ -270,10 +279,6 @@ case "${1:-}" in
   install) install_services ;;
   configure) write_nginx_conf ;;
   ctl) shift; ctl "$@" ;;
-  env) for name in PROD_REPO PROD_DIR PROD_WEB_PORT PROD_CHAT_PORT PROD_RASA_FIRST_PORT PROD_RASA_SERVERS \
-         PROD_PG_PORT PROD_REDIS_PORT PROD_MODEL DATA_DIR QDRANT_PATH LLM_SPEND_FILE BACKEND_PORT ACTIONS_PORT \
-         BACKEND_URL ACTION_ENDPOINT_URL WEBHOOK_URLS RASA_URL CHAT_SOCKET_URL CHAT_STREAM_URL BACKEND_PUBLIC_URL \
-         CHAT_ALLOWED_ORIGINS DATABASE_URL TRACKER_DATABASE_URL CACHE_URL CHAT_REDIS_URL SANIC_PROXIES_COUNT \
-         AXES_BEHIND_PROXY; do printf '%s=%s\n' "$name" "${!name}"; done ;;
+  env) for name in "${TOPOLOGY_SETTINGS[@]}" "${SERVICE_SETTINGS[@]}"; do printf '%s=%s\n' "$name" "${!name}"; done ;;
   *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ] ;;
 esac

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,12 +103,10 @@ class ProdStack(Stack):
         self.ctl("start", program)
         deadline = time.monotonic() + timeout
         for url in ready_urls:
-            while not _answers(url):
-                if time.monotonic() > deadline:
-                    logs = "\n".join(path.read_text(errors="replace")[-2000:]
-                                     for path in sorted((self.workdir / "logs").glob("*.log")))
-                    raise RuntimeError(f"{program} did not come up at {url}\n{logs}")
-                time.sleep(0.3)
+            if not wait_until_answers(url, deadline - time.monotonic()):
+                logs = "\n".join(path.read_text(errors="replace")[-2000:]
+                                 for path in sorted((self.workdir / "logs").glob("*.log")))
+                raise RuntimeError(f"{program} did not come up at {url}\n{logs}")
 
     def prepare_backend(self) -> None:
         self.script("infra")  # PostgreSQL and Redis first: migrate and load_demo write to PostgreSQL
@@ -154,11 +152,19 @@ def prod_benchmark_stack(model: Optional[Path] = None, **extra_env: str) -> Iter
         stack.stop_all()
 
 
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code < 500
-    except httpx.HTTPError:
-        return False
+def wait_until_answers(url: str, timeout: float, accept: Callable[[int], bool] = lambda status: status < 500) -> bool:
+    """Poll `url` until its status is one `accept`s (by default: anything but a server error);
+    False when `timeout` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if accept(httpx.get(url, timeout=2).status_code):
+                return True
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.3)
 
 
 def free_port_run(count: int) -> int:

@@ -16,7 +16,7 @@ import pytest
 
 from tests.e2e.test_channels import WebsiteGuest
 from tests.e2e.test_ordering import Guest, checkout_at_the_counter, order_with_size
-from tests.prod_stack import RASA_SERVERS, ProdStack, e2e_topology
+from tests.prod_stack import RASA_SERVERS, ProdStack, e2e_topology, wait_until_answers
 from tests.stack import RASA_AUTH_TOKEN, new_sender, texts
 
 pytestmark = [pytest.mark.e2e,
@@ -105,16 +105,8 @@ def wait_for_new_pid(stack: ProdStack, program: str, old: int, timeout: float = 
     raise AssertionError(f"{program} was not restarted")
 
 
-def wait_until_answers(url: str, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=3).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"{url} did not come back")
+def come_back(url: str) -> None:
+    assert wait_until_answers(url, 300, accept=lambda status: status == 200), f"{url} did not come back"
 
 
 def test_killed_rasa_servers_and_action_server_come_back_and_the_conversation_keeps_its_cart(stack: ProdStack):
@@ -127,9 +119,9 @@ def test_killed_rasa_servers_and_action_server_come_back_and_the_conversation_ke
         os.kill(pid, signal.SIGKILL)
     for number, (program, pid) in enumerate(rasa.items()):
         wait_for_new_pid(stack, program, pid)
-        wait_until_answers(f"{stack.rasa_server_url(number)}/status?token={RASA_AUTH_TOKEN}")
+        come_back(f"{stack.rasa_server_url(number)}/status?token={RASA_AUTH_TOKEN}")
     wait_for_new_pid(stack, "actions", actions_pid)
-    wait_until_answers(f"{stack.actions_url}/health")
+    come_back(f"{stack.actions_url}/health")
 
     assert (stack.pid("backend"), stack.pid("actions") != actions_pid) == (backend_pid, True)
     cart = guest.say("what's in my cart?")
