@@ -39,6 +39,17 @@ def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's Arbiter
         stale.unlink(missing_ok=True)
 
 
+def post_worker_init(worker) -> None:  # noqa: ANN001 - gunicorn's Worker
+    """In each worker, once Django is loaded: the follow-ups of requests for a person that a stopped
+    backend had scheduled (apps/support/waiting.py; each is still done once)."""
+    from apps.support.waiting import resume_follow_ups
+
+    try:
+        resume_follow_ups()
+    except Exception:  # noqa: BLE001 - no database yet (a first start before migrate): nothing waits
+        worker.log.warning("the follow-ups of waiting requests for a person could not be scheduled", exc_info=True)
+
+
 def child_exit(server, worker) -> None:  # noqa: ANN001 - gunicorn's Arbiter and Worker
     """A worker died: drop its live gauges (its counters stay in the totals)."""
     from prometheus_client import multiprocess

@@ -7,11 +7,13 @@ HANDOFF_NOTIFY_AFTER_SECONDS after it, staff are e-mailed (HANDOFF_NOTIFY_EMAILS
 (HANDOFF_NOTIFY_PHONES) through the backend's own e-mail backend and SMS provider, with the guest's
 words masked (the page behind support.handle_handoff is the only place they are shown in full).
 Both run on a timer of the backend process that took the request; each is done at most once
-(a conditional update), and a restart of the backend before the time skips it.
+(a conditional update). A restarted backend schedules again what open requests still wait for
+(`resume_follow_ups`, from gunicorn's post_worker_init), so a restart delays a step, never skips it.
 """
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime
 
 from django.conf import settings
@@ -40,6 +42,23 @@ def follow_up(handoff: Handoff) -> None:
         later(settings.HANDOFF_UNCLAIMED_SECONDS, remind_guest, handoff.pk)
     if settings.HANDOFF_NOTIFY_AFTER_SECONDS > 0:
         later(settings.HANDOFF_NOTIFY_AFTER_SECONDS, page_staff, handoff.pk)
+
+
+def resume_follow_ups(now: datetime | None = None) -> list[threading.Timer]:
+    """Schedule the steps open handoffs still wait for, each at its own time (at once when overdue):
+    what the timers of a stopped process would have done. Every worker may call it; each step is still
+    done once. Returns the timers."""
+    now = now or timezone.now()
+    steps = [(settings.HANDOFF_UNCLAIMED_SECONDS, "guest_reminded_at", remind_guest),
+             (settings.HANDOFF_NOTIFY_AFTER_SECONDS, "staff_paged_at", page_staff)]
+    timers = []
+    for delay, done_field, step in steps:
+        if delay <= 0:
+            continue
+        pending = Handoff.objects.filter(status=Handoff.Status.OPEN, **{f"{done_field}__isnull": True})
+        for handoff_id, created_at in pending.values_list("pk", "created_at"):
+            timers.append(later(max(0.0, delay - (now - created_at).total_seconds()), step, handoff_id))
+    return timers
 
 
 def _still_open(handoff_id: int, **mark: datetime) -> Handoff | None:

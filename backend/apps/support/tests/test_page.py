@@ -57,3 +57,18 @@ def test_a_claim_that_cannot_reach_the_chat_changes_nothing(settings, waiting):
     assert response.status_code == 502 and response.json()["error"]["code"] == "chat_unreachable"
     waiting.refresh_from_db()
     assert waiting.status == Handoff.Status.OPEN and waiting.claimed_by is None
+
+
+def test_the_admin_shows_handoffs_masked_and_cannot_change_them(waiting, admin_client):
+    """Outside the staff page the guest's words stay masked (the review tool's rules), and a status set in
+    the admin would neither pause nor resume the assistant: it can't be changed there."""
+    listing = admin_client.get("/admin/support/handoff/")
+    detail = admin_client.get(f"/admin/support/handoff/{waiting.pk}/change/")
+    for page in (listing, detail):
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert "0612345678" not in text and "I&#x27;m outside" in text
+    changed = admin_client.post(f"/admin/support/handoff/{waiting.pk}/change/", {"status": "claimed"})
+    assert changed.status_code == 403
+    waiting.refresh_from_db()
+    assert waiting.status == Handoff.Status.OPEN

@@ -66,3 +66,37 @@ def test_an_unclaimed_request_is_followed_up_once_with_the_phone_number(api, dem
         assert f"request #{waiting['id']}" in text and "[email]" in text and "grace@example.org" not in text
     time.sleep(0.5)
     assert len([r for r in rasa.requests if "tracker/events" in r["path"]]) == 1 and len(sms) == 1  # once only
+
+
+def test_a_restarted_backend_still_follows_up_what_was_waiting(api, demo, rasa, sms, settings):
+    """The timers of the process that took the requests are gone (a restart): what is overdue is done
+    at once, what is not yet due waits for its time, what was already done is not done again."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.support.waiting import resume_follow_ups
+
+    Restaurant.objects.update(opening_hours=ALWAYS_OPEN)
+    settings.HANDOFF_UNCLAIMED_SECONDS = 0  # no timers for the requests below: as if their process had stopped
+    settings.HANDOFF_NOTIFY_AFTER_SECONDS = 0
+    overdue, not_yet, already = ask(api, "conv-overdue"), ask(api, "conv-not-yet"), ask(api, "conv-already")
+    Handoff.objects.filter(pk=overdue["id"]).update(created_at=timezone.now() - timedelta(minutes=10))
+    Handoff.objects.filter(pk=already["id"]).update(created_at=timezone.now() - timedelta(minutes=10),
+                                                    guest_reminded_at=timezone.now(), staff_paged_at=timezone.now())
+    settings.HANDOFF_UNCLAIMED_SECONDS = 300
+    settings.HANDOFF_NOTIFY_AFTER_SECONDS = 180
+    settings.HANDOFF_NOTIFY_PHONES = ["+31611111111"]
+
+    timers = resume_follow_ups()
+    try:
+        assert wait_until(lambda: [r for r in rasa.requests if "tracker/events" in r["path"]] and sms)
+        time.sleep(0.5)
+        told = [r["path"] for r in rasa.requests if "tracker/events" in r["path"]]
+        assert len(told) == 1 and "/conversations/conv-overdue/" in told[0]  # not the others: not due, or done
+        assert len(sms) == 1 and f"request #{overdue['id']}" in sms[0][1]
+        assert Handoff.objects.get(pk=not_yet["id"]).guest_reminded_at is None
+        assert sorted(round(timer.interval) for timer in timers if timer.is_alive()) == [180, 300]  # not_yet's, at their times
+    finally:
+        for timer in timers:
+            timer.cancel()
