@@ -79,6 +79,16 @@ def test_a_person_takes_over_in_the_widget_adds_a_side_and_hands_back(stack: Sta
         form.find_element(By.NAME, "dish").send_keys("Garlic Bread")
         form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         wait_for(browser, lambda d: any("1 × Garlic Bread" in text for text in staff_texts(d)), 5, "the cart change")
+        # and one more soup: the quantity form lists the cart's dishes
+        wait_for(staff, lambda d: "Garlic Bread" in card_of(d, handoff_id).find_element(
+            By.CSS_SELECTOR, "form[data-action=line] select").text, 5, "the new dish in the quantity form")
+        form = card_of(staff, handoff_id).find_element(By.CSS_SELECTOR, "form[data-action=line]")
+        next(option for option in form.find_elements(By.TAG_NAME, "option") if option.text.endswith("Tomato Soup")).click()
+        quantity = form.find_element(By.NAME, "quantity")
+        quantity.clear()
+        quantity.send_keys("2")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        wait_for(browser, lambda d: any("Tomato Soup to 2" in text for text in staff_texts(d)), 5, "the quantity change")
         shot(staff, "handoff-3-staff-page")
         card_of(staff, handoff_id).find_element(By.CSS_SELECTOR, "button[data-action=hand-back]").click()
         wait_for(staff, lambda d: not d.find_elements(By.CSS_SELECTOR, f'article[data-handoff-id="{handoff_id}"]'), 5,
@@ -95,6 +105,6 @@ def test_a_person_takes_over_in_the_widget_adds_a_side_and_hands_back(stack: Sta
     placed = chat.say("yes", expect=r"Order #\d+ is placed")
     number = re.search(r"Order #(\d+) is placed", placed).group(1)
     dishes = stack.orm(f"from apps.ordering.models import Order; o = Order.objects.get(number='{number}'); "
-                       "print(sorted(line.item_name for line in o.lines.all()))").strip()
-    assert dishes == "['Garlic Bread', 'Tomato Soup']"
+                       "print(sorted((line.item_name, line.quantity) for line in o.lines.all()))").strip()
+    assert dishes == "[('Garlic Bread', 1), ('Tomato Soup', 2)]"
     assert js_errors(browser) == []

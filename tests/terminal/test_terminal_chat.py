@@ -127,7 +127,7 @@ def test_a_staff_members_messages_reach_the_terminal_chat_under_their_name(stack
         sender = re.search(r"conversation id: (\S+)", text).group(1)
         chat.send(ASK_FOR_A_PERSON)
         chat.wait_for("asked a member of our team")
-        dora = Staff(stack, "dora", "Dora")
+        dora = Staff(stack, "dora.terminal", "Dora")  # a user name no other test of the session takes
         assert dora.post(handoff_of(stack, sender), "claim").status_code == 200
         assert dora.post(handoff_of(stack, sender), "messages", {"text": "I'm at the back door now."}).status_code == 200
         # while the guest types nothing: the messages appear above the open prompt, under Dora's name

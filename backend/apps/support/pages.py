@@ -71,11 +71,13 @@ def message(request: HttpRequest, handoff_id: int) -> JsonResponse:
 @handler
 @require_POST
 def cart(request: HttpRequest, handoff_id: int) -> JsonResponse:
-    def add() -> dict[str, Any]:
+    def change() -> dict[str, Any]:
         body = _body(request)
+        if "line" in body:  # a dish already in the cart: its new quantity (0 takes it out)
+            return {"cart": takeover.change_line(handoff_id, request.user, body.get("line"), body.get("quantity"))}
         return {"cart": takeover.add_to_cart(handoff_id, request.user, body.get("item"), body.get("quantity", 1),
                                              body.get("options"))}
-    return _answer(add)
+    return _answer(change)
 
 
 @handler

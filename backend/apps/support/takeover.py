@@ -126,11 +126,39 @@ def add_to_cart(handoff_id: int, user: AbstractBaseUser, item_id: Any, quantity:
     data = cart_data(cart)
     added = next((line for line in data["lines"] if line["item"]["id"] == item_id), None)
     name = added["item"]["name"] if added else "the dish"
+    _tell_cart_change(handoff, user, f"I've added {quantity} × {name} to your cart.", data, events)
+    return data
+
+
+def change_line(handoff_id: int, user: AbstractBaseUser, line_id: Any, quantity: Any) -> dict[str, Any]:
+    """Set a dish's quantity in the guest's open cart (0 removes it) with the cart API's own rules, and
+    tell the guest what changed."""
+    handoff = _held_by(handoff_id, user)
+    cart = open_cart(handoff.conversation_id)
+    if cart is None:
+        raise ApiError("no_open_cart", "The guest has no open cart.", 404)
+    line = cart.lines.select_related("item").filter(pk=line_id).first() if isinstance(line_id, int) else None
+    if line is None:
+        raise ApiError("line_not_found", "That dish isn't in the guest's cart.", 404, {"line": line_id})
+    name = line.item.name
+    if quantity == 0 and not isinstance(quantity, bool):
+        carts.remove_line(cart.pk, line.pk)
+        said = f"I've taken {name} out of your cart."
+    else:
+        carts.change_quantity(cart.pk, line.pk, quantity)
+        said = f"I've changed {name} to {quantity}."
+    data = cart_data(cart)
+    _tell_cart_change(handoff, user, said, data)
+    return data
+
+
+def _tell_cart_change(handoff: Handoff, user: AbstractBaseUser, said: str, data: dict[str, Any],
+                      events: list[dict[str, Any]] | None = None) -> None:
+    """The staff member's message about a cart change, with the cart's new count and total."""
     try:
-        append_events(handoff, events + [staff_message(
-            user, f"I've added {quantity} × {name} to your cart. Your cart: {data['item_count']} item(s), "
+        append_events(handoff, [*(events or []), staff_message(
+            user, f"{said} Your cart: {data['item_count']} item(s), "
                   f"{format_total(Decimal(data['total']), data['currency'])} so far.")])
     except ApiError as error:  # the cart did change: say so, not "nothing was changed"
-        raise ApiError("chat_unreachable", f"{name} is in the cart, but the guest's chat could not be told; "
+        raise ApiError("chat_unreachable", "The cart changed, but the guest's chat could not be told; "
                        "tell them in your next message.", 502) from error
-    return data

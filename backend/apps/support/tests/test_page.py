@@ -72,3 +72,34 @@ def test_the_admin_shows_handoffs_masked_and_cannot_change_them(waiting, admin_c
     assert changed.status_code == 403
     waiting.refresh_from_db()
     assert waiting.status == Handoff.Status.OPEN
+
+
+def test_staff_change_a_dishs_quantity_in_the_guests_cart_and_the_guest_is_told(waiting, rasa, tracker):
+    anna, ben = staff_client("anna", may_take_over=True), staff_client("ben", may_take_over=True)
+    assert anna.post(f"/support/handoffs/{waiting.pk}/claim/").status_code == 200
+    [line] = waiting_cart_lines(waiting)
+    path = f"/support/handoffs/{waiting.pk}/cart/"
+
+    changed = anna.post(path, {"line": line.pk, "quantity": 3}, content_type="application/json")
+    assert changed.status_code == 200, changed.content
+    assert [(l.item.name, l.quantity) for l in waiting_cart_lines(waiting)] == [("Diavola Pizza", 3)]
+    told = [r["json"][-1] for r in rasa.requests if "tracker/events" in r["path"]][-1]
+    assert told["metadata"] == {"human": True, "staff": "Anna"}
+    assert "Diavola Pizza to 3" in told["text"] and "Your cart: 3 item(s)" in told["text"]
+
+    # what cannot be: not the holder, a dish not in the cart, a quantity out of range; nothing changes
+    assert ben.post(path, {"line": line.pk, "quantity": 1}, content_type="application/json").status_code == 409
+    assert anna.post(path, {"line": line.pk + 999, "quantity": 1}, content_type="application/json").status_code == 404
+    too_many = anna.post(path, {"line": line.pk, "quantity": 9999}, content_type="application/json")
+    assert too_many.status_code == 400 and too_many.json()["error"]["code"] == "invalid_quantity"
+    assert [l.quantity for l in waiting_cart_lines(waiting)] == [3]
+
+    removed = anna.post(path, {"line": line.pk, "quantity": 0}, content_type="application/json")
+    assert removed.status_code == 200 and waiting_cart_lines(waiting) == []
+    told = [r["json"][-1] for r in rasa.requests if "tracker/events" in r["path"]][-1]
+    assert "taken Diavola Pizza out of your cart" in told["text"]
+
+
+def waiting_cart_lines(handoff: Handoff) -> list:
+    from apps.ordering.models import CartLine
+    return list(CartLine.objects.filter(cart__conversation_id=handoff.conversation_id).select_related("item"))

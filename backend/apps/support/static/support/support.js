@@ -19,6 +19,12 @@
     return null;
   }
 
+  function lineOptions(h) {  // the dishes in the guest's cart, for the quantity form
+    return (h.cart ? h.cart.lines : []).map(function (l) {
+      return el("option", {value: String(l.id), text: l.quantity + "× " + l.item.name});
+    });
+  }
+
   function card(h) {
     var mine = h.claimed_by_id === me;
     var cart = h.cart && h.cart.lines.length ? h.cart.lines.map(function (l) { return l.quantity + "× " + l.item.name; })
@@ -40,6 +46,11 @@
         el("input", {type: "text", name: "dish", list: "dishes", "aria-label": "Dish to add", placeholder: "Add a dish…"}),
         el("input", {type: "number", name: "quantity", min: "1", value: "1", "aria-label": "Quantity", style: "width:4rem"}),
         el("button", {type: "submit", text: "Add to cart"})]));
+      controls.push(el("form", {"class": "row", "data-action": "line"}, [
+        el("select", {name: "line", "aria-label": "Dish in the cart"}, lineOptions(h)),
+        el("input", {type: "number", name: "quantity", min: "0", value: "1", "aria-label": "New quantity (0 removes it)",
+                     style: "width:4rem"}),
+        el("button", {type: "submit", text: "Change quantity"})]));
       controls.push(el("button", {type: "button", "data-action": "hand-back", text: "Hand back to the assistant"}));
     }
     return el("article", {"class": "handoff status-" + h.status, "data-handoff-id": String(h.id), "data-status": h.status,
@@ -61,6 +72,12 @@
       var fresh = card(h), old = list.querySelector('article[data-handoff-id="' + h.id + '"]');
       if (!old || old.dataset.status !== fresh.dataset.status || old.dataset.holder !== fresh.dataset.holder) return fresh;
       old.replaceChild(fresh.querySelector(".info"), old.querySelector(".info"));
+      var lines = old.querySelector("select[name=line]");
+      if (lines) {  // the cart changed under the form: its dishes follow, the chosen one stays chosen
+        var chosen = lines.value;
+        lines.replaceChildren.apply(lines, lineOptions(h));
+        if (chosen) lines.value = chosen;
+      }
       return old;
     });
     var same = nodes.length === list.children.length && nodes.every(function (n, i) { return list.children[i] === n; });
@@ -106,6 +123,9 @@
       var text = form.elements.text.value;
       form.elements.text.value = "";
       post(id, "messages", {text: text});
+    } else if (form.dataset.action === "line") {
+      if (!form.elements.line.value) { say("The guest's cart is empty.", "error"); return; }
+      post(id, "cart", {line: Number(form.elements.line.value), quantity: Number(form.elements.quantity.value)});
     } else {
       var item = dishId(form.elements.dish.value);
       if (item === null) { say("Pick a dish from the list.", "error"); return; }
