@@ -10,6 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from action_contract import CONSTRAINT_INTENTS
 from actions import metrics
 from actions.backend_client import BackendClient, BackendRejected, Cart
 from actions.settings import get_settings
@@ -137,9 +138,6 @@ def mentioned_item_id(tracker: Tracker) -> Optional[int]:
         return recommendations[int(value) - 1]
     return None
 
-
-# Intents in which a guest states what they can't eat ("something without nuts", "I'm vegan").
-CONSTRAINT_INTENTS = {"recommend", "inform", "browse_menu"}
 
 # A guest's word → the allergen code the menu data uses for it (the 14 EU codes; "nuts" is what a
 # guest means by "nuts": recommending.exclusions makes it cover peanuts as well as tree nuts).

@@ -10,8 +10,9 @@ Request size: every action call carried the whole session's events, so in a long
 of a turn went into writing that JSON in Rasa and reading it in the action server (at 1,800 events,
 a quarter of the Rasa process's time and a third of the action server's). Events older than the
 guest's last RECENT_MESSAGES messages are now sent only when an action can read them: user messages
-(their text, intent name, entities, channel and metadata; not the ranking of other intents or the
-tokens), the last value each slot took among them, and the events that cut a conversation
+stating what the guest can't eat (action_contract.CONSTRAINT_INTENTS; their text, intent name,
+entities, channel and metadata, not the ranking of other intents or the tokens), the last value
+each slot took among them, and the events that cut a conversation
 (session start, restart, undo, rewind, slot reset, pause and resume). Old action, bot, loop and
 featurisation events are left out, and recent events are sent whole. `actions/` reads old user
 messages (allergies stated earlier) and the slot values before a message, never an old bot message,
@@ -32,6 +33,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (ActionReverted, AllSlotsReset, ConversationPaused, ConversationResumed, Event,
                                      Restarted, SessionStarted, SlotSet, UserUttered, UserUtteranceReverted)
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+
+from action_contract import CONSTRAINT_INTENTS
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +80,8 @@ def call_events(events: List[Event], recent_messages: int = RECENT_MESSAGES) -> 
     cut = users[-recent_messages]
     last_of_slot = {events[index].key: index for index in range(cut) if kinds[index] == SlotSet.type_name}
     kept = [event for index, event in enumerate(events[:cut]) if kinds[index] in OLD_KINDS_KEPT
-            and (kinds[index] != SlotSet.type_name or last_of_slot[event.key] == index)]
+            and (kinds[index] != SlotSet.type_name or last_of_slot[event.key] == index)
+            and (kinds[index] != UserUttered.type_name or event.intent_name in CONSTRAINT_INTENTS)]
     return [_slim(event.as_dict()) for event in kept] + [event.as_dict() for event in events[cut:]]
 
 

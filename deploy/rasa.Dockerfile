@@ -38,7 +38,7 @@ COPY credentials.yml ./
 COPY channels/ channels/
 COPY tracker_store/ tracker_store/
 COPY nlu/ nlu/
-COPY secret_rotation.py ./
+COPY secret_rotation.py action_contract.py ./
 COPY deploy/endpoints.docker.yml deploy/endpoints.docker.yml
 COPY --from=train /app/models/ models/
 USER rasa

@@ -19,6 +19,7 @@ is Rasa's own: events from the latest `session_started` on (by timestamp). Writi
 """
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from collections import OrderedDict
@@ -31,7 +32,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.core.events import Event, SessionStarted, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
-from tracker_store import copies, self_check, states
+from tracker_store import copies, predictions, self_check, states
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +112,7 @@ class IncrementalSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         states.install()  # the Rasa server's policies reuse the dialogue states of earlier turns
         copies.install()  # and its scratch copies of a tracker before each action do not replay it
+        predictions.install()  # and a prediction does not slice or name the whole history
         self.cached_conversations = max(0, int(cached_conversations))
         self._sessions: "OrderedDict[str, SessionEvents]" = OrderedDict()
 
@@ -137,7 +139,7 @@ class IncrementalSQLTrackerStore(SQLTrackerStore):
         await self.stream_events(tracker)
         table = self.SQLEvent
         with self.session_scope() as session:
-            events = list(self._additional_events(session, tracker))
+            events = self._unsaved_events(session, tracker)
             rows = []
             for event in events:
                 data = event.as_dict()
@@ -153,6 +155,22 @@ class IncrementalSQLTrackerStore(SQLTrackerStore):
             cached.add_events(written)  # rows others wrote in between show in the next turn's count check
             cached.keep(tracker, self.domain)
         logger.debug(f"Tracker with sender_id '{tracker.sender_id}' stored to database")
+
+    def _unsaved_events(self, session: Any, tracker: DialogueStateTracker) -> List[Event]:
+        """The tracker's events after those its session's rows hold. Rasa counts the session's rows
+        (a query whose cost grows with the conversation); when this turn's tracker is the one handed
+        out, the rows are those it started with (the conversation's lock kept other turns out)."""
+        cached = self._sessions.get(tracker.sender_id)
+        length = cached.tracker_length if cached is not None and cached.tracker is tracker else -1
+        if length < 0 or length != len(cached.entries) or len(tracker.events) < length or (
+                length and tracker.events[length - 1] is not cached.entries[-1][1]):
+            return list(self._additional_events(session, tracker))
+        unsaved = list(itertools.islice(tracker.events, length, None))
+        if self_check.enabled():
+            counted = list(self._additional_events(session, tracker))
+            if len(counted) != len(unsaved) or any(a is not b for a, b in zip(counted, unsaved)):
+                self_check.fail(f"the unsaved events of {tracker.sender_id} differ from Rasa's count")
+        return unsaved
 
     def forget(self, sender_id: Text) -> None:
         """Drop what this process remembers of a conversation (it is read afresh next time)."""

@@ -138,5 +138,11 @@ def test_a_long_conversations_action_call_leaves_out_what_no_action_reads(action
     assert sent[-(len(whole) - recent):] == whole[recent:]
     old = sent[:len(sent) - (len(whole) - recent)]
     assert len(json.dumps(old)) < len(json.dumps(whole[:recent])) / 3
+    # of the old messages, only those in which the guest said what they can't eat are sent
+    from action_contract import CONSTRAINT_INTENTS
+    old_messages = [event["text"] for event in old if event["event"] == "user"]
+    assert old_messages == [event["text"] for event in whole[:recent] if event["event"] == "user"
+                            and event["parse_data"]["intent"]["name"] in CONSTRAINT_INTENTS]
+    assert old_messages == ["I'm allergic to peanuts", "I'm vegetarian", "delivery please"]
     assert {event["event"] for event in old} == {"user", "slot"}
     assert all("intent_ranking" not in event["parse_data"] for event in old if event["event"] == "user")
