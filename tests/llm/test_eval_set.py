@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from llm.guard import DishFacts, FactSheet, guard_reply, load_personality
+from llm.guard.facts import DishFacts, FactSheet
+from llm.guard.personality import load_personality
+from llm.guard.pipeline import guard_reply
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 DEMO = Path(__file__).resolve().parents[2] / "backend" / "demo" / "restaurant.yaml"
