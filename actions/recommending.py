@@ -13,10 +13,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from actions.backend_client import BackendClient, MenuItem
-from actions.formatting import ALLERGEN_NAMES
 from actions.llm_text import REFUSAL, fact_sheet, finish, personality
 from llm.client import LlmClient, LlmUnavailable
 from llm.prompting import Prompts
+from vocabulary import ALLERGEN_CODES, NUT_CODES
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +40,6 @@ def resolve_mood(word: str, moods: dict[str, Any], message: str = "") -> Optiona
     return None
 
 
-# The 14 EU allergen codes the backend knows (backend/apps/menu/models.py); "nuts" is tree nuts only.
-ALLERGEN_CODES = tuple(ALLERGEN_NAMES)
-# A guest who says "nuts" (or "nut-free") means peanuts too, which the EU list keeps apart.
-NUT_CODES = ("peanuts", "nuts")
 
 
 def exclusions(dietary: Sequence[str], exclude_allergens: Sequence[str]) -> list[str]:

@@ -1,4 +1,4 @@
-"""llm/guard.py: what the guest reads after the LLM's text was checked against backend facts.
+"""llm/guard/ and llm/injection.py: what the guest reads after the LLM's text was checked against backend facts.
 
 Dishes are the real demo data (backend/demo/restaurant.yaml), so the facts match what the
 backend would hand the guard.

@@ -1,5 +1,5 @@
 """One guard for every LLM text: what production hands the guest (actions/llm_text.py:finish, and the
-streamed preview in actions/answering.py) is exactly what llm/guard.py:guard_reply certifies.
+streamed preview in actions/answering.py) is exactly what llm/guard/pipeline.py:guard_reply certifies.
 
 The adversarial replies in tests/llm/adversarial_replies.yml go through `finish` with the facts
 production hands it (the whole demo menu from backend/demo/restaurant.yaml, the restaurant's fees
