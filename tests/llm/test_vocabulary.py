@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from actions.formatting import allergen_list
+from actions.recommending import load_moods
 from llm.guard.check import check_claims
 from llm.guard.facts import DishFacts, FactSheet
-from vocabulary import ALLERGEN_CODES, ALLERGENS, DIETARY_TAGS, Allergen
+from vocabulary import ALLERGEN_CODES, ALLERGENS, DIETARY_TAGS, MOOD_CODES, Allergen
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,3 +59,9 @@ def test_every_dietary_tag_is_checked_by_the_guard(tag) -> None:
 
 def test_the_assistant_names_every_allergen_from_the_vocabulary() -> None:
     assert allergen_list(ALLERGEN_CODES) == ", ".join(allergen.listed for allergen in ALLERGENS)
+
+
+def test_every_mood_the_assistant_recommends_for_is_a_tag_the_backend_takes() -> None:
+    """actions/moods.yml may add synonyms and categories, but a mood no dish can be tagged with would
+    only ever match by category."""
+    assert set(load_moods()["moods"]) <= set(MOOD_CODES)
