@@ -12,7 +12,7 @@ personality pass (personality.py) tidies the phrasing. Knows nothing of Rasa, HT
 client. The input side (guest messages that try to override the rules) is llm/injection.py.
 """
 from llm.guard.check import check_claims
-from llm.guard.facts import Checked, Correction, DishFacts, FactSheet, money
+from llm.guard.facts import Checked, Correction, DishFacts, FactSheet
 from llm.guard.leak import leaks_instructions
 from llm.guard.links import find_links
 from llm.guard.money import find_amounts
@@ -23,6 +23,6 @@ from llm.guard.sentences import split_sentences
 
 __all__ = [
     "Checked", "Correction", "DishFacts", "FactSheet", "Personality", "apply_personality", "check_claims",
-    "find_amounts", "find_links", "guard_reply", "leaks_instructions", "load_personality", "money",
-    "plain_text", "split_sentences", "strip_markdown",
+    "find_amounts", "find_links", "guard_reply", "leaks_instructions", "load_personality", "plain_text",
+    "split_sentences", "strip_markdown",
 ]

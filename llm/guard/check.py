@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from llm.guard.claims import _PRONOUN, _analyse, _fact, _unverifiable
 from llm.guard.dishes import _groups
-from llm.guard.facts import Checked, Correction, CorrectionKind, DishFacts, FactSheet, _cents, money
+from llm.guard.facts import Checked, Correction, CorrectionKind, DishFacts, FactSheet, _cents
 from llm.guard.links import _foreign_links
 from llm.guard.money import _SUM_WORDS, _Amount, _amounts, _attached_dish, _dish_pairs, _is_offer, _weak_is_price
 from llm.guard.sentences import _BULLET, _fold, _join, _segments
+from vocabulary import money
+
 
 def check_claims(text: str, facts: FactSheet) -> Checked:
     """Check money, allergen and dietary claims sentence by sentence against `facts`.

@@ -9,9 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, Optional
 
-from vocabulary import ALLERGEN_CODES, money
-
-__all__ = ["Checked", "Correction", "CorrectionKind", "DishFacts", "FactSheet", "money"]
+from vocabulary import ALLERGEN_CODES
 
 CorrectionKind = Literal["price", "allergen", "dietary", "free_offer", "link", "leak"]
 

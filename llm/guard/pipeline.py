@@ -9,6 +9,7 @@ from llm.guard.leak import leaks_instructions
 from llm.guard.personality import Personality, _default_personality, _house_style, _trim
 from llm.guard.plain import plain_text
 
+
 def guard_reply(text: str, facts: FactSheet, *, system_prompt: Optional[str] = None,
                 personality: Optional[Personality] = None, leak_text: Optional[str] = None,
                 partial: bool = False) -> Checked:

@@ -5,6 +5,7 @@ import re
 import unicodedata
 from typing import Iterable
 
+
 def _fold(text: str) -> str:
     """Lower-case, accents off, straight quotes/dashes; same length as the input (offsets stay valid)."""
     if text.isascii():
