@@ -22,6 +22,9 @@ class Allergen:
     listed: str  # how the assistant lists a dish's allergens to a guest
     short: str  # how the guard names it in a corrected sentence ("The X has no gluten in its recipe.")
     words: tuple[str, ...]  # the words the guard reads as this allergen, and this one only
+    # the words a guest names it by ("allergic to ...", "without ..."); "nuts" here is tree nuts, and
+    # actions/recommending.exclusions widens it to peanuts as well
+    said: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -37,31 +40,49 @@ class DietaryTag:
 
 ALLERGENS: tuple[Allergen, ...] = (
     Allergen("cereals_gluten", "Cereals containing gluten", "gluten (cereals)", "gluten",
-             ("gluten", "wheat", "barley", "rye", "spelt", "cereals containing gluten")),
+             ("gluten", "wheat", "barley", "rye", "spelt", "cereals containing gluten"),
+             said=("gluten", "wheat", "cereals", "barley", "rye", "spelt", "oats")),
     Allergen("crustaceans", "Crustaceans", "crustaceans", "crustaceans",
              ("crustaceans", "crustacean", "shrimp", "shrimps", "prawn", "prawns", "crab", "crabs", "lobster",
-              "lobsters", "crayfish", "langoustine", "langoustines", "scampi")),
-    Allergen("eggs", "Eggs", "eggs", "eggs", ("egg", "eggs")),
+              "lobsters", "crayfish", "langoustine", "langoustines", "scampi"),
+             said=("shellfish", "shrimp", "shrimps", "prawn", "prawns", "crab", "lobster", "crustacean",
+                   "crustaceans")),
+    Allergen("eggs", "Eggs", "eggs", "eggs", ("egg", "eggs"),
+             said=("egg", "eggs")),
     Allergen("fish", "Fish", "fish", "fish",
-             ("fish", "salmon", "tuna", "cod", "anchovy", "anchovies", "sardines", "mackerel", "haddock", "trout")),
-    Allergen("peanuts", "Peanuts", "peanuts", "peanuts", ("peanut", "peanuts", "groundnut", "groundnuts")),
+             ("fish", "salmon", "tuna", "cod", "anchovy", "anchovies", "sardines", "mackerel", "haddock", "trout"),
+             said=("fish", "fish sauce")),
+    Allergen("peanuts", "Peanuts", "peanuts", "peanuts", ("peanut", "peanuts", "groundnut", "groundnuts"),
+             said=("peanut", "peanuts", "groundnut", "groundnuts", "peanut butter")),
     Allergen("soybeans", "Soybeans", "soy", "soy",
-             ("soy", "soya", "soybean", "soybeans", "soya beans", "tofu", "edamame", "miso", "tempeh")),
+             ("soy", "soya", "soybean", "soybeans", "soya beans", "tofu", "edamame", "miso", "tempeh"),
+             said=("soy", "soya", "soybean", "soybeans", "soy sauce")),
     Allergen("milk", "Milk", "milk", "milk",
-             ("milk", "dairy", "lactose", "butter", "buttermilk", "cream", "cheese", "yogurt", "yoghurt", "ghee")),
+             ("milk", "dairy", "lactose", "butter", "buttermilk", "cream", "cheese", "yogurt", "yoghurt", "ghee"),
+             said=("milk", "dairy", "lactose", "cheese", "cream", "butter")),
     Allergen("nuts", "Tree nuts", "tree nuts", "tree nuts",
              ("tree nut", "tree nuts", "almond", "almonds", "walnut", "walnuts", "hazelnut", "hazelnuts", "cashew",
               "cashews", "pistachio", "pistachios", "pecan", "pecans", "macadamia", "macadamias", "brazil nut",
-              "brazil nuts")),
-    Allergen("celery", "Celery", "celery", "celery", ("celery", "celeriac")),
-    Allergen("mustard", "Mustard", "mustard", "mustard", ("mustard",)),
-    Allergen("sesame", "Sesame", "sesame", "sesame", ("sesame", "tahini")),
+              "brazil nuts"),
+             said=("nut", "nuts", "tree nut", "tree nuts", "almond", "almonds", "walnut", "walnuts", "hazelnut",
+                   "hazelnuts", "cashew", "cashews", "pistachio", "pistachios", "pecan", "pecans", "macadamia",
+                   "macadamias", "brazil nut", "brazil nuts")),
+    Allergen("celery", "Celery", "celery", "celery", ("celery", "celeriac"),
+             said=("celery", "celeriac")),
+    Allergen("mustard", "Mustard", "mustard", "mustard", ("mustard",),
+             said=("mustard",)),
+    Allergen("sesame", "Sesame", "sesame", "sesame", ("sesame", "tahini"),
+             said=("sesame",)),
     Allergen("sulphites", "Sulphur dioxide and sulphites", "sulphites", "sulphites",
-             ("sulphites", "sulphite", "sulfites", "sulfite", "sulphur dioxide", "sulfur dioxide")),
-    Allergen("lupin", "Lupin", "lupin", "lupin", ("lupin", "lupine", "lupins")),
+             ("sulphites", "sulphite", "sulfites", "sulfite", "sulphur dioxide", "sulfur dioxide"),
+             said=("sulphites", "sulphite", "sulfites", "sulfite")),
+    Allergen("lupin", "Lupin", "lupin", "lupin", ("lupin", "lupine", "lupins"),
+             said=("lupin", "lupine")),
     Allergen("molluscs", "Molluscs", "molluscs", "molluscs",
              ("molluscs", "mollusc", "mollusks", "mollusk", "mussel", "mussels", "clam", "clams", "oyster", "oysters",
-              "squid", "octopus", "scallop", "scallops", "calamari", "snails")),
+              "squid", "octopus", "scallop", "scallops", "calamari", "snails"),
+             said=("molluscs", "mollusc", "mollusks", "mollusk", "squid", "mussels", "oysters", "clams", "octopus",
+                   "scallops")),
 )
 ALLERGEN_CODES: tuple[str, ...] = tuple(allergen.code for allergen in ALLERGENS)
 ALLERGEN_BY_CODE: dict[str, Allergen] = {allergen.code: allergen for allergen in ALLERGENS}
