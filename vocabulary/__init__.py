@@ -1,11 +1,12 @@
 """The restaurant's vocabulary of facts, one copy for the backend and the assistant.
 
-The 14 EU allergens, the dietary tags, the mood tags and the currency signs. The backend's model
-validators and admin choices, the assistant's formatting and the LLM guard's claim check all read
-them from here, so a code can never be known to one side and not the other. Codes are what the
-database stores and the API sends: never change one (a new one needs no migration, the lists are
-validated JSON). Pure Python, no imports beyond the standard library: it runs in the backend
-(`backend/vocabulary` links here, as the backend runs from `backend/`) and in the action server.
+The 14 EU allergens (each with its wordings and the words that name it), the dietary tags, the mood
+tags and the currency signs. The backend's model validators and admin choices, the assistant's
+formatting and allergy reading, and the LLM guard's claim check all read them from here, so a code
+can never be known to one side and not the other. Codes are what the database stores and the API
+sends: never change one (a new one needs no migration, the lists are validated JSON). Pure Python,
+no imports beyond the standard library: it runs in the backend (`backend/vocabulary` links here, as
+the backend runs from `backend/`) and in the action server.
 """
 from __future__ import annotations
 

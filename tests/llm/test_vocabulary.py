@@ -35,6 +35,15 @@ def test_codes_are_unique_and_the_fourteen_eu_allergens() -> None:
     assert len({tag.code for tag in DIETARY_TAGS}) == len(DIETARY_TAGS)
 
 
+def test_a_word_names_one_allergen_only() -> None:
+    """The guard's words and a guest's words are read into one table each: a word under two
+    allergens would silently count for the last one."""
+    for field in ("words", "said"):
+        words = [word for allergen in ALLERGENS for word in getattr(allergen, field)]
+        assert len(words) == len(set(words)), field
+        assert all(getattr(allergen, field) for allergen in ALLERGENS), field
+
+
 def wordings(allergen: Allergen) -> list[str]:
     return sorted({allergen.label.lower(), allergen.listed, allergen.short, *allergen.words})
 
