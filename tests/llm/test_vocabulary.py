@@ -3,6 +3,7 @@ backend/vocabulary; backend/tests/test_menu.py checks its validators and admin c
 and every allergen and dietary tag in it, in each wording it is shown in, is a claim the guard checks."""
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from actions.formatting import allergen_list
 from actions.recommending import load_moods
 from llm.guard.check import check_claims
 from llm.guard.facts import DishFacts, FactSheet
-from vocabulary import ALLERGEN_CODES, ALLERGENS, DIETARY_TAGS, MOOD_CODES, Allergen
+from vocabulary import ALLERGEN_CODES, ALLERGENS, DIETARY_CODES, DIETARY_TAGS, MOOD_CODES, Allergen
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,3 +75,11 @@ def test_every_mood_the_assistant_recommends_for_is_a_tag_the_backend_takes() ->
     """actions/moods.yml may add synonyms and categories, but a mood no dish can be tagged with would
     only ever match by category."""
     assert set(load_moods()["moods"]) <= set(MOOD_CODES)
+
+
+def test_the_api_contract_names_the_same_codes() -> None:
+    contract = " ".join((ROOT / "docs" / "backend-api.md").read_text(encoding="utf-8").split())
+    for heading, codes in (("Allergen codes (the 14 EU major allergens)", ALLERGEN_CODES),
+                           ("Dietary tags", DIETARY_CODES), ("Mood tags", MOOD_CODES)):
+        listed = re.search(re.escape(heading) + r": `([^`]*)`", contract)
+        assert listed and tuple(listed.group(1).split(", ")) == codes, heading
