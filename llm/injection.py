@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from llm.guard.sentences import _fold
+from llm.guard.sentences import fold
 
 _RULE_NOUNS = (r"(?:rules|instructions?|guidelines|directives|directions|prompts?|programming|restrictions|"
                r"guardrails|constraints|filters|safeguards)")
@@ -67,5 +67,5 @@ _INJECTION = re.compile("|".join([
 
 def looks_like_injection(message: str) -> bool:
     """True for guest messages that try to override or extract the assistant's instructions."""
-    folded = re.sub(r"[ \t]+", " ", _fold(message))
+    folded = re.sub(r"[ \t]+", " ", fold(message))
     return bool(_INJECTION.search(folded))

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Literal, Optional
 
-from llm.guard.dishes import _groups, _mask, _matcher
+from llm.guard.dishes import dish_groups, dish_matcher, mask_spans
 from llm.guard.facts import DishFacts, FactSheet
-from llm.guard.sentences import _alternation, _fold
+from llm.guard.sentences import alternation, fold
 from vocabulary import ALLERGEN_BY_CODE, ALLERGEN_CODES, ALLERGENS, DIETARY_CODES, DIETARY_TAGS, NUT_CODES
 
 _NUTS = frozenset(NUT_CODES)  # "nuts" said by a guest includes peanuts for safety
@@ -33,7 +33,7 @@ ALLERGEN_TERMS: dict[str, frozenset[str]] = {
 
 
 _ALLERGEN_RE = re.compile(
-    r"(?<![\w])(?P<term>" + _alternation(ALLERGEN_TERMS) + r")(?P<free>[\s-]+(?:free|safe)\b|-?less\b)?(?![\w])"
+    r"(?<![\w])(?P<term>" + alternation(ALLERGEN_TERMS) + r")(?P<free>[\s-]+(?:free|safe)\b|-?less\b)?(?![\w])"
 )
 # "coconut milk", "peanut butter", "vegan cheese": not the milk allergen.
 _NOT_DAIRY_BEFORE = re.compile(
@@ -76,7 +76,7 @@ _CONNECTORS = re.compile(r"^(?:[\s,/&]|\band\b|\bor\b|\bnor\b|\bas\s+well\s+as\b
 
 _CLAUSE_SPLIT = re.compile(r";|\s[-\u2013\u2014]\s|,?\s+(?:but|while|whereas|although|though|however|unlike)\b"
                            r"|,\s*except\b")
-_PRONOUN = re.compile(r"\b(?:it|it's|its|itself|this|this\s+one|this\s+dish|that\s+dish|that\s+one|"
+PRONOUN = re.compile(r"\b(?:it|it's|its|itself|this|this\s+one|this\s+dish|that\s+dish|that\s+one|"
                       r"the\s+dish|the\s+one)\b")
 _GENERAL = re.compile(r"\b(?:we|we're|we've|our|ours|us|kitchen|menu|restaurant|everything|every|none|most|"
                       r"many|some|several|dishes|options|items|choices|range|selection|staff|team|guests?|"
@@ -113,7 +113,7 @@ def _mentions(masked: str) -> tuple[list[_Mention], str]:
     for match in _DIETARY_RE.finditer(masked):
         tag = next(name for name in DIETARY_CODES if match.group(name))
         mentions.append(_Mention(match.start(), match.end(), "dietary", frozenset({tag}), bool(match.group("non"))))
-    masked = _mask(masked, [(mention.start, mention.end) for mention in mentions])
+    masked = mask_spans(masked, [(mention.start, mention.end) for mention in mentions])
     for match in _ALLERGEN_RE.finditer(masked):
         term = re.sub(r"[\s-]+", " ", match.group("term"))
         if term in _DAIRY_WORDS and _NOT_DAIRY_BEFORE.search(masked[:match.start()]):
@@ -121,18 +121,18 @@ def _mentions(masked: str) -> tuple[list[_Mention], str]:
         mentions.append(_Mention(match.start(), match.end(), "allergen", ALLERGEN_TERMS[term],
                                  bool(match.group("free")), term in _ALLERGY_TALK_TERMS))
     mentions.sort(key=lambda mention: mention.start)
-    masked = _mask(masked, [(mention.start, mention.end) for mention in mentions if mention.base_negative])
+    masked = mask_spans(masked, [(mention.start, mention.end) for mention in mentions if mention.base_negative])
     return mentions, masked
 
 
-def _analyse(sentence: str, facts: FactSheet, context: tuple[DishFacts, ...]
+def analyse_claims(sentence: str, facts: FactSheet, context: tuple[DishFacts, ...]
              ) -> tuple[list[_Claim], list[_Claim], tuple[DishFacts, ...], str, list[tuple[int, int, DishFacts]]]:
     """Claims with a known dish, unverifiable claims (no dish), the new dish context, masked text, dish hits."""
-    folded = _fold(sentence)
+    folded = fold(sentence)
     by_name = {dish.name: dish for dish in facts.all_dishes()}
     hits = [(start, end, by_name[name])
-            for start, end, name in _matcher(tuple(sorted(by_name))).find(folded)]
-    masked = _mask(folded, [(start, end) for start, end, _ in hits])
+            for start, end, name in dish_matcher(tuple(sorted(by_name))).find(folded)]
+    masked = mask_spans(folded, [(start, end) for start, end, _ in hits])
     mentions, fully_masked = _mentions(masked)
     question = sentence.rstrip(" \t\"'\u201d\u2019)").endswith("?")
     known: list[_Claim] = []
@@ -142,7 +142,7 @@ def _analyse(sentence: str, facts: FactSheet, context: tuple[DishFacts, ...]
     for clause_start, clause_end in zip(bounds, bounds[1:]):
         clause_text = masked[clause_start:clause_end]
         clause_hits = [hit for hit in hits if clause_start <= hit[0] < clause_end]
-        groups = _groups(clause_hits, masked)
+        groups = dish_groups(clause_hits, masked)
         previous: Optional[_Mention] = None
         previous_verdict: Optional[tuple[bool, bool]] = None  # (skip, negative)
         in_clause = [m for m in mentions if clause_start <= m.start < clause_end]
@@ -173,7 +173,7 @@ def _analyse(sentence: str, facts: FactSheet, context: tuple[DishFacts, ...]
             after = [group for group in groups if group[0] >= mention.end]
             if before or after:
                 dishes = (before[-1] if before else after[0])[2]
-            elif _PRONOUN.search(clause_text) or not _GENERAL.search(clause_text):
+            elif PRONOUN.search(clause_text) or not _GENERAL.search(clause_text):
                 dishes = context or tuple(d for d in (facts.subject,) if d is not None)
             else:
                 dishes = ()
@@ -222,7 +222,7 @@ def _labels(codes: Iterable[str], conjunction: str) -> str:
     return ", ".join(names[:-1]) + f" {conjunction} " + names[-1]
 
 
-def _fact(claim: _Claim, dish: DishFacts) -> Optional[str]:
+def backend_fact(claim: _Claim, dish: DishFacts) -> Optional[str]:
     """The backend's fact if `claim` is wrong for `dish`, else None."""
     if claim.kind == "allergen":
         if not claim.negative and claim.codes == frozenset(ALLERGEN_CODES):
@@ -244,7 +244,7 @@ def _fact(claim: _Claim, dish: DishFacts) -> Optional[str]:
     return None
 
 
-def _unverifiable(claim: _Claim) -> bool:
+def unverifiable(claim: _Claim) -> bool:
     """A claim about no known dish that must not reach the guest (a safety promise)."""
     if _CONDITIONAL.search(claim.clause):
         return False

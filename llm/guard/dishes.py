@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from llm.guard.facts import DishFacts
-from llm.guard.sentences import _fold
+from llm.guard.sentences import fold
 
 _DISH_GROUP_GAP = re.compile(r"^(?:[\s,/&]|\band\b|\bor\b|\bnor\b|\bthe\b|\bboth\b|\beither\b|\bneither\b|"
                              r"\bplus\b|\bour\b)*$")
@@ -17,7 +17,7 @@ _TYPE_NOUNS = {"pizza", "curry", "bowl", "soup", "burger", "sandwich", "wrap", "
 
 
 def _name_words(name: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+|&", _fold(name))
+    return re.findall(r"[a-z0-9]+|&", fold(name))
 
 
 def _name_pattern(words: list[str]) -> str:
@@ -58,18 +58,18 @@ class _DishMatcher:
 
 
 @lru_cache(maxsize=64)
-def _matcher(names: tuple[str, ...]) -> _DishMatcher:
+def dish_matcher(names: tuple[str, ...]) -> _DishMatcher:
     return _DishMatcher(names)
 
 
-def _mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
+def mask_spans(text: str, spans: Iterable[tuple[int, int]]) -> str:
     chars = list(text)
     for start, end in spans:
         chars[start:end] = "#" * (end - start)
     return "".join(chars)
 
 
-def _groups(hits: list[tuple[int, int, DishFacts]], masked: str) -> list[tuple[int, int, tuple[DishFacts, ...]]]:
+def dish_groups(hits: list[tuple[int, int, DishFacts]], masked: str) -> list[tuple[int, int, tuple[DishFacts, ...]]]:
     """Dish names listed together ("the Pad Thai and the Margherita") form one group."""
     groups: list[list[Any]] = []
     for start, end, dish in hits:

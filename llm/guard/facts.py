@@ -68,7 +68,7 @@ class DishFacts:
         for delta in self.option_deltas:
             if delta:
                 amounts.update({delta, self.price + delta})
-        return {_cents(amount) for amount in amounts}
+        return {to_cents(amount) for amount in amounts}
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class FactSheet:
 
     def allowed(self) -> set[tuple[str, Decimal]]:
         """(currency, amount) pairs that may appear in the text."""
-        pairs = {(self.currency, _cents(amount)) for amount in self.extra_amounts}
+        pairs = {(self.currency, to_cents(amount)) for amount in self.extra_amounts}
         for dish in self.all_dishes():
             pairs.update((dish.currency, amount) for amount in dish.allowed_amounts())
         return pairs
@@ -120,5 +120,5 @@ class Checked:
         return bool(self.corrections)
 
 
-def _cents(amount: Decimal) -> Decimal:
+def to_cents(amount: Decimal) -> Decimal:
     return Decimal(amount).quantize(Decimal("0.01"))

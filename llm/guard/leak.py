@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from llm.guard.sentences import _fold
+from llm.guard.sentences import fold
 
 _LEAK_PHRASES = re.compile(
     r"\bsystem\s+(?:prompt|message|instructions?)\b|\bmy\s+(?:instructions|prompt|guidelines)\s+(?:are|say|tell)\b"
@@ -13,7 +13,7 @@ _LEAK_PHRASES = re.compile(
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", _fold(text))
+    return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", fold(text))
 
 
 def leaks_instructions(text: str, system_prompt: str, *, shingle: int = 8) -> bool:
@@ -22,7 +22,7 @@ def leaks_instructions(text: str, system_prompt: str, *, shingle: int = 8) -> bo
     Pass the instruction part of the prompt, not the menu/policy facts injected into it (those may be
     quoted legitimately).
     """
-    if _LEAK_PHRASES.search(_fold(text)):
+    if _LEAK_PHRASES.search(fold(text)):
         return True
     prompt = _words(system_prompt)
     size = min(shingle, len(prompt))

@@ -28,6 +28,6 @@ def find_links(text: str) -> list[str]:
     return [text[start:end].rstrip(".,;:!?)]}'\"") for start, end in sorted(found)]
 
 
-def _foreign_links(sentence: str, facts: FactSheet) -> list[str]:
+def foreign_links(sentence: str, facts: FactSheet) -> list[str]:
     allowed = {_link_key(link) for link in facts.links}
     return [link for link in find_links(sentence) if _link_key(link) not in allowed]

@@ -9,23 +9,23 @@ from typing import Iterable, Optional
 
 from text_to_num import alpha2digit, text2num
 
-from llm.guard.facts import DishFacts, FactSheet, _cents
-from llm.guard.sentences import _alternation, _fold
+from llm.guard.facts import DishFacts, FactSheet, to_cents
+from llm.guard.sentences import alternation, fold
 
 _NUMBER = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+(?:[.,]\d{1,2})?)"
 _AFTER_NUMBER = r"(?![\d]|[.,]\d)"
 _GAP = r"[^\S\n]*"  # spaces, never a line break
-# Every currency sign Unicode knows (category Sc: € $ £ ¥ ₹ ₽ ₩ ₺ ¢ ...), as _fold leaves them.
+# Every currency sign Unicode knows (category Sc: € $ £ ¥ ₹ ₽ ₩ ₺ ¢ ...), as fold leaves them.
 _SIGNS = "".join(sorted({folded for code in range(0x20, 0x10000) if unicodedata.category(chr(code)) == "Sc"
-                         for folded in (chr(code), _fold(chr(code))) if not folded.isalnum()}))
-_SIGN = "[" + re.escape(_SIGNS) + "]"
+                         for folded in (chr(code), fold(chr(code))) if not folded.isalnum()}))
+SIGN = "[" + re.escape(_SIGNS) + "]"
 # ISO 4217 codes written before or after an amount (English words such as "try", "all", "mad" left out).
 _ISO_CODES = ("eur", "usd", "gbp", "chf", "jpy", "cny", "rmb", "inr", "aud", "cad", "nzd", "sek", "nok", "dkk",
               "pln", "czk", "huf", "bgn", "rub", "zar", "brl", "mxn", "sgd", "hkd", "krw", "thb", "aed", "sar",
               "ils", "egp", "ngn", "kes", "php", "idr", "myr", "vnd", "ars", "clp", "twd", "isk", "uah", "kzt",
               "qar", "kwd", "bhd", "omr", "jod", "lkr", "pkr", "bdt")
-_CODE_BEFORE = _alternation((*_ISO_CODES, "sfr", "fr.", "rs.", "rs", "kr.", "kr", "zl"))
-_WORD_AFTER = _alternation((*_ISO_CODES, "euros", "euro", "dollars", "dollar", "bucks", "pounds", "pound", "quid",
+_CODE_BEFORE = alternation((*_ISO_CODES, "sfr", "fr.", "rs.", "rs", "kr.", "kr", "zl"))
+_WORD_AFTER = alternation((*_ISO_CODES, "euros", "euro", "dollars", "dollar", "bucks", "pounds", "pound", "quid",
                             "francs", "franc", "yen", "yuan", "renminbi", "rupees", "rupee", "rupiah", "kronor",
                             "kroner", "krona", "krone", "kr", "zlotys", "zloty", "dirhams", "dirham", "dinars",
                             "dinar", "riyals", "riyal", "rials", "rial", "rubles", "ruble", "roubles", "rouble",
@@ -57,21 +57,21 @@ _MONEY_RES: list[tuple[re.Pattern[str], str]] = [
     # "9 euros 99", "9 euros and 99 cents"
     (re.compile(r"(?<![\d.,])(?P<num>\d+)" + _GAP + r"(?P<code>" + _MAJOR_WORD + r")\s+(?:and\s+)?"
                 r"(?P<minor>\d{1,2})(?![\d]|[.,]\d)(?:\s*" + _MINOR_WORD + r"(?![\w]))?" + _NOT_A_UNIT), "major_minor"),
-    (re.compile(r"(?P<cur>" + _SIGN + r")" + _GAP + _NUMBER + _AFTER_NUMBER), "digits"),
+    (re.compile(r"(?P<cur>" + SIGN + r")" + _GAP + _NUMBER + _AFTER_NUMBER), "digits"),
     (re.compile(r"(?<![\w$])(?P<code>" + _CODE_BEFORE + r")" + _GAP + _NUMBER + _AFTER_NUMBER), "digits"),
-    (re.compile(r"(?<![\d.,])" + _NUMBER + _AFTER_NUMBER + _GAP + r"(?P<cur>" + _SIGN + r")"), "digits"),
+    (re.compile(r"(?<![\d.,])" + _NUMBER + _AFTER_NUMBER + _GAP + r"(?P<cur>" + SIGN + r")"), "digits"),
     (re.compile(r"(?<![\d.,])" + _NUMBER + _AFTER_NUMBER + _GAP + r"(?P<code>" + _WORD_AFTER + r")(?![\w])"), "digits"),
     # "999 cents", "50p", "fifty cents"
     (re.compile(r"(?<![\d.,])(?P<num>\d+)(?:" + _GAP + r"(?P<minor>cents?|ct|eurocents?|pence)|(?P<p>p))(?![\w])"),
      "minor"),
     (re.compile(r"(?P<words>" + _SPELLED + r")\s*(?P<minor>cents?|pence)(?![\w])"), "minor_words"),
     # "€ fourteen"
-    (re.compile(r"(?P<cur>" + _SIGN + r")" + _GAP + r"(?P<words>" + _SPELLED + r")" + _HALF), "words"),
+    (re.compile(r"(?P<cur>" + SIGN + r")" + _GAP + r"(?P<words>" + _SPELLED + r")" + _HALF), "words"),
     # "costs 10", "for just fourteen fifty", "is only nine ninety-nine"
     (re.compile(_PRICE_CUE + _NUMBER + _AFTER_NUMBER + r"(?!\s*[a-z%" + re.escape(_SIGNS) + r"])"), "digits"),
     (re.compile(_PRICE_CUE + r"(?P<words>" + _SPELLED + r")" + _HALF
                 + r"(?!\s*(?!(?:each|apiece|per|today|tonight|now)\b)[a-z%])"), "words"),
-    # "The Pad Thai is 9.99": a bare amount with cents, a price only next to a dish (see _weak_is_price)
+    # "The Pad Thai is 9.99": a bare amount with cents, a price only next to a dish (see weak_is_price)
     (re.compile(r"(?<![\d.,:\w])(?P<num>\d{1,4}[.,]\d{2})(?![\d]|[.,]\d)(?!" + _GAP
                 + r"(?:am|pm|a\.m|p\.m|h|hrs?|hours?|uur|o'clock|stars?|km|kilomet\w*|miles?|kg|g|grams?|ml|l|"
                   r"litres?|liters?|cm|mm|m|%|percent|minutes?|mins?|kcal|cal|calories|x)(?![a-z]))"), "weak"),
@@ -129,40 +129,42 @@ def _word_amount(words: str, half: bool = False) -> Optional[Decimal]:
 
 
 @dataclass
-class _Amount:
+class Amount:
     start: int
     end: int
     currency: str
     value: Decimal  # -1 when it is money that could not be read: never an allowed amount
-    weak: bool = False  # a bare "9.99": money only when written as a dish's price (see _weak_is_price)
+    weak: bool = False  # a bare "9.99": money only when written as a dish's price (see weak_is_price)
 
 
 def find_amounts(text: str, default_currency: str = "EUR") -> list[tuple[str, str, Decimal]]:
     """Money amounts in a text as (as written, currency, value); bare numbers like "9.99" are not included."""
-    return [(text[a.start:a.end], a.currency, a.value) for a in _amounts(_fold(text), default_currency) if not a.weak]
+    found = read_amounts(fold(text), default_currency)
+    return [(text[a.start:a.end], a.currency, a.value) for a in found if not a.weak]
 
 
-def _read(match: re.Match[str], how: str, default_currency: str) -> Optional[_Amount]:
+def _read(match: re.Match[str], how: str, default_currency: str) -> Optional[Amount]:
     groups = match.groupdict()
     marker = groups.get("cur") or groups.get("code")
     currency = _currency(marker, default_currency)
     start, unknown = match.start(), Decimal(-1)
     if how == "digits":
-        value = _cents(_parse_number(match.group("num")))
+        value = to_cents(_parse_number(match.group("num")))
         if not marker:  # "costs 10": the amount starts at the number
             start = match.start("num")
         if marker == "¢":
-            value = _cents(value / 100)
-        return _Amount(start, match.end(), currency, value)
+            value = to_cents(value / 100)
+        return Amount(start, match.end(), currency, value)
     if how == "major_minor":
-        return _Amount(start, match.end(), currency, _cents(Decimal(match.group("num")) + Decimal(match.group("minor")) / 100))
+        value = Decimal(match.group("num")) + Decimal(match.group("minor")) / 100
+        return Amount(start, match.end(), currency, to_cents(value))
     if how == "minor":
         currency = "GBP" if groups.get("p") or groups.get("minor") == "pence" else default_currency
-        return _Amount(start, match.end(), currency, _cents(Decimal(match.group("num")) / 100))
+        return Amount(start, match.end(), currency, to_cents(Decimal(match.group("num")) / 100))
     if how == "minor_words":
         value = _word_amount(match.group("words"))
         currency = "GBP" if groups.get("minor") == "pence" else default_currency
-        return _Amount(start, match.end(), currency, _cents(value / 100) if value is not None else unknown)
+        return Amount(start, match.end(), currency, to_cents(value / 100) if value is not None else unknown)
     if how == "words":
         value = _word_amount(match.group("words"), half=bool(groups.get("half")))
         minor = groups.get("minor")
@@ -171,17 +173,17 @@ def _read(match: re.Match[str], how: str, default_currency: str) -> Optional[_Am
             value = value + Decimal(cents) / 100 if cents is not None and cents < 100 and value == int(value) else None
         if not marker:
             start = match.start("words")
-        return _Amount(start, match.end(), currency, _cents(value) if value is not None else unknown)
+        return Amount(start, match.end(), currency, to_cents(value) if value is not None else unknown)
     # "weak": a bare amount with cents, unless it reads as a clock time ("at 19.30")
     before = match.string[:match.start()]
     hours, minutes = (int(part) for part in re.split(r"[.,]", match.group("num")))
     if _TIME_CUE.search(before) and hours < 24 and minutes < 60:
         return None
-    return _Amount(start, match.end(), default_currency, _cents(_parse_number(match.group("num"))), weak=True)
+    return Amount(start, match.end(), default_currency, to_cents(_parse_number(match.group("num"))), weak=True)
 
 
-def _amounts(folded: str, default_currency: str) -> list[_Amount]:
-    found: list[_Amount] = []
+def read_amounts(folded: str, default_currency: str) -> list[Amount]:
+    found: list[Amount] = []
     for regex, how in _MONEY_RES:
         for match in regex.finditer(folded):
             if any(match.start() < a.end and a.start < match.end() for a in found):
@@ -216,10 +218,10 @@ _DISCOUNT = re.compile(
     r"|\b[\w#]+\s+for\s+the\s+price\s+of\s+(?:\d+|one|two|three|a|an)\b"
     r"|\b\d+\s+for\s+\d+\b(?!\s*(?:people|persons|guests|hours?|minutes?|days?|nights?|weeks?|pm|am|o'clock)\b)"
     # "save 20%", "save €5", "save up to half"
-    r"|\bsav(?:e|es|ing)\s+(?:up\s+to\s+|over\s+|about\s+|around\s+|an?\s+(?:extra\s+)?)?(?:\d|" + _SIGN
+    r"|\bsav(?:e|es|ing)\s+(?:up\s+to\s+|over\s+|about\s+|around\s+|an?\s+(?:extra\s+)?)?(?:\d|" + SIGN
     + r"|half|a\s+third|a\s+quarter|money|big|more\s+than)"
     # "half off", "€5 off", "5 euros off", "20 percent off"
-    r"|(?:%|percent|per\s+cent|\bhalf|\ba\s+third|\ba\s+quarter|\d|" + _SIGN + r"|\b" + _MAJOR_WORD + r")\s*off\b"
+    r"|(?:%|percent|per\s+cent|\bhalf|\ba\s+third|\ba\s+quarter|\d|" + SIGN + r"|\b" + _MAJOR_WORD + r")\s*off\b"
     # "buy 2 get 1 free", "get your second one half price"
     r"|\bbuy\s+" + _COUNT + r"\b[^.!?\n]{0,40}?\bget\b"
     r"|\bget\s+" + _COUNT + r"\s+(?:[a-z#]+\s+){0,2}(?:free|for\s+free|half[\s-]+price|on\s+us|for\s+nothing)\b"
@@ -239,7 +241,7 @@ _CODE_TOKEN = re.compile(r"(?i)(?<!\bzip\s)(?<!\bpost\s)(?<!\bpostal\s)(?<!\bdre
 _OFFER_NEGATED = re.compile(r"\b(?:no|not|never|don't|doesn't|do\s+not|can't|cannot|won't|aren't|isn't)\b|n't\b")
 
 
-def _is_offer(masked: str, amounts: Iterable[_Amount] = (), sentence: str = "") -> bool:
+def is_offer(masked: str, amounts: Iterable[Amount] = (), sentence: str = "") -> bool:
     if _DISCOUNT.search(masked) or _CODE_TOKEN.search(sentence):
         return True
     if any(amount.value == 0 for amount in amounts):  # "€0.00 delivery", "zero euros": free is an offer
@@ -257,18 +259,18 @@ def _is_offer(masked: str, amounts: Iterable[_Amount] = (), sentence: str = "") 
 
 _PRICE_LINK = re.compile(r"^(?:[\s:()=,-]|\b(?:is|are|was|costs?|priced|at|for|only|just|now|it's|the|price|of|"
                          r"a|an|each|per|portion|starts|from|around|about)\b)*$")
-_SUM_WORDS = re.compile(r"\b(?:together|total|altogether|combined|in\s+all|comes?\s+to|adds?\s+up|makes?|sum)\b")
+SUM_WORDS = re.compile(r"\b(?:together|total|altogether|combined|in\s+all|comes?\s+to|adds?\s+up|makes?|sum)\b")
 _PRICE_CUE_BEFORE = re.compile(r"\b(?:costs?|priced\s+at|price\s+(?:is|of)|for\s+(?:just|only)|only|just|"
                                r"total(?:\s+is)?|each|per)\s*[:=]?\s*$")
 
 
-def _attached_dish(amount: _Amount, groups: list[tuple[int, int, tuple[DishFacts, ...]]],
-                   amounts: list[_Amount], masked: str) -> Optional[DishFacts]:
+def attached_dish(amount: Amount, groups: list[tuple[int, int, tuple[DishFacts, ...]]],
+                   amounts: list[Amount], masked: str) -> Optional[DishFacts]:
     """The one dish an amount is written right after ("Pad Thai: €14.50", "the Coke is €2.50"), if any."""
     before = [group for group in groups if group[1] <= amount.start]
     if not before or len(before[-1][2]) != 1:
         return None
-    if len({dish for group in groups for dish in group[2]}) > 1 and _SUM_WORDS.search(masked):
+    if len({dish for group in groups for dish in group[2]}) > 1 and SUM_WORDS.search(masked):
         return None  # "A Pad Thai with a Coke comes to €X": a sum, not the Coke's price
     gap_start = before[-1][1]
     if any(gap_start <= other.start < amount.start for other in amounts):
@@ -279,12 +281,12 @@ def _attached_dish(amount: _Amount, groups: list[tuple[int, int, tuple[DishFacts
     return before[-1][2][0]
 
 
-def _weak_is_price(amount: _Amount, groups: list[tuple[int, int, tuple[DishFacts, ...]]],
-                   amounts: list[_Amount], masked: str) -> bool:
+def weak_is_price(amount: Amount, groups: list[tuple[int, int, tuple[DishFacts, ...]]],
+                   amounts: list[Amount], masked: str) -> bool:
     """A bare "9.99" is money when written as a dish's price ("Pad Thai: 9.99") or after "costs", "only"."""
-    return bool(_attached_dish(amount, groups, amounts, masked) or _PRICE_CUE_BEFORE.search(masked[:amount.start]))
+    return bool(attached_dish(amount, groups, amounts, masked) or _PRICE_CUE_BEFORE.search(masked[:amount.start]))
 
 
-def _dish_pairs(dish: DishFacts, facts: FactSheet) -> set[tuple[str, Decimal]]:
+def dish_pairs(dish: DishFacts, facts: FactSheet) -> set[tuple[str, Decimal]]:
     pairs = {(dish.currency, amount) for amount in dish.allowed_amounts()}
-    return pairs | {(facts.currency, _cents(amount)) for amount in facts.extra_amounts}
+    return pairs | {(facts.currency, to_cents(amount)) for amount in facts.extra_amounts}

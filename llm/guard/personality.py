@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from llm.guard.plain import plain_text
-from llm.guard.sentences import _collapse, _fold, _join, _segments
+from llm.guard.sentences import collapse_spaces, fold, join_segments, split_segments
 
 PERSONALITY_FILE = Path(__file__).resolve().parents[1] / "personality.yml"
 
@@ -48,7 +48,7 @@ def load_personality(path: Path = PERSONALITY_FILE) -> Personality:
 
 
 @lru_cache(maxsize=1)
-def _default_personality() -> Personality:
+def default_personality() -> Personality:
     return load_personality()
 
 
@@ -60,24 +60,24 @@ def _case_like(template: str, word: str) -> str:
     return word
 
 
-def _house_style(text: str, personality: Personality) -> str:
+def house_style(text: str, personality: Personality) -> str:
     """No banned phrases, the house words; whitespace collapsed."""
-    banned = [re.sub(r"\s+", " ", _fold(phrase)).strip() for phrase in personality.banned_phrases]
-    lead, segments = _segments(text)
-    folded = [re.sub(r"\s+", " ", _fold(sentence)) for sentence, _ in segments]
+    banned = [re.sub(r"\s+", " ", fold(phrase)).strip() for phrase in personality.banned_phrases]
+    lead, segments = split_segments(text)
+    folded = [re.sub(r"\s+", " ", fold(sentence)) for sentence, _ in segments]
     removed = {index for index, sentence in enumerate(folded) if any(phrase and phrase in sentence for phrase in banned)}
-    text = _join(lead, segments, removed)
+    text = join_segments(lead, segments, removed)
     if personality.replacements:
         table = {key.lower(): value for key, value in personality.replacements.items()}
         pattern = re.compile(r"\b(?:" + "|".join(re.escape(key) for key in sorted(table, key=len, reverse=True))
                              + r")\b", re.IGNORECASE)
         text = pattern.sub(lambda m: _case_like(m.group(0), table[m.group(0).lower()]), text)
-    return _collapse(text)
+    return collapse_spaces(text)
 
 
-def _trim(text: str, personality: Personality) -> str:
+def trim(text: str, personality: Personality) -> str:
     """At most max_sentences whole sentences and max_chars characters."""
-    lead, segments = _segments(text)
+    lead, segments = split_segments(text)
     kept: list[list[str]] = []
     length = 0
     for sentence, separator in segments[: personality.max_sentences]:
@@ -93,4 +93,4 @@ def _trim(text: str, personality: Personality) -> str:
 
 def apply_personality(text: str, personality: Personality) -> str:
     """Plain text, no banned phrases, house words, at most max_sentences/max_chars; fallback if empty."""
-    return _trim(_house_style(plain_text(text), personality), personality) or personality.fallback_text
+    return trim(house_style(plain_text(text), personality), personality) or personality.fallback_text

@@ -6,7 +6,7 @@ from typing import Optional
 from llm.guard.check import check_claims
 from llm.guard.facts import Checked, Correction, FactSheet
 from llm.guard.leak import leaks_instructions
-from llm.guard.personality import Personality, _default_personality, _house_style, _trim
+from llm.guard.personality import Personality, default_personality, house_style, trim
 from llm.guard.plain import plain_text
 
 
@@ -24,20 +24,20 @@ def guard_reply(text: str, facts: FactSheet, *, system_prompt: Optional[str] = N
     Nothing left gives the fallback text; with `partial` (a preview while the LLM still writes) it
     gives "" instead, and no fallback or leak text is ever shown as a preview.
     """
-    personality = personality or _default_personality()
-    plain = _house_style(plain_text(text), personality)
+    personality = personality or default_personality()
+    plain = house_style(plain_text(text), personality)
     if system_prompt and (leaks_instructions(text, system_prompt) or leaks_instructions(plain, system_prompt)):
         shown = "" if partial else (leak_text or personality.fallback_text)
         return Checked(shown, [Correction("leak", text, None)])
     checked = check_claims(plain, facts)
     corrections = list(checked.corrections)
-    shown = _trim(checked.text, personality)
+    shown = trim(checked.text, personality)
     for _ in range(3):
         again = check_claims(shown, facts)
         if not again.changed:
             break
         corrections += again.corrections
-        shown = _trim(again.text, personality)
+        shown = trim(again.text, personality)
     else:
         shown = ""  # it never settled: show nothing rather than an unchecked text
     if not shown:

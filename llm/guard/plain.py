@@ -7,8 +7,8 @@ import unicodedata
 
 from markdown_it import MarkdownIt
 
-from llm.guard.money import _SIGN
-from llm.guard.sentences import _collapse
+from llm.guard.money import SIGN
+from llm.guard.sentences import collapse_spaces
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable("strikethrough")
 _MARKDOWN_CHARS = re.compile(r"[*_`\[\]<>&\\~!]")
@@ -90,6 +90,6 @@ def plain_text(text: str) -> str:
     characters gone, markdown rendered to plain text, a currency sign joined to the amount on the
     next line, runs of spaces collapsed."""
     text = strip_markdown(_plain_chars(html.unescape(_plain_chars(text))))
-    text = re.sub(r"(" + _SIGN + r")[^\S\n]*\n\s*(?=\d)", r"\1", text)
-    text = re.sub(r"(\d)[^\S\n]*\n\s*(?=" + _SIGN + r")", r"\1 ", text)
-    return _collapse(text)
+    text = re.sub(r"(" + SIGN + r")[^\S\n]*\n\s*(?=\d)", r"\1", text)
+    text = re.sub(r"(\d)[^\S\n]*\n\s*(?=" + SIGN + r")", r"\1 ", text)
+    return collapse_spaces(text)

@@ -6,7 +6,7 @@ import unicodedata
 from typing import Iterable
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Lower-case, accents off, straight quotes/dashes; same length as the input (offsets stay valid)."""
     if text.isascii():
         return text.lower().replace("`", "'")
@@ -28,7 +28,7 @@ _ABBREVIATIONS = {"e.g", "i.e", "approx", "vs", "incl", "excl", "mr", "mrs", "ms
 _BOUNDARY = re.compile(r"(?P<end>[.!?\u2026]+[\"'\u201d\u2019)\]]*)(?P<ws>\s+)|(?P<nl>[ \t]*\n\s*)")
 
 
-def _segments(text: str) -> tuple[str, list[list[str]]]:
+def split_segments(text: str) -> tuple[str, list[list[str]]]:
     """Split into [sentence, separator] pairs; lines are sentences too. Not on `e.g.` or `12.50`."""
     lead = text[: len(text) - len(text.lstrip())]
     segments: list[list[str]] = []
@@ -62,10 +62,10 @@ def _segments(text: str) -> tuple[str, list[list[str]]]:
 
 def split_sentences(text: str) -> list[str]:
     """The sentences (and lines) of a text, without their separators."""
-    return [sentence for sentence, _ in _segments(text)[1]]
+    return [sentence for sentence, _ in split_segments(text)[1]]
 
 
-def _join(lead: str, segments: list[list[str]], removed: set[int]) -> str:
+def join_segments(lead: str, segments: list[list[str]], removed: set[int]) -> str:
     """Reassemble, dropping removed segments but keeping the strongest line break around them."""
     kept: list[list[str]] = []
     for index, (sentence, separator) in enumerate(segments):
@@ -81,14 +81,14 @@ def _join(lead: str, segments: list[list[str]], removed: set[int]) -> str:
     return lead + "".join(sentence + separator for sentence, separator in kept)
 
 
-_BULLET = re.compile(r"^\s*(?:[\u2022\-*]|\d+[.)])\s+")
+BULLET = re.compile(r"^\s*(?:[\u2022\-*]|\d+[.)])\s+")
 
 
-def _collapse(text: str) -> str:
+def collapse_spaces(text: str) -> str:
     lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def _alternation(words: Iterable[str]) -> str:
+def alternation(words: Iterable[str]) -> str:
     ordered = sorted(words, key=len, reverse=True)
     return "|".join(re.escape(word).replace(r"\ ", r"[\s-]+") for word in ordered)
