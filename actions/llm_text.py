@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from functools import lru_cache
 from typing import Iterable, Optional
 
 from actions.backend_client import MenuItem
 from llm.guard.facts import DishFacts, FactSheet
-from llm.guard.personality import Personality, load_personality
 from llm.guard.pipeline import guard_reply
 
 logger = logging.getLogger(__name__)
@@ -32,14 +30,9 @@ def fact_sheet(menu: Iterable[MenuItem], *, extra_amounts: Iterable[Decimal] = (
                      links=tuple(links))
 
 
-@lru_cache(maxsize=1)
-def personality() -> Personality:
-    return load_personality()
-
-
 def finish(text: str, facts: FactSheet, *, system_prompt: str, conversation_id: Optional[str] = None) -> str:
     """The text the guest reads: guard_reply's; a reply that leaks the instructions becomes REFUSAL."""
-    checked = guard_reply(text, facts, system_prompt=system_prompt, personality=personality(), leak_text=REFUSAL)
+    checked = guard_reply(text, facts, system_prompt=system_prompt, leak_text=REFUSAL)
     for correction in checked.corrections:
         if correction.kind == "leak":
             logger.warning("llm reply repeated its instructions; replaced", extra={"conversation_id": conversation_id})
@@ -52,4 +45,4 @@ def finish(text: str, facts: FactSheet, *, system_prompt: str, conversation_id: 
 def preview(text: str, facts: FactSheet, *, system_prompt: str) -> str:
     """The same pipeline for the part of an answer written so far (streamed to the widget): "" when
     nothing may be shown yet, never the fallback or the refusal."""
-    return guard_reply(text, facts, system_prompt=system_prompt, personality=personality(), partial=True).text
+    return guard_reply(text, facts, system_prompt=system_prompt, partial=True).text

@@ -13,8 +13,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from actions.backend_client import BackendClient, MenuItem
-from actions.llm_text import REFUSAL, fact_sheet, finish, personality
+from actions.llm_text import REFUSAL, fact_sheet, finish
 from llm.client import LlmClient, LlmUnavailable
+from llm.guard.personality import default_personality
 from llm.prompting import Prompts
 from vocabulary import ALLERGEN_CODES, NUT_CODES
 
@@ -184,7 +185,7 @@ class Recommender:
                 continue
             reason = finish(pick.reason[:300], fact_sheet([item], subject=item), system_prompt=self.prompts.system_text,
                             conversation_id=conversation_id)
-            if reason in (REFUSAL, personality().fallback_text):  # nothing usable survived the checks
+            if reason in (REFUSAL, default_personality().fallback_text):  # nothing usable survived the checks
                 reason = item.description
             suggestions.append(Suggestion(item, reason))
         suggestions = suggestions[:count]
