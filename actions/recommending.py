@@ -41,8 +41,6 @@ def resolve_mood(word: str, moods: dict[str, Any], message: str = "") -> Optiona
     return None
 
 
-
-
 def exclusions(dietary: Sequence[str], exclude_allergens: Sequence[str]) -> list[str]:
     """The allergen codes a recommendation must avoid, in the EU list's order: "nuts" and the nut-free
     tag cover peanuts as well, and a value the backend does not know is dropped (it cannot be checked
