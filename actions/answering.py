@@ -13,7 +13,9 @@ from actions.backend_client import BackendClient, BackendUnavailable, MenuItem
 from actions.llm_text import REFUSAL, fact_sheet, finish, preview
 from llm.cache import AnswerCache
 from llm.client import LlmClient, LlmUnavailable
-from llm.guard import FactSheet, find_links, looks_like_injection
+from llm.guard.facts import FactSheet
+from llm.guard.links import find_links
+from llm.injection import looks_like_injection
 from llm.prompting import PromptDoc, Prompts
 
 logger = logging.getLogger(__name__)

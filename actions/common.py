@@ -14,6 +14,7 @@ from action_contract import CONSTRAINT_INTENTS
 from actions import metrics
 from actions.backend_client import BackendClient, BackendRejected, Cart
 from actions.settings import get_settings
+from vocabulary import ALLERGENS
 
 logger = logging.getLogger(__name__)
 
@@ -141,24 +142,7 @@ def mentioned_item_id(tracker: Tracker) -> Optional[int]:
 
 # A guest's word → the allergen code the menu data uses for it (the 14 EU codes; "nuts" is what a
 # guest means by "nuts": recommending.exclusions makes it cover peanuts as well as tree nuts).
-ALLERGEN_WORDS: dict[str, str] = {
-    **{word: "nuts" for word in ["nut", "nuts", "tree nut", "tree nuts", "almond", "almonds", "walnut", "walnuts",
-                                 "hazelnut", "hazelnuts", "cashew", "cashews", "pistachio", "pistachios",
-                                 "pecan", "pecans", "macadamia", "macadamias", "brazil nut", "brazil nuts"]},
-    **{word: "peanuts" for word in ["peanut", "peanuts", "groundnut", "groundnuts", "peanut butter"]},
-    **{word: "cereals_gluten" for word in ["gluten", "wheat", "cereals", "barley", "rye", "spelt", "oats"]},
-    **{word: "crustaceans" for word in ["shellfish", "shrimp", "shrimps", "prawn", "prawns", "crab", "lobster",
-                                        "crustacean", "crustaceans"]},
-    **{word: "eggs" for word in ["egg", "eggs"]},
-    **{word: "fish" for word in ["fish", "fish sauce"]},
-    **{word: "soybeans" for word in ["soy", "soya", "soybean", "soybeans", "soy sauce"]},
-    **{word: "milk" for word in ["milk", "dairy", "lactose", "cheese", "cream", "butter"]},
-    "celery": "celery", "celeriac": "celery", "mustard": "mustard", "sesame": "sesame",
-    **{word: "sulphites" for word in ["sulphites", "sulphite", "sulfites", "sulfite"]},
-    "lupin": "lupin", "lupine": "lupin",
-    **{word: "molluscs" for word in ["molluscs", "mollusc", "mollusks", "mollusk", "squid", "mussels", "oysters",
-                                     "clams", "octopus", "scallops"]},
-}
+ALLERGEN_WORDS: dict[str, str] = {word: allergen.code for allergen in ALLERGENS for word in allergen.said}
 # Words after "allergic to" that end the allergy ("allergic to kiwi, what do you recommend").
 _ALLERGY_STOP = {"what", "which", "can", "could", "would", "will", "do", "does", "is", "are", "so", "but", "please",
                  "recommend", "suggest", "something", "anything", "any", "i", "im", "i'm", "we", "you", "me", "it",

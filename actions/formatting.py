@@ -1,26 +1,14 @@
 """Text the guest reads: money, carts, orders. Every figure comes from backend data."""
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Iterable
 from urllib.parse import urljoin
 
 from actions.backend_client import Cart, CartLine, MenuItem, Order
+from vocabulary import ALLERGENS, money
 
-CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
-
-ALLERGEN_NAMES = {
-    "cereals_gluten": "gluten (cereals)", "crustaceans": "crustaceans", "eggs": "eggs", "fish": "fish",
-    "peanuts": "peanuts", "soybeans": "soy", "milk": "milk", "nuts": "tree nuts", "celery": "celery",
-    "mustard": "mustard", "sesame": "sesame", "sulphites": "sulphites", "lupin": "lupin",
-    "molluscs": "molluscs",
-}
-
-
-def money(amount: Decimal, currency: str = "EUR") -> str:
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    value = f"{Decimal(amount):.2f}"
-    return f"{symbol}{value}" if symbol else f"{value} {currency}"
+# How the assistant lists a dish's allergens ("gluten (cereals)", "tree nuts").
+ALLERGEN_NAMES = {allergen.code: allergen.listed for allergen in ALLERGENS}
 
 
 def line_label(line: CartLine) -> str:

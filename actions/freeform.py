@@ -15,10 +15,12 @@ from actions.backend_client import BackendClient, BackendRejected, BackendUnavai
 from actions.formatting import allergen_list, cart_text, money
 from actions.llm_text import REFUSAL, fact_sheet, finish
 from actions.matching import match_dish
-from actions.recommending import ALLERGEN_CODES, exclusions
+from actions.recommending import exclusions
 from llm.client import LlmClient, LlmUnavailable, Message
-from llm.guard import find_links, looks_like_injection
+from llm.guard.links import find_links
+from llm.injection import looks_like_injection
 from llm.prompting import Prompts
+from vocabulary import ALLERGEN_CODES, DIETARY_CODES
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +29,7 @@ CartOpener = Callable[[], Awaitable[Cart]]
 
 class ListMenuArgs(BaseModel):
     category: Optional[str] = Field(None, description="category slug, e.g. pizzas, soups, desserts")
-    dietary: list[str] = Field(default_factory=list, description="required tags: vegetarian, vegan, gluten_free, dairy_free, halal, nut_free")
+    dietary: list[str] = Field(default_factory=list, description="required tags: " + ", ".join(DIETARY_CODES))
     exclude_allergens: list[str] = Field(default_factory=list, description="allergen codes to exclude, e.g. peanuts, milk, cereals_gluten")
 
 

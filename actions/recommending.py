@@ -13,10 +13,11 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from actions.backend_client import BackendClient, MenuItem
-from actions.formatting import ALLERGEN_NAMES
-from actions.llm_text import REFUSAL, fact_sheet, finish, personality
+from actions.llm_text import REFUSAL, fact_sheet, finish
 from llm.client import LlmClient, LlmUnavailable
+from llm.guard.personality import default_personality
 from llm.prompting import Prompts
+from vocabulary import ALLERGEN_CODES, NUT_CODES
 
 logger = logging.getLogger(__name__)
 
@@ -38,12 +39,6 @@ def resolve_mood(word: str, moods: dict[str, Any], message: str = "") -> Optiona
         if any(f" {term} " in text for term in [name, *spec.get("synonyms", [])]):
             return name
     return None
-
-
-# The 14 EU allergen codes the backend knows (backend/apps/menu/models.py); "nuts" is tree nuts only.
-ALLERGEN_CODES = tuple(ALLERGEN_NAMES)
-# A guest who says "nuts" (or "nut-free") means peanuts too, which the EU list keeps apart.
-NUT_CODES = ("peanuts", "nuts")
 
 
 def exclusions(dietary: Sequence[str], exclude_allergens: Sequence[str]) -> list[str]:
@@ -188,7 +183,7 @@ class Recommender:
                 continue
             reason = finish(pick.reason[:300], fact_sheet([item], subject=item), system_prompt=self.prompts.system_text,
                             conversation_id=conversation_id)
-            if reason in (REFUSAL, personality().fallback_text):  # nothing usable survived the checks
+            if reason in (REFUSAL, default_personality().fallback_text):  # nothing usable survived the checks
                 reason = item.description
             suggestions.append(Suggestion(item, reason))
         suggestions = suggestions[:count]

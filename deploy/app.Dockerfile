@@ -39,6 +39,8 @@ COPY backend/ backend/
 COPY actions/ actions/
 COPY rag/ rag/
 COPY llm/ llm/
+# the vocabulary the backend (through its link backend/vocabulary) and the assistant share
+COPY vocabulary/ vocabulary/
 COPY experiments/ experiments/
 COPY experiments.yml secret_rotation.py action_contract.py ./
 COPY deploy/app-entrypoint.sh deploy/app-entrypoint.sh

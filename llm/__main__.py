@@ -69,7 +69,7 @@ async def _turn(client: LlmClient, prompts: Prompts, retriever: Any, history: li
         answer = f"(offline: {reason.reason}) " + (documents[0].text[:400] if documents else "I don't know that.")
         print(answer, end="")
     print()
-    from llm.guard import guard_reply
+    from llm.guard.pipeline import guard_reply
 
     checked = guard_reply(answer, facts, system_prompt=messages[0]["content"])
     for correction in checked.corrections:

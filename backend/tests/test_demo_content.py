@@ -20,16 +20,15 @@ from typing import Any
 import pytest
 import yaml
 
+from vocabulary import ALLERGEN_CODES, DIETARY_CODES, MOOD_CODES
+
 # DEMO_CONTENT_FILE lets you check another copy (e.g. a draft) without touching the real file.
 DEMO_FILE = Path(os.environ.get("DEMO_CONTENT_FILE")
                  or Path(__file__).resolve().parents[1] / "demo" / "restaurant.yaml")
 
-ALLERGENS = {
-    "cereals_gluten", "crustaceans", "eggs", "fish", "peanuts", "soybeans", "milk", "nuts",
-    "celery", "mustard", "sesame", "sulphites", "lupin", "molluscs",
-}
-DIETARY_TAGS = {"vegetarian", "vegan", "gluten_free", "dairy_free", "halal", "nut_free"}
-MOOD_TAGS = {"happy", "cozy", "adventurous", "stressed", "celebratory", "light", "hungry", "sad"}
+ALLERGENS = set(ALLERGEN_CODES)
+DIETARY_TAGS = set(DIETARY_CODES)
+MOOD_TAGS = set(MOOD_CODES)
 OPTION_GROUPS = {"size", "extra"}
 CATEGORIES = {
     "starters", "soups", "sandwiches", "rice-bowls", "mains", "specials", "shareables", "desserts",

@@ -103,3 +103,27 @@ def test_menu_version_changes_on_item_option_and_category_changes(public, demo):
     item.category.name = "Small plates"
     item.category.save()
     assert version() != after_option
+
+
+@pytest.mark.django_db(False)
+def test_the_menu_vocabularies_are_the_shared_ones():
+    """The admin's tick boxes and the validators take exactly the codes of vocabulary/ (the module
+    the assistant reads, linked here), in its order: the two sides can never disagree on a code."""
+    import vocabulary
+    from django.core.exceptions import ValidationError
+
+    from apps.menu.admin import MenuItemForm
+    from apps.menu.models import validate_allergens, validate_dietary_tags, validate_mood_tags
+
+    shared = {
+        "allergens": ([(a.code, a.label) for a in vocabulary.ALLERGENS], validate_allergens),
+        "dietary_tags": ([(t.code, t.label) for t in vocabulary.DIETARY_TAGS], validate_dietary_tags),
+        "mood_tags": ([(m, m.capitalize()) for m in vocabulary.MOOD_CODES], validate_mood_tags),
+    }
+    form = MenuItemForm()
+    for field, (choices, validate) in shared.items():
+        assert list(form.fields[field].choices) == choices, field
+        validate([code for code, _ in choices])
+        with pytest.raises(ValidationError):
+            validate(["not_a_" + field])
+    assert len(vocabulary.ALLERGENS) == 14

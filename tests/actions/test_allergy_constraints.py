@@ -28,12 +28,11 @@ from actions.recommending import Recommender, load_moods, satisfies
 from llm.client import LlmClient
 from llm.config import LlmConfig
 from llm.prompting import Prompts
+from vocabulary import ALLERGEN_CODES, DIETARY_CODES, NUT_CODES
 
 DEMO = Path(__file__).resolve().parents[2] / "backend" / "demo" / "restaurant.yaml"
 DATA = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
-BACKEND_ALLERGENS = {"cereals_gluten", "crustaceans", "eggs", "fish", "peanuts", "soybeans", "milk", "nuts",
-                     "celery", "mustard", "sesame", "sulphites", "lupin", "molluscs"}  # backend/apps/menu/models.py
-NUTS = {"peanuts", "nuts"}
+NUTS = set(NUT_CODES)
 
 
 def _demo_items() -> list[dict[str, Any]]:
@@ -68,8 +67,8 @@ def demo_backend(requests: list[httpx.Request]) -> httpx.MockTransport:
             return httpx.Response(200, json=DATA["restaurant"])
         assert request.url.path == "/api/menu/items/", request.url
         params = request.url.params
-        excluded = codes(params.get("exclude_allergens"), BACKEND_ALLERGENS)
-        dietary = codes(params.get("dietary"), {"vegetarian", "vegan", "gluten_free", "dairy_free", "halal", "nut_free"})
+        excluded = codes(params.get("exclude_allergens"), set(ALLERGEN_CODES))
+        dietary = codes(params.get("dietary"), set(DIETARY_CODES))
         if excluded is None or dietary is None:
             return httpx.Response(400, json={"error": {"code": "validation_error", "message": "Unknown value."}})
         results = [item for item in ITEMS if not set(excluded) & set(item["allergens"])

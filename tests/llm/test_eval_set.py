@@ -1,5 +1,5 @@
 """LLM replies staff flagged in the review tool (exported to tests/data/llm_eval*.jsonl) are a
-regression suite for what every LLM text passes through (llm/guard.py:guard_reply, the pipeline
+regression suite for what every LLM text passes through (llm/guard/pipeline.py:guard_reply, the pipeline
 production runs): a reply flagged as a wrong fact or unsafe must be caught by the fact guard, an
 off-tone one changed by the personality pass, and a good one left as it is. Facts are the demo
 restaurant's."""
@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from llm.guard import DishFacts, FactSheet, guard_reply, load_personality
+from llm.guard.facts import DishFacts, FactSheet
+from llm.guard.personality import load_personality
+from llm.guard.pipeline import guard_reply
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 DEMO = Path(__file__).resolve().parents[2] / "backend" / "demo" / "restaurant.yaml"

@@ -1,4 +1,4 @@
-"""llm/guard.py: what the guest reads after the LLM's text was checked against backend facts.
+"""llm/guard/ and llm/injection.py: what the guest reads after the LLM's text was checked against backend facts.
 
 Dishes are the real demo data (backend/demo/restaurant.yaml), so the facts match what the
 backend would hand the guard.
@@ -11,10 +11,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from llm.guard import (
-    Checked, DishFacts, FactSheet, Personality, apply_personality, check_claims, find_amounts, guard_reply,
-    leaks_instructions, load_personality, looks_like_injection, split_sentences, strip_markdown,
-)
+from llm.guard.check import check_claims
+from llm.guard.facts import Checked, DishFacts, FactSheet
+from llm.guard.leak import leaks_instructions
+from llm.guard.money import find_amounts
+from llm.guard.personality import Personality, apply_personality, load_personality
+from llm.guard.pipeline import guard_reply
+from llm.guard.plain import strip_markdown
+from llm.guard.sentences import split_sentences
+from llm.injection import looks_like_injection
 
 DEMO = Path(__file__).resolve().parents[2] / "backend" / "demo" / "restaurant.yaml"
 DELIVERY_FEE = Decimal("2.50")

@@ -1,5 +1,5 @@
 """One guard for every LLM text: what production hands the guest (actions/llm_text.py:finish, and the
-streamed preview in actions/answering.py) is exactly what llm/guard.py:guard_reply certifies.
+streamed preview in actions/answering.py) is exactly what llm/guard/pipeline.py:guard_reply certifies.
 
 The adversarial replies in tests/llm/adversarial_replies.yml go through `finish` with the facts
 production hands it (the whole demo menu from backend/demo/restaurant.yaml, the restaurant's fees
@@ -17,7 +17,10 @@ import yaml
 from actions.answering import Answerer
 from actions.backend_client import MenuItem
 from actions.llm_text import REFUSAL, fact_sheet, finish, preview
-from llm.guard import FactSheet, check_claims, guard_reply, load_personality
+from llm.guard.check import check_claims
+from llm.guard.facts import FactSheet
+from llm.guard.personality import load_personality
+from llm.guard.pipeline import guard_reply
 
 HERE = Path(__file__).resolve().parent
 DEMO = HERE.parents[1] / "backend" / "demo" / "restaurant.yaml"
@@ -148,7 +151,7 @@ async def test_the_streamed_answer_shows_only_checked_text(reply: str, gone: str
     ("9 euros 99", "EUR", "9.99"), ("zero euros", "EUR", "0"),
 ])
 def test_money_in_other_currencies_and_in_words_is_found(written: str, currency: str, value: str) -> None:
-    from llm.guard import find_amounts
+    from llm.guard.money import find_amounts
 
     found = find_amounts(f"That is {written} in total.")
     assert [(currency, Decimal(value).quantize(Decimal("0.01")))] == [(cur, amount) for _, cur, amount in found]
@@ -161,13 +164,13 @@ def test_money_in_other_currencies_and_in_words_is_found(written: str, currency:
     "We open at 11.30 and close at 22.00.",
 ])
 def test_numbers_and_number_words_that_are_not_money_are_ignored(text: str) -> None:
-    from llm.guard import find_amounts
+    from llm.guard.money import find_amounts
 
     assert find_amounts(text) == []
 
 
 def test_plain_text_is_what_a_markdown_widget_and_a_text_widget_both_show() -> None:
-    from llm.guard import plain_text
+    from llm.guard.plain import plain_text
 
     assert plain_text("The Coke is **€** **3**.10") == "The Coke is € 3.10"
     assert plain_text("\\*\\*€\\*\\*3.10 &amp; more\u200b!") == "€3.10 & more!"
@@ -177,7 +180,7 @@ def test_plain_text_is_what_a_markdown_widget_and_a_text_widget_both_show() -> N
 
 
 def test_web_addresses_are_found_the_way_a_widget_links_them() -> None:
-    from llm.guard import find_links
+    from llm.guard.links import find_links
 
     text = "See https://a.example/menu, www.b.example, c.com or mail d@e.example. Not e.g. or 11.30."
     assert find_links(text) == ["https://a.example/menu", "www.b.example", "c.com", "d@e.example"]

@@ -9,35 +9,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.deconstruct import deconstructible
 
-# The 14 major allergens of EU Regulation 1169/2011, Annex II.
-ALLERGENS: dict[str, str] = {
-    "cereals_gluten": "Cereals containing gluten",
-    "crustaceans": "Crustaceans",
-    "eggs": "Eggs",
-    "fish": "Fish",
-    "peanuts": "Peanuts",
-    "soybeans": "Soybeans",
-    "milk": "Milk",
-    "nuts": "Tree nuts",
-    "celery": "Celery",
-    "mustard": "Mustard",
-    "sesame": "Sesame",
-    "sulphites": "Sulphur dioxide and sulphites",
-    "lupin": "Lupin",
-    "molluscs": "Molluscs",
-}
-DIETARY_TAGS: dict[str, str] = {
-    "vegetarian": "Vegetarian",
-    "vegan": "Vegan",
-    "gluten_free": "Gluten-free",
-    "dairy_free": "Dairy-free",
-    "halal": "Halal",
-    "nut_free": "Nut-free",
-}
-MOOD_TAGS: dict[str, str] = {
-    m: m.capitalize()
-    for m in ["happy", "cozy", "adventurous", "stressed", "celebratory", "light", "hungry", "sad"]
-}
+import vocabulary
+
+# The codes and labels come from the vocabulary the assistant shares (vocabulary/, linked into
+# backend/): the 14 major allergens of EU Regulation 1169/2011, Annex II, the dietary and mood tags.
+ALLERGENS: dict[str, str] = {allergen.code: allergen.label for allergen in vocabulary.ALLERGENS}
+DIETARY_TAGS: dict[str, str] = {tag.code: tag.label for tag in vocabulary.DIETARY_TAGS}
+MOOD_TAGS: dict[str, str] = {mood: mood.capitalize() for mood in vocabulary.MOOD_CODES}
 
 
 @deconstructible
@@ -48,9 +26,9 @@ class ChoiceListValidator:
         self.vocabulary_name = vocabulary_name
 
     def __call__(self, value: object) -> None:
-        vocabulary = VOCABULARIES[self.vocabulary_name]
-        if not isinstance(value, list) or any(v not in vocabulary for v in value):
-            raise ValidationError(f"Unknown {self.vocabulary_name}; allowed: {', '.join(vocabulary)}")
+        codes = VOCABULARIES[self.vocabulary_name]
+        if not isinstance(value, list) or any(v not in codes for v in value):
+            raise ValidationError(f"Unknown {self.vocabulary_name}; allowed: {', '.join(codes)}")
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ChoiceListValidator) and other.vocabulary_name == self.vocabulary_name
