@@ -72,8 +72,9 @@ INSTALLED_APPS = [
     "apps.customers",
     "apps.ordering",
     "apps.payments",
-    "apps.notifications",
+    # webhooks before notifications: receivers of order_status_changed run in this order
     "apps.webhooks",
+    "apps.notifications",
     "apps.support",
     "apps.chat",
 ]
