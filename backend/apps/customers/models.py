@@ -6,6 +6,7 @@ import secrets
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 
+from apps.common.errors import ApiError
 from apps.common.models import TimestampedModel
 from apps.restaurant.services import normalise_postcode
 
@@ -62,8 +63,6 @@ def customer_for_user(user) -> Customer | None:
 
 def resolve_customer(public_id: str | None) -> Customer | None:
     """The customer for an opaque id, None for no id; raises ApiError for an unknown id."""
-    from apps.common.errors import ApiError
-
     if not public_id:
         return None
     customer = Customer.objects.filter(public_id=public_id).first()
