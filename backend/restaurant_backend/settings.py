@@ -72,8 +72,9 @@ INSTALLED_APPS = [
     "apps.customers",
     "apps.ordering",
     "apps.payments",
-    "apps.notifications",
+    # webhooks before notifications: receivers of order_status_changed run in this order
     "apps.webhooks",
+    "apps.notifications",
     "apps.support",
     "apps.chat",
 ]
@@ -371,7 +372,7 @@ CACHE_URL = os.environ.get("CACHE_URL", "").strip()
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
           if CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# --- Monitoring: Prometheus metrics at GET /metrics (apps/common/metrics.py) and Sentry ------------
+# --- Monitoring: Prometheus metrics (apps/common/metrics.py) at GET /metrics (metrics_endpoint.py), Sentry
 # django-prometheus's middlewares (first and last in MIDDLEWARE) count requests, responses and
 # latency. Under gunicorn, gunicorn.conf.py sets PROMETHEUS_MULTIPROC_DIR so all workers are added up.
 INSTALLED_APPS.append("django_prometheus")

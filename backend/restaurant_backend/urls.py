@@ -3,7 +3,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.common.metrics import metrics_view
+from apps.common.metrics_endpoint import metrics_view
 from apps.ordering.checkout import checkout_details
 from apps.payments.views import sandbox_pay_page
 

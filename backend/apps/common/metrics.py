@@ -5,7 +5,7 @@ django-prometheus's middleware under its usual ``django_http_*`` names; the busi
 use the prefix ``restaurant_backend_``. Counters end in ``_total`` and every label takes one of a
 small fixed set of values (no order, customer or conversation ids).
 
-Under gunicorn each worker is a process of its own: gunicorn.conf.py sets PROMETHEUS_MULTIPROC_DIR
+GET /metrics itself is apps.common.metrics_endpoint. Under gunicorn each worker is a process of its own: gunicorn.conf.py sets PROMETHEUS_MULTIPROC_DIR
 before the workers start, prometheus_client then keeps the values in files there, and the view
 adds up all workers' files (MultiProcessCollector). Without it (runserver, tests) the process's own
 registry is served.
@@ -19,17 +19,11 @@ PromQL the dashboard uses:
 """
 from __future__ import annotations
 
-import hmac
-import os
 import re
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
-from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.http import require_GET
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client import Counter, Histogram
 
 ORDERS_PLACED = Counter(
     "restaurant_backend_orders_placed_total", "Orders placed", ["fulfilment"]
@@ -68,8 +62,8 @@ def _after_commit(fn: Callable[[], Any]) -> None:
     transaction.on_commit(fn, robust=True)
 
 
-def order_status_changed(order: Any, previous: str | None, status: str) -> None:
-    """Called from apps.ordering.orders._record_status for every status an order takes."""
+def count_status_change(sender: Any, *, order: Any, previous: str | None, status: str, **kwargs: Any) -> None:
+    """Receiver of apps.ordering.signals.order_status_changed (connected in apps.common.apps)."""
     fulfilment = str(order.fulfilment)
 
     def count() -> None:
@@ -103,50 +97,17 @@ def api_error(code: str) -> None:
     API_ERRORS.labels(code=code if _CODE.fullmatch(code or "") else "other").inc()
 
 
-def initialise_labels() -> None:
-    """Show every known series from the start at 0 (apps.common.apps.ready), so that rates and
-    ratios exist before the first order, payment or error."""
-    from apps.ordering.models import Order
-    from apps.payments.models import Payment
-
-    for fulfilment in Order.Fulfilment.values:
+def initialise_labels(fulfilments: Iterable[str], statuses: Iterable[str], payment_methods: Iterable[str],
+                      payment_outcomes: Iterable[str]) -> None:
+    """Show every known series from the start at 0 (apps.common.apps.ready passes the models' values),
+    so that rates and ratios exist before the first order, payment or error."""
+    for fulfilment in fulfilments:
         ORDERS_PLACED.labels(fulfilment=fulfilment)
-    for status in Order.Status.values:
+    for status in statuses:
         ORDER_STATUS_CHANGES.labels(status=status)
-    for method in Payment.Method.values:
-        for outcome in (Payment.Status.SUCCEEDED, Payment.Status.FAILED, Payment.Status.REFUNDED,
-                        Payment.Status.CANCELLED):
-            PAYMENTS.labels(method=method, outcome=str(outcome))
+    outcomes = [str(outcome) for outcome in payment_outcomes]
+    for method in payment_methods:
+        for outcome in outcomes:
+            PAYMENTS.labels(method=method, outcome=outcome)
     for step in HANDOFF_STEPS:
         HANDOFFS.labels(step=step)
-
-
-# --- GET /metrics ---------------------------------------------------------------------------------
-
-def registry() -> CollectorRegistry:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        collected = CollectorRegistry()
-        MultiProcessCollector(collected)
-        return collected
-    return REGISTRY
-
-
-def _authorised(request: HttpRequest, token: str) -> bool:
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
-
-
-@require_GET
-def metrics_view(request: HttpRequest) -> HttpResponse:
-    """Prometheus exposition; needs ``Authorization: Bearer $METRICS_TOKEN``. No token configured:
-    the endpoint does not exist (404)."""
-    from apps.common.errors import error_body, json_404
-
-    token = getattr(settings, "METRICS_TOKEN", "")
-    if not token:
-        return json_404(request)
-    if not _authorised(request, token):
-        response = JsonResponse(error_body("not_authenticated", "Invalid metrics token."), status=401)
-        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
-        return response
-    return HttpResponse(generate_latest(registry()), content_type=CONTENT_TYPE_LATEST)

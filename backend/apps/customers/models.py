@@ -6,6 +6,8 @@ import secrets
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 
+from apps.common.errors import ApiError
+from apps.common.models import TimestampedModel
 from apps.restaurant.services import normalise_postcode
 
 
@@ -13,7 +15,7 @@ def new_public_id() -> str:
     return f"cus_{secrets.token_hex(8)}"
 
 
-class Customer(models.Model):
+class Customer(TimestampedModel):
     public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
     name = models.CharField(max_length=200, blank=True)
     phone = models.CharField(max_length=50, blank=True)
@@ -27,8 +29,6 @@ class Customer(models.Model):
     # How the guest wants to hear about their orders (chosen on the account page).
     notify_email = models.BooleanField(default=True, help_text="Order updates by e-mail.")
     notify_sms = models.BooleanField(default=False, help_text="Order updates by text message.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return self.public_id
@@ -63,8 +63,6 @@ def customer_for_user(user) -> Customer | None:
 
 def resolve_customer(public_id: str | None) -> Customer | None:
     """The customer for an opaque id, None for no id; raises ApiError for an unknown id."""
-    from apps.common.errors import ApiError
-
     if not public_id:
         return None
     customer = Customer.objects.filter(public_id=public_id).first()

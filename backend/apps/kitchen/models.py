@@ -4,10 +4,11 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from apps.common.models import TimestampedModel
 from apps.ordering.models import Order
 
 
-class PosSubmission(models.Model):
+class PosSubmission(TimestampedModel):
     class Status(models.TextChoices):
         PENDING = "pending"  # not yet accepted: due again at next_attempt_at
         ACCEPTED = "accepted"
@@ -34,8 +35,6 @@ class PosSubmission(models.Model):
     # When a pending submission (or withdrawal) may be sent (again). Also a lease: whoever sends pushes it into the
     # future first, so a concurrent retry finds nothing due.
     next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["created_at", "id"]

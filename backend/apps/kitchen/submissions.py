@@ -26,6 +26,7 @@ from apps.common.tasks import submit
 from apps.kitchen.models import PosSubmission
 from apps.kitchen.pos import PosRefused, PosResult, PosUnavailable, configured_names, get_adapter
 from apps.ordering.models import Order
+from apps.ordering.orders import set_status
 
 logger = logging.getLogger(__name__)
 Status = PosSubmission.Status
@@ -141,8 +142,6 @@ def send_withdrawal(submission_id: int, now: datetime | None = None) -> PosSubmi
 
 
 def _reject_order(order: Order, adapter: str, reason: str) -> None:
-    from apps.ordering.orders import set_status
-
     logger.warning("POS %s rejected order %s: %s", adapter, order.number, reason)
     try:
         set_status(order.pk, Order.Status.REJECTED, actor="pos", enforce_window=False)

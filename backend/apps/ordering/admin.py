@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
+from apps.common.models import field_names_timestamps_last
 from apps.common.errors import ApiError
 from apps.ordering.models import Cart, CartLine, Order, OrderLine, OrderStatusChange
 from apps.ordering.orders import set_status
@@ -49,7 +50,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_display = ["number", "status", "fulfilment", "total", "currency", "created_at"]
     list_filter = ["status", "fulfilment"]
     search_fields = ["number", "conversation_id", "idempotency_key"]
-    readonly_fields = [f.name for f in Order._meta.fields if f.name != "status"]
+    readonly_fields = [name for name in field_names_timestamps_last(Order) if name != "status"]
     inlines = [OrderLineInline, StatusChangeInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

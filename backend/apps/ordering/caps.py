@@ -24,6 +24,7 @@ from django.utils import timezone
 from apps.common.errors import ApiError
 from apps.customers.models import Customer
 from apps.ordering.models import Cart, Order
+from apps.payments.models import Payment
 
 CONFLICT = 409
 UNCOLLECTED = (Order.Status.PLACED, Order.Status.CONFIRMED, Order.Status.PREPARING, Order.Status.READY,
@@ -56,7 +57,6 @@ def check_open_carts(conversation_id: str, customer: Customer | None) -> None:
 
 
 def check_unpaid_orders(conversation_id: str, customer: Customer | None, payment_method: str) -> None:
-    from apps.payments.models import Payment  # noqa: PLC0415 - payments imports ordering
 
     cap = settings.MAX_UNPAID_ORDERS_PER_CONVERSATION
     whose = _whose(conversation_id, customer)

@@ -11,18 +11,45 @@ from apps.common.errors import ApiError
 from apps.customers.models import Customer
 from apps.menu.models import MenuItem, MenuOption, OptionGroup
 from apps.ordering.caps import check_open_carts
-from apps.ordering.models import Cart, CartLine
+from apps.ordering.models import Cart, CartLine, Order
+from apps.ordering.pricing import delivery_fee, price_cart
 from apps.restaurant.models import get_restaurant
+from apps.restaurant.services import normalise_postcode
+
+
+# The errors a cart change answers with; the request inputs (apps.ordering.inputs) give the same ones.
+
+def invalid_quantity(value: Any) -> ApiError:
+    maximum = settings.MAX_LINE_QUANTITY
+    return ApiError(
+        "invalid_quantity",
+        f"Please choose a quantity between 1 and {maximum}.",
+        details={"quantity": value, "min": 1, "max": maximum},
+    )
+
+
+def item_required() -> ApiError:
+    return ApiError("validation_error", "Please say which dish to add.",
+                    details={"item": ["A menu item id is required."]})
+
+
+def options_not_a_list() -> ApiError:
+    return ApiError("validation_error", "Options must be a list of option ids.",
+                    details={"options": ["Expected a list of integers."]})
+
+
+def fulfilment_required() -> ApiError:
+    return ApiError("validation_error", "Please choose pickup or delivery.",
+                    details={"fulfilment": [f"Choose one of {sorted(Order.Fulfilment.values)}."]})
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def validate_quantity(value: Any) -> int:
-    maximum = settings.MAX_LINE_QUANTITY
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
-        raise ApiError(
-            "invalid_quantity",
-            f"Please choose a quantity between 1 and {maximum}.",
-            details={"quantity": value, "min": 1, "max": maximum},
-        )
+    if not _is_int(value) or not 1 <= value <= settings.MAX_LINE_QUANTITY:
+        raise invalid_quantity(value)
     return value
 
 
@@ -58,14 +85,11 @@ def check_orderable(item: MenuItem, quantity: int) -> None:
         raise ApiError("out_of_stock", message, 409, {"item": item.pk, "available": item.stock})
 
 
-def resolve_options(item: MenuItem, option_ids: Any) -> list[MenuOption]:
+def resolve_options(item: MenuItem, option_ids: list[int] | None) -> list[MenuOption]:
     if option_ids is None:
         return []
-    if not isinstance(option_ids, list) or not all(
-        isinstance(i, int) and not isinstance(i, bool) for i in option_ids
-    ):
-        raise ApiError("validation_error", "Options must be a list of option ids.",
-                       details={"options": ["Expected a list of integers."]})
+    if not isinstance(option_ids, list) or not all(_is_int(i) for i in option_ids):
+        raise options_not_a_list()  # a caller that passed unchecked input (the API checks it first)
     offered = {o.pk: o for o in item.options.all()}
     unknown = [i for i in option_ids if i not in offered]
     if unknown or len(set(option_ids)) != len(option_ids):
@@ -82,8 +106,11 @@ def resolve_options(item: MenuItem, option_ids: Any) -> list[MenuOption]:
     return chosen
 
 
-def _touch(cart: Cart) -> None:
+def _touch(cart: Cart) -> Cart:
+    """Count a change of the cart; the caller answers with the cart (apps.ordering.serializers.cart_data
+    reads its new version)."""
     Cart.objects.filter(pk=cart.pk).update(version=F("version") + 1)
+    return cart
 
 
 def create_cart(customer: Customer | None, channel: str, conversation_id: str) -> Cart:
@@ -96,10 +123,11 @@ def create_cart(customer: Customer | None, channel: str, conversation_id: str) -
     )
 
 
-def add_item(cart_id: int, item_id: Any, quantity: Any, option_ids: Any) -> None:
-    if isinstance(item_id, bool) or not isinstance(item_id, int):
-        raise ApiError("validation_error", "Please say which dish to add.",
-                       details={"item": ["A menu item id is required."]})
+def add_item(cart_id: int, item_id: int, quantity: int, option_ids: list[int] | None) -> Cart:
+    """Add a dish (merged into a line with the same options); the values are checked again here for
+    callers that pass unchecked input (the staff takeover)."""
+    if not _is_int(item_id):
+        raise item_required()
     validate_quantity(quantity)
     with transaction.atomic():
         cart = lock_open_cart(cart_id)
@@ -118,7 +146,7 @@ def add_item(cart_id: int, item_id: Any, quantity: Any, option_ids: Any) -> None
         else:
             line = CartLine.objects.create(cart=cart, item=item, quantity=quantity, options_key=key)
             line.options.set(options)
-        _touch(cart)
+        return _touch(cart)
 
 
 def _lock_line(cart_id: int, line_id: int) -> tuple[Cart, CartLine]:
@@ -129,7 +157,7 @@ def _lock_line(cart_id: int, line_id: int) -> tuple[Cart, CartLine]:
     return cart, line
 
 
-def change_quantity(cart_id: int, line_id: int, quantity: Any) -> None:
+def change_quantity(cart_id: int, line_id: int, quantity: int) -> Cart:
     with transaction.atomic():
         cart, line = _lock_line(cart_id, line_id)
         validate_quantity(quantity)
@@ -137,35 +165,30 @@ def change_quantity(cart_id: int, line_id: int, quantity: Any) -> None:
             check_orderable(line.item, quantity)
         line.quantity = quantity
         line.save(update_fields=["quantity"])
-        _touch(cart)
+        return _touch(cart)
 
 
-def remove_line(cart_id: int, line_id: int) -> None:
+def remove_line(cart_id: int, line_id: int) -> Cart:
     with transaction.atomic():
         cart, line = _lock_line(cart_id, line_id)
         line.delete()
-        _touch(cart)
+        return _touch(cart)
 
 
-def clear_cart(cart_id: int) -> None:
+def clear_cart(cart_id: int) -> Cart:
     with transaction.atomic():
         cart = lock_open_cart(cart_id)
         cart.lines.all().delete()
-        _touch(cart)
+        return _touch(cart)
 
 
-def set_fulfilment(cart_id: int, fulfilment: Any, postcode: Any) -> None:
+def set_fulfilment(cart_id: int, fulfilment: str, postcode: str | None) -> Cart:
     """Record pickup or delivery (with a postcode inside a zone) so the cart shows its real total."""
-    from apps.ordering.models import Order
-    from apps.ordering.pricing import delivery_fee, price_cart
-    from apps.restaurant.services import normalise_postcode
-
     if fulfilment not in Order.Fulfilment.values:
-        raise ApiError("validation_error", "Please choose pickup or delivery.",
-                       details={"fulfilment": [f"Choose one of {sorted(Order.Fulfilment.values)}."]})
+        raise fulfilment_required()
     postcode = normalise_postcode(str(postcode or "")) if fulfilment == Order.Fulfilment.DELIVERY else ""
     with transaction.atomic():
         cart = lock_open_cart(cart_id)
         delivery_fee(get_restaurant(), fulfilment, postcode, price_cart(cart).subtotal)
         Cart.objects.filter(pk=cart.pk).update(fulfilment=fulfilment, postcode=postcode)
-        _touch(cart)
+        return _touch(cart)

@@ -6,11 +6,12 @@ from decimal import Decimal
 
 from django.db import models
 
+from apps.common.models import TimestampedModel
 from apps.customers.models import Customer
 from apps.menu.models import MenuItem, MenuOption
 
 
-class Cart(models.Model):
+class Cart(TimestampedModel):
     class Status(models.TextChoices):
         OPEN = "open"
         ORDERED = "ordered"
@@ -25,8 +26,6 @@ class Cart(models.Model):
     # The guest's choice so far, so the cart can show the delivery fee and total before ordering.
     fulfilment = models.CharField(max_length=10, blank=True)
     postcode = models.CharField(max_length=20, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"Cart {self.pk} ({self.status})"
@@ -51,7 +50,7 @@ def new_details_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class Order(models.Model):
+class Order(TimestampedModel):
     class Status(models.TextChoices):
         PLACED = "placed"
         CONFIRMED = "confirmed"
@@ -85,8 +84,6 @@ class Order(models.Model):
     conversation_id = models.CharField(max_length=200, blank=True, db_index=True)
     details_token = models.CharField(max_length=64, unique=True, default=new_details_token)
     cancellable_until = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -20,6 +20,8 @@ from apps.ordering.caps import check_unpaid_orders
 from apps.ordering.carts import check_orderable, lock_open_cart
 from apps.ordering.models import Cart, Order, OrderLine, OrderStatusChange
 from apps.ordering.pricing import delivery_fee, price_cart
+from apps.ordering.signals import order_status_changed
+from apps.payments.services import refund_if_paid, start_payment
 from apps.restaurant.models import Restaurant, get_restaurant
 from apps.restaurant.services import cancellable_until, find_zone, is_open_at, normalise_postcode
 
@@ -159,8 +161,6 @@ def _check_total(total: Decimal, expected: Decimal | None, currency: str) -> Non
 
 
 def _create(cart: Cart, req: OrderRequest, key: str, fingerprint: str) -> Order:
-    from apps.payments.services import start_payment
-
     restaurant = get_restaurant()
     if req.payment_method not in (restaurant.payment_methods or []):
         raise ApiError("validation_error", "That payment method isn't offered.",
@@ -218,32 +218,9 @@ def _create(cart: Cart, req: OrderRequest, key: str, fingerprint: str) -> Order:
 
 
 def _record_status(order: Order, previous: str | None, status: str, actor: str) -> None:
-    from apps.common import metrics
-    from apps.notifications.services import notify_status_change
-    from apps.webhooks.dispatch import emit_event
-
+    """Record the change and announce it (metrics, webhooks, notifications, kitchen subscribe)."""
     OrderStatusChange.objects.create(order=order, previous_status=previous, status=status, actor=actor)
-    metrics.order_status_changed(order, previous, status)
-    emit_event(
-        "order.status_changed",
-        {
-            "order_id": order.pk,
-            "number": order.number,
-            "status": status,
-            "previous_status": previous,
-            "conversation_id": order.conversation_id or None,
-            "customer": order.customer.public_id if order.customer else None,
-        },
-    )
-    notify_status_change(order, previous, status)
-    if status == S.CONFIRMED:
-        from apps.kitchen.submissions import queue_for_order
-
-        queue_for_order(order)
-    elif status in (S.CANCELLED, S.REJECTED):
-        from apps.kitchen.submissions import queue_withdrawals
-
-        queue_withdrawals(order)
+    order_status_changed.send(sender=Order, order=order, previous=previous, status=status, actor=actor)
 
 
 def _restock(order: Order) -> None:
@@ -267,8 +244,6 @@ def allowed_next(order: Order) -> set[str]:
 
 def set_status(order_id: int, new_status: str, actor: str, enforce_window: bool) -> Order:
     """Move an order along its lifecycle; cancelling or rejecting restocks and refunds."""
-    from apps.payments.services import refund_if_paid
-
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(pk=order_id).first()
         if order is None:

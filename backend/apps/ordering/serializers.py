@@ -1,4 +1,5 @@
-"""Cart and order representations (money as two-place strings, customers as opaque ids)."""
+"""Cart and order representations (money as two-place strings, customers as opaque ids); the request
+bodies are apps.ordering.inputs."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -12,36 +13,8 @@ from apps.common.money import money
 from apps.ordering.checkout import details_link_token
 from apps.ordering.models import Cart, Order
 from apps.ordering.pricing import price_cart
-from apps.restaurant.models import PAYMENT_METHODS, get_restaurant
+from apps.restaurant.models import get_restaurant
 from apps.restaurant.services import find_zone
-
-
-class CartCreateSerializer(serializers.Serializer):
-    customer = serializers.CharField(max_length=32, required=False, allow_null=True, default=None)
-    channel = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
-    conversation_id = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-
-
-class AddItemSerializer(serializers.Serializer):
-    """Documented shape; values are validated by the cart service to give precise error codes."""
-
-    item = serializers.IntegerField()
-    quantity = serializers.IntegerField(default=1)
-    options = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-
-
-class FulfilmentSerializer(serializers.Serializer):
-    fulfilment = serializers.ChoiceField(choices=Order.Fulfilment.choices)
-    postcode = serializers.CharField(max_length=20, required=False, allow_null=True, allow_blank=True)
-
-
-class ReorderSerializer(serializers.Serializer):
-    customer = serializers.CharField(max_length=32)
-    which = serializers.ChoiceField(choices=["last", "usual"], default="last")
-
-
-class QuantitySerializer(serializers.Serializer):
-    quantity = serializers.IntegerField()
 
 
 def _line_options(options: list[Any]) -> list[dict[str, Any]]:
@@ -85,30 +58,6 @@ def _quoted_fee(cart: Cart, subtotal: Decimal) -> Decimal:
         return Decimal("0.00")
     zone = find_zone(get_restaurant(), cart.postcode)
     return zone.fee if zone else Decimal("0.00")
-
-
-class OrderCreateSerializer(serializers.Serializer):
-    cart = serializers.IntegerField()
-    fulfilment = serializers.ChoiceField(choices=Order.Fulfilment.choices)
-    postcode = serializers.CharField(max_length=20, required=False, allow_null=True, allow_blank=True,
-                                     default=None)
-    requested_time = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    payment_method = serializers.ChoiceField(choices=PAYMENT_METHODS)
-    customer = serializers.CharField(max_length=32, required=False, allow_null=True, default=None)
-    conversation_id = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    # The total the guest was shown and said yes to; if today's prices give another, nothing is placed
-    # (409 total_changed, with the new total) and the guest is asked again.
-    expected_total = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, allow_null=True,
-                                              default=None)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["fulfilment"] == Order.Fulfilment.DELIVERY and not attrs.get("postcode"):
-            raise serializers.ValidationError({"postcode": ["A postcode is needed for delivery."]})
-        return attrs
-
-
-class StatusSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Order.Status.choices)
 
 
 def iso(value: Any) -> str | None:

@@ -16,7 +16,7 @@ from apps.ordering import carts
 from apps.ordering.models import Cart, Order
 from apps.ordering.orders import OrderRequest, place_order, set_status
 from apps.ordering.reorder import reorder
-from apps.ordering.serializers import (
+from apps.ordering.inputs import (
     AddItemSerializer,
     CartCreateSerializer,
     FulfilmentSerializer,
@@ -24,19 +24,12 @@ from apps.ordering.serializers import (
     QuantitySerializer,
     ReorderSerializer,
     StatusSerializer,
-    cart_data,
-    order_data,
+    validated,
 )
+from apps.ordering.serializers import cart_data, order_data
 
 CART = OpenApiResponse(description="The cart, with lines, totals and version")
 ORDER = OpenApiResponse(description="The order")
-
-
-def _body(request: Request) -> dict[str, Any]:
-    if not isinstance(request.data, dict):
-        raise ApiError("validation_error", "Send a JSON object.",
-                       details={"non_field_errors": ["Expected a JSON object."]})
-    return request.data
 
 
 def _cart(cart_id: int) -> Cart:
@@ -49,9 +42,7 @@ def _cart(cart_id: int) -> Cart:
 class CartCreateView(APIView):
     @extend_schema(request=CartCreateSerializer, responses={201: CART})
     def post(self, request: Request) -> Response:
-        body = CartCreateSerializer(data=_body(request))
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = validated(CartCreateSerializer, request)
         cart = carts.create_cart(resolve_customer(data["customer"]), data["channel"],
                                  data["conversation_id"])
         return Response(cart_data(cart), status=status.HTTP_201_CREATED)
@@ -64,49 +55,40 @@ class CartDetailView(APIView):
 
     @extend_schema(request=FulfilmentSerializer, responses={200: CART})
     def patch(self, request: Request, cart_id: int) -> Response:
-        data = _body(request)
-        carts.set_fulfilment(cart_id, data.get("fulfilment"), data.get("postcode"))
-        return Response(cart_data(_cart(cart_id)))
+        data = validated(FulfilmentSerializer, request)
+        return Response(cart_data(carts.set_fulfilment(cart_id, data["fulfilment"], data["postcode"])))
 
 
 class CartItemsView(APIView):
     @extend_schema(request=AddItemSerializer, responses={201: CART})
     def post(self, request: Request, cart_id: int) -> Response:
-        data = _body(request)
-        carts.add_item(cart_id, data.get("item"), data.get("quantity", 1), data.get("options"))
-        return Response(cart_data(_cart(cart_id)), status=status.HTTP_201_CREATED)
+        data = validated(AddItemSerializer, request)
+        cart = carts.add_item(cart_id, data["item"], data["quantity"], data["options"])
+        return Response(cart_data(cart), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: CART}, operation_id="carts_items_clear")
     def delete(self, request: Request, cart_id: int) -> Response:
-        carts.clear_cart(cart_id)
-        return Response(cart_data(_cart(cart_id)))
+        return Response(cart_data(carts.clear_cart(cart_id)))
 
 
 class CartReorderView(APIView):
     @extend_schema(request=ReorderSerializer, responses={200: CART})
     def post(self, request: Request, cart_id: int) -> Response:
         """Add a past order's dishes at today's prices: the last one, or the guest's usual."""
-        body = ReorderSerializer(data=_body(request))
-        body.is_valid(raise_exception=True)
-        customer = resolve_customer(body.validated_data["customer"])
-        result = reorder(cart_id, customer, body.validated_data["which"])
+        data = validated(ReorderSerializer, request)
+        result = reorder(cart_id, resolve_customer(data["customer"]), data["which"])
         return Response({**cart_data(_cart(cart_id)), "reorder": result.data()})
 
 
 class CartLineView(APIView):
     @extend_schema(request=QuantitySerializer, responses={200: CART})
     def patch(self, request: Request, cart_id: int, line_id: int) -> Response:
-        data = _body(request)
-        if "quantity" not in data:
-            raise ApiError("validation_error", "Please give the new quantity.",
-                           details={"quantity": ["This field is required."]})
-        carts.change_quantity(cart_id, line_id, data["quantity"])
-        return Response(cart_data(_cart(cart_id)))
+        data = validated(QuantitySerializer, request)
+        return Response(cart_data(carts.change_quantity(cart_id, line_id, data["quantity"])))
 
     @extend_schema(request=None, responses={200: CART})
     def delete(self, request: Request, cart_id: int, line_id: int) -> Response:
-        carts.remove_line(cart_id, line_id)
-        return Response(cart_data(_cart(cart_id)))
+        return Response(cart_data(carts.remove_line(cart_id, line_id)))
 
 
 def _orders() -> QuerySet[Order]:
@@ -124,9 +106,7 @@ class OrderCreateView(APIView):
         if not key or len(key) > 200:
             raise ApiError("idempotency_key_required",
                            "An Idempotency-Key header (1-200 characters) is required.", 400)
-        body = OrderCreateSerializer(data=_body(request))
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
+        data = validated(OrderCreateSerializer, request)
         placed = place_order(
             OrderRequest(
                 cart_id=data["cart"],
@@ -192,17 +172,16 @@ class OrderByNumberView(APIView):
 class OrderCancelView(APIView):
     @extend_schema(request=None, responses={200: ORDER})
     def post(self, request: Request, order_id: int) -> Response:
-        set_status(order_id, Order.Status.CANCELLED, actor="guest", enforce_window=True)
-        return Response(order_data(_get_order(pk=order_id)))
+        order = set_status(order_id, Order.Status.CANCELLED, actor="guest", enforce_window=True)
+        return Response(order_data(_get_order(pk=order.pk)))
 
 
 class OrderStatusView(APIView):
     @extend_schema(request=StatusSerializer, responses={200: ORDER})
     def post(self, request: Request, order_id: int) -> Response:
-        body = StatusSerializer(data=_body(request))
-        body.is_valid(raise_exception=True)
+        data = validated(StatusSerializer, request)
         staff = bool(getattr(request.user, "is_staff", False))
-        set_status(order_id, body.validated_data["status"],
-                   actor=str(request.user) if is_service_or_staff(request.user) else "unknown",
-                   enforce_window=not staff)
-        return Response(order_data(_get_order(pk=order_id)))
+        order = set_status(order_id, data["status"],
+                           actor=str(request.user) if is_service_or_staff(request.user) else "unknown",
+                           enforce_window=not staff)
+        return Response(order_data(_get_order(pk=order.pk)))

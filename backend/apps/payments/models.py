@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from django.db import models
 
+from apps.common.models import TimestampedModel
 from apps.ordering.models import Order
 
 
-class Payment(models.Model):
+class Payment(TimestampedModel):
     class Method(models.TextChoices):
         CARD_ONLINE = "card_online"
         PAY_AT_COUNTER = "pay_at_counter"
@@ -26,8 +27,6 @@ class Payment(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"{self.method} {self.intent_id or ''} ({self.status})"
