@@ -20,7 +20,7 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Sequence
 import jwt
 from redis import asyncio as redis_asyncio
 
-from secret_rotation import accepted_from_env
+from backend.apps.common.secret_rotation import accepted_from_env, check_deadlines
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,15 @@ TOLD_FOR_SECONDS = 7 * 24 * 3600  # in Redis: how long a conversation is remembe
 class Verdict:
     customer: Optional[str] = None
     problem: Optional[str] = None  # "expired" or "invalid"; None for a valid token or no token
+
+
+ROTATED_SECRETS = ("CHAT_JWT_SECRET", "CHAT_SESSION_SECRET")
+
+
+def check_rotation_deadlines() -> None:
+    """Refuse to start (MalformedDeadline) on a malformed CHAT_*_PREVIOUS_UNTIL; the channels call it
+    from from_credentials, i.e. when Rasa starts, not at a guest's message."""
+    check_deadlines(ROTATED_SECRETS)
 
 
 def chat_keys(jwt_key: Optional[str]) -> list[str]:

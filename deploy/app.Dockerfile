@@ -40,7 +40,7 @@ COPY actions/ actions/
 COPY rag/ rag/
 COPY llm/ llm/
 COPY experiments/ experiments/
-COPY experiments.yml secret_rotation.py ./
+COPY experiments.yml ./
 COPY deploy/app-entrypoint.sh deploy/app-entrypoint.sh
 
 # Static files (admin, Swagger UI) collected at build time and served by WhiteNoise. The values

@@ -38,7 +38,7 @@ COPY credentials.yml ./
 COPY channels/ channels/
 COPY tracker_store/ tracker_store/
 COPY nlu/ nlu/
-COPY secret_rotation.py ./
+COPY backend/apps/common/secret_rotation.py backend/apps/common/
 COPY deploy/endpoints.docker.yml deploy/endpoints.docker.yml
 COPY --from=train /app/models/ models/
 USER rasa
