@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import metrics
 from actions.backend_client import BackendClient, BackendRejected, Cart
 from actions.settings import get_settings
+from backend.apps.customers.ids import is_customer_id
 
 logger = logging.getLogger(__name__)
 
@@ -94,9 +95,6 @@ async def open_cart(tracker: Tracker, client: BackendClient) -> tuple[Cart, list
     return cart, [SlotSet("cart_id", cart.id), SlotSet("checkout_stage", None), SlotSet("last_line_id", None)]
 
 
-CUSTOMER_ID = re.compile(r"cus_[0-9a-f]{16}")
-
-
 def customer_id(tracker: Tracker) -> Optional[str]:
     """The account this turn speaks for: the opaque id the channel verified on the guest's latest
     message (never a name or contact detail). An earlier message's identity does not carry over, so a
@@ -104,7 +102,7 @@ def customer_id(tracker: Tracker) -> Optional[str]:
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             value = str((event.get("metadata") or {}).get("customer") or "")
-            return value if CUSTOMER_ID.fullmatch(value) else None
+            return value if is_customer_id(value) else None
     return None
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Optional, Sequence
@@ -21,10 +20,10 @@ import jwt
 from redis import asyncio as redis_asyncio
 
 from backend.apps.common.secret_rotation import accepted_from_env, check_deadlines
+from backend.apps.customers.ids import is_customer_id
 
 logger = logging.getLogger(__name__)
 
-CUSTOMER_ID = re.compile(r"cus_[0-9a-f]{16}")
 REFUSED_NOTICE = ("Your sign-in has expired or isn't valid, so you're chatting as a guest. "
                   "Log in again to order from your account.")
 # Metadata keys a client may not set itself: only the verified token decides who the guest is, and
@@ -71,7 +70,7 @@ def verify_token(token: Any, keys: Sequence[str], algorithm: str = "HS256") -> V
         except jwt.InvalidTokenError:
             continue
         subject = str(claims.get("sub") or "")
-        if CUSTOMER_ID.fullmatch(subject):
+        if is_customer_id(subject):
             return Verdict(customer=subject)
     logger.warning("chat token refused (%s)", problem)
     return Verdict(problem=problem)

@@ -39,6 +39,7 @@ COPY channels/ channels/
 COPY tracker_store/ tracker_store/
 COPY nlu/ nlu/
 COPY backend/apps/common/secret_rotation.py backend/apps/common/
+COPY backend/apps/customers/ids.py backend/apps/customers/
 COPY deploy/endpoints.docker.yml deploy/endpoints.docker.yml
 COPY --from=train /app/models/ models/
 USER rasa

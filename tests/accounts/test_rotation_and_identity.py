@@ -76,3 +76,11 @@ def test_a_token_signed_with_the_previous_key_works_during_rotation_only():
     assert verify_token(token(OLD), during).customer == CUSTOMER
     assert verify_token(token(OLD), after).problem == "invalid"
     assert verify_token(token(NEW), after).customer == CUSTOMER
+
+
+def test_an_id_the_backend_mints_is_one_the_channel_accepts():
+    from backend.apps.customers.ids import is_customer_id, new_customer_id
+
+    minted = new_customer_id()
+    assert is_customer_id(minted) and verify_token(token(sub=minted), [NEW]).customer == minted
+    assert not is_customer_id(minted.upper()) and not is_customer_id(None)
