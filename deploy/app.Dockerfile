@@ -38,6 +38,7 @@ WORKDIR /app
 COPY backend/ backend/
 COPY actions/ actions/
 COPY rag/ rag/
+COPY nlu/__init__.py nlu/minilm.py nlu/
 COPY llm/ llm/
 COPY experiments/ experiments/
 COPY experiments.yml ./
