@@ -95,6 +95,11 @@ class Cart(_Model):
     fulfilment: Optional[str] = None
     postcode: Optional[str] = None
 
+    @property
+    def is_open(self) -> bool:
+        """What the backend says: the cart still takes changes (not yet made into an order)."""
+        return self.status == "open"
+
 
 class Payment(_Model):
     method: str
