@@ -95,6 +95,11 @@ class Cart(_Model):
     fulfilment: Optional[str] = None
     postcode: Optional[str] = None
 
+    @property
+    def is_open(self) -> bool:
+        """What the backend says: the cart still takes changes (not yet made into an order)."""
+        return self.status == "open"
+
 
 class Payment(_Model):
     method: str
@@ -190,15 +195,17 @@ class BackendClient:
     def __init__(
         self,
         base_url: str,
-        service_token: str,
+        service_token: Optional[str],
         *,
         timeout_seconds: float = 5.0,
         menu_cache_seconds: float = 30.0,
         transport: Optional[httpx.AsyncBaseTransport] = None,
     ) -> None:
+        # without a token the client reads as an anonymous guest does (public, throttled per address)
+        auth = {"Authorization": f"Token {service_token}"} if service_token else {}
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
-            headers={"Authorization": f"Token {service_token}", "Accept": "application/json"},
+            headers={**auth, "Accept": "application/json"},
             timeout=httpx.Timeout(timeout_seconds, connect=min(2.0, timeout_seconds)),
             transport=transport,
         )
@@ -267,9 +274,23 @@ class BackendClient:
         """Every menu item, cached for a short while (stock is re-checked by the backend on add)."""
         stale = time.monotonic() - self._menu_loaded_at > self._menu_cache_seconds
         if fresh or stale or self._menu is None:
-            self._menu = [MenuItem.model_validate(raw) for raw in await self._get_all("/api/menu/items/")]
+            self._menu = [MenuItem.model_validate(raw) for raw in await self.menu_records()]
             self._menu_loaded_at = time.monotonic()
         return self._menu
+
+    async def menu_records(self) -> list[dict[str, Any]]:
+        """Every item, available or not, as the backend sends it (every field, not cached): what the
+        retrieval index is built from (rag/menu_source.py)."""
+        return await self._get_all("/api/menu/items/")
+
+    async def item_record(self, item_id: int) -> Optional[dict[str, Any]]:
+        """One item as the backend sends it, or None when it no longer has it (deleted)."""
+        try:
+            return await self._request("GET", f"/api/menu/items/{int(item_id)}/", retry=True)
+        except BackendRejected as rejection:
+            if rejection.status == 404:
+                return None
+            raise
 
     def forget_menu(self) -> None:
         """Drop the cached menu (the backend said it changed); the next `menu()` reads it again."""

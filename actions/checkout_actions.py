@@ -13,7 +13,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import metrics, services
 from actions.backend_client import BackendBusy, BackendRejected, BackendUnavailable, Cart, Order
-from actions.common import YES_NO_BUTTONS, cart_id, customer_id, is_confident, skip_empty, tell_service_down
+from actions.common import (YES_NO_BUTTONS, cart_id, current_cart_id, customer_id, is_confident, skip_empty,
+                            tell_service_down)
 from actions.digressions import answer_question, unsure_question
 from actions.formatting import cart_text, money, order_text
 from actions.order_actions import change_quantity, remove_item, start_order, start_over
@@ -44,8 +45,8 @@ def idempotency_key(conversation_id: str, cart: int, cart_version: int) -> str:
 
 async def begin_checkout(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Start the checkout form when there is something in the cart."""
-    current = cart_id(tracker)
-    if current is None or tracker.get_slot("checkout_stage") == "placed":
+    current = current_cart_id(tracker)
+    if current is None:
         dispatcher.utter_message(text="Your cart is empty, so there's nothing to check out yet. What would you like?")
         return [SlotSet("next_flow", "none")]
     try:

@@ -15,6 +15,7 @@ from actions import metrics
 from actions.backend_client import BackendClient, BackendRejected, Cart
 from actions.settings import get_settings
 from vocabulary import ALLERGENS
+from backend.apps.customers.ids import is_customer_id
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def is_confident(tracker: Tracker) -> bool:
 
 def has_cart_context(tracker: Tracker) -> bool:
     """Whether the conversation has a dish in an open cart that "it" or "that one" can refer to."""
-    return tracker.get_slot("last_line_id") is not None and tracker.get_slot("checkout_stage") != "placed"
+    return tracker.get_slot("last_line_id") is not None and current_cart_id(tracker) is not None
 
 
 def cart_id(tracker: Tracker) -> Optional[int]:
@@ -73,15 +74,30 @@ def cart_id(tracker: Tracker) -> Optional[int]:
     return int(value) if value is not None else None
 
 
+# "Is there an open cart?" on the assistant's side: these two read the slots, then the backend's word
+# (Cart.is_open); every action asks them rather than the slots or the cart's status itself.
+
+def current_cart_id(tracker: Tracker) -> Optional[int]:
+    """The cart this conversation is filling, as far as the slots know: none yet, or none since its
+    order was placed (the next add opens a new one)."""
+    return None if tracker.get_slot("checkout_stage") == "placed" else cart_id(tracker)
+
+
+async def current_cart(tracker: Tracker, client: BackendClient) -> Optional[Cart]:
+    """The conversation's cart if the backend says it is still open; backend errors propagate."""
+    existing = current_cart_id(tracker)
+    if existing is None:
+        return None
+    cart = await client.cart(existing)
+    return cart if cart.is_open else None
+
+
 async def open_cart(tracker: Tracker, client: BackendClient) -> tuple[Cart, list[dict[str, Any]]]:
     """The conversation's open cart, creating one when there is none (or the last was ordered)."""
-    existing = cart_id(tracker)
-    stage = tracker.get_slot("checkout_stage")
-    if existing is not None and stage != "placed":
-        cart = await client.cart(existing)
-        if cart.status == "open":
-            # A change after the summary means the guest must see and confirm a new summary.
-            return cart, [SlotSet("checkout_stage", None)] if stage == "confirming" else []
+    cart = await current_cart(tracker, client)
+    if cart is not None:
+        # A change after the summary means the guest must see and confirm a new summary.
+        return cart, [SlotSet("checkout_stage", None)] if tracker.get_slot("checkout_stage") == "confirming" else []
     customer = customer_id(tracker)
     try:
         cart = await client.create_cart(conversation_id=tracker.sender_id, channel=_channel(tracker), customer=customer)
@@ -96,9 +112,6 @@ async def open_cart(tracker: Tracker, client: BackendClient) -> tuple[Cart, list
     return cart, [SlotSet("cart_id", cart.id), SlotSet("checkout_stage", None), SlotSet("last_line_id", None)]
 
 
-CUSTOMER_ID = re.compile(r"cus_[0-9a-f]{16}")
-
-
 def customer_id(tracker: Tracker) -> Optional[str]:
     """The account this turn speaks for: the opaque id the channel verified on the guest's latest
     message (never a name or contact detail). An earlier message's identity does not carry over, so a
@@ -106,7 +119,7 @@ def customer_id(tracker: Tracker) -> Optional[str]:
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             value = str((event.get("metadata") or {}).get("customer") or "")
-            return value if CUSTOMER_ID.fullmatch(value) else None
+            return value if is_customer_id(value) else None
     return None
 
 

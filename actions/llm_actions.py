@@ -14,7 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import metrics, services, streaming
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, MenuItem
-from actions.common import (YES_NO_BUTTONS, first_entity, open_cart, stated_constraints, tell_service_down,
+from actions.common import (YES_NO_BUTTONS, current_cart, first_entity, open_cart, stated_constraints, tell_service_down,
                             unchecked_allergies)
 from actions.formatting import ALLERGEN_NAMES, cart_text, menu_cards, money
 from actions.experimenting import experiment_changes
@@ -188,11 +188,8 @@ def _message_id(tracker: Tracker) -> Optional[str]:
 
 
 async def _open_cart_if_any(tracker: Tracker) -> Optional[Cart]:
-    cart_id = tracker.get_slot("cart_id")
-    if cart_id is None or tracker.get_slot("checkout_stage") == "placed":
-        return None
     try:
-        cart = await services.backend().cart(int(cart_id))
+        cart = await current_cart(tracker, services.backend())
     except (BackendUnavailable, BackendRejected):
         return None
-    return cart if cart.status == "open" and cart.lines else None
+    return cart if cart is not None and cart.lines else None

@@ -15,6 +15,7 @@ from actions.backend_client import BackendRejected, BackendUnavailable, Cart, Ca
 from actions.common import (
     CART_LINE_INTENTS,
     cart_id,
+    current_cart_id,
     skip_empty,
     YES_NO_BUTTONS,
     first_entity,
@@ -511,12 +512,12 @@ class ActionViewCart(Action):
         return "action_view_cart"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        cart_ref = tracker.get_slot("cart_id")
-        if cart_ref is None or tracker.get_slot("checkout_stage") == "placed":
+        cart_ref = current_cart_id(tracker)
+        if cart_ref is None:
             dispatcher.utter_message(text="Your cart is empty. Would you like to see the menu?")
             return []
         try:
-            cart = await services.backend().cart(int(cart_ref))
+            cart = await services.backend().cart(cart_ref)
         except BackendUnavailable:
             tell_service_down(dispatcher, tracker, "view cart")
             return []

@@ -89,6 +89,7 @@ def refuse_unauthorized_action_calls(app: Sanic, expected: str) -> None:
 
 
 def build_app(*, sync_on_start: bool = True) -> Sanic:
+    services.check_rotation_deadlines()  # a malformed rotation deadline stops the start, not a webhook
     origins = get_settings().allowed_origins()
     app = create_app("actions", cors_origins=origins)
     known_actions = registered_actions("actions")

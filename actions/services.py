@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from actions.backend_client import BackendClient, BackendUnavailable
 from actions.settings import get_settings
+from backend.apps.common.secret_rotation import accepted_from_env, check_deadlines
 
 if TYPE_CHECKING:
     from actions.answering import Answerer
@@ -115,9 +116,12 @@ def experiments():  # -> experiments.ExperimentRegistry
 
 def webhook_secrets() -> list[str]:
     """The menu webhook's signing secrets accepted now: current, plus the previous one during a rotation."""
-    from secret_rotation import accepted_from_env
-
     return accepted_from_env("WEBHOOK_SECRET", current=get_settings().webhook_secret)
+
+
+def check_rotation_deadlines() -> None:
+    """MalformedDeadline for a malformed WEBHOOK_SECRET_PREVIOUS_UNTIL: checked when the server is built."""
+    check_deadlines(["WEBHOOK_SECRET"])
 
 
 async def _build_hosts() -> dict[str, Any]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Optional, Sequence
@@ -20,11 +19,11 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Sequence
 import jwt
 from redis import asyncio as redis_asyncio
 
-from secret_rotation import accepted_from_env
+from backend.apps.common.secret_rotation import accepted_from_env, check_deadlines
+from backend.apps.customers.ids import is_customer_id
 
 logger = logging.getLogger(__name__)
 
-CUSTOMER_ID = re.compile(r"cus_[0-9a-f]{16}")
 REFUSED_NOTICE = ("Your sign-in has expired or isn't valid, so you're chatting as a guest. "
                   "Log in again to order from your account.")
 # Metadata keys a client may not set itself: only the verified token decides who the guest is, and
@@ -39,6 +38,15 @@ TOLD_FOR_SECONDS = 7 * 24 * 3600  # in Redis: how long a conversation is remembe
 class Verdict:
     customer: Optional[str] = None
     problem: Optional[str] = None  # "expired" or "invalid"; None for a valid token or no token
+
+
+ROTATED_SECRETS = ("CHAT_JWT_SECRET", "CHAT_SESSION_SECRET")
+
+
+def check_rotation_deadlines() -> None:
+    """Refuse to start (MalformedDeadline) on a malformed CHAT_*_PREVIOUS_UNTIL; the channels call it
+    from from_credentials, i.e. when Rasa starts, not at a guest's message."""
+    check_deadlines(ROTATED_SECRETS)
 
 
 def chat_keys(jwt_key: Optional[str]) -> list[str]:
@@ -62,7 +70,7 @@ def verify_token(token: Any, keys: Sequence[str], algorithm: str = "HS256") -> V
         except jwt.InvalidTokenError:
             continue
         subject = str(claims.get("sub") or "")
-        if CUSTOMER_ID.fullmatch(subject):
+        if is_customer_id(subject):
             return Verdict(customer=subject)
     logger.warning("chat token refused (%s)", problem)
     return Verdict(problem=problem)

@@ -32,7 +32,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import speedups
-from channels.identity import STAFF_KEYS
+from channels.identity import STAFF_KEYS, check_rotation_deadlines
 from channels.limits import (DEFAULT_MAX_MESSAGE_CHARS, MessageRateLimit, client_ip, guarded, max_message_chars,
                              request_ip)
 from channels.sessions import SessionIds
@@ -72,6 +72,7 @@ class AccountRestInput(RestInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "AccountRestInput":
         speedups.apply()
+        check_rotation_deadlines()
         credentials = credentials or {}
         channel = cls()
         channel.jwt_key = credentials.get("jwt_key") or None

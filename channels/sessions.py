@@ -22,7 +22,7 @@ from typing import Any, Optional, Sequence
 
 from itsdangerous import BadSignature, Signer
 
-from secret_rotation import accepted_from_env
+from backend.apps.common.secret_rotation import accepted_from_env
 
 logger = logging.getLogger(__name__)
 

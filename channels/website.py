@@ -42,7 +42,7 @@ from socketio import AsyncRedisManager
 from socketio.exceptions import ConnectionRefusedError
 
 from channels import speedups
-from channels.identity import REFUSED_NOTICE, STAFF_KEYS, chat_keys, verify_token
+from channels.identity import REFUSED_NOTICE, STAFF_KEYS, chat_keys, check_rotation_deadlines, verify_token
 from channels.limits import (DEFAULT_MAX_MESSAGE_CHARS, MessageRateLimit, client_ip, guarded, max_message_chars,
                              request_ip)
 from channels.sessions import SessionIds
@@ -97,6 +97,7 @@ class WebsiteSocketIOInput(SocketIOInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebsiteSocketIOInput":
         speedups.apply()
+        check_rotation_deadlines()
         credentials = credentials or {}
         channel = super().from_credentials({k: v for k, v in credentials.items() if k != "allowed_origins"})
         channel.allowed_origins = parse_origins(credentials.get("allowed_origins") or os.environ.get("CHAT_ALLOWED_ORIGINS"))

@@ -38,11 +38,12 @@ WORKDIR /app
 COPY backend/ backend/
 COPY actions/ actions/
 COPY rag/ rag/
+COPY nlu/__init__.py nlu/minilm.py nlu/
 COPY llm/ llm/
 # the vocabulary the backend (through its link backend/vocabulary) and the assistant share
 COPY vocabulary/ vocabulary/
 COPY experiments/ experiments/
-COPY experiments.yml secret_rotation.py action_contract.py ./
+COPY experiments.yml action_contract.py ./
 COPY deploy/app-entrypoint.sh deploy/app-entrypoint.sh
 
 # Static files (admin, Swagger UI) collected at build time and served by WhiteNoise. The values

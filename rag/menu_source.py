@@ -1,50 +1,54 @@
-"""Menu items from the backend's public REST API (docs/backend-api.md), turned into chunks."""
+"""Menu items from the backend's REST API (docs/backend-api.md), read with the assistant's backend client
+(actions/backend_client.py, which imports no Rasa), turned into chunks."""
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, Optional
+import asyncio
+from collections.abc import Awaitable, Iterable
+from typing import Any, Callable, Optional, TypeVar
 
-import httpx
-
+from actions.backend_client import BackendClient
 from rag.documents import Chunk
+
+T = TypeVar("T")
+ClientFactory = Callable[[], BackendClient]
 
 
 class MenuSource:
-    """Reads the menu over HTTP. Pass your own httpx.Client to share connections or set auth."""
+    """Reads the menu through the assistant's backend client (actions/backend_client.py), synchronously.
 
-    def __init__(self, base_url: str, *, token: Optional[str] = None, client: Optional[httpx.Client] = None,
-                 timeout: float = 10.0) -> None:
-        headers = {"Authorization": f"Token {token}"} if token else {}
-        self._client = client or httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout, headers=headers)
+    The index is synced from worker threads and the CLI, where no event loop runs: each call runs the
+    async client with asyncio.run. An httpx.AsyncClient belongs to the loop it first ran on, so every
+    call gets a client of its own from `client_factory` (inject one to share settings or a transport)
+    and closes it; none is built before the first call."""
+
+    def __init__(self, base_url: str, *, token: Optional[str] = None, timeout: float = 10.0,
+                 client_factory: Optional[ClientFactory] = None) -> None:
+        self._client_factory = client_factory or (
+            lambda: BackendClient(base_url, token, timeout_seconds=timeout))
 
     def close(self) -> None:
-        self._client.close()
+        """Nothing to release: no client outlives a call."""
+
+    def _run(self, call: Callable[[BackendClient], Awaitable[T]]) -> T:
+        async def once() -> T:
+            client = self._client_factory()
+            try:
+                return await call(client)
+            finally:
+                await client.aclose()
+
+        return asyncio.run(once())
 
     def version(self) -> str:
-        response = self._client.get("/api/menu/version/")
-        response.raise_for_status()
-        return str(response.json()["version"])
+        return self._run(lambda client: client.menu_version())
 
     def items(self) -> list[dict[str, Any]]:
         """Every item, available or not, following pagination."""
-        items: list[dict[str, Any]] = []
-        url: Optional[str] = "/api/menu/items/"
-        params: Optional[dict[str, Any]] = {"page_size": 200}
-        while url:
-            response = self._client.get(url, params=params)
-            response.raise_for_status()
-            page = response.json()
-            items.extend(page["results"])
-            url, params = page.get("next"), None  # `next` already carries the query
-        return items
+        return self._run(lambda client: client.menu_records())
 
     def item(self, item_id: int) -> Optional[dict[str, Any]]:
         """One item, or None when the backend no longer has it (deleted)."""
-        response = self._client.get(f"/api/menu/items/{int(item_id)}/")
-        if response.status_code == 404:
-            return None
-        response.raise_for_status()
-        return response.json()
+        return self._run(lambda client: client.item_record(item_id))
 
 
 def _words(values: Iterable[str]) -> str:

@@ -13,11 +13,13 @@ import hmac
 import logging
 import os
 from collections.abc import Collection, Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from apps.common.secret_rotation import MalformedDeadline, parse_until
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,11 +38,10 @@ def env_list(name: str, default: str = "") -> list[str]:
 def env_until(name: str) -> str:
     """An ISO 8601 timestamp (e.g. 2026-12-01T12:00:00Z) or empty; refused at start-up if malformed."""
     value = os.environ.get(name, "").strip()
-    if value:
-        try:
-            datetime.fromisoformat(value)
-        except ValueError as exc:
-            raise ImproperlyConfigured(f"{name} must be an ISO 8601 timestamp, not {value!r}.") from exc
+    try:
+        parse_until(value, name)
+    except MalformedDeadline as exc:
+        raise ImproperlyConfigured(str(exc)) from exc
     return value
 
 

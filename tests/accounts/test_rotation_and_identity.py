@@ -8,7 +8,7 @@ import jwt
 import pytest
 
 from channels.identity import identify, verify_token
-from secret_rotation import accepted_from_env, accepted_secrets
+from backend.apps.common.secret_rotation import MalformedDeadline, accepted_from_env, accepted_secrets, check_deadlines
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 CUSTOMER = "cus_0123456789abcdef"
@@ -25,7 +25,18 @@ def test_previous_secret_is_accepted_only_inside_the_window():
     assert accepted_secrets(NEW, OLD, until, now=NOW) == [NEW, OLD]
     assert accepted_secrets(NEW, OLD, until, now=NOW + timedelta(hours=1)) == [NEW]
     assert accepted_secrets(NEW, OLD, "", now=NOW) == [NEW]  # no window: the old value is dead
-    assert accepted_secrets(NEW, OLD, "not a date", now=NOW) == [NEW]
+
+
+def test_a_malformed_deadline_is_an_error_not_a_closed_window():
+    """The same rule as the backend's (backend/tests/test_secret_rotation.py): refused, never ignored."""
+    with pytest.raises(MalformedDeadline, match="WEBHOOK_SECRET_PREVIOUS_UNTIL"):
+        accepted_from_env("WEBHOOK_SECRET", {"WEBHOOK_SECRET": NEW, "WEBHOOK_SECRET_PREVIOUS": OLD,
+                                             "WEBHOOK_SECRET_PREVIOUS_UNTIL": "not a date"}, now=NOW)
+    with pytest.raises(MalformedDeadline, match="CHAT_SESSION_SECRET_PREVIOUS_UNTIL"):
+        check_deadlines(["CHAT_JWT_SECRET", "CHAT_SESSION_SECRET"],
+                        {"CHAT_JWT_SECRET_PREVIOUS_UNTIL": "2026-11-25T13:00Z",
+                         "CHAT_SESSION_SECRET_PREVIOUS_UNTIL": "next tuesday"})
+    check_deadlines(["CHAT_JWT_SECRET"], {})  # nothing set: nothing to refuse
 
 
 def test_rotation_from_the_environment_with_a_zulu_timestamp():
@@ -65,3 +76,11 @@ def test_a_token_signed_with_the_previous_key_works_during_rotation_only():
     assert verify_token(token(OLD), during).customer == CUSTOMER
     assert verify_token(token(OLD), after).problem == "invalid"
     assert verify_token(token(NEW), after).customer == CUSTOMER
+
+
+def test_an_id_the_backend_mints_is_one_the_channel_accepts():
+    from backend.apps.customers.ids import is_customer_id, new_customer_id
+
+    minted = new_customer_id()
+    assert is_customer_id(minted) and verify_token(token(sub=minted), [NEW]).customer == minted
+    assert not is_customer_id(minted.upper()) and not is_customer_id(None)

@@ -50,3 +50,14 @@ def test_a_forged_menu_webhook_is_refused_without_waiting_for_the_index_lock(mon
     assert result.status == 401 and waited < 2
     assert json.loads(result.body)["error"]["code"] == "invalid_signature"
     assert touched == []
+
+
+def test_a_malformed_webhook_secret_deadline_stops_the_action_server_from_starting(monkeypatch: pytest.MonkeyPatch):
+    """The backend's rule (backend/tests/test_secret_rotation.py) on the assistant's side: refused at start,
+    not ignored until a webhook signed with the previous secret is refused."""
+    from backend.apps.common.secret_rotation import MalformedDeadline
+
+    monkeypatch.setenv("WEBHOOK_SECRET_PREVIOUS_UNTIL", "next tuesday")
+    Sanic.test_mode = True
+    with pytest.raises(MalformedDeadline, match="WEBHOOK_SECRET_PREVIOUS_UNTIL"):
+        server.build_app(sync_on_start=False)

@@ -4,27 +4,26 @@ A secret ``NAME`` has three settings: ``NAME`` (the current value, always accept
 sign or mint), ``NAME_PREVIOUS`` (the value being retired) and ``NAME_PREVIOUS_UNTIL`` (an ISO 8601
 timestamp). The previous value is accepted while now < until; with no until it is not accepted at all,
 so a forgotten ``_PREVIOUS`` never stays valid for ever. See docs/accounts.md for the procedure.
+The window itself is `apps.common.secret_rotation` (shared with the assistant); this reads Django settings.
 """
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from apps.common import secret_rotation
+
 
 def parse_until(name: str, value: str | datetime | None) -> datetime | None:
     """The end of the overlap window as an aware datetime (a naive one is taken as UTC); None if unset."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip())
-        except ValueError as exc:
-            raise ImproperlyConfigured(f"{name}_PREVIOUS_UNTIL must be an ISO 8601 timestamp.") from exc
-    return value if value.tzinfo else value.replace(tzinfo=dt_timezone.utc)
+    try:
+        return secret_rotation.parse_until(value, f"{name}_PREVIOUS_UNTIL")
+    except secret_rotation.MalformedDeadline as exc:
+        raise ImproperlyConfigured(str(exc)) from exc
 
 
 @dataclass(frozen=True)
@@ -36,12 +35,7 @@ class RotatingSecret:
 
     def accepted(self, now: datetime | None = None) -> list[str]:
         """The values a caller may present right now: the current one, then the previous one if in its window."""
-        now = now or datetime.now(tz=dt_timezone.utc)
-        values = [self.current] if self.current else []
-        if (self.previous and self.previous != self.current and self.previous_until is not None
-                and now < self.previous_until):
-            values.append(self.previous)
-        return values
+        return secret_rotation.accepted_secrets(self.current, self.previous, self.previous_until, now)
 
     def matches(self, presented: str, now: datetime | None = None) -> bool:
         """Whether `presented` equals an accepted value (constant-time comparison against each)."""

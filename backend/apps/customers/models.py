@@ -1,18 +1,17 @@
 """Customers and their personal data. Only the opaque public id ever leaves the backend."""
 from __future__ import annotations
 
-import secrets
-
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 
 from apps.common.errors import ApiError
 from apps.common.models import TimestampedModel
+from apps.customers.ids import new_customer_id
 from apps.restaurant.services import normalise_postcode
 
 
-def new_public_id() -> str:
-    return f"cus_{secrets.token_hex(8)}"
+def new_public_id() -> str:  # named by the migrations
+    return new_customer_id()
 
 
 class Customer(TimestampedModel):
