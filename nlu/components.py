@@ -242,11 +242,20 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
 
     def nearest(self, vector: np.ndarray) -> dict[str, float]:
         """Best similarity to each intent's examples (out_of_scope's own examples included)."""
-        similarities = self.vectors @ vector
-        best: dict[str, float] = {}
-        for label in set(self.labels):
-            best[label] = float(similarities[self.labels == label].max())
-        return best
+        order, starts, names = self._label_groups()
+        best = np.maximum.reduceat((self.vectors @ vector)[order], starts) if len(starts) else []
+        return {name: float(value) for name, value in zip(names, best)}
+
+    def _label_groups(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """The examples ordered by intent, where each intent's run starts, and its name: worked out
+        once per set of labels, not per message."""
+        if getattr(self, "_groups_of", None) is not self.labels:
+            order = np.argsort(self.labels.astype(str), kind="stable")
+            ordered = self.labels[order]
+            starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else np.zeros(0, int)
+            self._groups = (order, starts, [str(ordered[index]) for index in starts])
+            self._groups_of = self.labels
+        return self._groups
 
     def _judge(self, message: Message) -> None:
         intent = message.get(INTENT) or {}

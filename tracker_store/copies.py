@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from typing import Any, Dict, Optional, Reversible, Tuple
+from typing import Optional, Reversible, Tuple
 
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.events import (ActionExecuted, ActionReverted, Event, FollowupAction, Restarted, SessionStarted,
                                      UserUttered, UserUtteranceReverted)
-from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from tracker_store import self_check
 
@@ -64,22 +64,8 @@ def state_copy(self: DialogueStateTracker) -> DialogueStateTracker:
     duplicate.latest_bot_utterance = self.latest_bot_utterance
     duplicate.active_loop = dataclasses.replace(self.active_loop) if self.active_loop else self.active_loop
     if self_check.enabled():
-        _check_same(duplicate, _replayed_copy(self))
+        self_check.same_tracker(duplicate, _replayed_copy(self), "the copy")
     return duplicate
-
-
-def _check_same(fast: DialogueStateTracker, replayed: DialogueStateTracker) -> None:
-    fast_state, replayed_state = _picture(fast), _picture(replayed)
-    if fast_state != replayed_state:
-        differing = sorted(key for key in fast_state if fast_state[key] != replayed_state.get(key))
-        self_check.fail(f"the copy of {fast.sender_id}'s tracker differs from its replayed copy in {differing}: "
-                        f"{[(fast_state[key], replayed_state.get(key)) for key in differing if key != 'events']}")
-
-
-def _picture(tracker: DialogueStateTracker) -> Dict[str, Any]:
-    return {**tracker.current_state(EventVerbosity.ALL),
-            "slot values": {name: (slot.value, slot.has_been_set) for name, slot in tracker.slots.items()},
-            "latest bot utterance": tracker.latest_bot_utterance}
 
 
 def install() -> None:

@@ -30,21 +30,13 @@ import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.core.events import Event, SessionStarted, deserialise_events
-from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from tracker_store import copies, predictions, self_check, states
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_CACHED_CONVERSATIONS = 1000
-
-
-def _check_same(reused: DialogueStateTracker, rebuilt: DialogueStateTracker) -> None:
-    """Raise when a reused tracker differs from the one Rasa would have built from the rows."""
-    same_events = len(reused.events) == len(rebuilt.events) and all(
-        a is b for a, b in zip(reused.events, rebuilt.events))
-    if not same_events or reused.current_state(EventVerbosity.NONE) != rebuilt.current_state(EventVerbosity.NONE):
-        self_check.fail(f"the reused tracker of {reused.sender_id} differs from its events")
 
 
 @dataclass
@@ -57,7 +49,11 @@ class SessionEvents:
     entries: List[Tuple[float, Event]] = field(default_factory=list)  # (timestamp, event) of the session
     tracker: Optional[DialogueStateTracker] = None  # the last tracker handed out or saved, built from `entries`
     tracker_domain: Any = None  # the domain whose slots that tracker has
-    tracker_length: int = 0  # how many events that tracker had when it was handed out or saved
+    tracker_mark: Optional[states.EventsMark] = None  # that tracker's events when handed out or saved
+
+    @property
+    def tracker_length(self) -> int:
+        return self.tracker_mark[1] if self.tracker_mark is not None else 0
 
     def add(self, rows: List[Any]) -> None:
         """Rows of the conversation after `last_id`, in id order; Rasa's session rule applied."""
@@ -84,7 +80,7 @@ class SessionEvents:
         """Remember `tracker` for the next turn, if its events are exactly the session's."""
         events = tracker.events
         if len(events) == len(self.entries) and (not events or events[-1] is self.entries[-1][1]):
-            self.tracker, self.tracker_domain, self.tracker_length = tracker, domain, len(events)
+            self.tracker, self.tracker_domain, self.tracker_mark = tracker, domain, states.events_mark(tracker)
         else:
             self.tracker = None
 
@@ -95,13 +91,14 @@ class SessionEvents:
         save, or it was built for another domain) or when `entries` no longer start with them (a new
         session, a deletion). Rows other processes wrote since are applied on top, as from_events would."""
         tracker, length = self.tracker, self.tracker_length
-        if (tracker is None or self.tracker_domain is not domain or len(tracker.events) != length
+        if (tracker is None or self.tracker_domain is not domain
+                or not states.same_events(self.tracker_mark, states.events_mark(tracker))
                 or length > len(self.entries) or (length and tracker.events[-1] is not self.entries[length - 1][1])):
             self.tracker = None
             return None
         for _, event in self.entries[length:]:
             tracker.update(event)
-        self.tracker_length = len(tracker.events)
+        self.tracker_mark = states.events_mark(tracker)
         return tracker
 
 
@@ -127,7 +124,8 @@ class IncrementalSQLTrackerStore(SQLTrackerStore):
             return None
         tracker = cached.reusable_tracker(self.domain)
         if tracker is not None and self_check.enabled():
-            _check_same(tracker, DialogueStateTracker.from_events(sender_id, cached.events(), self.domain.slots))
+            self_check.same_tracker(tracker, DialogueStateTracker.from_events(sender_id, cached.events(), self.domain.slots),
+                                    "the reused tracker")
         if tracker is None:
             tracker = DialogueStateTracker.from_events(sender_id, cached.events(), self.domain.slots)
             cached.keep(tracker, self.domain)

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, Dict, NoReturn
+
+if TYPE_CHECKING:  # the tests read FAILED from the app environment, which has no Rasa
+    from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
 
@@ -22,3 +25,23 @@ def enabled() -> bool:
 def fail(what: str) -> NoReturn:
     logger.error("%s: %s", FAILED, what)
     raise AssertionError(what)
+
+
+def same_tracker(tracker: DialogueStateTracker, rasas: DialogueStateTracker, what: str) -> None:
+    """Fail unless `tracker` is the one Rasa's own way built (`rasas`): the very same Event objects,
+    the same state with every event, the same slot values and the same latest bot message."""
+    same_events = len(tracker.events) == len(rasas.events) and all(
+        a is b for a, b in zip(tracker.events, rasas.events))
+    mine, theirs = _picture(tracker), _picture(rasas)
+    if not same_events or mine != theirs:
+        differing = sorted(key for key in mine if mine[key] != theirs.get(key))
+        fail(f"{what} of {tracker.sender_id} differs from Rasa's in {differing or ['the event objects']}: "
+             f"{[(mine[key], theirs.get(key)) for key in differing if key != 'events']}")
+
+
+def _picture(tracker: DialogueStateTracker) -> Dict[str, Any]:
+    from rasa.shared.core.trackers import EventVerbosity
+
+    return {**tracker.current_state(EventVerbosity.ALL),
+            "slot values": {name: (slot.value, slot.has_been_set) for name, slot in tracker.slots.items()},
+            "latest bot utterance": tracker.latest_bot_utterance}

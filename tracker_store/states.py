@@ -82,7 +82,7 @@ def events_mark(tracker: DialogueStateTracker) -> EventsMark:
     return events, len(events), events[-1] if events else None
 
 
-def _same_events(mark: Optional[EventsMark], now: EventsMark) -> bool:
+def same_events(mark: Optional[EventsMark], now: EventsMark) -> bool:
     return mark is not None and mark[0] is now[0] and mark[1] == now[1] and mark[2] is now[2]
 
 
@@ -104,7 +104,7 @@ def applied_events(self: DialogueStateTracker) -> List[Event]:
     stopped when the events start with the same objects and no new loop appeared."""
     key, mark = (self.sender_id, self.is_rule_tracker), events_mark(self)
     done = _applied.pop(key, None)
-    if done is not None and _same_events(done.mark, mark):
+    if done is not None and same_events(done.mark, mark):
         _remember(_applied, key, done)
         return _checked_applied(self, list(done.applied))
     events = list(self.events)
@@ -182,7 +182,7 @@ def states_for_tracker_history(self: Domain, tracker: Any, omit_unset_slots: boo
                                rule_only_data: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
     key, mark = _key(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data), events_mark(tracker)
     progress = _progress.pop(key, None)
-    if progress is not None and _same_events(progress.mark, mark):
+    if progress is not None and same_events(progress.mark, mark):
         _remember(_progress, key, progress)
         return _handed_out(self, tracker, progress.states + ([progress.final] if progress.final is not None else []),
                            omit_unset_slots, ignore_rule_only_turns, rule_only_data)

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.common.tasks import later
@@ -36,28 +39,41 @@ def staff_available(moment: datetime | None = None) -> bool:
     return is_open_at(get_restaurant(), moment or timezone.now())
 
 
+@dataclass(frozen=True)
+class Step:
+    """One follow-up of an unclaimed handoff: its delay setting, the field marking it done, its work."""
+
+    delay_setting: str
+    done_field: str
+    run: Callable[[int], None]
+
+    @property
+    def delay(self) -> float:
+        return float(getattr(settings, self.delay_setting))
+
+
 def follow_up(handoff: Handoff) -> None:
     """Schedule the guest's reminder and the staff page for a new open handoff (0 = off)."""
-    if settings.HANDOFF_UNCLAIMED_SECONDS > 0:
-        later(settings.HANDOFF_UNCLAIMED_SECONDS, remind_guest, handoff.pk)
-    if settings.HANDOFF_NOTIFY_AFTER_SECONDS > 0:
-        later(settings.HANDOFF_NOTIFY_AFTER_SECONDS, page_staff, handoff.pk)
+    _schedule(Handoff.objects.filter(pk=handoff.pk))
 
 
 def resume_follow_ups(now: datetime | None = None) -> list[threading.Timer]:
     """Schedule the steps open handoffs still wait for, each at its own time (at once when overdue):
     what the timers of a stopped process would have done. Every worker may call it; each step is still
     done once. Returns the timers."""
+    return _schedule(Handoff.objects.all(), now)
+
+
+def _schedule(handoffs: QuerySet[Handoff], now: datetime | None = None) -> list[threading.Timer]:
+    """A timer for each step each of these open handoffs still waits for, due `delay` after its request."""
     now = now or timezone.now()
-    steps = [(settings.HANDOFF_UNCLAIMED_SECONDS, "guest_reminded_at", remind_guest),
-             (settings.HANDOFF_NOTIFY_AFTER_SECONDS, "staff_paged_at", page_staff)]
     timers = []
-    for delay, done_field, step in steps:
-        if delay <= 0:
+    for step in STEPS:
+        if step.delay <= 0:
             continue
-        pending = Handoff.objects.filter(status=Handoff.Status.OPEN, **{f"{done_field}__isnull": True})
+        pending = handoffs.filter(status=Handoff.Status.OPEN, **{f"{step.done_field}__isnull": True})
         for handoff_id, created_at in pending.values_list("pk", "created_at"):
-            timers.append(later(max(0.0, delay - (now - created_at).total_seconds()), step, handoff_id))
+            timers.append(later(max(0.0, step.delay - (now - created_at).total_seconds()), step.run, handoff_id))
     return timers
 
 
@@ -101,3 +117,7 @@ def page_staff(handoff_id: int) -> None:
             get_sms_provider().send(phone, text)
         except Exception:  # noqa: BLE001
             logger.exception("handoff %s: staff text to one number failed", handoff_id)
+
+
+STEPS = (Step("HANDOFF_UNCLAIMED_SECONDS", "guest_reminded_at", remind_guest),
+         Step("HANDOFF_NOTIFY_AFTER_SECONDS", "staff_paged_at", page_staff))

@@ -6,9 +6,6 @@
   var body = document.body;
   var list = document.getElementById("orders");
   var notice = document.getElementById("notice");
-  var last = "";
-  var busy = false;
-  var offline = false;
 
   var el = window.staffPage.el;  // common/dom.js
 
@@ -70,20 +67,10 @@
 
   function say(text, kind) { notice.replaceChildren(el("p", {"class": kind, text: text})); }
 
-  function refresh() {
-    if (busy) return Promise.resolve();
-    return fetch(body.dataset.ordersUrl, {headers: {Accept: "application/json"}, credentials: "same-origin"})
-      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.text(); })
-      .then(function (text) {
-        if (offline) { offline = false; notice.replaceChildren(); }
-        if (text === last) return;  // unchanged: keep focus and scroll where they are
-        last = text;
-        var data = JSON.parse(text);
-        render(data.orders);
-        showWaiting(data.waiting_guests || 0);
-      })
-      .catch(function () { offline = true; say("Can't reach the server; retrying…", "error"); });
-  }
+  var poller = window.staffPage.poller(body.dataset.ordersUrl, POLL_MS,
+    function (data) { render(data.orders); showWaiting(data.waiting_guests || 0); },
+    function () { say("Can't reach the server; retrying…", "error"); },
+    function () { notice.replaceChildren(); });
 
   list.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -91,18 +78,14 @@
     if (!button || !button.dataset.nextStatus) return;
     var next = button.dataset.nextStatus;
     if ((next === "rejected" || next === "cancelled") && !window.confirm(button.textContent + " this order?")) return;
-    busy = true;
     button.disabled = true;
-    fetch(event.target.action, {
+    poller.during(fetch(event.target.action, {
       method: "POST", credentials: "same-origin",
       headers: {Accept: "application/json", "X-CSRFToken": body.dataset.csrf,
                 "Content-Type": "application/x-www-form-urlencoded"},
       body: new URLSearchParams({status: next}).toString()
     }).then(function (r) { return r.json(); })
       .then(function (data) { say(data.error ? data.error.message : data.message, data.error ? "error" : "success"); })
-      .catch(function () { say("That didn't go through. Please try again.", "error"); })
-      .then(function () { busy = false; last = ""; return refresh(); });
+      .catch(function () { say("That didn't go through. Please try again.", "error"); }));
   });
-
-  setInterval(refresh, POLL_MS);
 })();

@@ -5,8 +5,6 @@
   var list = document.getElementById("handoffs");
   var notice = document.getElementById("notice");
   var me = Number(body.dataset.me);
-  var last = "";
-  var busy = false;
 
   var el = window.staffPage.el;  // common/dom.js
 
@@ -87,27 +85,18 @@
 
   function say(text, kind) { notice.replaceChildren(el("p", {"class": kind, text: text})); }
 
-  function refresh() {
-    if (busy) return Promise.resolve();
-    return fetch(body.dataset.handoffsUrl, {headers: {Accept: "application/json"}, credentials: "same-origin"})
-      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.text(); })
-      .then(function (text) {
-        if (text === last) return;
-        last = text;
-        render(JSON.parse(text).handoffs);
-      })
-      .catch(function () { say("Can't reach the server; retrying…", "error"); });
-  }
+  var poller = window.staffPage.poller(body.dataset.handoffsUrl, Number(body.dataset.pollMs) || 1000,
+    function (data) { render(data.handoffs); },
+    function () { say("Can't reach the server; retrying…", "error"); },
+    function () { notice.replaceChildren(); });
 
   function post(id, what, payload) {
-    busy = true;
-    return fetch(url(id, what), {method: "POST", credentials: "same-origin",
+    return poller.during(fetch(url(id, what), {method: "POST", credentials: "same-origin",
       headers: {Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": body.dataset.csrf},
       body: JSON.stringify(payload || {})})
       .then(function (r) { return r.json(); })
       .then(function (data) { if (data.error) say(data.error.message, "error"); else notice.replaceChildren(); })
-      .catch(function () { say("That didn't go through. Please try again.", "error"); })
-      .then(function () { busy = false; last = ""; return refresh(); });
+      .catch(function () { say("That didn't go through. Please try again.", "error"); }));
   }
 
   list.addEventListener("click", function (event) {
@@ -133,6 +122,5 @@
     }
   });
 
-  refresh();
-  setInterval(refresh, Number(body.dataset.pollMs) || 1000);
+  poller.refresh();
 })();
