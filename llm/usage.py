@@ -46,10 +46,15 @@ class UsageLedger:
         self._conversations: OrderedDict[str, Usage] = OrderedDict()
 
     def cost(self, model: str, prompt_tokens: int, completion_tokens: int) -> Decimal:
-        if model not in self._prices:
-            logger.warning("no price for model %s; costed at 0", model)
-            return Decimal(0)
-        per_input, per_output = self._prices[model]
+        if model in self._prices:
+            per_input, per_output = self._prices[model]
+        else:
+            # the configured models are priced at start (llm/config.py); another name is Groq's answer
+            # naming a model differently: costed at the dearest known prices, so the daily budget
+            # still stops the spending, never at 0
+            per_input = max((price[0] for price in self._prices.values()), default=Decimal(0))
+            per_output = max((price[1] for price in self._prices.values()), default=Decimal(0))
+            logger.warning("no price for model %s; costed at the dearest known prices", model)
         return per_input * prompt_tokens + per_output * completion_tokens
 
     def record(self, model: str, prompt_tokens: int, completion_tokens: int,

@@ -191,3 +191,18 @@ def test_the_budget_starts_again_on_a_new_day(tmp_path):
     assert budget.state == "exhausted"
     day[0] = "2026-11-26"
     assert budget.state == "ok" and budget.spent == 0
+
+
+def test_a_reply_from_a_model_without_a_price_still_counts_against_the_daily_budget(tmp_path, caplog):
+    """Groq may name the model differently in its answer; such tokens are costed at the dearest
+    known prices (the budget still stops the spending), never at 0."""
+    from llm.budget import DailyBudget
+    from llm.usage import UsageLedger
+
+    prices = {"cheap": (Decimal("0.000001"), Decimal("0.000002")), "dear": (Decimal("0.00001"), Decimal("0.00002"))}
+    budget = DailyBudget(Decimal("0.03"), path=tmp_path / "spend.json")
+    ledger = UsageLedger(prices, budget=budget)
+    usage = ledger.record("renamed-by-groq", 1000, 1000, "conversation-1")
+    assert usage.cost_usd == Decimal("0.01") + Decimal("0.02")
+    assert budget.state == "exhausted"
+    assert "no price for model renamed-by-groq" in caplog.text
