@@ -15,7 +15,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import services
+from actions import wiring
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, Reorder
 from actions.checkout_actions import STATUS_TEXT
 from actions.common import YES_NO_BUTTONS, customer_id, first_entity, open_cart, tell_service_down
@@ -62,7 +62,7 @@ class ActionOrderUsual(Action):
                      "Or just tell me what you'd like, guests can order too.")
             return []
         usual = bool(USUAL_WORDS.search(str(tracker.latest_message.get("text") or "")))
-        client = services.backend()
+        client = wiring.backend()
         try:
             cart, events = await open_cart(tracker, client)
             cart, reorder = await client.reorder(cart.id, customer=customer, which="usual" if usual else "last")
@@ -97,7 +97,7 @@ class ActionAnnounceOrderStatus(Action):
             return []
         number, status = str(number), (str(status) if status else None)
         try:
-            current = (await services.backend().order_by_number(
+            current = (await wiring.backend().order_by_number(
                 number, conversation_id=tracker.sender_id, customer=customer_id(tracker))).status
         except (BackendUnavailable, BackendRejected) as error:
             logger.warning("order %s status from the event only: %s", number, error,

@@ -11,7 +11,7 @@ from rasa_sdk.events import ActionExecutionRejected, EventType, FollowupAction, 
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import metrics, services
+from actions import metrics, wiring
 from actions.backend_client import BackendBusy, BackendRejected, BackendUnavailable, Cart, Order
 from actions.common import (YES_NO_BUTTONS, cart_id, current_cart_id, customer_id, is_confident, skip_empty,
                             tell_service_down)
@@ -50,7 +50,7 @@ async def begin_checkout(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
         dispatcher.utter_message(text="Your cart is empty, so there's nothing to check out yet. What would you like?")
         return [SlotSet("next_flow", "none")]
     try:
-        cart = await services.backend().cart(current)
+        cart = await wiring.backend().cart(current)
     except BackendBusy:  # throttled (429): nothing changed, the cart is kept
         dispatcher.utter_message(text=BUSY_CHECKOUT)
         return [SlotSet("next_flow", "none")]
@@ -133,7 +133,7 @@ class ValidateCheckoutForm(FormValidationAction):
     async def validate_postcode(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         postcode = str(value).strip().upper().replace(" ", "")[:4]
         try:
-            await services.backend().set_fulfilment(int(tracker.get_slot("cart_id")), "delivery", postcode)
+            await wiring.backend().set_fulfilment(int(tracker.get_slot("cart_id")), "delivery", postcode)
         except BackendUnavailable:
             tell_service_down(dispatcher, tracker, "delivery zone check")
             return {"postcode": None}
@@ -145,7 +145,7 @@ class ValidateCheckoutForm(FormValidationAction):
     @skip_empty
     async def validate_requested_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         try:
-            restaurant = await services.backend().restaurant()
+            restaurant = await wiring.backend().restaurant()
         except BackendUnavailable:
             tell_service_down(dispatcher, tracker, "opening hours")
             return {"requested_time": None, "proposed_time": None}
@@ -226,7 +226,7 @@ class ActionOrderSummary(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         fulfilment = tracker.get_slot("fulfilment") or "pickup"
         try:
-            cart = await services.backend().set_fulfilment(int(tracker.get_slot("cart_id")), fulfilment, tracker.get_slot("postcode"))
+            cart = await wiring.backend().set_fulfilment(int(tracker.get_slot("cart_id")), fulfilment, tracker.get_slot("postcode"))
         except BackendUnavailable:
             tell_service_down(dispatcher, tracker, "order summary")
             return [SlotSet("checkout_stage", None)]
@@ -265,7 +265,7 @@ TOTAL_CHANGED = "total_changed"  # backend/apps/ordering/orders.py: prices chang
 async def show_new_total(dispatcher: CollectingDispatcher, tracker: Tracker, cart_id: int) -> list[EventType]:
     """Prices changed between the summary and the yes: nothing was placed; the guest sees the new total."""
     try:
-        cart = await services.backend().cart(cart_id)
+        cart = await wiring.backend().cart(cart_id)
     except BackendUnavailable:
         tell_service_down(dispatcher, tracker, "order summary")
         return [SlotSet("checkout_stage", None)]
@@ -290,7 +290,7 @@ class ActionPlaceOrder(Action):
         if stage not in ("confirming", "placed") or current is None or version is None:
             dispatcher.utter_message(text="There's no order waiting for a yes. Say \"checkout\" when you're ready.")
             return [SlotSet("checkout_stage", None)]
-        client = services.backend()
+        client = wiring.backend()
         try:
             if stage == "confirming":
                 cart = await client.cart(current)
@@ -399,7 +399,7 @@ class ActionOrderStatus(Action):
             dispatcher.utter_message(text="Which order do you mean? Please tell me the order number, e.g. \"order 1042\".")
             return []
         try:
-            order = await services.backend().order_by_number(
+            order = await wiring.backend().order_by_number(
                 number, conversation_id=tracker.sender_id, customer=customer_id(tracker))
         except BackendUnavailable:
             tell_service_down(dispatcher, tracker, "order status")

@@ -11,7 +11,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import services
+from actions import wiring
 from actions.common import customer_id
 
 logger = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ def experiment_changes(tracker: Tracker) -> tuple[dict[str, Any], list[EventType
     """The merged changes of this conversation's arms, and the slot event when the arms are new."""
     from experiments.assignment import arms_for, changes_for
 
-    registry = services.experiments()
+    registry = wiring.experiments()
     already = dict(tracker.get_slot("experiment_arms") or {})
     try:
         arms = arms_for(registry, tracker.sender_id, already, customer_id=customer_id(tracker))

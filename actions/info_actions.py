@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import metrics, services
+from actions import metrics, wiring
 from actions.backend_client import BackendRejected, BackendUnavailable, MenuItem
 from actions.common import entity_values, first_entity, mentioned_item_id, tell_service_down
 from actions.formatting import allergen_list, item_line, menu_cards, money
@@ -39,7 +39,7 @@ class ActionShowMenu(Action):
         dietary = [str(value) for value in entity_values(tracker, "dietary")]
         filters = {key: value for key, value in {"category": category, "dietary": ",".join(dietary)}.items() if value}
         try:
-            items = await services.backend().search_items(**filters) if filters else await services.backend().menu()
+            items = await wiring.backend().search_items(**filters) if filters else await wiring.backend().menu()
         except BackendUnavailable:
             tell_service_down(dispatcher, tracker, "menu")
             return []
@@ -78,7 +78,7 @@ class ActionItemDetails(Action):
 
             return await ActionAnswerFaq().run(dispatcher, tracker, domain)
         try:
-            menu = await services.backend().menu()
+            menu = await wiring.backend().menu()
         except BackendUnavailable:
             tell_service_down(dispatcher, tracker, "item details")
             return []
@@ -100,7 +100,7 @@ class ActionItemDetails(Action):
                 dispatcher.utter_message(text="Which dish would you like to know about?")
             return []
         try:
-            item = await services.backend().item(item.id)  # the price and allergens as they are now, not cached
+            item = await wiring.backend().item(item.id)  # the price and allergens as they are now, not cached
         except BackendUnavailable:
             tell_service_down(dispatcher, tracker, "item details")
             return []
@@ -201,7 +201,7 @@ class ActionHandoff(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         reason = str(tracker.latest_message.get("text") or "")[:500]
         try:
-            handoff = await services.backend().request_handoff(conversation_id=tracker.sender_id, reason=reason)
+            handoff = await wiring.backend().request_handoff(conversation_id=tracker.sender_id, reason=reason)
         except (BackendUnavailable, BackendRejected):
             logger.warning("handoff not recorded", extra={"conversation_id": tracker.sender_id})
             dispatcher.utter_message(text="I couldn't reach our staff system just now. Please call the restaurant directly and a person will help you.")

@@ -12,7 +12,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import metrics, services, streaming
+from actions import metrics, wiring, streaming
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, MenuItem
 from actions.common import (YES_NO_BUTTONS, current_cart, first_entity, open_cart, stated_constraints, tell_service_down,
                             unchecked_allergies)
@@ -49,7 +49,7 @@ def _say(dispatcher: CollectingDispatcher, text: str, used_llm: bool, cost_befor
 
 
 def _conversation_cost(tracker: Tracker) -> Decimal:
-    return services.llm().ledger.conversation(tracker.sender_id).cost_usd
+    return wiring.llm().ledger.conversation(tracker.sender_id).cost_usd
 
 
 def _add_buttons(items: list[MenuItem]) -> list[dict[str, str]]:
@@ -61,7 +61,7 @@ class ActionRecommend(Action):
         return "action_recommend"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        recommender = await services.recommender()
+        recommender = await wiring.recommender()
         cost_before = _conversation_cost(tracker)
         dietary, stated = stated_constraints(tracker)
         allergens = exclusions(dietary, stated)  # "nuts" covers peanuts too
@@ -103,7 +103,7 @@ def _constraints_note(dietary: list[str], allergens: list[str]) -> str:
 async def _unchecked_allergy_text(words: list[str]) -> str:
     """Honest words for an allergy the menu's allergen data (the 14 EU allergens) does not cover."""
     try:
-        phone = str((await services.backend().restaurant()).get("phone") or "")
+        phone = str((await wiring.backend().restaurant()).get("phone") or "")
     except (BackendUnavailable, BackendRejected):
         phone = ""
     named = f"{', '.join(words[:-1])} or {words[-1]}" if len(words) > 1 else words[0]
@@ -123,13 +123,13 @@ class ActionAnswerFaq(Action):
         topic = str(first_entity(tracker, "faq_topic") or "")
         if topic in STRUCTURED_TOPICS:
             try:
-                restaurant = await services.backend().restaurant()
+                restaurant = await wiring.backend().restaurant()
             except BackendUnavailable:
                 tell_service_down(dispatcher, tracker, "faq")
                 return []
             dispatcher.utter_message(text=faq_text(topic, restaurant))
             return []
-        answerer = await services.answerer()
+        answerer = await wiring.answerer()
         cost_before = _conversation_cost(tracker)
         changes, arm_events = experiment_changes(tracker)
         message_id = _message_id(tracker)
@@ -156,7 +156,7 @@ class ActionFreeForm(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         metrics.FALLBACKS.labels("nlu").inc()
-        client = services.backend()
+        client = wiring.backend()
         cart_events: list[EventType] = []
 
         async def cart_opener():
@@ -164,7 +164,7 @@ class ActionFreeForm(Action):
             cart_events.extend(events)
             return cart
 
-        host = await services.freeform()
+        host = await wiring.freeform()
         cost_before = _conversation_cost(tracker)
         reply = await host.reply(str(tracker.latest_message.get("text") or ""), conversation_id=tracker.sender_id,
                                  open_cart=cart_opener, cart=await _open_cart_if_any(tracker))
@@ -189,7 +189,7 @@ def _message_id(tracker: Tracker) -> Optional[str]:
 
 async def _open_cart_if_any(tracker: Tracker) -> Optional[Cart]:
     try:
-        cart = await current_cart(tracker, services.backend())
+        cart = await current_cart(tracker, wiring.backend())
     except (BackendUnavailable, BackendRejected):
         return None
     return cart if cart is not None and cart.lines else None

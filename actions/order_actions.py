@@ -10,7 +10,7 @@ from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, Slot
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import services
+from actions import wiring
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, CartLine, MenuItem
 from actions.common import (
     CART_LINE_INTENTS,
@@ -94,7 +94,7 @@ async def _entities_with_mentions(tracker: Tracker) -> list[dict[str, Any]]:
     if item_id is None or any(entity.get("entity") == "dish" for entity in entities):
         return entities
     try:
-        item = next((i for i in await services.backend().menu() if i.id == item_id), None)
+        item = next((i for i in await wiring.backend().menu() if i.id == item_id), None)
     except BackendUnavailable:
         return entities
     if item is None:
@@ -131,7 +131,7 @@ async def _form_item(tracker: Tracker) -> Optional[MenuItem]:
     item_id = tracker.get_slot("dish_id")
     if item_id is None:
         return None
-    menu = await services.backend().menu()
+    menu = await wiring.backend().menu()
     return next((item for item in menu if item.id == int(item_id)), None)
 
 
@@ -155,7 +155,7 @@ class ValidateOrderForm(FormValidationAction):
     @skip_empty
     async def validate_dish(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         try:
-            menu = await services.backend().menu()
+            menu = await wiring.backend().menu()
         except BackendUnavailable:
             tell_service_down(dispatcher, tracker, "dish lookup")
             return {"dish": None}
@@ -262,7 +262,7 @@ class ActionAddOrderLine(Action):
         return "action_add_order_line"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        client = services.backend()
+        client = wiring.backend()
         queue = list(tracker.get_slot("order_queue") or [])
         events: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
         writing = False  # True once the add was sent: a timeout then may or may not have added it
@@ -361,7 +361,7 @@ def find_line(cart: Cart, dish: Optional[str], fallback_line_id: Optional[int]) 
 
 async def change_quantity(dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
     """Set a cart line's quantity (the dish named, else the last one added)."""
-    client = services.backend()
+    client = wiring.backend()
     quantity = parse_quantity(command.get("quantity"))
     limit = get_settings().max_quantity
     if quantity is None:
@@ -390,7 +390,7 @@ async def change_quantity(dispatcher: CollectingDispatcher, tracker: Tracker, co
 
 
 async def remove_item(dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
-    client = services.backend()
+    client = wiring.backend()
     try:
         cart, events = await open_cart(tracker, client)
         line = find_line(cart, command.get("dish"), tracker.get_slot("last_line_id"))
@@ -493,7 +493,7 @@ class ActionStartOver(_GatedCartAction):
 
 
 async def start_over(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    client = services.backend()
+    client = wiring.backend()
     events: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
     events += [SlotSet("order_queue", []), SlotSet("last_line_id", None)]
     try:
@@ -517,7 +517,7 @@ class ActionViewCart(Action):
             dispatcher.utter_message(text="Your cart is empty. Would you like to see the menu?")
             return []
         try:
-            cart = await services.backend().cart(cart_ref)
+            cart = await wiring.backend().cart(cart_ref)
         except BackendUnavailable:
             tell_service_down(dispatcher, tracker, "view cart")
             return []
