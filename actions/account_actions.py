@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from decimal import Decimal
-from typing import Optional
+from typing import Callable, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -18,7 +18,8 @@ from rasa_sdk.types import DomainDict
 from actions import wiring
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, Reorder
 from actions.checkout_actions import STATUS_TEXT
-from actions.common import YES_NO_BUTTONS, customer_id, first_entity, open_cart, tell_service_down
+from actions.backend_calls import backend_call
+from actions.common import YES_NO_BUTTONS, customer_id, first_entity, open_cart
 from actions.formatting import cart_text, money
 from actions.info_actions import public_url
 
@@ -49,6 +50,20 @@ def reorder_text(cart: Cart, reorder: Reorder, usual: bool) -> str:
     return "\n".join(rows)
 
 
+NO_HISTORY = ("I couldn't find an earlier order on your account, so there's nothing to repeat yet. "
+              "What would you like to order?")
+
+
+def _refusal_text(tracker: Tracker) -> Callable[[BackendRejected], str]:
+    def text(error: BackendRejected) -> str:
+        if error.code == "no_order_history":
+            return NO_HISTORY
+        logger.warning("reorder refused: %s", error.code, extra={"conversation_id": tracker.sender_id})
+        return error.message
+
+    return text
+
+
 class ActionOrderUsual(Action):
     def name(self) -> str:
         return "action_order_usual"
@@ -63,19 +78,10 @@ class ActionOrderUsual(Action):
             return []
         usual = bool(USUAL_WORDS.search(str(tracker.latest_message.get("text") or "")))
         client = wiring.backend()
-        try:
+        async with backend_call(dispatcher, tracker, "reorder", rejected=_refusal_text(tracker)) as call:
             cart, events = await open_cart(tracker, client)
             cart, reorder = await client.reorder(cart.id, customer=customer, which="usual" if usual else "last")
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "reorder")
-            return []
-        except BackendRejected as error:
-            if error.code == "no_order_history":
-                dispatcher.utter_message(text="I couldn't find an earlier order on your account, so there's "
-                                              "nothing to repeat yet. What would you like to order?")
-            else:
-                logger.warning("reorder refused: %s", error.code, extra={"conversation_id": tracker.sender_id})
-                dispatcher.utter_message(text=error.message)
+        if call.failed:
             return []
         if not reorder.added:
             dispatcher.utter_message(text=reorder_text(cart, reorder, usual) + "\nWhat would you like instead?")

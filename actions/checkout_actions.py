@@ -13,8 +13,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import metrics, wiring
 from actions.backend_client import BackendBusy, BackendRejected, BackendUnavailable, Cart, Order
-from actions.common import (YES_NO_BUTTONS, cart_id, current_cart_id, customer_id, is_confident, skip_empty,
-                            tell_service_down)
+from actions.backend_calls import backend_call
+from actions.common import YES_NO_BUTTONS, cart_id, current_cart_id, customer_id, is_confident, skip_empty
 from actions.digressions import answer_question, unsure_question
 from actions.formatting import cart_text, money, order_text
 from actions.order_actions import change_quantity, remove_item, start_order, start_over
@@ -49,13 +49,10 @@ async def begin_checkout(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     if current is None:
         dispatcher.utter_message(text="Your cart is empty, so there's nothing to check out yet. What would you like?")
         return [SlotSet("next_flow", "none")]
-    try:
+    # throttled (429): "busy", nothing changed, the cart is kept
+    async with backend_call(dispatcher, tracker, "checkout", rejected=None, busy=BUSY_CHECKOUT) as call:
         cart = await wiring.backend().cart(current)
-    except BackendBusy:  # throttled (429): nothing changed, the cart is kept
-        dispatcher.utter_message(text=BUSY_CHECKOUT)
-        return [SlotSet("next_flow", "none")]
-    except BackendUnavailable:
-        tell_service_down(dispatcher, tracker, "checkout")
+    if call.failed:
         return [SlotSet("next_flow", "none")]
     if not cart.lines:
         dispatcher.utter_message(text="Your cart is empty, so there's nothing to check out yet. What would you like?")
@@ -132,22 +129,17 @@ class ValidateCheckoutForm(FormValidationAction):
     @skip_empty
     async def validate_postcode(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         postcode = str(value).strip().upper().replace(" ", "")[:4]
-        try:
+        async with backend_call(dispatcher, tracker, "delivery zone check", rejected=_or_pickup) as call:
             await wiring.backend().set_fulfilment(int(tracker.get_slot("cart_id")), "delivery", postcode)
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "delivery zone check")
-            return {"postcode": None}
-        except BackendRejected as rejection:
-            dispatcher.utter_message(text=f"{rejection.message} You can also choose pickup: just say \"pickup\".")
+        if call.failed:
             return {"postcode": None}
         return {"postcode": postcode}
 
     @skip_empty
     async def validate_requested_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        try:
+        async with backend_call(dispatcher, tracker, "opening hours", rejected=None) as call:
             restaurant = await wiring.backend().restaurant()
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "opening hours")
+        if call.failed:
             return {"requested_time": None, "proposed_time": None}
         choice = choose_time(time_answer(value, tracker), restaurant)
         offered = tracker.get_slot("proposed_time")
@@ -167,6 +159,11 @@ class ValidateCheckoutForm(FormValidationAction):
         if choice is None:
             dispatcher.utter_message(text="Would you like to pay by card online, or at the counter?")
         return {"payment_method": choice}
+
+
+def _or_pickup(rejection: BackendRejected) -> str:
+    """A postcode the backend refused (outside the delivery zones): pickup is still on offer."""
+    return f"{rejection.message} You can also choose pickup: just say \"pickup\"."
 
 
 def asks_something_else(tracker: Tracker) -> bool:
@@ -225,13 +222,9 @@ class ActionOrderSummary(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         fulfilment = tracker.get_slot("fulfilment") or "pickup"
-        try:
+        async with backend_call(dispatcher, tracker, "order summary") as call:
             cart = await wiring.backend().set_fulfilment(int(tracker.get_slot("cart_id")), fulfilment, tracker.get_slot("postcode"))
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "order summary")
-            return [SlotSet("checkout_stage", None)]
-        except BackendRejected as rejection:
-            dispatcher.utter_message(text=rejection.message)
+        if call.failed:
             return [SlotSet("checkout_stage", None)]
         if not cart.lines:
             dispatcher.utter_message(text="Your cart is empty, so there's nothing to order yet.")
@@ -264,10 +257,9 @@ TOTAL_CHANGED = "total_changed"  # backend/apps/ordering/orders.py: prices chang
 
 async def show_new_total(dispatcher: CollectingDispatcher, tracker: Tracker, cart_id: int) -> list[EventType]:
     """Prices changed between the summary and the yes: nothing was placed; the guest sees the new total."""
-    try:
+    async with backend_call(dispatcher, tracker, "order summary", rejected=None) as call:
         cart = await wiring.backend().cart(cart_id)
-    except BackendUnavailable:
-        tell_service_down(dispatcher, tracker, "order summary")
+    if call.failed:
         return [SlotSet("checkout_stage", None)]
     was = tracker.get_slot("confirmed_total")
     before = f" (it was {money(was, cart.currency)})" if was else ""
@@ -398,14 +390,11 @@ class ActionOrderStatus(Action):
         if number is None:
             dispatcher.utter_message(text="Which order do you mean? Please tell me the order number, e.g. \"order 1042\".")
             return []
-        try:
+        not_found = f"I couldn't find order #{number}. Please check the number."
+        async with backend_call(dispatcher, tracker, "order status", rejected=lambda _: not_found) as call:
             order = await wiring.backend().order_by_number(
                 number, conversation_id=tracker.sender_id, customer=customer_id(tracker))
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "order status")
-            return []
-        except BackendRejected:
-            dispatcher.utter_message(text=f"I couldn't find order #{number}. Please check the number.")
+        if call.failed:
             return []
         dispatcher.utter_message(text=f"Your order #{order.number} {STATUS_TEXT.get(order.status, order.status)}.")
         return []

@@ -1,4 +1,4 @@
-"""Small helpers every action module shares: tracker reading, the clarification gate, outages."""
+"""Small helpers every action module shares: tracker reading, the clarification gate, the open cart."""
 from __future__ import annotations
 
 import functools
@@ -8,21 +8,14 @@ from typing import Any, Awaitable, Callable, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
 
 from action_contract import CONSTRAINT_INTENTS
-from actions import metrics
 from actions.backend_client import BackendClient, BackendRejected, Cart
 from actions.settings import get_settings
 from vocabulary import ALLERGENS
 from backend.apps.customers.ids import is_customer_id
 
 logger = logging.getLogger(__name__)
-
-SERVICE_DOWN = (
-    "Sorry, I can't reach our ordering system right now. Nothing has changed and your cart is "
-    "safe. Please try again in a moment, or say \"talk to a person\"."
-)
 
 YES_NO_BUTTONS = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 
@@ -125,12 +118,6 @@ def customer_id(tracker: Tracker) -> Optional[str]:
 
 def _channel(tracker: Tracker) -> str:
     return str((tracker.get_latest_input_channel() or "")[:32])
-
-
-def tell_service_down(dispatcher: CollectingDispatcher, tracker: Tracker, what: str) -> None:
-    logger.warning("backend unavailable during %s", what, extra={"conversation_id": tracker.sender_id})
-    metrics.FALLBACKS.labels("action").inc()
-    dispatcher.utter_message(text=SERVICE_DOWN)
 
 
 def mentioned_item_id(tracker: Tracker) -> Optional[int]:

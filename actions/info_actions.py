@@ -11,7 +11,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import metrics, wiring
 from actions.backend_client import BackendRejected, BackendUnavailable, MenuItem
-from actions.common import entity_values, first_entity, mentioned_item_id, tell_service_down
+from actions.backend_calls import backend_call
+from actions.common import entity_values, first_entity, mentioned_item_id
 from actions.formatting import allergen_list, item_line, menu_cards, money
 from actions.matching import match_dish
 from actions.settings import get_settings
@@ -38,13 +39,9 @@ class ActionShowMenu(Action):
         category = first_entity(tracker, "category")
         dietary = [str(value) for value in entity_values(tracker, "dietary")]
         filters = {key: value for key, value in {"category": category, "dietary": ",".join(dietary)}.items() if value}
-        try:
+        async with backend_call(dispatcher, tracker, "menu") as call:
             items = await wiring.backend().search_items(**filters) if filters else await wiring.backend().menu()
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "menu")
-            return []
-        except BackendRejected as rejection:
-            dispatcher.utter_message(text=rejection.message)
+        if call.failed:
             return []
         if not items:
             dispatcher.utter_message(text="I found nothing on the menu matching that. Try another category or \"show the menu\".")
@@ -77,10 +74,9 @@ class ActionItemDetails(Action):
             from actions.llm_actions import ActionAnswerFaq  # llm_actions imports this module
 
             return await ActionAnswerFaq().run(dispatcher, tracker, domain)
-        try:
+        async with backend_call(dispatcher, tracker, "item details", rejected=None) as call:
             menu = await wiring.backend().menu()
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "item details")
+        if call.failed:
             return []
         item = _referenced_item(tracker, menu)
         recommendations = tracker.get_slot("last_recommendations") or []
@@ -99,13 +95,10 @@ class ActionItemDetails(Action):
             else:
                 dispatcher.utter_message(text="Which dish would you like to know about?")
             return []
-        try:
+        gone = f"{item.name} has just come off our menu, sorry."
+        async with backend_call(dispatcher, tracker, "item details", rejected=lambda _: gone) as call:
             item = await wiring.backend().item(item.id)  # the price and allergens as they are now, not cached
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "item details")
-            return []
-        except BackendRejected:
-            dispatcher.utter_message(text=f"{item.name} has just come off our menu, sorry.")
+        if call.failed:
             return []
         dispatcher.utter_message(text=details_text(item, tracker))
         return [SlotSet("last_dish_id", item.id)]

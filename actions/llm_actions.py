@@ -14,7 +14,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import metrics, wiring, streaming
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, MenuItem
-from actions.common import (YES_NO_BUTTONS, current_cart, first_entity, open_cart, stated_constraints, tell_service_down,
+from actions.backend_calls import backend_call
+from actions.common import (YES_NO_BUTTONS, current_cart, first_entity, open_cart, stated_constraints,
                             unchecked_allergies)
 from actions.formatting import ALLERGEN_NAMES, cart_text, menu_cards, money
 from actions.experimenting import experiment_changes
@@ -69,13 +70,12 @@ class ActionRecommend(Action):
         if unchecked:
             dispatcher.utter_message(text=await _unchecked_allergy_text(unchecked))
         changes, arm_events = experiment_changes(tracker)
-        try:
+        async with backend_call(dispatcher, tracker, "recommend", rejected=None) as call:
             recommendation = await recommender.recommend(
                 str(tracker.latest_message.get("text") or ""), mood_word=str(first_entity(tracker, "mood") or ""),
                 dietary=dietary, exclude_allergens=allergens, conversation_id=tracker.sender_id,
                 count=changes.get("recommendation_count"))
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "recommend")
+        if call.failed:
             return []
         if not recommendation.suggestions:
             dispatcher.utter_message(text="I couldn't find a dish that fits all of that. Would you like to see the whole menu?")
@@ -122,10 +122,9 @@ class ActionAnswerFaq(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         topic = str(first_entity(tracker, "faq_topic") or "")
         if topic in STRUCTURED_TOPICS:
-            try:
+            async with backend_call(dispatcher, tracker, "faq", rejected=None) as call:
                 restaurant = await wiring.backend().restaurant()
-            except BackendUnavailable:
-                tell_service_down(dispatcher, tracker, "faq")
+            if call.failed:
                 return []
             dispatcher.utter_message(text=faq_text(topic, restaurant))
             return []

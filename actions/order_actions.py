@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import wiring
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, CartLine, MenuItem
+from actions.backend_calls import backend_call, tell_service_down
 from actions.common import (
     CART_LINE_INTENTS,
     cart_id,
@@ -22,7 +23,6 @@ from actions.common import (
     is_confident,
     mentioned_item_id,
     open_cart,
-    tell_service_down,
 )
 from actions.digressions import answer_question, slots_before_this_message, unsure_question
 from actions.formatting import cart_text, line_label, money, names
@@ -154,10 +154,9 @@ class ValidateOrderForm(FormValidationAction):
 
     @skip_empty
     async def validate_dish(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        try:
+        async with backend_call(dispatcher, tracker, "dish lookup", rejected=None) as call:
             menu = await wiring.backend().menu()
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "dish lookup")
+        if call.failed:
             return {"dish": None}
         match = match_dish(str(value), menu, threshold=get_settings().fuzzy_match_threshold)
         if not match.found:
@@ -205,10 +204,9 @@ class ValidateOrderForm(FormValidationAction):
     async def validate_size(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if value == ONE_SIZE:
             return {"size": ONE_SIZE}
-        try:
+        async with backend_call(dispatcher, tracker, "size check", rejected=None) as call:
             item = await _form_item(tracker)
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "size check")
+        if call.failed:
             return {"size": None}
         if item is None:
             return {"size": value}  # the dish is not known yet; checked once it is
@@ -279,8 +277,8 @@ class ActionAddOrderLine(Action):
         except BackendUnavailable:
             if not writing:  # nothing was sent to the cart: nothing changed
                 tell_service_down(dispatcher, tracker, "add to cart")
-                return events + [SlotSet("order_queue", []), SlotSet("next_flow", "none")]
-            events += await _after_unsure_add(dispatcher, tracker, client, before, item, quantity, option_ids)
+            else:  # sent, unanswered: it may have been added
+                events += await _after_unsure_add(dispatcher, tracker, client, before, item, quantity, option_ids)
             return events + [SlotSet("order_queue", []), SlotSet("next_flow", "none")]
         except BackendRejected as rejection:
             dispatcher.utter_message(text=rejection.message)
@@ -372,18 +370,14 @@ async def change_quantity(dispatcher: CollectingDispatcher, tracker: Tracker, co
     if not 1 <= quantity <= limit:
         dispatcher.utter_message(text=f"I can set a quantity between 1 and {limit}; {quantity} won't work. Nothing changed.")
         return []
-    try:
+    async with backend_call(dispatcher, tracker, "change quantity") as call:
         cart, events = await open_cart(tracker, client)
         line = find_line(cart, command.get("dish"), tracker.get_slot("last_line_id"))
         if line is None:
             dispatcher.utter_message(text=_which_line_text(cart, command.get("dish")))
             return events
         cart = await client.set_quantity(cart.id, line.id, quantity)
-    except BackendUnavailable:
-        tell_service_down(dispatcher, tracker, "change quantity")
-        return []
-    except BackendRejected as rejection:
-        dispatcher.utter_message(text=rejection.message)
+    if call.failed:
         return []
     dispatcher.utter_message(text=f"Done: {quantity} × {line.item.name}. Total now {money(cart.total, cart.currency)}.")
     return events + [SlotSet("last_line_id", line.id)]
@@ -391,18 +385,14 @@ async def change_quantity(dispatcher: CollectingDispatcher, tracker: Tracker, co
 
 async def remove_item(dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
     client = wiring.backend()
-    try:
+    async with backend_call(dispatcher, tracker, "remove item") as call:
         cart, events = await open_cart(tracker, client)
         line = find_line(cart, command.get("dish"), tracker.get_slot("last_line_id"))
         if line is None:
             dispatcher.utter_message(text=_which_line_text(cart, command.get("dish")))
             return events
         cart = await client.remove_line(cart.id, line.id)
-    except BackendUnavailable:
-        tell_service_down(dispatcher, tracker, "remove item")
-        return []
-    except BackendRejected as rejection:
-        dispatcher.utter_message(text=rejection.message)
+    if call.failed:
         return []
     dispatcher.utter_message(text=f"Removed {line_label(line)}. {cart_text(cart)}")
     return events + [SlotSet("last_line_id", None)]
@@ -496,12 +486,11 @@ async def start_over(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
     client = wiring.backend()
     events: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
     events += [SlotSet("order_queue", []), SlotSet("last_line_id", None)]
-    try:
+    async with backend_call(dispatcher, tracker, "start over", rejected=None) as call:
         cart, cart_events = await open_cart(tracker, client)
         if cart.lines:
             await client.clear_cart(cart.id)
-    except BackendUnavailable:
-        tell_service_down(dispatcher, tracker, "start over")
+    if call.failed:
         return []
     dispatcher.utter_message(text="All cleared: your cart is empty. What would you like?")
     return events + cart_events + [SlotSet("checkout_stage", None)]
@@ -516,13 +505,9 @@ class ActionViewCart(Action):
         if cart_ref is None:
             dispatcher.utter_message(text="Your cart is empty. Would you like to see the menu?")
             return []
-        try:
+        async with backend_call(dispatcher, tracker, "view cart") as call:
             cart = await wiring.backend().cart(cart_ref)
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "view cart")
-            return []
-        except BackendRejected as rejection:
-            dispatcher.utter_message(text=rejection.message)
+        if call.failed:
             return []
         dispatcher.utter_message(text=cart_text(cart))
         return []
