@@ -17,7 +17,7 @@ from actions.backend_calls import backend_call
 from actions.common import YES_NO_BUTTONS, cart_id, current_cart_id, customer_id, is_confident, skip_empty
 from actions.digressions import answer_question, unsure_question
 from actions.formatting import cart_text, money, order_text
-from actions.order_actions import change_quantity, remove_item, start_order, start_over
+from actions.order_actions import CART_COMMANDS, start_order
 from actions.pickup_time import TimeChoice, choose_time, recheck, says_a_time, time_label
 
 logger = logging.getLogger(__name__)
@@ -91,11 +91,8 @@ class ActionResolveClarification(Action):
             return events + start_order(command.get("lines") or [])
         if kind == "checkout":
             return events + await begin_checkout(dispatcher, tracker)
-        handlers = {"change_quantity": change_quantity, "remove_item": remove_item}
-        if kind in handlers:
-            return events + await handlers[kind](dispatcher, tracker, command) + [SlotSet("next_flow", "none")]
-        if kind == "start_over":
-            return events + await start_over(dispatcher, tracker) + [SlotSet("next_flow", "none")]
+        if kind in CART_COMMANDS:
+            events += await CART_COMMANDS[kind].execute(dispatcher, tracker, command)
         return events + [SlotSet("next_flow", "none")]
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import abc
 import logging
-from typing import Any, Optional
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, SlotSet
@@ -411,78 +412,56 @@ def _command_from_message(tracker: Tracker, kind: str) -> dict[str, Any]:
     return {"kind": kind, "dish": first_entity(tracker, "dish"), "quantity": first_entity(tracker, "quantity")}
 
 
-class _GatedCartAction(Action, abc.ABC):
+Execute = Callable[[CollectingDispatcher, Tracker, dict[str, Any]], Awaitable[list[EventType]]]
+
+
+@dataclass(frozen=True)
+class CartCommand:
+    """A cart change a guest can ask for: what to ask when NLU is unsure, and how to carry it out."""
+
+    kind: str  # the pending_command's kind, also the intent's name
+    action: str
+    question: Callable[[dict[str, Any]], str]
+    execute: Execute
+
+
+class GatedCartCommand(Action, abc.ABC):
     """A cart change that asks "Did you mean ...?" first when NLU is not sure (a question it was
-    not sure about is answered instead: actions/digressions.py)."""
+    not sure about is answered instead: actions/digressions.py). Each subclass only names its
+    CartCommand: rasa-sdk registers one Action class per action name."""
 
-    kind = ""
-
+    @property
     @abc.abstractmethod
-    def question(self, command: dict[str, Any]) -> str:
-        """The clarifying question for this command."""
+    def command(self) -> CartCommand:
+        """The cart change this action gates."""
 
-    @abc.abstractmethod
-    async def execute(self, dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
-        """Carry the command out."""
+    def name(self) -> str:
+        return self.command.action
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if unsure_question(tracker):
             # "wait, what time do you close today?" read as a cart change: a question, so it is
             # answered and the cart is left alone (a form in progress then asks again, by the rules)
             return await answer_question(dispatcher, tracker, domain)
-        command = _command_from_message(tracker, self.kind)
-        if self.kind in CART_LINE_INTENTS and cart_id(tracker) is None:
+        kind = self.command.kind
+        command = _command_from_message(tracker, kind)
+        if kind in CART_LINE_INTENTS and cart_id(tracker) is None:
             # nothing to change: no cart is opened and nothing is asked ("make it three" on arrival)
             dispatcher.utter_message(text="There's nothing in your cart yet, so there's nothing to change. What would you like to order?")
             return [SlotSet("next_flow", "none")]
         if not is_confident(tracker):
-            dispatcher.utter_message(text=self.question(command), buttons=YES_NO_BUTTONS)
+            dispatcher.utter_message(text=self.command.question(command), buttons=YES_NO_BUTTONS)
             return [SlotSet("pending_command", command), SlotSet("next_flow", "clarify")]
-        return await self.execute(dispatcher, tracker, command) + [SlotSet("next_flow", "none")]
+        return await self.command.execute(dispatcher, tracker, command) + [SlotSet("next_flow", "none")]
 
 
-class ActionChangeQuantity(_GatedCartAction):
-    kind = "change_quantity"
-
-    def name(self) -> str:
-        return "action_change_quantity"
-
-    def question(self, command: dict[str, Any]) -> str:
-        what = f"the {command['dish']}" if command.get("dish") else "your last dish"
-        return f"Did you mean to change {what} to {command.get('quantity') or 'a new quantity'}?"
-
-    async def execute(self, dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
-        return await change_quantity(dispatcher, tracker, command)
+def _which_dish(command: dict[str, Any]) -> str:
+    return f"the {command['dish']}" if command.get("dish") else "your last dish"
 
 
-class ActionRemoveItem(_GatedCartAction):
-    kind = "remove_item"
-
-    def name(self) -> str:
-        return "action_remove_item"
-
-    def question(self, command: dict[str, Any]) -> str:
-        what = f"the {command['dish']}" if command.get("dish") else "your last dish"
-        return f"Did you mean to remove {what} from your cart?"
-
-    async def execute(self, dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
-        return await remove_item(dispatcher, tracker, command)
-
-
-class ActionStartOver(_GatedCartAction):
-    kind = "start_over"
-
-    def name(self) -> str:
-        return "action_start_over"
-
-    def question(self, command: dict[str, Any]) -> str:
-        return "Did you mean to empty your cart and start over?"
-
-    async def execute(self, dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
-        return await start_over(dispatcher, tracker)
-
-
-async def start_over(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+async def start_over(dispatcher: CollectingDispatcher, tracker: Tracker,
+                     command: Optional[dict[str, Any]] = None) -> list[EventType]:
+    """Empty the cart (the command carries nothing more: it is there to match the other cart changes)."""
     client = wiring.backend()
     events: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
     events += [SlotSet("order_queue", []), SlotSet("last_line_id", None)]
@@ -494,6 +473,30 @@ async def start_over(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
         return []
     dispatcher.utter_message(text="All cleared: your cart is empty. What would you like?")
     return events + cart_events + [SlotSet("checkout_stage", None)]
+
+
+CHANGE_QUANTITY = CartCommand(
+    "change_quantity", "action_change_quantity", execute=change_quantity,
+    question=lambda c: f"Did you mean to change {_which_dish(c)} to {c.get('quantity') or 'a new quantity'}?")
+REMOVE_ITEM = CartCommand(
+    "remove_item", "action_remove_item", execute=remove_item,
+    question=lambda c: f"Did you mean to remove {_which_dish(c)} from your cart?")
+START_OVER = CartCommand(
+    "start_over", "action_start_over", execute=start_over,
+    question=lambda c: "Did you mean to empty your cart and start over?")
+CART_COMMANDS = {command.kind: command for command in (CHANGE_QUANTITY, REMOVE_ITEM, START_OVER)}
+
+
+class ActionChangeQuantity(GatedCartCommand):
+    command = CHANGE_QUANTITY
+
+
+class ActionRemoveItem(GatedCartCommand):
+    command = REMOVE_ITEM
+
+
+class ActionStartOver(GatedCartCommand):
+    command = START_OVER
 
 
 class ActionViewCart(Action):
