@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
-from decimal import Decimal
-from typing import Callable, Optional
+from typing import Callable
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -16,38 +15,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import wiring
-from actions.backend_client import BackendRejected, BackendUnavailable, Cart, Reorder
-from actions.checkout_actions import STATUS_TEXT
+from actions.backend_client import BackendRejected, BackendUnavailable
 from actions.backend_calls import backend_call
 from actions.common import YES_NO_BUTTONS, customer_id, first_entity, open_cart
-from actions.formatting import cart_text, money
+from actions.core.checkout import STATUS_TEXT
+from actions.core.reorder import reorder_text
 from actions.info_actions import public_url
 
 logger = logging.getLogger(__name__)
 
 USUAL_WORDS = re.compile(r"\b(usual|always|regular)\b", re.IGNORECASE)
-
-
-def _price_changes(cart: Cart, reorder: Reorder) -> list[str]:
-    """Dishes whose price differs from what the guest paid last time, so the new total is no surprise."""
-    notes = []
-    current = {(line.item.name, tuple(option.name for option in line.options)): line.unit_price for line in cart.lines}
-    for line in reorder.added:
-        now: Optional[Decimal] = current.get((line.name, tuple(line.options)))
-        if now is not None and now != line.previous_unit_price:
-            notes.append(f"{line.name} is now {money(now, cart.currency)} (it was "
-                         f"{money(line.previous_unit_price, cart.currency)}).")
-    return notes
-
-
-def reorder_text(cart: Cart, reorder: Reorder, usual: bool) -> str:
-    what = "your usual" if usual else "what you ordered last time"
-    rows = [f"Here's {what} (order #{reorder.order}), at today's prices:", cart_text(cart)]
-    rows += _price_changes(cart, reorder)
-    if reorder.skipped:
-        rows.append("I couldn't add: " + "; ".join(f"{line.name} ({line.reason.rstrip('.')})"
-                                                   for line in reorder.skipped) + ".")
-    return "\n".join(rows)
 
 
 NO_HISTORY = ("I couldn't find an earlier order on your account, so there's nothing to repeat yet. "

@@ -1,7 +1,6 @@
 """Checkout: the checkout form, the summary with the backend's total, the explicit yes, the order."""
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from typing import Any, Optional
@@ -12,22 +11,19 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import metrics, wiring
-from actions.backend_client import BackendBusy, BackendRejected, BackendUnavailable, Cart, Order
+from actions.backend_client import BackendBusy, BackendRejected, BackendUnavailable, Cart
 from actions.backend_calls import backend_call
 from actions.common import YES_NO_BUTTONS, cart_id, current_cart_id, customer_id, is_confident, skip_empty
 from actions.digressions import answer_question, unsure_question
-from actions.formatting import cart_text, money, order_text
+from actions.core.checkout import (FULFILMENT_WORDS, PAYMENT_LABELS, PAYMENT_WORDS, STATUS_TEXT, idempotency_key,
+                                   placed_text, requested_time_for_order)
+from actions.core.formatting import cart_text, money
 from actions.order_actions import CART_COMMANDS, start_order
-from actions.pickup_time import TimeChoice, choose_time, recheck, says_a_time, time_label
+from actions.core.pickup_time import TimeChoice, choose_time, recheck, says_a_time, time_label
 
 logger = logging.getLogger(__name__)
 
 CHECKOUT_SLOTS = ("fulfilment", "postcode", "requested_time", "proposed_time", "payment_method")
-PAYMENT_LABELS = {"card_online": "by card (secure online link)", "pay_at_counter": "at the counter"}
-FULFILMENT_WORDS = {"pickup": "pickup", "pick up": "pickup", "collect": "pickup", "collection": "pickup",
-                    "takeaway": "pickup", "delivery": "delivery", "deliver": "delivery"}
-PAYMENT_WORDS = {"card_online": "card_online", "card": "card_online", "online": "card_online",
-                 "pay_at_counter": "pay_at_counter", "counter": "pay_at_counter", "cash": "pay_at_counter"}
 
 
 # A 429 from the backend (this conversation is throttled): a polite "busy, try again", nothing lost.
@@ -35,12 +31,6 @@ BUSY_CHECKOUT = ("We're a little busy right now, please try again in a moment. Y
                  "say \"checkout\" again when you're ready.")
 BUSY_ORDER = ("We're a little busy right now, so your order is NOT placed yet and nothing was charged. "
               "Your cart is kept: say \"yes\" again in a moment to place it.")
-
-
-def idempotency_key(conversation_id: str, cart: int, cart_version: int) -> str:
-    """Same conversation, cart and cart contents → same key, so a repeated yes never orders twice."""
-    digest = hashlib.sha256(f"{conversation_id}|{cart}|{cart_version}".encode()).hexdigest()
-    return f"chat-{digest[:40]}"
 
 
 async def begin_checkout(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
@@ -296,7 +286,7 @@ class ActionPlaceOrder(Action):
                 fulfilment=tracker.get_slot("fulfilment") or "pickup",
                 payment_method=tracker.get_slot("payment_method") or "pay_at_counter",
                 postcode=tracker.get_slot("postcode"),
-                requested_time=_requested_time(tracker.get_slot("requested_time")),
+                requested_time=requested_time_for_order(tracker.get_slot("requested_time")),
                 conversation_id=tracker.sender_id,
                 customer=customer_id(tracker),  # the account proven on this yes, or none: a guest's order
                 expected_total=tracker.get_slot("confirmed_total"),
@@ -337,25 +327,6 @@ def ask_time_again(dispatcher: CollectingDispatcher, problem: str) -> list[Event
             FollowupAction("checkout_form")]
 
 
-def _requested_time(value: Optional[str]) -> Optional[str]:
-    return None if not value or value == "asap" else value
-
-
-def placed_text(order: Order) -> str:
-    text = f"Order #{order.number} is placed! 🎉\n{order_text(order)}\n"
-    if order.payment and order.payment.method == "card_online" and order.payment.checkout_url:
-        text += f"Please pay securely here: {order.payment.checkout_url}"
-    else:
-        text += "You can pay at the counter."
-    if order.contact_on_file and order.fulfilment == "delivery":
-        text += "\nWe'll deliver to the address saved on your account, and keep you posted here and as you chose there."
-    elif order.contact_on_file:
-        text += "\nWe'll keep you posted here and as you chose on your account."
-    elif order.details_url:
-        text += f"\nPlease add your contact details for the order here (we never ask for them in the chat): {order.details_url}"
-    return text
-
-
 class ActionDeclineOrder(Action):
     def name(self) -> str:
         return "action_decline_order"
@@ -364,18 +335,6 @@ class ActionDeclineOrder(Action):
         metrics.ABANDONED.inc()
         dispatcher.utter_message(text="Okay, I haven't placed it. Your cart is kept: add more, change something, or say \"checkout\" when ready.")
         return [SlotSet("checkout_stage", None)]
-
-
-STATUS_TEXT = {
-    "placed": "has been received and is waiting for the kitchen to confirm it",
-    "confirmed": "is confirmed",
-    "preparing": "is being prepared",
-    "ready": "is ready for pickup",
-    "out_for_delivery": "is out for delivery",
-    "completed": "is completed. Enjoy your meal!",
-    "cancelled": "was cancelled",
-    "rejected": "couldn't be accepted by the kitchen. You have not been charged for it",
-}
 
 
 class ActionOrderStatus(Action):

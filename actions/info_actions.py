@@ -13,8 +13,8 @@ from actions import metrics, wiring
 from actions.backend_client import BackendRejected, BackendUnavailable, MenuItem
 from actions.backend_calls import backend_call
 from actions.common import entity_values, first_entity, mentioned_item_id
-from actions.formatting import allergen_list, item_line, menu_cards, money
-from actions.matching import match_dish
+from actions.core.formatting import allergen_list, item_line, menu_cards, money
+from actions.core.matching import match_dish
 from actions.settings import get_settings
 
 logger = logging.getLogger(__name__)

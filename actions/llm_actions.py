@@ -17,7 +17,7 @@ from actions.backend_client import BackendRejected, BackendUnavailable, Cart, Me
 from actions.backend_calls import backend_call
 from actions.common import (YES_NO_BUTTONS, current_cart, first_entity, open_cart, stated_constraints,
                             unchecked_allergies)
-from actions.formatting import ALLERGEN_NAMES, cart_text, menu_cards, money
+from actions.core.formatting import ALLERGEN_NAMES, cart_text, menu_cards, money
 from actions.experimenting import experiment_changes
 from actions.info_actions import faq_text, public_url
 from actions.recommending import exclusions

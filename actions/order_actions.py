@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import wiring
-from actions.backend_client import BackendRejected, BackendUnavailable, Cart, CartLine, MenuItem
+from actions.backend_client import BackendRejected, BackendUnavailable, Cart, MenuItem
 from actions.backend_calls import backend_call, tell_service_down
 from actions.common import (
     CART_LINE_INTENTS,
@@ -26,14 +26,14 @@ from actions.common import (
     open_cart,
 )
 from actions.digressions import answer_question, slots_before_this_message, unsure_question
-from actions.formatting import cart_text, line_label, money, names
-from actions.matching import match_dish, match_name, match_option, parse_quantity, requested_lines
+from actions.core.cart import (ONE_SIZE, chosen_option_ids, describe_request, find_line, line_for, options_suffix,
+                               which_line_text)
+from actions.core.formatting import cart_text, line_label, money, names
+from actions.core.matching import match_dish, match_option, parse_quantity, requested_lines
 from actions.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-# The size slot holds this for dishes that come in one size, so the form can finish.
-ONE_SIZE = "one size"
 FORM_SLOTS = ("dish", "dish_id", "quantity", "size", "extras")
 MAPPED_SLOTS = ("dish", "quantity", "size", "extras")  # the ones domain.yml fills from a message
 
@@ -60,16 +60,6 @@ def start_order(lines: list[dict[str, Any]]) -> list[EventType]:
             SlotSet("next_flow", "order_form"),
         ]
     return _start_line(lines[0], lines[1:])
-
-
-def describe_request(lines: list[dict[str, Any]]) -> str:
-    parts = []
-    for line in lines:
-        quantity = parse_quantity(line.get("quantity")) or 1
-        size = f"{line['size']} " if line.get("size") else ""
-        extras = f" with {', '.join(line['extras'])}" if line.get("extras") else ""
-        parts.append(f"{quantity} {size}{line['dish']}{extras}")
-    return " and ".join(parts)
 
 
 class ActionPrepareOrder(Action):
@@ -271,7 +261,7 @@ class ActionAddOrderLine(Action):
             item = await _form_item(tracker)
             if item is None:
                 raise BackendRejected("unknown_item", "Sorry, I lost track of that dish.", 404)
-            option_ids = _chosen_option_ids(item, tracker.get_slot("size"), tracker.get_slot("extras") or [])
+            option_ids = chosen_option_ids(item, tracker.get_slot("size"), tracker.get_slot("extras") or [])
             quantity = parse_quantity(tracker.get_slot("quantity")) or 1
             before, writing = cart, True
             cart = await client.add_line(cart.id, item.id, quantity, option_ids)
@@ -284,11 +274,11 @@ class ActionAddOrderLine(Action):
         except BackendRejected as rejection:
             dispatcher.utter_message(text=rejection.message)
         else:
-            added = _line_for(cart, item.id, option_ids)
+            added = line_for(cart, item.id, option_ids)
             if added is not None:
                 events.append(SlotSet("last_line_id", added.id))
             dispatcher.utter_message(
-                text=f"Added {quantity} × {item.name}{_options_suffix(item, option_ids)}. "
+                text=f"Added {quantity} × {item.name}{options_suffix(item, option_ids)}. "
                 f"Your cart: {cart.item_count} item(s), {money(cart.total, cart.currency)} so far."
             )
         if queue:
@@ -302,7 +292,7 @@ async def _after_unsure_add(dispatcher: CollectingDispatcher, tracker: Tracker, 
     """The add timed out or failed after it was sent, so it may have been applied: read the cart again
     and tell the guest what is true, never "nothing has changed" when that isn't known."""
     logger.warning("add to cart unconfirmed; re-reading the cart", extra={"conversation_id": tracker.sender_id})
-    what = f"{quantity} × {item.name}{_options_suffix(item, option_ids)}"
+    what = f"{quantity} × {item.name}{options_suffix(item, option_ids)}"
     try:
         cart = await client.cart(before.id)
     except (BackendUnavailable, BackendRejected):
@@ -311,7 +301,7 @@ async def _after_unsure_add(dispatcher: CollectingDispatcher, tracker: Tracker, 
                  "added to your cart. Please check before adding it again: just ask \"what's in my cart?\" "
                  "in a moment.")
         return []
-    old_line, new_line = _line_for(before, item.id, option_ids), _line_for(cart, item.id, option_ids)
+    old_line, new_line = line_for(before, item.id, option_ids), line_for(cart, item.id, option_ids)
     had = old_line.quantity if old_line else 0
     if new_line is not None and new_line.quantity >= had + quantity:
         dispatcher.utter_message(
@@ -321,41 +311,6 @@ async def _after_unsure_add(dispatcher: CollectingDispatcher, tracker: Tracker, 
         text=f"Sorry, our ordering system didn't answer in time and {what} is not in your cart. "
              "Please try again in a moment, or say \"talk to a person\".")
     return []
-
-
-def _chosen_option_ids(item: MenuItem, size: Optional[str], extras: list[str]) -> list[int]:
-    chosen = []
-    if size and size != ONE_SIZE:
-        option = match_option(size, item.options_in("size"))
-        if option:
-            chosen.append(option.id)
-    for extra in extras:
-        option = match_option(extra, item.options_in("extra"))
-        if option and option.id not in chosen:
-            chosen.append(option.id)
-    return chosen
-
-
-def _options_suffix(item: MenuItem, option_ids: list[int]) -> str:
-    chosen = [option.name for option in item.options if option.id in option_ids]
-    return f" ({', '.join(chosen)})" if chosen else ""
-
-
-def _line_for(cart: Cart, item_id: int, option_ids: list[int]) -> Optional[CartLine]:
-    for line in cart.lines:
-        if line.item.id == item_id and sorted(option.id for option in line.options) == sorted(option_ids):
-            return line
-    return None
-
-
-def find_line(cart: Cart, dish: Optional[str], fallback_line_id: Optional[int]) -> Optional[CartLine]:
-    """The cart line a guest refers to: by dish name, else the last one they added."""
-    if dish:
-        best, _, _ = match_name(str(dish), [line.item.name for line in cart.lines], threshold=70.0)
-        return cart.lines[best] if best is not None else None
-    if fallback_line_id is not None:
-        return next((line for line in cart.lines if line.id == int(fallback_line_id)), None)
-    return cart.lines[-1] if len(cart.lines) == 1 else None
 
 
 async def change_quantity(dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
@@ -375,7 +330,7 @@ async def change_quantity(dispatcher: CollectingDispatcher, tracker: Tracker, co
         cart, events = await open_cart(tracker, client)
         line = find_line(cart, command.get("dish"), tracker.get_slot("last_line_id"))
         if line is None:
-            dispatcher.utter_message(text=_which_line_text(cart, command.get("dish")))
+            dispatcher.utter_message(text=which_line_text(cart, command.get("dish")))
             return events
         cart = await client.set_quantity(cart.id, line.id, quantity)
     if call.failed:
@@ -390,22 +345,13 @@ async def remove_item(dispatcher: CollectingDispatcher, tracker: Tracker, comman
         cart, events = await open_cart(tracker, client)
         line = find_line(cart, command.get("dish"), tracker.get_slot("last_line_id"))
         if line is None:
-            dispatcher.utter_message(text=_which_line_text(cart, command.get("dish")))
+            dispatcher.utter_message(text=which_line_text(cart, command.get("dish")))
             return events
         cart = await client.remove_line(cart.id, line.id)
     if call.failed:
         return []
     dispatcher.utter_message(text=f"Removed {line_label(line)}. {cart_text(cart)}")
     return events + [SlotSet("last_line_id", None)]
-
-
-def _which_line_text(cart: Cart, dish: Optional[str]) -> str:
-    if not cart.lines:
-        return "Your cart is empty, so there's nothing to change yet."
-    listed = ", ".join(line.item.name for line in cart.lines)
-    if dish:
-        return f"I couldn't find \"{str(dish)[:60]}\" in your cart. You have: {listed}."
-    return f"Which dish do you mean? You have: {listed}."
 
 
 def _command_from_message(tracker: Tracker, kind: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import wiring
 from actions.checkout_actions import ActionAskRequestedTime, ActionPlaceOrder, ValidateCheckoutForm
-from actions.pickup_time import MIN_LEAD_MINUTES, choose_time, recheck, time_label
+from actions.core.pickup_time import MIN_LEAD_MINUTES, choose_time, recheck, time_label
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 # The demo restaurant as the backend's GET /api/restaurant/ gives it (backend/demo/restaurant.yaml).
