@@ -14,7 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import wiring
+from actions import slots, wiring
 from actions.backend_client import BackendRejected, BackendUnavailable
 from actions.backend_calls import backend_call
 from actions.common import YES_NO_BUTTONS, customer_id, first_entity, open_cart
@@ -65,7 +65,7 @@ class ActionOrderUsual(Action):
             return events
         dispatcher.utter_message(text=reorder_text(cart, reorder, usual))
         dispatcher.utter_message(text="Shall I take you to checkout to confirm your order?", buttons=YES_NO_BUTTONS)
-        return events + [SlotSet("pending_command", {"kind": "checkout"}), SlotSet("next_flow", "clarify")]
+        return events + [SlotSet(slots.PENDING_COMMAND, {"kind": "checkout"}), SlotSet(slots.NEXT_FLOW, "clarify")]
 
 
 class ActionAnnounceOrderStatus(Action):
@@ -94,5 +94,5 @@ class ActionAnnounceOrderStatus(Action):
         if status not in STATUS_TEXT:
             return []
         dispatcher.utter_message(text=f"Your order #{number} {STATUS_TEXT[status]}.")
-        return [SlotSet("last_order_number", number)]
+        return [SlotSet(slots.LAST_ORDER_NUMBER, number)]
 

@@ -8,6 +8,7 @@ from typing import Any, Awaitable, Callable, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
+from actions import slots
 from actions.backend_client import BackendClient, BackendRejected, Cart
 from actions.core import constraints
 from actions.settings import get_settings
@@ -57,11 +58,11 @@ def is_confident(tracker: Tracker) -> bool:
 
 def has_cart_context(tracker: Tracker) -> bool:
     """Whether the conversation has a dish in an open cart that "it" or "that one" can refer to."""
-    return tracker.get_slot("last_line_id") is not None and current_cart_id(tracker) is not None
+    return tracker.get_slot(slots.LAST_LINE_ID) is not None and current_cart_id(tracker) is not None
 
 
 def cart_id(tracker: Tracker) -> Optional[int]:
-    value = tracker.get_slot("cart_id")
+    value = tracker.get_slot(slots.CART_ID)
     return int(value) if value is not None else None
 
 
@@ -71,7 +72,7 @@ def cart_id(tracker: Tracker) -> Optional[int]:
 def current_cart_id(tracker: Tracker) -> Optional[int]:
     """The cart this conversation is filling, as far as the slots know: none yet, or none since its
     order was placed (the next add opens a new one)."""
-    return None if tracker.get_slot("checkout_stage") == "placed" else cart_id(tracker)
+    return None if tracker.get_slot(slots.CHECKOUT_STAGE) == "placed" else cart_id(tracker)
 
 
 async def current_cart(tracker: Tracker, client: BackendClient) -> Optional[Cart]:
@@ -88,7 +89,7 @@ async def open_cart(tracker: Tracker, client: BackendClient) -> tuple[Cart, list
     cart = await current_cart(tracker, client)
     if cart is not None:
         # A change after the summary means the guest must see and confirm a new summary.
-        return cart, [SlotSet("checkout_stage", None)] if tracker.get_slot("checkout_stage") == "confirming" else []
+        return cart, [SlotSet(slots.CHECKOUT_STAGE, None)] if tracker.get_slot(slots.CHECKOUT_STAGE) == "confirming" else []
     customer = customer_id(tracker)
     try:
         cart = await client.create_cart(conversation_id=tracker.sender_id, channel=_channel(tracker), customer=customer)
@@ -100,7 +101,7 @@ async def open_cart(tracker: Tracker, client: BackendClient) -> tuple[Cart, list
                        extra={"conversation_id": tracker.sender_id})
         cart = await client.create_cart(conversation_id=tracker.sender_id, channel=_channel(tracker))
     logger.info("cart created", extra={"conversation_id": tracker.sender_id, "cart_id": cart.id})
-    return cart, [SlotSet("cart_id", cart.id), SlotSet("checkout_stage", None), SlotSet("last_line_id", None)]
+    return cart, [SlotSet(slots.CART_ID, cart.id), SlotSet(slots.CHECKOUT_STAGE, None), SlotSet(slots.LAST_LINE_ID, None)]
 
 
 def customer_id(tracker: Tracker) -> Optional[str]:
@@ -124,10 +125,10 @@ def mentioned_item_id(tracker: Tracker) -> Optional[int]:
     value = first_entity(tracker, "mention")
     if value is None:
         return None
-    recommendations = [int(item_id) for item_id in tracker.get_slot("last_recommendations") or []]
+    recommendations = [int(item_id) for item_id in tracker.get_slot(slots.LAST_RECOMMENDATIONS) or []]
     value = str(value).strip().lower()
     if value in {"that", "that one", "it", "this", "this one"}:
-        last = tracker.get_slot("last_dish_id")
+        last = tracker.get_slot(slots.LAST_DISH_ID)
         if last is not None:
             return int(last)
         return recommendations[0] if len(recommendations) == 1 else None

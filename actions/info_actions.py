@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import metrics, wiring
+from actions import metrics, slots, wiring
 from actions.backend_client import BackendRejected, BackendUnavailable, MenuItem
 from actions.backend_calls import backend_call
 from actions.common import entity_values, first_entity, mentioned_item_id
@@ -79,7 +79,7 @@ class ActionItemDetails(Action):
         if call.failed:
             return []
         item = _referenced_item(tracker, menu)
-        recommendations = tracker.get_slot("last_recommendations") or []
+        recommendations = tracker.get_slot(slots.LAST_RECOMMENDATIONS) or []
         if item is None and first_entity(tracker, "mention") is not None and recommendations:
             by_id = {i.id: i for i in menu}
             choices = [by_id[int(item_id)] for item_id in recommendations if int(item_id) in by_id]
@@ -101,7 +101,7 @@ class ActionItemDetails(Action):
         if call.failed:
             return []
         dispatcher.utter_message(text=details_text(item, tracker))
-        return [SlotSet("last_dish_id", item.id)]
+        return [SlotSet(slots.LAST_DISH_ID, item.id)]
 
 
 def _names_a_dish(tracker: Tracker) -> bool:
@@ -115,7 +115,7 @@ def _referenced_item(tracker: Tracker, menu: list[MenuItem]) -> Optional[MenuIte
     if first_entity(tracker, "mention") is not None:
         mentioned = mentioned_item_id(tracker)
         return next((item for item in menu if item.id == mentioned), None)
-    for slot in ("dish_id", "last_dish_id"):  # "is it spicy?" about the dish being ordered or discussed
+    for slot in (slots.DISH_ID, slots.LAST_DISH_ID):  # "is it spicy?" about the dish being ordered or discussed
         value = tracker.get_slot(slot)
         if value is not None:
             return next((item for item in menu if item.id == int(value)), None)
@@ -210,4 +210,4 @@ class ActionHandoff(Action):
             text=f"I've asked a member of our team to join (request #{handoff.id}). Someone will reply here "
             f"within about {minutes} minutes. Your cart is kept."
         )
-        return [SlotSet("handoff_requested", True)]
+        return [SlotSet(slots.HANDOFF_REQUESTED, True)]

@@ -12,7 +12,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import metrics, wiring, streaming
+from actions import metrics, slots, streaming, wiring
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, MenuItem
 from actions.backend_calls import backend_call
 from actions.common import (YES_NO_BUTTONS, current_cart, first_entity, open_cart, stated_constraints,
@@ -32,10 +32,10 @@ STRUCTURED_TOPICS = {"hours", "location", "contact", "parking", "delivery", "min
 
 def offline_notice(dispatcher: CollectingDispatcher, tracker: Tracker, mode: str) -> list[EventType]:
     """Tell the guest once per conversation that the LLM is not in use."""
-    if mode != "offline" or tracker.get_slot("offline_notice_given"):
+    if mode != "offline" or tracker.get_slot(slots.OFFLINE_NOTICE_GIVEN):
         return []
     dispatcher.utter_message(text=OFFLINE_NOTICE)
-    return [SlotSet("offline_notice_given", True)]
+    return [SlotSet(slots.OFFLINE_NOTICE_GIVEN, True)]
 
 
 def _say(dispatcher: CollectingDispatcher, text: str, used_llm: bool, cost_before: Optional[Decimal] = None,
@@ -88,7 +88,7 @@ class ActionRecommend(Action):
         _say(dispatcher, f"{recommendation.intro}{note}:\n{lines}\nSay \"add the second one\" or \"tell me more about the first\".",
              recommendation.mode == "llm", cost_before, tracker, buttons=_add_buttons(items))
         dispatcher.utter_message(elements=menu_cards(items, public_url()))
-        return events + [SlotSet("last_recommendations", [item.id for item in items]), SlotSet("last_dish_id", None)]
+        return events + [SlotSet(slots.LAST_RECOMMENDATIONS, [item.id for item in items]), SlotSet(slots.LAST_DISH_ID, None)]
 
 
 def _constraints_note(dietary: list[str], allergens: list[str]) -> str:
@@ -174,7 +174,7 @@ class ActionFreeForm(Action):
             dispatcher.utter_message(text=f"Added {', '.join(reply.added)}. {cart_text(reply.cart)}")
         if reply.wants_checkout:
             dispatcher.utter_message(text="Shall I take you to checkout to confirm your order?", buttons=YES_NO_BUTTONS)
-            events += [SlotSet("pending_command", {"kind": "checkout"}), SlotSet("next_flow", "clarify")]
+            events += [SlotSet(slots.PENDING_COMMAND, {"kind": "checkout"}), SlotSet(slots.NEXT_FLOW, "clarify")]
         elif not reply.text and not reply.added:
             dispatcher.utter_message(response="utter_default")
         return events

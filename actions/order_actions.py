@@ -11,7 +11,7 @@ from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, Slot
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import wiring
+from actions import slots, wiring
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, MenuItem
 from actions.backend_calls import backend_call, tell_service_down
 from actions.common import (
@@ -34,19 +34,19 @@ from actions.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-FORM_SLOTS = ("dish", "dish_id", "quantity", "size", "extras")
-MAPPED_SLOTS = ("dish", "quantity", "size", "extras")  # the ones domain.yml fills from a message
+FORM_SLOTS = (slots.DISH, slots.DISH_ID, slots.QUANTITY, slots.SIZE, slots.EXTRAS)
+MAPPED_SLOTS = (slots.DISH, slots.QUANTITY, slots.SIZE, slots.EXTRAS)  # the ones domain.yml fills from a message
 
 
 def _start_line(line: dict[str, Any], queue: list[dict[str, Any]]) -> list[EventType]:
     return [
-        SlotSet("dish", line["dish"]),
-        SlotSet("dish_id", None),
-        SlotSet("quantity", line.get("quantity") or 1),
-        SlotSet("size", line.get("size")),
-        SlotSet("extras", line.get("extras") or []),
-        SlotSet("order_queue", queue),
-        SlotSet("next_flow", "order_form"),
+        SlotSet(slots.DISH, line["dish"]),
+        SlotSet(slots.DISH_ID, None),
+        SlotSet(slots.QUANTITY, line.get("quantity") or 1),
+        SlotSet(slots.SIZE, line.get("size")),
+        SlotSet(slots.EXTRAS, line.get("extras") or []),
+        SlotSet(slots.ORDER_QUEUE, queue),
+        SlotSet(slots.NEXT_FLOW, "order_form"),
     ]
 
 
@@ -55,9 +55,9 @@ def start_order(lines: list[dict[str, Any]]) -> list[EventType]:
     if not lines:
         return [
             *(SlotSet(slot, None) for slot in FORM_SLOTS),
-            SlotSet("extras", []),
-            SlotSet("order_queue", []),
-            SlotSet("next_flow", "order_form"),
+            SlotSet(slots.EXTRAS, []),
+            SlotSet(slots.ORDER_QUEUE, []),
+            SlotSet(slots.NEXT_FLOW, "order_form"),
         ]
     return _start_line(lines[0], lines[1:])
 
@@ -70,11 +70,11 @@ class ActionPrepareOrder(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if unsure_question(tracker):  # "is the pad thai spicy?" read as an order: answered, nothing added
-            return await answer_question(dispatcher, tracker, domain) + [SlotSet("next_flow", "none")]
+            return await answer_question(dispatcher, tracker, domain) + [SlotSet(slots.NEXT_FLOW, "none")]
         lines = [line.as_dict() for line in requested_lines(await _entities_with_mentions(tracker))]
         if lines and not is_confident(tracker):
             dispatcher.utter_message(text=f"Did you mean to add {describe_request(lines)}?", buttons=YES_NO_BUTTONS)
-            return [SlotSet("pending_command", {"kind": "order", "lines": lines}), SlotSet("next_flow", "clarify")]
+            return [SlotSet(slots.PENDING_COMMAND, {"kind": "order", "lines": lines}), SlotSet(slots.NEXT_FLOW, "clarify")]
         return start_order(lines)
 
 
@@ -119,7 +119,7 @@ def _option_title(name: str, delta: Any, currency: str) -> str:
 
 
 async def _form_item(tracker: Tracker) -> Optional[MenuItem]:
-    item_id = tracker.get_slot("dish_id")
+    item_id = tracker.get_slot(slots.DISH_ID)
     if item_id is None:
         return None
     menu = await wiring.backend().menu()
@@ -148,11 +148,11 @@ class ValidateOrderForm(FormValidationAction):
         async with backend_call(dispatcher, tracker, "dish lookup", rejected=None) as call:
             menu = await wiring.backend().menu()
         if call.failed:
-            return {"dish": None}
+            return {slots.DISH: None}
         match = match_dish(str(value), menu, threshold=get_settings().fuzzy_match_threshold)
         if not match.found:
             _offer_suggestions(dispatcher, str(value), match.suggestions)
-            return {"dish": None, "dish_id": None}
+            return {slots.DISH: None, slots.DISH_ID: None}
         item = match.item
         assert item is not None
         if not item.available:
@@ -164,59 +164,59 @@ class ValidateOrderForm(FormValidationAction):
             if alternatives:
                 text += f" How about {names(alternatives)}?"
             dispatcher.utter_message(text=text, buttons=_dish_buttons(alternatives))
-            return {"dish": None, "dish_id": None}
-        result: dict[str, Any] = {"dish": item.name, "dish_id": item.id, "last_dish_id": item.id}
-        previous = tracker.get_slot("dish_id")
+            return {slots.DISH: None, slots.DISH_ID: None}
+        result: dict[str, Any] = {slots.DISH: item.name, slots.DISH_ID: item.id, slots.LAST_DISH_ID: item.id}
+        previous = tracker.get_slot(slots.DISH_ID)
         if not item.options_in("size"):
-            result["size"] = ONE_SIZE
+            result[slots.SIZE] = ONE_SIZE
         elif previous is not None and int(previous) != item.id:
-            result["size"] = None
-        if tracker.get_slot("quantity") is None:
-            result["quantity"] = 1
+            result[slots.SIZE] = None
+        if tracker.get_slot(slots.QUANTITY) is None:
+            result[slots.QUANTITY] = 1
         return result
 
     @skip_empty
     async def validate_quantity(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         quantity = parse_quantity(value)
         limit = get_settings().max_quantity
-        dish = tracker.get_slot("dish") or "that dish"
+        dish = tracker.get_slot(slots.DISH) or "that dish"
         if quantity is None:
             dispatcher.utter_message(text=f"Sorry, I didn't catch how many. How many {dish} would you like (1 to {limit})?")
-            return {"quantity": None}
+            return {slots.QUANTITY: None}
         if not 1 <= quantity <= limit:
             dispatcher.utter_message(
                 text=f"I can add between 1 and {limit} of one dish at a time, so {quantity} won't work. "
                 f"How many {dish} would you like?"
             )
-            return {"quantity": None}
-        return {"quantity": quantity}
+            return {slots.QUANTITY: None}
+        return {slots.QUANTITY: quantity}
 
     @skip_empty
     async def validate_size(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if value == ONE_SIZE:
-            return {"size": ONE_SIZE}
+            return {slots.SIZE: ONE_SIZE}
         async with backend_call(dispatcher, tracker, "size check", rejected=None) as call:
             item = await _form_item(tracker)
         if call.failed:
-            return {"size": None}
+            return {slots.SIZE: None}
         if item is None:
-            return {"size": value}  # the dish is not known yet; checked once it is
+            return {slots.SIZE: value}  # the dish is not known yet; checked once it is
         sizes = item.options_in("size")
         if not sizes:
-            return {"size": ONE_SIZE}
+            return {slots.SIZE: ONE_SIZE}
         option = match_option(str(value), sizes)
         if option is None:
             offered = ", ".join(size.name for size in sizes)
             dispatcher.utter_message(text=f"The {item.name} comes in {offered}. Which would you like?")
-            return {"size": None}
-        return {"size": option.name}
+            return {slots.SIZE: None}
+        return {slots.SIZE: option.name}
 
     @skip_empty
     async def validate_extras(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         requested = [extra for extra in (value if isinstance(value, list) else [value]) if extra and extra != "none"]
         item = await _form_item(tracker)
         if item is None or not requested:
-            return {"extras": requested}
+            return {slots.EXTRAS: requested}
         offered = item.options_in("extra")
         accepted, refused = [], []
         for extra in requested:
@@ -225,7 +225,7 @@ class ValidateOrderForm(FormValidationAction):
         if refused:
             choice = f" You can add {', '.join(option.name for option in offered)}." if offered else ""
             dispatcher.utter_message(text=f"The {item.name} doesn't come with {', '.join(refused)}.{choice}")
-        return {"extras": accepted}
+        return {slots.EXTRAS: accepted}
 
 
 def _dish_buttons(items: list[MenuItem]) -> list[dict[str, str]]:
@@ -252,7 +252,7 @@ class ActionAddOrderLine(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         client = wiring.backend()
-        queue = list(tracker.get_slot("order_queue") or [])
+        queue = list(tracker.get_slot(slots.ORDER_QUEUE) or [])
         events: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
         writing = False  # True once the add was sent: a timeout then may or may not have added it
         try:
@@ -261,8 +261,8 @@ class ActionAddOrderLine(Action):
             item = await _form_item(tracker)
             if item is None:
                 raise BackendRejected("unknown_item", "Sorry, I lost track of that dish.", 404)
-            option_ids = chosen_option_ids(item, tracker.get_slot("size"), tracker.get_slot("extras") or [])
-            quantity = parse_quantity(tracker.get_slot("quantity")) or 1
+            option_ids = chosen_option_ids(item, tracker.get_slot(slots.SIZE), tracker.get_slot(slots.EXTRAS) or [])
+            quantity = parse_quantity(tracker.get_slot(slots.QUANTITY)) or 1
             before, writing = cart, True
             cart = await client.add_line(cart.id, item.id, quantity, option_ids)
         except BackendUnavailable:
@@ -270,13 +270,13 @@ class ActionAddOrderLine(Action):
                 tell_service_down(dispatcher, tracker, "add to cart")
             else:  # sent, unanswered: it may have been added
                 events += await _after_unsure_add(dispatcher, tracker, client, before, item, quantity, option_ids)
-            return events + [SlotSet("order_queue", []), SlotSet("next_flow", "none")]
+            return events + [SlotSet(slots.ORDER_QUEUE, []), SlotSet(slots.NEXT_FLOW, "none")]
         except BackendRejected as rejection:
             dispatcher.utter_message(text=rejection.message)
         else:
             added = line_for(cart, item.id, option_ids)
             if added is not None:
-                events.append(SlotSet("last_line_id", added.id))
+                events.append(SlotSet(slots.LAST_LINE_ID, added.id))
             dispatcher.utter_message(
                 text=f"Added {quantity} × {item.name}{options_suffix(item, option_ids)}. "
                 f"Your cart: {cart.item_count} item(s), {money(cart.total, cart.currency)} so far."
@@ -284,7 +284,7 @@ class ActionAddOrderLine(Action):
         if queue:
             return events + _start_line(queue[0], queue[1:])
         dispatcher.utter_message(text="Anything else, or shall we check out?")
-        return events + [SlotSet("order_queue", []), SlotSet("next_flow", "none")]
+        return events + [SlotSet(slots.ORDER_QUEUE, []), SlotSet(slots.NEXT_FLOW, "none")]
 
 
 async def _after_unsure_add(dispatcher: CollectingDispatcher, tracker: Tracker, client: Any, before: Cart,
@@ -306,7 +306,7 @@ async def _after_unsure_add(dispatcher: CollectingDispatcher, tracker: Tracker, 
     if new_line is not None and new_line.quantity >= had + quantity:
         dispatcher.utter_message(
             text=f"Added {what}. Your cart: {cart.item_count} item(s), {money(cart.total, cart.currency)} so far.")
-        return [SlotSet("last_line_id", new_line.id)]
+        return [SlotSet(slots.LAST_LINE_ID, new_line.id)]
     dispatcher.utter_message(
         text=f"Sorry, our ordering system didn't answer in time and {what} is not in your cart. "
              "Please try again in a moment, or say \"talk to a person\".")
@@ -328,7 +328,7 @@ async def change_quantity(dispatcher: CollectingDispatcher, tracker: Tracker, co
         return []
     async with backend_call(dispatcher, tracker, "change quantity") as call:
         cart, events = await open_cart(tracker, client)
-        line = find_line(cart, command.get("dish"), tracker.get_slot("last_line_id"))
+        line = find_line(cart, command.get("dish"), tracker.get_slot(slots.LAST_LINE_ID))
         if line is None:
             dispatcher.utter_message(text=which_line_text(cart, command.get("dish")))
             return events
@@ -336,14 +336,14 @@ async def change_quantity(dispatcher: CollectingDispatcher, tracker: Tracker, co
     if call.failed:
         return []
     dispatcher.utter_message(text=f"Done: {quantity} × {line.item.name}. Total now {money(cart.total, cart.currency)}.")
-    return events + [SlotSet("last_line_id", line.id)]
+    return events + [SlotSet(slots.LAST_LINE_ID, line.id)]
 
 
 async def remove_item(dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
     client = wiring.backend()
     async with backend_call(dispatcher, tracker, "remove item") as call:
         cart, events = await open_cart(tracker, client)
-        line = find_line(cart, command.get("dish"), tracker.get_slot("last_line_id"))
+        line = find_line(cart, command.get("dish"), tracker.get_slot(slots.LAST_LINE_ID))
         if line is None:
             dispatcher.utter_message(text=which_line_text(cart, command.get("dish")))
             return events
@@ -351,7 +351,7 @@ async def remove_item(dispatcher: CollectingDispatcher, tracker: Tracker, comman
     if call.failed:
         return []
     dispatcher.utter_message(text=f"Removed {line_label(line)}. {cart_text(cart)}")
-    return events + [SlotSet("last_line_id", None)]
+    return events + [SlotSet(slots.LAST_LINE_ID, None)]
 
 
 def _command_from_message(tracker: Tracker, kind: str) -> dict[str, Any]:
@@ -394,11 +394,11 @@ class GatedCartCommand(Action, abc.ABC):
         if kind in CART_LINE_INTENTS and cart_id(tracker) is None:
             # nothing to change: no cart is opened and nothing is asked ("make it three" on arrival)
             dispatcher.utter_message(text="There's nothing in your cart yet, so there's nothing to change. What would you like to order?")
-            return [SlotSet("next_flow", "none")]
+            return [SlotSet(slots.NEXT_FLOW, "none")]
         if not is_confident(tracker):
             dispatcher.utter_message(text=self.command.question(command), buttons=YES_NO_BUTTONS)
-            return [SlotSet("pending_command", command), SlotSet("next_flow", "clarify")]
-        return await self.command.execute(dispatcher, tracker, command) + [SlotSet("next_flow", "none")]
+            return [SlotSet(slots.PENDING_COMMAND, command), SlotSet(slots.NEXT_FLOW, "clarify")]
+        return await self.command.execute(dispatcher, tracker, command) + [SlotSet(slots.NEXT_FLOW, "none")]
 
 
 def _which_dish(command: dict[str, Any]) -> str:
@@ -410,7 +410,7 @@ async def start_over(dispatcher: CollectingDispatcher, tracker: Tracker,
     """Empty the cart (the command carries nothing more: it is there to match the other cart changes)."""
     client = wiring.backend()
     events: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
-    events += [SlotSet("order_queue", []), SlotSet("last_line_id", None)]
+    events += [SlotSet(slots.ORDER_QUEUE, []), SlotSet(slots.LAST_LINE_ID, None)]
     async with backend_call(dispatcher, tracker, "start over", rejected=None) as call:
         cart, cart_events = await open_cart(tracker, client)
         if cart.lines:
@@ -418,7 +418,7 @@ async def start_over(dispatcher: CollectingDispatcher, tracker: Tracker,
     if call.failed:
         return []
     dispatcher.utter_message(text="All cleared: your cart is empty. What would you like?")
-    return events + cart_events + [SlotSet("checkout_stage", None)]
+    return events + cart_events + [SlotSet(slots.CHECKOUT_STAGE, None)]
 
 
 CHANGE_QUANTITY = CartCommand(
@@ -470,10 +470,10 @@ class ActionCancelCurrent(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(text="No problem, I've stopped that. Your cart is unchanged. What would you like to do?")
-        events: list[EventType] = [ActiveLoop(None), SlotSet("requested_slot", None)]
+        events: list[EventType] = [ActiveLoop(None), SlotSet(slots.REQUESTED_SLOT, None)]
         events += [SlotSet(slot, None) for slot in FORM_SLOTS]
-        events += [SlotSet("order_queue", []), SlotSet("next_flow", "none"), SlotSet("pending_command", None)]
-        if tracker.get_slot("checkout_stage") == "confirming":
-            events.append(SlotSet("checkout_stage", None))
+        events += [SlotSet(slots.ORDER_QUEUE, []), SlotSet(slots.NEXT_FLOW, "none"), SlotSet(slots.PENDING_COMMAND, None)]
+        if tracker.get_slot(slots.CHECKOUT_STAGE) == "confirming":
+            events.append(SlotSet(slots.CHECKOUT_STAGE, None))
         return events
 
