@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Optional
@@ -14,7 +15,7 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import wiring
+from actions import metrics, wiring
 from actions.account_actions import NO_HISTORY, ActionOrderUsual
 from actions.backend_calls import SERVICE_DOWN
 from actions.backend_client import BackendRejected
@@ -140,6 +141,19 @@ def test_with_the_backend_down_the_guest_is_told_and_the_cart_is_untouched(backe
     assert replies == [SERVICE_DOWN]
     assert "cart_id" not in slots_set(events) and "last_line_id" not in slots_set(events)
     assert slots_set(events)["order_queue"] == [] and slots_set(events)["next_flow"] == "none"
+
+
+def test_an_outage_is_logged_and_counted(backend, caplog):
+    backend.down = True
+    fallbacks = metrics.FALLBACKS.labels("action")
+    before = fallbacks._value.get()
+
+    with caplog.at_level(logging.WARNING):
+        run(ActionAddOrderLine(), tracker(ORDER_FORM_DONE, text="2"))
+
+    assert fallbacks._value.get() == before + 1
+    assert [(r.name, r.getMessage(), r.conversation_id) for r in caplog.records if r.levelno == logging.WARNING] == [
+        ("actions.common", "backend unavailable during add to cart", "guest-1")]
 
 
 def test_a_cart_change_during_an_outage_says_so_and_sets_nothing(backend):
