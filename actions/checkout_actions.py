@@ -15,11 +15,11 @@ from actions.backend_client import BackendBusy, BackendRejected, BackendUnavaila
 from actions.backend_calls import backend_call
 from actions.common import YES_NO_BUTTONS, cart_id, current_cart_id, customer_id, is_confident, skip_empty
 from actions.digressions import answer_question, unsure_question
-from actions.core.checkout import (FULFILMENT_WORDS, PAYMENT_LABELS, PAYMENT_WORDS, STATUS_TEXT, idempotency_key,
+from actions.core.checkout import (FULFILMENT_WORDS, PAYMENT_WORDS, STATUS_TEXT, idempotency_key, order_summary,
                                    placed_text, requested_time_for_order)
-from actions.core.formatting import cart_text, money
+from actions.core.formatting import money
 from actions.order_actions import CART_COMMANDS, start_order
-from actions.core.pickup_time import TimeChoice, choose_time, recheck, says_a_time, time_label
+from actions.core.pickup_time import TimeChoice, choose_time, recheck, says_a_time
 
 logger = logging.getLogger(__name__)
 
@@ -228,14 +228,9 @@ def confirming(cart: Cart) -> list[EventType]:
 
 
 def summary_text(cart: Cart, tracker: Tracker) -> str:
-    fulfilment = tracker.get_slot(slots.FULFILMENT) or "pickup"
-    where = f"delivery to postcode {tracker.get_slot(slots.POSTCODE)}" if fulfilment == "delivery" else "pickup"
-    payment = PAYMENT_LABELS.get(tracker.get_slot(slots.PAYMENT_METHOD) or "", "at the counter")
-    return (
-        f"Here's your order:\n{cart_text(cart)}\n"
-        f"{where.capitalize()}, {time_label(tracker.get_slot(slots.REQUESTED_TIME))}, paying {payment}.\n"
-        f"Shall I place this order for {money(cart.total, cart.currency)}? (yes/no)"
-    )
+    return order_summary(cart, fulfilment=tracker.get_slot(slots.FULFILMENT), postcode=tracker.get_slot(slots.POSTCODE),
+                         payment_method=tracker.get_slot(slots.PAYMENT_METHOD),
+                         requested_time=tracker.get_slot(slots.REQUESTED_TIME))
 
 
 UNPAID_ORDERS_CAP = "too_many_unpaid_orders"  # backend/apps/ordering/caps.py

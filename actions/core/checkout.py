@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from typing import Optional
 
-from actions.backend_client import Order
-from actions.core.formatting import order_text
+from actions.backend_client import Cart, Order
+from actions.core.formatting import cart_text, money, order_text
+from actions.core.pickup_time import time_label
 
 PAYMENT_LABELS = {"card_online": "by card (secure online link)", "pay_at_counter": "at the counter"}
 FULFILMENT_WORDS = {"pickup": "pickup", "pick up": "pickup", "collect": "pickup", "collection": "pickup",
@@ -36,6 +37,19 @@ STATUS_TEXT = {
 def requested_time_for_order(value: Optional[str]) -> Optional[str]:
     """The time slot as the backend takes it: "asap" is no requested time."""
     return None if not value or value == "asap" else value
+
+
+def order_summary(cart: Cart, *, fulfilment: Optional[str], postcode: Optional[str], payment_method: Optional[str],
+                  requested_time: Optional[str]) -> str:
+    """What will be ordered, how and when, at the backend's total, ending in the question the yes answers."""
+    fulfilment = fulfilment or "pickup"
+    where = f"delivery to postcode {postcode}" if fulfilment == "delivery" else "pickup"
+    payment = PAYMENT_LABELS.get(payment_method or "", "at the counter")
+    return (
+        f"Here's your order:\n{cart_text(cart)}\n"
+        f"{where.capitalize()}, {time_label(requested_time)}, paying {payment}.\n"
+        f"Shall I place this order for {money(cart.total, cart.currency)}? (yes/no)"
+    )
 
 
 def placed_text(order: Order) -> str:
