@@ -22,7 +22,7 @@ from actions.backend_client import BackendRejected
 from actions.checkout_actions import ActionOrderSummary, ActionPlaceOrder
 from actions.order_actions import ActionAddOrderLine, ActionChangeQuantity, ValidateOrderForm
 from actions.settings import get_settings
-from tests.actions.stub_backend import StubBackend
+from tests.fakes.backend_client import StubBackend
 
 DOMAIN = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text())
 CUSTOMER = "cus_0123456789abcdef"
