@@ -210,7 +210,8 @@ class ActionOrderSummary(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         fulfilment = tracker.get_slot(slots.FULFILMENT) or "pickup"
         async with backend_call(dispatcher, tracker, "order summary") as call:
-            cart = await wiring.backend().set_fulfilment(int(tracker.get_slot(slots.CART_ID)), fulfilment, tracker.get_slot(slots.POSTCODE))
+            cart = await wiring.backend().set_fulfilment(int(tracker.get_slot(slots.CART_ID)), fulfilment,
+                                                         tracker.get_slot(slots.POSTCODE))
         if call.failed:
             return [SlotSet(slots.CHECKOUT_STAGE, None)]
         if not cart.lines:
@@ -302,7 +303,8 @@ class ActionPlaceOrder(Action):
                 return await show_new_total(dispatcher, tracker, current)
             if rejection.code == UNPAID_ORDERS_CAP:  # the cart is fine: only paying at the counter is not
                 dispatcher.utter_message(text=f"I haven't placed this order: {rejection.message} Your cart is kept.")
-                return [SlotSet(slots.PAYMENT_METHOD, None), SlotSet(slots.CHECKOUT_STAGE, None), FollowupAction("checkout_form")]
+                return [SlotSet(slots.PAYMENT_METHOD, None), SlotSet(slots.CHECKOUT_STAGE, None),
+                        FollowupAction("checkout_form")]
             dispatcher.utter_message(text=f"I couldn't place the order: {rejection.message}")
             return [SlotSet(slots.CHECKOUT_STAGE, None)]
         if stage == "placed":

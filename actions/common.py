@@ -89,7 +89,8 @@ async def open_cart(tracker: Tracker, client: BackendClient) -> tuple[Cart, list
     cart = await current_cart(tracker, client)
     if cart is not None:
         # A change after the summary means the guest must see and confirm a new summary.
-        return cart, [SlotSet(slots.CHECKOUT_STAGE, None)] if tracker.get_slot(slots.CHECKOUT_STAGE) == "confirming" else []
+        confirming = tracker.get_slot(slots.CHECKOUT_STAGE) == "confirming"
+        return cart, [SlotSet(slots.CHECKOUT_STAGE, None)] if confirming else []
     customer = customer_id(tracker)
     try:
         cart = await client.create_cart(conversation_id=tracker.sender_id, channel=_channel(tracker), customer=customer)
@@ -101,7 +102,8 @@ async def open_cart(tracker: Tracker, client: BackendClient) -> tuple[Cart, list
                        extra={"conversation_id": tracker.sender_id})
         cart = await client.create_cart(conversation_id=tracker.sender_id, channel=_channel(tracker))
     logger.info("cart created", extra={"conversation_id": tracker.sender_id, "cart_id": cart.id})
-    return cart, [SlotSet(slots.CART_ID, cart.id), SlotSet(slots.CHECKOUT_STAGE, None), SlotSet(slots.LAST_LINE_ID, None)]
+    return cart, [SlotSet(slots.CART_ID, cart.id), SlotSet(slots.CHECKOUT_STAGE, None),
+                  SlotSet(slots.LAST_LINE_ID, None)]
 
 
 def customer_id(tracker: Tracker) -> Optional[str]:

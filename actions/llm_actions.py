@@ -88,7 +88,8 @@ class ActionRecommend(Action):
         _say(dispatcher, f"{recommendation.intro}{note}:\n{lines}\nSay \"add the second one\" or \"tell me more about the first\".",
              recommendation.mode == "llm", cost_before, tracker, buttons=_add_buttons(items))
         dispatcher.utter_message(elements=menu_cards(items, public_url()))
-        return events + [SlotSet(slots.LAST_RECOMMENDATIONS, [item.id for item in items]), SlotSet(slots.LAST_DISH_ID, None)]
+        return events + [SlotSet(slots.LAST_RECOMMENDATIONS, [item.id for item in items]),
+                         SlotSet(slots.LAST_DISH_ID, None)]
 
 
 def _constraints_note(dietary: list[str], allergens: list[str]) -> str:

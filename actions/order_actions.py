@@ -74,7 +74,8 @@ class ActionPrepareOrder(Action):
         lines = [line.as_dict() for line in requested_lines(await _entities_with_mentions(tracker))]
         if lines and not is_confident(tracker):
             dispatcher.utter_message(text=f"Did you mean to add {describe_request(lines)}?", buttons=YES_NO_BUTTONS)
-            return [SlotSet(slots.PENDING_COMMAND, {"kind": "order", "lines": lines}), SlotSet(slots.NEXT_FLOW, "clarify")]
+            return [SlotSet(slots.PENDING_COMMAND, {"kind": "order", "lines": lines}),
+                    SlotSet(slots.NEXT_FLOW, "clarify")]
         return start_order(lines)
 
 
@@ -472,7 +473,8 @@ class ActionCancelCurrent(Action):
         dispatcher.utter_message(text="No problem, I've stopped that. Your cart is unchanged. What would you like to do?")
         events: list[EventType] = [ActiveLoop(None), SlotSet(slots.REQUESTED_SLOT, None)]
         events += [SlotSet(slot, None) for slot in FORM_SLOTS]
-        events += [SlotSet(slots.ORDER_QUEUE, []), SlotSet(slots.NEXT_FLOW, "none"), SlotSet(slots.PENDING_COMMAND, None)]
+        events += [SlotSet(slots.ORDER_QUEUE, []), SlotSet(slots.NEXT_FLOW, "none"),
+                   SlotSet(slots.PENDING_COMMAND, None)]
         if tracker.get_slot(slots.CHECKOUT_STAGE) == "confirming":
             events.append(SlotSet(slots.CHECKOUT_STAGE, None))
         return events
