@@ -8,6 +8,6 @@ repository root both run from.
 from __future__ import annotations
 
 # Intents in which a guest states what they can't eat ("something without nuts", "I'm vegan"): the
-# actions read such a message however long ago it was said (actions/common.py), so every action
+# actions read such a message however long ago it was said (actions/core/constraints.py), so every action
 # call carries them.
 CONSTRAINT_INTENTS = frozenset({"recommend", "inform", "browse_menu"})

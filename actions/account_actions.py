@@ -7,19 +7,19 @@ from __future__ import annotations
 
 import logging
 import re
-from decimal import Decimal
-from typing import Optional
+from typing import Callable
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import services
-from actions.backend_client import BackendRejected, BackendUnavailable, Cart, Reorder
-from actions.checkout_actions import STATUS_TEXT
-from actions.common import YES_NO_BUTTONS, customer_id, first_entity, open_cart, tell_service_down
-from actions.formatting import cart_text, money
+from actions import slots, wiring
+from actions.backend_client import BackendRejected, BackendUnavailable
+from actions.backend_calls import backend_call
+from actions.common import YES_NO_BUTTONS, customer_id, first_entity, open_cart
+from actions.core.checkout import STATUS_TEXT
+from actions.core.reorder import reorder_text
 from actions.info_actions import public_url
 
 logger = logging.getLogger(__name__)
@@ -27,26 +27,18 @@ logger = logging.getLogger(__name__)
 USUAL_WORDS = re.compile(r"\b(usual|always|regular)\b", re.IGNORECASE)
 
 
-def _price_changes(cart: Cart, reorder: Reorder) -> list[str]:
-    """Dishes whose price differs from what the guest paid last time, so the new total is no surprise."""
-    notes = []
-    current = {(line.item.name, tuple(option.name for option in line.options)): line.unit_price for line in cart.lines}
-    for line in reorder.added:
-        now: Optional[Decimal] = current.get((line.name, tuple(line.options)))
-        if now is not None and now != line.previous_unit_price:
-            notes.append(f"{line.name} is now {money(now, cart.currency)} (it was "
-                         f"{money(line.previous_unit_price, cart.currency)}).")
-    return notes
+NO_HISTORY = ("I couldn't find an earlier order on your account, so there's nothing to repeat yet. "
+              "What would you like to order?")
 
 
-def reorder_text(cart: Cart, reorder: Reorder, usual: bool) -> str:
-    what = "your usual" if usual else "what you ordered last time"
-    rows = [f"Here's {what} (order #{reorder.order}), at today's prices:", cart_text(cart)]
-    rows += _price_changes(cart, reorder)
-    if reorder.skipped:
-        rows.append("I couldn't add: " + "; ".join(f"{line.name} ({line.reason.rstrip('.')})"
-                                                   for line in reorder.skipped) + ".")
-    return "\n".join(rows)
+def _refusal_text(tracker: Tracker) -> Callable[[BackendRejected], str]:
+    def text(error: BackendRejected) -> str:
+        if error.code == "no_order_history":
+            return NO_HISTORY
+        logger.warning("reorder refused: %s", error.code, extra={"conversation_id": tracker.sender_id})
+        return error.message
+
+    return text
 
 
 class ActionOrderUsual(Action):
@@ -62,27 +54,18 @@ class ActionOrderUsual(Action):
                      "Or just tell me what you'd like, guests can order too.")
             return []
         usual = bool(USUAL_WORDS.search(str(tracker.latest_message.get("text") or "")))
-        client = services.backend()
-        try:
+        client = wiring.backend()
+        async with backend_call(dispatcher, tracker, "reorder", rejected=_refusal_text(tracker)) as call:
             cart, events = await open_cart(tracker, client)
             cart, reorder = await client.reorder(cart.id, customer=customer, which="usual" if usual else "last")
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "reorder")
-            return []
-        except BackendRejected as error:
-            if error.code == "no_order_history":
-                dispatcher.utter_message(text="I couldn't find an earlier order on your account, so there's "
-                                              "nothing to repeat yet. What would you like to order?")
-            else:
-                logger.warning("reorder refused: %s", error.code, extra={"conversation_id": tracker.sender_id})
-                dispatcher.utter_message(text=error.message)
+        if call.failed:
             return []
         if not reorder.added:
             dispatcher.utter_message(text=reorder_text(cart, reorder, usual) + "\nWhat would you like instead?")
             return events
         dispatcher.utter_message(text=reorder_text(cart, reorder, usual))
         dispatcher.utter_message(text="Shall I take you to checkout to confirm your order?", buttons=YES_NO_BUTTONS)
-        return events + [SlotSet("pending_command", {"kind": "checkout"}), SlotSet("next_flow", "clarify")]
+        return events + [SlotSet(slots.PENDING_COMMAND, {"kind": "checkout"}), SlotSet(slots.NEXT_FLOW, "clarify")]
 
 
 class ActionAnnounceOrderStatus(Action):
@@ -97,7 +80,7 @@ class ActionAnnounceOrderStatus(Action):
             return []
         number, status = str(number), (str(status) if status else None)
         try:
-            current = (await services.backend().order_by_number(
+            current = (await wiring.backend().order_by_number(
                 number, conversation_id=tracker.sender_id, customer=customer_id(tracker))).status
         except (BackendUnavailable, BackendRejected) as error:
             logger.warning("order %s status from the event only: %s", number, error,
@@ -111,5 +94,5 @@ class ActionAnnounceOrderStatus(Action):
         if status not in STATUS_TEXT:
             return []
         dispatcher.utter_message(text=f"Your order #{number} {STATUS_TEXT[status]}.")
-        return [SlotSet("last_order_number", number)]
+        return [SlotSet(slots.LAST_ORDER_NUMBER, number)]
 

@@ -1,7 +1,6 @@
 """Checkout: the checkout form, the summary with the backend's total, the explicit yes, the order."""
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from typing import Any, Optional
@@ -11,23 +10,20 @@ from rasa_sdk.events import ActionExecutionRejected, EventType, FollowupAction, 
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import metrics, services
-from actions.backend_client import BackendBusy, BackendRejected, BackendUnavailable, Cart, Order
-from actions.common import (YES_NO_BUTTONS, cart_id, current_cart_id, customer_id, is_confident, skip_empty,
-                            tell_service_down)
+from actions import metrics, slots, wiring
+from actions.backend_client import BackendBusy, BackendRejected, BackendUnavailable, Cart
+from actions.backend_calls import backend_call
+from actions.common import YES_NO_BUTTONS, cart_id, current_cart_id, customer_id, is_confident, skip_empty
 from actions.digressions import answer_question, unsure_question
-from actions.formatting import cart_text, money, order_text
-from actions.order_actions import change_quantity, remove_item, start_order, start_over
-from actions.pickup_time import TimeChoice, choose_time, recheck, says_a_time, time_label
+from actions.core.checkout import (FULFILMENT_WORDS, PAYMENT_WORDS, STATUS_TEXT, idempotency_key, order_summary,
+                                   placed_text, requested_time_for_order)
+from actions.core.formatting import money
+from actions.order_actions import CART_COMMANDS, start_order
+from actions.core.pickup_time import TimeChoice, choose_time, recheck, says_a_time
 
 logger = logging.getLogger(__name__)
 
-CHECKOUT_SLOTS = ("fulfilment", "postcode", "requested_time", "proposed_time", "payment_method")
-PAYMENT_LABELS = {"card_online": "by card (secure online link)", "pay_at_counter": "at the counter"}
-FULFILMENT_WORDS = {"pickup": "pickup", "pick up": "pickup", "collect": "pickup", "collection": "pickup",
-                    "takeaway": "pickup", "delivery": "delivery", "deliver": "delivery"}
-PAYMENT_WORDS = {"card_online": "card_online", "card": "card_online", "online": "card_online",
-                 "pay_at_counter": "pay_at_counter", "counter": "pay_at_counter", "cash": "pay_at_counter"}
+CHECKOUT_SLOTS = (slots.FULFILMENT, slots.POSTCODE, slots.REQUESTED_TIME, slots.PROPOSED_TIME, slots.PAYMENT_METHOD)
 
 
 # A 429 from the backend (this conversation is throttled): a polite "busy, try again", nothing lost.
@@ -37,31 +33,22 @@ BUSY_ORDER = ("We're a little busy right now, so your order is NOT placed yet an
               "Your cart is kept: say \"yes\" again in a moment to place it.")
 
 
-def idempotency_key(conversation_id: str, cart: int, cart_version: int) -> str:
-    """Same conversation, cart and cart contents → same key, so a repeated yes never orders twice."""
-    digest = hashlib.sha256(f"{conversation_id}|{cart}|{cart_version}".encode()).hexdigest()
-    return f"chat-{digest[:40]}"
-
-
 async def begin_checkout(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Start the checkout form when there is something in the cart."""
     current = current_cart_id(tracker)
     if current is None:
         dispatcher.utter_message(text="Your cart is empty, so there's nothing to check out yet. What would you like?")
-        return [SlotSet("next_flow", "none")]
-    try:
-        cart = await services.backend().cart(current)
-    except BackendBusy:  # throttled (429): nothing changed, the cart is kept
-        dispatcher.utter_message(text=BUSY_CHECKOUT)
-        return [SlotSet("next_flow", "none")]
-    except BackendUnavailable:
-        tell_service_down(dispatcher, tracker, "checkout")
-        return [SlotSet("next_flow", "none")]
+        return [SlotSet(slots.NEXT_FLOW, "none")]
+    # throttled (429): "busy", nothing changed, the cart is kept
+    async with backend_call(dispatcher, tracker, "checkout", rejected=None, busy=BUSY_CHECKOUT) as call:
+        cart = await wiring.backend().cart(current)
+    if call.failed:
+        return [SlotSet(slots.NEXT_FLOW, "none")]
     if not cart.lines:
         dispatcher.utter_message(text="Your cart is empty, so there's nothing to check out yet. What would you like?")
-        return [SlotSet("next_flow", "none")]
+        return [SlotSet(slots.NEXT_FLOW, "none")]
     metrics.CHECKOUTS.inc()
-    return [*(SlotSet(slot, None) for slot in CHECKOUT_SLOTS), SlotSet("next_flow", "checkout_form")]
+    return [*(SlotSet(slot, None) for slot in CHECKOUT_SLOTS), SlotSet(slots.NEXT_FLOW, "checkout_form")]
 
 
 class ActionStartCheckout(Action):
@@ -70,10 +57,10 @@ class ActionStartCheckout(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if unsure_question(tracker):  # "can I pay by card?" read as checkout: answered, no checkout started
-            return await answer_question(dispatcher, tracker, domain) + [SlotSet("next_flow", "none")]
+            return await answer_question(dispatcher, tracker, domain) + [SlotSet(slots.NEXT_FLOW, "none")]
         if not is_confident(tracker):
             dispatcher.utter_message(text="Did you mean you're ready to check out?", buttons=YES_NO_BUTTONS)
-            return [SlotSet("pending_command", {"kind": "checkout"}), SlotSet("next_flow", "clarify")]
+            return [SlotSet(slots.PENDING_COMMAND, {"kind": "checkout"}), SlotSet(slots.NEXT_FLOW, "clarify")]
         return await begin_checkout(dispatcher, tracker)
 
 
@@ -84,22 +71,19 @@ class ActionResolveClarification(Action):
         return "action_resolve_clarification"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        command = tracker.get_slot("pending_command") or {}
-        events: list[EventType] = [SlotSet("pending_command", None)]
+        command = tracker.get_slot(slots.PENDING_COMMAND) or {}
+        events: list[EventType] = [SlotSet(slots.PENDING_COMMAND, None)]
         if tracker.get_intent_of_latest_message() != "affirm" or not command:
             dispatcher.utter_message(text="Okay, I won't do that. What would you like instead?")
-            return events + [SlotSet("next_flow", "none")]
+            return events + [SlotSet(slots.NEXT_FLOW, "none")]
         kind = command.get("kind")
         if kind == "order":
             return events + start_order(command.get("lines") or [])
         if kind == "checkout":
             return events + await begin_checkout(dispatcher, tracker)
-        handlers = {"change_quantity": change_quantity, "remove_item": remove_item}
-        if kind in handlers:
-            return events + await handlers[kind](dispatcher, tracker, command) + [SlotSet("next_flow", "none")]
-        if kind == "start_over":
-            return events + await start_over(dispatcher, tracker) + [SlotSet("next_flow", "none")]
-        return events + [SlotSet("next_flow", "none")]
+        if kind in CART_COMMANDS:
+            events += await CART_COMMANDS[kind].execute(dispatcher, tracker, command)
+        return events + [SlotSet(slots.NEXT_FLOW, "none")]
 
 
 # Entities that make a message about something else than when (an opening-hours question, a dish).
@@ -114,12 +98,12 @@ class ValidateCheckoutForm(FormValidationAction):
         if asks_something_else(tracker):
             # requested_time's from_text mapping took the message, but it is a question or a command NLU
             # was unsure of: hand it to the rules (digressions) as if nothing had been extracted.
-            return [SlotSet("requested_time", None), ActionExecutionRejected("checkout_form")]
+            return [SlotSet(slots.REQUESTED_TIME, None), ActionExecutionRejected("checkout_form")]
         return await super().run(dispatcher, tracker, domain)
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[str]:
-        if tracker.get_slot("fulfilment") == "pickup":
-            return [slot for slot in domain_slots if slot != "postcode"]
+        if tracker.get_slot(slots.FULFILMENT) == "pickup":
+            return [slot for slot in domain_slots if slot != slots.POSTCODE]
         return domain_slots
 
     @skip_empty
@@ -127,61 +111,61 @@ class ValidateCheckoutForm(FormValidationAction):
         choice = FULFILMENT_WORDS.get(str(value).strip().lower())
         if choice is None:
             dispatcher.utter_message(text="Would you like pickup or delivery?")
-        return {"fulfilment": choice}
+        return {slots.FULFILMENT: choice}
 
     @skip_empty
     async def validate_postcode(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         postcode = str(value).strip().upper().replace(" ", "")[:4]
-        try:
-            await services.backend().set_fulfilment(int(tracker.get_slot("cart_id")), "delivery", postcode)
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "delivery zone check")
-            return {"postcode": None}
-        except BackendRejected as rejection:
-            dispatcher.utter_message(text=f"{rejection.message} You can also choose pickup: just say \"pickup\".")
-            return {"postcode": None}
-        return {"postcode": postcode}
+        async with backend_call(dispatcher, tracker, "delivery zone check", rejected=_or_pickup) as call:
+            await wiring.backend().set_fulfilment(int(tracker.get_slot(slots.CART_ID)), "delivery", postcode)
+        if call.failed:
+            return {slots.POSTCODE: None}
+        return {slots.POSTCODE: postcode}
 
     @skip_empty
     async def validate_requested_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        try:
-            restaurant = await services.backend().restaurant()
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "opening hours")
-            return {"requested_time": None, "proposed_time": None}
+        async with backend_call(dispatcher, tracker, "opening hours", rejected=None) as call:
+            restaurant = await wiring.backend().restaurant()
+        if call.failed:
+            return {slots.REQUESTED_TIME: None, slots.PROPOSED_TIME: None}
         choice = choose_time(time_answer(value, tracker), restaurant)
-        offered = tracker.get_slot("proposed_time")
+        offered = tracker.get_slot(slots.PROPOSED_TIME)
         if not choice.understood and offered:
             if latest_intent(tracker) == "affirm":
                 choice = choose_time(offered, restaurant)
             elif latest_intent(tracker) == "deny":
                 dispatcher.utter_message(text="No problem.")
-                return {"requested_time": None, "proposed_time": None}
+                return {slots.REQUESTED_TIME: None, slots.PROPOSED_TIME: None}
         if choice.problem:
             dispatcher.utter_message(text=choice.problem, buttons=offer_buttons(choice))
-        return {"requested_time": choice.value, "proposed_time": choice.offer}
+        return {slots.REQUESTED_TIME: choice.value, slots.PROPOSED_TIME: choice.offer}
 
     @skip_empty
     async def validate_payment_method(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         choice = PAYMENT_WORDS.get(str(value).strip().lower())
         if choice is None:
             dispatcher.utter_message(text="Would you like to pay by card online, or at the counter?")
-        return {"payment_method": choice}
+        return {slots.PAYMENT_METHOD: choice}
+
+
+def _or_pickup(rejection: BackendRejected) -> str:
+    """A postcode the backend refused (outside the delivery zones): pickup is still on offer."""
+    return f"{rejection.message} You can also choose pickup: just say \"pickup\"."
 
 
 def asks_something_else(tracker: Tracker) -> bool:
     """At "When would you like it?": a message about a topic, dish, ... (by its entities) and no time
     entity, or a question that holds no time ("how late do you stay open?", not "can you do 7?")."""
     taken = tracker.slots_to_validate()
-    if tracker.get_slot("requested_slot") != "requested_time" or "requested_time" not in taken:
+    if tracker.get_slot(slots.REQUESTED_SLOT) != slots.REQUESTED_TIME or slots.REQUESTED_TIME not in taken:
         return False
     entities = {entity.get("entity") for entity in tracker.latest_message.get("entities", [])}
     if "time" in entities:
         return False
     if entities & NOT_WHEN_ENTITIES:
         return True
-    text = time_answer(taken["requested_time"], tracker)
-    answering_offer = bool(tracker.get_slot("proposed_time")) and latest_intent(tracker) in ("affirm", "deny")
+    text = time_answer(taken[slots.REQUESTED_TIME], tracker)
+    answering_offer = bool(tracker.get_slot(slots.PROPOSED_TIME)) and latest_intent(tracker) in ("affirm", "deny")
     return text.endswith("?") and not answering_offer and not says_a_time(text)
 
 
@@ -212,7 +196,7 @@ class ActionAskRequestedTime(Action):
         return "action_ask_requested_time"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        if not tracker.get_slot("proposed_time"):
+        if not tracker.get_slot(slots.PROPOSED_TIME):
             dispatcher.utter_message(response="utter_ask_requested_time")
         return []
 
@@ -224,18 +208,15 @@ class ActionOrderSummary(Action):
         return "action_order_summary"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        fulfilment = tracker.get_slot("fulfilment") or "pickup"
-        try:
-            cart = await services.backend().set_fulfilment(int(tracker.get_slot("cart_id")), fulfilment, tracker.get_slot("postcode"))
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "order summary")
-            return [SlotSet("checkout_stage", None)]
-        except BackendRejected as rejection:
-            dispatcher.utter_message(text=rejection.message)
-            return [SlotSet("checkout_stage", None)]
+        fulfilment = tracker.get_slot(slots.FULFILMENT) or "pickup"
+        async with backend_call(dispatcher, tracker, "order summary") as call:
+            cart = await wiring.backend().set_fulfilment(int(tracker.get_slot(slots.CART_ID)), fulfilment,
+                                                         tracker.get_slot(slots.POSTCODE))
+        if call.failed:
+            return [SlotSet(slots.CHECKOUT_STAGE, None)]
         if not cart.lines:
             dispatcher.utter_message(text="Your cart is empty, so there's nothing to order yet.")
-            return [SlotSet("checkout_stage", None)]
+            return [SlotSet(slots.CHECKOUT_STAGE, None)]
         dispatcher.utter_message(text=summary_text(cart, tracker), buttons=[
             {"title": "Yes, place the order", "payload": "/affirm"}, {"title": "No, not yet", "payload": "/deny"}])
         return confirming(cart)
@@ -243,19 +224,14 @@ class ActionOrderSummary(Action):
 
 def confirming(cart: Cart) -> list[EventType]:
     """The summary of `cart` is on screen: a yes now means this version of the cart at this total."""
-    return [SlotSet("checkout_stage", "confirming"), SlotSet("confirmed_cart_version", cart.version),
-            SlotSet("confirmed_total", str(cart.total))]
+    return [SlotSet(slots.CHECKOUT_STAGE, "confirming"), SlotSet(slots.CONFIRMED_CART_VERSION, cart.version),
+            SlotSet(slots.CONFIRMED_TOTAL, str(cart.total))]
 
 
 def summary_text(cart: Cart, tracker: Tracker) -> str:
-    fulfilment = tracker.get_slot("fulfilment") or "pickup"
-    where = f"delivery to postcode {tracker.get_slot('postcode')}" if fulfilment == "delivery" else "pickup"
-    payment = PAYMENT_LABELS.get(tracker.get_slot("payment_method") or "", "at the counter")
-    return (
-        f"Here's your order:\n{cart_text(cart)}\n"
-        f"{where.capitalize()}, {time_label(tracker.get_slot('requested_time'))}, paying {payment}.\n"
-        f"Shall I place this order for {money(cart.total, cart.currency)}? (yes/no)"
-    )
+    return order_summary(cart, fulfilment=tracker.get_slot(slots.FULFILMENT), postcode=tracker.get_slot(slots.POSTCODE),
+                         payment_method=tracker.get_slot(slots.PAYMENT_METHOD),
+                         requested_time=tracker.get_slot(slots.REQUESTED_TIME))
 
 
 UNPAID_ORDERS_CAP = "too_many_unpaid_orders"  # backend/apps/ordering/caps.py
@@ -264,12 +240,11 @@ TOTAL_CHANGED = "total_changed"  # backend/apps/ordering/orders.py: prices chang
 
 async def show_new_total(dispatcher: CollectingDispatcher, tracker: Tracker, cart_id: int) -> list[EventType]:
     """Prices changed between the summary and the yes: nothing was placed; the guest sees the new total."""
-    try:
-        cart = await services.backend().cart(cart_id)
-    except BackendUnavailable:
-        tell_service_down(dispatcher, tracker, "order summary")
-        return [SlotSet("checkout_stage", None)]
-    was = tracker.get_slot("confirmed_total")
+    async with backend_call(dispatcher, tracker, "order summary", rejected=None) as call:
+        cart = await wiring.backend().cart(cart_id)
+    if call.failed:
+        return [SlotSet(slots.CHECKOUT_STAGE, None)]
+    was = tracker.get_slot(slots.CONFIRMED_TOTAL)
     before = f" (it was {money(was, cart.currency)})" if was else ""
     dispatcher.utter_message(text=f"Our prices changed since your summary, so I haven't placed the order. "
                                   f"The total is now {money(cart.total, cart.currency)}{before}. Here it is again:")
@@ -284,13 +259,13 @@ class ActionPlaceOrder(Action):
         return "action_place_order"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        stage = tracker.get_slot("checkout_stage")
+        stage = tracker.get_slot(slots.CHECKOUT_STAGE)
         current = cart_id(tracker)
-        version = tracker.get_slot("confirmed_cart_version")
+        version = tracker.get_slot(slots.CONFIRMED_CART_VERSION)
         if stage not in ("confirming", "placed") or current is None or version is None:
             dispatcher.utter_message(text="There's no order waiting for a yes. Say \"checkout\" when you're ready.")
-            return [SlotSet("checkout_stage", None)]
-        client = services.backend()
+            return [SlotSet(slots.CHECKOUT_STAGE, None)]
+        client = wiring.backend()
         try:
             if stage == "confirming":
                 cart = await client.cart(current)
@@ -298,73 +273,55 @@ class ActionPlaceOrder(Action):
                     dispatcher.utter_message(text="Your cart changed since the summary, so here it is again:")
                     dispatcher.utter_message(text=summary_text(cart, tracker), buttons=YES_NO_BUTTONS)
                     return confirming(cart)
-                problem = recheck(tracker.get_slot("requested_time"), await client.restaurant())
+                problem = recheck(tracker.get_slot(slots.REQUESTED_TIME), await client.restaurant())
                 if problem:
                     return ask_time_again(dispatcher, problem)
             order = await client.place_order(
                 cart_id=current,
                 idempotency_key=idempotency_key(tracker.sender_id, current, int(version)),
-                fulfilment=tracker.get_slot("fulfilment") or "pickup",
-                payment_method=tracker.get_slot("payment_method") or "pay_at_counter",
-                postcode=tracker.get_slot("postcode"),
-                requested_time=_requested_time(tracker.get_slot("requested_time")),
+                fulfilment=tracker.get_slot(slots.FULFILMENT) or "pickup",
+                payment_method=tracker.get_slot(slots.PAYMENT_METHOD) or "pay_at_counter",
+                postcode=tracker.get_slot(slots.POSTCODE),
+                requested_time=requested_time_for_order(tracker.get_slot(slots.REQUESTED_TIME)),
                 conversation_id=tracker.sender_id,
                 customer=customer_id(tracker),  # the account proven on this yes, or none: a guest's order
-                expected_total=tracker.get_slot("confirmed_total"),
+                expected_total=tracker.get_slot(slots.CONFIRMED_TOTAL),
             )
         except BackendBusy:  # throttled (429): no order was made, the cart and the summary are kept
             logger.warning("order not placed: backend busy", extra={"conversation_id": tracker.sender_id})
             dispatcher.utter_message(text=BUSY_ORDER)
-            return [SlotSet("checkout_stage", stage)]
+            return [SlotSet(slots.CHECKOUT_STAGE, stage)]
         except BackendUnavailable:
             logger.warning("order not placed: backend unavailable", extra={"conversation_id": tracker.sender_id})
             dispatcher.utter_message(
                 text="Sorry, I couldn't reach our ordering system, so your order is NOT placed yet and nothing "
                 "was charged. Your cart is kept: say \"yes\" again in a moment to retry."
             )
-            return [SlotSet("checkout_stage", stage)]
+            return [SlotSet(slots.CHECKOUT_STAGE, stage)]
         except BackendRejected as rejection:
             if rejection.code == TOTAL_CHANGED:
                 return await show_new_total(dispatcher, tracker, current)
             if rejection.code == UNPAID_ORDERS_CAP:  # the cart is fine: only paying at the counter is not
                 dispatcher.utter_message(text=f"I haven't placed this order: {rejection.message} Your cart is kept.")
-                return [SlotSet("payment_method", None), SlotSet("checkout_stage", None), FollowupAction("checkout_form")]
+                return [SlotSet(slots.PAYMENT_METHOD, None), SlotSet(slots.CHECKOUT_STAGE, None),
+                        FollowupAction("checkout_form")]
             dispatcher.utter_message(text=f"I couldn't place the order: {rejection.message}")
-            return [SlotSet("checkout_stage", None)]
+            return [SlotSet(slots.CHECKOUT_STAGE, None)]
         if stage == "placed":
             dispatcher.utter_message(text=f"Your order #{order.number} is already placed. I haven't created a second one.")
         else:
             metrics.ORDERS.inc()
             dispatcher.utter_message(text=placed_text(order))
         logger.info("order placed", extra={"conversation_id": tracker.sender_id, "order_id": order.id})
-        return [SlotSet("checkout_stage", "placed"), SlotSet("last_order_id", order.id),
-                SlotSet("last_order_number", order.number), SlotSet("last_order_total", str(order.total))]
+        return [SlotSet(slots.CHECKOUT_STAGE, "placed"), SlotSet(slots.LAST_ORDER_ID, order.id),
+                SlotSet(slots.LAST_ORDER_NUMBER, order.number), SlotSet(slots.LAST_ORDER_TOTAL, str(order.total))]
 
 
 def ask_time_again(dispatcher: CollectingDispatcher, problem: str) -> list[EventType]:
     """A chosen time that can no longer be had is never placed: the checkout asks for a time again."""
     dispatcher.utter_message(text=f"{problem} I haven't placed the order.")
-    return [SlotSet("requested_time", None), SlotSet("proposed_time", None), SlotSet("checkout_stage", None),
+    return [SlotSet(slots.REQUESTED_TIME, None), SlotSet(slots.PROPOSED_TIME, None), SlotSet(slots.CHECKOUT_STAGE, None),
             FollowupAction("checkout_form")]
-
-
-def _requested_time(value: Optional[str]) -> Optional[str]:
-    return None if not value or value == "asap" else value
-
-
-def placed_text(order: Order) -> str:
-    text = f"Order #{order.number} is placed! 🎉\n{order_text(order)}\n"
-    if order.payment and order.payment.method == "card_online" and order.payment.checkout_url:
-        text += f"Please pay securely here: {order.payment.checkout_url}"
-    else:
-        text += "You can pay at the counter."
-    if order.contact_on_file and order.fulfilment == "delivery":
-        text += "\nWe'll deliver to the address saved on your account, and keep you posted here and as you chose there."
-    elif order.contact_on_file:
-        text += "\nWe'll keep you posted here and as you chose on your account."
-    elif order.details_url:
-        text += f"\nPlease add your contact details for the order here (we never ask for them in the chat): {order.details_url}"
-    return text
 
 
 class ActionDeclineOrder(Action):
@@ -374,19 +331,7 @@ class ActionDeclineOrder(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         metrics.ABANDONED.inc()
         dispatcher.utter_message(text="Okay, I haven't placed it. Your cart is kept: add more, change something, or say \"checkout\" when ready.")
-        return [SlotSet("checkout_stage", None)]
-
-
-STATUS_TEXT = {
-    "placed": "has been received and is waiting for the kitchen to confirm it",
-    "confirmed": "is confirmed",
-    "preparing": "is being prepared",
-    "ready": "is ready for pickup",
-    "out_for_delivery": "is out for delivery",
-    "completed": "is completed. Enjoy your meal!",
-    "cancelled": "was cancelled",
-    "rejected": "couldn't be accepted by the kitchen. You have not been charged for it",
-}
+        return [SlotSet(slots.CHECKOUT_STAGE, None)]
 
 
 class ActionOrderStatus(Action):
@@ -398,14 +343,11 @@ class ActionOrderStatus(Action):
         if number is None:
             dispatcher.utter_message(text="Which order do you mean? Please tell me the order number, e.g. \"order 1042\".")
             return []
-        try:
-            order = await services.backend().order_by_number(
+        not_found = f"I couldn't find order #{number}. Please check the number."
+        async with backend_call(dispatcher, tracker, "order status", rejected=lambda _: not_found) as call:
+            order = await wiring.backend().order_by_number(
                 number, conversation_id=tracker.sender_id, customer=customer_id(tracker))
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "order status")
-            return []
-        except BackendRejected:
-            dispatcher.utter_message(text=f"I couldn't find order #{number}. Please check the number.")
+        if call.failed:
             return []
         dispatcher.utter_message(text=f"Your order #{order.number} {STATUS_TEXT.get(order.status, order.status)}.")
         return []
@@ -417,5 +359,5 @@ def _order_number(tracker: Tracker) -> Optional[str]:
             digits = "".join(ch for ch in str(entity.get("value")) if ch.isdigit())
             if digits:
                 return digits
-    number = tracker.get_slot("last_order_number")
+    number = tracker.get_slot(slots.LAST_ORDER_NUMBER)
     return str(number) if number else None

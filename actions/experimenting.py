@@ -11,7 +11,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions import services
+from actions import slots, wiring
 from actions.common import customer_id
 
 logger = logging.getLogger(__name__)
@@ -21,12 +21,12 @@ def experiment_changes(tracker: Tracker) -> tuple[dict[str, Any], list[EventType
     """The merged changes of this conversation's arms, and the slot event when the arms are new."""
     from experiments.assignment import arms_for, changes_for
 
-    registry = services.experiments()
-    already = dict(tracker.get_slot("experiment_arms") or {})
+    registry = wiring.experiments()
+    already = dict(tracker.get_slot(slots.EXPERIMENT_ARMS) or {})
     try:
         arms = arms_for(registry, tracker.sender_id, already, customer_id=customer_id(tracker))
         changes = changes_for(registry, arms)
     except Exception:  # noqa: BLE001 - a broken experiment never breaks the conversation
         logger.exception("experiment assignment failed; defaults used", extra={"conversation_id": tracker.sender_id})
         return {}, []
-    return changes, ([SlotSet("experiment_arms", arms)] if arms != already else [])
+    return changes, ([SlotSet(slots.EXPERIMENT_ARMS, arms)] if arms != already else [])

@@ -12,9 +12,9 @@ from pydantic import BaseModel, Field, ValidationError
 
 from actions.answering import Answerer, money_amounts
 from actions.backend_client import BackendClient, BackendRejected, BackendUnavailable, Cart, MenuItem
-from actions.formatting import allergen_list, cart_text, money
+from actions.core.formatting import allergen_list, cart_text, money
 from actions.llm_text import REFUSAL, fact_sheet, finish
-from actions.matching import match_dish
+from actions.core.matching import match_dish
 from actions.recommending import exclusions
 from llm.client import LlmClient, LlmUnavailable, Message
 from llm.guard.links import find_links

@@ -9,11 +9,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import metrics, services
+from actions import metrics, slots, wiring
 from actions.backend_client import BackendRejected, BackendUnavailable, MenuItem
-from actions.common import entity_values, first_entity, mentioned_item_id, tell_service_down
-from actions.formatting import allergen_list, item_line, menu_cards, money
-from actions.matching import match_dish
+from actions.backend_calls import backend_call
+from actions.common import entity_values, first_entity, mentioned_item_id
+from actions.core.formatting import allergen_list, item_line, menu_cards, money
+from actions.core.matching import match_dish
 from actions.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -38,13 +39,9 @@ class ActionShowMenu(Action):
         category = first_entity(tracker, "category")
         dietary = [str(value) for value in entity_values(tracker, "dietary")]
         filters = {key: value for key, value in {"category": category, "dietary": ",".join(dietary)}.items() if value}
-        try:
-            items = await services.backend().search_items(**filters) if filters else await services.backend().menu()
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "menu")
-            return []
-        except BackendRejected as rejection:
-            dispatcher.utter_message(text=rejection.message)
+        async with backend_call(dispatcher, tracker, "menu") as call:
+            items = await wiring.backend().search_items(**filters) if filters else await wiring.backend().menu()
+        if call.failed:
             return []
         if not items:
             dispatcher.utter_message(text="I found nothing on the menu matching that. Try another category or \"show the menu\".")
@@ -77,13 +74,12 @@ class ActionItemDetails(Action):
             from actions.llm_actions import ActionAnswerFaq  # llm_actions imports this module
 
             return await ActionAnswerFaq().run(dispatcher, tracker, domain)
-        try:
-            menu = await services.backend().menu()
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "item details")
+        async with backend_call(dispatcher, tracker, "item details", rejected=None) as call:
+            menu = await wiring.backend().menu()
+        if call.failed:
             return []
         item = _referenced_item(tracker, menu)
-        recommendations = tracker.get_slot("last_recommendations") or []
+        recommendations = tracker.get_slot(slots.LAST_RECOMMENDATIONS) or []
         if item is None and first_entity(tracker, "mention") is not None and recommendations:
             by_id = {i.id: i for i in menu}
             choices = [by_id[int(item_id)] for item_id in recommendations if int(item_id) in by_id]
@@ -99,16 +95,13 @@ class ActionItemDetails(Action):
             else:
                 dispatcher.utter_message(text="Which dish would you like to know about?")
             return []
-        try:
-            item = await services.backend().item(item.id)  # the price and allergens as they are now, not cached
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "item details")
-            return []
-        except BackendRejected:
-            dispatcher.utter_message(text=f"{item.name} has just come off our menu, sorry.")
+        gone = f"{item.name} has just come off our menu, sorry."
+        async with backend_call(dispatcher, tracker, "item details", rejected=lambda _: gone) as call:
+            item = await wiring.backend().item(item.id)  # the price and allergens as they are now, not cached
+        if call.failed:
             return []
         dispatcher.utter_message(text=details_text(item, tracker))
-        return [SlotSet("last_dish_id", item.id)]
+        return [SlotSet(slots.LAST_DISH_ID, item.id)]
 
 
 def _names_a_dish(tracker: Tracker) -> bool:
@@ -122,7 +115,7 @@ def _referenced_item(tracker: Tracker, menu: list[MenuItem]) -> Optional[MenuIte
     if first_entity(tracker, "mention") is not None:
         mentioned = mentioned_item_id(tracker)
         return next((item for item in menu if item.id == mentioned), None)
-    for slot in ("dish_id", "last_dish_id"):  # "is it spicy?" about the dish being ordered or discussed
+    for slot in (slots.DISH_ID, slots.LAST_DISH_ID):  # "is it spicy?" about the dish being ordered or discussed
         value = tracker.get_slot(slot)
         if value is not None:
             return next((item for item in menu if item.id == int(value)), None)
@@ -201,7 +194,7 @@ class ActionHandoff(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         reason = str(tracker.latest_message.get("text") or "")[:500]
         try:
-            handoff = await services.backend().request_handoff(conversation_id=tracker.sender_id, reason=reason)
+            handoff = await wiring.backend().request_handoff(conversation_id=tracker.sender_id, reason=reason)
         except (BackendUnavailable, BackendRejected):
             logger.warning("handoff not recorded", extra={"conversation_id": tracker.sender_id})
             dispatcher.utter_message(text="I couldn't reach our staff system just now. Please call the restaurant directly and a person will help you.")
@@ -217,4 +210,4 @@ class ActionHandoff(Action):
             text=f"I've asked a member of our team to join (request #{handoff.id}). Someone will reply here "
             f"within about {minutes} minutes. Your cart is kept."
         )
-        return [SlotSet("handoff_requested", True)]
+        return [SlotSet(slots.HANDOFF_REQUESTED, True)]

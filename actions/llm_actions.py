@@ -12,11 +12,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import metrics, services, streaming
+from actions import metrics, slots, streaming, wiring
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, MenuItem
-from actions.common import (YES_NO_BUTTONS, current_cart, first_entity, open_cart, stated_constraints, tell_service_down,
+from actions.backend_calls import backend_call
+from actions.common import (YES_NO_BUTTONS, current_cart, first_entity, open_cart, stated_constraints,
                             unchecked_allergies)
-from actions.formatting import ALLERGEN_NAMES, cart_text, menu_cards, money
+from actions.core.formatting import ALLERGEN_NAMES, cart_text, menu_cards, money
 from actions.experimenting import experiment_changes
 from actions.info_actions import faq_text, public_url
 from actions.recommending import exclusions
@@ -31,10 +32,10 @@ STRUCTURED_TOPICS = {"hours", "location", "contact", "parking", "delivery", "min
 
 def offline_notice(dispatcher: CollectingDispatcher, tracker: Tracker, mode: str) -> list[EventType]:
     """Tell the guest once per conversation that the LLM is not in use."""
-    if mode != "offline" or tracker.get_slot("offline_notice_given"):
+    if mode != "offline" or tracker.get_slot(slots.OFFLINE_NOTICE_GIVEN):
         return []
     dispatcher.utter_message(text=OFFLINE_NOTICE)
-    return [SlotSet("offline_notice_given", True)]
+    return [SlotSet(slots.OFFLINE_NOTICE_GIVEN, True)]
 
 
 def _say(dispatcher: CollectingDispatcher, text: str, used_llm: bool, cost_before: Optional[Decimal] = None,
@@ -49,7 +50,7 @@ def _say(dispatcher: CollectingDispatcher, text: str, used_llm: bool, cost_befor
 
 
 def _conversation_cost(tracker: Tracker) -> Decimal:
-    return services.llm().ledger.conversation(tracker.sender_id).cost_usd
+    return wiring.llm().ledger.conversation(tracker.sender_id).cost_usd
 
 
 def _add_buttons(items: list[MenuItem]) -> list[dict[str, str]]:
@@ -61,7 +62,7 @@ class ActionRecommend(Action):
         return "action_recommend"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        recommender = await services.recommender()
+        recommender = await wiring.recommender()
         cost_before = _conversation_cost(tracker)
         dietary, stated = stated_constraints(tracker)
         allergens = exclusions(dietary, stated)  # "nuts" covers peanuts too
@@ -69,13 +70,12 @@ class ActionRecommend(Action):
         if unchecked:
             dispatcher.utter_message(text=await _unchecked_allergy_text(unchecked))
         changes, arm_events = experiment_changes(tracker)
-        try:
+        async with backend_call(dispatcher, tracker, "recommend", rejected=None) as call:
             recommendation = await recommender.recommend(
                 str(tracker.latest_message.get("text") or ""), mood_word=str(first_entity(tracker, "mood") or ""),
                 dietary=dietary, exclude_allergens=allergens, conversation_id=tracker.sender_id,
                 count=changes.get("recommendation_count"))
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "recommend")
+        if call.failed:
             return []
         if not recommendation.suggestions:
             dispatcher.utter_message(text="I couldn't find a dish that fits all of that. Would you like to see the whole menu?")
@@ -88,7 +88,8 @@ class ActionRecommend(Action):
         _say(dispatcher, f"{recommendation.intro}{note}:\n{lines}\nSay \"add the second one\" or \"tell me more about the first\".",
              recommendation.mode == "llm", cost_before, tracker, buttons=_add_buttons(items))
         dispatcher.utter_message(elements=menu_cards(items, public_url()))
-        return events + [SlotSet("last_recommendations", [item.id for item in items]), SlotSet("last_dish_id", None)]
+        return events + [SlotSet(slots.LAST_RECOMMENDATIONS, [item.id for item in items]),
+                         SlotSet(slots.LAST_DISH_ID, None)]
 
 
 def _constraints_note(dietary: list[str], allergens: list[str]) -> str:
@@ -103,7 +104,7 @@ def _constraints_note(dietary: list[str], allergens: list[str]) -> str:
 async def _unchecked_allergy_text(words: list[str]) -> str:
     """Honest words for an allergy the menu's allergen data (the 14 EU allergens) does not cover."""
     try:
-        phone = str((await services.backend().restaurant()).get("phone") or "")
+        phone = str((await wiring.backend().restaurant()).get("phone") or "")
     except (BackendUnavailable, BackendRejected):
         phone = ""
     named = f"{', '.join(words[:-1])} or {words[-1]}" if len(words) > 1 else words[0]
@@ -122,14 +123,13 @@ class ActionAnswerFaq(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         topic = str(first_entity(tracker, "faq_topic") or "")
         if topic in STRUCTURED_TOPICS:
-            try:
-                restaurant = await services.backend().restaurant()
-            except BackendUnavailable:
-                tell_service_down(dispatcher, tracker, "faq")
+            async with backend_call(dispatcher, tracker, "faq", rejected=None) as call:
+                restaurant = await wiring.backend().restaurant()
+            if call.failed:
                 return []
             dispatcher.utter_message(text=faq_text(topic, restaurant))
             return []
-        answerer = await services.answerer()
+        answerer = await wiring.answerer()
         cost_before = _conversation_cost(tracker)
         changes, arm_events = experiment_changes(tracker)
         message_id = _message_id(tracker)
@@ -156,7 +156,7 @@ class ActionFreeForm(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         metrics.FALLBACKS.labels("nlu").inc()
-        client = services.backend()
+        client = wiring.backend()
         cart_events: list[EventType] = []
 
         async def cart_opener():
@@ -164,7 +164,7 @@ class ActionFreeForm(Action):
             cart_events.extend(events)
             return cart
 
-        host = await services.freeform()
+        host = await wiring.freeform()
         cost_before = _conversation_cost(tracker)
         reply = await host.reply(str(tracker.latest_message.get("text") or ""), conversation_id=tracker.sender_id,
                                  open_cart=cart_opener, cart=await _open_cart_if_any(tracker))
@@ -175,7 +175,7 @@ class ActionFreeForm(Action):
             dispatcher.utter_message(text=f"Added {', '.join(reply.added)}. {cart_text(reply.cart)}")
         if reply.wants_checkout:
             dispatcher.utter_message(text="Shall I take you to checkout to confirm your order?", buttons=YES_NO_BUTTONS)
-            events += [SlotSet("pending_command", {"kind": "checkout"}), SlotSet("next_flow", "clarify")]
+            events += [SlotSet(slots.PENDING_COMMAND, {"kind": "checkout"}), SlotSet(slots.NEXT_FLOW, "clarify")]
         elif not reply.text and not reply.added:
             dispatcher.utter_message(response="utter_default")
         return events
@@ -189,7 +189,7 @@ def _message_id(tracker: Tracker) -> Optional[str]:
 
 async def _open_cart_if_any(tracker: Tracker) -> Optional[Cart]:
     try:
-        cart = await current_cart(tracker, services.backend())
+        cart = await current_cart(tracker, wiring.backend())
     except (BackendUnavailable, BackendRejected):
         return None
     return cart if cart is not None and cart.lines else None

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import abc
 import logging
-from typing import Any, Optional
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import services
-from actions.backend_client import BackendRejected, BackendUnavailable, Cart, CartLine, MenuItem
+from actions import slots, wiring
+from actions.backend_client import BackendRejected, BackendUnavailable, Cart, MenuItem
+from actions.backend_calls import backend_call, tell_service_down
 from actions.common import (
     CART_LINE_INTENTS,
     cart_id,
@@ -22,30 +24,29 @@ from actions.common import (
     is_confident,
     mentioned_item_id,
     open_cart,
-    tell_service_down,
 )
 from actions.digressions import answer_question, slots_before_this_message, unsure_question
-from actions.formatting import cart_text, line_label, money, names
-from actions.matching import match_dish, match_name, match_option, parse_quantity, requested_lines
+from actions.core.cart import (ONE_SIZE, chosen_option_ids, describe_request, find_line, line_for, options_suffix,
+                               which_line_text)
+from actions.core.formatting import cart_text, line_label, money, names
+from actions.core.matching import match_dish, match_option, parse_quantity, requested_lines
 from actions.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-# The size slot holds this for dishes that come in one size, so the form can finish.
-ONE_SIZE = "one size"
-FORM_SLOTS = ("dish", "dish_id", "quantity", "size", "extras")
-MAPPED_SLOTS = ("dish", "quantity", "size", "extras")  # the ones domain.yml fills from a message
+FORM_SLOTS = (slots.DISH, slots.DISH_ID, slots.QUANTITY, slots.SIZE, slots.EXTRAS)
+MAPPED_SLOTS = (slots.DISH, slots.QUANTITY, slots.SIZE, slots.EXTRAS)  # the ones domain.yml fills from a message
 
 
 def _start_line(line: dict[str, Any], queue: list[dict[str, Any]]) -> list[EventType]:
     return [
-        SlotSet("dish", line["dish"]),
-        SlotSet("dish_id", None),
-        SlotSet("quantity", line.get("quantity") or 1),
-        SlotSet("size", line.get("size")),
-        SlotSet("extras", line.get("extras") or []),
-        SlotSet("order_queue", queue),
-        SlotSet("next_flow", "order_form"),
+        SlotSet(slots.DISH, line["dish"]),
+        SlotSet(slots.DISH_ID, None),
+        SlotSet(slots.QUANTITY, line.get("quantity") or 1),
+        SlotSet(slots.SIZE, line.get("size")),
+        SlotSet(slots.EXTRAS, line.get("extras") or []),
+        SlotSet(slots.ORDER_QUEUE, queue),
+        SlotSet(slots.NEXT_FLOW, "order_form"),
     ]
 
 
@@ -54,21 +55,11 @@ def start_order(lines: list[dict[str, Any]]) -> list[EventType]:
     if not lines:
         return [
             *(SlotSet(slot, None) for slot in FORM_SLOTS),
-            SlotSet("extras", []),
-            SlotSet("order_queue", []),
-            SlotSet("next_flow", "order_form"),
+            SlotSet(slots.EXTRAS, []),
+            SlotSet(slots.ORDER_QUEUE, []),
+            SlotSet(slots.NEXT_FLOW, "order_form"),
         ]
     return _start_line(lines[0], lines[1:])
-
-
-def describe_request(lines: list[dict[str, Any]]) -> str:
-    parts = []
-    for line in lines:
-        quantity = parse_quantity(line.get("quantity")) or 1
-        size = f"{line['size']} " if line.get("size") else ""
-        extras = f" with {', '.join(line['extras'])}" if line.get("extras") else ""
-        parts.append(f"{quantity} {size}{line['dish']}{extras}")
-    return " and ".join(parts)
 
 
 class ActionPrepareOrder(Action):
@@ -79,11 +70,12 @@ class ActionPrepareOrder(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if unsure_question(tracker):  # "is the pad thai spicy?" read as an order: answered, nothing added
-            return await answer_question(dispatcher, tracker, domain) + [SlotSet("next_flow", "none")]
+            return await answer_question(dispatcher, tracker, domain) + [SlotSet(slots.NEXT_FLOW, "none")]
         lines = [line.as_dict() for line in requested_lines(await _entities_with_mentions(tracker))]
         if lines and not is_confident(tracker):
             dispatcher.utter_message(text=f"Did you mean to add {describe_request(lines)}?", buttons=YES_NO_BUTTONS)
-            return [SlotSet("pending_command", {"kind": "order", "lines": lines}), SlotSet("next_flow", "clarify")]
+            return [SlotSet(slots.PENDING_COMMAND, {"kind": "order", "lines": lines}),
+                    SlotSet(slots.NEXT_FLOW, "clarify")]
         return start_order(lines)
 
 
@@ -94,7 +86,7 @@ async def _entities_with_mentions(tracker: Tracker) -> list[dict[str, Any]]:
     if item_id is None or any(entity.get("entity") == "dish" for entity in entities):
         return entities
     try:
-        item = next((i for i in await services.backend().menu() if i.id == item_id), None)
+        item = next((i for i in await wiring.backend().menu() if i.id == item_id), None)
     except BackendUnavailable:
         return entities
     if item is None:
@@ -128,10 +120,10 @@ def _option_title(name: str, delta: Any, currency: str) -> str:
 
 
 async def _form_item(tracker: Tracker) -> Optional[MenuItem]:
-    item_id = tracker.get_slot("dish_id")
+    item_id = tracker.get_slot(slots.DISH_ID)
     if item_id is None:
         return None
-    menu = await services.backend().menu()
+    menu = await wiring.backend().menu()
     return next((item for item in menu if item.id == int(item_id)), None)
 
 
@@ -154,15 +146,14 @@ class ValidateOrderForm(FormValidationAction):
 
     @skip_empty
     async def validate_dish(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        try:
-            menu = await services.backend().menu()
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "dish lookup")
-            return {"dish": None}
+        async with backend_call(dispatcher, tracker, "dish lookup", rejected=None) as call:
+            menu = await wiring.backend().menu()
+        if call.failed:
+            return {slots.DISH: None}
         match = match_dish(str(value), menu, threshold=get_settings().fuzzy_match_threshold)
         if not match.found:
             _offer_suggestions(dispatcher, str(value), match.suggestions)
-            return {"dish": None, "dish_id": None}
+            return {slots.DISH: None, slots.DISH_ID: None}
         item = match.item
         assert item is not None
         if not item.available:
@@ -174,60 +165,59 @@ class ValidateOrderForm(FormValidationAction):
             if alternatives:
                 text += f" How about {names(alternatives)}?"
             dispatcher.utter_message(text=text, buttons=_dish_buttons(alternatives))
-            return {"dish": None, "dish_id": None}
-        result: dict[str, Any] = {"dish": item.name, "dish_id": item.id, "last_dish_id": item.id}
-        previous = tracker.get_slot("dish_id")
+            return {slots.DISH: None, slots.DISH_ID: None}
+        result: dict[str, Any] = {slots.DISH: item.name, slots.DISH_ID: item.id, slots.LAST_DISH_ID: item.id}
+        previous = tracker.get_slot(slots.DISH_ID)
         if not item.options_in("size"):
-            result["size"] = ONE_SIZE
+            result[slots.SIZE] = ONE_SIZE
         elif previous is not None and int(previous) != item.id:
-            result["size"] = None
-        if tracker.get_slot("quantity") is None:
-            result["quantity"] = 1
+            result[slots.SIZE] = None
+        if tracker.get_slot(slots.QUANTITY) is None:
+            result[slots.QUANTITY] = 1
         return result
 
     @skip_empty
     async def validate_quantity(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         quantity = parse_quantity(value)
         limit = get_settings().max_quantity
-        dish = tracker.get_slot("dish") or "that dish"
+        dish = tracker.get_slot(slots.DISH) or "that dish"
         if quantity is None:
             dispatcher.utter_message(text=f"Sorry, I didn't catch how many. How many {dish} would you like (1 to {limit})?")
-            return {"quantity": None}
+            return {slots.QUANTITY: None}
         if not 1 <= quantity <= limit:
             dispatcher.utter_message(
                 text=f"I can add between 1 and {limit} of one dish at a time, so {quantity} won't work. "
                 f"How many {dish} would you like?"
             )
-            return {"quantity": None}
-        return {"quantity": quantity}
+            return {slots.QUANTITY: None}
+        return {slots.QUANTITY: quantity}
 
     @skip_empty
     async def validate_size(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if value == ONE_SIZE:
-            return {"size": ONE_SIZE}
-        try:
+            return {slots.SIZE: ONE_SIZE}
+        async with backend_call(dispatcher, tracker, "size check", rejected=None) as call:
             item = await _form_item(tracker)
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "size check")
-            return {"size": None}
+        if call.failed:
+            return {slots.SIZE: None}
         if item is None:
-            return {"size": value}  # the dish is not known yet; checked once it is
+            return {slots.SIZE: value}  # the dish is not known yet; checked once it is
         sizes = item.options_in("size")
         if not sizes:
-            return {"size": ONE_SIZE}
+            return {slots.SIZE: ONE_SIZE}
         option = match_option(str(value), sizes)
         if option is None:
             offered = ", ".join(size.name for size in sizes)
             dispatcher.utter_message(text=f"The {item.name} comes in {offered}. Which would you like?")
-            return {"size": None}
-        return {"size": option.name}
+            return {slots.SIZE: None}
+        return {slots.SIZE: option.name}
 
     @skip_empty
     async def validate_extras(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         requested = [extra for extra in (value if isinstance(value, list) else [value]) if extra and extra != "none"]
         item = await _form_item(tracker)
         if item is None or not requested:
-            return {"extras": requested}
+            return {slots.EXTRAS: requested}
         offered = item.options_in("extra")
         accepted, refused = [], []
         for extra in requested:
@@ -236,7 +226,7 @@ class ValidateOrderForm(FormValidationAction):
         if refused:
             choice = f" You can add {', '.join(option.name for option in offered)}." if offered else ""
             dispatcher.utter_message(text=f"The {item.name} doesn't come with {', '.join(refused)}.{choice}")
-        return {"extras": accepted}
+        return {slots.EXTRAS: accepted}
 
 
 def _dish_buttons(items: list[MenuItem]) -> list[dict[str, str]]:
@@ -262,8 +252,8 @@ class ActionAddOrderLine(Action):
         return "action_add_order_line"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        client = services.backend()
-        queue = list(tracker.get_slot("order_queue") or [])
+        client = wiring.backend()
+        queue = list(tracker.get_slot(slots.ORDER_QUEUE) or [])
         events: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
         writing = False  # True once the add was sent: a timeout then may or may not have added it
         try:
@@ -272,30 +262,30 @@ class ActionAddOrderLine(Action):
             item = await _form_item(tracker)
             if item is None:
                 raise BackendRejected("unknown_item", "Sorry, I lost track of that dish.", 404)
-            option_ids = _chosen_option_ids(item, tracker.get_slot("size"), tracker.get_slot("extras") or [])
-            quantity = parse_quantity(tracker.get_slot("quantity")) or 1
+            option_ids = chosen_option_ids(item, tracker.get_slot(slots.SIZE), tracker.get_slot(slots.EXTRAS) or [])
+            quantity = parse_quantity(tracker.get_slot(slots.QUANTITY)) or 1
             before, writing = cart, True
             cart = await client.add_line(cart.id, item.id, quantity, option_ids)
         except BackendUnavailable:
             if not writing:  # nothing was sent to the cart: nothing changed
                 tell_service_down(dispatcher, tracker, "add to cart")
-                return events + [SlotSet("order_queue", []), SlotSet("next_flow", "none")]
-            events += await _after_unsure_add(dispatcher, tracker, client, before, item, quantity, option_ids)
-            return events + [SlotSet("order_queue", []), SlotSet("next_flow", "none")]
+            else:  # sent, unanswered: it may have been added
+                events += await _after_unsure_add(dispatcher, tracker, client, before, item, quantity, option_ids)
+            return events + [SlotSet(slots.ORDER_QUEUE, []), SlotSet(slots.NEXT_FLOW, "none")]
         except BackendRejected as rejection:
             dispatcher.utter_message(text=rejection.message)
         else:
-            added = _line_for(cart, item.id, option_ids)
+            added = line_for(cart, item.id, option_ids)
             if added is not None:
-                events.append(SlotSet("last_line_id", added.id))
+                events.append(SlotSet(slots.LAST_LINE_ID, added.id))
             dispatcher.utter_message(
-                text=f"Added {quantity} × {item.name}{_options_suffix(item, option_ids)}. "
+                text=f"Added {quantity} × {item.name}{options_suffix(item, option_ids)}. "
                 f"Your cart: {cart.item_count} item(s), {money(cart.total, cart.currency)} so far."
             )
         if queue:
             return events + _start_line(queue[0], queue[1:])
         dispatcher.utter_message(text="Anything else, or shall we check out?")
-        return events + [SlotSet("order_queue", []), SlotSet("next_flow", "none")]
+        return events + [SlotSet(slots.ORDER_QUEUE, []), SlotSet(slots.NEXT_FLOW, "none")]
 
 
 async def _after_unsure_add(dispatcher: CollectingDispatcher, tracker: Tracker, client: Any, before: Cart,
@@ -303,7 +293,7 @@ async def _after_unsure_add(dispatcher: CollectingDispatcher, tracker: Tracker, 
     """The add timed out or failed after it was sent, so it may have been applied: read the cart again
     and tell the guest what is true, never "nothing has changed" when that isn't known."""
     logger.warning("add to cart unconfirmed; re-reading the cart", extra={"conversation_id": tracker.sender_id})
-    what = f"{quantity} × {item.name}{_options_suffix(item, option_ids)}"
+    what = f"{quantity} × {item.name}{options_suffix(item, option_ids)}"
     try:
         cart = await client.cart(before.id)
     except (BackendUnavailable, BackendRejected):
@@ -312,56 +302,21 @@ async def _after_unsure_add(dispatcher: CollectingDispatcher, tracker: Tracker, 
                  "added to your cart. Please check before adding it again: just ask \"what's in my cart?\" "
                  "in a moment.")
         return []
-    old_line, new_line = _line_for(before, item.id, option_ids), _line_for(cart, item.id, option_ids)
+    old_line, new_line = line_for(before, item.id, option_ids), line_for(cart, item.id, option_ids)
     had = old_line.quantity if old_line else 0
     if new_line is not None and new_line.quantity >= had + quantity:
         dispatcher.utter_message(
             text=f"Added {what}. Your cart: {cart.item_count} item(s), {money(cart.total, cart.currency)} so far.")
-        return [SlotSet("last_line_id", new_line.id)]
+        return [SlotSet(slots.LAST_LINE_ID, new_line.id)]
     dispatcher.utter_message(
         text=f"Sorry, our ordering system didn't answer in time and {what} is not in your cart. "
              "Please try again in a moment, or say \"talk to a person\".")
     return []
 
 
-def _chosen_option_ids(item: MenuItem, size: Optional[str], extras: list[str]) -> list[int]:
-    chosen = []
-    if size and size != ONE_SIZE:
-        option = match_option(size, item.options_in("size"))
-        if option:
-            chosen.append(option.id)
-    for extra in extras:
-        option = match_option(extra, item.options_in("extra"))
-        if option and option.id not in chosen:
-            chosen.append(option.id)
-    return chosen
-
-
-def _options_suffix(item: MenuItem, option_ids: list[int]) -> str:
-    chosen = [option.name for option in item.options if option.id in option_ids]
-    return f" ({', '.join(chosen)})" if chosen else ""
-
-
-def _line_for(cart: Cart, item_id: int, option_ids: list[int]) -> Optional[CartLine]:
-    for line in cart.lines:
-        if line.item.id == item_id and sorted(option.id for option in line.options) == sorted(option_ids):
-            return line
-    return None
-
-
-def find_line(cart: Cart, dish: Optional[str], fallback_line_id: Optional[int]) -> Optional[CartLine]:
-    """The cart line a guest refers to: by dish name, else the last one they added."""
-    if dish:
-        best, _, _ = match_name(str(dish), [line.item.name for line in cart.lines], threshold=70.0)
-        return cart.lines[best] if best is not None else None
-    if fallback_line_id is not None:
-        return next((line for line in cart.lines if line.id == int(fallback_line_id)), None)
-    return cart.lines[-1] if len(cart.lines) == 1 else None
-
-
 async def change_quantity(dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
     """Set a cart line's quantity (the dish named, else the last one added)."""
-    client = services.backend()
+    client = wiring.backend()
     quantity = parse_quantity(command.get("quantity"))
     limit = get_settings().max_quantity
     if quantity is None:
@@ -372,139 +327,123 @@ async def change_quantity(dispatcher: CollectingDispatcher, tracker: Tracker, co
     if not 1 <= quantity <= limit:
         dispatcher.utter_message(text=f"I can set a quantity between 1 and {limit}; {quantity} won't work. Nothing changed.")
         return []
-    try:
+    async with backend_call(dispatcher, tracker, "change quantity") as call:
         cart, events = await open_cart(tracker, client)
-        line = find_line(cart, command.get("dish"), tracker.get_slot("last_line_id"))
+        line = find_line(cart, command.get("dish"), tracker.get_slot(slots.LAST_LINE_ID))
         if line is None:
-            dispatcher.utter_message(text=_which_line_text(cart, command.get("dish")))
+            dispatcher.utter_message(text=which_line_text(cart, command.get("dish")))
             return events
         cart = await client.set_quantity(cart.id, line.id, quantity)
-    except BackendUnavailable:
-        tell_service_down(dispatcher, tracker, "change quantity")
-        return []
-    except BackendRejected as rejection:
-        dispatcher.utter_message(text=rejection.message)
+    if call.failed:
         return []
     dispatcher.utter_message(text=f"Done: {quantity} × {line.item.name}. Total now {money(cart.total, cart.currency)}.")
-    return events + [SlotSet("last_line_id", line.id)]
+    return events + [SlotSet(slots.LAST_LINE_ID, line.id)]
 
 
 async def remove_item(dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
-    client = services.backend()
-    try:
+    client = wiring.backend()
+    async with backend_call(dispatcher, tracker, "remove item") as call:
         cart, events = await open_cart(tracker, client)
-        line = find_line(cart, command.get("dish"), tracker.get_slot("last_line_id"))
+        line = find_line(cart, command.get("dish"), tracker.get_slot(slots.LAST_LINE_ID))
         if line is None:
-            dispatcher.utter_message(text=_which_line_text(cart, command.get("dish")))
+            dispatcher.utter_message(text=which_line_text(cart, command.get("dish")))
             return events
         cart = await client.remove_line(cart.id, line.id)
-    except BackendUnavailable:
-        tell_service_down(dispatcher, tracker, "remove item")
-        return []
-    except BackendRejected as rejection:
-        dispatcher.utter_message(text=rejection.message)
+    if call.failed:
         return []
     dispatcher.utter_message(text=f"Removed {line_label(line)}. {cart_text(cart)}")
-    return events + [SlotSet("last_line_id", None)]
-
-
-def _which_line_text(cart: Cart, dish: Optional[str]) -> str:
-    if not cart.lines:
-        return "Your cart is empty, so there's nothing to change yet."
-    listed = ", ".join(line.item.name for line in cart.lines)
-    if dish:
-        return f"I couldn't find \"{str(dish)[:60]}\" in your cart. You have: {listed}."
-    return f"Which dish do you mean? You have: {listed}."
+    return events + [SlotSet(slots.LAST_LINE_ID, None)]
 
 
 def _command_from_message(tracker: Tracker, kind: str) -> dict[str, Any]:
     return {"kind": kind, "dish": first_entity(tracker, "dish"), "quantity": first_entity(tracker, "quantity")}
 
 
-class _GatedCartAction(Action, abc.ABC):
+Execute = Callable[[CollectingDispatcher, Tracker, dict[str, Any]], Awaitable[list[EventType]]]
+
+
+@dataclass(frozen=True)
+class CartCommand:
+    """A cart change a guest can ask for: what to ask when NLU is unsure, and how to carry it out."""
+
+    kind: str  # the pending_command's kind, also the intent's name
+    action: str
+    question: Callable[[dict[str, Any]], str]
+    execute: Execute
+
+
+class GatedCartCommand(Action, abc.ABC):
     """A cart change that asks "Did you mean ...?" first when NLU is not sure (a question it was
-    not sure about is answered instead: actions/digressions.py)."""
+    not sure about is answered instead: actions/digressions.py). Each subclass only names its
+    CartCommand: rasa-sdk registers one Action class per action name."""
 
-    kind = ""
-
+    @property
     @abc.abstractmethod
-    def question(self, command: dict[str, Any]) -> str:
-        """The clarifying question for this command."""
+    def command(self) -> CartCommand:
+        """The cart change this action gates."""
 
-    @abc.abstractmethod
-    async def execute(self, dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
-        """Carry the command out."""
+    def name(self) -> str:
+        return self.command.action
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if unsure_question(tracker):
             # "wait, what time do you close today?" read as a cart change: a question, so it is
             # answered and the cart is left alone (a form in progress then asks again, by the rules)
             return await answer_question(dispatcher, tracker, domain)
-        command = _command_from_message(tracker, self.kind)
-        if self.kind in CART_LINE_INTENTS and cart_id(tracker) is None:
+        kind = self.command.kind
+        command = _command_from_message(tracker, kind)
+        if kind in CART_LINE_INTENTS and cart_id(tracker) is None:
             # nothing to change: no cart is opened and nothing is asked ("make it three" on arrival)
             dispatcher.utter_message(text="There's nothing in your cart yet, so there's nothing to change. What would you like to order?")
-            return [SlotSet("next_flow", "none")]
+            return [SlotSet(slots.NEXT_FLOW, "none")]
         if not is_confident(tracker):
-            dispatcher.utter_message(text=self.question(command), buttons=YES_NO_BUTTONS)
-            return [SlotSet("pending_command", command), SlotSet("next_flow", "clarify")]
-        return await self.execute(dispatcher, tracker, command) + [SlotSet("next_flow", "none")]
+            dispatcher.utter_message(text=self.command.question(command), buttons=YES_NO_BUTTONS)
+            return [SlotSet(slots.PENDING_COMMAND, command), SlotSet(slots.NEXT_FLOW, "clarify")]
+        return await self.command.execute(dispatcher, tracker, command) + [SlotSet(slots.NEXT_FLOW, "none")]
 
 
-class ActionChangeQuantity(_GatedCartAction):
-    kind = "change_quantity"
-
-    def name(self) -> str:
-        return "action_change_quantity"
-
-    def question(self, command: dict[str, Any]) -> str:
-        what = f"the {command['dish']}" if command.get("dish") else "your last dish"
-        return f"Did you mean to change {what} to {command.get('quantity') or 'a new quantity'}?"
-
-    async def execute(self, dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
-        return await change_quantity(dispatcher, tracker, command)
+def _which_dish(command: dict[str, Any]) -> str:
+    return f"the {command['dish']}" if command.get("dish") else "your last dish"
 
 
-class ActionRemoveItem(_GatedCartAction):
-    kind = "remove_item"
-
-    def name(self) -> str:
-        return "action_remove_item"
-
-    def question(self, command: dict[str, Any]) -> str:
-        what = f"the {command['dish']}" if command.get("dish") else "your last dish"
-        return f"Did you mean to remove {what} from your cart?"
-
-    async def execute(self, dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
-        return await remove_item(dispatcher, tracker, command)
-
-
-class ActionStartOver(_GatedCartAction):
-    kind = "start_over"
-
-    def name(self) -> str:
-        return "action_start_over"
-
-    def question(self, command: dict[str, Any]) -> str:
-        return "Did you mean to empty your cart and start over?"
-
-    async def execute(self, dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
-        return await start_over(dispatcher, tracker)
-
-
-async def start_over(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    client = services.backend()
+async def start_over(dispatcher: CollectingDispatcher, tracker: Tracker,
+                     command: Optional[dict[str, Any]] = None) -> list[EventType]:
+    """Empty the cart (the command carries nothing more: it is there to match the other cart changes)."""
+    client = wiring.backend()
     events: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
-    events += [SlotSet("order_queue", []), SlotSet("last_line_id", None)]
-    try:
+    events += [SlotSet(slots.ORDER_QUEUE, []), SlotSet(slots.LAST_LINE_ID, None)]
+    async with backend_call(dispatcher, tracker, "start over", rejected=None) as call:
         cart, cart_events = await open_cart(tracker, client)
         if cart.lines:
             await client.clear_cart(cart.id)
-    except BackendUnavailable:
-        tell_service_down(dispatcher, tracker, "start over")
+    if call.failed:
         return []
     dispatcher.utter_message(text="All cleared: your cart is empty. What would you like?")
-    return events + cart_events + [SlotSet("checkout_stage", None)]
+    return events + cart_events + [SlotSet(slots.CHECKOUT_STAGE, None)]
+
+
+CHANGE_QUANTITY = CartCommand(
+    "change_quantity", "action_change_quantity", execute=change_quantity,
+    question=lambda c: f"Did you mean to change {_which_dish(c)} to {c.get('quantity') or 'a new quantity'}?")
+REMOVE_ITEM = CartCommand(
+    "remove_item", "action_remove_item", execute=remove_item,
+    question=lambda c: f"Did you mean to remove {_which_dish(c)} from your cart?")
+START_OVER = CartCommand(
+    "start_over", "action_start_over", execute=start_over,
+    question=lambda c: "Did you mean to empty your cart and start over?")
+CART_COMMANDS = {command.kind: command for command in (CHANGE_QUANTITY, REMOVE_ITEM, START_OVER)}
+
+
+class ActionChangeQuantity(GatedCartCommand):
+    command = CHANGE_QUANTITY
+
+
+class ActionRemoveItem(GatedCartCommand):
+    command = REMOVE_ITEM
+
+
+class ActionStartOver(GatedCartCommand):
+    command = START_OVER
 
 
 class ActionViewCart(Action):
@@ -516,13 +455,9 @@ class ActionViewCart(Action):
         if cart_ref is None:
             dispatcher.utter_message(text="Your cart is empty. Would you like to see the menu?")
             return []
-        try:
-            cart = await services.backend().cart(cart_ref)
-        except BackendUnavailable:
-            tell_service_down(dispatcher, tracker, "view cart")
-            return []
-        except BackendRejected as rejection:
-            dispatcher.utter_message(text=rejection.message)
+        async with backend_call(dispatcher, tracker, "view cart") as call:
+            cart = await wiring.backend().cart(cart_ref)
+        if call.failed:
             return []
         dispatcher.utter_message(text=cart_text(cart))
         return []
@@ -536,10 +471,11 @@ class ActionCancelCurrent(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         dispatcher.utter_message(text="No problem, I've stopped that. Your cart is unchanged. What would you like to do?")
-        events: list[EventType] = [ActiveLoop(None), SlotSet("requested_slot", None)]
+        events: list[EventType] = [ActiveLoop(None), SlotSet(slots.REQUESTED_SLOT, None)]
         events += [SlotSet(slot, None) for slot in FORM_SLOTS]
-        events += [SlotSet("order_queue", []), SlotSet("next_flow", "none"), SlotSet("pending_command", None)]
-        if tracker.get_slot("checkout_stage") == "confirming":
-            events.append(SlotSet("checkout_stage", None))
+        events += [SlotSet(slots.ORDER_QUEUE, []), SlotSet(slots.NEXT_FLOW, "none"),
+                   SlotSet(slots.PENDING_COMMAND, None)]
+        if tracker.get_slot(slots.CHECKOUT_STAGE) == "confirming":
+            events.append(SlotSet(slots.CHECKOUT_STAGE, None))
         return events
 

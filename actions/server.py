@@ -42,7 +42,7 @@ from sanic import Sanic, response
 from sanic.exceptions import SanicException
 from sanic.request import Request
 
-from actions import metrics, services, streaming
+from actions import metrics, wiring, streaming
 from actions.backend_client import current_conversation
 from actions.settings import get_settings
 
@@ -89,7 +89,7 @@ def refuse_unauthorized_action_calls(app: Sanic, expected: str) -> None:
 
 
 def build_app(*, sync_on_start: bool = True) -> Sanic:
-    services.check_rotation_deadlines()  # a malformed rotation deadline stops the start, not a webhook
+    wiring.check_rotation_deadlines()  # a malformed rotation deadline stops the start, not a webhook
     origins = get_settings().allowed_origins()
     app = create_app("actions", cors_origins=origins)
     known_actions = registered_actions("actions")
@@ -112,11 +112,11 @@ def build_app(*, sync_on_start: bool = True) -> Sanic:
 
         # the signature is checked before the index lock is taken: a forged request is refused at once
         result = await asyncio.to_thread(
-            handle_menu_updated, dict(request.headers), request.body, services.webhook_secrets(),
-            services.indexer if services.writes_index() else None, _index_lock,
+            handle_menu_updated, dict(request.headers), request.body, wiring.webhook_secrets(),
+            wiring.indexer if wiring.writes_index() else None, _index_lock,
         )
         if result.ok:  # a verified change: answers read the menu afresh, not from the 30 s cache
-            services.backend().forget_menu()
+            wiring.backend().forget_menu()
         return response.json(result.body, status=result.status)
 
     @app.get("/metrics")
@@ -141,7 +141,7 @@ def build_app(*, sync_on_start: bool = True) -> Sanic:
     @app.get("/llm/usage")
     async def llm_usage(request: Request) -> response.HTTPResponse:
         """Groq tokens and estimated cost: in total, by model, and for `?conversation_id=`."""
-        client = services.llm()
+        client = wiring.llm()
         body = {"status": client.status, "total": client.ledger.total.as_dict(),
                 "by_model": {model: usage.as_dict() for model, usage in client.ledger.by_model.items()}}
         conversation = request.args.get("conversation_id")
@@ -231,19 +231,19 @@ def observe_webhook(body: dict[str, Any], seconds: float, known_actions: frozens
 
 async def _sync_index() -> None:
     try:
-        if services.writes_index():
-            report = await asyncio.to_thread(_locked, lambda: services.indexer().ensure_current())
+        if wiring.writes_index():
+            report = await asyncio.to_thread(_locked, lambda: wiring.indexer().ensure_current())
             logger.info("retrieval index current", extra={
                 "sync": report.action, "embedded": report.embedded, "points": report.points,
                 "menu_version": report.menu_version, "seconds": round(report.seconds, 2),
                 "snapshot": report.published})
         else:  # a reader: open the newest published snapshot now (if none yet, searches look again)
-            snapshots = services.retriever().snapshots
+            snapshots = wiring.retriever().snapshots
             await asyncio.to_thread(snapshots.refresh)
             logger.info("retrieval index: reader", extra={
                 "snapshot": snapshots.snapshot.name if snapshots.snapshot else None})
         # load the model and trace the query encoder now, not on the first guest's question
-        await asyncio.to_thread(services.retriever().embedder.warm_up)
+        await asyncio.to_thread(wiring.retriever().embedder.warm_up)
     except Exception as error:  # the assistant works without retrieval; the next sync retries
         logger.warning("retrieval index sync failed: %s", error.__class__.__name__, extra={"error": str(error)[:300]})
 

@@ -21,7 +21,7 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import services
+from actions import wiring
 from actions.backend_client import BackendClient, MenuItem
 from actions.llm_actions import ActionRecommend
 from actions.recommending import Recommender, load_moods, satisfies
@@ -124,9 +124,9 @@ def guest_sees(monkeypatch: pytest.MonkeyPatch):
         async def scenario() -> tuple[str, list[dict[str, Any]]]:
             client = BackendClient("http://backend", "token", transport=demo_backend(requests))
             model = llm or LlmClient(LlmConfig(GROQ_API_KEY=None))
-            services.use_backend(client)
-            services.use_llm(model.real if isinstance(model, PickingLlm) else model)
-            services._hosts["recommender"] = Recommender(
+            wiring.use_backend(client)
+            wiring.use_llm(model.real if isinstance(model, PickingLlm) else model)
+            wiring._hosts["recommender"] = Recommender(
                 backend=client, retriever=EveryDishRetriever(), llm=model, moods=load_moods(),
                 prompts=Prompts(restaurant="Harbour & Hearth", token_budget=3000))
             dispatcher = CollectingDispatcher()
@@ -139,11 +139,11 @@ def guest_sees(monkeypatch: pytest.MonkeyPatch):
         try:
             return asyncio.run(scenario())
         finally:
-            services.use_backend(None)
-            services.use_llm(None)
+            wiring.use_backend(None)
+            wiring.use_llm(None)
 
     yield run
-    services._hosts.clear()
+    wiring._hosts.clear()
 
 
 def recommended(text: str) -> list[str]:

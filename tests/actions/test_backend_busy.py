@@ -15,7 +15,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import services
+from actions import wiring
 from actions.backend_client import BackendBusy, BackendClient, BackendRejected, BackendUnavailable
 from actions.checkout_actions import ActionPlaceOrder, begin_checkout
 
@@ -81,11 +81,11 @@ def backend() -> Iterator[FakeBackend]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    services.use_backend(BackendClient(f"http://127.0.0.1:{server.server_port}", "token"))
+    wiring.use_backend(BackendClient(f"http://127.0.0.1:{server.server_port}", "token"))
     try:
         yield fake
     finally:
-        services.use_backend(None)
+        wiring.use_backend(None)
         server.shutdown()
         server.server_close()
 
@@ -111,7 +111,7 @@ def test_the_client_raises_busy_with_retry_after_on_429(backend: FakeBackend):
 
     async def scenario() -> BaseException:
         with pytest.raises(BackendBusy) as caught:
-            await services.backend().cart(7)
+            await wiring.backend().cart(7)
         return caught.value
 
     busy = asyncio.run(scenario())

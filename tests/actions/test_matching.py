@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from actions.backend_client import Category, ItemOption, MenuItem
-from actions.matching import match_dish, match_option, parse_quantity, requested_lines
+from actions.core.matching import match_dish, match_option, parse_quantity, requested_lines
 
 
 def item(item_id: int, name: str, *options: ItemOption) -> MenuItem:

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from sanic import Sanic
 
-from actions import server, services
+from actions import server, wiring
 
 SECRET = "whsec_" + "bWVudS13ZWJob29rLXRlc3Qtc2VjcmV0"
 
@@ -23,8 +23,8 @@ def menu_updated_route():
 
 def test_a_forged_menu_webhook_is_refused_without_waiting_for_the_index_lock(monkeypatch: pytest.MonkeyPatch):
     touched: list[str] = []
-    monkeypatch.setattr(services, "webhook_secrets", lambda: [SECRET])
-    monkeypatch.setattr(services, "indexer", lambda: touched.append("indexer") or SimpleNamespace(
+    monkeypatch.setattr(wiring, "webhook_secrets", lambda: [SECRET])
+    monkeypatch.setattr(wiring, "indexer", lambda: touched.append("indexer") or SimpleNamespace(
         update_items=lambda ids: touched.append("update")))
     handler = menu_updated_route()
     body = json.dumps({"type": "menu.updated", "data": {"item_ids": [1]}}).encode()

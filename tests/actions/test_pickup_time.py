@@ -10,9 +10,9 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import services
+from actions import wiring
 from actions.checkout_actions import ActionAskRequestedTime, ActionPlaceOrder, ValidateCheckoutForm
-from actions.pickup_time import MIN_LEAD_MINUTES, choose_time, recheck, time_label
+from actions.core.pickup_time import MIN_LEAD_MINUTES, choose_time, recheck, time_label
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 # The demo restaurant as the backend's GET /api/restaurant/ gives it (backend/demo/restaurant.yaml).
@@ -177,11 +177,11 @@ class FakeBackend:
 def backend():
     def use(restaurant: dict[str, Any]) -> FakeBackend:
         fake = FakeBackend(restaurant)
-        services.use_backend(fake)  # type: ignore[arg-type]
+        wiring.use_backend(fake)  # type: ignore[arg-type]
         return fake
 
     yield use
-    services.use_backend(None)
+    wiring.use_backend(None)
 
 
 def tracker(text: str, intent: str, slots: dict[str, Any], entities: Optional[list] = None) -> Tracker:

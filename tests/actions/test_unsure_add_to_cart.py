@@ -9,7 +9,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import services
+from actions import wiring
 from actions.backend_client import BackendClient
 from actions.order_actions import ActionAddOrderLine
 
@@ -51,7 +51,7 @@ class Backend:
 def add_two_tiramisu(monkeypatch: pytest.MonkeyPatch, backend: Backend) -> tuple[str, list]:
     async def scenario() -> tuple[str, list]:
         client = BackendClient("http://backend", "token", transport=httpx.MockTransport(backend.handle))
-        monkeypatch.setattr(services, "backend", lambda: client)
+        monkeypatch.setattr(wiring, "backend", lambda: client)
         tracker = Tracker("guest-1", {"cart_id": 1, "dish_id": 7, "dish": "tiramisu", "quantity": "2",
                                       "size": None, "extras": [], "order_queue": [], "checkout_stage": None},
                           {"intent": {"name": "inform"}, "entities": [], "text": "2"}, [], False, None,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.formatting import allergen_list
+from actions.core.formatting import allergen_list
 from actions.recommending import load_moods
 from llm.guard.check import check_claims
 from llm.guard.facts import DishFacts, FactSheet

@@ -1,5 +1,5 @@
-"""Where actions get their clients and services. Built lazily on first use, never at import;
-tests and embedding applications may inject their own."""
+"""The action server's wiring: where actions get their backend client, retriever, LLM client and
+hosts. Built lazily on first use, never at import; tests and embedding applications may inject their own."""
 from __future__ import annotations
 
 import asyncio
