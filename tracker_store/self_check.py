@@ -6,8 +6,9 @@ Rasa server's log when it stops."""
 from __future__ import annotations
 
 import logging
-import os
 from typing import NoReturn
+
+from tracker_store.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -16,7 +17,7 @@ FAILED = "tracker self-check failed"
 
 
 def enabled() -> bool:
-    return os.environ.get(VARIABLE) == "1"
+    return get_settings().tracker_states_self_check == "1"
 
 
 def fail(what: str) -> NoReturn:
