@@ -22,9 +22,10 @@ def _conversation() -> Optional[str]:
 def _level(level: Optional[str]) -> str:
     if level is not None:
         return level
-    from actions.settings import get_settings
+    from actions.settings import ActionSettings
 
-    return get_settings().log_level
+    # not get_settings(): importing `actions` must not fix the cached settings before a caller sets them
+    return ActionSettings().log_level
 
 
 def configure_logging(level: Optional[str] = None, stream: Optional[IO[str]] = None) -> None:
@@ -42,3 +43,4 @@ def configure_server_logging(level: Optional[str] = None, stream: Optional[IO[st
     root = logging.getLogger()
     root.handlers = [json_handler(stream, current_conversation=_conversation)]
     root.setLevel(level)
+    logging.captureWarnings(True)  # Python warnings (deprecations at start-up) as log lines too

@@ -37,6 +37,7 @@ def _keep_our_handler() -> None:
 def json_handler() -> logging.Handler:
     """The root logger's handler (a dictConfig factory); also sets the root level from LOG_LEVEL."""
     _keep_our_handler()
+    logging.captureWarnings(True)  # Python warnings (deprecations at start-up) as log lines too
     logging.getLogger().setLevel(ChannelSettings().log_level)
     return shared_json_handler(current_conversation=current_conversation.get)
 

@@ -37,6 +37,7 @@ def restored_logging() -> Iterator[None]:
     yield
     for lg, handlers, level, propagate in saved:
         lg.handlers, lg.level, lg.propagate = handlers, level, propagate
+    logging.captureWarnings(False)
 
 
 def test_action_server_lines_are_json_with_llm_and_rag_info_and_no_secret(monkeypatch, restored_logging):

@@ -18,6 +18,7 @@ current_conversation: contextvars.ContextVar[Optional[str]] = contextvars.Contex
 
 def json_handler() -> logging.Handler:
     """settings.LOGGING's handler (a dictConfig factory)."""
+    logging.captureWarnings(True)  # Python warnings as log lines too
     return shared_json_handler(current_conversation=current_conversation.get)
 
 
