@@ -27,7 +27,6 @@ import asyncio
 import hmac
 import json
 import logging
-import os
 import sys
 import threading
 import time
@@ -44,6 +43,7 @@ from sanic.request import Request
 
 from actions import metrics, wiring, streaming
 from actions.backend_client import current_conversation
+from actions.logging_setup import configure_server_logging
 from actions.settings import get_settings
 
 logger = logging.getLogger("actions.server")
@@ -61,7 +61,7 @@ ACTION_WEBHOOK = "/webhook"
 
 def action_server_token() -> str:
     """The shared secret Rasa sends with each action call (environment only; empty = refuse all)."""
-    return os.environ.get("ACTION_SERVER_TOKEN", "").strip()
+    return get_settings().action_server_token.strip()
 
 
 def bearer_token(request: Request) -> str:
@@ -276,6 +276,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     parse_args(argv)
+    configure_server_logging()
     from llm.config import LlmConfig
 
     problem = LlmConfig().startup_problem()

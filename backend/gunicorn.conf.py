@@ -55,3 +55,21 @@ def child_exit(server, worker) -> None:  # noqa: ANN001 - gunicorn's Arbiter and
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+# gunicorn's own lines (its errors, and the access log of `--access-logfile -`) in the JSON format the
+# backend's Django logging uses (service_common/logs.py; importable once gunicorn has gone --chdir backend).
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "root": {"level": "INFO", "handlers": []},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+    },
+    "handlers": {
+        "console": {"()": "service_common.logs.json_handler", "stream": "ext://sys.stdout"},
+        "error_console": {"()": "service_common.logs.json_handler", "stream": "ext://sys.stderr"},
+    },
+    "formatters": {},
+}

@@ -206,7 +206,6 @@ def unknown(questions: list[dict[str, Any]], keys: set[str]) -> dict[str, list[s
 
 def main() -> None:
     import argparse
-    from dataclasses import replace
 
     from rag.config import RagConfig
     from rag.embedder import Embedder
@@ -230,7 +229,7 @@ def main() -> None:
         columns = {"dense": evaluate(Retriever(config, embedder=embedder, index=indexer.index, hybrid=False),
                                      questions)}
         for weight in weights:
-            hybrid = Retriever(replace(config, hybrid_lexical_weight=weight), embedder=embedder,
+            hybrid = Retriever(config.model_copy(update={"hybrid_lexical_weight": weight}), embedder=embedder,
                                index=indexer.index, hybrid=True)
             columns[f"hybrid w={weight:g}"] = evaluate(hybrid, questions)
         print(side_by_side(columns))

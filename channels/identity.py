@@ -11,7 +11,6 @@ on an earlier message never carries over (actions/common.customer_id reads the l
 from __future__ import annotations
 
 import logging
-import os
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Optional, Sequence
@@ -21,6 +20,7 @@ from redis import asyncio as redis_asyncio
 
 from backend.apps.common.secret_rotation import accepted_from_env, check_deadlines
 from backend.apps.customers.ids import is_customer_id
+from channels.settings import ChannelSettings
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class ToldOnce:
 
     @classmethod
     def from_env(cls) -> "ToldOnce":
-        return cls(os.environ.get("CHAT_REDIS_URL", "").strip())
+        return cls(ChannelSettings().chat_redis_url)
 
     async def first_time(self, conversation: str) -> bool:
         """True the first time it is asked about this conversation, False after."""

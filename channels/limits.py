@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import os
 from typing import Any, Awaitable, Callable, Optional
 
 from limits import RateLimitItem, parse
@@ -32,6 +31,8 @@ from limits.strategies import MovingWindowRateLimiter
 from rasa.core.channels.channel import UserMessage
 
 from channels.identity import with_identity
+from channels.server_logging import in_conversation
+from channels.settings import ChannelSettings
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ DEFAULT_MAX_MESSAGE_CHARS = 2000
 def max_message_chars() -> int:
     """CHAT_MAX_MESSAGE_CHARS as a positive whole number; unset or anything else means the default."""
     try:
-        limit = int(os.environ.get("CHAT_MAX_MESSAGE_CHARS", "").strip())
+        limit = int(ChannelSettings().chat_max_message_chars)
     except ValueError:
         return DEFAULT_MAX_MESSAGE_CHARS
     return limit if limit > 0 else DEFAULT_MAX_MESSAGE_CHARS
@@ -97,9 +98,8 @@ RATE_NOTICE = "You're sending messages faster than I can read them; please wait 
 client_ip: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("chat_client_ip", default=None)
 
 
-def _rate(name: str, default: str) -> Optional[RateLimitItem]:
+def _rate(name: str, value: str, default: str) -> Optional[RateLimitItem]:
     """A rate such as "30/minute" or "100 per hour"; "off" (or "0") means no limit, junk the default."""
-    value = os.environ.get(name, "").strip()
     if value.lower() in ("off", "0", "none"):
         return None
     try:
@@ -122,9 +122,11 @@ class MessageRateLimit:
 
     @classmethod
     def from_env(cls) -> "MessageRateLimit":
-        return cls(_rate("CHAT_RATE_LIMIT_PER_CONVERSATION", DEFAULT_RATE_PER_CONVERSATION),
-                   _rate("CHAT_RATE_LIMIT_PER_IP", DEFAULT_RATE_PER_IP),
-                   os.environ.get("CHAT_REDIS_URL", "").strip() or "memory://")
+        settings = ChannelSettings()
+        return cls(_rate("CHAT_RATE_LIMIT_PER_CONVERSATION", settings.chat_rate_limit_per_conversation,
+                         DEFAULT_RATE_PER_CONVERSATION),
+                   _rate("CHAT_RATE_LIMIT_PER_IP", settings.chat_rate_limit_per_ip, DEFAULT_RATE_PER_IP),
+                   settings.chat_redis_url or "memory://")
 
     def allow(self, conversation: Optional[str], ip: Optional[str]) -> bool:
         """Count one message; False (and nothing counted against the other limit) when over a limit."""
@@ -168,4 +170,4 @@ def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]], *, jwt_key:
     """Every channel's message handler: the rate first (every message counts), then the message
     checks, then the identity proven on this message (channels/identity.py)."""
     handler = with_message_checks(with_identity(on_new_message, jwt_key, algorithm), message_limit)
-    return with_rate_limit(handler, rate_limit)
+    return in_conversation(with_rate_limit(handler, rate_limit))

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import secrets
 from typing import Any, Optional, Sequence
 
 from itsdangerous import BadSignature, Signer
 
 from backend.apps.common.secret_rotation import accepted_from_env
+from channels.settings import ChannelSettings
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class SessionIds:
         """Keys from CHAT_SESSION_SECRET, else `fallback` (the channel's jwt_key) or CHAT_JWT_SECRET."""
         keys = accepted_from_env("CHAT_SESSION_SECRET")
         if not keys:
-            keys = accepted_from_env("CHAT_JWT_SECRET", current=fallback or os.environ.get("CHAT_JWT_SECRET", ""))
+            keys = accepted_from_env("CHAT_JWT_SECRET", current=fallback or ChannelSettings().chat_jwt_secret)
         if not keys:
             logger.warning("neither CHAT_SESSION_SECRET nor CHAT_JWT_SECRET is set: conversation ids are "
                            "signed with a random key and end when this process restarts")

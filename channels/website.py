@@ -31,8 +31,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-from typing import Any, Awaitable, Callable, Dict, Iterable, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.channel import OutputChannel
@@ -46,15 +45,10 @@ from channels.identity import REFUSED_NOTICE, STAFF_KEYS, chat_keys, check_rotat
 from channels.limits import (DEFAULT_MAX_MESSAGE_CHARS, MessageRateLimit, client_ip, guarded, max_message_chars,
                              request_ip)
 from channels.sessions import SessionIds
+from channels.settings import ChannelSettings
+from service_common.values import parse_origins
 
 logger = logging.getLogger(__name__)
-
-
-def parse_origins(value: Optional[Iterable[str] | str]) -> list[str]:
-    if value is None:
-        return []
-    items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
-    return [item.strip().rstrip("/") for item in items if item and item.strip()]
 
 
 def metadata_object(value: Any) -> Dict[str, Any]:
@@ -100,7 +94,8 @@ class WebsiteSocketIOInput(SocketIOInput):
         check_rotation_deadlines()
         credentials = credentials or {}
         channel = super().from_credentials({k: v for k, v in credentials.items() if k != "allowed_origins"})
-        channel.allowed_origins = parse_origins(credentials.get("allowed_origins") or os.environ.get("CHAT_ALLOWED_ORIGINS"))
+        channel.allowed_origins = parse_origins(credentials.get("allowed_origins")
+                                                or ChannelSettings().chat_allowed_origins)
         channel.message_limit = max_message_chars()
         channel.rate_limit = MessageRateLimit.from_env()
         channel.sessions = SessionIds.from_env(channel.jwt_key)
@@ -127,7 +122,7 @@ class WebsiteSocketIOInput(SocketIOInput):
             on_new_message, jwt_key=self.jwt_key, algorithm=self.jwt_algorithm or "HS256",
             message_limit=self.message_limit, rate_limit=self.rate_limit or MessageRateLimit.from_env()))
         assert self.sio is not None
-        share_rooms_through_redis(self.sio, os.environ.get("CHAT_REDIS_URL", "").strip())
+        share_rooms_through_redis(self.sio, ChannelSettings().chat_redis_url)
         handlers = self.sio.handlers[self.namespace or "/"]
         rasa_message_handler = handlers[self.user_message_evt]
         connect_tokens: Dict[str, str] = {}

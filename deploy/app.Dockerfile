@@ -37,6 +37,7 @@ assert torch.version.cuda is None, 'torch is not the CPU build: ' + torch.__vers
 WORKDIR /app
 COPY backend/ backend/
 COPY actions/ actions/
+COPY service_common/ service_common/
 COPY rag/ rag/
 COPY nlu/__init__.py nlu/minilm.py nlu/
 COPY llm/ llm/

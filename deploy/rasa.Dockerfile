@@ -36,6 +36,8 @@ FROM base
 RUN useradd --create-home --uid 10001 rasa
 COPY credentials.yml ./
 COPY channels/ channels/
+COPY service_common/ service_common/
+COPY deploy/logging/ deploy/logging/
 COPY tracker_store/ tracker_store/
 COPY nlu/ nlu/
 COPY action_contract.py ./
@@ -47,6 +49,8 @@ USER rasa
 EXPOSE 5005
 # Request bodies over 256 kB are refused with 413 before Rasa reads them (channels/limits.py).
 ENV SANIC_REQUEST_MAX_SIZE=262144
+# JSON logs (--logging-config-file deploy/logging/rasa.yml): its handler is imported from /app
+ENV PYTHONPATH=/app
 # docker-compose.yml gives the full command (CORS origins, auth token); this is the bare default.
 CMD ["rasa", "run", "--enable-api", "--port", "5005", "--model", "models", \
      "--credentials", "credentials.yml", "--endpoints", "deploy/endpoints.docker.yml"]

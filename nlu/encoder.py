@@ -9,7 +9,6 @@ sentence-transformers' to within 1e-5 (tests/nlu/test_encoder.py checks it).
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,13 +18,14 @@ import numpy as np
 from scipy.special import erf
 
 from nlu.minilm import bundled_model_path
+from nlu.settings import NluSettings
 
 MAX_TOKENS = 128  # a chat message longer than this is cut; the channels cap messages anyway
 
 
 def default_model_dir() -> Path:
     """The bundled model folder (`NLU_ENCODER_PATH` overrides it)."""
-    override = os.environ.get("NLU_ENCODER_PATH")
+    override = NluSettings().encoder_path
     return Path(override) if override else bundled_model_path()
 
 
@@ -60,7 +60,7 @@ class SentenceEncoder:
         # server's other work (measured here: 2 threads were slower than 1 under load).
         from threadpoolctl import threadpool_limits
 
-        threadpool_limits(limits=int(os.environ.get("NLU_ENCODER_THREADS", "1")), user_api="blas")
+        threadpool_limits(limits=NluSettings().encoder_threads, user_api="blas")
 
     def encode_one(self, text: str) -> Encoded:
         """One message, remembered: guests repeat short messages ("yes", "hi", "checkout") often,

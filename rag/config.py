@@ -1,11 +1,13 @@
-"""Retrieval settings from environment variables, read once with defaults."""
+"""Retrieval settings from environment variables (pydantic-settings, as the action server and LLM settings)."""
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from nlu.minilm import bundled_model_path
 
@@ -13,63 +15,65 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS_DIR = Path(__file__).resolve().parent / "docs"
 
 
-def _flag(value: Optional[str], default: bool) -> bool:
-    if value is None or not value.strip():
-        return default
-    value = value.strip().lower()
-    if value in ("1", "on", "true", "yes"):
-        return True
-    if value in ("0", "off", "false", "no"):
-        return False
-    raise ValueError(f"expected on/off (1/0, true/false), got {value!r}")
-
-
 ROLES = ("writer", "reader")
+# The Hugging Face libraries read these when they are first imported: set before the model loads
+# (Embedder.load), never at import time of this package.
+OFFLINE_HUB = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
 
 
-def _role(value: Optional[str]) -> str:
-    role = (value or "").strip().lower() or "writer"
-    if role not in ROLES:
-        raise ValueError(f"RAG_INDEX_ROLE must be one of {', '.join(ROLES)}, got {value!r}")
-    return role
+def use_offline_hub() -> None:
+    """Make sure no library tries the Hugging Face Hub: the model comes from disk (no internet here)."""
+    for name, value in OFFLINE_HUB.items():
+        os.environ.setdefault(name, value)
 
 
-@dataclass(frozen=True)
-class RagConfig:
-    backend_url: str = "http://127.0.0.1:8000"
-    backend_token: Optional[str] = None  # BACKEND_SERVICE_TOKEN: menu reads are public but throttled for anonymous clients
-    qdrant_path: str = str(ROOT / "var" / "qdrant")
-    qdrant_url: Optional[str] = None
-    qdrant_api_key: Optional[str] = None
-    collection: str = "restaurant"
-    model_path: Optional[str] = None  # None = the bundled model (nlu/minilm.py), resolved when it loads
-    docs_dir: str = str(DOCS_DIR)
-    backend_timeout: float = 10.0
-    hybrid: bool = True  # RAG_HYBRID: fuse BM25 (sparse) with dense results; see rag/README.md for the figures
-    hybrid_lexical_weight: float = 1.0  # RAG_HYBRID_LEXICAL_WEIGHT: the BM25 list's weight in the rank fusion
-    # RAG_INDEX_ROLE: "writer" owns the embedded folder (syncs, publishes snapshots); "reader" never
-    # writes and searches the newest published snapshot (rag/snapshots.py). Ignored with QDRANT_URL.
-    index_role: str = "writer"
-    snapshot_check_seconds: float = 1.0  # RAG_SNAPSHOT_CHECK_SECONDS: a reader looks for a newer snapshot at most this often
+class RagConfig(BaseSettings):
+    """Retrieval settings (README configuration table). `RagConfig()` reads the environment;
+    `RagConfig.from_env(mapping)` reads only that mapping."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True, frozen=True,
+                                      env_ignore_empty=True)
+
+    backend_url: str = Field("http://127.0.0.1:8000", alias="BACKEND_URL")
+    # BACKEND_SERVICE_TOKEN: menu reads are public but throttled for anonymous clients
+    backend_token: Optional[str] = Field(None, alias="BACKEND_SERVICE_TOKEN", repr=False)
+    qdrant_path: str = Field(str(ROOT / "var" / "qdrant"), alias="QDRANT_PATH")
+    qdrant_url: Optional[str] = Field(None, alias="QDRANT_URL")
+    qdrant_api_key: Optional[str] = Field(None, alias="QDRANT_API_KEY", repr=False)
+    collection: str = Field("restaurant", alias="QDRANT_COLLECTION")
+    model_path: Optional[str] = Field(None, alias="EMBEDDING_MODEL_PATH")  # None = the bundled model (nlu/minilm.py)
+    docs_dir: str = Field(str(DOCS_DIR), alias="RAG_DOCS_DIR")
+    backend_timeout: float = Field(10.0, alias="RAG_BACKEND_TIMEOUT")
+    # fuse BM25 (sparse) with dense results; see rag/README.md for the figures
+    hybrid: bool = Field(True, alias="RAG_HYBRID")
+    hybrid_lexical_weight: float = Field(1.0, alias="RAG_HYBRID_LEXICAL_WEIGHT")  # the BM25 list's weight
+    # "writer" owns the embedded folder (syncs, publishes snapshots); "reader" never writes and
+    # searches the newest published snapshot (rag/snapshots.py). Ignored with QDRANT_URL.
+    index_role: Literal["writer", "reader"] = Field("writer", alias="RAG_INDEX_ROLE")
+    snapshot_check_seconds: float = Field(1.0, alias="RAG_SNAPSHOT_CHECK_SECONDS")  # a reader's look for a newer snapshot
+    # torch's intra-op threads for query encoding, set when the model loads (0 = torch's own)
+    torch_threads: int = Field(1, alias="RAG_TORCH_THREADS")
+    query_jit: bool = Field(True, alias="RAG_QUERY_JIT")  # trace the query encoder with TorchScript
+
+    @field_validator("backend_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("index_role", mode="before")
+    @classmethod
+    def _role(cls, value: object) -> object:
+        role = str(value).strip().lower() if value is not None else "writer"
+        if role not in ROLES:
+            raise ValueError(f"RAG_INDEX_ROLE must be one of {', '.join(ROLES)}, got {value!r}")
+        return role
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "RagConfig":
-        env = os.environ if env is None else env
-        return cls(
-            backend_url=env.get("BACKEND_URL", cls.backend_url).rstrip("/"),
-            backend_token=env.get("BACKEND_SERVICE_TOKEN") or None,
-            qdrant_path=env.get("QDRANT_PATH") or cls.qdrant_path,
-            qdrant_url=env.get("QDRANT_URL") or None,
-            qdrant_api_key=env.get("QDRANT_API_KEY") or None,
-            collection=env.get("QDRANT_COLLECTION") or cls.collection,
-            model_path=env.get("EMBEDDING_MODEL_PATH") or None,
-            docs_dir=env.get("RAG_DOCS_DIR") or cls.docs_dir,
-            backend_timeout=float(env.get("RAG_BACKEND_TIMEOUT", cls.backend_timeout)),
-            hybrid=_flag(env.get("RAG_HYBRID"), cls.hybrid),
-            hybrid_lexical_weight=float(env.get("RAG_HYBRID_LEXICAL_WEIGHT") or cls.hybrid_lexical_weight),
-            index_role=_role(env.get("RAG_INDEX_ROLE")),
-            snapshot_check_seconds=float(env.get("RAG_SNAPSHOT_CHECK_SECONDS") or cls.snapshot_check_seconds),
-        )
+        """The settings from `env` (default: the process environment); empty values are unset."""
+        if env is None:
+            return cls()
+        return cls.model_validate({name: value for name, value in env.items() if value.strip()})
 
     @property
     def embedded(self) -> bool:

@@ -7,23 +7,9 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Optional
 
-# The model must come from disk; make sure no library tries the Hugging Face Hub.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+from rag.config import RagConfig, use_offline_hub
 
 Vector = tuple[float, ...]
-
-
-def _env_threads() -> Optional[int]:
-    """RAG_TORCH_THREADS: torch's intra-op threads, set when the model loads (default 1; 0 = leave torch's)."""
-    value = (os.environ.get("RAG_TORCH_THREADS") or "1").strip()
-    return int(value) or None
-
-
-def _env_jit() -> bool:
-    """RAG_QUERY_JIT: trace the query encoder with TorchScript (default on; off = eager PyTorch)."""
-    return (os.environ.get("RAG_QUERY_JIT") or "on").strip().lower() not in ("0", "off", "false", "no")
 
 
 class Embedder:
@@ -38,8 +24,12 @@ class Embedder:
     def __init__(self, model_path: Optional[str] = None, *, query_cache_size: int = 2048,
                  threads: Optional[int] = -1, jit: Optional[bool] = None) -> None:
         self._model_path = model_path
-        self.threads = _env_threads() if threads == -1 else threads  # None: leave torch's own setting
-        self.jit = _env_jit() if jit is None else jit
+        if threads == -1 or jit is None:
+            settings = RagConfig()
+            threads = (settings.torch_threads or None) if threads == -1 else threads
+            jit = settings.query_jit if jit is None else jit
+        self.threads = threads  # None: leave torch's own setting (RAG_TORCH_THREADS=0)
+        self.jit = jit  # RAG_QUERY_JIT
         self.query_path = "encode"  # which path embeds queries: "jit", "eager" or "encode" (see _fast_path)
         self._model: Any = None
         self._lock = threading.Lock()
@@ -68,6 +58,7 @@ class Embedder:
         if self._model is None:
             with self._lock:
                 if self._model is None:
+                    use_offline_hub()  # before the Hugging Face libraries are first imported
                     from sentence_transformers import SentenceTransformer
                     from transformers.utils import logging as hf_logging
 

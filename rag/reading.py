@@ -7,7 +7,6 @@ waits for the writer.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import sys
@@ -38,8 +37,8 @@ def open_retriever(config: RagConfig, *, say: Callable[[str], None] = tell, **re
             raise
     if SnapshotStore.from_config(config).current() is not None:
         say("(the action server holds the index; reading its published snapshot)")
-        return Retriever(dataclasses.replace(config, index_role="reader"), **retriever_kwargs)
+        return Retriever(config.model_copy(update={"index_role": "reader"}), **retriever_kwargs)
     copy = os.path.join(tempfile.mkdtemp(prefix="rag-read-"), "qdrant")
     shutil.copytree(config.qdrant_path, copy, ignore=shutil.ignore_patterns(".lock", "snapshots"))
     say(f"(the action server holds the index; reading a snapshot copy in {copy})")
-    return Retriever(dataclasses.replace(config, qdrant_path=copy), **retriever_kwargs)
+    return Retriever(config.model_copy(update={"qdrant_path": copy}), **retriever_kwargs)

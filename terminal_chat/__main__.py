@@ -10,7 +10,6 @@ turns colours off.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import threading
 from typing import Optional
@@ -26,6 +25,7 @@ from prompt_toolkit.utils import get_cwidth
 
 from terminal_chat.client import AnswerStream, Assistant, PushedMessages
 from terminal_chat.render import BOT, Option, Screen, choice, render_turn
+from terminal_chat.settings import ChatSettings
 
 STYLE = Style.from_dict({"bot": "ansigreen", "staff": "ansimagenta bold", "card": "ansicyan",
                          "options": "ansiyellow", "you": "ansiblue bold", "note": "ansibrightblack",
@@ -35,7 +35,7 @@ QUIT = {"/stop", "/quit", "/exit"}
 
 def colours_off() -> bool:
     """https://no-color.org: any non-empty NO_COLOR turns colours off."""
-    return bool(os.environ.get("NO_COLOR"))
+    return bool(ChatSettings().no_color)
 
 
 class Chat:
@@ -136,12 +136,11 @@ class Chat:
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
-    rasa_port = os.environ.get("RASA_PORT", "5005")
-    actions_port = os.environ.get("ACTIONS_PORT", "5055")
+    settings = ChatSettings()
     parser = argparse.ArgumentParser(prog="python -m terminal_chat", description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default=os.environ.get("RASA_URL") or f"http://127.0.0.1:{rasa_port}",
+    parser.add_argument("--url", default=settings.rasa(),
                         help="the Rasa server (default: RASA_URL, else http://127.0.0.1:$RASA_PORT)")
-    parser.add_argument("--stream-url", default=os.environ.get("CHAT_STREAM_URL") or f"http://127.0.0.1:{actions_port}",
+    parser.add_argument("--stream-url", default=settings.stream(),
                         help="the action server's answer stream (default: CHAT_STREAM_URL); '' turns streaming off")
     parser.add_argument("--sender", help="continue this conversation (an id the server issued); default: a new one")
     return parser.parse_args(argv)

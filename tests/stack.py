@@ -190,11 +190,13 @@ class Stack:
             "rasa",
             [str(RASA), "run", "--interface", "127.0.0.1", "--port", str(self.rasa_port), "--model", str(model),
              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", "--enable-api",
+             "--logging-config-file", "deploy/logging/rasa.yml",
              "--auth-token", RASA_AUTH_TOKEN, "--cors", *self.chat_origins],
             ROOT, f"{self.rasa_url}/status?token={RASA_AUTH_TOKEN}", 240,
             # as the Procfile does: request bodies capped for the Rasa server only (the action
             # server's requests carry whole conversations)
-            env={"SANIC_REQUEST_MAX_SIZE": self.env().get("RASA_REQUEST_MAX_BYTES") or "262144"},
+            env={"SANIC_REQUEST_MAX_SIZE": self.env().get("RASA_REQUEST_MAX_BYTES") or "262144",
+                 "PYTHONPATH": str(ROOT)},  # the logging file's handler is imported before Rasa adds its folder
         )
 
     def stop(self, name: str) -> None:

@@ -6,11 +6,12 @@ Rasa server's log when it stops."""
 from __future__ import annotations
 
 import logging
-import os
 from typing import TYPE_CHECKING, Any, Dict, NoReturn
 
 if TYPE_CHECKING:  # the tests read FAILED from the app environment, which has no Rasa
     from rasa.shared.core.trackers import DialogueStateTracker
+
+from tracker_store.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +20,7 @@ FAILED = "tracker self-check failed"
 
 
 def enabled() -> bool:
-    return os.environ.get(VARIABLE) == "1"
+    return get_settings().tracker_states_self_check == "1"
 
 
 def fail(what: str) -> NoReturn:

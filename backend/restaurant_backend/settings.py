@@ -11,7 +11,6 @@ import base64
 import hashlib
 import hmac
 import logging
-import os
 from collections.abc import Collection, Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -19,38 +18,18 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from apps.common.secret_rotation import MalformedDeadline, parse_until
+from restaurant_backend.env import (env_bool, env_float, env_int, env_list, env_log_level, env_origins, env_str,
+                                    env_until, environment)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
-
-
-def env_until(name: str) -> str:
-    """An ISO 8601 timestamp (e.g. 2026-12-01T12:00:00Z) or empty; refused at start-up if malformed."""
-    value = os.environ.get(name, "").strip()
-    try:
-        parse_until(value, name)
-    except MalformedDeadline as exc:
-        raise ImproperlyConfigured(str(exc)) from exc
-    return value
-
-
-DJANGO_ENV = os.environ.get("DJANGO_ENV", "development").strip().lower()
+DJANGO_ENV = env_str("DJANGO_ENV", "development").strip().lower()
 PRODUCTION = DJANGO_ENV == "production"
 DEBUG = env_bool("DJANGO_DEBUG", not PRODUCTION)
 
 _DEV_SECRET_KEY = "django-insecure-dev-only-key-do-not-use-in-production"
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or ("" if PRODUCTION else _DEV_SECRET_KEY)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY") or ("" if PRODUCTION else _DEV_SECRET_KEY)
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
 
@@ -83,6 +62,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first: times the whole stack
     "django.middleware.security.SecurityMiddleware",
+    "apps.common.log_context.ConversationLogMiddleware",  # log lines name the request's conversation
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -112,7 +92,7 @@ TEMPLATES = [
 ]
 
 # --- Database: SQLite by default, DATABASE_URL (e.g. PostgreSQL) overrides -------------------
-SQLITE_PATH = os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))
+SQLITE_PATH = env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))
 DATABASES = {
     "default": dj_database_url.config(
         env="DATABASE_URL", default=f"sqlite:///{SQLITE_PATH}", conn_max_age=60
@@ -136,12 +116,12 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
+TIME_ZONE = env_str("DJANGO_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # Menu images shipped with the demo restaurant (backend/demo/static/menu/...), when present.
 STATICFILES_DIRS = [p for p in [BASE_DIR / "demo" / "static"] if p.is_dir()]
 STORAGES = {
@@ -156,98 +136,100 @@ STORAGES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Restaurant / public URLs ---------------------------------------------------------------
-DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "EUR")
+DEFAULT_CURRENCY = env_str("DEFAULT_CURRENCY", "EUR")
 # Base URL guests use to reach the backend's own pages (checkout details, sandbox pay page).
-PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-DEMO_RESTAURANT_FILE = os.environ.get("DEMO_RESTAURANT_FILE", str(BASE_DIR / "demo" / "restaurant.yaml"))
-HANDOFF_EXPECTED_RESPONSE_MINUTES = int(os.environ.get("HANDOFF_EXPECTED_RESPONSE_MINUTES", "10"))
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# How long a guest's contact-details link works (apps/ordering/checkout.py); empty or 0 = 24 h.
+CHECKOUT_DETAILS_LINK_MAX_AGE_SECONDS = int(env_str("CHECKOUT_DETAILS_LINK_MAX_AGE_SECONDS") or 24 * 3600)
+DEMO_RESTAURANT_FILE = env_str("DEMO_RESTAURANT_FILE", str(BASE_DIR / "demo" / "restaurant.yaml"))
+HANDOFF_EXPECTED_RESPONSE_MINUTES = env_int("HANDOFF_EXPECTED_RESPONSE_MINUTES", "10")
 # How often the staff page (/support/) asks for new handoffs and guest messages, in milliseconds.
-HANDOFF_PAGE_POLL_MS = int(os.environ.get("HANDOFF_PAGE_POLL_MS", "1000"))
+HANDOFF_PAGE_POLL_MS = env_int("HANDOFF_PAGE_POLL_MS", "1000")
 # Nobody waits forever (apps/support/waiting.py): the guest is offered the phone number after this long
 # unclaimed, and staff are e-mailed / texted after that long; 0 = never.
-HANDOFF_UNCLAIMED_SECONDS = float(os.environ.get("HANDOFF_UNCLAIMED_SECONDS", "300"))
-HANDOFF_NOTIFY_AFTER_SECONDS = float(os.environ.get("HANDOFF_NOTIFY_AFTER_SECONDS", "180"))
+HANDOFF_UNCLAIMED_SECONDS = env_float("HANDOFF_UNCLAIMED_SECONDS", "300")
+HANDOFF_NOTIFY_AFTER_SECONDS = env_float("HANDOFF_NOTIFY_AFTER_SECONDS", "180")
 HANDOFF_NOTIFY_EMAILS = env_list("HANDOFF_NOTIFY_EMAILS")
 HANDOFF_NOTIFY_PHONES = env_list("HANDOFF_NOTIFY_PHONES")
 MAX_LINE_QUANTITY = 20
 # Order flooding (apps/ordering): carts still open, and pay-at-counter orders not yet paid or collected,
 # that one chat conversation (or one customer) may have at once; 0 = no cap.
-MAX_OPEN_CARTS_PER_CONVERSATION = int(os.environ.get("MAX_OPEN_CARTS_PER_CONVERSATION", "3"))
-MAX_UNPAID_ORDERS_PER_CONVERSATION = int(os.environ.get("MAX_UNPAID_ORDERS_PER_CONVERSATION", "3"))
+MAX_OPEN_CARTS_PER_CONVERSATION = env_int("MAX_OPEN_CARTS_PER_CONVERSATION", "3")
+MAX_UNPAID_ORDERS_PER_CONVERSATION = env_int("MAX_UNPAID_ORDERS_PER_CONVERSATION", "3")
 
 # --- Website chat (apps/chat): what the chat page and widget tell the browser ---------------------
 # Rasa's socket.io server, and the action server's answer stream (empty: no streaming).
-CHAT_SOCKET_URL = os.environ.get("CHAT_SOCKET_URL", "http://127.0.0.1:5005").rstrip("/")
-CHAT_STREAM_URL = os.environ.get("CHAT_STREAM_URL", "http://127.0.0.1:5055").rstrip("/")
+CHAT_SOCKET_URL = env_str("CHAT_SOCKET_URL", "http://127.0.0.1:5005").rstrip("/")
+CHAT_STREAM_URL = env_str("CHAT_STREAM_URL", "http://127.0.0.1:5055").rstrip("/")
 # Sites that may open the chat (Rasa refuses other origins, channels/website.py); they may also frame /chat/.
-CHAT_ALLOWED_ORIGINS = env_list("CHAT_ALLOWED_ORIGINS")
+CHAT_ALLOWED_ORIGINS = env_origins()
 # Short-lived token (apps/chat/tokens.py) the chat pages give a logged-in guest's widget; Rasa and the
 # action server verify it with the same secret.
-CHAT_JWT_SECRET = os.environ.get("CHAT_JWT_SECRET") or (
+CHAT_JWT_SECRET = env_str("CHAT_JWT_SECRET") or (
     "dev-chat-jwt-secret-only-for-development-0123456789" if DEBUG else ""
 )
 if not CHAT_JWT_SECRET and PRODUCTION:
     raise ImproperlyConfigured("CHAT_JWT_SECRET must be set in production.")
-CHAT_TOKEN_TTL_SECONDS = int(os.environ.get("CHAT_TOKEN_TTL_SECONDS", "900"))
+CHAT_TOKEN_TTL_SECONDS = env_int("CHAT_TOKEN_TTL_SECONDS", "900")
 
 # --- Service token for the assistant ----------------------------------------------------------
-BACKEND_SERVICE_TOKEN = os.environ.get("BACKEND_SERVICE_TOKEN") or ("dev-service-token" if DEBUG else "")
+BACKEND_SERVICE_TOKEN = env_str("BACKEND_SERVICE_TOKEN") or ("dev-service-token" if DEBUG else "")
 if not BACKEND_SERVICE_TOKEN and PRODUCTION:
     raise ImproperlyConfigured("BACKEND_SERVICE_TOKEN must be set in production.")
 # Rotation (apps/common/rotation.py): the previous token is still accepted until _PREVIOUS_UNTIL.
-BACKEND_SERVICE_TOKEN_PREVIOUS = os.environ.get("BACKEND_SERVICE_TOKEN_PREVIOUS", "")
+BACKEND_SERVICE_TOKEN_PREVIOUS = env_str("BACKEND_SERVICE_TOKEN_PREVIOUS", "")
 BACKEND_SERVICE_TOKEN_PREVIOUS_UNTIL = env_until("BACKEND_SERVICE_TOKEN_PREVIOUS_UNTIL")
 
 # --- Outgoing webhooks ------------------------------------------------------------------------
 WEBHOOK_URLS = env_list("WEBHOOK_URLS")
-WEBHOOK_SECRET = os.environ.get("WEBHOOK_SECRET") or (
+WEBHOOK_SECRET = env_str("WEBHOOK_SECRET") or (
     "" if PRODUCTION else "whsec_" + base64.b64encode(b"dev-webhook-secret-change-me").decode()
 )
 if PRODUCTION and WEBHOOK_URLS and not WEBHOOK_SECRET:
     raise ImproperlyConfigured("WEBHOOK_SECRET must be set when WEBHOOK_URLS is set.")
-WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "5"))
-WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_SECONDS", "1.0"))
-WEBHOOK_BACKOFF_MAX_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_MAX_SECONDS", "60"))
-WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", "5")
+WEBHOOK_BACKOFF_SECONDS = env_float("WEBHOOK_BACKOFF_SECONDS", "1.0")
+WEBHOOK_BACKOFF_MAX_SECONDS = env_float("WEBHOOK_BACKOFF_MAX_SECONDS", "60")
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", "5")
 
 # Background work (webhook delivery, sandbox payment callbacks) runs on a small thread pool after
 # the transaction commits; tests set this to True to run it inline.
 BACKGROUND_TASKS_SYNC = env_bool("BACKGROUND_TASKS_SYNC", False)
-BACKGROUND_TASK_WORKERS = int(os.environ.get("BACKGROUND_TASK_WORKERS", "4"))
+BACKGROUND_TASK_WORKERS = env_int("BACKGROUND_TASK_WORKERS", "4")
 
 # --- Payments -----------------------------------------------------------------------------------
 # In production PAYMENT_PROVIDER must be named (the sandbox only by name, with a warning at start):
 # see validate_production_settings below.
-PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER") or "sandbox"
+PAYMENT_PROVIDER = env_str("PAYMENT_PROVIDER") or "sandbox"
 PAYMENT_PROVIDERS = {"sandbox": "apps.payments.providers.sandbox.SandboxProvider"}
 # The sandbox signs its callbacks like a real provider would. By default the key is derived from
 # SECRET_KEY so nothing extra needs configuring.
-PAYMENTS_SANDBOX_SECRET = os.environ.get("PAYMENTS_SANDBOX_SECRET") or (
+PAYMENTS_SANDBOX_SECRET = env_str("PAYMENTS_SANDBOX_SECRET") or (
     "whsec_"
     + base64.b64encode(
         hmac.new(SECRET_KEY.encode(), b"payments-sandbox", hashlib.sha256).digest()
     ).decode()
 )
 # Callbacks signed with the previous secret are still accepted until _PREVIOUS_UNTIL (rotation).
-PAYMENTS_SANDBOX_SECRET_PREVIOUS = os.environ.get("PAYMENTS_SANDBOX_SECRET_PREVIOUS", "")
+PAYMENTS_SANDBOX_SECRET_PREVIOUS = env_str("PAYMENTS_SANDBOX_SECRET_PREVIOUS", "")
 PAYMENTS_SANDBOX_SECRET_PREVIOUS_UNTIL = env_until("PAYMENTS_SANDBOX_SECRET_PREVIOUS_UNTIL")
-PAYMENTS_SANDBOX_WEBHOOK_URL = os.environ.get(
+PAYMENTS_SANDBOX_WEBHOOK_URL = env_str(
     "PAYMENTS_SANDBOX_WEBHOOK_URL", f"{PUBLIC_BASE_URL}/api/payments/webhook/sandbox/"
 )
 
 # --- Notifications: by the guest's choice, e-mail (Django's mail framework) and/or SMS -------------
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", "587")
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 # Console (printed to the log) unless a mail server is configured.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
     "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
 )
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "orders@localhost")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "orders@localhost")
 # Dotted path to an apps.notifications.sms.SmsProvider.
-SMS_PROVIDER = os.environ.get("SMS_PROVIDER") or "apps.notifications.sms.ConsoleSmsProvider"
+SMS_PROVIDER = env_str("SMS_PROVIDER") or "apps.notifications.sms.ConsoleSmsProvider"
 # Production only: let e-mails and texts go to the log (console) instead of refusing to start.
 ALLOW_CONSOLE_NOTIFICATIONS = env_bool("ALLOW_CONSOLE_NOTIFICATIONS", False)
 
@@ -317,22 +299,22 @@ def validate_production_settings(
 
 
 if PRODUCTION:
-    for _warning in validate_production_settings(os.environ, PAYMENT_PROVIDERS):
+    for _warning in validate_production_settings(environment(), PAYMENT_PROVIDERS):
         logging.getLogger("restaurant_backend.settings").warning("PRODUCTION WARNING: %s", _warning)
 # Order status pushed into the guest's chat (Rasa's conversations API); empty RASA_URL = off.
-RASA_URL = os.environ.get("RASA_URL", "").rstrip("/")
+RASA_URL = env_str("RASA_URL", "").rstrip("/")
 # Rasa's --auth-token; the Procfile and Compose already give Rasa RASA_AUTH_TOKEN, so that is the fallback.
-RASA_TOKEN = os.environ.get("RASA_TOKEN") or os.environ.get("RASA_AUTH_TOKEN", "")
-RASA_PUSH_MAX_ATTEMPTS = int(os.environ.get("RASA_PUSH_MAX_ATTEMPTS", "3"))
-RASA_PUSH_BACKOFF_SECONDS = float(os.environ.get("RASA_PUSH_BACKOFF_SECONDS", "0.5"))
-RASA_PUSH_TIMEOUT_SECONDS = float(os.environ.get("RASA_PUSH_TIMEOUT_SECONDS", "3"))
+RASA_TOKEN = env_str("RASA_TOKEN") or env_str("RASA_AUTH_TOKEN", "")
+RASA_PUSH_MAX_ATTEMPTS = env_int("RASA_PUSH_MAX_ATTEMPTS", "3")
+RASA_PUSH_BACKOFF_SECONDS = env_float("RASA_PUSH_BACKOFF_SECONDS", "0.5")
+RASA_PUSH_TIMEOUT_SECONDS = env_float("RASA_PUSH_TIMEOUT_SECONDS", "3")
 
 # --- REST framework -----------------------------------------------------------------------------
 THROTTLE_RATES = {
-    "anon": os.environ.get("THROTTLE_ANON", "120/min"),
-    "service": os.environ.get("THROTTLE_SERVICE", "3000/min"),
+    "anon": env_str("THROTTLE_ANON", "120/min"),
+    "service": env_str("THROTTLE_SERVICE", "3000/min"),
     # the assistant's requests for one chat conversation (apps/common/throttling.py)
-    "conversation": os.environ.get("THROTTLE_CONVERSATION", "300/min"),
+    "conversation": env_str("THROTTLE_CONVERSATION", "300/min"),
 }
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -369,7 +351,7 @@ SPECTACULAR_SETTINGS = {
 
 # Throttle, lockout and rate counters. In memory by default, which is per gunicorn worker: with
 # CACHE_URL (redis://...) every worker and every backend process counts together (scripts/prod.sh).
-CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+CACHE_URL = env_str("CACHE_URL", "").strip()
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
           if CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -379,28 +361,31 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", 
 INSTALLED_APPS.append("django_prometheus")
 PROMETHEUS_EXPORT_MIGRATIONS = False  # no database reads at start-up
 # Bearer token Prometheus sends (Authorization: Bearer ...); empty = /metrics answers 404.
-METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
+METRICS_TOKEN = env_str("METRICS_TOKEN", "").strip()
 # Errors go to Sentry when SENTRY_DSN is set (a secret: environment only), nowhere when not.
-SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip()
-SENTRY_TRACES_SAMPLE_RATE = float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE") or "0")
+SENTRY_DSN = env_str("SENTRY_DSN", "").strip()
+SENTRY_TRACES_SAMPLE_RATE = float(env_str("SENTRY_TRACES_SAMPLE_RATE") or "0")
 if SENTRY_DSN:
     from restaurant_backend.error_reporting import init_error_reporting
 
     init_error_reporting(SENTRY_DSN, SENTRY_TRACES_SAMPLE_RATE, environment=DJANGO_ENV)
 
+# One JSON line per record on stderr, the format every service shares (service_common/logs.py), with
+# the conversation id of the request (apps/common/log_context.py) and secrets masked.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "handlers": {"console": {"()": "apps.common.log_context.json_handler"}},
+    "root": {"handlers": ["console"], "level": env_log_level()},
+    # Django's defaults give these loggers plain-text handlers of their own: leave them to the root's
+    "loggers": {name: {"handlers": [], "propagate": True} for name in ("django", "django.server")},
 }
 
 # --- Production hardening -------------------------------------------------------------------------
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", "31536000")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
@@ -411,7 +396,7 @@ if PRODUCTION:
 
 # --- Review tool (apps/review): Rasa's tracker store, read-only through its own alias ------------
 REPO_DIR = BASE_DIR.parent
-TRACKER_DATABASE_URL = os.environ.get("TRACKER_DATABASE_URL") or f"sqlite:///{REPO_DIR / 'var' / 'tracker.db'}"
+TRACKER_DATABASE_URL = env_str("TRACKER_DATABASE_URL") or f"sqlite:///{REPO_DIR / 'var' / 'tracker.db'}"
 DATABASES["tracker"] = dj_database_url.parse(TRACKER_DATABASE_URL)
 if DATABASES["tracker"]["ENGINE"] == "django.db.backends.sqlite3":
     # Opened read-only: the review tool never writes here (deleting a guest uses its own connection).
@@ -422,12 +407,12 @@ else:
     DATABASES["tracker"].setdefault("OPTIONS", {})["options"] = "-c default_transaction_read_only=on"
 DATABASE_ROUTERS = ["apps.review.router.TrackerRouter"]
 INSTALLED_APPS.append("apps.review")
-REVIEW_TESTS_DIR = os.environ.get("REVIEW_TESTS_DIR", str(REPO_DIR / "tests" / "conversations"))
-REVIEW_NLU_DIR = os.environ.get("REVIEW_NLU_DIR", str(REPO_DIR / "data" / "nlu"))
-REVIEW_NLU_EXPORT_FILE = os.environ.get("REVIEW_NLU_EXPORT_FILE", str(REPO_DIR / "data" / "nlu" / "reviewed.yml"))
-REVIEW_LLM_EVAL_FILE = os.environ.get("REVIEW_LLM_EVAL_FILE", str(REPO_DIR / "tests" / "data" / "llm_eval.jsonl"))
-REVIEW_GROUPING = os.environ.get("REVIEW_GROUPING", "embeddings")  # or "none"
-REVIEW_GROUP_THRESHOLD = float(os.environ.get("REVIEW_GROUP_THRESHOLD", "0.85"))
+REVIEW_TESTS_DIR = env_str("REVIEW_TESTS_DIR", str(REPO_DIR / "tests" / "conversations"))
+REVIEW_NLU_DIR = env_str("REVIEW_NLU_DIR", str(REPO_DIR / "data" / "nlu"))
+REVIEW_NLU_EXPORT_FILE = env_str("REVIEW_NLU_EXPORT_FILE", str(REPO_DIR / "data" / "nlu" / "reviewed.yml"))
+REVIEW_LLM_EVAL_FILE = env_str("REVIEW_LLM_EVAL_FILE", str(REPO_DIR / "tests" / "data" / "llm_eval.jsonl"))
+REVIEW_GROUPING = env_str("REVIEW_GROUPING", "embeddings")  # or "none"
+REVIEW_GROUP_THRESHOLD = env_float("REVIEW_GROUP_THRESHOLD", "0.85")
 LOGIN_URL = "/accounts/login/"
 INSTALLED_APPS.append("apps.insights")
 # --- Guest accounts (apps/accounts): sign up, log in, notification preferences, past orders -------
@@ -437,8 +422,8 @@ INSTALLED_APPS.append("apps.accounts")
 INSTALLED_APPS.append("axes")
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as axes asks
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = timedelta(minutes=env_float("AXES_COOLOFF_MINUTES", "15"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
@@ -450,21 +435,21 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if A
 LOGIN_REDIRECT_URL = "/chat/"
 LOGOUT_REDIRECT_URL = "/chat/"
 # Region assumed for phone numbers typed without a +country code (ISO 3166 code, e.g. NL, GB, US).
-ACCOUNTS_PHONE_REGION = os.environ.get("ACCOUNTS_PHONE_REGION", "NL").strip().upper()
+ACCOUNTS_PHONE_REGION = env_str("ACCOUNTS_PHONE_REGION", "NL").strip().upper()
 # --- Kitchen display and POS (apps/kitchen, docs/kitchen-and-pos.md) -------------------------------
 INSTALLED_APPS.append("apps.kitchen")
 # Where confirmed orders go: "kitchen_display" (the /kitchen/ page), "http" (a POS at POS_URL), or dotted paths.
 POS_ADAPTERS = env_list("POS_ADAPTERS", "kitchen_display")
-POS_URL = os.environ.get("POS_URL", "")
-POS_LOCATION_ID = os.environ.get("POS_LOCATION_ID", "")
-POS_SECRET = os.environ.get("POS_SECRET") or (
+POS_URL = env_str("POS_URL", "")
+POS_LOCATION_ID = env_str("POS_LOCATION_ID", "")
+POS_SECRET = env_str("POS_SECRET") or (
     "" if PRODUCTION else "whsec_" + base64.b64encode(b"dev-pos-secret-change-me").decode()
 )
 if PRODUCTION and "http" in POS_ADAPTERS and not (POS_URL and POS_SECRET):
     raise ImproperlyConfigured("POS_URL and POS_SECRET must be set when POS_ADAPTERS includes http.")
-POS_MAX_ATTEMPTS = int(os.environ.get("POS_MAX_ATTEMPTS", "3"))
-POS_BACKOFF_SECONDS = float(os.environ.get("POS_BACKOFF_SECONDS", "1.0"))
-POS_BACKOFF_MAX_SECONDS = float(os.environ.get("POS_BACKOFF_MAX_SECONDS", "10"))
-POS_TIMEOUT_SECONDS = float(os.environ.get("POS_TIMEOUT_SECONDS", "5"))
+POS_MAX_ATTEMPTS = env_int("POS_MAX_ATTEMPTS", "3")
+POS_BACKOFF_SECONDS = env_float("POS_BACKOFF_SECONDS", "1.0")
+POS_BACKOFF_MAX_SECONDS = env_float("POS_BACKOFF_MAX_SECONDS", "10")
+POS_TIMEOUT_SECONDS = env_float("POS_TIMEOUT_SECONDS", "5")
 # After an outage a submission waits this long before `manage.py retry_pos` sends it again.
-POS_RETRY_AFTER_SECONDS = int(os.environ.get("POS_RETRY_AFTER_SECONDS", "60"))
+POS_RETRY_AFTER_SECONDS = env_int("POS_RETRY_AFTER_SECONDS", "60")

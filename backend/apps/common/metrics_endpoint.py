@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hmac
-import os
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -11,10 +10,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from apps.common.errors import error_body, json_404
+from restaurant_backend.env import env_str
 
 
 def registry() -> CollectorRegistry:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if env_str("PROMETHEUS_MULTIPROC_DIR"):  # set by gunicorn.conf.py for its workers
         collected = CollectorRegistry()
         MultiProcessCollector(collected)
         return collected

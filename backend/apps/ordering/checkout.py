@@ -6,7 +6,6 @@ friendly "link expired" page (410). A bare or tampered token is a 404.
 """
 from __future__ import annotations
 
-import os
 
 from django import forms
 from django.conf import settings
@@ -39,8 +38,7 @@ LINK_SALT = "apps.ordering.checkout-details"
 
 
 def details_link_max_age() -> int:
-    return int(getattr(settings, "CHECKOUT_DETAILS_LINK_MAX_AGE_SECONDS", None)
-               or os.environ.get("CHECKOUT_DETAILS_LINK_MAX_AGE_SECONDS") or 24 * 3600)
+    return int(getattr(settings, "CHECKOUT_DETAILS_LINK_MAX_AGE_SECONDS", None) or 24 * 3600)
 
 
 def details_link_token(order: Order) -> str:
