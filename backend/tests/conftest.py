@@ -74,17 +74,25 @@ def error_code(response: Any) -> str:
     return body["error"]["code"]
 
 
+def _json_or_none(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:  # a Sentry envelope (JSON lines, maybe gzipped), say
+        return None
+
+
 @contextmanager
 def local_server(answer: Callable[[dict[str, Any]], tuple[int, dict[str, Any] | None]]) -> Iterator[str]:
     """A real HTTP server on a free local port; yields its base URL.
 
     Each POST or PUT is handed to `answer` as {"method", "path", "headers" (lower-cased), "body" (bytes),
-    "json"}; it returns the status code and the JSON body to answer with (None: no body)."""
+    "json" (None when the body is not JSON)}; it returns the status code and the JSON body to answer with
+    (None: no body)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
-            code, reply = answer({"method": self.command, "path": self.path, "body": body, "json": json.loads(body),
+            code, reply = answer({"method": self.command, "path": self.path, "body": body, "json": _json_or_none(body),
                                   "headers": {k.lower(): v for k, v in self.headers.items()}})
             data = json.dumps(reply).encode() if reply is not None else b""
             self.send_response(code)

@@ -471,6 +471,12 @@ def test_spice_level_agrees_with_description(items: list[dict[str, Any]]) -> Non
             assert _SPICY_RE.search(description), f"{item['slug']}: spice {item['spice_level']} not described"
 
 
+def test_the_tables_here_are_keyed_by_the_vocabulary() -> None:
+    """Keyed by vocabulary/'s codes, never a copy of them: an allergen added there needs keywords here."""
+    assert set(ALLERGEN_KEYWORDS) == ALLERGENS
+    assert set(MOOD_GUIDANCE) <= MOOD_TAGS
+
+
 def test_mood_tags(items: list[dict[str, Any]]) -> None:
     for item in items:
         assert len(item["mood_tags"]) <= 3, f"{item['slug']}: more than 3 moods"
