@@ -134,7 +134,8 @@ def _time_taken(reply: str) -> bool:
 SLOTS = [
     Slot("dish", "order_form", lambda guest: guest.say("I want the sushi platter"), "what would you like to order",
          "pad thai", lambda reply: "which size would you like for the pad thai" in reply.lower()),
-    Slot("quantity", "order_form", lambda guest: guest.say("9999 green teas"), "how many green tea",
+    # the gate asks first ("Did you mean to add 9999 Green Tea?", tests/e2e/test_ordering.py), then the range
+    Slot("quantity", "order_form", lambda guest: guest.say("9999 green teas", clarify=True), "how many green tea",
          "2", lambda reply: "Added 2 × Green Tea" in reply or "size" in reply.lower()),
     Slot("size", "order_form", lambda guest: guest.say("a margherita pizza please"), "which size would you like",
          "large", lambda reply: "Added 1 × Margherita Pizza (large)" in reply),

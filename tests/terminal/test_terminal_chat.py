@@ -55,7 +55,7 @@ def test_a_guest_reads_every_message_picks_by_number_and_types_at_a_button_promp
 
         # a question typed at a button prompt is a message, not option 1
         chat.send("what do you have on the menu?")
-        text = chat.wait_for("Which would you like to see?")
+        text = chat.wait_for(lambda screen: "Which would you like to see?" in screen and "] Desserts" in screen)
         assert "→ Show the menu" not in text
         chat.send(option_number(text, "Desserts"))
         text = chat.wait_for("Here are our Desserts")
