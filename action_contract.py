@@ -5,6 +5,7 @@ The Rasa server (Python 3.10, with rasa) leaves out of each call the old events 
 intents. Neither environment's packages can import the other's, so the fact lives here, at the
 repository root both run from.
 """
+
 from __future__ import annotations
 
 # Intents in which a guest states what they can't eat ("something without nuts", "I'm vegan"): the

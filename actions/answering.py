@@ -1,12 +1,14 @@
 """Answers to free questions: retrieval, then the LLM (or templates offline), then the fact check.
 Knows nothing of Rasa: actions hand it the question and read the Answer."""
+
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Literal, Optional
+from typing import Any, Literal
 
 from actions import metrics
 from actions.backend_client import BackendClient, BackendUnavailable, MenuItem
@@ -34,9 +36,13 @@ class Answer:
         return self.mode in ("llm", "cached")
 
 
-def unknown_reply(restaurant: Optional[dict[str, Any]]) -> str:
-    phone = f" call us on {restaurant['phone']}" if restaurant and restaurant.get("phone") else " call the restaurant"
-    return (f"I don't know that, sorry. A member of our team can help: say \"talk to a person\" or{phone}.")
+def unknown_reply(restaurant: dict[str, Any] | None) -> str:
+    phone = (
+        f" call us on {restaurant['phone']}"
+        if restaurant and restaurant.get("phone")
+        else " call the restaurant"
+    )
+    return f'I don\'t know that, sorry. A member of our team can help: say "talk to a person" or{phone}.'
 
 
 def offline_reply(doc: PromptDoc) -> str:
@@ -52,7 +58,7 @@ def completed_sentences(text: str) -> str:
     return text[: ends[-1]] if ends else ""
 
 
-def money_amounts(restaurant: Optional[dict[str, Any]]) -> list[Decimal]:
+def money_amounts(restaurant: dict[str, Any] | None) -> list[Decimal]:
     """Amounts the restaurant publishes besides dish prices (delivery fees, minimum orders)."""
     amounts: list[Decimal] = []
     for zone in (restaurant or {}).get("delivery_zones", []):
@@ -61,8 +67,17 @@ def money_amounts(restaurant: Optional[dict[str, Any]]) -> list[Decimal]:
 
 
 class Answerer:
-    def __init__(self, *, backend: BackendClient, retriever: Any, llm: LlmClient, prompts: Prompts,
-                 cache: AnswerCache["Answer"], min_score: float, top_k: int = 4) -> None:
+    def __init__(
+        self,
+        *,
+        backend: BackendClient,
+        retriever: Any,
+        llm: LlmClient,
+        prompts: Prompts,
+        cache: AnswerCache[Answer],
+        min_score: float,
+        top_k: int = 4,
+    ) -> None:
         self.backend = backend
         self.retriever = retriever
         self.llm = llm
@@ -76,14 +91,23 @@ class Answerer:
 
         try:
             with metrics.RETRIEVAL_DURATION.time():
-                results = await self.retriever.asearch(question, top_k=self.top_k, filters=SearchFilters(kinds=kinds))
-        except Exception:  # noqa: BLE001 - a missing index must not break the conversation
+                results = await self.retriever.asearch(
+                    question, top_k=self.top_k, filters=SearchFilters(kinds=kinds)
+                )
+        except Exception:
             logger.exception("retrieval failed; answering without documents")
             return []
         return [PromptDoc(result.title, result.text) for result in results if result.score >= self.min_score]
 
-    async def answer(self, question: str, *, conversation_id: str, subject: Optional[MenuItem] = None,
-                     publish: Optional[Callable[[str], None]] = None, variant: str = "standard") -> Answer:
+    async def answer(
+        self,
+        question: str,
+        *,
+        conversation_id: str,
+        subject: MenuItem | None = None,
+        publish: Callable[[str], None] | None = None,
+        variant: str = "standard",
+    ) -> Answer:
         """`publish`, when given, receives checked pieces of the answer while the LLM writes it."""
         question = " ".join(question.split())[:1000]
         if looks_like_injection(question):
@@ -102,11 +126,19 @@ class Answerer:
         messages = self.prompts.messages("answer", documents=documents, question=question, variant=variant)
         used = [doc for doc in documents if f"[{doc.source}]" in messages[-1]["content"]]
         try:
-            facts = fact_sheet(await self.backend.menu(), extra_amounts=money_amounts(restaurant), subject=subject,
-                               links=[link for doc in used for link in find_links(doc.text)])
+            facts = fact_sheet(
+                await self.backend.menu(),
+                extra_amounts=money_amounts(restaurant),
+                subject=subject,
+                links=[link for doc in used for link in find_links(doc.text)],
+            )
             raw = await self._write(messages, facts, conversation_id, publish, messages[0]["content"])
         except LlmUnavailable as reason:
-            logger.warning("llm unavailable (%s); offline answer", reason.reason, extra={"conversation_id": conversation_id})
+            logger.warning(
+                "llm unavailable (%s); offline answer",
+                reason.reason,
+                extra={"conversation_id": conversation_id},
+            )
             return Answer(offline_reply(documents[0]), "offline", sources[:1])
         except BackendUnavailable:
             return Answer(offline_reply(documents[0]), "offline", sources[:1])
@@ -120,8 +152,14 @@ class Answerer:
             self.cache.put(key, answer)
         return answer
 
-    async def _write(self, messages: list[dict[str, Any]], facts: FactSheet, conversation_id: str,
-                     publish: Optional[Callable[[str], None]], system_prompt: str) -> str:
+    async def _write(
+        self,
+        messages: list[dict[str, Any]],
+        facts: FactSheet,
+        conversation_id: str,
+        publish: Callable[[str], None] | None,
+        system_prompt: str,
+    ) -> str:
         """The model's text. When streaming, the completed sentences go through the same guard as the
         final message (actions/llm_text.py:preview) before anything is published; the final message
         replaces the streamed preview."""
@@ -136,11 +174,11 @@ class Answerer:
             checked_upto = complete
             checked = preview(complete, facts, system_prompt=system_prompt)
             if checked.startswith(sent) and len(checked) > len(sent):
-                publish(checked[len(sent):])
+                publish(checked[len(sent) :])
                 sent = checked
         return raw.strip()
 
-    async def restaurant_facts(self) -> Optional[dict[str, Any]]:
+    async def restaurant_facts(self) -> dict[str, Any] | None:
         try:
             return await self.backend.restaurant()
         except BackendUnavailable:

@@ -9,12 +9,13 @@ An outage (BackendUnavailable) gets the service-down reply, a warning naming `wh
 metric; a refusal (BackendRejected) gets the backend's own message, or `rejected(error)` when given.
 Either way the block stops and `call.failed` is True, so the action returns events that change nothing.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import AsyncIterator, Callable, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -27,7 +28,7 @@ logger = logging.getLogger("actions.common")
 
 SERVICE_DOWN = (
     "Sorry, I can't reach our ordering system right now. Nothing has changed and your cart is "
-    "safe. Please try again in a moment, or say \"talk to a person\"."
+    'safe. Please try again in a moment, or say "talk to a person".'
 )
 
 
@@ -46,13 +47,18 @@ class BackendCall:
     """What became of the guarded block: failed is True after an outage or a refusal."""
 
     failed: bool = False
-    rejection: Optional[BackendRejected] = None
+    rejection: BackendRejected | None = None
 
 
 @asynccontextmanager
-async def backend_call(dispatcher: CollectingDispatcher, tracker: Tracker, what: str, *,
-                       rejected: Optional[Callable[[BackendRejected], str]] = backend_message,
-                       busy: Optional[str] = None) -> AsyncIterator[BackendCall]:
+async def backend_call(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    what: str,
+    *,
+    rejected: Callable[[BackendRejected], str] | None = backend_message,
+    busy: str | None = None,
+) -> AsyncIterator[BackendCall]:
     """Guard a block of backend calls. `rejected=None` lets refusals through to the caller (where the
     block cannot be refused, or the caller decides); `busy` is the reply to a 429 in place of the
     outage reply."""

@@ -6,13 +6,14 @@ with a guest-readable message) or `BackendUnavailable` (it could not be reached 
 A 429 (this conversation is throttled) is `BackendBusy`, which is both: whichever of the two an
 action handles, it answers politely instead of crashing, and nothing was changed by the backend.
 """
+
 from __future__ import annotations
 
 import logging
 import time
 from contextvars import ContextVar
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
@@ -59,8 +60,8 @@ class MenuItem(_Model):
     mood_tags: list[str] = Field(default_factory=list)
     spice_level: int = 0
     available: bool = True
-    stock: Optional[int] = None
-    image: Optional[Image] = None
+    stock: int | None = None
+    image: Image | None = None
     options: list[ItemOption] = Field(default_factory=list)
     is_special: bool = False
 
@@ -92,8 +93,8 @@ class Cart(_Model):
     delivery_fee: Decimal = Decimal("0")
     total: Decimal = Decimal("0")
     version: int = 0
-    fulfilment: Optional[str] = None
-    postcode: Optional[str] = None
+    fulfilment: str | None = None
+    postcode: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -104,7 +105,7 @@ class Cart(_Model):
 class Payment(_Model):
     method: str
     status: str
-    checkout_url: Optional[str] = None
+    checkout_url: str | None = None
 
 
 class Order(_Model):
@@ -117,10 +118,10 @@ class Order(_Model):
     delivery_fee: Decimal = Decimal("0")
     total: Decimal
     currency: str = "EUR"
-    payment: Optional[Payment] = None
-    details_url: Optional[str] = None
+    payment: Payment | None = None
+    details_url: str | None = None
     contact_on_file: bool = False
-    requested_time: Optional[str] = None
+    requested_time: str | None = None
 
 
 class ReorderedLine(_Model):
@@ -147,7 +148,7 @@ class Reorder(_Model):
 class Handoff(_Model):
     id: int
     status: str
-    expected_response_minutes: Optional[int] = None
+    expected_response_minutes: int | None = None
     staff_available: bool = True  # False outside opening hours: nobody can join
     phone: str = ""
 
@@ -163,7 +164,7 @@ class BackendUnavailable(BackendError):
 class BackendRejected(BackendError):
     """The backend refused the request with a structured error."""
 
-    def __init__(self, code: str, message: str, status: int, details: Optional[dict] = None):
+    def __init__(self, code: str, message: str, status: int, details: dict | None = None):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
@@ -178,7 +179,7 @@ class BackendBusy(BackendUnavailable, BackendRejected):
     """The backend throttled the request (429): nothing was done; the same request may be sent again
     after `retry_after` seconds. Its `message` is the guest-readable "busy, try again in a moment"."""
 
-    def __init__(self, retry_after: Optional[float] = None, details: Optional[dict] = None):
+    def __init__(self, retry_after: float | None = None, details: dict | None = None):
         BackendRejected.__init__(self, "throttled", BUSY_MESSAGE, 429, details)
         self.retry_after = retry_after
 
@@ -186,7 +187,7 @@ class BackendBusy(BackendUnavailable, BackendRejected):
 # The chat conversation the running action works for (set per action call by actions/server.py).
 # Every request carries it as X-Conversation-Id, so the backend throttles reads that name no
 # conversation (menu, a dish, restaurant facts) per conversation too, not in one shared bucket.
-current_conversation: ContextVar[Optional[str]] = ContextVar("backend_conversation", default=None)
+current_conversation: ContextVar[str | None] = ContextVar("backend_conversation", default=None)
 
 
 class BackendClient:
@@ -195,11 +196,11 @@ class BackendClient:
     def __init__(
         self,
         base_url: str,
-        service_token: Optional[str],
+        service_token: str | None,
         *,
         timeout_seconds: float = 5.0,
         menu_cache_seconds: float = 30.0,
-        transport: Optional[httpx.AsyncBaseTransport] = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         # without a token the client reads as an anonymous guest does (public, throttled per address)
         auth = {"Authorization": f"Token {service_token}"} if service_token else {}
@@ -210,9 +211,9 @@ class BackendClient:
             transport=transport,
         )
         self._menu_cache_seconds = menu_cache_seconds
-        self._menu: Optional[list[MenuItem]] = None
+        self._menu: list[MenuItem] | None = None
         self._menu_loaded_at = 0.0
-        self._restaurant: Optional[dict[str, Any]] = None
+        self._restaurant: dict[str, Any] | None = None
         self._restaurant_loaded_at = 0.0
 
     async def aclose(self) -> None:
@@ -257,7 +258,7 @@ class BackendClient:
             return None
         return response.json()
 
-    async def _get_all(self, path: str, params: Optional[dict] = None) -> list[dict]:
+    async def _get_all(self, path: str, params: dict | None = None) -> list[dict]:
         params = dict(params or {}, page_size=200)
         results: list[dict] = []
         page = await self._request("GET", path, params=params, retry=True)
@@ -283,7 +284,7 @@ class BackendClient:
         retrieval index is built from (rag/menu_source.py)."""
         return await self._get_all("/api/menu/items/")
 
-    async def item_record(self, item_id: int) -> Optional[dict[str, Any]]:
+    async def item_record(self, item_id: int) -> dict[str, Any] | None:
         """One item as the backend sends it, or None when it no longer has it (deleted)."""
         try:
             return await self._request("GET", f"/api/menu/items/{int(item_id)}/", retry=True)
@@ -309,14 +310,19 @@ class BackendClient:
     async def restaurant(self) -> dict[str, Any]:
         """Hours, time zone, zones and contact: reused for as long as the menu, so staff's changes
         to the opening hours reach checkout's time check within that time."""
-        if self._restaurant is None or time.monotonic() - self._restaurant_loaded_at > self._menu_cache_seconds:
+        if (
+            self._restaurant is None
+            or time.monotonic() - self._restaurant_loaded_at > self._menu_cache_seconds
+        ):
             self._restaurant = await self._request("GET", "/api/restaurant/", retry=True)
             self._restaurant_loaded_at = time.monotonic()
         return self._restaurant
 
     # -- carts -----------------------------------------------------------------------------
 
-    async def create_cart(self, *, conversation_id: str, channel: str = "", customer: Optional[str] = None) -> Cart:
+    async def create_cart(
+        self, *, conversation_id: str, channel: str = "", customer: str | None = None
+    ) -> Cart:
         body = {"conversation_id": conversation_id, "channel": channel, "customer": customer}
         return Cart.model_validate(await self._request("POST", "/api/carts/", json=body))
 
@@ -337,7 +343,7 @@ class BackendClient:
     async def clear_cart(self, cart_id: int) -> Cart:
         return Cart.model_validate(await self._request("DELETE", f"/api/carts/{cart_id}/items/"))
 
-    async def set_fulfilment(self, cart_id: int, fulfilment: str, postcode: Optional[str]) -> Cart:
+    async def set_fulfilment(self, cart_id: int, fulfilment: str, postcode: str | None) -> Cart:
         body = {"fulfilment": fulfilment, "postcode": postcode}
         return Cart.model_validate(await self._request("PATCH", f"/api/carts/{cart_id}/", json=body))
 
@@ -356,11 +362,11 @@ class BackendClient:
         idempotency_key: str,
         fulfilment: str,
         payment_method: str,
-        postcode: Optional[str] = None,
-        requested_time: Optional[str] = None,
+        postcode: str | None = None,
+        requested_time: str | None = None,
         conversation_id: str = "",
-        customer: Optional[str] = None,
-        expected_total: Optional[str] = None,
+        customer: str | None = None,
+        expected_total: str | None = None,
     ) -> Order:
         """Create the order; safe to retry because the backend dedupes on the idempotency key. With
         `expected_total` (what the guest confirmed) a different total is refused: total_changed."""
@@ -382,19 +388,23 @@ class BackendClient:
     async def order(self, order_id: int) -> Order:
         return Order.model_validate(await self._request("GET", f"/api/orders/{order_id}/", retry=True))
 
-    async def order_by_number(self, number: str, *, conversation_id: str, customer: Optional[str] = None) -> Order:
+    async def order_by_number(
+        self, number: str, *, conversation_id: str, customer: str | None = None
+    ) -> Order:
         """The order, only if this conversation placed it or this signed-in customer owns it; any
         other order answers like an unknown number (BackendRejected order_not_found)."""
         params = {"conversation_id": conversation_id, **({"customer": customer} if customer else {})}
         raw = await self._request("GET", f"/api/orders/by-number/{number}/", params=params, retry=True)
         return Order.model_validate(raw)
 
-    async def request_handoff(self, *, conversation_id: str, reason: str, customer: Optional[str] = None) -> Handoff:
+    async def request_handoff(
+        self, *, conversation_id: str, reason: str, customer: str | None = None
+    ) -> Handoff:
         body = {"conversation_id": conversation_id, "reason": reason, "customer": customer}
         return Handoff.model_validate(await self._request("POST", "/api/handoffs/", json=body))
 
 
-def _retry_after(response: httpx.Response) -> Optional[float]:
+def _retry_after(response: httpx.Response) -> float | None:
     try:
         return max(0.0, float(response.headers.get("Retry-After", "")))
     except ValueError:

@@ -1,9 +1,10 @@
 """Checkout: the checkout form, the summary with the backend's total, the explicit yes, the order."""
+
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Optional
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActionExecutionRejected, EventType, FollowupAction, SlotSet
@@ -11,33 +12,52 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import metrics, slots, wiring
-from actions.backend_client import BackendBusy, BackendRejected, BackendUnavailable, Cart
 from actions.backend_calls import backend_call
+from actions.backend_client import BackendBusy, BackendRejected, BackendUnavailable, Cart
 from actions.common import YES_NO_BUTTONS, cart_id, current_cart_id, customer_id, is_confident, skip_empty
-from actions.digressions import answer_question, unsure_question
-from actions.core.checkout import (FULFILMENT_WORDS, PAYMENT_WORDS, STATUS_TEXT, idempotency_key, order_summary,
-                                   placed_text, requested_time_for_order)
+from actions.core.checkout import (
+    FULFILMENT_WORDS,
+    PAYMENT_WORDS,
+    STATUS_TEXT,
+    idempotency_key,
+    order_summary,
+    placed_text,
+    requested_time_for_order,
+)
 from actions.core.formatting import money
-from actions.order_actions import CART_COMMANDS, start_order
 from actions.core.pickup_time import TimeChoice, choose_time, recheck, says_a_time
+from actions.digressions import answer_question, unsure_question
+from actions.order_actions import CART_COMMANDS, start_order
 
 logger = logging.getLogger(__name__)
 
-CHECKOUT_SLOTS = (slots.FULFILMENT, slots.POSTCODE, slots.REQUESTED_TIME, slots.PROPOSED_TIME, slots.PAYMENT_METHOD)
+CHECKOUT_SLOTS = (
+    slots.FULFILMENT,
+    slots.POSTCODE,
+    slots.REQUESTED_TIME,
+    slots.PROPOSED_TIME,
+    slots.PAYMENT_METHOD,
+)
 
 
 # A 429 from the backend (this conversation is throttled): a polite "busy, try again", nothing lost.
-BUSY_CHECKOUT = ("We're a little busy right now, please try again in a moment. Your cart is kept: "
-                 "say \"checkout\" again when you're ready.")
-BUSY_ORDER = ("We're a little busy right now, so your order is NOT placed yet and nothing was charged. "
-              "Your cart is kept: say \"yes\" again in a moment to place it.")
+BUSY_CHECKOUT = (
+    "We're a little busy right now, please try again in a moment. Your cart is kept: "
+    'say "checkout" again when you\'re ready.'
+)
+BUSY_ORDER = (
+    "We're a little busy right now, so your order is NOT placed yet and nothing was charged. "
+    'Your cart is kept: say "yes" again in a moment to place it.'
+)
 
 
 async def begin_checkout(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Start the checkout form when there is something in the cart."""
     current = current_cart_id(tracker)
     if current is None:
-        dispatcher.utter_message(text="Your cart is empty, so there's nothing to check out yet. What would you like?")
+        dispatcher.utter_message(
+            text="Your cart is empty, so there's nothing to check out yet. What would you like?"
+        )
         return [SlotSet(slots.NEXT_FLOW, "none")]
     # throttled (429): "busy", nothing changed, the cart is kept
     async with backend_call(dispatcher, tracker, "checkout", rejected=None, busy=BUSY_CHECKOUT) as call:
@@ -45,7 +65,9 @@ async def begin_checkout(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     if call.failed:
         return [SlotSet(slots.NEXT_FLOW, "none")]
     if not cart.lines:
-        dispatcher.utter_message(text="Your cart is empty, so there's nothing to check out yet. What would you like?")
+        dispatcher.utter_message(
+            text="Your cart is empty, so there's nothing to check out yet. What would you like?"
+        )
         return [SlotSet(slots.NEXT_FLOW, "none")]
     metrics.CHECKOUTS.inc()
     return [*(SlotSet(slot, None) for slot in CHECKOUT_SLOTS), SlotSet(slots.NEXT_FLOW, "checkout_form")]
@@ -55,7 +77,9 @@ class ActionStartCheckout(Action):
     def name(self) -> str:
         return "action_start_checkout"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         if unsure_question(tracker):  # "can I pay by card?" read as checkout: answered, no checkout started
             return await answer_question(dispatcher, tracker, domain) + [SlotSet(slots.NEXT_FLOW, "none")]
         if not is_confident(tracker):
@@ -70,7 +94,9 @@ class ActionResolveClarification(Action):
     def name(self) -> str:
         return "action_resolve_clarification"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         command = tracker.get_slot(slots.PENDING_COMMAND) or {}
         events: list[EventType] = [SlotSet(slots.PENDING_COMMAND, None)]
         if tracker.get_intent_of_latest_message() != "affirm" or not command:
@@ -94,27 +120,35 @@ class ValidateCheckoutForm(FormValidationAction):
     def name(self) -> str:
         return "validate_checkout_form"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         if asks_something_else(tracker):
             # requested_time's from_text mapping took the message, but it is a question or a command NLU
             # was unsure of: hand it to the rules (digressions) as if nothing had been extracted.
             return [SlotSet(slots.REQUESTED_TIME, None), ActionExecutionRejected("checkout_form")]
         return await super().run(dispatcher, tracker, domain)
 
-    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[str]:
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
         if tracker.get_slot(slots.FULFILMENT) == "pickup":
             return [slot for slot in domain_slots if slot != slots.POSTCODE]
         return domain_slots
 
     @skip_empty
-    async def validate_fulfilment(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def validate_fulfilment(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         choice = FULFILMENT_WORDS.get(str(value).strip().lower())
         if choice is None:
             dispatcher.utter_message(text="Would you like pickup or delivery?")
         return {slots.FULFILMENT: choice}
 
     @skip_empty
-    async def validate_postcode(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def validate_postcode(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         postcode = str(value).strip().upper().replace(" ", "")[:4]
         async with backend_call(dispatcher, tracker, "delivery zone check", rejected=_or_pickup) as call:
             await wiring.backend().set_fulfilment(int(tracker.get_slot(slots.CART_ID)), "delivery", postcode)
@@ -123,7 +157,9 @@ class ValidateCheckoutForm(FormValidationAction):
         return {slots.POSTCODE: postcode}
 
     @skip_empty
-    async def validate_requested_time(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def validate_requested_time(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         async with backend_call(dispatcher, tracker, "opening hours", rejected=None) as call:
             restaurant = await wiring.backend().restaurant()
         if call.failed:
@@ -141,7 +177,9 @@ class ValidateCheckoutForm(FormValidationAction):
         return {slots.REQUESTED_TIME: choice.value, slots.PROPOSED_TIME: choice.offer}
 
     @skip_empty
-    async def validate_payment_method(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def validate_payment_method(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         choice = PAYMENT_WORDS.get(str(value).strip().lower())
         if choice is None:
             dispatcher.utter_message(text="Would you like to pay by card online, or at the counter?")
@@ -150,7 +188,7 @@ class ValidateCheckoutForm(FormValidationAction):
 
 def _or_pickup(rejection: BackendRejected) -> str:
     """A postcode the backend refused (outside the delivery zones): pickup is still on offer."""
-    return f"{rejection.message} You can also choose pickup: just say \"pickup\"."
+    return f'{rejection.message} You can also choose pickup: just say "pickup".'
 
 
 def asks_something_else(tracker: Tracker) -> bool:
@@ -165,11 +203,14 @@ def asks_something_else(tracker: Tracker) -> bool:
     if entities & NOT_WHEN_ENTITIES:
         return True
     text = time_answer(taken[slots.REQUESTED_TIME], tracker)
-    answering_offer = bool(tracker.get_slot(slots.PROPOSED_TIME)) and latest_intent(tracker) in ("affirm", "deny")
+    answering_offer = bool(tracker.get_slot(slots.PROPOSED_TIME)) and latest_intent(tracker) in (
+        "affirm",
+        "deny",
+    )
     return text.endswith("?") and not answering_offer and not says_a_time(text)
 
 
-def latest_intent(tracker: Tracker) -> Optional[str]:
+def latest_intent(tracker: Tracker) -> str | None:
     """NLU's top intent as it is (nlu_fallback included: an unsure message is not a yes)."""
     return (tracker.latest_message.get("intent") or {}).get("name")
 
@@ -185,8 +226,10 @@ def offer_buttons(choice: TimeChoice) -> list[dict[str, str]]:
     if not choice.offer:
         return []
     accept = json.dumps({"time": choice.offer})
-    return [{"title": f"Yes, {choice.offer_label}", "payload": f"/inform{accept}"},
-            {"title": "Another time", "payload": "/deny"}]
+    return [
+        {"title": f"Yes, {choice.offer_label}", "payload": f"/inform{accept}"},
+        {"title": "Another time", "payload": "/deny"},
+    ]
 
 
 class ActionAskRequestedTime(Action):
@@ -195,7 +238,9 @@ class ActionAskRequestedTime(Action):
     def name(self) -> str:
         return "action_ask_requested_time"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         if not tracker.get_slot(slots.PROPOSED_TIME):
             dispatcher.utter_message(response="utter_ask_requested_time")
         return []
@@ -207,31 +252,46 @@ class ActionOrderSummary(Action):
     def name(self) -> str:
         return "action_order_summary"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         fulfilment = tracker.get_slot(slots.FULFILMENT) or "pickup"
         async with backend_call(dispatcher, tracker, "order summary") as call:
-            cart = await wiring.backend().set_fulfilment(int(tracker.get_slot(slots.CART_ID)), fulfilment,
-                                                         tracker.get_slot(slots.POSTCODE))
+            cart = await wiring.backend().set_fulfilment(
+                int(tracker.get_slot(slots.CART_ID)), fulfilment, tracker.get_slot(slots.POSTCODE)
+            )
         if call.failed:
             return [SlotSet(slots.CHECKOUT_STAGE, None)]
         if not cart.lines:
             dispatcher.utter_message(text="Your cart is empty, so there's nothing to order yet.")
             return [SlotSet(slots.CHECKOUT_STAGE, None)]
-        dispatcher.utter_message(text=summary_text(cart, tracker), buttons=[
-            {"title": "Yes, place the order", "payload": "/affirm"}, {"title": "No, not yet", "payload": "/deny"}])
+        dispatcher.utter_message(
+            text=summary_text(cart, tracker),
+            buttons=[
+                {"title": "Yes, place the order", "payload": "/affirm"},
+                {"title": "No, not yet", "payload": "/deny"},
+            ],
+        )
         return confirming(cart)
 
 
 def confirming(cart: Cart) -> list[EventType]:
     """The summary of `cart` is on screen: a yes now means this version of the cart at this total."""
-    return [SlotSet(slots.CHECKOUT_STAGE, "confirming"), SlotSet(slots.CONFIRMED_CART_VERSION, cart.version),
-            SlotSet(slots.CONFIRMED_TOTAL, str(cart.total))]
+    return [
+        SlotSet(slots.CHECKOUT_STAGE, "confirming"),
+        SlotSet(slots.CONFIRMED_CART_VERSION, cart.version),
+        SlotSet(slots.CONFIRMED_TOTAL, str(cart.total)),
+    ]
 
 
 def summary_text(cart: Cart, tracker: Tracker) -> str:
-    return order_summary(cart, fulfilment=tracker.get_slot(slots.FULFILMENT), postcode=tracker.get_slot(slots.POSTCODE),
-                         payment_method=tracker.get_slot(slots.PAYMENT_METHOD),
-                         requested_time=tracker.get_slot(slots.REQUESTED_TIME))
+    return order_summary(
+        cart,
+        fulfilment=tracker.get_slot(slots.FULFILMENT),
+        postcode=tracker.get_slot(slots.POSTCODE),
+        payment_method=tracker.get_slot(slots.PAYMENT_METHOD),
+        requested_time=tracker.get_slot(slots.REQUESTED_TIME),
+    )
 
 
 UNPAID_ORDERS_CAP = "too_many_unpaid_orders"  # backend/apps/ordering/caps.py
@@ -246,8 +306,10 @@ async def show_new_total(dispatcher: CollectingDispatcher, tracker: Tracker, car
         return [SlotSet(slots.CHECKOUT_STAGE, None)]
     was = tracker.get_slot(slots.CONFIRMED_TOTAL)
     before = f" (it was {money(was, cart.currency)})" if was else ""
-    dispatcher.utter_message(text=f"Our prices changed since your summary, so I haven't placed the order. "
-                                  f"The total is now {money(cart.total, cart.currency)}{before}. Here it is again:")
+    dispatcher.utter_message(
+        text=f"Our prices changed since your summary, so I haven't placed the order. "
+        f"The total is now {money(cart.total, cart.currency)}{before}. Here it is again:"
+    )
     dispatcher.utter_message(text=summary_text(cart, tracker), buttons=YES_NO_BUTTONS)
     return confirming(cart)
 
@@ -258,12 +320,16 @@ class ActionPlaceOrder(Action):
     def name(self) -> str:
         return "action_place_order"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         stage = tracker.get_slot(slots.CHECKOUT_STAGE)
         current = cart_id(tracker)
         version = tracker.get_slot(slots.CONFIRMED_CART_VERSION)
         if stage not in ("confirming", "placed") or current is None or version is None:
-            dispatcher.utter_message(text="There's no order waiting for a yes. Say \"checkout\" when you're ready.")
+            dispatcher.utter_message(
+                text="There's no order waiting for a yes. Say \"checkout\" when you're ready."
+            )
             return [SlotSet(slots.CHECKOUT_STAGE, None)]
         client = wiring.backend()
         try:
@@ -292,45 +358,66 @@ class ActionPlaceOrder(Action):
             dispatcher.utter_message(text=BUSY_ORDER)
             return [SlotSet(slots.CHECKOUT_STAGE, stage)]
         except BackendUnavailable:
-            logger.warning("order not placed: backend unavailable", extra={"conversation_id": tracker.sender_id})
+            logger.warning(
+                "order not placed: backend unavailable", extra={"conversation_id": tracker.sender_id}
+            )
             dispatcher.utter_message(
                 text="Sorry, I couldn't reach our ordering system, so your order is NOT placed yet and nothing "
-                "was charged. Your cart is kept: say \"yes\" again in a moment to retry."
+                'was charged. Your cart is kept: say "yes" again in a moment to retry.'
             )
             return [SlotSet(slots.CHECKOUT_STAGE, stage)]
         except BackendRejected as rejection:
             if rejection.code == TOTAL_CHANGED:
                 return await show_new_total(dispatcher, tracker, current)
             if rejection.code == UNPAID_ORDERS_CAP:  # the cart is fine: only paying at the counter is not
-                dispatcher.utter_message(text=f"I haven't placed this order: {rejection.message} Your cart is kept.")
-                return [SlotSet(slots.PAYMENT_METHOD, None), SlotSet(slots.CHECKOUT_STAGE, None),
-                        FollowupAction("checkout_form")]
+                dispatcher.utter_message(
+                    text=f"I haven't placed this order: {rejection.message} Your cart is kept."
+                )
+                return [
+                    SlotSet(slots.PAYMENT_METHOD, None),
+                    SlotSet(slots.CHECKOUT_STAGE, None),
+                    FollowupAction("checkout_form"),
+                ]
             dispatcher.utter_message(text=f"I couldn't place the order: {rejection.message}")
             return [SlotSet(slots.CHECKOUT_STAGE, None)]
         if stage == "placed":
-            dispatcher.utter_message(text=f"Your order #{order.number} is already placed. I haven't created a second one.")
+            dispatcher.utter_message(
+                text=f"Your order #{order.number} is already placed. I haven't created a second one."
+            )
         else:
             metrics.ORDERS.inc()
             dispatcher.utter_message(text=placed_text(order))
         logger.info("order placed", extra={"conversation_id": tracker.sender_id, "order_id": order.id})
-        return [SlotSet(slots.CHECKOUT_STAGE, "placed"), SlotSet(slots.LAST_ORDER_ID, order.id),
-                SlotSet(slots.LAST_ORDER_NUMBER, order.number), SlotSet(slots.LAST_ORDER_TOTAL, str(order.total))]
+        return [
+            SlotSet(slots.CHECKOUT_STAGE, "placed"),
+            SlotSet(slots.LAST_ORDER_ID, order.id),
+            SlotSet(slots.LAST_ORDER_NUMBER, order.number),
+            SlotSet(slots.LAST_ORDER_TOTAL, str(order.total)),
+        ]
 
 
 def ask_time_again(dispatcher: CollectingDispatcher, problem: str) -> list[EventType]:
     """A chosen time that can no longer be had is never placed: the checkout asks for a time again."""
     dispatcher.utter_message(text=f"{problem} I haven't placed the order.")
-    return [SlotSet(slots.REQUESTED_TIME, None), SlotSet(slots.PROPOSED_TIME, None), SlotSet(slots.CHECKOUT_STAGE, None),
-            FollowupAction("checkout_form")]
+    return [
+        SlotSet(slots.REQUESTED_TIME, None),
+        SlotSet(slots.PROPOSED_TIME, None),
+        SlotSet(slots.CHECKOUT_STAGE, None),
+        FollowupAction("checkout_form"),
+    ]
 
 
 class ActionDeclineOrder(Action):
     def name(self) -> str:
         return "action_decline_order"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         metrics.ABANDONED.inc()
-        dispatcher.utter_message(text="Okay, I haven't placed it. Your cart is kept: add more, change something, or say \"checkout\" when ready.")
+        dispatcher.utter_message(
+            text='Okay, I haven\'t placed it. Your cart is kept: add more, change something, or say "checkout" when ready.'
+        )
         return [SlotSet(slots.CHECKOUT_STAGE, None)]
 
 
@@ -338,22 +425,29 @@ class ActionOrderStatus(Action):
     def name(self) -> str:
         return "action_order_status"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         number = _order_number(tracker)
         if number is None:
-            dispatcher.utter_message(text="Which order do you mean? Please tell me the order number, e.g. \"order 1042\".")
+            dispatcher.utter_message(
+                text='Which order do you mean? Please tell me the order number, e.g. "order 1042".'
+            )
             return []
         not_found = f"I couldn't find order #{number}. Please check the number."
         async with backend_call(dispatcher, tracker, "order status", rejected=lambda _: not_found) as call:
             order = await wiring.backend().order_by_number(
-                number, conversation_id=tracker.sender_id, customer=customer_id(tracker))
+                number, conversation_id=tracker.sender_id, customer=customer_id(tracker)
+            )
         if call.failed:
             return []
-        dispatcher.utter_message(text=f"Your order #{order.number} {STATUS_TEXT.get(order.status, order.status)}.")
+        dispatcher.utter_message(
+            text=f"Your order #{order.number} {STATUS_TEXT.get(order.status, order.status)}."
+        )
         return []
 
 
-def _order_number(tracker: Tracker) -> Optional[str]:
+def _order_number(tracker: Tracker) -> str | None:
     for entity in tracker.latest_message.get("entities", []):
         if entity.get("entity") == "order_number":
             digits = "".join(ch for ch in str(entity.get("value")) if ch.isdigit())

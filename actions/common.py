@@ -1,9 +1,11 @@
 """Small helpers every action module shares: tracker reading, the clarification gate, the open cart."""
+
 from __future__ import annotations
 
 import functools
 import logging
-from typing import Any, Awaitable, Callable, Optional
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -19,7 +21,9 @@ logger = logging.getLogger(__name__)
 YES_NO_BUTTONS = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 
 
-def skip_empty(validate: Callable[..., Awaitable[dict[str, Any]]]) -> Callable[..., Awaitable[dict[str, Any]]]:
+def skip_empty(
+    validate: Callable[..., Awaitable[dict[str, Any]]],
+) -> Callable[..., Awaitable[dict[str, Any]]]:
     """For form validators: a slot being cleared (value None) is not an answer to check or reply to."""
     slot = validate.__name__.removeprefix("validate_")
 
@@ -33,10 +37,14 @@ def skip_empty(validate: Callable[..., Awaitable[dict[str, Any]]]) -> Callable[.
 
 
 def entity_values(tracker: Tracker, name: str) -> list[Any]:
-    return [entity.get("value") for entity in tracker.latest_message.get("entities", []) if entity.get("entity") == name]
+    return [
+        entity.get("value")
+        for entity in tracker.latest_message.get("entities", [])
+        if entity.get("entity") == name
+    ]
 
 
-def first_entity(tracker: Tracker, name: str) -> Optional[Any]:
+def first_entity(tracker: Tracker, name: str) -> Any | None:
     values = entity_values(tracker, name)
     return values[0] if values else None
 
@@ -51,7 +59,9 @@ def is_confident(tracker: Tracker) -> bool:
     intent = tracker.latest_message.get("intent") or {}
     if float(intent.get("confidence") or 0.0) < get_settings().transactional_confidence_threshold:
         return False
-    if intent.get("name") in CART_LINE_INTENTS and not (entity_values(tracker, "dish") or entity_values(tracker, "mention")):
+    if intent.get("name") in CART_LINE_INTENTS and not (
+        entity_values(tracker, "dish") or entity_values(tracker, "mention")
+    ):
         return has_cart_context(tracker)
     return True
 
@@ -61,7 +71,7 @@ def has_cart_context(tracker: Tracker) -> bool:
     return tracker.get_slot(slots.LAST_LINE_ID) is not None and current_cart_id(tracker) is not None
 
 
-def cart_id(tracker: Tracker) -> Optional[int]:
+def cart_id(tracker: Tracker) -> int | None:
     value = tracker.get_slot(slots.CART_ID)
     return int(value) if value is not None else None
 
@@ -69,13 +79,14 @@ def cart_id(tracker: Tracker) -> Optional[int]:
 # "Is there an open cart?" on the assistant's side: these two read the slots, then the backend's word
 # (Cart.is_open); every action asks them rather than the slots or the cart's status itself.
 
-def current_cart_id(tracker: Tracker) -> Optional[int]:
+
+def current_cart_id(tracker: Tracker) -> int | None:
     """The cart this conversation is filling, as far as the slots know: none yet, or none since its
     order was placed (the next add opens a new one)."""
     return None if tracker.get_slot(slots.CHECKOUT_STAGE) == "placed" else cart_id(tracker)
 
 
-async def current_cart(tracker: Tracker, client: BackendClient) -> Optional[Cart]:
+async def current_cart(tracker: Tracker, client: BackendClient) -> Cart | None:
     """The conversation's cart if the backend says it is still open; backend errors propagate."""
     existing = current_cart_id(tracker)
     if existing is None:
@@ -93,20 +104,27 @@ async def open_cart(tracker: Tracker, client: BackendClient) -> tuple[Cart, list
         return cart, [SlotSet(slots.CHECKOUT_STAGE, None)] if confirming else []
     customer = customer_id(tracker)
     try:
-        cart = await client.create_cart(conversation_id=tracker.sender_id, channel=_channel(tracker), customer=customer)
+        cart = await client.create_cart(
+            conversation_id=tracker.sender_id, channel=_channel(tracker), customer=customer
+        )
     except BackendRejected:
         if customer is None:
             raise
         # an unknown account id must not stop a guest from ordering: go on as a guest
-        logger.warning("unknown customer id in chat metadata; cart created as guest",
-                       extra={"conversation_id": tracker.sender_id})
+        logger.warning(
+            "unknown customer id in chat metadata; cart created as guest",
+            extra={"conversation_id": tracker.sender_id},
+        )
         cart = await client.create_cart(conversation_id=tracker.sender_id, channel=_channel(tracker))
     logger.info("cart created", extra={"conversation_id": tracker.sender_id, "cart_id": cart.id})
-    return cart, [SlotSet(slots.CART_ID, cart.id), SlotSet(slots.CHECKOUT_STAGE, None),
-                  SlotSet(slots.LAST_LINE_ID, None)]
+    return cart, [
+        SlotSet(slots.CART_ID, cart.id),
+        SlotSet(slots.CHECKOUT_STAGE, None),
+        SlotSet(slots.LAST_LINE_ID, None),
+    ]
 
 
-def customer_id(tracker: Tracker) -> Optional[str]:
+def customer_id(tracker: Tracker) -> str | None:
     """The account this turn speaks for: the opaque id the channel verified on the guest's latest
     message (never a name or contact detail). An earlier message's identity does not carry over, so a
     logged-out, expired or absent token makes the turn a guest's."""
@@ -121,7 +139,7 @@ def _channel(tracker: Tracker) -> str:
     return str((tracker.get_latest_input_channel() or "")[:32])
 
 
-def mentioned_item_id(tracker: Tracker) -> Optional[int]:
+def mentioned_item_id(tracker: Tracker) -> int | None:
     """The dish a follow-up points at: "the second one" → the second recommendation; "that" → the
     dish just discussed, or the only recommendation. None when it is ambiguous or unknown."""
     value = first_entity(tracker, "mention")

@@ -16,10 +16,12 @@ module covers what NLU gets wrong around them:
   question, else says it didn't understand; either way the form then asks again. It never calls
   the free-form host, whose tools could change the cart in the middle of a form.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -45,12 +47,12 @@ _DISH_QUESTION_ENTITIES = ("allergen", "detail")
 _DISH_ENTITIES = ("dish", "mention")
 
 
-def reads_as_question(text: Optional[str]) -> bool:
+def reads_as_question(text: str | None) -> bool:
     text = " ".join(str(text or "").lower().split())
     return text.endswith("?") or bool(_QUESTION_START.match(text))
 
 
-def question_kind(tracker: Tracker) -> Optional[str]:
+def question_kind(tracker: Tracker) -> str | None:
     """What the latest message asks about, from the entities NLU found in it: "faq" (hours,
     delivery, payment, ...), "dish" (an allergen, a detail such as price or spiciness, a dish's
     diet), or None when it names neither."""
@@ -88,7 +90,9 @@ def slots_before_this_message(tracker: Tracker, names: Iterable[str]) -> list[Ev
     return [SlotSet(name, before.get(name)) for name in names]
 
 
-async def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+async def answer_question(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+) -> list[EventType]:
     """Answer the latest message as a question: a dish's facts from the backend when it asks about
     a dish, else restaurant facts for its topic or, with no topic, the retrieved documents."""
     if question_kind(tracker) == "dish":
@@ -103,7 +107,9 @@ class ActionFormDigression(Action):
     def name(self) -> str:
         return "action_form_digression"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         if reads_as_question(tracker.latest_message.get("text")):
             return await answer_question(dispatcher, tracker, domain)
         dispatcher.utter_message(response="utter_default")

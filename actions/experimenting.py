@@ -3,6 +3,7 @@
 The assignment is recorded in the `experiment_arms` slot the first time a guest meets an
 experiment, so every outcome in the tracker store joins to its arm (`python -m experiments report`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,7 +27,9 @@ def experiment_changes(tracker: Tracker) -> tuple[dict[str, Any], list[EventType
     try:
         arms = arms_for(registry, tracker.sender_id, already, customer_id=customer_id(tracker))
         changes = changes_for(registry, arms)
-    except Exception:  # noqa: BLE001 - a broken experiment never breaks the conversation
-        logger.exception("experiment assignment failed; defaults used", extra={"conversation_id": tracker.sender_id})
+    except Exception:
+        logger.exception(
+            "experiment assignment failed; defaults used", extra={"conversation_id": tracker.sender_id}
+        )
         return {}, []
     return changes, ([SlotSet(slots.EXPERIMENT_ARMS, arms)] if arms != already else [])

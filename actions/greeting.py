@@ -3,6 +3,7 @@
 Each arm names a response of the domain (`greeting_response`); an unknown name falls back to
 utter_greet, so a typo in experiments.yml never leaves a guest without a greeting.
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,12 +23,17 @@ class ActionGreet(Action):
     def name(self) -> str:
         return "action_greet"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         changes, events = experiment_changes(tracker)
         response = str(changes.get("greeting_response") or DEFAULT_GREETING)
         if response not in (domain.get("responses") or {}):
-            logger.warning("greeting experiment names unknown response %s", response,
-                           extra={"conversation_id": tracker.sender_id})
+            logger.warning(
+                "greeting experiment names unknown response %s",
+                response,
+                extra={"conversation_id": tracker.sender_id},
+            )
             response = DEFAULT_GREETING
         dispatcher.utter_message(response=response)
         return events

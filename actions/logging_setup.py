@@ -4,22 +4,23 @@ Importing `actions` gives the `actions` loggers their JSON handler (as before); 
 (`python -m actions.server`) also puts one on the root logger, so the packages it runs (`llm`:
 token usage, `rag`: index syncs) and its libraries write the same JSON lines at LOG_LEVEL. The
 format and the secret masking are the shared ones (service_common/logs.py)."""
+
 from __future__ import annotations
 
 import logging
-from typing import IO, Optional
+from typing import IO
 
 from service_common.logs import json_handler
 
 
-def _conversation() -> Optional[str]:
+def _conversation() -> str | None:
     """The conversation of the action call being run (set by the backend client's context)."""
     from actions.backend_client import current_conversation
 
     return current_conversation.get()
 
 
-def _level(level: Optional[str]) -> str:
+def _level(level: str | None) -> str:
     if level is not None:
         return level
     from actions.settings import ActionSettings
@@ -28,7 +29,7 @@ def _level(level: Optional[str]) -> str:
     return ActionSettings().log_level
 
 
-def configure_logging(level: Optional[str] = None, stream: Optional[IO[str]] = None) -> None:
+def configure_logging(level: str | None = None, stream: IO[str] | None = None) -> None:
     """Render every `actions.*` record as one JSON line on stderr; `extra={...}` fields become keys."""
     package_logger = logging.getLogger("actions")
     package_logger.handlers = [json_handler(stream, current_conversation=_conversation)]
@@ -36,7 +37,7 @@ def configure_logging(level: Optional[str] = None, stream: Optional[IO[str]] = N
     package_logger.propagate = False
 
 
-def configure_server_logging(level: Optional[str] = None, stream: Optional[IO[str]] = None) -> None:
+def configure_server_logging(level: str | None = None, stream: IO[str] | None = None) -> None:
     """The action server process: every logger's records (llm.*, rag.*, sanic, httpx) as JSON lines."""
     level = _level(level)
     configure_logging(level, stream)

@@ -1,10 +1,12 @@
 """Taking an order into the cart: the order form, its validation, and cart changes."""
+
 from __future__ import annotations
 
 import abc
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, SlotSet
@@ -12,30 +14,42 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import slots, wiring
-from actions.backend_client import BackendRejected, BackendUnavailable, Cart, MenuItem
 from actions.backend_calls import backend_call, tell_service_down
+from actions.backend_client import BackendRejected, BackendUnavailable, Cart, MenuItem
 from actions.common import (
     CART_LINE_INTENTS,
+    YES_NO_BUTTONS,
     cart_id,
     current_cart_id,
-    skip_empty,
-    YES_NO_BUTTONS,
     first_entity,
     is_confident,
     mentioned_item_id,
     open_cart,
+    skip_empty,
 )
-from actions.digressions import answer_question, slots_before_this_message, unsure_question
-from actions.core.cart import (ONE_SIZE, chosen_option_ids, describe_request, find_line, line_for, options_suffix,
-                               which_line_text)
+from actions.core.cart import (
+    ONE_SIZE,
+    chosen_option_ids,
+    describe_request,
+    find_line,
+    line_for,
+    options_suffix,
+    which_line_text,
+)
 from actions.core.formatting import cart_text, line_label, money, names
 from actions.core.matching import match_dish, match_option, parse_quantity, requested_lines
+from actions.digressions import answer_question, slots_before_this_message, unsure_question
 from actions.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
 FORM_SLOTS = (slots.DISH, slots.DISH_ID, slots.QUANTITY, slots.SIZE, slots.EXTRAS)
-MAPPED_SLOTS = (slots.DISH, slots.QUANTITY, slots.SIZE, slots.EXTRAS)  # the ones domain.yml fills from a message
+MAPPED_SLOTS = (
+    slots.DISH,
+    slots.QUANTITY,
+    slots.SIZE,
+    slots.EXTRAS,
+)  # the ones domain.yml fills from a message
 
 
 def _start_line(line: dict[str, Any], queue: list[dict[str, Any]]) -> list[EventType]:
@@ -68,19 +82,25 @@ class ActionPrepareOrder(Action):
     def name(self) -> str:
         return "action_prepare_order"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         if unsure_question(tracker):  # "is the pad thai spicy?" read as an order: answered, nothing added
             return await answer_question(dispatcher, tracker, domain) + [SlotSet(slots.NEXT_FLOW, "none")]
         lines = [line.as_dict() for line in requested_lines(await _entities_with_mentions(tracker))]
         if lines and not is_confident(tracker):
-            dispatcher.utter_message(text=f"Did you mean to add {describe_request(lines)}?", buttons=YES_NO_BUTTONS)
-            return [SlotSet(slots.PENDING_COMMAND, {"kind": "order", "lines": lines}),
-                    SlotSet(slots.NEXT_FLOW, "clarify")]
+            dispatcher.utter_message(
+                text=f"Did you mean to add {describe_request(lines)}?", buttons=YES_NO_BUTTONS
+            )
+            return [
+                SlotSet(slots.PENDING_COMMAND, {"kind": "order", "lines": lines}),
+                SlotSet(slots.NEXT_FLOW, "clarify"),
+            ]
         return start_order(lines)
 
 
 async def _entities_with_mentions(tracker: Tracker) -> list[dict[str, Any]]:
-    """"add the second one": the mention becomes the recommended dish's name, in place."""
+    """ "add the second one": the mention becomes the recommended dish's name, in place."""
     entities = list(tracker.latest_message.get("entities", []))
     item_id = mentioned_item_id(tracker)
     if item_id is None or any(entity.get("entity") == "dish" for entity in entities):
@@ -91,8 +111,10 @@ async def _entities_with_mentions(tracker: Tracker) -> list[dict[str, Any]]:
         return entities
     if item is None:
         return entities
-    return [dict(entity, entity="dish", value=item.name) if entity.get("entity") == "mention" else entity
-            for entity in entities]
+    return [
+        dict(entity, entity="dish", value=item.name) if entity.get("entity") == "mention" else entity
+        for entity in entities
+    ]
 
 
 class ActionAskSize(Action):
@@ -101,14 +123,19 @@ class ActionAskSize(Action):
     def name(self) -> str:
         return "action_ask_size"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         item = await _form_item(tracker)
         sizes = item.options_in("size") if item else []
         if not sizes:
             dispatcher.utter_message(text="Which size would you like?")
             return []
         buttons = [
-            {"title": _option_title(option.name, option.price_delta, item.currency), "payload": f'/inform{{"size": "{option.name}"}}'}
+            {
+                "title": _option_title(option.name, option.price_delta, item.currency),
+                "payload": f'/inform{{"size": "{option.name}"}}',
+            }
             for option in sizes
         ]
         dispatcher.utter_message(text=f"Which size would you like for the {item.name}?", buttons=buttons)
@@ -119,7 +146,7 @@ def _option_title(name: str, delta: Any, currency: str) -> str:
     return f"{name} (+{money(delta, currency)})" if delta else name
 
 
-async def _form_item(tracker: Tracker) -> Optional[MenuItem]:
+async def _form_item(tracker: Tracker) -> MenuItem | None:
     item_id = tracker.get_slot(slots.DISH_ID)
     if item_id is None:
         return None
@@ -133,7 +160,9 @@ class ValidateOrderForm(FormValidationAction):
     def name(self) -> str:
         return "validate_order_form"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         # what the slot mappings took from the latest message (after a digression the trailing
         # events are that action's own slots, such as last_dish_id: not the form's business)
         taken = [slot for slot in tracker.slots_to_validate() if slot in MAPPED_SLOTS]
@@ -145,7 +174,9 @@ class ValidateOrderForm(FormValidationAction):
         return await super().run(dispatcher, tracker, domain)
 
     @skip_empty
-    async def validate_dish(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def validate_dish(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         async with backend_call(dispatcher, tracker, "dish lookup", rejected=None) as call:
             menu = await wiring.backend().menu()
         if call.failed:
@@ -158,7 +189,8 @@ class ValidateOrderForm(FormValidationAction):
         assert item is not None
         if not item.available:
             alternatives = [
-                other for other in menu
+                other
+                for other in menu
                 if other.available and other.category.slug == item.category.slug and other.id != item.id
             ][:3]
             text = f"Sorry, the {item.name} is sold out today."
@@ -177,12 +209,16 @@ class ValidateOrderForm(FormValidationAction):
         return result
 
     @skip_empty
-    async def validate_quantity(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def validate_quantity(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         quantity = parse_quantity(value)
         limit = get_settings().max_quantity
         dish = tracker.get_slot(slots.DISH) or "that dish"
         if quantity is None:
-            dispatcher.utter_message(text=f"Sorry, I didn't catch how many. How many {dish} would you like (1 to {limit})?")
+            dispatcher.utter_message(
+                text=f"Sorry, I didn't catch how many. How many {dish} would you like (1 to {limit})?"
+            )
             return {slots.QUANTITY: None}
         if not 1 <= quantity <= limit:
             dispatcher.utter_message(
@@ -193,7 +229,9 @@ class ValidateOrderForm(FormValidationAction):
         return {slots.QUANTITY: quantity}
 
     @skip_empty
-    async def validate_size(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def validate_size(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         if value == ONE_SIZE:
             return {slots.SIZE: ONE_SIZE}
         async with backend_call(dispatcher, tracker, "size check", rejected=None) as call:
@@ -213,8 +251,12 @@ class ValidateOrderForm(FormValidationAction):
         return {slots.SIZE: option.name}
 
     @skip_empty
-    async def validate_extras(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        requested = [extra for extra in (value if isinstance(value, list) else [value]) if extra and extra != "none"]
+    async def validate_extras(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        requested = [
+            extra for extra in (value if isinstance(value, list) else [value]) if extra and extra != "none"
+        ]
         item = await _form_item(tracker)
         if item is None or not requested:
             return {slots.EXTRAS: requested}
@@ -236,12 +278,12 @@ def _dish_buttons(items: list[MenuItem]) -> list[dict[str, str]]:
 def _offer_suggestions(dispatcher: CollectingDispatcher, requested: str, suggestions: list[MenuItem]) -> None:
     if suggestions:
         dispatcher.utter_message(
-            text=f"I couldn't find \"{requested[:60]}\" on our menu. Did you mean {names(suggestions)}?",
+            text=f'I couldn\'t find "{requested[:60]}" on our menu. Did you mean {names(suggestions)}?',
             buttons=_dish_buttons(suggestions),
         )
     else:
         dispatcher.utter_message(
-            text=f"I couldn't find \"{requested[:60]}\" on our menu. Say \"show the menu\" to see what we have."
+            text=f'I couldn\'t find "{requested[:60]}" on our menu. Say "show the menu" to see what we have.'
         )
 
 
@@ -251,7 +293,9 @@ class ActionAddOrderLine(Action):
     def name(self) -> str:
         return "action_add_order_line"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         client = wiring.backend()
         queue = list(tracker.get_slot(slots.ORDER_QUEUE) or [])
         events: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
@@ -262,7 +306,9 @@ class ActionAddOrderLine(Action):
             item = await _form_item(tracker)
             if item is None:
                 raise BackendRejected("unknown_item", "Sorry, I lost track of that dish.", 404)
-            option_ids = chosen_option_ids(item, tracker.get_slot(slots.SIZE), tracker.get_slot(slots.EXTRAS) or [])
+            option_ids = chosen_option_ids(
+                item, tracker.get_slot(slots.SIZE), tracker.get_slot(slots.EXTRAS) or []
+            )
             quantity = parse_quantity(tracker.get_slot(slots.QUANTITY)) or 1
             before, writing = cart, True
             cart = await client.add_line(cart.id, item.id, quantity, option_ids)
@@ -270,7 +316,9 @@ class ActionAddOrderLine(Action):
             if not writing:  # nothing was sent to the cart: nothing changed
                 tell_service_down(dispatcher, tracker, "add to cart")
             else:  # sent, unanswered: it may have been added
-                events += await _after_unsure_add(dispatcher, tracker, client, before, item, quantity, option_ids)
+                events += await _after_unsure_add(
+                    dispatcher, tracker, client, before, item, quantity, option_ids
+                )
             return events + [SlotSet(slots.ORDER_QUEUE, []), SlotSet(slots.NEXT_FLOW, "none")]
         except BackendRejected as rejection:
             dispatcher.utter_message(text=rejection.message)
@@ -288,44 +336,60 @@ class ActionAddOrderLine(Action):
         return events + [SlotSet(slots.ORDER_QUEUE, []), SlotSet(slots.NEXT_FLOW, "none")]
 
 
-async def _after_unsure_add(dispatcher: CollectingDispatcher, tracker: Tracker, client: Any, before: Cart,
-                            item: MenuItem, quantity: int, option_ids: list[int]) -> list[EventType]:
+async def _after_unsure_add(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    client: Any,
+    before: Cart,
+    item: MenuItem,
+    quantity: int,
+    option_ids: list[int],
+) -> list[EventType]:
     """The add timed out or failed after it was sent, so it may have been applied: read the cart again
     and tell the guest what is true, never "nothing has changed" when that isn't known."""
-    logger.warning("add to cart unconfirmed; re-reading the cart", extra={"conversation_id": tracker.sender_id})
+    logger.warning(
+        "add to cart unconfirmed; re-reading the cart", extra={"conversation_id": tracker.sender_id}
+    )
     what = f"{quantity} × {item.name}{options_suffix(item, option_ids)}"
     try:
         cart = await client.cart(before.id)
     except (BackendUnavailable, BackendRejected):
         dispatcher.utter_message(
             text=f"Sorry, our ordering system didn't answer in time, so I'm not sure whether {what} was "
-                 "added to your cart. Please check before adding it again: just ask \"what's in my cart?\" "
-                 "in a moment.")
+            'added to your cart. Please check before adding it again: just ask "what\'s in my cart?" '
+            "in a moment."
+        )
         return []
     old_line, new_line = line_for(before, item.id, option_ids), line_for(cart, item.id, option_ids)
     had = old_line.quantity if old_line else 0
     if new_line is not None and new_line.quantity >= had + quantity:
         dispatcher.utter_message(
-            text=f"Added {what}. Your cart: {cart.item_count} item(s), {money(cart.total, cart.currency)} so far.")
+            text=f"Added {what}. Your cart: {cart.item_count} item(s), {money(cart.total, cart.currency)} so far."
+        )
         return [SlotSet(slots.LAST_LINE_ID, new_line.id)]
     dispatcher.utter_message(
         text=f"Sorry, our ordering system didn't answer in time and {what} is not in your cart. "
-             "Please try again in a moment, or say \"talk to a person\".")
+        'Please try again in a moment, or say "talk to a person".'
+    )
     return []
 
 
-async def change_quantity(dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
+async def change_quantity(
+    dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]
+) -> list[EventType]:
     """Set a cart line's quantity (the dish named, else the last one added)."""
     client = wiring.backend()
     quantity = parse_quantity(command.get("quantity"))
     limit = get_settings().max_quantity
     if quantity is None:
-        dispatcher.utter_message(text="How many would you like? Tell me, for example, \"make it 2\".")
+        dispatcher.utter_message(text='How many would you like? Tell me, for example, "make it 2".')
         return []
     if quantity == 0:
         return await remove_item(dispatcher, tracker, command)
     if not 1 <= quantity <= limit:
-        dispatcher.utter_message(text=f"I can set a quantity between 1 and {limit}; {quantity} won't work. Nothing changed.")
+        dispatcher.utter_message(
+            text=f"I can set a quantity between 1 and {limit}; {quantity} won't work. Nothing changed."
+        )
         return []
     async with backend_call(dispatcher, tracker, "change quantity") as call:
         cart, events = await open_cart(tracker, client)
@@ -336,11 +400,15 @@ async def change_quantity(dispatcher: CollectingDispatcher, tracker: Tracker, co
         cart = await client.set_quantity(cart.id, line.id, quantity)
     if call.failed:
         return []
-    dispatcher.utter_message(text=f"Done: {quantity} × {line.item.name}. Total now {money(cart.total, cart.currency)}.")
+    dispatcher.utter_message(
+        text=f"Done: {quantity} × {line.item.name}. Total now {money(cart.total, cart.currency)}."
+    )
     return events + [SlotSet(slots.LAST_LINE_ID, line.id)]
 
 
-async def remove_item(dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]) -> list[EventType]:
+async def remove_item(
+    dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any]
+) -> list[EventType]:
     client = wiring.backend()
     async with backend_call(dispatcher, tracker, "remove item") as call:
         cart, events = await open_cart(tracker, client)
@@ -356,7 +424,11 @@ async def remove_item(dispatcher: CollectingDispatcher, tracker: Tracker, comman
 
 
 def _command_from_message(tracker: Tracker, kind: str) -> dict[str, Any]:
-    return {"kind": kind, "dish": first_entity(tracker, "dish"), "quantity": first_entity(tracker, "quantity")}
+    return {
+        "kind": kind,
+        "dish": first_entity(tracker, "dish"),
+        "quantity": first_entity(tracker, "quantity"),
+    }
 
 
 Execute = Callable[[CollectingDispatcher, Tracker, dict[str, Any]], Awaitable[list[EventType]]]
@@ -385,7 +457,9 @@ class GatedCartCommand(Action, abc.ABC):
     def name(self) -> str:
         return self.command.action
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         if unsure_question(tracker):
             # "wait, what time do you close today?" read as a cart change: a question, so it is
             # answered and the cart is left alone (a form in progress then asks again, by the rules)
@@ -394,7 +468,9 @@ class GatedCartCommand(Action, abc.ABC):
         command = _command_from_message(tracker, kind)
         if kind in CART_LINE_INTENTS and cart_id(tracker) is None:
             # nothing to change: no cart is opened and nothing is asked ("make it three" on arrival)
-            dispatcher.utter_message(text="There's nothing in your cart yet, so there's nothing to change. What would you like to order?")
+            dispatcher.utter_message(
+                text="There's nothing in your cart yet, so there's nothing to change. What would you like to order?"
+            )
             return [SlotSet(slots.NEXT_FLOW, "none")]
         if not is_confident(tracker):
             dispatcher.utter_message(text=self.command.question(command), buttons=YES_NO_BUTTONS)
@@ -406,8 +482,9 @@ def _which_dish(command: dict[str, Any]) -> str:
     return f"the {command['dish']}" if command.get("dish") else "your last dish"
 
 
-async def start_over(dispatcher: CollectingDispatcher, tracker: Tracker,
-                     command: Optional[dict[str, Any]] = None) -> list[EventType]:
+async def start_over(
+    dispatcher: CollectingDispatcher, tracker: Tracker, command: dict[str, Any] | None = None
+) -> list[EventType]:
     """Empty the cart (the command carries nothing more: it is there to match the other cart changes)."""
     client = wiring.backend()
     events: list[EventType] = [SlotSet(slot, None) for slot in FORM_SLOTS]
@@ -423,14 +500,23 @@ async def start_over(dispatcher: CollectingDispatcher, tracker: Tracker,
 
 
 CHANGE_QUANTITY = CartCommand(
-    "change_quantity", "action_change_quantity", execute=change_quantity,
-    question=lambda c: f"Did you mean to change {_which_dish(c)} to {c.get('quantity') or 'a new quantity'}?")
+    "change_quantity",
+    "action_change_quantity",
+    execute=change_quantity,
+    question=lambda c: f"Did you mean to change {_which_dish(c)} to {c.get('quantity') or 'a new quantity'}?",
+)
 REMOVE_ITEM = CartCommand(
-    "remove_item", "action_remove_item", execute=remove_item,
-    question=lambda c: f"Did you mean to remove {_which_dish(c)} from your cart?")
+    "remove_item",
+    "action_remove_item",
+    execute=remove_item,
+    question=lambda c: f"Did you mean to remove {_which_dish(c)} from your cart?",
+)
 START_OVER = CartCommand(
-    "start_over", "action_start_over", execute=start_over,
-    question=lambda c: "Did you mean to empty your cart and start over?")
+    "start_over",
+    "action_start_over",
+    execute=start_over,
+    question=lambda c: "Did you mean to empty your cart and start over?",
+)
 CART_COMMANDS = {command.kind: command for command in (CHANGE_QUANTITY, REMOVE_ITEM, START_OVER)}
 
 
@@ -450,7 +536,9 @@ class ActionViewCart(Action):
     def name(self) -> str:
         return "action_view_cart"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
         cart_ref = current_cart_id(tracker)
         if cart_ref is None:
             dispatcher.utter_message(text="Your cart is empty. Would you like to see the menu?")
@@ -464,18 +552,24 @@ class ActionViewCart(Action):
 
 
 class ActionCancelCurrent(Action):
-    """"Never mind": leave the current form, keep the cart as it is."""
+    """ "Never mind": leave the current form, keep the cart as it is."""
 
     def name(self) -> str:
         return "action_cancel_current"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        dispatcher.utter_message(text="No problem, I've stopped that. Your cart is unchanged. What would you like to do?")
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            text="No problem, I've stopped that. Your cart is unchanged. What would you like to do?"
+        )
         events: list[EventType] = [ActiveLoop(None), SlotSet(slots.REQUESTED_SLOT, None)]
         events += [SlotSet(slot, None) for slot in FORM_SLOTS]
-        events += [SlotSet(slots.ORDER_QUEUE, []), SlotSet(slots.NEXT_FLOW, "none"),
-                   SlotSet(slots.PENDING_COMMAND, None)]
+        events += [
+            SlotSet(slots.ORDER_QUEUE, []),
+            SlotSet(slots.NEXT_FLOW, "none"),
+            SlotSet(slots.PENDING_COMMAND, None),
+        ]
         if tracker.get_slot(slots.CHECKOUT_STAGE) == "confirming":
             events.append(SlotSet(slots.CHECKOUT_STAGE, None))
         return events
-

@@ -1,13 +1,15 @@
 """Mood recommendations: candidates from the backend and retrieval under hard dietary/allergen
 filters; the LLM only picks among them and writes the reasons. Names and prices come from the
 backend. Knows nothing of Rasa."""
+
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Optional, Sequence
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -28,7 +30,7 @@ def load_moods(path: Path = MOODS_FILE) -> dict[str, Any]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def resolve_mood(word: str, moods: dict[str, Any], message: str = "") -> Optional[str]:
+def resolve_mood(word: str, moods: dict[str, Any], message: str = "") -> str | None:
     """The configured mood for an extracted word, else the first mood or synonym named in the message."""
     word = word.strip().lower()
     for name, spec in moods["moods"].items():
@@ -60,7 +62,9 @@ def satisfies(item: MenuItem, dietary: Sequence[str], exclude_allergens: Sequenc
     return item.available and set(dietary) <= set(item.dietary_tags) and not excluded & set(item.allergens)
 
 
-def pick_for_mood(items: list[MenuItem], mood: Optional[str], moods: dict[str, Any], limit: int = 3) -> list[MenuItem]:
+def pick_for_mood(
+    items: list[MenuItem], mood: str | None, moods: dict[str, Any], limit: int = 3
+) -> list[MenuItem]:
     if mood is None:
         return [item for item in items if item.is_special][:limit] or items[:limit]
     spec = moods["moods"][mood]
@@ -70,7 +74,11 @@ def pick_for_mood(items: list[MenuItem], mood: Optional[str], moods: dict[str, A
     def score(item: MenuItem) -> tuple[int, int]:
         return (int(mood in item.mood_tags) + int(item.category.slug in categories), -item.spice_level)
 
-    fitting = [item for item in items if item.spice_level <= max_spice and (mood in item.mood_tags or item.category.slug in categories)]
+    fitting = [
+        item
+        for item in items
+        if item.spice_level <= max_spice and (mood in item.mood_tags or item.category.slug in categories)
+    ]
     return sorted(fitting, key=score, reverse=True)[:limit]
 
 
@@ -82,7 +90,7 @@ class Suggestion:
 
 @dataclass
 class Recommendation:
-    mood: Optional[str]
+    mood: str | None
     intro: str
     suggestions: list[Suggestion] = field(default_factory=list)
     mode: Literal["llm", "offline"] = "offline"
@@ -98,8 +106,17 @@ class _Picks(BaseModel):
 
 
 class Recommender:
-    def __init__(self, *, backend: BackendClient, retriever: Any, llm: LlmClient, prompts: Prompts,
-                 moods: dict[str, Any], count: int = 3, candidate_pool: int = 8) -> None:
+    def __init__(
+        self,
+        *,
+        backend: BackendClient,
+        retriever: Any,
+        llm: LlmClient,
+        prompts: Prompts,
+        moods: dict[str, Any],
+        count: int = 3,
+        candidate_pool: int = 8,
+    ) -> None:
         self.backend = backend
         self.retriever = retriever
         self.llm = llm
@@ -108,9 +125,16 @@ class Recommender:
         self.count = count
         self.candidate_pool = candidate_pool
 
-    async def recommend(self, message: str, *, mood_word: str = "", dietary: Sequence[str] = (),
-                        exclude_allergens: Sequence[str] = (), conversation_id: str = "",
-                        count: Optional[int] = None) -> Recommendation:
+    async def recommend(
+        self,
+        message: str,
+        *,
+        mood_word: str = "",
+        dietary: Sequence[str] = (),
+        exclude_allergens: Sequence[str] = (),
+        conversation_id: str = "",
+        count: int | None = None,
+    ) -> Recommendation:
         """Raises BackendUnavailable when the menu cannot be read (nothing can be recommended safely).
         `count` overrides the configured number of suggestions (an experiment's arm may)."""
         count = max(1, min(count or self.count, 5))
@@ -122,56 +146,104 @@ class Recommender:
             filters["dietary"] = ",".join(dietary)
         if exclude_allergens:
             filters["exclude_allergens"] = ",".join(exclude_allergens)
-        allowed = [item for item in await self.backend.search_items(**filters) if satisfies(item, dietary, exclude_allergens)]
+        allowed = [
+            item
+            for item in await self.backend.search_items(**filters)
+            if satisfies(item, dietary, exclude_allergens)
+        ]
         candidates = await self._candidates(message, mood, allowed, dietary, exclude_allergens)
         recommendation = Recommendation(mood, intro)
         if not candidates:
             return recommendation
         if self.llm.online:
             try:
-                recommendation.suggestions = await self._llm_picks(message, mood, candidates, dietary, exclude_allergens,
-                                                                   conversation_id, count)
+                recommendation.suggestions = await self._llm_picks(
+                    message, mood, candidates, dietary, exclude_allergens, conversation_id, count
+                )
                 recommendation.mode = "llm"
             except LlmUnavailable as reason:
-                logger.warning("llm unavailable (%s); offline recommendation", reason.reason,
-                               extra={"conversation_id": conversation_id})
+                logger.warning(
+                    "llm unavailable (%s); offline recommendation",
+                    reason.reason,
+                    extra={"conversation_id": conversation_id},
+                )
         if not recommendation.suggestions:
             recommendation.suggestions = [Suggestion(item, item.description) for item in candidates[:count]]
         return recommendation
 
-    async def _candidates(self, message: str, mood: Optional[str], allowed: list[MenuItem],
-                          dietary: Sequence[str], exclude_allergens: Sequence[str]) -> list[MenuItem]:
+    async def _candidates(
+        self,
+        message: str,
+        mood: str | None,
+        allowed: list[MenuItem],
+        dietary: Sequence[str],
+        exclude_allergens: Sequence[str],
+    ) -> list[MenuItem]:
         by_id = {item.id: item for item in allowed}
         ordered = pick_for_mood(allowed, mood, self.moods, limit=self.candidate_pool)
         if self.llm.online:  # retrieval widens the pool only for the LLM to choose from
             from rag.retriever import SearchFilters
 
-            query = " ".join(filter(None, [message, mood, *self.moods["moods"].get(mood or "", {}).get("categories", [])]))
+            query = " ".join(
+                filter(None, [message, mood, *self.moods["moods"].get(mood or "", {}).get("categories", [])])
+            )
             try:
-                hits = await self.retriever.asearch(query, top_k=self.candidate_pool, filters=SearchFilters(
-                    kinds=("menu_item",), available_only=True, dietary=tuple(dietary), exclude_allergens=tuple(exclude_allergens)))
-            except Exception:  # noqa: BLE001 - the backend's picks are enough
+                hits = await self.retriever.asearch(
+                    query,
+                    top_k=self.candidate_pool,
+                    filters=SearchFilters(
+                        kinds=("menu_item",),
+                        available_only=True,
+                        dietary=tuple(dietary),
+                        exclude_allergens=tuple(exclude_allergens),
+                    ),
+                )
+            except Exception:
                 logger.exception("retrieval failed; recommending from the backend's mood picks only")
                 hits = []
             max_spice = self.moods["moods"].get(mood or "", {}).get("max_spice_level", 3)
-            ordered += [by_id[hit.item_id] for hit in hits
-                        if hit.item_id in by_id and by_id[hit.item_id].spice_level <= max_spice]
+            ordered += [
+                by_id[hit.item_id]
+                for hit in hits
+                if hit.item_id in by_id and by_id[hit.item_id].spice_level <= max_spice
+            ]
         unique = list({item.id: item for item in ordered}.values())
         return unique[: self.candidate_pool]
 
-    async def _llm_picks(self, message: str, mood: Optional[str], candidates: list[MenuItem], dietary: Sequence[str],
-                         exclude_allergens: Sequence[str], conversation_id: str, count: int) -> list[Suggestion]:
-        constraints = ", ".join([*(f"must be {tag.replace('_', '-')}" for tag in dietary),
-                                 *(f"no {allergen}" for allergen in exclude_allergens)])
+    async def _llm_picks(
+        self,
+        message: str,
+        mood: str | None,
+        candidates: list[MenuItem],
+        dietary: Sequence[str],
+        exclude_allergens: Sequence[str],
+        conversation_id: str,
+        count: int,
+    ) -> list[Suggestion]:
+        constraints = ", ".join(
+            [
+                *(f"must be {tag.replace('_', '-')}" for tag in dietary),
+                *(f"no {allergen}" for allergen in exclude_allergens),
+            ]
+        )
         messages = self.prompts.messages(
-            "recommend", message=message[:500], mood=mood or "", constraints=constraints, count=count,
-            candidates=[{"id": item.id, "name": item.name, "summary": _summary(item)} for item in candidates])
+            "recommend",
+            message=message[:500],
+            mood=mood or "",
+            constraints=constraints,
+            count=count,
+            candidates=[{"id": item.id, "name": item.name, "summary": _summary(item)} for item in candidates],
+        )
         # A short task (pick ≤3 of ≤8 ids, one line each): the fast, cheaper model does it.
-        completion = await self.llm.complete(messages, fast=True, json_mode=True, conversation_id=conversation_id)
+        completion = await self.llm.complete(
+            messages, fast=True, json_mode=True, conversation_id=conversation_id
+        )
         try:
             picks = _Picks.model_validate(json.loads(completion.text)).suggestions
         except (ValueError, ValidationError):
-            logger.warning("llm recommendation was not the JSON asked for", extra={"conversation_id": conversation_id})
+            logger.warning(
+                "llm recommendation was not the JSON asked for", extra={"conversation_id": conversation_id}
+            )
             return []
         by_id = {item.id: item for item in candidates}
         suggestions: list[Suggestion] = []
@@ -181,8 +253,12 @@ class Recommender:
                 if item is None:
                     logger.warning("llm suggested a dish outside the candidates: %s", pick.id)
                 continue
-            reason = finish(pick.reason[:300], fact_sheet([item], subject=item), system_prompt=self.prompts.system_text,
-                            conversation_id=conversation_id)
+            reason = finish(
+                pick.reason[:300],
+                fact_sheet([item], subject=item),
+                system_prompt=self.prompts.system_text,
+                conversation_id=conversation_id,
+            )
             if reason in (REFUSAL, default_personality().fallback_text):  # nothing usable survived the checks
                 reason = item.description
             suggestions.append(Suggestion(item, reason))

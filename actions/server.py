@@ -20,6 +20,7 @@ never syncs or writes: rag/snapshots.py):
 - `GET /llm/usage[?conversation_id=...]`: Groq tokens and estimated cost (an internal endpoint,
   like the rest of this server: keep it off the public network).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,7 +42,7 @@ from sanic import Sanic, response
 from sanic.exceptions import SanicException
 from sanic.request import Request
 
-from actions import metrics, wiring, streaming
+from actions import metrics, streaming, wiring
 from actions.backend_client import current_conversation
 from actions.logging_setup import configure_server_logging
 from actions.settings import get_settings
@@ -98,8 +99,9 @@ def build_app(*, sync_on_start: bool = True) -> Sanic:
     async def stream(request: Request, message_id: str) -> None:
         """Server-sent events with the answer to one widget message while the LLM writes it."""
         # CORS headers (only for CHAT_ALLOWED_ORIGINS) are added by rasa-sdk's Sanic-CORS.
-        sse = await request.respond(content_type="text/event-stream",
-                                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        sse = await request.respond(
+            content_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        )
         await sse.send("retry: 60000\n\n")
         async for piece in streaming.hub().listen(message_id[:64]):
             await sse.send(f"event: chunk\ndata: {json.dumps({'text': piece}, ensure_ascii=False)}\n\n")
@@ -112,8 +114,12 @@ def build_app(*, sync_on_start: bool = True) -> Sanic:
 
         # the signature is checked before the index lock is taken: a forged request is refused at once
         result = await asyncio.to_thread(
-            handle_menu_updated, dict(request.headers), request.body, wiring.webhook_secrets(),
-            wiring.indexer if wiring.writes_index() else None, _index_lock,
+            handle_menu_updated,
+            dict(request.headers),
+            request.body,
+            wiring.webhook_secrets(),
+            wiring.indexer if wiring.writes_index() else None,
+            _index_lock,
         )
         if result.ok:  # a verified change: answers read the menu afresh, not from the 30 s cache
             wiring.backend().forget_menu()
@@ -135,21 +141,27 @@ def build_app(*, sync_on_start: bool = True) -> Sanic:
         if getattr(request.ctx, "refused", False):  # a refused call ran nothing: not an action
             return
         if request.path == "/webhook" and request.method == "POST":
-            call = getattr(request.ctx, "call", None) or action_call(request)  # parsed once by note_conversation
+            call = getattr(request.ctx, "call", None) or action_call(
+                request
+            )  # parsed once by note_conversation
             observe_webhook(call, time.perf_counter() - request.ctx.started, known_actions)
 
     @app.get("/llm/usage")
     async def llm_usage(request: Request) -> response.HTTPResponse:
         """Groq tokens and estimated cost: in total, by model, and for `?conversation_id=`."""
         client = wiring.llm()
-        body = {"status": client.status, "total": client.ledger.total.as_dict(),
-                "by_model": {model: usage.as_dict() for model, usage in client.ledger.by_model.items()}}
+        body = {
+            "status": client.status,
+            "total": client.ledger.total.as_dict(),
+            "by_model": {model: usage.as_dict() for model, usage in client.ledger.by_model.items()},
+        }
         conversation = request.args.get("conversation_id")
         if conversation:
             body["conversation"] = client.ledger.conversation(conversation).as_dict()
         return response.json(body)
 
     if sync_on_start:
+
         @app.listener("after_server_start")
         async def start_index_sync(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
             app.add_task(_sync_index())
@@ -157,7 +169,7 @@ def build_app(*, sync_on_start: bool = True) -> Sanic:
     return app
 
 
-_turns_seen: "OrderedDict[tuple[str, float], None]" = OrderedDict()
+_turns_seen: OrderedDict[tuple[str, float], None] = OrderedDict()
 
 
 async def note_conversation(request: Request) -> None:
@@ -203,7 +215,9 @@ def _events(tracker: dict[str, Any]) -> list[dict[str, Any]]:
     return [e for e in events if isinstance(e, dict)] if isinstance(events, list) else []
 
 
-def observe_webhook(body: dict[str, Any], seconds: float, known_actions: frozenset[str] = frozenset()) -> None:
+def observe_webhook(
+    body: dict[str, Any], seconds: float, known_actions: frozenset[str] = frozenset()
+) -> None:
     """Action duration, and once per guest turn the message (and, on a session's first message,
     the conversation) counters. The action server only sees turns that run a custom action.
 
@@ -214,7 +228,7 @@ def observe_webhook(body: dict[str, Any], seconds: float, known_actions: frozens
     tracker = body.get("tracker") if isinstance(body.get("tracker"), dict) else {}
     events = _events(tracker)
     start = max((i for i, e in enumerate(events) if e.get("event") == "session_started"), default=-1)
-    users = [e for e in events[start + 1:] if e.get("event") == "user"]
+    users = [e for e in events[start + 1 :] if e.get("event") == "user"]
     if not users:
         return
     turn = (str(tracker.get("sender_id"))[:255], _timestamp(users[-1].get("timestamp")))
@@ -233,19 +247,30 @@ async def _sync_index() -> None:
     try:
         if wiring.writes_index():
             report = await asyncio.to_thread(_locked, lambda: wiring.indexer().ensure_current())
-            logger.info("retrieval index current", extra={
-                "sync": report.action, "embedded": report.embedded, "points": report.points,
-                "menu_version": report.menu_version, "seconds": round(report.seconds, 2),
-                "snapshot": report.published})
+            logger.info(
+                "retrieval index current",
+                extra={
+                    "sync": report.action,
+                    "embedded": report.embedded,
+                    "points": report.points,
+                    "menu_version": report.menu_version,
+                    "seconds": round(report.seconds, 2),
+                    "snapshot": report.published,
+                },
+            )
         else:  # a reader: open the newest published snapshot now (if none yet, searches look again)
             snapshots = wiring.retriever().snapshots
             await asyncio.to_thread(snapshots.refresh)
-            logger.info("retrieval index: reader", extra={
-                "snapshot": snapshots.snapshot.name if snapshots.snapshot else None})
+            logger.info(
+                "retrieval index: reader",
+                extra={"snapshot": snapshots.snapshot.name if snapshots.snapshot else None},
+            )
         # load the model and trace the query encoder now, not on the first guest's question
         await asyncio.to_thread(wiring.retriever().embedder.warm_up)
     except Exception as error:  # the assistant works without retrieval; the next sync retries
-        logger.warning("retrieval index sync failed: %s", error.__class__.__name__, extra={"error": str(error)[:300]})
+        logger.warning(
+            "retrieval index sync failed: %s", error.__class__.__name__, extra={"error": str(error)[:300]}
+        )
 
 
 def init_error_reporting(dsn: str) -> bool:
@@ -262,15 +287,17 @@ def init_error_reporting(dsn: str) -> bool:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """No options: every setting is an environment variable (README table); --help says which."""
     parser = argparse.ArgumentParser(
-        prog="python -m actions.server", formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="python -m actions.server",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="The action server: rasa-sdk's /webhook for Rasa's custom actions, plus the retrieval "
-                    "index kept current, /stream/<message id>, /metrics and /llm/usage.",
+        "index kept current, /stream/<message id>, /metrics and /llm/usage.",
         epilog="Settings come from the environment (the README's configuration table), among them:\n"
-               "  SANIC_HOST, ACTIONS_PORT        where it listens (127.0.0.1:5055)\n"
-               "  ACTION_SERVER_TOKEN             the token Rasa sends with each action call\n"
-               "  BACKEND_URL, BACKEND_SERVICE_TOKEN  the Django backend\n"
-               "  QDRANT_PATH, RAG_INDEX_ROLE     the retrieval index (writer or reader)\n"
-               "  GROQ_API_KEY, LLM_MODEL         the LLM (unset key: offline mode)")
+        "  SANIC_HOST, ACTIONS_PORT        where it listens (127.0.0.1:5055)\n"
+        "  ACTION_SERVER_TOKEN             the token Rasa sends with each action call\n"
+        "  BACKEND_URL, BACKEND_SERVICE_TOKEN  the Django backend\n"
+        "  QDRANT_PATH, RAG_INDEX_ROLE     the retrieval index (writer or reader)\n"
+        "  GROQ_API_KEY, LLM_MODEL         the LLM (unset key: offline mode)",
+    )
     return parser.parse_args(argv)
 
 
@@ -285,7 +312,9 @@ def main(argv: list[str] | None = None) -> None:
     settings = get_settings()
     init_error_reporting(settings.sentry_dsn)
     logger.info("action server on http://%s:%s", settings.host, settings.port)
-    build_app(sync_on_start=settings.rag_sync_on_start).run(settings.host, settings.port, workers=1, access_log=False)
+    build_app(sync_on_start=settings.rag_sync_on_start).run(
+        settings.host, settings.port, workers=1, access_log=False
+    )
 
 
 if __name__ == "__main__":

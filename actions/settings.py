@@ -1,4 +1,5 @@
 """Action-server configuration, read once from environment variables (see the README table)."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -34,11 +35,15 @@ class ActionSettings(BaseSettings):
     port: int = Field(5055, alias="ACTIONS_PORT")
     rag_sync_on_start: bool = Field(True, alias="RAG_SYNC_ON_START")
     # A/B experiments (experiments.yml; re-read when it changes, no restart needed)
-    experiments_file: str = Field(str(Path(__file__).resolve().parent.parent / "experiments.yml"), alias="EXPERIMENTS_FILE")
+    experiments_file: str = Field(
+        str(Path(__file__).resolve().parent.parent / "experiments.yml"), alias="EXPERIMENTS_FILE"
+    )
     # Errors go to Sentry when set (a secret: environment only), and nowhere when not.
     sentry_dsn: str = Field("", alias="SENTRY_DSN", repr=False)
     # Sites whose pages may read /stream/<message id> (CORS); comma or space separated.
-    chat_allowed_origins: str = Field("http://127.0.0.1:8000,http://localhost:8000", alias="CHAT_ALLOWED_ORIGINS")
+    chat_allowed_origins: str = Field(
+        "http://127.0.0.1:8000,http://localhost:8000", alias="CHAT_ALLOWED_ORIGINS"
+    )
     # Retrieved passages scoring below this (cosine, MiniLM) count as "nothing relevant": the guest
     # gets the fixed "I don't know, here is how to reach the staff" reply and no LLM call is made.
     answer_min_score: float = Field(0.40, alias="ANSWER_MIN_SCORE")

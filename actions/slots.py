@@ -2,6 +2,7 @@
 
 Actions read and set slots through these names only, so a renamed or removed slot fails at import or
 in that test, not in a conversation."""
+
 from __future__ import annotations
 
 # The order form and its queue

@@ -7,12 +7,13 @@ message (so REST, the terminal chat and the tracker see whole messages). One pro
 streams in memory: with several action servers, route /stream/ to the instance handling the
 conversation (sticky by sender), or replace this hub with Redis pub/sub.
 """
+
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Optional
 
 DONE = object()
 
@@ -65,7 +66,7 @@ class StreamHub:
             self._streams.pop(message_id, None)
 
 
-_hub: Optional[StreamHub] = None
+_hub: StreamHub | None = None
 
 
 def hub() -> StreamHub:

@@ -1,9 +1,10 @@
 """The action server's wiring: where actions get their backend client, retriever, LLM client and
 hosts. Built lazily on first use, never at import; tests and embedding applications may inject their own."""
+
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from actions.backend_client import BackendClient, BackendUnavailable
 from actions.settings import get_settings
@@ -15,11 +16,11 @@ if TYPE_CHECKING:
     from actions.recommending import Recommender
     from llm.client import LlmClient
 
-_backend: Optional[BackendClient] = None
+_backend: BackendClient | None = None
 _rag_config: Any = None
 _indexer: Any = None
 _retriever: Any = None
-_llm: Optional["LlmClient"] = None
+_llm: LlmClient | None = None
 _hosts: dict[str, Any] = {}
 _hosts_lock = asyncio.Lock()
 
@@ -37,7 +38,7 @@ def backend() -> BackendClient:
     return _backend
 
 
-def use_backend(client: Optional[BackendClient]) -> None:
+def use_backend(client: BackendClient | None) -> None:
     """Replace the shared backend client (tests, or an embedding application)."""
     global _backend
     _backend = client
@@ -86,7 +87,7 @@ def retriever():  # -> rag.retriever.Retriever: the writer's shares the indexer'
     return _retriever
 
 
-def llm() -> "LlmClient":
+def llm() -> LlmClient:
     global _llm
     if _llm is None:
         from llm.client import LlmClient
@@ -96,7 +97,7 @@ def llm() -> "LlmClient":
     return _llm
 
 
-def use_llm(client: Optional["LlmClient"]) -> None:
+def use_llm(client: LlmClient | None) -> None:
     global _llm
     _llm = client
     _hosts.clear()
@@ -135,9 +136,13 @@ async def _build_hosts() -> dict[str, Any]:
     except BackendUnavailable:
         restaurant = "our restaurant"  # not cached: the next turn tries the backend again
         prompts = Prompts(restaurant=restaurant, token_budget=client.config.prompt_token_budget)
-        return _hosts_from(prompts, settings, client, AnswerCache(ttl_seconds=1, max_entries=1), cache_hosts=False)
+        return _hosts_from(
+            prompts, settings, client, AnswerCache(ttl_seconds=1, max_entries=1), cache_hosts=False
+        )
     prompts = Prompts(restaurant=restaurant, token_budget=client.config.prompt_token_budget)
-    cache: AnswerCache[Any] = AnswerCache(ttl_seconds=client.config.cache_ttl_seconds, max_entries=client.config.cache_size)
+    cache: AnswerCache[Any] = AnswerCache(
+        ttl_seconds=client.config.cache_ttl_seconds, max_entries=client.config.cache_size
+    )
     return _hosts_from(prompts, settings, client, cache, cache_hosts=True)
 
 
@@ -146,14 +151,32 @@ def _hosts_from(prompts: Any, settings: Any, client: Any, cache: Any, *, cache_h
     from actions.freeform import FreeFormHost
     from actions.recommending import Recommender, load_moods
 
-    answerer = Answerer(backend=backend(), retriever=retriever(), llm=client, prompts=prompts, cache=cache,
-                        min_score=settings.answer_min_score)
+    answerer = Answerer(
+        backend=backend(),
+        retriever=retriever(),
+        llm=client,
+        prompts=prompts,
+        cache=cache,
+        min_score=settings.answer_min_score,
+    )
     hosts = {
         "answerer": answerer,
-        "recommender": Recommender(backend=backend(), retriever=retriever(), llm=client, prompts=prompts,
-                                   moods=load_moods(), count=settings.recommendation_count),
-        "freeform": FreeFormHost(backend=backend(), llm=client, prompts=prompts, answerer=answerer,
-                                 max_rounds=client.config.max_tool_rounds, max_quantity=settings.max_quantity),
+        "recommender": Recommender(
+            backend=backend(),
+            retriever=retriever(),
+            llm=client,
+            prompts=prompts,
+            moods=load_moods(),
+            count=settings.recommendation_count,
+        ),
+        "freeform": FreeFormHost(
+            backend=backend(),
+            llm=client,
+            prompts=prompts,
+            answerer=answerer,
+            max_rounds=client.config.max_tool_rounds,
+            max_quantity=settings.max_quantity,
+        ),
     }
     if cache_hosts:
         _hosts.update(hosts)
@@ -169,13 +192,13 @@ async def _host(name: str) -> Any:
         return (await _build_hosts())[name]
 
 
-async def answerer() -> "Answerer":
+async def answerer() -> Answerer:
     return await _host("answerer")
 
 
-async def recommender() -> "Recommender":
+async def recommender() -> Recommender:
     return await _host("recommender")
 
 
-async def freeform() -> "FreeFormHost":
+async def freeform() -> FreeFormHost:
     return await _host("freeform")

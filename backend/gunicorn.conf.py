@@ -11,6 +11,7 @@ Pass it with --config; the path is relative to where gunicorn is started (before
   from backend/:                                gunicorn --config gunicorn.conf.py ...
 Everything else (bind, workers, timeouts) stays on the command line.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,25 +33,27 @@ _METRICS_DIR = _multiproc_dir()
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(_METRICS_DIR)
 
 
-def on_starting(server) -> None:  # noqa: ANN001 - gunicorn's Arbiter
+def on_starting(server) -> None:
     """Once, in the master, before the workers start: an empty directory for this run."""
     _METRICS_DIR.mkdir(parents=True, exist_ok=True)
     for stale in _METRICS_DIR.glob("*.db"):
         stale.unlink(missing_ok=True)
 
 
-def post_worker_init(worker) -> None:  # noqa: ANN001 - gunicorn's Worker
+def post_worker_init(worker) -> None:
     """In each worker, once Django is loaded: the follow-ups of requests for a person that a stopped
     backend had scheduled (apps/support/waiting.py; each is still done once)."""
     from apps.support.waiting import resume_follow_ups
 
     try:
         resume_follow_ups()
-    except Exception:  # noqa: BLE001 - no database yet (a first start before migrate): nothing waits
-        worker.log.warning("the follow-ups of waiting requests for a person could not be scheduled", exc_info=True)
+    except Exception:
+        worker.log.warning(
+            "the follow-ups of waiting requests for a person could not be scheduled", exc_info=True
+        )
 
 
-def child_exit(server, worker) -> None:  # noqa: ANN001 - gunicorn's Arbiter and Worker
+def child_exit(server, worker) -> None:
     """A worker died: drop its live gauges (its counters stay in the totals)."""
     from prometheus_client import multiprocess
 

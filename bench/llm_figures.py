@@ -8,6 +8,7 @@ are estimated at 4 characters per token, tool definitions included: Groq's gpt-o
 
     .venv/bin/python bench/llm_figures.py [--questions 40]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,7 +17,6 @@ import math
 import statistics
 import sys
 import time
-from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -30,18 +30,32 @@ from tests.fakes import host_brain  # noqa: E402
 from tests.fakes.groq_server import FakeGroq  # noqa: E402
 from tests.stack import Stack, benchmark_stack, new_sender  # noqa: E402
 
-MOODS = ["I'm stressed, what should I eat?", "something cozy please", "I feel adventurous, surprise me",
-         "we're celebrating tonight!", "I'm starving, what's filling?", "I want something light",
-         "feeling a bit sad today", "I'm happy, recommend something"]
-UNPLACEABLE = ["hmm so basically the thing with the stuff, like before", "the purple elephant sings at midnight",
-               "blorp zizzle wibble fnord", "qwertyuiop asdfghjkl"]
+MOODS = [
+    "I'm stressed, what should I eat?",
+    "something cozy please",
+    "I feel adventurous, surprise me",
+    "we're celebrating tonight!",
+    "I'm starving, what's filling?",
+    "I want something light",
+    "feeling a bit sad today",
+    "I'm happy, recommend something",
+]
+UNPLACEABLE = [
+    "hmm so basically the thing with the stuff, like before",
+    "the purple elephant sings at midnight",
+    "blorp zizzle wibble fnord",
+    "qwertyuiop asdfghjkl",
+]
 # Completion tokens assumed per call (answer text or JSON plus gpt-oss's low-effort reasoning);
 # the worst case uses the configured cap.
 TYPICAL_COMPLETION_TOKENS = 150
 
 
 def prompt_tokens(body: dict) -> int:
-    text = sum(len(str(m.get("content") or "")) + len(json.dumps(m.get("tool_calls") or "")) for m in body["messages"])
+    text = sum(
+        len(str(m.get("content") or "")) + len(json.dumps(m.get("tool_calls") or ""))
+        for m in body["messages"]
+    )
     tools = len(json.dumps(body.get("tools") or []))
     return math.ceil((text + tools) / 4) + 4 * len(body["messages"])
 
@@ -56,14 +70,19 @@ def kind(body: dict) -> str:
 
 def say(client: httpx.Client, stack: Stack, sender: str, text: str) -> float:
     started = time.perf_counter()
-    client.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}).raise_for_status()
+    client.post(
+        f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+    ).raise_for_status()
     return (time.perf_counter() - started) * 1000
 
 
 def chat(client: httpx.Client, stack: Stack, sender: str, text: str) -> str:
     """One guest turn that answers "Did you mean ...?" with yes and a size question with the first size."""
+
     def send(message: str) -> str:
-        response = client.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message})
+        response = client.post(
+            f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}
+        )
         return "\n".join(m.get("text", "") for m in response.json())
 
     reply = send(text)
@@ -78,7 +97,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=100)
     args = parser.parse_args()
-    questions = [q["q"] for q in yaml.safe_load((ROOT / "tests/data/retrieval_questions.yml").read_text())["questions"]]
+    questions = [
+        q["q"] for q in yaml.safe_load((ROOT / "tests/data/retrieval_questions.yml").read_text())["questions"]
+    ]
     config = LlmConfig()
     prices = config.prices()[config.model]
     with FakeGroq() as fake:
@@ -94,41 +115,63 @@ def main() -> None:
                     elapsed = say(client, stack, new_sender(), text)
                     (llm_turns if len(fake.chat_requests) > before else plain_turns).append(elapsed)
                 bodies = [r.body for r in fake.chat_requests]
-                baseline = [say(client, stack, new_sender(), "how much is the tomato soup?") for _ in range(20)]
+                baseline = [
+                    say(client, stack, new_sender(), "how much is the tomato soup?") for _ in range(20)
+                ]
 
                 # one completed order: recommendation → add it → a policy question → checkout → yes
                 fake.reset()
                 fake.responder = host_brain.respond
                 sender = new_sender()
                 transcript = []
-                for text in ["I'm stressed, what should I eat?", "add the first one", "how do refunds work?",
-                             "checkout", "pickup", "asap", "I'll pay at the counter", "yes"]:
+                for text in [
+                    "I'm stressed, what should I eat?",
+                    "add the first one",
+                    "how do refunds work?",
+                    "checkout",
+                    "pickup",
+                    "asap",
+                    "I'll pay at the counter",
+                    "yes",
+                ]:
                     transcript.append(f"you> {text}\nbot> {chat(client, stack, sender, text)}")
                 order_bodies = [r.body for r in fake.chat_requests]
                 placed = stack.slots(sender).get("checkout_stage")
 
     tokens = [prompt_tokens(body) for body in bodies]
-    print(f"LLM requests measured: {len(bodies)} ({', '.join(f'{k}: {sum(kind(b) == k for b in bodies)}' for k in ['answer', 'recommendation', 'free-form (tools)'])})")
-    print(f"prompt tokens per LLM request: median {statistics.median(tokens):.0f}, max {max(tokens)}, budget {config.prompt_token_budget}")
+    print(
+        f"LLM requests measured: {len(bodies)} ({', '.join(f'{k}: {sum(kind(b) == k for b in bodies)}' for k in ['answer', 'recommendation', 'free-form (tools)'])})"
+    )
+    print(
+        f"prompt tokens per LLM request: median {statistics.median(tokens):.0f}, max {max(tokens)}, budget {config.prompt_token_budget}"
+    )
     for name in ["answer", "recommendation", "free-form (tools)"]:
         subset = [prompt_tokens(b) for b in bodies if kind(b) == name]
         if subset:
             print(f"  {name:18} median {statistics.median(subset):6.0f}  max {max(subset):6d}")
     print(f"\nturns answered with the LLM: {len(llm_turns)}, without: {len(plain_turns)}")
-    print(f"REST turn with an instant LLM: p50 {statistics.median(llm_turns):.0f} ms, max {max(llm_turns):.0f} ms")
+    print(
+        f"REST turn with an instant LLM: p50 {statistics.median(llm_turns):.0f} ms, max {max(llm_turns):.0f} ms"
+    )
     print(f"REST turn, dish question (backend only, no LLM): p50 {statistics.median(baseline):.0f} ms")
-    print(f"=> latency added around the LLM call (retrieval, prompt, guard; LLM time ~0): "
-          f"~{statistics.median(llm_turns) - statistics.median(baseline):.0f} ms at p50")
+    print(
+        f"=> latency added around the LLM call (retrieval, prompt, guard; LLM time ~0): "
+        f"~{statistics.median(llm_turns) - statistics.median(baseline):.0f} ms at p50"
+    )
     order_prompt = sum(prompt_tokens(b) for b in order_bodies)
     calls = len(order_bodies)
     typical = prices[0] * order_prompt + prices[1] * TYPICAL_COMPLETION_TOKENS * calls
     worst = prices[0] * order_prompt + prices[1] * config.max_completion_tokens * calls
     if placed != "placed":
         print("\n".join(transcript))
-    print(f"\ncompleted order conversation (order placed: {placed == 'placed'}): {calls} LLM calls, {order_prompt} prompt tokens")
-    print(f"estimated Groq cost per completed order at {config.model} list prices: "
-          f"${typical:.6f} typical ({TYPICAL_COMPLETION_TOKENS} completion tokens per call), "
-          f"${worst:.6f} worst case ({config.max_completion_tokens} per call); target $0.001")
+    print(
+        f"\ncompleted order conversation (order placed: {placed == 'placed'}): {calls} LLM calls, {order_prompt} prompt tokens"
+    )
+    print(
+        f"estimated Groq cost per completed order at {config.model} list prices: "
+        f"${typical:.6f} typical ({TYPICAL_COMPLETION_TOKENS} completion tokens per call), "
+        f"${worst:.6f} worst case ({config.max_completion_tokens} per call); target $0.001"
+    )
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ An assistant at --host must be started for it: every guest comes from 127.0.0.1,
 high (e.g. 100000/minute), and CHAT_RATE_LIMIT_PER_CONVERSATION at least 60/minute (a guest sends a
 dozen messages in about half a minute); a refused message shows up as an error with the bot's notice.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,15 +43,15 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.load import orders, stock_bot  # noqa: E402
-from bench.processes import cpu_seconds, listening_on, resident_mib, running  # noqa: E402
-from tests.prod_stack import prod_benchmark_stack  # noqa: E402
-from tests.stack import ROOT, benchmark_stack  # noqa: E402
+from bench.load import orders, stock_bot
+from bench.processes import cpu_seconds, listening_on, resident_mib, running
+from tests.prod_stack import prod_benchmark_stack
+from tests.stack import ROOT, benchmark_stack
 
 LOAD_VENV = ROOT / ".venv-load"
 REQUIREMENTS = ROOT / "requirements" / "load.txt"
@@ -75,7 +76,7 @@ class Run:
     cpu: dict[str, float]  # CPU-seconds per service during the run
     rss: dict[str, float]  # peak MiB per service
     generator_cpu: float  # the load generator's own CPU-seconds
-    orders: Optional[orders.OrderCheck] = None
+    orders: orders.OrderCheck | None = None
 
     @property
     def rate(self) -> float:
@@ -100,6 +101,7 @@ class Run:
 
 # -- the load environment ----------------------------------------------------------------------
 
+
 def load_env() -> Path:
     """.venv-load's locust, made or refreshed when requirements/load.txt changed."""
     locust = LOAD_VENV / "bin" / "locust"
@@ -110,8 +112,19 @@ def load_env() -> Path:
     print("[bench-load] installing .venv-load from requirements/load.txt", flush=True)
     if not (LOAD_VENV / "bin" / "python").exists():
         subprocess.run([python311(), "-m", "venv", str(LOAD_VENV)], check=True)
-    subprocess.run([str(LOAD_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    "-r", str(REQUIREMENTS)], check=True)
+    subprocess.run(
+        [
+            str(LOAD_VENV / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+            str(REQUIREMENTS),
+        ],
+        check=True,
+    )
     stamp.write_text(wanted)
     return locust
 
@@ -124,27 +137,49 @@ def python311() -> str:
 
 # -- what is measured ------------------------------------------------------------------------
 
+
 @contextmanager
-def assistant(args: argparse.Namespace) -> Iterator[tuple[Target, httpx.Client, Optional[orders.Shell]]]:
+def assistant(args: argparse.Namespace) -> Iterator[tuple[Target, httpx.Client, orders.Shell | None]]:
     """The assistant under test: the one at --host, or the whole stack started here (tests/stack.py)."""
-    users = [name for name, weight in (("RestGuest", args.rest_weight), ("SocketGuest", args.socketio_weight)) if weight]
+    users = [
+        name
+        for name, weight in (("RestGuest", args.rest_weight), ("SocketGuest", args.socketio_weight))
+        if weight
+    ]
     if args.host:
-        token = os.environ.get("BACKEND_SERVICE_TOKEN") or sys.exit("--host needs BACKEND_SERVICE_TOKEN in the environment")
+        token = os.environ.get("BACKEND_SERVICE_TOKEN") or sys.exit(
+            "--host needs BACKEND_SERVICE_TOKEN in the environment"
+        )
         origin = args.origin or (os.environ.get("CHAT_ALLOWED_ORIGINS") or args.backend).split(",")[0]
-        with httpx.Client(base_url=args.backend, headers={"Authorization": f"Token {token}"}, timeout=30) as client:
-            yield (Target("assistant", args.host.rstrip("/"), users, services(args.service), origin.strip()), client,
-                   django_shell(args.backend_shell) if args.backend_shell else None)
+        with httpx.Client(
+            base_url=args.backend, headers={"Authorization": f"Token {token}"}, timeout=30
+        ) as client:
+            yield (
+                Target("assistant", args.host.rstrip("/"), users, services(args.service), origin.strip()),
+                client,
+                django_shell(args.backend_shell) if args.backend_shell else None,
+            )
         return
     if args.topology == "prod":  # PostgreSQL, Redis, nginx, two Rasa servers (scripts/prod.sh)
-        with prod_benchmark_stack(args.model, CHAT_RATE_LIMIT_PER_CONVERSATION=args.conversation_rate) as prod:
+        with prod_benchmark_stack(
+            args.model, CHAT_RATE_LIMIT_PER_CONVERSATION=args.conversation_rate
+        ) as prod:
             with prod.backend() as client:
                 processes = {name.split(":")[-1]: {pid} for name, pid in prod.service_pids().items()}
-                yield Target("assistant", prod.rasa_url, users, processes, prod.chat_origins[0]), client, prod.orm
+                yield (
+                    Target("assistant", prod.rasa_url, users, processes, prod.chat_origins[0]),
+                    client,
+                    prod.orm,
+                )
         return
     with benchmark_stack(args.model, CHAT_RATE_LIMIT_PER_CONVERSATION=args.conversation_rate) as stack:
         with stack.backend() as client:
             processes = {name: {process.pid} for name, process in stack.processes.items()}
-            yield Target("assistant", stack.rasa_url, users, processes, stack.chat_origins[0]), client, stack.orm
+            yield (
+                Target("assistant", stack.rasa_url, users, processes, stack.chat_origins[0]),
+                client,
+                stack.orm,
+            )
 
 
 def services(specs: list[str]) -> dict[str, set[int]]:
@@ -154,7 +189,9 @@ def services(specs: list[str]) -> dict[str, set[int]]:
         name, _, sources = spec.partition("=")
         for source in sources.split(","):
             kind, _, value = source.partition(":")
-            pids = {"pid": lambda v: {int(v)}, "port": lambda v: listening_on(int(v)), "cmd": running}[kind](value)
+            pids = {"pid": lambda v: {int(v)}, "port": lambda v: listening_on(int(v)), "cmd": running}[kind](
+                value
+            )
             if not pids:
                 print(f"[bench-load] warning: no process for {name}={source}", flush=True)
             found.setdefault(name, set()).update(pids)
@@ -163,7 +200,9 @@ def services(specs: list[str]) -> dict[str, set[int]]:
 
 def django_shell(prefix: str) -> orders.Shell:
     """Runs Django shell code with a command such as `docker compose exec -T backend python manage.py shell -c`."""
-    return lambda code: subprocess.run([*shlex.split(prefix), code], capture_output=True, text=True, check=True).stdout
+    return lambda code: (
+        subprocess.run([*shlex.split(prefix), code], capture_output=True, text=True, check=True).stdout
+    )
 
 
 @contextmanager
@@ -176,25 +215,56 @@ def warm_up(target: Target) -> None:
     """A few messages first, so no guest pays for a cold model or empty caches."""
     with httpx.Client(base_url=target.url, timeout=60) as client:
         for _ in range(3):
-            sender = (client.post("/webhooks/rest/session").json()["sender"] if target.name == "assistant"
-                      else f"warm-up-{time.time_ns()}")
+            sender = (
+                client.post("/webhooks/rest/session").json()["sender"]
+                if target.name == "assistant"
+                else f"warm-up-{time.time_ns()}"
+            )
             client.post("/webhooks/rest/webhook", json={"sender": sender, "message": "hi"}).raise_for_status()
 
 
 def measure(locust: Path, target: Target, guests: int, args: argparse.Namespace, outdir: Path) -> Run:
     """One headless locust run against `target`, with the services' CPU and peak memory meanwhile."""
     prefix = outdir / f"{target.name.replace(' ', '-')}-{guests}"
-    command = [str(locust), "-f", str(LOCUSTFILE), "--headless", "--only-summary", "-u", str(guests),
-               "-r", str(args.spawn_rate), "-t", args.duration, "--stop-timeout", args.stop_timeout,
-               "--host", target.url, "--csv", str(prefix), "--html", f"{prefix}.html",
-               "--summary-file", f"{prefix}.json", "--think-min", str(args.think[0]), "--think-max", str(args.think[1]),
-               "--rest-weight", str(args.rest_weight), "--socketio-weight", str(args.socketio_weight),
-               "--reply-timeout", str(args.reply_timeout), *(["--origin", target.origin] if target.origin else []),
-               *target.users]
+    command = [
+        str(locust),
+        "-f",
+        str(LOCUSTFILE),
+        "--headless",
+        "--only-summary",
+        "-u",
+        str(guests),
+        "-r",
+        str(args.spawn_rate),
+        "-t",
+        args.duration,
+        "--stop-timeout",
+        args.stop_timeout,
+        "--host",
+        target.url,
+        "--csv",
+        str(prefix),
+        "--html",
+        f"{prefix}.html",
+        "--summary-file",
+        f"{prefix}.json",
+        "--think-min",
+        str(args.think[0]),
+        "--think-max",
+        str(args.think[1]),
+        "--rest-weight",
+        str(args.rest_weight),
+        "--socketio-weight",
+        str(args.socketio_weight),
+        "--reply-timeout",
+        str(args.reply_timeout),
+        *(["--origin", target.origin] if target.origin else []),
+        *target.users,
+    ]
     print(f"[bench-load] {target.name}, {guests} guests, {args.duration}", flush=True)
     before = {name: cpu_seconds(pids) for name, pids in target.services.items()}
     generator_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    peak = {name: 0.0 for name in target.services}
+    peak = dict.fromkeys(target.services, 0.0)
     with open(f"{prefix}.log", "wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         while process.poll() is None:
@@ -206,11 +276,18 @@ def measure(locust: Path, target: Target, guests: int, args: argparse.Namespace,
     summary_file = Path(f"{prefix}.json")
     if not summary_file.exists():
         sys.exit(f"locust wrote no summary; its log:\n{Path(f'{prefix}.log').read_text()[-4000:]}")
-    return Run(target.name, guests, json.loads(summary_file.read_text()), cpu, peak,
-               generator.ru_utime + generator.ru_stime - generator_before.ru_utime - generator_before.ru_stime)
+    return Run(
+        target.name,
+        guests,
+        json.loads(summary_file.read_text()),
+        cpu,
+        peak,
+        generator.ru_utime + generator.ru_stime - generator_before.ru_utime - generator_before.ru_stime,
+    )
 
 
 # -- the report --------------------------------------------------------------------------------
+
 
 def table(header: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
@@ -221,32 +298,104 @@ def throughput(runs: list[Run]) -> str:
     rows = []
     for run in runs:
         m, c = run.summary["messages"], run.conversations
-        rows.append([run.target, run.guests, f"{run.seconds:.0f}", run.messages, f"{run.rate:.1f}", m["p50"], m["p95"],
-                     m["p99"], m["failures"], f"{c['placed'] + c['done']}/{c['failed']}/{c['interrupted']}",
-                     run.cpu_per_message(sum(run.cpu.values())) if run.cpu else "not measured",
-                     f"{run.generator_cpu / run.seconds * 100:.0f}"])
-    return table(["bot", "guests", "s", "messages", "messages/s", "p50 ms", "p95 ms", "p99 ms", "failed messages",
-                  "conversations ok/failed/cut", "CPU-s per message", "locust CPU %"], rows)
+        rows.append(
+            [
+                run.target,
+                run.guests,
+                f"{run.seconds:.0f}",
+                run.messages,
+                f"{run.rate:.1f}",
+                m["p50"],
+                m["p95"],
+                m["p99"],
+                m["failures"],
+                f"{c['placed'] + c['done']}/{c['failed']}/{c['interrupted']}",
+                run.cpu_per_message(sum(run.cpu.values())) if run.cpu else "not measured",
+                f"{run.generator_cpu / run.seconds * 100:.0f}",
+            ]
+        )
+    return table(
+        [
+            "bot",
+            "guests",
+            "s",
+            "messages",
+            "messages/s",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "failed messages",
+            "conversations ok/failed/cut",
+            "CPU-s per message",
+            "locust CPU %",
+        ],
+        rows,
+    )
 
 
 def per_kind(runs: list[Run]) -> str:
-    rows = [[run.target, run.guests, kind["channel"], kind["kind"], kind["requests"], kind["failures"], kind["p50"],
-             kind["p95"], kind["p99"]] for run in runs for kind in run.summary["kinds"]]
+    rows = [
+        [
+            run.target,
+            run.guests,
+            kind["channel"],
+            kind["kind"],
+            kind["requests"],
+            kind["failures"],
+            kind["p50"],
+            kind["p95"],
+            kind["p99"],
+        ]
+        for run in runs
+        for kind in run.summary["kinds"]
+    ]
     return table(["bot", "guests", "channel", "turn kind", "n", "failed", "p50 ms", "p95 ms", "p99 ms"], rows)
 
 
 def per_service(runs: list[Run]) -> str:
-    rows = [[run.target, run.guests, name, f"{run.cpu[name]:.1f}", run.cpu_per_message(run.cpu[name]),
-             f"{run.rss[name]:.0f}"] for run in runs for name in run.cpu]
+    rows = [
+        [
+            run.target,
+            run.guests,
+            name,
+            f"{run.cpu[name]:.1f}",
+            run.cpu_per_message(run.cpu[name]),
+            f"{run.rss[name]:.0f}",
+        ]
+        for run in runs
+        for name in run.cpu
+    ]
     return table(["bot", "guests", "service", "CPU-s", "CPU-s per message", "peak RSS MiB"], rows)
 
 
 def order_table(runs: list[Run]) -> str:
-    rows = [[run.guests, run.orders.placed, run.orders.found, "–" if run.orders.in_backend is None else run.orders.in_backend,
-             len(run.orders.lost), "–" if run.orders.in_backend is None else len(run.orders.duplicated),
-             run.orders.of_unfinished, run.orders.verdict] for run in runs if run.orders]
-    return table(["guests", "conversations told 'placed'", "found by number (API)", "orders in backend",
-                  "lost", "duplicated", "orders of failed/cut conversations", "verdict"], rows)
+    rows = [
+        [
+            run.guests,
+            run.orders.placed,
+            run.orders.found,
+            "–" if run.orders.in_backend is None else run.orders.in_backend,
+            len(run.orders.lost),
+            "–" if run.orders.in_backend is None else len(run.orders.duplicated),
+            run.orders.of_unfinished,
+            run.orders.verdict,
+        ]
+        for run in runs
+        if run.orders
+    ]
+    return table(
+        [
+            "guests",
+            "conversations told 'placed'",
+            "found by number (API)",
+            "orders in backend",
+            "lost",
+            "duplicated",
+            "orders of failed/cut conversations",
+            "verdict",
+        ],
+        rows,
+    )
 
 
 def targets(runs: list[Run]) -> str:
@@ -255,35 +404,70 @@ def targets(runs: list[Run]) -> str:
         ours = next(r for r in runs if r.guests == guests and r.target == "assistant")
         theirs = next((r for r in runs if r.guests == guests and r.target == "stock bot"), None)
         ratio = f"{ours.rate / theirs.rate:.2f}×" if theirs and theirs.rate else "–"
-        rows.append([guests, f"{ours.rate:.1f}", f"{theirs.rate:.1f}" if theirs else "–", ratio,
-                     ours.summary["messages"]["p95"]])
-    return table(["guests", "assistant messages/s", "stock bot messages/s", "ratio (target ≥ 1.7×)",
-                  "assistant p95 ms (target ≤ 500 at 20 guests)"], rows)
+        rows.append(
+            [
+                guests,
+                f"{ours.rate:.1f}",
+                f"{theirs.rate:.1f}" if theirs else "–",
+                ratio,
+                ours.summary["messages"]["p95"],
+            ]
+        )
+    return table(
+        [
+            "guests",
+            "assistant messages/s",
+            "stock bot messages/s",
+            "ratio (target ≥ 1.7×)",
+            "assistant p95 ms (target ≤ 500 at 20 guests)",
+        ],
+        rows,
+    )
 
 
 def failures(runs: list[Run]) -> str:
     lines = []
     for run in runs:
         reasons = Counter(c["reason"] for c in run.summary["conversations"] if c["reason"])
-        reasons.update({f"{e['channel']} {e['kind']}: {e['error']}": e["count"] for e in run.summary["errors"]
-                        if e["channel"] != "CONVERSATION"})
-        lines += [f"- {run.target}, {run.guests} guests: {count}× {reason[:200]}" for reason, count in reasons.most_common(8)]
+        reasons.update(
+            {
+                f"{e['channel']} {e['kind']}: {e['error']}": e["count"]
+                for e in run.summary["errors"]
+                if e["channel"] != "CONVERSATION"
+            }
+        )
+        lines += [
+            f"- {run.target}, {run.guests} guests: {count}× {reason[:200]}"
+            for reason, count in reasons.most_common(8)
+        ]
     return "\n".join(lines) or "none"
 
 
 def report(runs: list[Run], args: argparse.Namespace, outdir: Path) -> str:
-    return "\n\n".join([
-        f"## Load test: {args.duration} per run, think time {args.think[0]:g}–{args.think[1]:g} s, "
-        f"REST:socket.io guests {args.rest_weight}:{args.socketio_weight}",
-        "Messages/s counts guest messages answered within the run time; percentiles cover every message, "
-        "including those of conversations finishing after it.",
-        throughput(runs), "### Against the targets", targets(runs), "### Per turn kind", per_kind(runs),
-        "### Per service", per_service(runs), "### Orders", order_table(runs),
-        "### Failures and errors", failures(runs), f"Locust's CSV and HTML reports: {outdir}",
-    ])
+    return "\n\n".join(
+        [
+            f"## Load test: {args.duration} per run, think time {args.think[0]:g}–{args.think[1]:g} s, "
+            f"REST:socket.io guests {args.rest_weight}:{args.socketio_weight}",
+            "Messages/s counts guest messages answered within the run time; percentiles cover every message, "
+            "including those of conversations finishing after it.",
+            throughput(runs),
+            "### Against the targets",
+            targets(runs),
+            "### Per turn kind",
+            per_kind(runs),
+            "### Per service",
+            per_service(runs),
+            "### Orders",
+            order_table(runs),
+            "### Failures and errors",
+            failures(runs),
+            f"Locust's CSV and HTML reports: {outdir}",
+        ]
+    )
 
 
 # -- command line ------------------------------------------------------------------------------
+
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
     """The docstring as written (its examples), and each option's default."""
@@ -294,27 +478,53 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--guests", default="20,50,100", help="simulated guests at once, one run per count")
     parser.add_argument("--duration", default="5m", help="locust run time per run (30s, 5m, ...)")
     parser.add_argument("--spawn-rate", type=float, default=5, help="guests arriving per second at the start")
-    parser.add_argument("--stop-timeout", default="90s", help="how long guests in a conversation may finish it after the run time")
+    parser.add_argument(
+        "--stop-timeout",
+        default="90s",
+        help="how long guests in a conversation may finish it after the run time",
+    )
     parser.add_argument("--think", default="1-3", help="pause between a guest's messages, seconds MIN-MAX")
     parser.add_argument("--rest-weight", type=int, default=1, help="share of REST guests")
     parser.add_argument("--socketio-weight", type=int, default=1, help="share of socket.io guests")
     parser.add_argument("--reply-timeout", type=float, default=60, help="longest wait for one reply, seconds")
     parser.add_argument("--host", help="Rasa URL of an assistant already running (else one is started here)")
-    parser.add_argument("--topology", choices=("prod", "dev"), default="prod",
-                        help="without --host, what is started: prod = scripts/prod.sh's PostgreSQL, Redis, nginx and two "
-                             "Rasa servers under supervisord; dev = make serve's three processes on SQLite")
-    parser.add_argument("--backend", default=os.environ.get("BACKEND_URL", "http://127.0.0.1:8000"),
-                        help="with --host: the backend's URL (service token: BACKEND_SERVICE_TOKEN)")
-    parser.add_argument("--origin", help="with --host: Origin for socket.io; unset: the first of CHAT_ALLOWED_ORIGINS")
-    parser.add_argument("--service", action="append", default=[], metavar="NAME=pid:N,port:N,cmd:TEXT",
-                        help="with --host: a service to measure (CPU, RSS) and its processes: by id, by listening port, or "
-                             "every process whose command line contains TEXT; children count too; repeatable")
-    parser.add_argument("--backend-shell", metavar="COMMAND",
-                        help="with --host: runs Django shell code, e.g. 'docker compose exec -T backend python "
-                             "manage.py shell -c'; without it duplicated orders are not checked")
-    parser.add_argument("--model", type=Path, help="without --host: the model to serve; unset: the newest in models/")
-    parser.add_argument("--conversation-rate", default="120/minute",
-                        help="without --host: CHAT_RATE_LIMIT_PER_CONVERSATION of the started stack")
+    parser.add_argument(
+        "--topology",
+        choices=("prod", "dev"),
+        default="prod",
+        help="without --host, what is started: prod = scripts/prod.sh's PostgreSQL, Redis, nginx and two "
+        "Rasa servers under supervisord; dev = make serve's three processes on SQLite",
+    )
+    parser.add_argument(
+        "--backend",
+        default=os.environ.get("BACKEND_URL", "http://127.0.0.1:8000"),
+        help="with --host: the backend's URL (service token: BACKEND_SERVICE_TOKEN)",
+    )
+    parser.add_argument(
+        "--origin", help="with --host: Origin for socket.io; unset: the first of CHAT_ALLOWED_ORIGINS"
+    )
+    parser.add_argument(
+        "--service",
+        action="append",
+        default=[],
+        metavar="NAME=pid:N,port:N,cmd:TEXT",
+        help="with --host: a service to measure (CPU, RSS) and its processes: by id, by listening port, or "
+        "every process whose command line contains TEXT; children count too; repeatable",
+    )
+    parser.add_argument(
+        "--backend-shell",
+        metavar="COMMAND",
+        help="with --host: runs Django shell code, e.g. 'docker compose exec -T backend python "
+        "manage.py shell -c'; without it duplicated orders are not checked",
+    )
+    parser.add_argument(
+        "--model", type=Path, help="without --host: the model to serve; unset: the newest in models/"
+    )
+    parser.add_argument(
+        "--conversation-rate",
+        default="120/minute",
+        help="without --host: CHAT_RATE_LIMIT_PER_CONVERSATION of the started stack",
+    )
     args = parser.parse_args()
     args.guests = [int(count) for count in args.guests.split(",")]
     low, _, high = args.think.partition("-")

@@ -2,6 +2,7 @@
 and all its children (gunicorn's workers, Rasa's), and which processes a port or a command line
 names. From /proc (Linux), so the app environment needs no extra package for it.
 """
+
 from __future__ import annotations
 
 import os
@@ -56,7 +57,11 @@ def resident_mib(pids: Iterable[int]) -> float:
     total_kib = 0
     for pid in tree(pids):
         try:
-            rss = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmRSS"))
+            rss = next(
+                line
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                if line.startswith("VmRSS")
+            )
             total_kib += int(rss.split()[1])
         except (OSError, StopIteration):
             continue
@@ -65,7 +70,9 @@ def resident_mib(pids: Iterable[int]) -> float:
 
 def listening_on(port: int) -> set[int]:
     """Processes with a TCP socket listening on this port (iproute2's ss)."""
-    listing = subprocess.run(["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(
+        ["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True, check=True
+    ).stdout
     return {int(pid) for pid in re.findall(r"pid=(\d+)", listing)}
 
 

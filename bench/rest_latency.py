@@ -7,6 +7,7 @@ figures. It never fails on time: benchmarks report, tests judge.
     .venv/bin/python bench/rest_latency.py [--turns 200] [--conversations 10] [--guests 20] [--seconds 20]
         [--model PATH]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,8 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.processes import resident_mib  # noqa: E402
-from tests.stack import Stack, benchmark_stack, new_sender  # noqa: E402
+from bench.processes import resident_mib
+from tests.stack import Stack, benchmark_stack, new_sender
 
 TURNS = {
     "greet (rule + action_greet: the experiment picks the copy)": "hi there",
@@ -35,10 +36,28 @@ TURNS = {
 # A guest who browses, orders, changes the order, checks out and pays at the counter (issue 17's
 # "20-turn ordering conversation": target per-turn p50 <= 50 ms). A size answer the bot did not ask
 # for is still a turn the assistant has to understand.
-ORDERING = ["hi", "show me the menu", "what soups do you have?", "one tomato soup please", "regular",
-            "a flat white", "regular", "is the tomato soup vegan?", "what's in my cart?", "make it two tomato soups",
-            "add a green tea", "regular", "remove the green tea", "checkout", "pickup", "as soon as possible",
-            "pay at the counter", "yes", "what's the status of my order?", "thanks"]
+ORDERING = [
+    "hi",
+    "show me the menu",
+    "what soups do you have?",
+    "one tomato soup please",
+    "regular",
+    "a flat white",
+    "regular",
+    "is the tomato soup vegan?",
+    "what's in my cart?",
+    "make it two tomato soups",
+    "add a green tea",
+    "regular",
+    "remove the green tea",
+    "checkout",
+    "pickup",
+    "as soon as possible",
+    "pay at the counter",
+    "yes",
+    "what's the status of my order?",
+    "thanks",
+]
 
 
 def measure_conversations(stack: Stack, script: list[str], conversations: int) -> list[float]:
@@ -49,15 +68,16 @@ def measure_conversations(stack: Stack, script: list[str], conversations: int) -
             sender = new_sender()
             for message in script:
                 start = time.perf_counter()
-                client.post(f"{stack.rasa_url}/webhooks/rest/webhook",
-                            json={"sender": sender, "message": message}).raise_for_status()
+                client.post(
+                    f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}
+                ).raise_for_status()
                 timings.append((time.perf_counter() - start) * 1000)
     return timings
 
 
 def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def measure_sequential(stack: Stack, text: str, turns: int, turns_per_conversation: int = 10) -> list[float]:
@@ -69,7 +89,9 @@ def measure_sequential(stack: Stack, text: str, turns: int, turns_per_conversati
                 sender = new_sender()
             start = time.perf_counter()
             message = text.format(turn=turn)
-            client.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}).raise_for_status()
+            client.post(
+                f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}
+            ).raise_for_status()
             timings.append((time.perf_counter() - start) * 1000)
     return timings
 
@@ -84,8 +106,10 @@ async def measure_concurrent(stack: Stack, guests: int, seconds: float) -> tuple
         async with httpx.AsyncClient(timeout=30) as client:
             while time.perf_counter() < deadline:
                 try:
-                    response = await client.post(f"{stack.rasa_url}/webhooks/rest/webhook",
-                                                 json={"sender": sender, "message": "hi there"})
+                    response = await client.post(
+                        f"{stack.rasa_url}/webhooks/rest/webhook",
+                        json={"sender": sender, "message": "hi there"},
+                    )
                     response.raise_for_status()
                     done += 1
                 except httpx.HTTPError:
@@ -102,7 +126,9 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=10, help="ordering conversations to time")
     parser.add_argument("--guests", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--model", type=Path, help="a trained model to measure (default: the newest in models/)")
+    parser.add_argument(
+        "--model", type=Path, help="a trained model to measure (default: the newest in models/)"
+    )
     args = parser.parse_args()
     with benchmark_stack(args.model) as stack:
         for text in TURNS.values():
@@ -110,14 +136,20 @@ def main() -> None:
         print(f"{'turn':48} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
         for name, text in TURNS.items():
             samples = measure_sequential(stack, text, args.turns)
-            print(f"{name:48} {len(samples):5d} {statistics.median(samples):8.1f} "
-                  f"{percentile(samples, 0.95):8.1f} {max(samples):8.1f}")
+            print(
+                f"{name:48} {len(samples):5d} {statistics.median(samples):8.1f} "
+                f"{percentile(samples, 0.95):8.1f} {max(samples):8.1f}"
+            )
         measure_conversations(stack, ORDERING, 1)  # warm-up
         samples = measure_conversations(stack, ORDERING, args.conversations)
-        print(f"{f'{len(ORDERING)}-turn ordering conversation, per turn':48} {len(samples):5d} "
-              f"{statistics.median(samples):8.1f} {percentile(samples, 0.95):8.1f} {max(samples):8.1f}")
+        print(
+            f"{f'{len(ORDERING)}-turn ordering conversation, per turn':48} {len(samples):5d} "
+            f"{statistics.median(samples):8.1f} {percentile(samples, 0.95):8.1f} {max(samples):8.1f}"
+        )
         done, errors, elapsed = asyncio.run(measure_concurrent(stack, args.guests, args.seconds))
-        print(f"\n{args.guests} guests at once for {elapsed:.1f} s: {done / elapsed:.1f} messages/s, {errors} errors")
+        print(
+            f"\n{args.guests} guests at once for {elapsed:.1f} s: {done / elapsed:.1f} messages/s, {errors} errors"
+        )
         print("\nresident memory after the run (MiB):")
         for name, process in stack.processes.items():
             print(f"  {name:10} {resident_mib([process.pid]):8.0f}")

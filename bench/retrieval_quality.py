@@ -7,6 +7,7 @@ Starts its own throwaway backend (demo restaurant, temp SQLite) and embedded Qdr
 with the real MiniLM model, like bench/retrieval.py. Prints figures only; it never fails on quality.
 Run: .venv/bin/python bench/retrieval_quality.py [--lexical-weights 1.0,0.5]   (product target: recall@5 >= 0.9)
 """
+
 from __future__ import annotations
 
 import sys
@@ -29,24 +30,47 @@ GROUPS = ("menu", "policy", "faq", "service")
 # Picked by reading the questions only (before any hybrid figures existed); a question in neither is "plain".
 SUBSETS = {
     "typo": {  # misspelt or chat-speak
-        "got any soup thats vegan?", "whats that thai coconut soup called", "do u have ramen",
-        "somthing with chiken and rice", "chocolate desert", "mac n cheese", "what time do u close on fridays",
-        "is there wheelchair acces", "i ordered by mistake, can i cancel??", "whats your address",
-        "how do i know whats in the food", "can I use my giftcard for an online order", "can i get a beer",
+        "got any soup thats vegan?",
+        "whats that thai coconut soup called",
+        "do u have ramen",
+        "somthing with chiken and rice",
+        "chocolate desert",
+        "mac n cheese",
+        "what time do u close on fridays",
+        "is there wheelchair acces",
+        "i ordered by mistake, can i cancel??",
+        "whats your address",
+        "how do i know whats in the food",
+        "can I use my giftcard for an online order",
+        "can i get a beer",
         "can i come and collect it myself",
     },
     "indirect": {  # describe the need without naming the dish or the document
-        "something warm, I'm not eating meat", "I feel a bit sick, something gentle like rice porridge",
-        "classic british chippy food", "a burger but no meat", "raw fish in a bowl, like hawaiian",
-        "sushi but big, like a wrap", "something to share with friends over beers", "something sweet without dairy",
-        "something cold to drink, no alcohol", "glass of red", "raw beef thin slices", "little pancakes",
-        "something really spicy", "typical dutch snack", "why is my delivery taking so long on a saturday night",
+        "something warm, I'm not eating meat",
+        "I feel a bit sick, something gentle like rice porridge",
+        "classic british chippy food",
+        "a burger but no meat",
+        "raw fish in a bowl, like hawaiian",
+        "sushi but big, like a wrap",
+        "something to share with friends over beers",
+        "something sweet without dairy",
+        "something cold to drink, no alcohol",
+        "glass of red",
+        "raw beef thin slices",
+        "little pancakes",
+        "something really spicy",
+        "typical dutch snack",
+        "why is my delivery taking so long on a saturday night",
         "I live outside amsterdam centre, can I still get food?",
         "my fries were missing from the bag, I want my money back",
-        "it's been 20 minutes, can I still cancel my order", "we are 12 people, can we come for dinner",
-        "my grandma can't read small print", "is it safe to type my credit card number here",
-        "is it cheaper in the restaurant than online", "I want to speak to a human",
-        "looking for a birthday present for a foodie friend", "we want to rent the place for a birthday party",
+        "it's been 20 minutes, can I still cancel my order",
+        "we are 12 people, can we come for dinner",
+        "my grandma can't read small print",
+        "is it safe to type my credit card number here",
+        "is it cheaper in the restaurant than online",
+        "I want to speak to a human",
+        "looking for a birthday present for a foodie friend",
+        "we want to rent the place for a birthday party",
         "open on kings day / public holidays?",
     },
 }
@@ -116,15 +140,20 @@ class Figures:
         for outcome in self.outcomes:
             subsets[subset_of(outcome.question)].append(outcome)
         order = (*SUBSETS, "plain")
-        return {name: (len(subsets[name]), self._recall(subsets[name]), self._mrr(subsets[name]))
-                for name in order if subsets[name]}
+        return {
+            name: (len(subsets[name]), self._recall(subsets[name]), self._mrr(subsets[name]))
+            for name in order
+            if subsets[name]
+        }
 
     def by_group(self) -> dict[str, tuple[int, float, float]]:
         groups: dict[str, list[Outcome]] = defaultdict(list)
         for outcome in self.outcomes:
             groups[outcome.group].append(outcome)
-        return {name: (len(items), self._recall(items), self._mrr(items))
-                for name, items in sorted(groups.items(), key=lambda kv: (GROUPS + (kv[0],)).index(kv[0]))}
+        return {
+            name: (len(items), self._recall(items), self._mrr(items))
+            for name, items in sorted(groups.items(), key=lambda kv: (GROUPS + (kv[0],)).index(kv[0]))
+        }
 
     @property
     def misses(self) -> list[Outcome]:
@@ -143,8 +172,10 @@ def evaluate(retriever: Any, questions: list[dict[str, Any]], *, top_k: int = TO
 
 
 def report(figures: Figures, *, unknown_labels: dict[str, list[str]] | None = None) -> str:
-    lines = [f"questions: {len(figures.outcomes)}",
-             f"overall: recall@{TOP_K} {figures.recall:.3f}  MRR {figures.mrr:.3f}"]
+    lines = [
+        f"questions: {len(figures.outcomes)}",
+        f"overall: recall@{TOP_K} {figures.recall:.3f}  MRR {figures.mrr:.3f}",
+    ]
     for name, (count, recall, mrr) in figures.by_group().items():
         lines.append(f"  {name:<8} n={count:<3} recall@{TOP_K} {recall:.3f}  MRR {mrr:.3f}")
     if unknown_labels:
@@ -163,7 +194,8 @@ def side_by_side(columns: dict[str, Figures]) -> str:
     names = list(columns)
     first = columns[names[0]]
     rows: list[tuple[str, int, list[tuple[float, float]]]] = [
-        ("overall", len(first.outcomes), [(f.recall, f.mrr) for f in columns.values()])]
+        ("overall", len(first.outcomes), [(f.recall, f.mrr) for f in columns.values()])
+    ]
     for attr, prefix in (("by_group", "group"), ("by_subset", "style")):
         slices = [getattr(f, attr)() for f in columns.values()]
         for key, (count, _, _) in slices[0].items():
@@ -173,8 +205,10 @@ def side_by_side(columns: dict[str, Figures]) -> str:
     sub = f"{'':<16}{'':>4}  " + "  ".join(f"{f'R@{TOP_K}   MRR':>{max(width, 15)}}" for _ in names)
     lines = [header, sub]
     for label, count, values in rows:
-        lines.append(f"{label:<16}{count:>4}  " + "  ".join(
-            f"{f'{recall:.3f}  {mrr:.3f}':>{max(width, 15)}}" for recall, mrr in values))
+        lines.append(
+            f"{label:<16}{count:>4}  "
+            + "  ".join(f"{f'{recall:.3f}  {mrr:.3f}':>{max(width, 15)}}" for recall, mrr in values)
+        )
     return "\n".join(lines)
 
 
@@ -183,25 +217,35 @@ def paired(base: Figures, other: Figures, *, resamples: int = 10000, seed: int =
     interval of the MRR difference (resampling questions), so a difference can be told from noise."""
     import random
 
-    diffs = [(1 / o.rank if o.hit else 0.0) - (1 / b.rank if b.hit else 0.0)
-             for b, o in zip(base.outcomes, other.outcomes, strict=True)]
+    diffs = [
+        (1 / o.rank if o.hit else 0.0) - (1 / b.rank if b.hit else 0.0)
+        for b, o in zip(base.outcomes, other.outcomes, strict=True)
+    ]
     better, worse = sum(d > 0 for d in diffs), sum(d < 0 for d in diffs)
     rng = random.Random(seed)
     means = sorted(sum(rng.choice(diffs) for _ in diffs) / len(diffs) for _ in range(resamples))
     low, high = means[int(0.025 * resamples)], means[int(0.975 * resamples)]
-    gained = sum(o.hit and not b.hit for b, o in zip(base.outcomes, other.outcomes))
-    lost = sum(b.hit and not o.hit for b, o in zip(base.outcomes, other.outcomes))
-    worse_on = [f"{o.question!r} {b.rank or '-'}->{o.rank or '-'}" for b, o, d in
-                zip(base.outcomes, other.outcomes, diffs) if d < 0]
-    return (f"better rank on {better}, worse on {worse} ({'; '.join(worse_on) or 'none'}), "
-            f"same on {len(diffs) - better - worse}; "
-            f"top-{TOP_K} hits gained {gained}, lost {lost}; "
-            f"MRR difference {sum(diffs) / len(diffs):+.3f} (95% bootstrap interval {low:+.3f} .. {high:+.3f})")
+    gained = sum(o.hit and not b.hit for b, o in zip(base.outcomes, other.outcomes, strict=False))
+    lost = sum(b.hit and not o.hit for b, o in zip(base.outcomes, other.outcomes, strict=False))
+    worse_on = [
+        f"{o.question!r} {b.rank or '-'}->{o.rank or '-'}"
+        for b, o, d in zip(base.outcomes, other.outcomes, diffs, strict=False)
+        if d < 0
+    ]
+    return (
+        f"better rank on {better}, worse on {worse} ({'; '.join(worse_on) or 'none'}), "
+        f"same on {len(diffs) - better - worse}; "
+        f"top-{TOP_K} hits gained {gained}, lost {lost}; "
+        f"MRR difference {sum(diffs) / len(diffs):+.3f} (95% bootstrap interval {low:+.3f} .. {high:+.3f})"
+    )
 
 
 def unknown(questions: list[dict[str, Any]], keys: set[str]) -> dict[str, list[str]]:
-    return {q["q"]: [k for k in q["expected"] if k not in keys] for q in questions
-            if any(k not in keys for k in q["expected"])}
+    return {
+        q["q"]: [k for k in q["expected"] if k not in keys]
+        for q in questions
+        if any(k not in keys for k in q["expected"])
+    }
 
 
 def main() -> None:
@@ -214,8 +258,11 @@ def main() -> None:
     from tests.rag.helpers import SERVICE_TOKEN, running_backend
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lexical-weights", default="1.0",
-                        help="comma-separated BM25 weights in the rank fusion, one hybrid column each")
+    parser.add_argument(
+        "--lexical-weights",
+        default="1.0",
+        help="comma-separated BM25 weights in the rank fusion, one hybrid column each",
+    )
     parser.add_argument("--misses", action="store_true", help="list every miss of every column")
     args = parser.parse_args()
     weights = [float(w) for w in args.lexical_weights.split(",") if w.strip()]
@@ -226,25 +273,42 @@ def main() -> None:
         indexer = Indexer.from_config(config, embedder=embedder)
         built = indexer.rebuild(progress=False)
         print(f"index: {built.points} points from menu {built.menu_version}")
-        columns = {"dense": evaluate(Retriever(config, embedder=embedder, index=indexer.index, hybrid=False),
-                                     questions)}
+        columns = {
+            "dense": evaluate(
+                Retriever(config, embedder=embedder, index=indexer.index, hybrid=False), questions
+            )
+        }
         for weight in weights:
-            hybrid = Retriever(config.model_copy(update={"hybrid_lexical_weight": weight}), embedder=embedder,
-                               index=indexer.index, hybrid=True)
+            hybrid = Retriever(
+                config.model_copy(update={"hybrid_lexical_weight": weight}),
+                embedder=embedder,
+                index=indexer.index,
+                hybrid=True,
+            )
             columns[f"hybrid w={weight:g}"] = evaluate(hybrid, questions)
         print(side_by_side(columns))
         for name, figures in list(columns.items())[1:]:
             print(f"{name} vs dense: {paired(columns['dense'], figures)}")
             for subset in (*SUBSETS, "plain"):
                 pick = [n for n, o in enumerate(figures.outcomes) if subset_of(o.question) == subset]
-                print(f"  style {subset}: " + paired(Figures([columns["dense"].outcomes[n] for n in pick]),
-                                                     Figures([figures.outcomes[n] for n in pick])))
+                print(
+                    f"  style {subset}: "
+                    + paired(
+                        Figures([columns["dense"].outcomes[n] for n in pick]),
+                        Figures([figures.outcomes[n] for n in pick]),
+                    )
+                )
         labels = unknown(questions, index_keys(indexer.index))
         for name, figures in columns.items():
             print(f"\n== {name}")
             text = report(figures, unknown_labels=labels)
-            print(text if args.misses or name == "dense" else text.split("misses")[0] + f"misses ({len(figures.misses)}): "
-                  + "; ".join(repr(m.question) for m in figures.misses))
+            print(
+                text
+                if args.misses or name == "dense"
+                else text.split("misses")[0]
+                + f"misses ({len(figures.misses)}): "
+                + "; ".join(repr(m.question) for m in figures.misses)
+            )
         indexer.index.close()
         indexer.source.close()
 

@@ -7,6 +7,7 @@ and without filters. It prints figures and never fails on time.
 
     .venv/bin/python bench/review_inbox.py [--conversations 10000] [--turns 20]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,15 +28,35 @@ FIXTURE = ROOT / "backend" / "apps" / "review" / "tests" / "fixtures" / "tracker
 def build_tracker(path: Path, conversations: int, turns: int) -> int:
     src = sqlite3.connect(FIXTURE)
     schema = [row[0] for row in src.execute("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL")]
-    templates = {row[0]: json.loads(row[1]) for row in src.execute(
-        "SELECT type_name, data FROM events WHERE sender_id = 'guest-lowconf' ORDER BY id DESC")}
+    templates = {
+        row[0]: json.loads(row[1])
+        for row in src.execute(
+            "SELECT type_name, data FROM events WHERE sender_id = 'guest-lowconf' ORDER BY id DESC"
+        )
+    }
     dst = sqlite3.connect(path)
     for sql in schema:
         dst.execute(sql)
     rng = random.Random(7)
-    intents = ["order_item", "browse_menu", "ask_faq", "checkout", "affirm", "view_cart", "recommend", "nlu_fallback"]
-    actions = ["action_prepare_order", "action_show_menu", "action_answer_faq", "action_view_cart", "action_free_form",
-               "action_handoff", "action_place_order"]
+    intents = [
+        "order_item",
+        "browse_menu",
+        "ask_faq",
+        "checkout",
+        "affirm",
+        "view_cart",
+        "recommend",
+        "nlu_fallback",
+    ]
+    actions = [
+        "action_prepare_order",
+        "action_show_menu",
+        "action_answer_faq",
+        "action_view_cart",
+        "action_free_form",
+        "action_handoff",
+        "action_place_order",
+    ]
     rows, event_id, t0 = [], 0, 1764000000.0
 
     def add(sender, type_name, ts, intent, action, data):
@@ -47,7 +68,14 @@ def build_tracker(path: Path, conversations: int, turns: int) -> int:
     for c in range(conversations):
         sender = f"guest-{c:05d}-{rng.getrandbits(32):08x}"
         ts = t0 + c * 60
-        add(sender, "action", ts, None, "action_session_start", dict(templates["action"], name="action_session_start"))
+        add(
+            sender,
+            "action",
+            ts,
+            None,
+            "action_session_start",
+            dict(templates["action"], name="action_session_start"),
+        )
         add(sender, "session_started", ts, None, None, {"event": "session_started", "timestamp": ts})
         channel = rng.choice(["rest", "socketio", "website"])
         for t in range(turns):
@@ -57,15 +85,31 @@ def build_tracker(path: Path, conversations: int, turns: int) -> int:
             user = json.loads(json.dumps(templates["user"]))
             user.update(text=f"message {t} of conversation {c}", input_channel=channel)
             user["parse_data"]["intent"] = {"name": intent, "confidence": conf}
-            user["parse_data"]["intent_ranking"] = [{"name": intent, "confidence": conf},
-                                                    {"name": "affirm", "confidence": round((1 - conf) / 2, 3)}]
+            user["parse_data"]["intent_ranking"] = [
+                {"name": intent, "confidence": conf},
+                {"name": "affirm", "confidence": round((1 - conf) / 2, 3)},
+            ]
             add(sender, "user", ts, intent, None, user)
             action = rng.choice(actions)
             add(sender, "action", ts + 0.1, None, action, dict(templates["action"], name=action))
             if t == 1:
-                add(sender, "slot", ts + 0.2, None, "cart_id", {"event": "slot", "name": "cart_id", "value": f"c-{c}"})
+                add(
+                    sender,
+                    "slot",
+                    ts + 0.2,
+                    None,
+                    "cart_id",
+                    {"event": "slot", "name": "cart_id", "value": f"c-{c}"},
+                )
             add(sender, "bot", ts + 0.3, None, None, dict(templates["bot"], text="ok"))
-            add(sender, "action", ts + 0.4, None, "action_listen", dict(templates["action"], name="action_listen"))
+            add(
+                sender,
+                "action",
+                ts + 0.4,
+                None,
+                "action_listen",
+                dict(templates["action"], name="action_listen"),
+            )
         if len(rows) > 200000:
             dst.executemany("INSERT INTO events VALUES (?,?,?,?,?,?,?)", rows)
             rows.clear()
@@ -93,8 +137,10 @@ def main() -> None:
     tracker = tmp / "tracker.db"
     start = time.perf_counter()
     events = build_tracker(tracker, args.conversations, args.turns)
-    print(f"tracker store: {args.conversations} conversations x {args.turns} turns = {events} events "
-          f"({tracker.stat().st_size / 1e6:.0f} MB), built in {time.perf_counter() - start:.1f} s")
+    print(
+        f"tracker store: {args.conversations} conversations x {args.turns} turns = {events} events "
+        f"({tracker.stat().st_size / 1e6:.0f} MB), built in {time.perf_counter() - start:.1f} s"
+    )
 
     os.environ["TRACKER_DATABASE_URL"] = f"sqlite:///{tracker}"
     os.environ["SQLITE_PATH"] = str(tmp / "backend.sqlite3")
@@ -126,17 +172,25 @@ def main() -> None:
         assert response.status_code == 200, response.status_code
         return response
 
-    for label, query in [("first page, no filter", ""), ("page 100", "page=100"),
-                         ("confidence below 0.35", "conf_below=0.35"),
-                         ("channel + fallback + abandoned", "channel=rest&has_fallback=1&abandoned=1"),
-                         ("intent checkout, status new", "intent=checkout&status=new")]:
+    for label, query in [
+        ("first page, no filter", ""),
+        ("page 100", "page=100"),
+        ("confidence below 0.35", "conf_below=0.35"),
+        ("channel + fallback + abandoned", "channel=rest&has_fallback=1&abandoned=1"),
+        ("intent checkout, status new", "intent=checkout&status=new"),
+    ]:
         count = page(query).context["page"].paginator.count
-        print(f"inbox {label:32s}: {timed(lambda: page(query)) * 1000:7.1f} ms per page (median of 5), "
-              f"{count} matching")
+        print(
+            f"inbox {label:32s}: {timed(lambda query=query: page(query)) * 1000:7.1f} ms per page (median of 5), "
+            f"{count} matching"
+        )
     conn = sqlite3.connect(tracker)
     last = conn.execute("SELECT max(id) FROM events").fetchone()[0]
-    conn.execute("INSERT INTO events SELECT id + ?, 'guest-new', type_name, timestamp, intent_name, action_name, data "
-                 "FROM events WHERE id <= 100", [last])
+    conn.execute(
+        "INSERT INTO events SELECT id + ?, 'guest-new', type_name, timestamp, intent_name, action_name, data "
+        "FROM events WHERE id <= 100",
+        [last],
+    )
     conn.commit()
     start = time.perf_counter()
     seen = refresh_summaries()

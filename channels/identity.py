@@ -8,12 +8,14 @@ conversation goes on as a guest, told so once (remembered in this process, or in
 server with CHAT_REDIS_URL). Every message is judged on its own: an identity proven
 on an earlier message never carries over (actions/common.customer_id reads the latest message only).
 """
+
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Optional, Sequence
+from typing import Any
 
 import jwt
 from redis import asyncio as redis_asyncio
@@ -24,8 +26,10 @@ from channels.settings import ChannelSettings
 
 logger = logging.getLogger(__name__)
 
-REFUSED_NOTICE = ("Your sign-in has expired or isn't valid, so you're chatting as a guest. "
-                  "Log in again to order from your account.")
+REFUSED_NOTICE = (
+    "Your sign-in has expired or isn't valid, so you're chatting as a guest. "
+    "Log in again to order from your account."
+)
 # Metadata keys a client may not set itself: only the verified token decides who the guest is, and
 # only staff (apps/support/takeover.py, through Rasa's HTTP API) write as a person of the restaurant.
 IDENTITY_KEYS = ("token", "customer")
@@ -36,8 +40,8 @@ TOLD_FOR_SECONDS = 7 * 24 * 3600  # in Redis: how long a conversation is remembe
 
 @dataclass(frozen=True)
 class Verdict:
-    customer: Optional[str] = None
-    problem: Optional[str] = None  # "expired" or "invalid"; None for a valid token or no token
+    customer: str | None = None
+    problem: str | None = None  # "expired" or "invalid"; None for a valid token or no token
 
 
 ROTATED_SECRETS = ("CHAT_JWT_SECRET", "CHAT_SESSION_SECRET")
@@ -49,7 +53,7 @@ def check_rotation_deadlines() -> None:
     check_deadlines(ROTATED_SECRETS)
 
 
-def chat_keys(jwt_key: Optional[str]) -> list[str]:
+def chat_keys(jwt_key: str | None) -> list[str]:
     """The configured key (Rasa's `jwt_key` credential) plus, during a rotation, the previous one."""
     return accepted_from_env("CHAT_JWT_SECRET", current=jwt_key or "")
 
@@ -76,8 +80,12 @@ def verify_token(token: Any, keys: Sequence[str], algorithm: str = "HS256") -> V
     return Verdict(problem=problem)
 
 
-def identify(metadata: Optional[Dict[str, Any]], keys: Sequence[str], algorithm: str = "HS256",
-             fallback_token: Optional[str] = None) -> tuple[Dict[str, Any], Verdict]:
+def identify(
+    metadata: dict[str, Any] | None,
+    keys: Sequence[str],
+    algorithm: str = "HS256",
+    fallback_token: str | None = None,
+) -> tuple[dict[str, Any], Verdict]:
     """Metadata with any client-set identity or staff mark removed and the verified customer id added."""
     metadata = dict(metadata or {}) if isinstance(metadata, dict) else {}
     token = metadata.get("token") or fallback_token
@@ -101,16 +109,19 @@ class ToldOnce:
         self._redis = redis_asyncio.from_url(redis_url) if redis_url else None
 
     @classmethod
-    def from_env(cls) -> "ToldOnce":
+    def from_env(cls) -> ToldOnce:
         return cls(ChannelSettings().chat_redis_url)
 
     async def first_time(self, conversation: str) -> bool:
         """True the first time it is asked about this conversation, False after."""
         if self._redis is not None:
             try:
-                return bool(await self._redis.set(f"restaurant:told-refused:{conversation}", 1, nx=True,
-                                                  ex=TOLD_FOR_SECONDS))
-            except Exception:  # noqa: BLE001 - Redis down: tell the guest rather than stay silent
+                return bool(
+                    await self._redis.set(
+                        f"restaurant:told-refused:{conversation}", 1, nx=True, ex=TOLD_FOR_SECONDS
+                    )
+                )
+            except Exception:
                 logger.warning("could not check whether the sign-in notice was given", exc_info=True)
                 return True
         if conversation in self._memory:
@@ -121,14 +132,22 @@ class ToldOnce:
         return True
 
 
-def with_identity(on_new_message: Callable[[Any], Awaitable[Any]], jwt_key: Optional[str],
-                  algorithm: str, told: Optional[ToldOnce] = None) -> Callable[[Any], Awaitable[Any]]:
+def with_identity(
+    on_new_message: Callable[[Any], Awaitable[Any]],
+    jwt_key: str | None,
+    algorithm: str,
+    told: ToldOnce | None = None,
+) -> Callable[[Any], Awaitable[Any]]:
     """Wrap a channel's handler of Rasa UserMessages: verify the token, tell the guest when it is refused."""
     told = told or ToldOnce.from_env()
 
     async def handle(message: Any) -> Any:
         message.metadata, verdict = identify(message.metadata, chat_keys(jwt_key), algorithm)
-        if verdict.problem and message.output_channel is not None and await told.first_time(message.sender_id):
+        if (
+            verdict.problem
+            and message.output_channel is not None
+            and await told.first_time(message.sender_id)
+        ):
             await message.output_channel.send_text_message(message.sender_id, REFUSED_NOTICE)
         return await on_new_message(message)
 

@@ -19,11 +19,13 @@ message is let through and a warning logged: a guest is not refused because a co
 IP is Sanic's `request.remote_addr` (set from X-Forwarded-For / Forwarded only when Sanic is told to
 trust the proxy: PROXIES_COUNT or FORWARDED_SECRET), else the peer's address.
 """
+
 from __future__ import annotations
 
 import contextvars
 import logging
-from typing import Any, Awaitable, Callable, Optional
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from limits import RateLimitItem, parse
 from limits.storage import Storage, storage_from_string
@@ -52,13 +54,15 @@ def too_long_notice(limit: int) -> str:
     return f"That message is too long for me (over {limit:,} characters). Could you send a shorter one?"
 
 
-EMPTY_NOTICE = "I didn't catch any words there. What would you like: the menu, a recommendation, or something else?"
+EMPTY_NOTICE = (
+    "I didn't catch any words there. What would you like: the menu, a recommendation, or something else?"
+)
 # Typed by a guest, Rasa's own session-start intent would be run silently; the conversation is open anyway.
 ALREADY_OPEN_NOTICE = "We're already chatting! What can I get you?"
 INTERNAL_PAYLOADS = ("/session_start",)
 
 
-def refusal(message: UserMessage, limit: int) -> Optional[str]:
+def refusal(message: UserMessage, limit: int) -> str | None:
     """What the channel answers itself instead of passing the message on, or None to pass it on."""
     text = message.text
     if not isinstance(text, str) or not text.strip():
@@ -70,8 +74,9 @@ def refusal(message: UserMessage, limit: int) -> Optional[str]:
     return None
 
 
-def with_message_checks(on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                        limit: int) -> Callable[[UserMessage], Awaitable[Any]]:
+def with_message_checks(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]], limit: int
+) -> Callable[[UserMessage], Awaitable[Any]]:
     """Wrap a channel's message handler: an empty, over-long or internal message gets a notice instead."""
 
     async def handle(message: UserMessage) -> Any:
@@ -95,25 +100,29 @@ RATE_NOTICE = "You're sending messages faster than I can read them; please wait 
 
 # The client IP of the request being handled: set by the channel (REST: a blueprint middleware;
 # socket.io: at each message, from the IP remembered at connect), read by the rate limit.
-client_ip: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("chat_client_ip", default=None)
+client_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("chat_client_ip", default=None)
 
 
-def _rate(name: str, value: str, default: str) -> Optional[RateLimitItem]:
+def _rate(name: str, value: str, default: str) -> RateLimitItem | None:
     """A rate such as "30/minute" or "100 per hour"; "off" (or "0") means no limit, junk the default."""
     if value.lower() in ("off", "0", "none"):
         return None
     try:
         return parse(value or default)
     except ValueError:
-        logger.warning("%s=%r is not a rate like \"30/minute\"; using %s", name, value, default)
+        logger.warning('%s=%r is not a rate like "30/minute"; using %s', name, value, default)
         return parse(default)
 
 
 class MessageRateLimit:
     """Per-conversation and per-IP message limits, in this process's memory or in Redis (`storage_url`)."""
 
-    def __init__(self, per_conversation: Optional[RateLimitItem], per_ip: Optional[RateLimitItem],
-                 storage_url: str = "memory://") -> None:
+    def __init__(
+        self,
+        per_conversation: RateLimitItem | None,
+        per_ip: RateLimitItem | None,
+        storage_url: str = "memory://",
+    ) -> None:
         self.per_conversation = per_conversation
         self.per_ip = per_ip
         # kept here: the limiter holds only a weak reference to it
@@ -121,29 +130,41 @@ class MessageRateLimit:
         self._limiter = MovingWindowRateLimiter(self._storage)
 
     @classmethod
-    def from_env(cls) -> "MessageRateLimit":
+    def from_env(cls) -> MessageRateLimit:
         settings = ChannelSettings()
-        return cls(_rate("CHAT_RATE_LIMIT_PER_CONVERSATION", settings.chat_rate_limit_per_conversation,
-                         DEFAULT_RATE_PER_CONVERSATION),
-                   _rate("CHAT_RATE_LIMIT_PER_IP", settings.chat_rate_limit_per_ip, DEFAULT_RATE_PER_IP),
-                   settings.chat_redis_url or "memory://")
+        return cls(
+            _rate(
+                "CHAT_RATE_LIMIT_PER_CONVERSATION",
+                settings.chat_rate_limit_per_conversation,
+                DEFAULT_RATE_PER_CONVERSATION,
+            ),
+            _rate("CHAT_RATE_LIMIT_PER_IP", settings.chat_rate_limit_per_ip, DEFAULT_RATE_PER_IP),
+            settings.chat_redis_url or "memory://",
+        )
 
-    def allow(self, conversation: Optional[str], ip: Optional[str]) -> bool:
+    def allow(self, conversation: str | None, ip: str | None) -> bool:
         """Count one message; False (and nothing counted against the other limit) when over a limit."""
-        checks = [(limit, scope, key) for limit, scope, key in
-                  ((self.per_ip, "ip", ip), (self.per_conversation, "conversation", conversation))
-                  if limit is not None and key]
+        checks = [
+            (limit, scope, key)
+            for limit, scope, key in (
+                (self.per_ip, "ip", ip),
+                (self.per_conversation, "conversation", conversation),
+            )
+            if limit is not None and key
+        ]
         try:
             if not all(self._limiter.test(limit, scope, key) for limit, scope, key in checks):
                 return False
-            return all([self._limiter.hit(limit, scope, key) for limit, scope, key in checks])
+            # a list, not a generator: every limit counts the message, even after one says no
+            return all([self._limiter.hit(limit, scope, key) for limit, scope, key in checks])  # noqa: C419
         except Exception:  # the shared counter store is down: serve the guest, say so in the log
             logger.warning("message rate limit not checked: its storage cannot be reached", exc_info=True)
             return True
 
 
-def with_rate_limit(on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                    limit: MessageRateLimit) -> Callable[[UserMessage], Awaitable[Any]]:
+def with_rate_limit(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]], limit: MessageRateLimit
+) -> Callable[[UserMessage], Awaitable[Any]]:
     """Wrap a channel's message handler: a message over a rate limit gets RATE_NOTICE instead."""
 
     async def handle(message: UserMessage) -> Any:
@@ -158,15 +179,21 @@ def with_rate_limit(on_new_message: Callable[[UserMessage], Awaitable[Any]],
     return handle
 
 
-def request_ip(request: Any) -> Optional[str]:
+def request_ip(request: Any) -> str | None:
     """The client's address as Sanic sees it: the trusted forwarded one, else the peer."""
     if request is None:
         return None
     return getattr(request, "remote_addr", None) or getattr(request, "ip", None) or None
 
 
-def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]], *, jwt_key: Optional[str], algorithm: str,
-            message_limit: int, rate_limit: MessageRateLimit) -> Callable[[UserMessage], Awaitable[Any]]:
+def guarded(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    *,
+    jwt_key: str | None,
+    algorithm: str,
+    message_limit: int,
+    rate_limit: MessageRateLimit,
+) -> Callable[[UserMessage], Awaitable[Any]]:
     """Every channel's message handler: the rate first (every message counts), then the message
     checks, then the identity proven on this message (channels/identity.py)."""
     handler = with_message_checks(with_identity(on_new_message, jwt_key, algorithm), message_limit)

@@ -19,9 +19,11 @@ already holds every message, so polling it needs no second store and no open con
 the sender id is the same capability that lets a client write to the conversation, so reading it
 adds no exposure.
 """
+
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
@@ -33,44 +35,57 @@ from sanic.response import HTTPResponse
 
 from channels import speedups
 from channels.identity import STAFF_KEYS, check_rotation_deadlines
-from channels.limits import (DEFAULT_MAX_MESSAGE_CHARS, MessageRateLimit, client_ip, guarded, max_message_chars,
-                             request_ip)
+from channels.limits import (
+    DEFAULT_MAX_MESSAGE_CHARS,
+    MessageRateLimit,
+    client_ip,
+    guarded,
+    max_message_chars,
+    request_ip,
+)
 from channels.sessions import SessionIds
 
 UNKNOWN_SENDER = {
     "error": "unknown_conversation",
     "message": "This conversation id was not issued by this server. POST /webhooks/rest/session for a new one "
-               "and send it as \"sender\" with every message of the conversation.",
+    'and send it as "sender" with every message of the conversation.',
 }
 
 
-BAD_AFTER = {"error": "bad_after", "message": "\"after\" is a timestamp in seconds, e.g. the last message's."}
+BAD_AFTER = {"error": "bad_after", "message": '"after" is a timestamp in seconds, e.g. the last message\'s.'}
 
 
-def pushed_messages(tracker: Optional[DialogueStateTracker], sender: str, after: float) -> Dict[str, Any]:
+def pushed_messages(tracker: DialogueStateTracker | None, sender: str, after: float) -> dict[str, Any]:
     """Messages pushed into this conversation from outside the guest's turns (a person's, marked
     `human`; the backend's, marked `pushed`) later than `after`, and whether the assistant is paused."""
-    found = [{"recipient_id": sender, "text": event.text, "timestamp": event.timestamp,
-              "metadata": {key: event.metadata[key] for key in STAFF_KEYS if key in event.metadata}}
-             for event in (tracker.events if tracker else [])
-             if isinstance(event, BotUttered) and event.timestamp > after
-             and (event.metadata.get("human") is True or event.metadata.get("pushed") is True)]
+    found = [
+        {
+            "recipient_id": sender,
+            "text": event.text,
+            "timestamp": event.timestamp,
+            "metadata": {key: event.metadata[key] for key in STAFF_KEYS if key in event.metadata},
+        }
+        for event in (tracker.events if tracker else [])
+        if isinstance(event, BotUttered)
+        and event.timestamp > after
+        and (event.metadata.get("human") is True or event.metadata.get("pushed") is True)
+    ]
     return {"messages": found, "paused": bool(tracker and tracker.is_paused())}
 
 
 class AccountRestInput(RestInput):
-    jwt_key: Optional[str] = None
+    jwt_key: str | None = None
     jwt_algorithm: str = "HS256"
     message_limit: int = DEFAULT_MAX_MESSAGE_CHARS  # characters; CHAT_MAX_MESSAGE_CHARS at start
-    rate_limit: Optional[MessageRateLimit] = None  # CHAT_RATE_LIMIT_* at start
-    sessions: Optional[SessionIds] = None  # CHAT_SESSION_SECRET at start
+    rate_limit: MessageRateLimit | None = None  # CHAT_RATE_LIMIT_* at start
+    sessions: SessionIds | None = None  # CHAT_SESSION_SECRET at start
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "AccountRestInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> AccountRestInput:
         speedups.apply()
         check_rotation_deadlines()
         credentials = credentials or {}
@@ -82,20 +97,26 @@ class AccountRestInput(RestInput):
         channel.sessions = SessionIds.from_env(channel.jwt_key)
         return channel
 
-    def _extract_message(self, req: Request) -> Optional[Text]:
+    def _extract_message(self, req: Request) -> str | None:
         # Any JSON value may come as the message; what is not text is treated as no words (a notice).
         message = super()._extract_message(req)
         return message if isinstance(message, str) else ""
 
-    def _extract_input_channel(self, req: Request) -> Text:
+    def _extract_input_channel(self, req: Request) -> str:
         # Rasa's REST channel stores the body's `input_channel` as is (any JSON value), and it
         # becomes the channel the review tool and the metrics read: a client does not choose it.
         return self.name()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(guarded(
-            on_new_message, jwt_key=self.jwt_key, algorithm=self.jwt_algorithm, message_limit=self.message_limit,
-            rate_limit=self.rate_limit or MessageRateLimit.from_env()))
+        blueprint = super().blueprint(
+            guarded(
+                on_new_message,
+                jwt_key=self.jwt_key,
+                algorithm=self.jwt_algorithm,
+                message_limit=self.message_limit,
+                rate_limit=self.rate_limit or MessageRateLimit.from_env(),
+            )
+        )
 
         sessions = self.sessions or SessionIds.from_env(self.jwt_key)
 
@@ -116,12 +137,12 @@ class AccountRestInput(RestInput):
             return response.json(pushed_messages(tracker, sender, after))
 
         @blueprint.middleware("request")
-        async def check_request(request: Request) -> Optional[HTTPResponse]:
+        async def check_request(request: Request) -> HTTPResponse | None:
             client_ip.set(request_ip(request))
             if request.method == "POST" and request.path.rstrip("/").endswith("/webhook"):
                 try:
                     body = request.json
-                except Exception:  # noqa: BLE001 - Rasa's handler answers unreadable bodies itself
+                except Exception:
                     return None
                 if not sessions.is_valid(body.get("sender") if isinstance(body, dict) else None):
                     return response.json(UNKNOWN_SENDER, status=403)

@@ -9,17 +9,20 @@ off here, when the handler is made, so every record (Rasa's, Sanic's, the channe
 store's) reaches this one JSON handler on the root logger. Records of a guest's message carry its
 `conversation_id` (set by the channels for the handling of each message: `in_conversation`).
 """
+
 from __future__ import annotations
 
 import contextvars
 import logging
-from typing import Any, Awaitable, Callable, Optional
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from channels.settings import ChannelSettings
 from service_common.logs import json_handler as shared_json_handler
 
-current_conversation: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("rasa_conversation",
-                                                                                     default=None)
+current_conversation: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "rasa_conversation", default=None
+)
 
 
 def _keep_our_handler() -> None:

@@ -12,12 +12,14 @@ CHAT_SESSION_SECRET defaults to CHAT_JWT_SECRET (also a secret only the Rasa ser
 be rotated like the others (CHAT_SESSION_SECRET_PREVIOUS / _PREVIOUS_UNTIL). With neither set, a
 random key lives as long as the process and a warning says so: conversations do not survive a restart.
 """
+
 from __future__ import annotations
 
 import hashlib
 import logging
 import secrets
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from itsdangerous import BadSignature, Signer
 
@@ -40,14 +42,16 @@ class SessionIds:
         self._signer = Signer(list(reversed(keys)), salt=SALT, digest_method=hashlib.sha256)
 
     @classmethod
-    def from_env(cls, fallback: Optional[str] = None) -> "SessionIds":
+    def from_env(cls, fallback: str | None = None) -> SessionIds:
         """Keys from CHAT_SESSION_SECRET, else `fallback` (the channel's jwt_key) or CHAT_JWT_SECRET."""
         keys = accepted_from_env("CHAT_SESSION_SECRET")
         if not keys:
             keys = accepted_from_env("CHAT_JWT_SECRET", current=fallback or ChannelSettings().chat_jwt_secret)
         if not keys:
-            logger.warning("neither CHAT_SESSION_SECRET nor CHAT_JWT_SECRET is set: conversation ids are "
-                           "signed with a random key and end when this process restarts")
+            logger.warning(
+                "neither CHAT_SESSION_SECRET nor CHAT_JWT_SECRET is set: conversation ids are "
+                "signed with a random key and end when this process restarts"
+            )
             keys = [secrets.token_urlsafe(32)]
         return cls(keys)
 

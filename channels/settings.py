@@ -5,9 +5,8 @@ package: its own `BaseSettings` is the same idiom. Under pydantic 2 (the tests i
 helpers from `.venv` too) the same class comes from `pydantic.v1`. Read afresh by each `from_env`
 (once per channel or process), so a changed environment is seen by the next one.
 """
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 try:  # pydantic 2 (.venv)
     from pydantic.v1 import BaseSettings, Field, validator
@@ -24,20 +23,30 @@ class ChannelSettings(BaseSettings):
     # several Rasa servers: rate counts, "told once" notes and socket.io rooms in Redis
     chat_redis_url: str = Field("", env="CHAT_REDIS_URL")
     chat_jwt_secret: str = Field("", env="CHAT_JWT_SECRET")
-    chat_allowed_origins: Optional[str] = Field(None, env="CHAT_ALLOWED_ORIGINS")
-    log_level: str = Field("INFO", env="LOG_LEVEL")  # the Rasa server's JSON logs (channels/server_logging.py)
+    chat_allowed_origins: str | None = Field(None, env="CHAT_ALLOWED_ORIGINS")
+    log_level: str = Field(
+        "INFO", env="LOG_LEVEL"
+    )  # the Rasa server's JSON logs (channels/server_logging.py)
 
     class Config:
         case_sensitive = True
 
-    @validator("chat_max_message_chars", "chat_rate_limit_per_conversation", "chat_rate_limit_per_ip",
-               "chat_redis_url", pre=True)
-    def _strip(cls, value: object) -> str:  # noqa: N805 - pydantic 1 validators take the class
+    @validator(
+        "chat_max_message_chars",
+        "chat_rate_limit_per_conversation",
+        "chat_rate_limit_per_ip",
+        "chat_redis_url",
+        pre=True,
+    )
+    def _strip(cls, value: object) -> str:
         return str(value or "").strip()
 
     @validator("log_level", pre=True)
-    def _log_level(cls, value: object) -> str:  # noqa: N805
+    def _log_level(cls, value: object) -> str:
         return parse_log_level(None if value is None else str(value))
 
-    def __repr_args__(self):  # noqa: ANN204 - the secret stays out of reprs and logs
-        return [(key, "***" if key == "chat_jwt_secret" and value else value) for key, value in super().__repr_args__()]
+    def __repr_args__(self):
+        return [
+            (key, "***" if key == "chat_jwt_secret" and value else value)
+            for key, value in super().__repr_args__()
+        ]

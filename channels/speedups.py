@@ -19,19 +19,30 @@ messages (allergies stated earlier) and the slot values before a message, never 
 action or intent ranking; tests/channels/test_speedups.py checks that the actions read the same facts
 from both forms of a call.
 """
+
 from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from typing import Any, Dict, List, Text
+from typing import Any
 
 import jsonschema
 import rasa
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (ActionReverted, AllSlotsReset, ConversationPaused, ConversationResumed, Event,
-                                     Restarted, SessionStarted, SlotSet, UserUttered, UserUtteranceReverted)
+from rasa.shared.core.events import (
+    ActionReverted,
+    AllSlotsReset,
+    ConversationPaused,
+    ConversationResumed,
+    Event,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
 from action_contract import CONSTRAINT_INTENTS
@@ -47,7 +58,7 @@ def response_validator() -> Any:
     return validator_class(schema)
 
 
-def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
+def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     try:
         response_validator().validate(result)
         return True
@@ -63,12 +74,23 @@ def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool
 
 RECENT_MESSAGES = 10  # the guest's latest messages whose events are sent whole
 USER_PARSE_KEPT = ("intent", "entities", "text", "message_id")
-OLD_KINDS_KEPT = frozenset(kind.type_name for kind in (
-    UserUttered, SlotSet, SessionStarted, Restarted, UserUtteranceReverted, ActionReverted, AllSlotsReset,
-    ConversationPaused, ConversationResumed))
+OLD_KINDS_KEPT = frozenset(
+    kind.type_name
+    for kind in (
+        UserUttered,
+        SlotSet,
+        SessionStarted,
+        Restarted,
+        UserUtteranceReverted,
+        ActionReverted,
+        AllSlotsReset,
+        ConversationPaused,
+        ConversationResumed,
+    )
+)
 
 
-def call_events(events: List[Event], recent_messages: int = RECENT_MESSAGES) -> List[Dict[Text, Any]]:
+def call_events(events: list[Event], recent_messages: int = RECENT_MESSAGES) -> list[dict[str, Any]]:
     """The events of an action call as dicts, old ones only where an action reads them (module doc).
 
     Events are told apart by `type_name` (an isinstance check on Rasa's event classes is several
@@ -79,13 +101,17 @@ def call_events(events: List[Event], recent_messages: int = RECENT_MESSAGES) -> 
         return [event.as_dict() for event in events]
     cut = users[-recent_messages]
     last_of_slot = {events[index].key: index for index in range(cut) if kinds[index] == SlotSet.type_name}
-    kept = [event for index, event in enumerate(events[:cut]) if kinds[index] in OLD_KINDS_KEPT
-            and (kinds[index] != SlotSet.type_name or last_of_slot[event.key] == index)
-            and (kinds[index] != UserUttered.type_name or event.intent_name in CONSTRAINT_INTENTS)]
+    kept = [
+        event
+        for index, event in enumerate(events[:cut])
+        if kinds[index] in OLD_KINDS_KEPT
+        and (kinds[index] != SlotSet.type_name or last_of_slot[event.key] == index)
+        and (kinds[index] != UserUttered.type_name or event.intent_name in CONSTRAINT_INTENTS)
+    ]
     return [_slim(event.as_dict()) for event in kept] + [event.as_dict() for event in events[cut:]]
 
 
-def _slim(event: Dict[Text, Any]) -> Dict[Text, Any]:
+def _slim(event: dict[str, Any]) -> dict[str, Any]:
     if event.get("event") == "user" and isinstance(event.get("parse_data"), dict):
         parse = event["parse_data"]
         intent = parse.get("intent") or {}
@@ -95,13 +121,19 @@ def _slim(event: Dict[Text, Any]) -> Dict[Text, Any]:
     return event
 
 
-def _action_call_format(self: RemoteAction, tracker: DialogueStateTracker, domain: Domain) -> Dict[Text, Any]:
+def _action_call_format(self: RemoteAction, tracker: DialogueStateTracker, domain: Domain) -> dict[str, Any]:
     """RemoteAction._action_call_format of Rasa 3.6, with the events of `call_events`."""
     state = tracker.current_state(EventVerbosity.NONE)
     state["events"] = call_events(list(tracker.events))
-    result = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state,
-              "version": rasa.__version__}
-    if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
+    result = {
+        "next_action": self._name,
+        "sender_id": tracker.sender_id,
+        "tracker": state,
+        "version": rasa.__version__,
+    }
+    if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(
+        self.name()
+    ):
         result["domain"] = domain.as_dict()
     return result
 

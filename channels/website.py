@@ -27,14 +27,15 @@ updates arrive through Rasa's HTTP API at any server. With CHAT_REDIS_URL set, t
 their socket.io rooms through Redis (python-socketio's AsyncRedisManager), so the server holding the
 socket delivers it.
 """
+
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from rasa.core.channels.channel import UserMessage
-from rasa.core.channels.channel import OutputChannel
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 from socketio import AsyncRedisManager
@@ -42,8 +43,14 @@ from socketio.exceptions import ConnectionRefusedError
 
 from channels import speedups
 from channels.identity import REFUSED_NOTICE, STAFF_KEYS, chat_keys, check_rotation_deadlines, verify_token
-from channels.limits import (DEFAULT_MAX_MESSAGE_CHARS, MessageRateLimit, client_ip, guarded, max_message_chars,
-                             request_ip)
+from channels.limits import (
+    DEFAULT_MAX_MESSAGE_CHARS,
+    MessageRateLimit,
+    client_ip,
+    guarded,
+    max_message_chars,
+    request_ip,
+)
 from channels.sessions import SessionIds
 from channels.settings import ChannelSettings
 from service_common.values import parse_origins
@@ -51,7 +58,7 @@ from service_common.values import parse_origins
 logger = logging.getLogger(__name__)
 
 
-def metadata_object(value: Any) -> Dict[str, Any]:
+def metadata_object(value: Any) -> dict[str, Any]:
     """Message metadata as an object: Rasa also takes a JSON string here, and fails on anything else."""
     if isinstance(value, str):
         try:
@@ -75,7 +82,7 @@ class StaffMarkedSocketIOOutput(SocketIOOutput):
     """Rasa's socket.io output, keeping a person's mark: Rasa's drops a message's metadata, so the
     widget could not tell staff words (`{"human": true, "staff": "Anna"}`) from the assistant's."""
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         marks = {key: kwargs[key] for key in STAFF_KEYS if key in kwargs}
         if not marks:
             await super().send_text_message(recipient_id, text, **kwargs)
@@ -85,17 +92,18 @@ class StaffMarkedSocketIOOutput(SocketIOOutput):
 
 class WebsiteSocketIOInput(SocketIOInput):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "socketio"  # same URL (/socket.io) and webhook name as Rasa's own channel
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WebsiteSocketIOInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> WebsiteSocketIOInput:
         speedups.apply()
         check_rotation_deadlines()
         credentials = credentials or {}
         channel = super().from_credentials({k: v for k, v in credentials.items() if k != "allowed_origins"})
-        channel.allowed_origins = parse_origins(credentials.get("allowed_origins")
-                                                or ChannelSettings().chat_allowed_origins)
+        channel.allowed_origins = parse_origins(
+            credentials.get("allowed_origins") or ChannelSettings().chat_allowed_origins
+        )
         channel.message_limit = max_message_chars()
         channel.rate_limit = MessageRateLimit.from_env()
         channel.sessions = SessionIds.from_env(channel.jwt_key)
@@ -103,35 +111,41 @@ class WebsiteSocketIOInput(SocketIOInput):
 
     allowed_origins: list[str] = []
     message_limit: int = DEFAULT_MAX_MESSAGE_CHARS  # characters; CHAT_MAX_MESSAGE_CHARS at start
-    rate_limit: Optional[MessageRateLimit] = None  # CHAT_RATE_LIMIT_* at start
-    sessions: Optional[SessionIds] = None  # CHAT_SESSION_SECRET at start
+    rate_limit: MessageRateLimit | None = None  # CHAT_RATE_LIMIT_* at start
+    sessions: SessionIds | None = None  # CHAT_SESSION_SECRET at start
 
-    def get_output_channel(self) -> Optional[OutputChannel]:
+    def get_output_channel(self) -> OutputChannel | None:
         """Where messages from outside a guest's turn go (Rasa's HTTP API with output_channel=latest)."""
         if self.sio is None:
             return super().get_output_channel()
         return StaffMarkedSocketIOOutput(self.sio, self.bot_message_evt)
 
-    def origin_allowed(self, origin: Optional[str]) -> bool:
+    def origin_allowed(self, origin: str | None) -> bool:
         if not self.allowed_origins or "*" in self.allowed_origins:
             return True
         return bool(origin) and origin.rstrip("/") in self.allowed_origins
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(guarded(
-            on_new_message, jwt_key=self.jwt_key, algorithm=self.jwt_algorithm or "HS256",
-            message_limit=self.message_limit, rate_limit=self.rate_limit or MessageRateLimit.from_env()))
+        blueprint = super().blueprint(
+            guarded(
+                on_new_message,
+                jwt_key=self.jwt_key,
+                algorithm=self.jwt_algorithm or "HS256",
+                message_limit=self.message_limit,
+                rate_limit=self.rate_limit or MessageRateLimit.from_env(),
+            )
+        )
         assert self.sio is not None
         share_rooms_through_redis(self.sio, ChannelSettings().chat_redis_url)
         handlers = self.sio.handlers[self.namespace or "/"]
         rasa_message_handler = handlers[self.user_message_evt]
-        connect_tokens: Dict[str, str] = {}
-        connect_ips: Dict[str, Optional[str]] = {}
-        socket_sessions: Dict[str, str] = {}  # socket id -> the conversation it was confirmed in
+        connect_tokens: dict[str, str] = {}
+        connect_ips: dict[str, str | None] = {}
+        socket_sessions: dict[str, str] = {}  # socket id -> the conversation it was confirmed in
         sessions = self.sessions or SessionIds.from_env(self.jwt_key)
         namespace = self.namespace or "/"
 
-        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+        async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
             origin = environ.get("HTTP_ORIGIN")
             if not self.origin_allowed(origin):
                 logger.warning("socket.io connection refused from origin %s", origin)
@@ -145,12 +159,12 @@ class WebsiteSocketIOInput(SocketIOInput):
             connect_ips[sid] = request_ip(environ.get("sanic.request")) or environ.get("REMOTE_ADDR")
             return True
 
-        async def disconnect(sid: Text) -> None:
+        async def disconnect(sid: str) -> None:
             connect_tokens.pop(sid, None)
             connect_ips.pop(sid, None)
             socket_sessions.pop(sid, None)
 
-        async def confirm_session(sid: Text, asked: Any) -> str:
+        async def confirm_session(sid: str, asked: Any) -> str:
             # Rasa 3.6 calls `sio.enter_room` without await; in python-socketio 5.x it is a
             # coroutine, so the socket never joined its session's room and replies went nowhere.
             session = asked if sessions.is_valid(asked) else sessions.issue()
@@ -163,10 +177,10 @@ class WebsiteSocketIOInput(SocketIOInput):
             await self.sio.emit("session_confirm", session, room=sid, namespace=namespace)
             return session
 
-        async def session_request(sid: Text, data: Any) -> None:
+        async def session_request(sid: str, data: Any) -> None:
             await confirm_session(sid, data.get("session_id") if isinstance(data, dict) else None)
 
-        async def handle_message(sid: Text, data: Any) -> Any:
+        async def handle_message(sid: str, data: Any) -> Any:
             if not isinstance(data, dict):
                 return None
             if not isinstance(data.get("message"), str):

@@ -15,8 +15,18 @@ its mtime changes; a stopped arm gets no new units (the hash is mapped onto the 
 cumulative weights, so their shares grow in proportion), while units already assigned keep their arm
 because ``arms_for`` never re-assigns an experiment present in ``already`` (the slot value).
 """
+
 from experiments.assignment import arms_for, assign, changes_for, unit_hash
 from experiments.config import Arm, ConfigError, Experiment, ExperimentRegistry, load_experiments
 
-__all__ = ["Arm", "ConfigError", "Experiment", "ExperimentRegistry", "arms_for", "assign",
-           "changes_for", "load_experiments", "unit_hash"]
+__all__ = [
+    "Arm",
+    "ConfigError",
+    "Experiment",
+    "ExperimentRegistry",
+    "arms_for",
+    "assign",
+    "changes_for",
+    "load_experiments",
+    "unit_hash",
+]

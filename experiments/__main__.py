@@ -1,4 +1,5 @@
 """python -m experiments report [--tracker-db var/tracker.db] [--config experiments.yml] [--out results/experiments]"""
+
 from __future__ import annotations
 
 import argparse

@@ -1,15 +1,17 @@
 """Sticky, deterministic assignment of units (conversations or customers) to arms."""
+
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from experiments.config import Experiment, ExperimentRegistry
 
 
 def unit_hash(experiment_name: str, unit_id: str) -> float:
     """sha256 of "<experiment>:<unit id>" as a uniform float in [0, 1)."""
-    digest = hashlib.sha256(f"{experiment_name}:{unit_id}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"{experiment_name}:{unit_id}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2.0**64
 
 
@@ -32,8 +34,13 @@ def assign(experiment: Experiment, unit_id: str) -> str | None:
     return arms[-1].name  # float rounding at the top end
 
 
-def arms_for(registry: ExperimentRegistry, unit_id: str,
-             already: Mapping[str, str] | None = None, *, customer_id: str | None = None) -> dict[str, str]:
+def arms_for(
+    registry: ExperimentRegistry,
+    unit_id: str,
+    already: Mapping[str, str] | None = None,
+    *,
+    customer_id: str | None = None,
+) -> dict[str, str]:
     """{experiment name: arm name} for this unit.
 
     Earlier assignments in ``already`` (the ``experiment_arms`` slot) are kept as they are, even if

@@ -1,4 +1,5 @@
 """Experiments declared in a YAML file; ExperimentRegistry re-reads it when its mtime changes."""
+
 from __future__ import annotations
 
 import os
@@ -74,9 +75,15 @@ def _parse_experiment(raw: Any) -> Experiment:
     if unknown:
         raise ConfigError(f"experiment {name}: unknown stopped arms {sorted(unknown)}")
     planned = raw.get("planned_per_arm")
-    return Experiment(name=name, arms=tuple(arms), unit=unit, enabled=bool(raw.get("enabled", True)),
-                      stopped_arms=stopped, minimum_effect=float(raw.get("minimum_effect", 0.05)),
-                      planned_per_arm=int(planned) if planned is not None else None)
+    return Experiment(
+        name=name,
+        arms=tuple(arms),
+        unit=unit,
+        enabled=bool(raw.get("enabled", True)),
+        stopped_arms=stopped,
+        minimum_effect=float(raw.get("minimum_effect", 0.05)),
+        planned_per_arm=int(planned) if planned is not None else None,
+    )
 
 
 def load_experiments(path: str | os.PathLike) -> dict[str, Experiment]:

@@ -11,14 +11,16 @@ What is measured, per conversation:
 - turns_to_order: user events before the first "placed" (None when not converted)
 - llm_cost_usd: the sum of ``llm_cost_usd`` in the bot events' metadata
 """
+
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 ARMS_SLOT = "experiment_arms"
 STAGE_SLOT = "checkout_stage"
@@ -48,7 +50,9 @@ class _Builder:
         self.out = ConversationOutcome(sender_id)
         self._turn_is_fallback = False  # the current user turn already counted as a fallback
 
-    def add(self, type_name: str, intent_name: str | None, action_name: str | None, data: dict[str, Any]) -> None:
+    def add(
+        self, type_name: str, intent_name: str | None, action_name: str | None, data: dict[str, Any]
+    ) -> None:
         out = self.out
         if type_name == "user":
             out.user_turns += 1
@@ -85,7 +89,9 @@ class _Builder:
                 out.handoff = True
 
 
-def outcomes_from_rows(rows: Iterable[tuple[str, str, str | None, str | None, str | None]]) -> list[ConversationOutcome]:
+def outcomes_from_rows(
+    rows: Iterable[tuple[str, str, str | None, str | None, str | None]],
+) -> list[ConversationOutcome]:
     """Rows of (sender_id, type_name, intent_name, action_name, data JSON), ordered by id."""
     builders: dict[str, _Builder] = {}
     for sender_id, type_name, intent_name, action_name, raw in rows:
@@ -107,7 +113,8 @@ def _rows(db_path: Path) -> Iterator[tuple]:
     conn = sqlite3.connect(db_path.resolve().as_uri() + "?mode=ro", uri=True)
     try:
         yield from conn.execute(
-            "SELECT sender_id, type_name, intent_name, action_name, data FROM events ORDER BY id")
+            "SELECT sender_id, type_name, intent_name, action_name, data FROM events ORDER BY id"
+        )
     finally:
         conn.close()
 

@@ -1,12 +1,13 @@
 """The experiment report: per experiment and arm, outcomes, intervals, tests, sample sizes, a chart."""
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from statistics import mean
-from typing import Iterable
 
 from experiments.config import Experiment
 from experiments.outcomes import ConversationOutcome
@@ -48,14 +49,20 @@ def _arm_result(name: str, convs: list[ConversationOutcome], stopped: bool) -> A
     turns = [c.turns_to_order for c in convs if c.turns_to_order is not None]
     user_turns = sum(c.user_turns for c in convs)
     return ArmResult(
-        name=name, n=n, conversions=conversions, conversion=conversions / n if n else 0.0,
+        name=name,
+        n=n,
+        conversions=conversions,
+        conversion=conversions / n if n else 0.0,
         interval=wilson_interval(conversions, n),
-        mean_order_value=(sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.01")) if values else None,
+        mean_order_value=(sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.01"))
+        if values
+        else None,
         handoff_rate=sum(c.handoff for c in convs) / n if n else 0.0,
         fallback_rate=sum(c.fallback_turns for c in convs) / user_turns if user_turns else 0.0,
         mean_turns_to_order=mean(turns) if turns else None,
         mean_llm_cost_usd=sum(c.llm_cost_usd for c in convs) / n if n else 0.0,
-        stopped=stopped)
+        stopped=stopped,
+    )
 
 
 def analyse(experiment: Experiment, outcomes: Iterable[ConversationOutcome]) -> ExperimentResult:
@@ -83,11 +90,14 @@ def analyse(experiment: Experiment, outcomes: Iterable[ConversationOutcome]) -> 
     short = [a for a in arms if a.n < planned and not a.stopped]
     if short:
         names = ", ".join(f"{a.name} ({a.n})" for a in short)
-        warnings.append(f"WARNING: planned sample size of {planned} per arm not reached by {names}; "
-                        f"{PEEKING_WARNING}.")
+        warnings.append(
+            f"WARNING: planned sample size of {planned} per arm not reached by {names}; {PEEKING_WARNING}."
+        )
     if experiment.planned_per_arm is not None and experiment.planned_per_arm < needed:
-        warnings.append(f"WARNING: planned_per_arm {experiment.planned_per_arm} is below the {needed} "
-                        f"needed to detect {experiment.minimum_effect:.1%} at 80% power.")
+        warnings.append(
+            f"WARNING: planned_per_arm {experiment.planned_per_arm} is below the {needed} "
+            f"needed to detect {experiment.minimum_effect:.1%} at 80% power."
+        )
     if unknown:
         warnings.append(f"note: {unknown} conversation(s) in arms no longer declared were left out.")
     return ExperimentResult(experiment, arms, baseline, needed, warnings)
@@ -99,10 +109,14 @@ def _fmt(value: float | None, spec: str) -> str:
 
 def format_result(result: ExperimentResult) -> str:
     exp = result.experiment
-    lines = [f"Experiment {exp.name} (unit: {exp.unit}{'' if exp.enabled else ', DISABLED'}; "
-             f"minimum effect {exp.minimum_effect:.1%}, planned {exp.planned_per_arm or '-'} per arm)"]
-    header = (f"  {'arm':<14}{'n':>7}{'conv':>7}  {'conversion [95% Wilson]':<26}{'order value':>12}"
-              f"{'handoff':>9}{'fallback':>10}{'turns→order':>13}{'LLM $/conv':>12}  vs {result.arms[0].name}")
+    lines = [
+        f"Experiment {exp.name} (unit: {exp.unit}{'' if exp.enabled else ', DISABLED'}; "
+        f"minimum effect {exp.minimum_effect:.1%}, planned {exp.planned_per_arm or '-'} per arm)"
+    ]
+    header = (
+        f"  {'arm':<14}{'n':>7}{'conv':>7}  {'conversion [95% Wilson]':<26}{'order value':>12}"
+        f"{'handoff':>9}{'fallback':>10}{'turns→order':>13}{'LLM $/conv':>12}  vs {result.arms[0].name}"
+    )
     lines.append(header)
     for arm in result.arms:
         lo, hi = arm.interval
@@ -117,11 +131,15 @@ def format_result(result: ExperimentResult) -> str:
             vs = f"{arm.comparison.difference:+.1%}, {p_text} ({arm.comparison.test})"
         name = arm.name + (" (stopped)" if arm.stopped else "")
         value = f"{arm.mean_order_value}" if arm.mean_order_value is not None else "-"
-        lines.append(f"  {name:<14}{arm.n:>7}{arm.conversions:>7}  {conv:<26}{value:>12}"
-                     f"{arm.handoff_rate:>9.1%}{arm.fallback_rate:>10.1%}{_fmt(arm.mean_turns_to_order, '.1f'):>13}"
-                     f"{arm.mean_llm_cost_usd:>12.4f}  {vs}")
-    lines.append(f"  needed per arm to detect {exp.minimum_effect:.1%} from a baseline of {result.baseline:.1%} "
-                 f"(alpha 0.05, power 0.8): {result.needed_per_arm}")
+        lines.append(
+            f"  {name:<14}{arm.n:>7}{arm.conversions:>7}  {conv:<26}{value:>12}"
+            f"{arm.handoff_rate:>9.1%}{arm.fallback_rate:>10.1%}{_fmt(arm.mean_turns_to_order, '.1f'):>13}"
+            f"{arm.mean_llm_cost_usd:>12.4f}  {vs}"
+        )
+    lines.append(
+        f"  needed per arm to detect {exp.minimum_effect:.1%} from a baseline of {result.baseline:.1%} "
+        f"(alpha 0.05, power 0.8): {result.needed_per_arm}"
+    )
     lines.extend("  " + w for w in result.warnings)
     return "\n".join(lines)
 
@@ -129,6 +147,7 @@ def format_result(result: ExperimentResult) -> str:
 def save_chart(result: ExperimentResult, out_dir: str | Path) -> Path:
     """A PNG of conversion per arm with the Wilson intervals as error bars: <out_dir>/<experiment>.png."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -137,14 +156,23 @@ def save_chart(result: ExperimentResult, out_dir: str | Path) -> Path:
     path = out / f"{result.experiment.name}.png"
     names = [a.name for a in result.arms]
     rates = [a.conversion * 100 for a in result.arms]
-    errors = [[(a.conversion - a.interval[0]) * 100 for a in result.arms],
-              [(a.interval[1] - a.conversion) * 100 for a in result.arms]]
+    errors = [
+        [(a.conversion - a.interval[0]) * 100 for a in result.arms],
+        [(a.interval[1] - a.conversion) * 100 for a in result.arms],
+    ]
     fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
     try:
         ax.bar(names, rates, yerr=errors, capsize=8, color="#4c78a8")
         for i, arm in enumerate(result.arms):
-            ax.annotate(f"n={arm.n}", (i, 0), textcoords="offset points", xytext=(0, 4), ha="center",
-                        color="white" if arm.conversion > 0.02 else "black", fontsize=9)
+            ax.annotate(
+                f"n={arm.n}",
+                (i, 0),
+                textcoords="offset points",
+                xytext=(0, 4),
+                ha="center",
+                color="white" if arm.conversion > 0.02 else "black",
+                fontsize=9,
+            )
         ax.set_ylabel("conversion (%) with 95% Wilson interval")
         ax.set_title(f"Experiment {result.experiment.name}")
         ax.set_ylim(bottom=0)
@@ -155,8 +183,9 @@ def save_chart(result: ExperimentResult, out_dir: str | Path) -> Path:
     return path
 
 
-def run_report(experiments: Iterable[Experiment], outcomes: list[ConversationOutcome],
-               out_dir: str | Path | None) -> tuple[str, list[ExperimentResult]]:
+def run_report(
+    experiments: Iterable[Experiment], outcomes: list[ConversationOutcome], out_dir: str | Path | None
+) -> tuple[str, list[ExperimentResult]]:
     """The report text for all experiments (and their charts when ``out_dir`` is given)."""
     results, blocks = [], []
     for exp in experiments:

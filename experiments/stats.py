@@ -1,4 +1,5 @@
 """Statistics for the report: Wilson intervals, the difference between two arms, sample sizes."""
+
 from __future__ import annotations
 
 import math
@@ -23,9 +24,9 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
 
 @dataclass(frozen=True)
 class Comparison:
-    difference: float        # rate of arm B minus rate of arm A (absolute)
+    difference: float  # rate of arm B minus rate of arm A (absolute)
     p_value: float
-    test: str                # "fisher", "z-test" or "none"
+    test: str  # "fisher", "z-test" or "none"
 
 
 def expected_counts(c1: int, n1: int, c2: int, n2: int) -> list[float]:
@@ -50,15 +51,19 @@ def compare(c1: int, n1: int, c2: int, n2: int) -> Comparison:
         _, p = fisher_exact([[c1, n1 - c1], [c2, n2 - c2]], alternative="two-sided")
         return Comparison(diff, float(p), "fisher")
     from statsmodels.stats.proportion import proportions_ztest
+
     _, p = proportions_ztest([c2, c1], [n2, n1], alternative="two-sided")
     return Comparison(diff, float(p), "z-test")
 
 
-def sample_size_per_arm(baseline: float, minimum_effect: float, alpha: float = 0.05, power: float = 0.8) -> int:
+def sample_size_per_arm(
+    baseline: float, minimum_effect: float, alpha: float = 0.05, power: float = 0.8
+) -> int:
     """Units per arm to detect an absolute change of ``minimum_effect`` from ``baseline``
     (two-sided, equal arms; Cohen's h via proportion_effectsize and NormalIndPower)."""
     from statsmodels.stats.power import NormalIndPower
     from statsmodels.stats.proportion import proportion_effectsize
+
     if minimum_effect <= 0:
         raise ValueError("minimum_effect must be positive")
     target = baseline + minimum_effect
@@ -67,6 +72,7 @@ def sample_size_per_arm(baseline: float, minimum_effect: float, alpha: float = 0
     if not 0 <= target <= 1:
         raise ValueError("baseline +/- minimum_effect must lie in [0, 1]")
     h = abs(proportion_effectsize(target, baseline))
-    n = NormalIndPower().solve_power(effect_size=h, alpha=alpha, power=power, ratio=1.0,
-                                     alternative="two-sided")
-    return int(math.ceil(n))
+    n = NormalIndPower().solve_power(
+        effect_size=h, alpha=alpha, power=power, ratio=1.0, alternative="two-sided"
+    )
+    return math.ceil(n)

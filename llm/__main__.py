@@ -5,13 +5,14 @@ as the assistant's answers; tokens print as Groq streams them; Ctrl-C stops an a
 the prompt (or Ctrl-D) quits. Without GROQ_API_KEY it answers offline by quoting the best
 document. After each answer it shows what the fact guard would have corrected before a guest saw it.
 """
+
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
 import sys
-from typing import Any, Optional
+from typing import Any
 
 from llm.client import LlmClient, LlmUnavailable, Message
 from llm.config import LlmConfig
@@ -33,7 +34,6 @@ async def _backend_facts() -> tuple[str, Any]:
     """Restaurant name and the guard's facts, from the backend (empty when it is not running)."""
     from actions.backend_client import BackendClient, BackendUnavailable
     from actions.llm_text import fact_sheet
-
     from actions.settings import get_settings
 
     settings = get_settings()  # the action server's backend address and token (README table)
@@ -48,8 +48,15 @@ async def _backend_facts() -> tuple[str, Any]:
         await client.aclose()
 
 
-async def _turn(client: LlmClient, prompts: Prompts, retriever: Any, history: list[Message], question: str,
-                facts: Any, fast: bool) -> None:
+async def _turn(
+    client: LlmClient,
+    prompts: Prompts,
+    retriever: Any,
+    history: list[Message],
+    question: str,
+    facts: Any,
+    fast: bool,
+) -> None:
     documents: list[PromptDoc] = []
     if retriever is not None:
         from actions.settings import get_settings  # the assistant's own threshold (ANSWER_MIN_SCORE)
@@ -57,24 +64,30 @@ async def _turn(client: LlmClient, prompts: Prompts, retriever: Any, history: li
         min_score = get_settings().answer_min_score
         results = await retriever.asearch(question, top_k=4)
         documents = [PromptDoc(r.title, r.text) for r in results if r.score >= min_score]
-        print(f"  [retrieved: {', '.join(d.source for d in documents) or 'nothing relevant'}]", file=sys.stderr)
+        print(
+            f"  [retrieved: {', '.join(d.source for d in documents) or 'nothing relevant'}]", file=sys.stderr
+        )
     messages = prompts.messages("answer", documents=documents, question=question)
-    messages = [messages[0], *history[-2 * HISTORY_TURNS:], messages[1]]
+    messages = [messages[0], *history[-2 * HISTORY_TURNS :], messages[1]]
     answer = ""
     try:
         async for piece in client.stream(messages, fast=fast, conversation_id="cli"):
             answer += piece
             print(piece, end="", flush=True)
     except LlmUnavailable as reason:
-        answer = f"(offline: {reason.reason}) " + (documents[0].text[:400] if documents else "I don't know that.")
+        answer = f"(offline: {reason.reason}) " + (
+            documents[0].text[:400] if documents else "I don't know that."
+        )
         print(answer, end="")
     print()
     from llm.guard.pipeline import guard_reply
 
     checked = guard_reply(answer, facts, system_prompt=messages[0]["content"])
     for correction in checked.corrections:
-        print(f"  [guard would correct {correction.kind}: {correction.original!r} → {correction.replacement!r}]",
-              file=sys.stderr)
+        print(
+            f"  [guard would correct {correction.kind}: {correction.original!r} → {correction.replacement!r}]",
+            file=sys.stderr,
+        )
     history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
 
 
@@ -106,16 +119,21 @@ def chat(fast: bool, use_retrieval: bool) -> int:
             loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
             print("\n  [interrupted]", file=sys.stderr)
     usage = client.ledger.total
-    print(f"{usage.requests} requests, {usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens, "
-          f"${usage.cost_usd:.6f}", file=sys.stderr)
+    print(
+        f"{usage.requests} requests, {usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens, "
+        f"${usage.cost_usd:.6f}",
+        file=sys.stderr,
+    )
     loop.close()
     return 0
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m llm", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    chat_parser = sub.add_parser("chat", help="streaming terminal chat with the assistant's prompt and retrieval")
+    chat_parser = sub.add_parser(
+        "chat", help="streaming terminal chat with the assistant's prompt and retrieval"
+    )
     chat_parser.add_argument("--fast", action="store_true", help="use LLM_FAST_MODEL")
     chat_parser.add_argument("--no-retrieval", action="store_true", help="skip the index (no model load)")
     args = parser.parse_args(argv)

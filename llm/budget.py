@@ -4,16 +4,17 @@ Spend is kept per UTC day in a small JSON file (LLM_SPEND_FILE). Near the limit 
 to the cheaper fast model; at the limit the client answers offline until the next day. With
 several action servers, each keeps its own file: give each a share of the budget.
 """
+
 from __future__ import annotations
 
 import json
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Optional
 
 from llm import metrics
 
@@ -25,8 +26,14 @@ def utc_today() -> str:
 
 
 class DailyBudget:
-    def __init__(self, limit_usd: Decimal, *, path: Optional[Path], slowdown_fraction: float = 0.8,
-                 today: Callable[[], str] = utc_today) -> None:
+    def __init__(
+        self,
+        limit_usd: Decimal,
+        *,
+        path: Path | None,
+        slowdown_fraction: float = 0.8,
+        today: Callable[[], str] = utc_today,
+    ) -> None:
         self.limit = Decimal(limit_usd)
         self.path = path
         self.slowdown_fraction = Decimal(str(slowdown_fraction))

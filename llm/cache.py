@@ -1,9 +1,11 @@
 """Answers to frequent questions, keyed by the normalised question and the menu version."""
+
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Generic, Hashable, Optional, TypeVar
+from collections.abc import Hashable
+from typing import Generic, TypeVar
 
 from cachetools import TTLCache
 
@@ -29,7 +31,7 @@ class AnswerCache(Generic[T]):
     def key(kind: str, question: str, menu_version: object) -> tuple[str, str, str]:
         return kind, normalise_question(question), str(menu_version)
 
-    def get(self, key: Hashable) -> Optional[T]:
+    def get(self, key: Hashable) -> T | None:
         value = self._entries.get(key)
         if value is None:
             self.misses += 1

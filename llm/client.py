@@ -3,6 +3,7 @@ request/token rate limits, a circuit breaker and usage accounting. Knows nothing
 
 Every failure surfaces as `LlmUnavailable`; callers then answer from templates (offline mode).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -10,14 +11,21 @@ import json
 import logging
 import math
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Optional
+from typing import Any
 
 import groq
 import httpx
 from aiolimiter import AsyncLimiter
 from circuitbreaker import CircuitBreaker
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, stop_after_delay, wait_exponential_jitter
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
 
 from llm import metrics
 from llm.budget import DailyBudget
@@ -58,7 +66,11 @@ class Completion:
         message: Message = {"role": "assistant", "content": self.text or None}
         if self.tool_calls:
             message["tool_calls"] = [
-                {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}}
+                {
+                    "id": call.id,
+                    "type": "function",
+                    "function": {"name": call.name, "arguments": call.arguments},
+                }
                 for call in self.tool_calls
             ]
         return message
@@ -77,7 +89,7 @@ def estimate_tokens(messages: list[Message]) -> int:
     return total
 
 
-def retry_after_seconds(error: BaseException) -> Optional[float]:
+def retry_after_seconds(error: BaseException) -> float | None:
     """The wait a 429/503 asks for, from `retry-after-ms` or `retry-after` (seconds)."""
     response = getattr(error, "response", None)
     if response is None:
@@ -100,15 +112,23 @@ def _counts_against_breaker(error_type: type, error: BaseException) -> bool:
 
 
 class LlmClient:
-    def __init__(self, config: LlmConfig, *, sdk: Optional[groq.AsyncGroq] = None,
-                 ledger: Optional[UsageLedger] = None) -> None:
+    def __init__(
+        self, config: LlmConfig, *, sdk: groq.AsyncGroq | None = None, ledger: UsageLedger | None = None
+    ) -> None:
         self.config = config
         self._sdk = sdk
-        self.ledger = ledger or UsageLedger(config.prices(), budget=DailyBudget(
-            config.daily_budget_usd, path=config.spend_file, slowdown_fraction=config.budget_slowdown))
-        self.breaker = CircuitBreaker(failure_threshold=config.breaker_failures,
-                                      recovery_timeout=config.breaker_reset_seconds,
-                                      expected_exception=_counts_against_breaker, name="groq")
+        self.ledger = ledger or UsageLedger(
+            config.prices(),
+            budget=DailyBudget(
+                config.daily_budget_usd, path=config.spend_file, slowdown_fraction=config.budget_slowdown
+            ),
+        )
+        self.breaker = CircuitBreaker(
+            failure_threshold=config.breaker_failures,
+            recovery_timeout=config.breaker_reset_seconds,
+            expected_exception=_counts_against_breaker,
+            name="groq",
+        )
         self._request_limiter = AsyncLimiter(config.requests_per_minute, 60)
         self._token_limiter = AsyncLimiter(config.tokens_per_minute, 60)
 
@@ -117,8 +137,11 @@ class LlmClient:
         if self._sdk is None:
             assert self.config.api_key is not None
             self._sdk = groq.AsyncGroq(
-                api_key=self.config.api_key.get_secret_value(), base_url=self.config.base_url,
-                timeout=httpx.Timeout(self.config.timeout_seconds, connect=min(2.0, self.config.timeout_seconds)),
+                api_key=self.config.api_key.get_secret_value(),
+                base_url=self.config.base_url,
+                timeout=httpx.Timeout(
+                    self.config.timeout_seconds, connect=min(2.0, self.config.timeout_seconds)
+                ),
                 max_retries=0,  # retries are ours: capped Retry-After, counted by the breaker
             )
         return self._sdk
@@ -139,9 +162,16 @@ class LlmClient:
         near_budget = self.ledger.budget is not None and self.ledger.budget.state != "ok"
         return self.config.fast_model if fast or near_budget else self.config.model
 
-    async def complete(self, messages: list[Message], *, fast: bool = False, tools: Optional[list[dict[str, Any]]] = None,
-                       json_mode: bool = False, conversation_id: Optional[str] = None,
-                       max_tokens: Optional[int] = None) -> Completion:
+    async def complete(
+        self,
+        messages: list[Message],
+        *,
+        fast: bool = False,
+        tools: list[dict[str, Any]] | None = None,
+        json_mode: bool = False,
+        conversation_id: str | None = None,
+        max_tokens: int | None = None,
+    ) -> Completion:
         model = self.model_for(fast)
         params = self._params(model, messages, max_tokens)
         if tools:
@@ -153,21 +183,37 @@ class LlmClient:
         choice = response.choices[0]
         usage = response.usage
         completion = Completion(
-            text=(choice.message.content or "").strip(), model=model,
-            prompt_tokens=usage.prompt_tokens if usage else 0, completion_tokens=usage.completion_tokens if usage else 0,
-            tool_calls=[ToolCall(call.id, call.function.name, call.function.arguments or "{}")
-                        for call in (choice.message.tool_calls or [])],
+            text=(choice.message.content or "").strip(),
+            model=model,
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            completion_tokens=usage.completion_tokens if usage else 0,
+            tool_calls=[
+                ToolCall(call.id, call.function.name, call.function.arguments or "{}")
+                for call in (choice.message.tool_calls or [])
+            ],
             seconds=time.perf_counter() - started,
         )
         self.ledger.record(model, completion.prompt_tokens, completion.completion_tokens, conversation_id)
-        logger.info("llm completion", extra={"conversation_id": conversation_id, "model": model,
-                                             "prompt_tokens": completion.prompt_tokens,
-                                             "completion_tokens": completion.completion_tokens,
-                                             "seconds": round(completion.seconds, 3)})
+        logger.info(
+            "llm completion",
+            extra={
+                "conversation_id": conversation_id,
+                "model": model,
+                "prompt_tokens": completion.prompt_tokens,
+                "completion_tokens": completion.completion_tokens,
+                "seconds": round(completion.seconds, 3),
+            },
+        )
         return completion
 
-    async def stream(self, messages: list[Message], *, fast: bool = False,
-                     conversation_id: Optional[str] = None, max_tokens: Optional[int] = None) -> AsyncIterator[str]:
+    async def stream(
+        self,
+        messages: list[Message],
+        *,
+        fast: bool = False,
+        conversation_id: str | None = None,
+        max_tokens: int | None = None,
+    ) -> AsyncIterator[str]:
         """Text deltas as Groq generates them; usage is recorded when the stream ends."""
         model = self.model_for(fast)
         params = self._params(model, messages, max_tokens)
@@ -193,9 +239,12 @@ class LlmClient:
                 prompt_tokens, completion_tokens = estimate_tokens(messages), math.ceil(received / 4)
             self.ledger.record(model, prompt_tokens, completion_tokens, conversation_id)
 
-    def _params(self, model: str, messages: list[Message], max_tokens: Optional[int]) -> dict[str, Any]:
-        params: dict[str, Any] = {"model": model, "messages": messages,
-                                  "max_completion_tokens": max_tokens or self.config.max_completion_tokens}
+    def _params(self, model: str, messages: list[Message], max_tokens: int | None) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "model": model,
+            "messages": messages,
+            "max_completion_tokens": max_tokens or self.config.max_completion_tokens,
+        }
         if model.startswith("openai/gpt-oss"):
             params.update(reasoning_effort=self.config.reasoning_effort, include_reasoning=False)
         return params
@@ -216,8 +265,11 @@ class LlmClient:
             raise LlmUnavailable("circuit_open")
         await self._admit(estimate_tokens(params["messages"]) + params["max_completion_tokens"])
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.config.max_retries + 1) | stop_after_delay(self.config.timeout_seconds),
-            wait=self._wait, retry=retry_if_exception(self._retryable), reraise=True,
+            stop=stop_after_attempt(self.config.max_retries + 1)
+            | stop_after_delay(self.config.timeout_seconds),
+            wait=self._wait,
+            retry=retry_if_exception(self._retryable),
+            reraise=True,
         )
         try:
             with self.breaker:  # one failed turn (after its retries) is one failure

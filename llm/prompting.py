@@ -1,9 +1,11 @@
 """Two-layer prompts (system + user) from the template files beside this module, within a token budget."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -19,10 +21,15 @@ class PromptDoc:
 
 
 class Prompts:
-    def __init__(self, *, restaurant: str, token_budget: int, max_sentences: int = 4,
-                 directory: Path = PROMPTS_DIR) -> None:
-        self._env = Environment(loader=FileSystemLoader(str(directory)), undefined=StrictUndefined,
-                                autoescape=False, keep_trailing_newline=False)
+    def __init__(
+        self, *, restaurant: str, token_budget: int, max_sentences: int = 4, directory: Path = PROMPTS_DIR
+    ) -> None:
+        self._env = Environment(
+            loader=FileSystemLoader(str(directory)),
+            undefined=StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=False,
+        )
         self.token_budget = token_budget
         self._restaurant = restaurant
         self._max_sentences = max_sentences
@@ -32,12 +39,16 @@ class Prompts:
     def system(self, variant: str = "standard") -> str:
         """The system layer; `variant` (e.g. "warm") is what a prompt experiment's arm changes."""
         if variant not in self._systems:
-            self._systems[variant] = self._env.get_template("system.md.j2").render(
-                restaurant=self._restaurant, max_sentences=self._max_sentences, variant=variant).strip()
+            self._systems[variant] = (
+                self._env.get_template("system.md.j2")
+                .render(restaurant=self._restaurant, max_sentences=self._max_sentences, variant=variant)
+                .strip()
+            )
         return self._systems[variant]
 
-    def messages(self, template: str, *, documents: Sequence[PromptDoc] = (), variant: str = "standard",
-                 **context: Any) -> list[Message]:
+    def messages(
+        self, template: str, *, documents: Sequence[PromptDoc] = (), variant: str = "standard", **context: Any
+    ) -> list[Message]:
         """System + user message; documents are added best-first while they fit the budget."""
         system = self.system(variant)
 
@@ -67,4 +78,3 @@ def _truncate(text: str, max_chars: int) -> str:
         return text
     cut = text[:max_chars]
     return cut[: cut.rfind(" ")] + " …" if " " in cut else cut
-

@@ -1,11 +1,12 @@
 """Token and cost accounting, per conversation and in total."""
+
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 from llm import metrics
 
@@ -22,22 +23,31 @@ class Usage:
     completion_tokens: int = 0
     cost_usd: Decimal = field(default_factory=lambda: Decimal(0))
 
-    def add(self, other: "Usage") -> None:
+    def add(self, other: Usage) -> None:
         self.requests += other.requests
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
         self.cost_usd += other.cost_usd
 
     def as_dict(self) -> dict[str, object]:
-        return {"requests": self.requests, "prompt_tokens": self.prompt_tokens,
-                "completion_tokens": self.completion_tokens, "cost_usd": str(self.cost_usd)}
+        return {
+            "requests": self.requests,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cost_usd": str(self.cost_usd),
+        }
 
 
 class UsageLedger:
     """Adds up what Groq reports. Keeps the most recent conversations only (bounded memory)."""
 
-    def __init__(self, prices: dict[str, tuple[Decimal, Decimal]], *, max_conversations: int = 10_000,
-                 budget: Optional["DailyBudget"] = None) -> None:
+    def __init__(
+        self,
+        prices: dict[str, tuple[Decimal, Decimal]],
+        *,
+        max_conversations: int = 10_000,
+        budget: DailyBudget | None = None,
+    ) -> None:
         self._prices = prices
         self.budget = budget
         self._max_conversations = max_conversations
@@ -57,8 +67,9 @@ class UsageLedger:
             logger.warning("no price for model %s; costed at the dearest known prices", model)
         return per_input * prompt_tokens + per_output * completion_tokens
 
-    def record(self, model: str, prompt_tokens: int, completion_tokens: int,
-               conversation_id: Optional[str] = None) -> Usage:
+    def record(
+        self, model: str, prompt_tokens: int, completion_tokens: int, conversation_id: str | None = None
+    ) -> Usage:
         usage = Usage(1, prompt_tokens, completion_tokens, self.cost(model, prompt_tokens, completion_tokens))
         metrics.LLM_REQUESTS.labels(model).inc()
         metrics.LLM_TOKENS.labels(model, "prompt").inc(prompt_tokens)

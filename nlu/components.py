@@ -9,10 +9,11 @@
   have seen the topic. Cart- and order-changing intents never come out certain when the message
   names no dish.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -47,7 +48,7 @@ FEATURIZER_ALIAS = "minilm"
 OUT_OF_SCOPE = "out_of_scope"
 
 
-def sentence_vector(message: Message) -> Optional[np.ndarray]:
+def sentence_vector(message: Message) -> np.ndarray | None:
     """The encoder's unit sentence vector that the featurizer stored on the message."""
     _, sentence = message.get_dense_features(TEXT, featurizers=[FEATURIZER_ALIAS])
     if sentence is None:
@@ -59,7 +60,11 @@ def token_features(encoded: Encoded, tokens: list) -> np.ndarray:
     """One row per Rasa token: the mean of the word pieces that overlap it (zeros if none)."""
     rows = np.zeros((len(tokens), encoded.sentence.shape[0]), dtype=np.float32)
     for row, token in enumerate(tokens):
-        pieces = [index for index, (start, end) in enumerate(encoded.offsets) if start < token.end and end > token.start]
+        pieces = [
+            index
+            for index, (start, end) in enumerate(encoded.offsets)
+            if start < token.end and end > token.start
+        ]
         if pieces:
             rows[row] = encoded.tokens[pieces].mean(axis=0)
     return rows
@@ -81,8 +86,13 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         super().__init__(name, config)
 
     @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "SentenceEmbeddingFeaturizer":
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SentenceEmbeddingFeaturizer:
         return cls(config, execution_context.node_name)
 
     @classmethod
@@ -100,11 +110,15 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         for message in wanted:
             if message.get(TEXT).startswith(INTENT_MESSAGE_PREFIX):
                 tokens = len(message.get(TOKENS_NAMES[TEXT]))
-                self._add(message, np.zeros((tokens, encoder.dimension), np.float32), np.zeros(encoder.dimension, np.float32))
+                self._add(
+                    message,
+                    np.zeros((tokens, encoder.dimension), np.float32),
+                    np.zeros(encoder.dimension, np.float32),
+                )
         texts = [message.get(TEXT) for message in typed]
         # one guest message at a time when serving (remembered); whole batches when training
         encodings = [encoder.encode_one(texts[0])] if len(texts) == 1 else encoder.encode(texts)
-        for message, encoded in zip(typed, encodings):
+        for message, encoded in zip(typed, encodings, strict=False):
             self._add(message, token_features(encoded, message.get(TOKENS_NAMES[TEXT])), encoded.sentence)
         return messages
 
@@ -124,24 +138,34 @@ class LinearIntentModel:
         self.coef, self.intercept, self.classes = coef, intercept, list(classes)
 
     @classmethod
-    def fit(cls, vectors: np.ndarray, labels: list[str], inverse_regularisation: float) -> "LinearIntentModel":
+    def fit(cls, vectors: np.ndarray, labels: list[str], inverse_regularisation: float) -> LinearIntentModel:
         from sklearn.linear_model import LogisticRegression
 
-        model = LogisticRegression(C=inverse_regularisation, max_iter=2000, class_weight="balanced", random_state=42)
+        model = LogisticRegression(
+            C=inverse_regularisation, max_iter=2000, class_weight="balanced", random_state=42
+        )
         model.fit(vectors, labels)
-        return cls(model.coef_.astype(np.float32), model.intercept_.astype(np.float32), [str(c) for c in model.classes_])
+        return cls(
+            model.coef_.astype(np.float32),
+            model.intercept_.astype(np.float32),
+            [str(c) for c in model.classes_],
+        )
 
     def probabilities(self, vector: np.ndarray) -> dict[str, float]:
         scores = self.coef @ vector + self.intercept
         scores = np.exp(scores - scores.max())
         scores /= scores.sum()
-        return {name: float(value) for name, value in zip(self.classes, scores)}
+        return {name: float(value) for name, value in zip(self.classes, scores, strict=False)}
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {"coef": self.coef, "intercept": self.intercept, "classes": np.asarray(self.classes, dtype=str)}
+        return {
+            "coef": self.coef,
+            "intercept": self.intercept,
+            "classes": np.asarray(self.classes, dtype=str),
+        }
 
     @classmethod
-    def from_arrays(cls, stored: Any) -> "LinearIntentModel":
+    def from_arrays(cls, stored: Any) -> LinearIntentModel:
         return cls(stored["coef"], stored["intercept"], [str(c) for c in stored["classes"]])
 
 
@@ -184,9 +208,15 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
             "exempt_intents": ["affirm", "deny", "greet", "goodbye", "thanks", "inform", "nlu_fallback"],
         }
 
-    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 vectors: Optional[np.ndarray] = None, labels: Optional[list[str]] = None,
-                 linear: Optional[LinearIntentModel] = None) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        vectors: np.ndarray | None = None,
+        labels: list[str] | None = None,
+        linear: LinearIntentModel | None = None,
+    ) -> None:
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
@@ -195,8 +225,13 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
         self.linear = linear
 
     @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "EmbeddingIntentClassifier":
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> EmbeddingIntentClassifier:
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -221,8 +256,14 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
             np.savez(directory / "examples.npz", **arrays)
 
     @classmethod
-    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "EmbeddingIntentClassifier":
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> EmbeddingIntentClassifier:
         try:
             with model_storage.read_from(resource) as directory:
                 stored = np.load(directory / "examples.npz", allow_pickle=False)
@@ -244,7 +285,7 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
         """Best similarity to each intent's examples (out_of_scope's own examples included)."""
         order, starts, names = self._label_groups()
         best = np.maximum.reduceat((self.vectors @ vector)[order], starts) if len(starts) else []
-        return {name: float(value) for name, value in zip(names, best)}
+        return {name: float(value) for name, value in zip(names, best, strict=False)}
 
     def _label_groups(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """The examples ordered by intent, where each intent's run starts, and its name: worked out
@@ -252,7 +293,9 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
         if getattr(self, "_groups_of", None) is not self.labels:
             order = np.argsort(self.labels.astype(str), kind="stable")
             ordered = self.labels[order]
-            starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else np.zeros(0, int)
+            starts = (
+                np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(ordered) else np.zeros(0, int)
+            )
             self._groups = (order, starts, [str(ordered[index]) for index in starts])
             self._groups_of = self.labels
         return self._groups
@@ -293,16 +336,26 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
         they disagree it is unsure, which is what the clarification gate needs to hear.
         """
         weight = float(self.config["blend_weight"])
-        first = {entry[INTENT_NAME_KEY]: float(entry[PREDICTED_CONFIDENCE_KEY]) for entry in message.get(INTENT_RANKING_KEY) or []}
+        first = {
+            entry[INTENT_NAME_KEY]: float(entry[PREDICTED_CONFIDENCE_KEY])
+            for entry in message.get(INTENT_RANKING_KEY) or []
+        }
         second = self.linear.probabilities(vector)
         names = [name for name in {*first, *second} if name != "nlu_fallback"]
         floor = 1e-6
-        logs = np.array([(1 - weight) * np.log(max(first.get(name, 0.0), floor)) + weight * np.log(max(second.get(name, 0.0), floor))
-                         for name in names])
+        logs = np.array(
+            [
+                (1 - weight) * np.log(max(first.get(name, 0.0), floor))
+                + weight * np.log(max(second.get(name, 0.0), floor))
+                for name in names
+            ]
+        )
         blended = np.exp(logs - logs.max())
         blended /= blended.sum()
-        ranking = [{INTENT_NAME_KEY: names[index], PREDICTED_CONFIDENCE_KEY: round(float(blended[index]), 4)}
-                   for index in np.argsort(-blended)[:10]]
+        ranking = [
+            {INTENT_NAME_KEY: names[index], PREDICTED_CONFIDENCE_KEY: round(float(blended[index]), 4)}
+            for index in np.argsort(-blended)[:10]
+        ]
         message.set(INTENT, dict(ranking[0]), add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
 
@@ -312,18 +365,27 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
         return self.config["floor_confidence"] + share * (1.0 - self.config["floor_confidence"])
 
     def _names_a_dish(self, message: Message) -> bool:
-        return any(entity.get(ENTITY_ATTRIBUTE_TYPE) in self.config["dish_entities"] for entity in message.get(ENTITIES) or [])
+        return any(
+            entity.get(ENTITY_ATTRIBUTE_TYPE) in self.config["dish_entities"]
+            for entity in message.get(ENTITIES) or []
+        )
 
     @staticmethod
     def _set_intent(message: Message, name: str, confidence: float) -> None:
         chosen = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: round(float(confidence), 4)}
-        ranking = [entry for entry in message.get(INTENT_RANKING_KEY) or [] if entry.get(INTENT_NAME_KEY) != name]
+        ranking = [
+            entry for entry in message.get(INTENT_RANKING_KEY) or [] if entry.get(INTENT_NAME_KEY) != name
+        ]
         message.set(INTENT, chosen, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
 
     @staticmethod
     def _set_confidence(message: Message, name: str, confidence: float) -> None:
-        message.set(INTENT, {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: round(float(confidence), 4)}, add_to_output=True)
+        message.set(
+            INTENT,
+            {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: round(float(confidence), 4)},
+            add_to_output=True,
+        )
         ranking = message.get(INTENT_RANKING_KEY) or []
         for entry in ranking:
             if entry.get(INTENT_NAME_KEY) == name:

@@ -6,13 +6,14 @@ about 1 ms for a chat message in NumPy. An ONNX graph would first have to be exp
 which the Rasa environment (and its container) does not have. The vectors match
 sentence-transformers' to within 1e-5 (tests/nlu/test_encoder.py checks it).
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 from scipy.special import erf
@@ -49,7 +50,10 @@ class SentenceEncoder:
         self.heads = int(config["num_attention_heads"])
         self.layers = int(config["num_hidden_layers"])
         self.eps = float(config["layer_norm_eps"])
-        self.weights = {name: value.astype(np.float32) for name, value in load_file(str(model_dir / "model.safetensors")).items()}
+        self.weights = {
+            name: value.astype(np.float32)
+            for name, value in load_file(str(model_dir / "model.safetensors")).items()
+        }
         for name in list(self.weights):  # keep matrices as (in, out) so the pass is x @ W
             if name.endswith(".weight") and self.weights[name].ndim == 2 and "embeddings" not in name:
                 self.weights[name] = np.ascontiguousarray(self.weights[name].T)
@@ -81,15 +85,18 @@ class SentenceEncoder:
         order = sorted(range(len(texts)), key=lambda index: len(encodings[index].ids))
         results: list[Encoded | None] = [None] * len(texts)
         for start in range(0, len(order), batch_size):
-            batch = [encodings[index] for index in order[start:start + batch_size]]
+            batch = [encodings[index] for index in order[start : start + batch_size]]
             hidden, mask = self._forward(batch)
-            for row, index in enumerate(order[start:start + batch_size]):
+            for row, index in enumerate(order[start : start + batch_size]):
                 length = int(mask[row].sum())
                 states = hidden[row, :length]
                 pooled = states.mean(axis=0)
                 pooled /= max(float(np.linalg.norm(pooled)), 1e-12)
-                results[index] = Encoded(sentence=pooled, tokens=states[1:length - 1],
-                                         offsets=list(batch[row].offsets[1:length - 1]))
+                results[index] = Encoded(
+                    sentence=pooled,
+                    tokens=states[1 : length - 1],
+                    offsets=list(batch[row].offsets[1 : length - 1]),
+                )
         return results  # type: ignore[return-value]
 
     def _forward(self, batch: list) -> tuple[np.ndarray, np.ndarray]:
@@ -97,12 +104,14 @@ class SentenceEncoder:
         ids = np.zeros((len(batch), width), dtype=np.int64)
         mask = np.zeros((len(batch), width), dtype=np.float32)
         for row, encoding in enumerate(batch):
-            ids[row, :len(encoding.ids)] = encoding.ids
-            mask[row, :len(encoding.ids)] = 1.0
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1.0
         w = self.weights
-        x = (w["embeddings.word_embeddings.weight"][ids]
-             + w["embeddings.position_embeddings.weight"][:width][None]
-             + w["embeddings.token_type_embeddings.weight"][0][None, None])
+        x = (
+            w["embeddings.word_embeddings.weight"][ids]
+            + w["embeddings.position_embeddings.weight"][:width][None]
+            + w["embeddings.token_type_embeddings.weight"][0][None, None]
+        )
         x = self._norm(x, "embeddings.LayerNorm")
         bias = ((1.0 - mask) * -1e9)[:, None, None, :]
         for layer in range(self.layers):
@@ -139,7 +148,9 @@ class SentenceEncoder:
     def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
         mean = x.mean(axis=-1, keepdims=True)
         variance = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
-        return (x - mean) / np.sqrt(variance + self.eps) * self.weights[f"{name}.weight"] + self.weights[f"{name}.bias"]
+        return (x - mean) / np.sqrt(variance + self.eps) * self.weights[f"{name}.weight"] + self.weights[
+            f"{name}.bias"
+        ]
 
 
 @lru_cache(maxsize=2)

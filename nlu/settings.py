@@ -2,9 +2,8 @@
 
 pydantic 1's `BaseSettings` as in channels/settings.py (the Rasa environment has no pydantic-settings).
 """
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 try:  # pydantic 2
     from pydantic.v1 import BaseSettings, Field
@@ -13,7 +12,7 @@ except ImportError:  # pydantic 1 (.venv-rasa)
 
 
 class NluSettings(BaseSettings):
-    encoder_path: Optional[str] = Field(None, env="NLU_ENCODER_PATH")  # None or empty = the bundled model
+    encoder_path: str | None = Field(None, env="NLU_ENCODER_PATH")  # None or empty = the bundled model
     encoder_threads: int = Field(1, env="NLU_ENCODER_THREADS")  # BLAS threads of one encoder pass
 
     class Config:

@@ -6,20 +6,20 @@ use `rebuild` and `sync` while it is stopped (they publish a snapshot for reader
 against a Qdrant server (QDRANT_URL). `search` works beside a running action server: it reads the
 newest snapshot the server published (or a copy of the folder), as RAG_INDEX_ROLE=reader does.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import logging
 import sys
-from typing import Optional
 
 from rag.config import RagConfig
 from rag.index import IndexLockedError
 from rag.snapshot_reader import IndexNotPublished
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rag", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("rebuild", help="rebuild the whole index from the backend menu and rag/docs")
@@ -29,9 +29,15 @@ def main(argv: Optional[list[str]] = None) -> int:
     search = sub.add_parser("search", help="search the index")
     search.add_argument("query")
     search.add_argument("--top-k", type=int, default=5)
-    search.add_argument("--exclude-allergens", default="", help="comma separated allergen codes, e.g. peanuts,milk")
-    search.add_argument("--dietary", default="", help="comma separated tags, all required, e.g. vegan,gluten_free")
-    search.add_argument("--kind", default="", help="comma separated kinds: menu_item,policy,faq,service,dialogue")
+    search.add_argument(
+        "--exclude-allergens", default="", help="comma separated allergen codes, e.g. peanuts,milk"
+    )
+    search.add_argument(
+        "--dietary", default="", help="comma separated tags, all required, e.g. vegan,gluten_free"
+    )
+    search.add_argument(
+        "--kind", default="", help="comma separated kinds: menu_item,policy,faq,service,dialogue"
+    )
     search.add_argument("--category", default=None)
     search.add_argument("--available", action="store_true", help="only items that can be ordered now")
     search.add_argument("--json", action="store_true", help="print results as JSON")
@@ -46,21 +52,30 @@ def main(argv: Optional[list[str]] = None) -> int:
         if args.command in ("rebuild", "sync"):
             indexer = Indexer.from_config(config)
             report = indexer.rebuild() if args.command == "rebuild" else indexer.ensure_current(progress=True)
-            print(f"{report.action}: {report.points} points (embedded {report.embedded}, payload-only "
-                  f"{report.payload_updated}, deleted {report.deleted}) from menu {report.menu_version} "
-                  f"in {report.seconds:.1f}s" + (f"; published snapshot {report.published}" if report.published else ""))
+            print(
+                f"{report.action}: {report.points} points (embedded {report.embedded}, payload-only "
+                f"{report.payload_updated}, deleted {report.deleted}) from menu {report.menu_version} "
+                f"in {report.seconds:.1f}s"
+                + (f"; published snapshot {report.published}" if report.published else "")
+            )
             return 0
         if args.command == "stats":
             return _stats(config, as_json=args.json)
-        filters = SearchFilters(dietary=parse_list(args.dietary), exclude_allergens=parse_list(args.exclude_allergens),
-                                available_only=args.available, kinds=parse_list(args.kind), category=args.category)
+        filters = SearchFilters(
+            dietary=parse_list(args.dietary),
+            exclude_allergens=parse_list(args.exclude_allergens),
+            available_only=args.available,
+            kinds=parse_list(args.kind),
+            category=args.category,
+        )
         from rag.embedder import Embedder
 
         # one query per process: tracing the encoder (RAG_QUERY_JIT) would cost more than it saves
         from rag.reading import open_retriever
 
         results = open_retriever(config, embedder=Embedder(config.model_path, jit=False)).search(
-            args.query, top_k=args.top_k, filters=filters)
+            args.query, top_k=args.top_k, filters=filters
+        )
     except IndexLockedError as error:
         print(error, file=sys.stderr)
         return 2
@@ -86,13 +101,17 @@ def _stats(config: RagConfig, *, as_json: bool) -> int:
     client = make_client(config)
     try:
         if not client.collection_exists(config.collection):
-            print(f"no index: collection {config.collection!r} does not exist (run `python -m rag rebuild`)",
-                  file=sys.stderr)
+            print(
+                f"no index: collection {config.collection!r} does not exist (run `python -m rag rebuild`)",
+                file=sys.stderr,
+            )
             return 1
         total = client.count(config.collection, exact=True).count
         per_kind = {}
         for kind in KINDS:
-            kind_filter = models.Filter(must=[models.FieldCondition(key="kind", match=models.MatchValue(value=kind))])
+            kind_filter = models.Filter(
+                must=[models.FieldCondition(key="kind", match=models.MatchValue(value=kind))]
+            )
             per_kind[kind] = client.count(config.collection, count_filter=kind_filter, exact=True).count
         meta: dict = {}
         meta_collection = f"{config.collection}__meta"
@@ -101,8 +120,13 @@ def _stats(config: RagConfig, *, as_json: bool) -> int:
             meta = dict(records[0].payload or {}) if records else {}
     finally:
         client.close()
-    figures = {"collection": config.collection, "total": total, "per_kind": per_kind,
-               "menu_version": meta.get("menu_version"), "model_id": meta.get("model_id")}
+    figures = {
+        "collection": config.collection,
+        "total": total,
+        "per_kind": per_kind,
+        "menu_version": meta.get("menu_version"),
+        "model_id": meta.get("model_id"),
+    }
     if as_json:
         print(json.dumps(figures, ensure_ascii=False, indent=2))
     else:

@@ -1,10 +1,11 @@
 """Retrieval settings from environment variables (pydantic-settings, as the action server and LLM settings)."""
+
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,17 +32,20 @@ class RagConfig(BaseSettings):
     """Retrieval settings (README configuration table). `RagConfig()` reads the environment;
     `RagConfig.from_env(mapping)` reads only that mapping."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True, frozen=True,
-                                      env_ignore_empty=True)
+    model_config = SettingsConfigDict(
+        env_file=None, extra="ignore", populate_by_name=True, frozen=True, env_ignore_empty=True
+    )
 
     backend_url: str = Field("http://127.0.0.1:8000", alias="BACKEND_URL")
     # BACKEND_SERVICE_TOKEN: menu reads are public but throttled for anonymous clients
-    backend_token: Optional[str] = Field(None, alias="BACKEND_SERVICE_TOKEN", repr=False)
+    backend_token: str | None = Field(None, alias="BACKEND_SERVICE_TOKEN", repr=False)
     qdrant_path: str = Field(str(ROOT / "var" / "qdrant"), alias="QDRANT_PATH")
-    qdrant_url: Optional[str] = Field(None, alias="QDRANT_URL")
-    qdrant_api_key: Optional[str] = Field(None, alias="QDRANT_API_KEY", repr=False)
+    qdrant_url: str | None = Field(None, alias="QDRANT_URL")
+    qdrant_api_key: str | None = Field(None, alias="QDRANT_API_KEY", repr=False)
     collection: str = Field("restaurant", alias="QDRANT_COLLECTION")
-    model_path: Optional[str] = Field(None, alias="EMBEDDING_MODEL_PATH")  # None = the bundled model (nlu/minilm.py)
+    model_path: str | None = Field(
+        None, alias="EMBEDDING_MODEL_PATH"
+    )  # None = the bundled model (nlu/minilm.py)
     docs_dir: str = Field(str(DOCS_DIR), alias="RAG_DOCS_DIR")
     backend_timeout: float = Field(10.0, alias="RAG_BACKEND_TIMEOUT")
     # fuse BM25 (sparse) with dense results; see rag/README.md for the figures
@@ -50,7 +54,9 @@ class RagConfig(BaseSettings):
     # "writer" owns the embedded folder (syncs, publishes snapshots); "reader" never writes and
     # searches the newest published snapshot (rag/snapshots.py). Ignored with QDRANT_URL.
     index_role: Literal["writer", "reader"] = Field("writer", alias="RAG_INDEX_ROLE")
-    snapshot_check_seconds: float = Field(1.0, alias="RAG_SNAPSHOT_CHECK_SECONDS")  # a reader's look for a newer snapshot
+    snapshot_check_seconds: float = Field(
+        1.0, alias="RAG_SNAPSHOT_CHECK_SECONDS"
+    )  # a reader's look for a newer snapshot
     # torch's intra-op threads for query encoding, set when the model loads (0 = torch's own)
     torch_threads: int = Field(1, alias="RAG_TORCH_THREADS")
     query_jit: bool = Field(True, alias="RAG_QUERY_JIT")  # trace the query encoder with TorchScript
@@ -69,7 +75,7 @@ class RagConfig(BaseSettings):
         return role
 
     @classmethod
-    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "RagConfig":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> RagConfig:
         """The settings from `env` (default: the process environment); empty values are unset."""
         if env is None:
             return cls()

@@ -6,6 +6,7 @@ The first `# ` heading is the document title; every `##`/`###` section becomes o
 title is "Document title: Section" and whose text starts with that title (so the heading's words
 count in the embedding).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,7 +15,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 # Fixed namespace: point ids are uuid5(namespace, "<kind>:<source key>"), stable across rebuilds.
 POINT_NAMESPACE = uuid.UUID("7f0c6c1e-3a52-5d51-9a8e-6b0f3c9a4d21")
@@ -42,12 +43,12 @@ class Chunk:
     source_key: str
     title: str
     text: str
-    category: Optional[str] = None
-    item_id: Optional[int] = None
+    category: str | None = None
+    item_id: int | None = None
     dietary_tags: list[str] = field(default_factory=list)
     allergens: list[str] = field(default_factory=list)
     available: bool = True  # documents are always "available" so an availability filter keeps them
-    price: Optional[float] = None
+    price: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -124,8 +125,16 @@ def chunk_markdown(markdown: str, *, kind: str, source: str, category: str) -> l
         seen[key] = seen.get(key, 0) + 1
         if seen[key] > 1:  # the same heading twice in a file: keep ids distinct and stable
             key = f"{key}-{seen[key]}"
-        chunks.append(Chunk(kind=kind, source_key=key, title=title, text=f"{title}\n{text}", category=category,
-                            extra={"source": source}))
+        chunks.append(
+            Chunk(
+                kind=kind,
+                source_key=key,
+                title=title,
+                text=f"{title}\n{text}",
+                category=category,
+                extra={"source": source},
+            )
+        )
     return chunks
 
 
@@ -138,6 +147,7 @@ def load_docs(docs_dir: str | Path) -> list[Chunk]:
         if kind is None:
             continue
         source = path.relative_to(root).as_posix()
-        chunks.extend(chunk_markdown(path.read_text(encoding="utf-8"), kind=kind, source=source,
-                                     category=path.stem))
+        chunks.extend(
+            chunk_markdown(path.read_text(encoding="utf-8"), kind=kind, source=source, category=path.stem)
+        )
     return chunks

@@ -1,11 +1,12 @@
 """Sentence embeddings with the bundled MiniLM model, loaded lazily, offline, once per process."""
+
 from __future__ import annotations
 
 import os
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, Optional
+from typing import Any
 
 from rag.config import RagConfig, use_offline_hub
 
@@ -21,8 +22,14 @@ class Embedder:
 
     dimension = 384  # all-MiniLM-L6-v2
 
-    def __init__(self, model_path: Optional[str] = None, *, query_cache_size: int = 2048,
-                 threads: Optional[int] = -1, jit: Optional[bool] = None) -> None:
+    def __init__(
+        self,
+        model_path: str | None = None,
+        *,
+        query_cache_size: int = 2048,
+        threads: int | None = -1,
+        jit: bool | None = None,
+    ) -> None:
         self._model_path = model_path
         if threads == -1 or jit is None:
             settings = RagConfig()
@@ -88,8 +95,13 @@ class Embedder:
 
             torch.set_num_threads(self._batch_threads)  # torch applies it to this thread (and new ones)
         try:
-            vectors = model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
-                                   convert_to_numpy=True, show_progress_bar=False)
+            vectors = model.encode(
+                list(texts),
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         finally:
             if more:
                 torch.set_num_threads(self.threads)
@@ -109,7 +121,9 @@ class Embedder:
         if fast is not None:
             vector = fast(text)
         else:
-            vector = model.encode([text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)[0]
+            vector = model.encode(
+                [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )[0]
         self.queries_embedded += 1
         return tuple(float(value) for value in vector)
 
@@ -132,9 +146,12 @@ class Embedder:
             modules = list(model)
             names = [type(module).__name__ for module in modules]
             pooling = modules[1] if len(modules) > 1 else None
-            if names[:2] != ["Transformer", "Pooling"] or set(names[2:]) - {"Normalize"} or \
-                    getattr(pooling, "pooling_mode", None) not in (None, "mean") or \
-                    not getattr(pooling, "pooling_mode_mean_tokens", True):
+            if (
+                names[:2] != ["Transformer", "Pooling"]
+                or set(names[2:]) - {"Normalize"}
+                or getattr(pooling, "pooling_mode", None) not in (None, "mean")
+                or not getattr(pooling, "pooling_mode_mean_tokens", True)
+            ):
                 self._fast, self.query_path = None, "encode"
                 return
             tokenizer, transformer = model.tokenizer, modules[0].auto_model
@@ -149,7 +166,9 @@ class Embedder:
                     self.transformer = transformer
 
                 def forward(self, input_ids: Any, attention_mask: Any) -> Any:
-                    hidden = self.transformer(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+                    hidden = self.transformer(
+                        input_ids=input_ids, attention_mask=attention_mask
+                    ).last_hidden_state
                     mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
                     pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
                     return torch.nn.functional.normalize(pooled, dim=1)
@@ -165,6 +184,7 @@ class Embedder:
             if self.jit:
                 traced = self._traced(eager_module, tokens, eager)
                 if traced is not None:
+
                     def encode(text: str) -> Any:
                         with torch.inference_mode():
                             batch = tokens(text)
@@ -185,8 +205,12 @@ class Embedder:
         import numpy as np
         import torch
 
-        probes = ["hi", "do you have a vegan soup without peanuts", "we are twelve people and would like to book "
-                  "a private dinner on sunday evening with a vegetarian menu and a birthday cake, is that possible"]
+        probes = [
+            "hi",
+            "do you have a vegan soup without peanuts",
+            "we are twelve people and would like to book "
+            "a private dinner on sunday evening with a vegetarian menu and a birthday cake, is that possible",
+        ]
         from transformers.utils import logging as hf_logging
 
         verbosity = hf_logging.get_verbosity()
@@ -195,8 +219,11 @@ class Embedder:
             with torch.no_grad(), warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # TracerWarnings about Python values; checked below instead
                 example = tokens(probes[1])
-                traced = torch.jit.freeze(torch.jit.trace(module, (example["input_ids"], example["attention_mask"]),
-                                                          check_trace=False))
+                traced = torch.jit.freeze(
+                    torch.jit.trace(
+                        module, (example["input_ids"], example["attention_mask"]), check_trace=False
+                    )
+                )
             for text in probes * 2:  # also warms up TorchScript's profiling runs
                 with torch.inference_mode():
                     batch = tokens(text)
@@ -214,7 +241,7 @@ _shared: dict[str, Embedder] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_embedder(model_path: Optional[str] = None) -> Embedder:
+def shared_embedder(model_path: str | None = None) -> Embedder:
     """One Embedder (hence one loaded model) per model path per process."""
     key = model_path or ""
     with _shared_lock:

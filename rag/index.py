@@ -5,6 +5,7 @@ action server (RAG_INDEX_ROLE=writer) owns it and publishes read-only snapshots 
 servers (RAG_INDEX_ROLE=reader) search (rag/snapshots.py); use the CLI only while the writer is
 stopped, or point everything at a Qdrant server with QDRANT_URL.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -13,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from qdrant_client import QdrantClient, models
 
@@ -60,20 +61,25 @@ def make_client(config: RagConfig) -> QdrantClient:
 class VectorIndex:
     """One collection of chunks plus a tiny side collection holding what the index was built from."""
 
-    def __init__(self, client: QdrantClient, collection: str, dimension: int, *,
-                 path: Optional[str] = None) -> None:
+    def __init__(
+        self, client: QdrantClient, collection: str, dimension: int, *, path: str | None = None
+    ) -> None:
         self.client = client
         self.path = path  # the embedded store's folder (None on a Qdrant server)
         self.collection = collection
         self.meta_collection = f"{collection}__meta"
         self.dimension = dimension
         self._lock = threading.RLock()  # the embedded client is not meant for concurrent use
-        self._mirror: Optional[LexicalMirror] = None  # embedded store only; dropped by every write
+        self._mirror: LexicalMirror | None = None  # embedded store only; dropped by every write
 
     @classmethod
-    def from_config(cls, config: RagConfig, dimension: int) -> "VectorIndex":
-        return cls(make_client(config), config.collection, dimension,
-                   path=config.qdrant_path if config.embedded else None)
+    def from_config(cls, config: RagConfig, dimension: int) -> VectorIndex:
+        return cls(
+            make_client(config),
+            config.collection,
+            dimension,
+            path=config.qdrant_path if config.embedded else None,
+        )
 
     def export(self, destination: Path) -> dict[str, Any]:
         """Copy the embedded store's files into the new folder `destination`, which then opens as a
@@ -108,7 +114,9 @@ class VectorIndex:
                     self.collection,
                     vectors_config=models.VectorParams(size=self.dimension, distance=models.Distance.COSINE),
                     # always written (cheap), so RAG_HYBRID can be switched without a rebuild
-                    sparse_vectors_config={SPARSE_NAME: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+                    sparse_vectors_config={
+                        SPARSE_NAME: models.SparseVectorParams(modifier=models.Modifier.IDF)
+                    },
                 )
                 if not self._is_local():  # payload indexes only mean something on a server
                     for name, schema in _FILTER_FIELDS.items():
@@ -142,17 +150,23 @@ class VectorIndex:
     def set_meta(self, **values: Any) -> None:
         with self._lock:
             meta = {**self.meta(), **values, "updated_at": time.time()}
-            self.client.upsert(self.meta_collection,
-                               [models.PointStruct(id=_META_ID, vector=[1.0], payload=meta)], wait=True)
+            self.client.upsert(
+                self.meta_collection, [models.PointStruct(id=_META_ID, vector=[1.0], payload=meta)], wait=True
+            )
 
     # -- points ------------------------------------------------------------------------------
 
     def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         if not chunks:
             return
-        points = [models.PointStruct(id=chunk.id, payload=chunk.payload(),
-                                     vector={"": list(vector), SPARSE_NAME: document_vector(chunk.text)})
-                  for chunk, vector in zip(chunks, vectors, strict=True)]
+        points = [
+            models.PointStruct(
+                id=chunk.id,
+                payload=chunk.payload(),
+                vector={"": list(vector), SPARSE_NAME: document_vector(chunk.text)},
+            )
+            for chunk, vector in zip(chunks, vectors, strict=True)
+        ]
         with self._lock:
             self._mirror = None
             self.client.upsert(self.collection, points, wait=True)
@@ -169,18 +183,21 @@ class VectorIndex:
                 self._mirror = None
                 self.client.delete(self.collection, models.PointIdsList(points=ids), wait=True)
 
-    def hashes(self, ids: Optional[Sequence[str]] = None) -> dict[str, tuple[str, str]]:
+    def hashes(self, ids: Sequence[str] | None = None) -> dict[str, tuple[str, str]]:
         """point id -> (content_hash, payload_hash), for the given ids or for every point."""
         selector = models.PayloadSelectorInclude(include=["content_hash", "payload_hash"])
         out: dict[str, tuple[str, str]] = {}
         with self._lock:
             if ids is not None:
-                records = self.client.retrieve(self.collection, list(ids), with_payload=selector) if ids else []
+                records = (
+                    self.client.retrieve(self.collection, list(ids), with_payload=selector) if ids else []
+                )
             else:
                 records, offset = [], None
                 while True:
-                    page, offset = self.client.scroll(self.collection, limit=512, offset=offset,
-                                                      with_payload=selector)
+                    page, offset = self.client.scroll(
+                        self.collection, limit=512, offset=offset, with_payload=selector
+                    )
                     records.extend(page)
                     if offset is None:
                         break
@@ -193,20 +210,27 @@ class VectorIndex:
         with self._lock:
             return self.client.count(self.collection, exact=True).count
 
-    def payload(self, point_id: str) -> Optional[dict[str, Any]]:
+    def payload(self, point_id: str) -> dict[str, Any] | None:
         with self._lock:
             found = self.client.retrieve(self.collection, [point_id], with_payload=True)
         return dict(found[0].payload or {}) if found else None
 
-    def search(self, vector: Sequence[float], query_filter: Optional[models.Filter], limit: int) -> list[Any]:
+    def search(self, vector: Sequence[float], query_filter: models.Filter | None, limit: int) -> list[Any]:
         """Dense (cosine) top `limit`, with payloads."""
         with self._lock:
-            return self.client.query_points(self.collection, query=list(vector), query_filter=query_filter,
-                                            limit=limit, with_payload=True).points
+            return self.client.query_points(
+                self.collection, query=list(vector), query_filter=query_filter, limit=limit, with_payload=True
+            ).points
 
-    def search_lexical(self, sparse: models.SparseVector, query_filter: Optional[models.Filter], limit: int,
-                       *, with_payload: bool = True,
-                       accepts: Optional[Callable[[dict[str, Any]], bool]] = None) -> list[Any]:
+    def search_lexical(
+        self,
+        sparse: models.SparseVector,
+        query_filter: models.Filter | None,
+        limit: int,
+        *,
+        with_payload: bool = True,
+        accepts: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> list[Any]:
         """BM25 top `limit` (points sharing no word with the query are not returned). On a server, or
         without `accepts`, Qdrant answers under `query_filter`. On the embedded store, given `accepts`
         (the same filter as a predicate: SearchFilters.accepts), the in-memory LexicalMirror answers."""
@@ -217,9 +241,14 @@ class VectorIndex:
                 if self._mirror is None:
                     self._mirror = LexicalMirror(self._all_records(with_vectors=[SPARSE_NAME]))
                 return self._mirror.search(sparse, limit, accepts)
-            return self.client.query_points(self.collection, query=sparse, using=SPARSE_NAME,
-                                            query_filter=query_filter, limit=limit,
-                                            with_payload=with_payload).points
+            return self.client.query_points(
+                self.collection,
+                query=sparse,
+                using=SPARSE_NAME,
+                query_filter=query_filter,
+                limit=limit,
+                with_payload=with_payload,
+            ).points
 
     def load_lexical_mirror(self) -> None:
         """Build the embedded store's in-memory BM25 copy now rather than on the first hybrid search
@@ -231,8 +260,9 @@ class VectorIndex:
     def _all_records(self, **options: Any) -> list[Any]:
         records, offset = [], None
         while True:
-            page, offset = self.client.scroll(self.collection, limit=512, offset=offset, with_payload=True,
-                                              **options)
+            page, offset = self.client.scroll(
+                self.collection, limit=512, offset=offset, with_payload=True, **options
+            )
             records.extend(page)
             if offset is None:
                 return records

@@ -8,6 +8,7 @@ query vector (1.0 per query word) is the BM25 score. Because the sparse vector l
 point as the dense one, the same Qdrant filter (dietary, allergens, availability, kind) applies to
 both sides, on the embedded store and on a server alike.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,7 +18,7 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from qdrant_client import models
 
@@ -28,12 +29,98 @@ AVG_TOKENS = 40.0  # about the mean chunk length here (menu items ~25 tokens, do
 
 _WORD = re.compile(r"[a-z0-9]+")
 # Function words and chat filler that say nothing about which dish or document is meant.
-STOPWORDS = frozenset("""
-a an and are as at be been but by can could do does did for from have has had how i i'm im if in into is it
-its it's just me my no not of on or our so some something that thats the their them then there these they
-this to u up us was we were what whats when where which who why will with without would you your yours
-any anything am get got want like please pls thanks hi hello there's theres
-""".split())
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "could",
+        "do",
+        "does",
+        "did",
+        "for",
+        "from",
+        "have",
+        "has",
+        "had",
+        "how",
+        "i",
+        "i'm",
+        "im",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "it's",
+        "just",
+        "me",
+        "my",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "so",
+        "some",
+        "something",
+        "that",
+        "thats",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "u",
+        "up",
+        "us",
+        "was",
+        "we",
+        "were",
+        "what",
+        "whats",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "without",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "any",
+        "anything",
+        "am",
+        "get",
+        "got",
+        "want",
+        "like",
+        "please",
+        "pls",
+        "thanks",
+        "hi",
+        "hello",
+        "there's",
+        "theres",
+    ]
+)
 
 
 def _fold(text: str) -> str:
@@ -95,7 +182,7 @@ class LexicalHit:
 
     id: Any
     score: float
-    payload: Optional[dict[str, Any]] = None
+    payload: dict[str, Any] | None = None
     vector: Any = None
 
 
@@ -122,14 +209,15 @@ class LexicalMirror:
             position = len(self.ids)
             self.ids.append(record.id)
             self.payloads.append(dict(record.payload or {}))
-            for index, value in zip(sparse.indices, sparse.values):
+            for index, value in zip(sparse.indices, sparse.values, strict=False):
                 self.postings[index].append((position, value))
 
-    def search(self, sparse: models.SparseVector, limit: int,
-               accepts: Callable[[dict[str, Any]], bool]) -> list[LexicalHit]:
+    def search(
+        self, sparse: models.SparseVector, limit: int, accepts: Callable[[dict[str, Any]], bool]
+    ) -> list[LexicalHit]:
         scores: dict[int, float] = defaultdict(float)
         documents = len(self.ids)
-        for index, weight in zip(sparse.indices, sparse.values):
+        for index, weight in zip(sparse.indices, sparse.values, strict=False):
             postings = self.postings.get(index)
             if postings:
                 factor = weight * idf(len(postings), documents)

@@ -1,10 +1,11 @@
 """Menu items from the backend's REST API (docs/backend-api.md), read with the assistant's backend client
 (actions/backend_client.py, which imports no Rasa), turned into chunks."""
+
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable
-from typing import Any, Callable, Optional, TypeVar
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
 from actions.backend_client import BackendClient
 from rag.documents import Chunk
@@ -21,10 +22,17 @@ class MenuSource:
     call gets a client of its own from `client_factory` (inject one to share settings or a transport)
     and closes it; none is built before the first call."""
 
-    def __init__(self, base_url: str, *, token: Optional[str] = None, timeout: float = 10.0,
-                 client_factory: Optional[ClientFactory] = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        timeout: float = 10.0,
+        client_factory: ClientFactory | None = None,
+    ) -> None:
         self._client_factory = client_factory or (
-            lambda: BackendClient(base_url, token, timeout_seconds=timeout))
+            lambda: BackendClient(base_url, token, timeout_seconds=timeout)
+        )
 
     def close(self) -> None:
         """Nothing to release: no client outlives a call."""
@@ -46,7 +54,7 @@ class MenuSource:
         """Every item, available or not, following pagination."""
         return self._run(lambda client: client.menu_records())
 
-    def item(self, item_id: int) -> Optional[dict[str, Any]]:
+    def item(self, item_id: int) -> dict[str, Any] | None:
         """One item, or None when the backend no longer has it (deleted)."""
         return self._run(lambda client: client.item_record(item_id))
 
@@ -64,7 +72,11 @@ def item_to_chunk(item: dict[str, Any]) -> Chunk:
         lines.append(item["description"])
     if item.get("ingredients"):
         lines.append(f"Ingredients: {', '.join(item['ingredients'])}.")
-    lines.append(f"Allergens: {_words(item['allergens'])}." if item.get("allergens") else "Allergens: none of the 14 major allergens.")
+    lines.append(
+        f"Allergens: {_words(item['allergens'])}."
+        if item.get("allergens")
+        else "Allergens: none of the 14 major allergens."
+    )
     if item.get("dietary_tags"):
         lines.append(f"Dietary: {_words(item['dietary_tags'])}.")
     if item.get("mood_tags"):
@@ -103,8 +115,15 @@ def item_to_chunk(item: dict[str, Any]) -> Chunk:
             "stock": item.get("stock"),
             "is_special": bool(item.get("is_special")),
             "image": {"url": image.get("url"), "alt": image.get("alt")},
-            "options": [{"id": o.get("id"), "group": o.get("group"), "name": o.get("name"),
-                         "price_delta": o.get("price_delta")} for o in options],
+            "options": [
+                {
+                    "id": o.get("id"),
+                    "group": o.get("group"),
+                    "name": o.get("name"),
+                    "price_delta": o.get("price_delta"),
+                }
+                for o in options
+            ],
             "updated_at": item.get("updated_at"),
         },
     )

@@ -5,6 +5,7 @@ search`, `python -m llm chat`) reads the newest snapshot the writer published fo
 (rag/snapshots.py), or, if it published none, a private copy of the folder; it never stops or
 waits for the writer.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,7 +25,9 @@ def tell(note: str) -> None:
     print(note, file=sys.stderr)
 
 
-def open_retriever(config: RagConfig, *, say: Callable[[str], None] = tell, **retriever_kwargs: Any) -> Retriever:
+def open_retriever(
+    config: RagConfig, *, say: Callable[[str], None] = tell, **retriever_kwargs: Any
+) -> Retriever:
     """A retriever on the index itself when it is free, else on the writer's snapshot (or a copy)."""
     if config.reads_snapshots:
         return Retriever(config, **retriever_kwargs)

@@ -1,4 +1,5 @@
 """Semantic search with hard filters (dietary needs, allergen exclusion, availability, kind)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -6,7 +7,7 @@ import threading
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from qdrant_client import models
 
@@ -32,11 +33,13 @@ class SearchFilters:
     exclude_allergens: tuple[str, ...] = ()
     available_only: bool = False
     kinds: tuple[str, ...] = ()
-    category: Optional[str] = None
+    category: str | None = None
 
-    def to_qdrant(self) -> Optional[models.Filter]:
-        must: list[Any] = [models.FieldCondition(key="dietary_tags", match=models.MatchValue(value=tag))
-                           for tag in self.dietary]
+    def to_qdrant(self) -> models.Filter | None:
+        must: list[Any] = [
+            models.FieldCondition(key="dietary_tags", match=models.MatchValue(value=tag))
+            for tag in self.dietary
+        ]
         if self.available_only:
             must.append(models.FieldCondition(key="available", match=models.MatchValue(value=True)))
         if self.kinds:
@@ -45,8 +48,11 @@ class SearchFilters:
             must.append(models.FieldCondition(key="category", match=models.MatchValue(value=self.category)))
         must_not: list[Any] = []
         if self.exclude_allergens:
-            must_not.append(models.FieldCondition(key="allergens",
-                                                  match=models.MatchAny(any=list(self.exclude_allergens))))
+            must_not.append(
+                models.FieldCondition(
+                    key="allergens", match=models.MatchAny(any=list(self.exclude_allergens))
+                )
+            )
         if not must and not must_not:
             return None
         return models.Filter(must=must or None, must_not=must_not or None)
@@ -61,9 +67,7 @@ class SearchFilters:
             return False
         if self.kinds and payload.get("kind") not in self.kinds:
             return False
-        if self.category and payload.get("category") != self.category:
-            return False
-        return True
+        return not (self.category and payload.get("category") != self.category)
 
 
 @dataclass
@@ -73,20 +77,29 @@ class Result:
     title: str
     text: str
     score: float  # cosine similarity to the query, in hybrid mode too (callers threshold on it)
-    item_id: Optional[int] = None
-    category: Optional[str] = None
-    price: Optional[float] = None
-    available: Optional[bool] = None
+    item_id: int | None = None
+    category: str | None = None
+    price: float | None = None
+    available: bool | None = None
     allergens: list[str] = field(default_factory=list)
     dietary_tags: list[str] = field(default_factory=list)
     payload: dict[str, Any] = field(default_factory=dict, repr=False)
-    fused: Optional[float] = None  # hybrid mode: the reciprocal-rank-fusion score the results are ordered by
+    fused: float | None = None  # hybrid mode: the reciprocal-rank-fusion score the results are ordered by
 
     def to_dict(self, *, full: bool = False) -> dict[str, Any]:
-        out = {"id": self.id, "kind": self.kind, "title": self.title, "text": self.text,
-               "score": round(self.score, 4), "item_id": self.item_id, "category": self.category,
-               "price": self.price, "available": self.available, "allergens": self.allergens,
-               "dietary_tags": self.dietary_tags}
+        out = {
+            "id": self.id,
+            "kind": self.kind,
+            "title": self.title,
+            "text": self.text,
+            "score": round(self.score, 4),
+            "item_id": self.item_id,
+            "category": self.category,
+            "price": self.price,
+            "available": self.available,
+            "allergens": self.allergens,
+            "dietary_tags": self.dietary_tags,
+        }
         if self.fused is not None:
             out["fused"] = round(self.fused, 6)
         if full:
@@ -102,9 +115,15 @@ class Retriever:
     (RAG_INDEX_ROLE=reader), the newest published snapshot (`snapshots`, rag/snapshot_reader.py);
     else the index the config names (QDRANT_PATH, opened by this process, or QDRANT_URL)."""
 
-    def __init__(self, config: Optional[RagConfig] = None, *, embedder: Optional[Embedder] = None,
-                 index: Optional[VectorIndex] = None, snapshots: Optional[SnapshotReader] = None,
-                 hybrid: Optional[bool] = None) -> None:
+    def __init__(
+        self,
+        config: RagConfig | None = None,
+        *,
+        embedder: Embedder | None = None,
+        index: VectorIndex | None = None,
+        snapshots: SnapshotReader | None = None,
+        hybrid: bool | None = None,
+    ) -> None:
         self.config = config or RagConfig.from_env()
         self.hybrid = self.config.hybrid if hybrid is None else hybrid
         self._embedder = embedder
@@ -113,13 +132,14 @@ class Retriever:
         self._lock = threading.Lock()
 
     @property
-    def snapshots(self) -> Optional[SnapshotReader]:
+    def snapshots(self) -> SnapshotReader | None:
         """The snapshot reader searches go through (None when this process searches an index directly)."""
         if self._snapshots is None and self._index is None and self.config.reads_snapshots:
             with self._lock:
                 if self._snapshots is None:
-                    self._snapshots = SnapshotReader.from_config(self.config, self.embedder.dimension,
-                                                                 model_id=self.embedder.model_id)
+                    self._snapshots = SnapshotReader.from_config(
+                        self.config, self.embedder.dimension, model_id=self.embedder.model_id
+                    )
         return self._snapshots
 
     def _leased_index(self) -> AbstractContextManager[VectorIndex]:
@@ -135,7 +155,9 @@ class Retriever:
 
     @property
     def index(self) -> VectorIndex:
-        if self._index is None and self.config.reads_snapshots:  # opening QDRANT_PATH would take the writer's lock
+        if (
+            self._index is None and self.config.reads_snapshots
+        ):  # opening QDRANT_PATH would take the writer's lock
             raise RuntimeError("RAG_INDEX_ROLE=reader searches published snapshots, not QDRANT_PATH itself")
         if self._index is None:
             with self._lock:
@@ -143,7 +165,7 @@ class Retriever:
                     self._index = VectorIndex.from_config(self.config, self.embedder.dimension)
         return self._index
 
-    def search(self, query: str, *, top_k: int = 5, filters: Optional[SearchFilters] = None) -> list[Result]:
+    def search(self, query: str, *, top_k: int = 5, filters: SearchFilters | None = None) -> list[Result]:
         query = " ".join(query.split())[:1000]  # MiniLM reads ~256 word pieces anyway
         if not query or top_k <= 0:
             return []
@@ -160,17 +182,28 @@ class Retriever:
             payload = dict(hit.payload or {})
             if not filters.accepts(payload):  # both sides, dense and lexical, pass through here
                 continue
-            results.append(Result(
-                id=str(hit.id), kind=payload.get("kind", ""), title=payload.get("title", ""),
-                text=payload.get("text", ""), score=score, item_id=payload.get("item_id"),
-                category=payload.get("category"), price=payload.get("price"), available=payload.get("available"),
-                allergens=list(payload.get("allergens") or []), dietary_tags=list(payload.get("dietary_tags") or []),
-                payload=payload, fused=fused,
-            ))
+            results.append(
+                Result(
+                    id=str(hit.id),
+                    kind=payload.get("kind", ""),
+                    title=payload.get("title", ""),
+                    text=payload.get("text", ""),
+                    score=score,
+                    item_id=payload.get("item_id"),
+                    category=payload.get("category"),
+                    price=payload.get("price"),
+                    available=payload.get("available"),
+                    allergens=list(payload.get("allergens") or []),
+                    dietary_tags=list(payload.get("dietary_tags") or []),
+                    payload=payload,
+                    fused=fused,
+                )
+            )
         return results
 
-    def _hybrid(self, index: VectorIndex, query: str, query_filter: Any, accepts: Any,
-                top_k: int) -> list[tuple[Any, float, float]]:
+    def _hybrid(
+        self, index: VectorIndex, query: str, query_filter: Any, accepts: Any, top_k: int
+    ) -> list[tuple[Any, float, float]]:
         """Dense and BM25 candidates under the same Qdrant filter, fused by weighted reciprocal rank.
 
         On the embedded store the BM25 side is answered from VectorIndex's in-memory mirror (see
@@ -178,8 +211,9 @@ class Retriever:
         cosine similarity as `score`; BM25-only hits that make the cut are fetched with their stored
         (normalised) dense vector for it."""
         pool = max(4 * top_k, 20)
-        lexical = index.search_lexical(query_vector(query), query_filter, pool, with_payload=False,
-                                       accepts=accepts)
+        lexical = index.search_lexical(
+            query_vector(query), query_filter, pool, with_payload=False, accepts=accepts
+        )
         vector = self.embedder.embed_query(query)
         dense = index.search(vector, query_filter, pool)
         weight = self.config.hybrid_lexical_weight
@@ -192,15 +226,17 @@ class Retriever:
         order = sorted(fused, key=lambda key: (-fused[key], -hits.get(key, (None, -2.0))[1]))[:top_k]
         for record in index.points_with_vectors([key for key in order if key not in hits]):
             stored = record.vector.get("") if isinstance(record.vector, dict) else record.vector
-            hits[record.id] = (record, float(sum(a * b for a, b in zip(vector, stored or ()))))
+            hits[record.id] = (record, float(sum(a * b for a, b in zip(vector, stored or (), strict=False))))
         return [(hits[key][0], hits[key][1], fused[key]) for key in order if key in hits]
 
-    async def asearch(self, query: str, *, top_k: int = 5, filters: Optional[SearchFilters] = None) -> list[Result]:
+    async def asearch(
+        self, query: str, *, top_k: int = 5, filters: SearchFilters | None = None
+    ) -> list[Result]:
         """For async code (the action server): embedding and the Qdrant call run in a worker thread."""
         return await asyncio.to_thread(self.search, query, top_k=top_k, filters=filters)
 
 
-def parse_list(value: Optional[str | Sequence[str]]) -> tuple[str, ...]:
+def parse_list(value: str | Sequence[str] | None) -> tuple[str, ...]:
     """'peanuts, milk' or ['peanuts', 'milk'] -> ('peanuts', 'milk'), lower-cased."""
     if not value:
         return ()

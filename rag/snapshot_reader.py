@@ -8,6 +8,7 @@ snapshot is copied and opened beside the old one, in a background thread while a
 served, and swapped in. The old one is closed once its last search returns, so a switch fails no
 search and needs no restart.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -20,7 +21,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from qdrant_client import QdrantClient
 
@@ -49,8 +49,16 @@ class _Opened:
 
 
 class SnapshotReader:
-    def __init__(self, store: SnapshotStore, collection: str, dimension: int, *, model_id: Optional[str] = None,
-                 check_seconds: float = 1.0, workdir: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        store: SnapshotStore,
+        collection: str,
+        dimension: int,
+        *,
+        model_id: str | None = None,
+        check_seconds: float = 1.0,
+        workdir: str | None = None,
+    ) -> None:
         self.store = store
         self.collection = collection
         self.dimension = dimension
@@ -59,19 +67,24 @@ class SnapshotReader:
         self.workdir = workdir  # where private copies go (None: the system's temporary folder)
         self._lock = threading.Lock()  # guards _current and the lease counts
         self._loading = threading.Lock()  # one copy-and-open at a time
-        self._current: Optional[_Opened] = None
-        self._seen: Optional[tuple[int, int, int]] = None  # CURRENT's stamp when last acted upon
+        self._current: _Opened | None = None
+        self._seen: tuple[int, int, int] | None = None  # CURRENT's stamp when last acted upon
         self._checked = float("-inf")
         self._warned_missing = False
         atexit.register(self.close)  # remove the private copy when the process ends normally
 
     @classmethod
-    def from_config(cls, config: RagConfig, dimension: int, *, model_id: Optional[str] = None) -> "SnapshotReader":
-        return cls(SnapshotStore.from_config(config), config.collection, dimension, model_id=model_id,
-                   check_seconds=config.snapshot_check_seconds)
+    def from_config(cls, config: RagConfig, dimension: int, *, model_id: str | None = None) -> SnapshotReader:
+        return cls(
+            SnapshotStore.from_config(config),
+            config.collection,
+            dimension,
+            model_id=model_id,
+            check_seconds=config.snapshot_check_seconds,
+        )
 
     @property
-    def snapshot(self) -> Optional[Snapshot]:
+    def snapshot(self) -> Snapshot | None:
         """The snapshot being served (None before the first one is open)."""
         opened = self._current
         return opened.snapshot if opened else None
@@ -83,8 +96,10 @@ class SnapshotReader:
         with self._lock:
             opened = self._current
             if opened is None:
-                raise IndexNotPublished(f"no published index snapshot in {self.store.root} yet "
-                                        "(RAG_INDEX_ROLE=reader: the writer publishes one after its first sync)")
+                raise IndexNotPublished(
+                    f"no published index snapshot in {self.store.root} yet "
+                    "(RAG_INDEX_ROLE=reader: the writer publishes one after its first sync)"
+                )
             opened.leases += 1
         try:
             yield opened.index
@@ -121,29 +136,46 @@ class SnapshotReader:
             snapshot = self.store.current()
             if snapshot is None:
                 if not self._warned_missing:
-                    logger.warning("rag reader: no index snapshot published in %s yet; retrieval answers "
-                                   "nothing until the writer publishes one", self.store.root)
+                    logger.warning(
+                        "rag reader: no index snapshot published in %s yet; retrieval answers "
+                        "nothing until the writer publishes one",
+                        self.store.root,
+                    )
                     self._warned_missing = True
                 return False
             if self._current is not None and self._current.snapshot.name == snapshot.name:
                 self._seen = stamp
                 return False
             if self.model_id is not None and not self.store.compatible(snapshot, self.model_id):
-                logger.error("rag reader: snapshot %s was built with model %s (schema %s), this reader uses %s; "
-                             "not opened", snapshot.name, snapshot.model_id, snapshot.schema, self.model_id)
+                logger.error(
+                    "rag reader: snapshot %s was built with model %s (schema %s), this reader uses %s; "
+                    "not opened",
+                    snapshot.name,
+                    snapshot.model_id,
+                    snapshot.schema,
+                    self.model_id,
+                )
                 self._seen = stamp
                 return False
             try:
                 opened = self._open(snapshot)
-            except Exception as error:  # noqa: BLE001 - e.g. pruned while copying: keep serving, retry later
-                logger.warning("rag reader: could not open snapshot %s (%s); keeping %s", snapshot.name, error,
-                               self.snapshot.name if self.snapshot else "none")
+            except Exception as error:
+                logger.warning(
+                    "rag reader: could not open snapshot %s (%s); keeping %s",
+                    snapshot.name,
+                    error,
+                    self.snapshot.name if self.snapshot else "none",
+                )
                 return False
             self._seen = stamp
             self._warned_missing = False
             self._replace(opened)
-            logger.info("rag reader: serving snapshot %s (%d points, menu %s)", snapshot.name, snapshot.points,
-                        snapshot.menu_version)
+            logger.info(
+                "rag reader: serving snapshot %s (%d points, menu %s)",
+                snapshot.name,
+                snapshot.points,
+                snapshot.menu_version,
+            )
             return True
 
     def _open(self, snapshot: Snapshot) -> _Opened:
@@ -151,7 +183,9 @@ class SnapshotReader:
         try:
             store = folder / "qdrant"
             shutil.copytree(self.store.path(snapshot.name), store)
-            index = VectorIndex(QdrantClient(path=str(store)), self.collection, self.dimension, path=str(store))
+            index = VectorIndex(
+                QdrantClient(path=str(store)), self.collection, self.dimension, path=str(store)
+            )
             try:
                 if not index.exists():
                     raise RuntimeError(f"collection {self.collection!r} is not in the snapshot")
@@ -168,7 +202,7 @@ class SnapshotReader:
         """Close the served index (a search still holding it closes it when it returns)."""
         self._replace(None)
 
-    def _replace(self, new: Optional[_Opened]) -> None:
+    def _replace(self, new: _Opened | None) -> None:
         """Serve `new` instead of the current index; the old one closes now if no search holds it,
         else when its last search returns."""
         with self._lock:

@@ -12,6 +12,7 @@ snapshot CURRENT names into a private folder and open that, so they never take t
 each other's. Old snapshots are pruned; the newest KEEP stay, so one a reader is copying at that
 moment is not pulled away (and if it were, the reader keeps its index and tries again).
 """
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,7 @@ import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from rag.config import RagConfig
 from rag.index import SCHEMA_VERSION, VectorIndex
@@ -39,10 +40,10 @@ class Snapshot:
     """What CURRENT records about the snapshot it names."""
 
     name: str
-    menu_version: Optional[str] = None
+    menu_version: str | None = None
     points: int = 0
-    model_id: Optional[str] = None
-    schema: Optional[int] = None
+    model_id: str | None = None
+    schema: int | None = None
     published_at: float = 0.0
 
 
@@ -54,7 +55,7 @@ class SnapshotStore:
         self.keep = max(1, keep)
 
     @classmethod
-    def from_config(cls, config: RagConfig) -> "SnapshotStore":
+    def from_config(cls, config: RagConfig) -> SnapshotStore:
         return cls(config.snapshots_dir)
 
     @property
@@ -78,11 +79,19 @@ class SnapshotStore:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         meta = summary.get("meta") or {}
-        snapshot = Snapshot(name=name, menu_version=meta.get("menu_version"), points=int(summary.get("points", 0)),
-                            model_id=meta.get("model_id"), schema=meta.get("schema"), published_at=time.time())
+        snapshot = Snapshot(
+            name=name,
+            menu_version=meta.get("menu_version"),
+            points=int(summary.get("points", 0)),
+            model_id=meta.get("model_id"),
+            schema=meta.get("schema"),
+            published_at=time.time(),
+        )
         self._write_pointer(snapshot)
         self.prune()
-        logger.info("rag snapshot published: %s (%d points, menu %s)", name, snapshot.points, snapshot.menu_version)
+        logger.info(
+            "rag snapshot published: %s (%d points, menu %s)", name, snapshot.points, snapshot.menu_version
+        )
         return snapshot
 
     def _write_pointer(self, snapshot: Snapshot) -> None:
@@ -96,13 +105,18 @@ class SnapshotStore:
     def prune(self) -> list[str]:
         """Delete all but the newest `keep` snapshots (never the current one) and dead staging folders."""
         current = self.current()
-        names = sorted((entry.name for entry in self._entries() if not entry.name.startswith(".")), reverse=True)
-        keep = set(names[:self.keep]) | ({current.name} if current else set())
+        names = sorted(
+            (entry.name for entry in self._entries() if not entry.name.startswith(".")), reverse=True
+        )
+        keep = set(names[: self.keep]) | ({current.name} if current else set())
         removed = [name for name in names if name not in keep]
         for name in removed:
             shutil.rmtree(self.path(name), ignore_errors=True)
         for entry in self._entries():
-            if entry.name.startswith(STAGING_PREFIX) and time.time() - entry.stat().st_mtime > STALE_STAGING_SECONDS:
+            if (
+                entry.name.startswith(STAGING_PREFIX)
+                and time.time() - entry.stat().st_mtime > STALE_STAGING_SECONDS
+            ):
                 shutil.rmtree(entry, ignore_errors=True)
         return removed
 
@@ -115,7 +129,7 @@ class SnapshotStore:
 
     # -- readers -------------------------------------------------------------------------------
 
-    def stamp(self) -> Optional[tuple[int, int, int]]:
+    def stamp(self) -> tuple[int, int, int] | None:
         """A cheap fingerprint of CURRENT (one stat): it changes whenever a snapshot is published."""
         try:
             info = os.stat(self.pointer)
@@ -123,7 +137,7 @@ class SnapshotStore:
             return None
         return info.st_ino, info.st_mtime_ns, info.st_size
 
-    def current(self) -> Optional[Snapshot]:
+    def current(self) -> Snapshot | None:
         """The snapshot CURRENT names, or None before the first publication."""
         try:
             data: dict[str, Any] = json.loads(self.pointer.read_text(encoding="utf-8"))

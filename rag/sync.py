@@ -13,13 +13,13 @@ The index records the menu version it was synced from. update_items() does not m
 (a missed webhook would otherwise go unnoticed); the next ensure_current() reconciles, cheaply,
 since unchanged content is skipped by hash.
 """
+
 from __future__ import annotations
 
 import logging
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Optional
 
 from tqdm import tqdm
 
@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 @dataclass
 class SyncReport:
     action: str  # "rebuilt", "synced", "current", "updated"
-    menu_version: Optional[str] = None
+    menu_version: str | None = None
     embedded: int = 0  # points whose text was (re-)embedded
     payload_updated: int = 0  # points whose payload changed but text did not
     deleted: int = 0
@@ -44,7 +44,7 @@ class SyncReport:
     points: int = 0
     seconds: float = 0.0
     ids: list[str] = field(default_factory=list)  # ids embedded or rewritten
-    published: Optional[str] = None  # the snapshot published for readers afterwards, if any
+    published: str | None = None  # the snapshot published for readers afterwards, if any
 
     @property
     def changed(self) -> bool:
@@ -57,8 +57,14 @@ def _docs_hash(docs: Sequence[Chunk]) -> str:
 
 
 class Indexer:
-    def __init__(self, source: MenuSource, embedder: Embedder, index: VectorIndex, docs_dir: str,
-                 snapshots: Optional[SnapshotStore] = None) -> None:
+    def __init__(
+        self,
+        source: MenuSource,
+        embedder: Embedder,
+        index: VectorIndex,
+        docs_dir: str,
+        snapshots: SnapshotStore | None = None,
+    ) -> None:
         self.source = source
         self.embedder = embedder
         self.index = index
@@ -67,23 +73,29 @@ class Indexer:
         self._unpublished = snapshots is not None  # publish at the first call even if nothing changes
 
     @classmethod
-    def from_config(cls, config: RagConfig, *, embedder: Optional[Embedder] = None) -> "Indexer":
+    def from_config(cls, config: RagConfig, *, embedder: Embedder | None = None) -> Indexer:
         embedder = embedder or shared_embedder(config.model_path)
-        return cls(MenuSource(config.backend_url, token=config.backend_token,
-                              timeout=config.backend_timeout), embedder,
-                   VectorIndex.from_config(config, embedder.dimension), config.docs_dir,
-                   SnapshotStore.from_config(config) if config.embedded else None)
+        return cls(
+            MenuSource(config.backend_url, token=config.backend_token, timeout=config.backend_timeout),
+            embedder,
+            VectorIndex.from_config(config, embedder.dimension),
+            config.docs_dir,
+            SnapshotStore.from_config(config) if config.embedded else None,
+        )
 
-    def publish(self) -> Optional[str]:
+    def publish(self) -> str | None:
         """Publish the index as a snapshot for readers; the snapshot's name, or None when there is
         nowhere to publish (a Qdrant server) or it failed (logged; retried after the next call)."""
         if self.snapshots is None:
             return None
         try:
             name = self.snapshots.publish(self.index).name
-        except Exception as error:  # noqa: BLE001 - the index itself is current; readers wait for the retry
-            logger.error("rag snapshot not published (%s: %s); readers keep the previous one",
-                         error.__class__.__name__, error)
+        except Exception as error:
+            logger.error(
+                "rag snapshot not published (%s: %s); readers keep the previous one",
+                error.__class__.__name__,
+                error,
+            )
             self._unpublished = True
             return None
         self._unpublished = False
@@ -105,15 +117,19 @@ class Indexer:
         bar = tqdm(total=len(chunks), desc="embedding", unit="doc", disable=not progress)
         try:
             for start in range(0, len(chunks), batch_size):
-                batch = chunks[start:start + batch_size]
+                batch = chunks[start : start + batch_size]
                 self.index.upsert(batch, self.embedder.embed_documents([chunk.text for chunk in batch]))
                 bar.update(len(batch))
         finally:
             bar.close()
 
     def _record(self, version: str, chunks: Sequence[Chunk]) -> None:
-        self.index.set_meta(menu_version=version, model_id=self.embedder.model_id, schema=SCHEMA_VERSION,
-                            docs_hash=_docs_hash([chunk for chunk in chunks if chunk.kind != "menu_item"]))
+        self.index.set_meta(
+            menu_version=version,
+            model_id=self.embedder.model_id,
+            schema=SCHEMA_VERSION,
+            docs_hash=_docs_hash([chunk for chunk in chunks if chunk.kind != "menu_item"]),
+        )
 
     def rebuild(self, *, progress: bool = True) -> SyncReport:
         """Re-embed everything into a fresh collection. `seconds` excludes loading the model."""
@@ -123,13 +139,25 @@ class Indexer:
         self.index.reset()
         self._embed_and_upsert(chunks, progress=progress)
         self._record(version, chunks)
-        report = SyncReport("rebuilt", version, embedded=len(chunks), points=self.index.count(),
-                            seconds=time.perf_counter() - started, ids=[chunk.id for chunk in chunks])
+        report = SyncReport(
+            "rebuilt",
+            version,
+            embedded=len(chunks),
+            points=self.index.count(),
+            seconds=time.perf_counter() - started,
+            ids=[chunk.id for chunk in chunks],
+        )
         logger.info("rag index rebuilt: %d points, menu %s, %.1fs", report.points, version, report.seconds)
         return self._published(report)
 
-    def _apply(self, chunks: Sequence[Chunk], stored: dict[str, tuple[str, str]], report: SyncReport,
-               *, progress: bool = False) -> None:
+    def _apply(
+        self,
+        chunks: Sequence[Chunk],
+        stored: dict[str, tuple[str, str]],
+        report: SyncReport,
+        *,
+        progress: bool = False,
+    ) -> None:
         to_embed: list[Chunk] = []
         for chunk in chunks:
             old = stored.get(chunk.id)
@@ -153,9 +181,14 @@ class Indexer:
         if not meta or meta.get("model_id") != self.embedder.model_id or meta.get("schema") != SCHEMA_VERSION:
             return self.rebuild(progress=progress)
         version = self.source.version()
-        if version == meta.get("menu_version") and meta.get("docs_hash") == _docs_hash(load_docs(self.docs_dir)):
-            return self._published(SyncReport("current", version, points=self.index.count(),
-                                              seconds=time.perf_counter() - started))
+        if version == meta.get("menu_version") and meta.get("docs_hash") == _docs_hash(
+            load_docs(self.docs_dir)
+        ):
+            return self._published(
+                SyncReport(
+                    "current", version, points=self.index.count(), seconds=time.perf_counter() - started
+                )
+            )
         version, chunks = self._all_chunks()
         report = SyncReport("synced", version)
         stored = self.index.hashes()
@@ -166,8 +199,13 @@ class Indexer:
         self._record(version, chunks)
         report.points = self.index.count()
         report.seconds = time.perf_counter() - started
-        logger.info("rag index synced to menu %s: %d embedded, %d payload-only, %d deleted",
-                    version, report.embedded, report.payload_updated, report.deleted)
+        logger.info(
+            "rag index synced to menu %s: %d embedded, %d payload-only, %d deleted",
+            version,
+            report.embedded,
+            report.payload_updated,
+            report.deleted,
+        )
         return self._published(report)
 
     def update_items(self, item_ids: Iterable[int]) -> SyncReport:

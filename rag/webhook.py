@@ -3,6 +3,7 @@
 A plain function so any HTTP framework can call it: the caller maps WebhookResult.status onto its
 response. Nothing is changed unless the signature and timestamp (±5 minutes) check out.
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,9 +43,13 @@ def verify(headers: Mapping[str, str], raw: str, secrets: Sequence[str]) -> Any:
     raise error
 
 
-def handle_menu_updated(headers: Mapping[str, str], body: bytes | str, secret: str | Sequence[str],
-                        indexer: ItemUpdater | Callable[[], ItemUpdater] | None,
-                        lock: AbstractContextManager | None = None) -> WebhookResult:
+def handle_menu_updated(
+    headers: Mapping[str, str],
+    body: bytes | str,
+    secret: str | Sequence[str],
+    indexer: ItemUpdater | Callable[[], ItemUpdater] | None,
+    lock: AbstractContextManager | None = None,
+) -> WebhookResult:
     """Verify first, then (only for a verified event) take `lock` and update the index. An unsigned
     or forged request is refused at once: it never waits on, takes or touches the index (`indexer`
     may be a factory, only called for a verified change). With `indexer` None (a reader process,
@@ -61,23 +66,28 @@ def handle_menu_updated(headers: Mapping[str, str], body: bytes | str, secret: s
         logger.warning("menu webhook refused: %s", error)
         return WebhookResult(401, {"error": {"code": "invalid_signature", "message": str(error)}})
     if not isinstance(event, dict) or event.get("type") != "menu.updated":
-        return WebhookResult(202, {"ignored": True, "type": event.get("type") if isinstance(event, dict) else None})
+        return WebhookResult(
+            202, {"ignored": True, "type": event.get("type") if isinstance(event, dict) else None}
+        )
     data = event.get("data") or {}
     try:
         item_ids = [int(item_id) for item_id in data.get("item_ids") or []]
     except (TypeError, ValueError):
-        return WebhookResult(400, {"error": {"code": "validation_error", "message": "item_ids must be integers."}})
+        return WebhookResult(
+            400, {"error": {"code": "validation_error", "message": "item_ids must be integers."}}
+        )
     if indexer is None:
         return WebhookResult(200, {"item_ids": item_ids, "indexed": False})
     with lock if lock is not None else nullcontext():
         updater = indexer if hasattr(indexer, "update_items") else indexer()
         report = updater.update_items(item_ids)
-    return WebhookResult(200, {
-        "item_ids": item_ids,
-        "embedded": getattr(report, "embedded", None),
-        "payload_updated": getattr(report, "payload_updated", None),
-        "deleted": getattr(report, "deleted", None),
-        "unchanged": getattr(report, "unchanged", None),
-    })
-
-
+    return WebhookResult(
+        200,
+        {
+            "item_ids": item_ids,
+            "embedded": getattr(report, "embedded", None),
+            "payload_updated": getattr(report, "payload_updated", None),
+            "deleted": getattr(report, "deleted", None),
+            "unchanged": getattr(report, "unchanged", None),
+        },
+    )

@@ -6,6 +6,7 @@ Runs the backend on a free port against a temporary database and a copy of the i
 tracker store (written by Rasa's SQLTrackerStore), with a few chat orders on the fixture's days.
 Nothing in the repository except the PNG is written.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,7 +42,6 @@ for n, (conv, total, when) in enumerate([("ins-full", "24.50", "2025-11-24T17:00
 """
 
 
-
 def main(out: Path) -> None:
     from selenium.webdriver.common.by import By
 
@@ -51,14 +51,24 @@ def main(out: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         shutil.copy(FIXTURE, tmp_path / "tracker.db")
-        env = dict(os.environ, SQLITE_PATH=str(tmp_path / "backend.sqlite3"), DJANGO_DEBUG="1",
-                   TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'tracker.db'}", LOG_LEVEL="WARNING")
+        env = dict(
+            os.environ,
+            SQLITE_PATH=str(tmp_path / "backend.sqlite3"),
+            DJANGO_DEBUG="1",
+            TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'tracker.db'}",
+            LOG_LEVEL="WARNING",
+        )
         subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=BACKEND, env=env, check=True)
         subprocess.run([PYTHON, "manage.py", "shell", "-c", SEED], cwd=BACKEND, env=env, check=True)
         port = free_port()
         log = tmp_path / "server.log"
-        server = subprocess.Popen([PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-                                  cwd=BACKEND, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=BACKEND,
+            env=env,
+            stdout=open(log, "w"),  # noqa: SIM115 (the server writes to it until stopped)
+            stderr=subprocess.STDOUT,
+        )
         driver = None
         try:
             base = f"http://127.0.0.1:{port}"
@@ -84,8 +94,14 @@ def main(out: Path) -> None:
 if __name__ == "__main__":
     import argparse
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     epilog=" ".join(__doc__.split("\n\n")[2:]).replace("\n", " "))
-    parser.add_argument("out", nargs="?", type=Path, default=ROOT / "docs" / "images" / "insights.png",
-                        help="where the PNG goes (default: docs/images/insights.png)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], epilog=" ".join(__doc__.split("\n\n")[2:]).replace("\n", " ")
+    )
+    parser.add_argument(
+        "out",
+        nargs="?",
+        type=Path,
+        default=ROOT / "docs" / "images" / "insights.png",
+        help="where the PNG goes (default: docs/images/insights.png)",
+    )
     main(parser.parse_args().out)

@@ -11,13 +11,16 @@ The clarification gate (TRANSACTIONAL_CONFIDENCE_THRESHOLD, 0.95) is only safe i
 nearly always right; the last lines say how often a cart- or order-changing intent at or above the
 gate was wrong.
 """
+
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 BANDS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
 DECLINED = {"out_of_scope", "nlu_fallback"}
@@ -48,7 +51,7 @@ def is_correct(prediction: dict[str, Any]) -> bool:
 
 
 def reliability(predictions: Iterable[dict[str, Any]]) -> list[Band]:
-    bands = [Band(low, high) for low, high in zip(BANDS, BANDS[1:])]
+    bands = [Band(low, high) for low, high in itertools.pairwise(BANDS)]
     for prediction in predictions:
         confidence = min(max(float(prediction["confidence"]), 0.0), 1.0)
         band = next(band for band in bands if confidence < band.high or band.high == 1.0)
@@ -61,7 +64,11 @@ def reliability(predictions: Iterable[dict[str, Any]]) -> list[Band]:
 def expected_calibration_error(bands: list[Band]) -> float:
     """Mean gap between confidence and accuracy, weighted by how many predictions each band holds."""
     total = sum(band.count for band in bands)
-    return sum(band.count / total * abs(band.accuracy - band.mean_confidence) for band in bands if band.count) if total else 0.0
+    return (
+        sum(band.count / total * abs(band.accuracy - band.mean_confidence) for band in bands if band.count)
+        if total
+        else 0.0
+    )
 
 
 def gate_report(predictions: list[dict[str, Any]], gate: float) -> tuple[int, int]:
@@ -72,8 +79,12 @@ def gate_report(predictions: list[dict[str, Any]], gate: float) -> tuple[int, in
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("predictions", type=Path, help="JSON from nlu-dev's run.py --json (or a list of predictions)")
-    parser.add_argument("--gate", type=float, default=0.95, help="the clarification gate to report on (default 0.95)")
+    parser.add_argument(
+        "predictions", type=Path, help="JSON from nlu-dev's run.py --json (or a list of predictions)"
+    )
+    parser.add_argument(
+        "--gate", type=float, default=0.95, help="the clarification gate to report on (default 0.95)"
+    )
     args = parser.parse_args(argv)
     loaded = json.loads(args.predictions.read_text())
     predictions = loaded["predictions"] if isinstance(loaded, dict) else loaded
@@ -81,8 +92,12 @@ def main(argv: list[str] | None = None) -> None:
     print("| confidence | n | mean confidence | accuracy |\n|---|---|---|---|")
     for band in bands:
         if band.count:
-            print(f"| {band.low:.2f}–{band.high:.2f} | {band.count} | {band.mean_confidence:.3f} | {band.accuracy:.3f} |")
-    print(f"\nexpected calibration error (ECE): {expected_calibration_error(bands):.3f} over {sum(b.count for b in bands)} predictions")
+            print(
+                f"| {band.low:.2f}–{band.high:.2f} | {band.count} | {band.mean_confidence:.3f} | {band.accuracy:.3f} |"
+            )
+    print(
+        f"\nexpected calibration error (ECE): {expected_calibration_error(bands):.3f} over {sum(b.count for b in bands)} predictions"
+    )
     reached, wrong = gate_report(predictions, args.gate)
     print(f"cart/order-changing intents at >= {args.gate:.2f}: {reached}, of which wrong: {wrong}")
 

@@ -5,6 +5,7 @@ keys, `conversation_id` among them where the record concerns a conversation. Val
 settings, bearer tokens and `token=` parameters are masked first (SecretMaskingFilter). Built on
 structlog's ProcessorFormatter (pinned in both environments: 26.x in `.venv`, 23.x in `.venv-rasa`).
 """
+
 from __future__ import annotations
 
 import json
@@ -13,17 +14,33 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Optional
+from typing import Any
 
 import structlog
 
 # Settings whose values never appear in a log line (README configuration table: the secrets).
 SECRET_SETTINGS = (
-    "GROQ_API_KEY", "QDRANT_API_KEY", "BACKEND_SERVICE_TOKEN", "BACKEND_SERVICE_TOKEN_PREVIOUS",
-    "ACTION_SERVER_TOKEN", "WEBHOOK_SECRET", "WEBHOOK_SECRET_PREVIOUS", "CHAT_JWT_SECRET",
-    "CHAT_JWT_SECRET_PREVIOUS", "CHAT_SESSION_SECRET", "CHAT_SESSION_SECRET_PREVIOUS", "RASA_AUTH_TOKEN",
-    "RASA_TOKEN", "SENTRY_DSN", "METRICS_TOKEN", "DJANGO_SECRET_KEY", "PAYMENTS_SANDBOX_SECRET",
-    "PAYMENTS_SANDBOX_SECRET_PREVIOUS", "POS_SECRET", "EMAIL_HOST_PASSWORD", "PROD_PG_PASSWORD",
+    "GROQ_API_KEY",
+    "QDRANT_API_KEY",
+    "BACKEND_SERVICE_TOKEN",
+    "BACKEND_SERVICE_TOKEN_PREVIOUS",
+    "ACTION_SERVER_TOKEN",
+    "WEBHOOK_SECRET",
+    "WEBHOOK_SECRET_PREVIOUS",
+    "CHAT_JWT_SECRET",
+    "CHAT_JWT_SECRET_PREVIOUS",
+    "CHAT_SESSION_SECRET",
+    "CHAT_SESSION_SECRET_PREVIOUS",
+    "RASA_AUTH_TOKEN",
+    "RASA_TOKEN",
+    "SENTRY_DSN",
+    "METRICS_TOKEN",
+    "DJANGO_SECRET_KEY",
+    "PAYMENTS_SANDBOX_SECRET",
+    "PAYMENTS_SANDBOX_SECRET_PREVIOUS",
+    "POS_SECRET",
+    "EMAIL_HOST_PASSWORD",
+    "PROD_PG_PASSWORD",
 )
 MASK = "***"
 _SECRET_KEY = re.compile(r"(?i)authorization|password|secret|token|api_key|dsn")
@@ -31,7 +48,9 @@ _SECRET_KEY = re.compile(r"(?i)authorization|password|secret|token|api_key|dsn")
 _PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
     re.compile(r"(?i)([?&](?:token|access_token|api_key|key)=)[^&\s\"']+"),
-    re.compile(r"(?i)((?:authorization|password|secret|api_key|token)[\"']?\s*[:=]\s*[\"']?)(?!\*\*\*|bearer\s)[^\s\"',}]+"),
+    re.compile(
+        r"(?i)((?:authorization|password|secret|api_key|token)[\"']?\s*[:=]\s*[\"']?)(?!\*\*\*|bearer\s)[^\s\"',}]+"
+    ),
 )
 
 
@@ -39,8 +58,9 @@ class SecretMaskingFilter(logging.Filter):
     """Masks secret setting values, bearer tokens and token query parameters in a record's message,
     arguments and extra fields (it changes the record; it never drops one)."""
 
-    def __init__(self, name: str = "", secrets: Optional[Iterable[str]] = None,
-                 environ: Optional[Mapping[str, str]] = None) -> None:
+    def __init__(
+        self, name: str = "", secrets: Iterable[str] | None = None, environ: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(name)
         environ = os.environ if environ is None else environ
         values = list(secrets) if secrets is not None else [environ.get(key, "") for key in SECRET_SETTINGS]
@@ -61,7 +81,10 @@ class SecretMaskingFilter(logging.Filter):
         if isinstance(value, (int, float, bool)) or value is None:
             return value
         if isinstance(value, Mapping):
-            return {key: MASK if _SECRET_KEY.search(str(key)) else self._clean(item) for key, item in value.items()}
+            return {
+                key: MASK if _SECRET_KEY.search(str(key)) else self._clean(item)
+                for key, item in value.items()
+            }
         if isinstance(value, (list, tuple)):
             return [self._clean(item) for item in value]
         return self.mask(str(value))
@@ -82,7 +105,7 @@ class ConversationIdFilter(logging.Filter):
     """Adds `conversation_id` from the service's context (e.g. the action call being run) to a
     record that does not name one itself."""
 
-    def __init__(self, current: Optional[Callable[[], Optional[str]]] = None) -> None:
+    def __init__(self, current: Callable[[], str | None] | None = None) -> None:
         super().__init__()
         self.current = current
 
@@ -139,8 +162,9 @@ def json_formatter() -> logging.Formatter:
     )
 
 
-def json_handler(stream: Any = None, current_conversation: Optional[Callable[[], Optional[str]]] = None
-                 ) -> logging.Handler:
+def json_handler(
+    stream: Any = None, current_conversation: Callable[[], str | None] | None = None
+) -> logging.Handler:
     """A stream handler (stderr by default) writing masked JSON lines."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(json_formatter())

@@ -3,17 +3,17 @@
 `python -m service_common.values origins` prints CHAT_ALLOWED_ORIGINS as the space-separated list
 `rasa run --cors` takes (the Procfile and scripts/prod_rasa.sh).
 """
+
 from __future__ import annotations
 
 import os
 import sys
 from collections.abc import Iterable
-from typing import Optional, Union
 
 LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
 
-def parse_log_level(value: Optional[str], default: str = "INFO") -> str:
+def parse_log_level(value: str | None, default: str = "INFO") -> str:
     """LOG_LEVEL: a level name in any case (" debug "); empty = `default`."""
     name = (value or "").strip().upper() or default
     if name not in LEVELS:
@@ -21,7 +21,7 @@ def parse_log_level(value: Optional[str], default: str = "INFO") -> str:
     return name
 
 
-def parse_origins(value: Optional[Union[str, Iterable[str]]]) -> list[str]:
+def parse_origins(value: str | Iterable[str] | None) -> list[str]:
     """CHAT_ALLOWED_ORIGINS: sites separated by commas and/or spaces (or a list), without a trailing /."""
     if value is None:
         return []

@@ -7,12 +7,12 @@ when the action server's stream endpoint is reachable. When a member of staff ta
 over, their messages appear under their name as they send them (polled once a second). Ctrl-D, Ctrl-C or /stop quits; NO_COLOR=1
 turns colours off.
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
 import threading
-from typing import Optional
 
 import httpx
 from prompt_toolkit import PromptSession
@@ -27,9 +27,17 @@ from terminal_chat.client import AnswerStream, Assistant, PushedMessages
 from terminal_chat.render import BOT, Option, Screen, choice, render_turn
 from terminal_chat.settings import ChatSettings
 
-STYLE = Style.from_dict({"bot": "ansigreen", "staff": "ansimagenta bold", "card": "ansicyan",
-                         "options": "ansiyellow", "you": "ansiblue bold", "note": "ansibrightblack",
-                         "error": "ansired"})
+STYLE = Style.from_dict(
+    {
+        "bot": "ansigreen",
+        "staff": "ansimagenta bold",
+        "card": "ansicyan",
+        "options": "ansiyellow",
+        "you": "ansiblue bold",
+        "note": "ansibrightblack",
+        "error": "ansired",
+    }
+)
 QUIT = {"/stop", "/quit", "/exit"}
 
 
@@ -41,7 +49,7 @@ def colours_off() -> bool:
 class Chat:
     """The prompt loop: read a line, send it (or the option its number picks), print the answer."""
 
-    def __init__(self, assistant: Assistant, stream_url: Optional[str]) -> None:
+    def __init__(self, assistant: Assistant, stream_url: str | None) -> None:
         self.assistant = assistant
         self.stream_url = stream_url
         self.depth = ColorDepth.DEPTH_1_BIT if colours_off() else None
@@ -54,7 +62,9 @@ class Chat:
     def show(self, lines: list[tuple[str, str]]) -> None:
         with self.printing:
             for style, text in lines:
-                print_formatted_text(FormattedText([(f"class:{style}", text)]), style=STYLE, color_depth=self.depth)
+                print_formatted_text(
+                    FormattedText([(f"class:{style}", text)]), style=STYLE, color_depth=self.depth
+                )
 
     def show_pushed(self, messages: list[dict]) -> None:
         """A person's messages, printed above the prompt when one is open (from the poll's thread)."""
@@ -66,8 +76,12 @@ class Chat:
             self.show(lines)
 
     def run(self) -> None:
-        self.show([("note", f"conversation id: {self.assistant.sender}"),
-                   ("note", "Type a message, or the number of an option. Ctrl-D or /stop quits.")])
+        self.show(
+            [
+                ("note", f"conversation id: {self.assistant.sender}"),
+                ("note", "Type a message, or the number of an option. Ctrl-D or /stop quits."),
+            ]
+        )
         poll = PushedMessages(self.assistant.rasa_url, self.assistant.sender, self.show_pushed)
         poll.start()
         try:
@@ -102,8 +116,12 @@ class Chat:
         try:
             messages = self.assistant.say(message, stream.message_id if stream else None)
         except httpx.HTTPStatusError as error:
-            messages = [{"text": f"(the assistant answered HTTP {error.response.status_code}: "
-                                 f"{error.response.text[:200]})"}]
+            messages = [
+                {
+                    "text": f"(the assistant answered HTTP {error.response.status_code}: "
+                    f"{error.response.text[:200]})"
+                }
+            ]
         except httpx.HTTPError as error:
             self.show([("error", f"(cannot reach the assistant at {self.assistant.rasa_url}: {error})")])
             return
@@ -135,18 +153,26 @@ class Chat:
         sys.stdout.flush()
 
 
-def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     settings = ChatSettings()
     parser = argparse.ArgumentParser(prog="python -m terminal_chat", description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default=settings.rasa(),
-                        help="the Rasa server (default: RASA_URL, else http://127.0.0.1:$RASA_PORT)")
-    parser.add_argument("--stream-url", default=settings.stream(),
-                        help="the action server's answer stream (default: CHAT_STREAM_URL); '' turns streaming off")
-    parser.add_argument("--sender", help="continue this conversation (an id the server issued); default: a new one")
+    parser.add_argument(
+        "--url",
+        default=settings.rasa(),
+        help="the Rasa server (default: RASA_URL, else http://127.0.0.1:$RASA_PORT)",
+    )
+    parser.add_argument(
+        "--stream-url",
+        default=settings.stream(),
+        help="the action server's answer stream (default: CHAT_STREAM_URL); '' turns streaming off",
+    )
+    parser.add_argument(
+        "--sender", help="continue this conversation (an id the server issued); default: a new one"
+    )
     return parser.parse_args(argv)
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         assistant = Assistant(args.url, args.sender)

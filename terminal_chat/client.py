@@ -1,11 +1,12 @@
 """Talking to the running assistant: Rasa's REST channel, and the action server's answer stream."""
+
 from __future__ import annotations
 
 import json
 import threading
 import uuid
 from collections.abc import Callable
-from typing import Any, Optional
+from typing import Any
 
 import httpx
 
@@ -13,7 +14,7 @@ import httpx
 class Assistant:
     """One conversation over the REST channel (the same server the website and REST clients use)."""
 
-    def __init__(self, rasa_url: str, sender: Optional[str] = None, timeout: float = 120.0) -> None:
+    def __init__(self, rasa_url: str, sender: str | None = None, timeout: float = 120.0) -> None:
         self.rasa_url = rasa_url.rstrip("/")
         self.http = httpx.Client(timeout=timeout)
         self.sender = sender or self.new_conversation()
@@ -24,7 +25,7 @@ class Assistant:
         response.raise_for_status()
         return response.json()["sender"]
 
-    def say(self, text: str, message_id: Optional[str] = None) -> list[dict[str, Any]]:
+    def say(self, text: str, message_id: str | None = None) -> list[dict[str, Any]]:
         """The bot's messages in answer to one guest message."""
         body: dict[str, Any] = {"sender": self.sender, "message": text}
         if message_id:  # the action server streams the LLM's answer to this id (actions/streaming.py)
@@ -36,8 +37,11 @@ class Assistant:
     def pushed(self, after: float) -> list[dict[str, Any]]:
         """Messages pushed into the conversation after `after` (a timestamp) from outside the guest's
         turns: a person's who took it over, or the backend's (channels/rest.py)."""
-        response = self.http.get(f"{self.rasa_url}/webhooks/rest/messages",
-                                 params={"sender": self.sender, "after": after}, timeout=10)
+        response = self.http.get(
+            f"{self.rasa_url}/webhooks/rest/messages",
+            params={"sender": self.sender, "after": after},
+            timeout=10,
+        )
         response.raise_for_status()
         return list(response.json().get("messages") or [])
 
@@ -50,10 +54,17 @@ class PushedMessages(threading.Thread):
     outside the guest's turns, and hands each new batch to `on_messages`. A failed poll is tried
     again at the next interval: a restarting server only delays the messages."""
 
-    def __init__(self, rasa_url: str, sender: str, on_messages: Callable[[list[dict[str, Any]]], None],
-                 interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        rasa_url: str,
+        sender: str,
+        on_messages: Callable[[list[dict[str, Any]]], None],
+        interval: float = 1.0,
+    ) -> None:
         super().__init__(daemon=True)
-        self.assistant = Assistant(rasa_url, sender, timeout=10)  # its own connection: httpx clients are per thread
+        self.assistant = Assistant(
+            rasa_url, sender, timeout=10
+        )  # its own connection: httpx clients are per thread
         self.on_messages = on_messages
         self.interval = interval
         self.after = 0.0
@@ -118,4 +129,3 @@ class AnswerStream(threading.Thread):
             self._done.wait(grace)
         with self._lock:
             self._over.set()
-

@@ -4,10 +4,11 @@ The REST channel hands back what Rasa's output channels produce: text, text with
 cards flattened by Rasa (`OutputChannel.send_elements`) into "title : subtitle" with the card's own
 postback button. Each card becomes one line; every button gets a number, once per payload.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from prompt_toolkit.utils import get_cwidth
 
@@ -41,7 +42,7 @@ class Screen:
     options: list[Option] = field(default_factory=list)
 
 
-def as_card(message: dict[str, Any]) -> Optional[Card]:
+def as_card(message: dict[str, Any]) -> Card | None:
     """A card flattened by Rasa: "title : subtitle" and exactly one postback button."""
     buttons = message.get("buttons") or []
     text = message.get("text") or ""
@@ -89,7 +90,9 @@ def render_turn(messages: list[dict[str, Any]], width: int, first_number: int = 
     def number(button: dict[str, Any]) -> Option:
         payload = str(button.get("payload") or button.get("title") or "")
         if payload not in numbers:
-            numbers[payload] = Option(first_number + len(numbers), str(button.get("title") or payload), payload)
+            numbers[payload] = Option(
+                first_number + len(numbers), str(button.get("title") or payload), payload
+            )
             screen.options.append(numbers[payload])
         return numbers[payload]
 
@@ -107,7 +110,11 @@ def render_turn(messages: list[dict[str, Any]], width: int, first_number: int = 
         if message.get("image"):
             screen.lines.append((style, f"{INDENT}(picture: {message['image']})"))
         # buttons that repeat a card's are shown once, on the card's line
-        inline = [number(button) for button in message.get("buttons") or [] if button.get("payload") not in card_payloads]
+        inline = [
+            number(button)
+            for button in message.get("buttons") or []
+            if button.get("payload") not in card_payloads
+        ]
         if inline:
             screen.lines.extend(("options", line) for line in option_rows(inline, width))
     return screen
@@ -126,7 +133,7 @@ def option_rows(options: list[Option], width: int) -> list[str]:
     return rows + [row]
 
 
-def choice(typed: str, options: list[Option]) -> Optional[Option]:
+def choice(typed: str, options: list[Option]) -> Option | None:
     """The option a typed number picks; anything else is a message of its own."""
     text = typed.strip().rstrip(".)")
     if text.isdigit():

@@ -1,4 +1,5 @@
 """The terminal chat's settings (the same names as the services', pydantic-settings as theirs)."""
+
 from __future__ import annotations
 
 from pydantic import Field

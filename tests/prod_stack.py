@@ -4,6 +4,7 @@ scripts/prod.sh runs PostgreSQL, Redis, nginx, the backend under gunicorn, the a
 Rasa servers under supervisord. `ProdStack` is a `Stack` whose processes are those: the suite's tests
 run unchanged (E2E_TOPOLOGY=prod), talking to nginx, which spreads REST turns across the Rasa servers.
 """
+
 from __future__ import annotations
 
 import os
@@ -17,7 +18,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 import httpx
 
@@ -41,7 +41,7 @@ class ProdStack(Stack):
     rasa_first_port: int = field(default_factory=lambda: free_port_run(RASA_SERVERS))
     pg_port: int = field(default_factory=free_port)
     redis_port: int = field(default_factory=free_port)
-    _derived: Optional[dict[str, str]] = None
+    _derived: dict[str, str] | None = None
 
     # rasa_port (Stack's) is nginx's chat port: what guests and tests talk to
 
@@ -61,30 +61,44 @@ class ProdStack(Stack):
         return f"http://127.0.0.1:{self.rasa_first_port + number}"
 
     def settings(self) -> dict[str, str]:
-        return dict(PROD_DIR=str(self.workdir), PROD_WEB_PORT=str(self.web_port), PROD_CHAT_PORT=str(self.rasa_port),
-                    PROD_BACKEND_PORT=str(self.backend_port), PROD_ACTIONS_PORT=str(self.actions_port),
-                    PROD_RASA_FIRST_PORT=str(self.rasa_first_port), PROD_RASA_SERVERS=str(RASA_SERVERS),
-                    PROD_PG_PORT=str(self.pg_port), PROD_REDIS_PORT=str(self.redis_port),
-                    PROD_MODEL=str(self.workdir / "models"), PROD_CHAT_ALLOWED_ORIGINS=",".join(self.chat_origins))
+        return {
+            "PROD_DIR": str(self.workdir),
+            "PROD_WEB_PORT": str(self.web_port),
+            "PROD_CHAT_PORT": str(self.rasa_port),
+            "PROD_BACKEND_PORT": str(self.backend_port),
+            "PROD_ACTIONS_PORT": str(self.actions_port),
+            "PROD_RASA_FIRST_PORT": str(self.rasa_first_port),
+            "PROD_RASA_SERVERS": str(RASA_SERVERS),
+            "PROD_PG_PORT": str(self.pg_port),
+            "PROD_REDIS_PORT": str(self.redis_port),
+            "PROD_MODEL": str(self.workdir / "models"),
+            "PROD_CHAT_ALLOWED_ORIGINS": ",".join(self.chat_origins),
+        }
 
     def env(self) -> dict[str, str]:
         env = {**super().env(), **self.settings()}
         if self._derived is None:  # what the script gives the services: one source for the wiring
-            printed = subprocess.run(["bash", str(PROD_SCRIPT), "env"], env=env, check=True, capture_output=True,
-                                     text=True).stdout
+            printed = subprocess.run(
+                ["bash", str(PROD_SCRIPT), "env"], env=env, check=True, capture_output=True, text=True
+            ).stdout
             self._derived = dict(line.split("=", 1) for line in printed.splitlines() if "=" in line)
         return {**env, **self._derived, **self.extra_env}
 
     def script(self, *args: str) -> str:
-        done = subprocess.run(["bash", str(PROD_SCRIPT), *args], env=self.env(), capture_output=True, text=True)
+        done = subprocess.run(
+            ["bash", str(PROD_SCRIPT), *args], env=self.env(), capture_output=True, text=True
+        )
         if done.returncode != 0:
-            raise RuntimeError(f"prod.sh {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+            raise RuntimeError(
+                f"prod.sh {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+            )
         return done.stdout
 
     def ctl(self, *args: str) -> str:
         """supervisorctl, as `scripts/prod.sh ctl`; a program's non-zero status is not an error here."""
-        done = subprocess.run(["bash", str(PROD_SCRIPT), "ctl", *args], env=self.env(), capture_output=True,
-                              text=True)
+        done = subprocess.run(
+            ["bash", str(PROD_SCRIPT), "ctl", *args], env=self.env(), capture_output=True, text=True
+        )
         return done.stdout
 
     def pid(self, program: str) -> int:
@@ -104,8 +118,10 @@ class ProdStack(Stack):
         deadline = time.monotonic() + timeout
         for url in ready_urls:
             if not wait_until_answers(url, deadline - time.monotonic()):
-                logs = "\n".join(path.read_text(errors="replace")[-2000:]
-                                 for path in sorted((self.workdir / "logs").glob("*.log")))
+                logs = "\n".join(
+                    path.read_text(errors="replace")[-2000:]
+                    for path in sorted((self.workdir / "logs").glob("*.log"))
+                )
                 raise RuntimeError(f"{program} did not come up at {url}\n{logs}")
 
     def prepare_backend(self) -> None:
@@ -135,7 +151,7 @@ class ProdStack(Stack):
 
 
 @contextmanager
-def prod_benchmark_stack(model: Optional[Path] = None, **extra_env: str) -> Iterator[ProdStack]:
+def prod_benchmark_stack(model: Path | None = None, **extra_env: str) -> Iterator[ProdStack]:
     """The production-like topology as the benchmarks run it: the newest model unless told, without
     the tests' double check of every prediction (see tests.stack.benchmark_stack)."""
     model = model or latest_model()
@@ -152,7 +168,9 @@ def prod_benchmark_stack(model: Optional[Path] = None, **extra_env: str) -> Iter
         stack.stop_all()
 
 
-def wait_until_answers(url: str, timeout: float, accept: Callable[[int], bool] = lambda status: status < 500) -> bool:
+def wait_until_answers(
+    url: str, timeout: float, accept: Callable[[int], bool] = lambda status: status < 500
+) -> bool:
     """Poll `url` until its status is one `accept`s (by default: anything but a server error);
     False when `timeout` seconds pass first."""
     deadline = time.monotonic() + timeout

@@ -3,23 +3,23 @@
 Each service runs as its own process on a free loopback port, with its own throwaway databases,
 exactly as `make serve` runs them. Nothing is mocked.
 """
+
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import httpx
 
@@ -31,7 +31,9 @@ RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 SERVICE_TOKEN = "e2e-service-token"
 WEBHOOK_SECRET = "whsec_ZTJlLXdlYmhvb2stc2VjcmV0"
 CHAT_JWT_SECRET = "e2e-chat-jwt-secret-0123456789abcdef"
-CHAT_SESSION_SECRET = "e2e-chat-session-secret-0123456789"  # signs the conversation ids Rasa's channels accept
+CHAT_SESSION_SECRET = (
+    "e2e-chat-session-secret-0123456789"  # signs the conversation ids Rasa's channels accept
+)
 RASA_AUTH_TOKEN = "e2e-rasa-auth-token"
 ACTION_SERVER_TOKEN = "e2e-action-server-token"  # Rasa → action server /webhook (endpoints.yml)
 
@@ -141,12 +143,20 @@ class Stack:
         env.update(self.extra_env)
         return env
 
-    def _start(self, name: str, command: list[str], cwd: Path, ready_url: str, timeout: float,
-               env: Optional[dict[str, str]] = None) -> None:
+    def _start(
+        self,
+        name: str,
+        command: list[str],
+        cwd: Path,
+        ready_url: str,
+        timeout: float,
+        env: dict[str, str] | None = None,
+    ) -> None:
         log = self.workdir / f"{name}.log"
         handle = log.open("ab")
-        process = subprocess.Popen(command, cwd=cwd, env={**self.env(), **(env or {})}, stdout=handle,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=cwd, env={**self.env(), **(env or {})}, stdout=handle, stderr=subprocess.STDOUT
+        )
         self.processes[name] = process
         wait_until_up(ready_url, process, name, timeout, log)
 
@@ -154,8 +164,13 @@ class Stack:
         # No webhooks while loading: the action server is not up yet and syncs by version at start.
         env = dict(self.env(), WEBHOOK_URLS="")
         for args in (["migrate", "-v0"], ["load_demo"]):
-            subprocess.run([str(APP_PYTHON), "manage.py", *args], cwd=ROOT / "backend", env=env, check=True,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [str(APP_PYTHON), "manage.py", *args],
+                cwd=ROOT / "backend",
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
         self.open_the_kitchen_now()
 
     def open_the_kitchen_now(self) -> None:
@@ -164,39 +179,82 @@ class Stack:
         Checkout refuses "asap" and times when the kitchen is closed, so a suite run on a Sunday
         night must not depend on the clock: the demo's real hours stay, only its zone moves.
         """
-        code = ("import json; from apps.restaurant.models import Restaurant, get_restaurant; r = get_restaurant(); "
-                "print(json.dumps(r.opening_hours))")
+        code = (
+            "import json; from apps.restaurant.models import Restaurant, get_restaurant; r = get_restaurant(); "
+            "print(json.dumps(r.opening_hours))"
+        )
         hours = json.loads(self.orm(code).strip().splitlines()[-1])
         zone = zone_where_open(hours, datetime.now(timezone.utc))
-        self.orm("from apps.restaurant.models import Restaurant, get_restaurant; r = get_restaurant(); "
-                 f"Restaurant.objects.filter(pk=r.pk).update(timezone={zone!r})")
+        self.orm(
+            "from apps.restaurant.models import Restaurant, get_restaurant; r = get_restaurant(); "
+            f"Restaurant.objects.filter(pk=r.pk).update(timezone={zone!r})"
+        )
 
     def start_backend(self) -> None:
         self._start(
             "backend",
-            [str(APP_PYTHON), "manage.py", "runserver", f"127.0.0.1:{self.backend_port}", "--noreload", "--nothreading"]
-            if os.environ.get("E2E_SINGLE_THREADED") else
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", "gunicorn.conf.py",
-             "--bind", f"127.0.0.1:{self.backend_port}", "--workers", "2",
-             "restaurant_backend.wsgi"],
-            ROOT / "backend", f"{self.backend_url}/api/menu/version/", 60,
+            [
+                str(APP_PYTHON),
+                "manage.py",
+                "runserver",
+                f"127.0.0.1:{self.backend_port}",
+                "--noreload",
+                "--nothreading",
+            ]
+            if os.environ.get("E2E_SINGLE_THREADED")
+            else [
+                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                "--config",
+                "gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{self.backend_port}",
+                "--workers",
+                "2",
+                "restaurant_backend.wsgi",
+            ],
+            ROOT / "backend",
+            f"{self.backend_url}/api/menu/version/",
+            60,
         )
 
     def start_actions(self) -> None:
-        self._start("actions", [str(APP_PYTHON), "-m", "actions.server"], ROOT, f"{self.actions_url}/health", 60)
+        self._start(
+            "actions", [str(APP_PYTHON), "-m", "actions.server"], ROOT, f"{self.actions_url}/health", 60
+        )
 
     def start_rasa(self, model: Path) -> None:
         self._start(
             "rasa",
-            [str(RASA), "run", "--interface", "127.0.0.1", "--port", str(self.rasa_port), "--model", str(model),
-             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", "--enable-api",
-             "--logging-config-file", "deploy/logging/rasa.yml",
-             "--auth-token", RASA_AUTH_TOKEN, "--cors", *self.chat_origins],
-            ROOT, f"{self.rasa_url}/status?token={RASA_AUTH_TOKEN}", 240,
+            [
+                str(RASA),
+                "run",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.rasa_port),
+                "--model",
+                str(model),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+                "--enable-api",
+                "--logging-config-file",
+                "deploy/logging/rasa.yml",
+                "--auth-token",
+                RASA_AUTH_TOKEN,
+                "--cors",
+                *self.chat_origins,
+            ],
+            ROOT,
+            f"{self.rasa_url}/status?token={RASA_AUTH_TOKEN}",
+            240,
             # as the Procfile does: request bodies capped for the Rasa server only (the action
             # server's requests carry whole conversations)
-            env={"SANIC_REQUEST_MAX_SIZE": self.env().get("RASA_REQUEST_MAX_BYTES") or "262144",
-                 "PYTHONPATH": str(ROOT)},  # the logging file's handler is imported before Rasa adds its folder
+            env={
+                "SANIC_REQUEST_MAX_SIZE": self.env().get("RASA_REQUEST_MAX_BYTES") or "262144",
+                "PYTHONPATH": str(ROOT),
+            },  # the logging file's handler is imported before Rasa adds its folder
         )
 
     def stop(self, name: str) -> None:
@@ -210,7 +268,7 @@ class Stack:
 
     # -- talking to it -------------------------------------------------------------------
 
-    def say(self, sender: str, text: str, metadata: Optional[dict[str, Any]] = None) -> list[dict[str, Any]]:
+    def say(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Send one guest message through the REST channel; the bot's messages come back."""
         body: dict[str, Any] = {"sender": sender, "message": text}
         if metadata is not None:
@@ -225,18 +283,28 @@ class Stack:
         return {"Authorization": f"Bearer {ACTION_SERVER_TOKEN}"}
 
     def backend(self) -> httpx.Client:
-        return httpx.Client(base_url=self.backend_url, headers={"Authorization": f"Token {SERVICE_TOKEN}"}, timeout=10)
+        return httpx.Client(
+            base_url=self.backend_url, headers={"Authorization": f"Token {SERVICE_TOKEN}"}, timeout=10
+        )
 
     def orm(self, code: str) -> str:
         """Run Django ORM code in the backend's database (as staff would in the admin)."""
-        done = subprocess.run([str(APP_PYTHON), "manage.py", "shell", "--no-imports", "-c", code], cwd=ROOT / "backend",
-                              env=self.env(), check=True, capture_output=True, text=True)
+        done = subprocess.run(
+            [str(APP_PYTHON), "manage.py", "shell", "--no-imports", "-c", code],
+            cwd=ROOT / "backend",
+            env=self.env(),
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         return done.stdout
 
     def rasa_api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """Rasa's HTTP API (trackers, parse, trigger_intent), which needs the auth token."""
         params = {**kwargs.pop("params", {}), "token": RASA_AUTH_TOKEN}
-        return httpx.request(method, f"{self.rasa_url}{path}", params=params, timeout=kwargs.pop("timeout", 10), **kwargs)
+        return httpx.request(
+            method, f"{self.rasa_url}{path}", params=params, timeout=kwargs.pop("timeout", 10), **kwargs
+        )
 
     def tracker(self, sender: str) -> dict[str, Any]:
         return self.rasa_api("GET", f"/conversations/{sender}/tracker").json()
@@ -246,9 +314,11 @@ class Stack:
 
     def tracker_rows(self, sender: str) -> list[str]:
         """The tracker store's rows of this conversation as stored (the backend's `tracker` database)."""
-        code = ("import json; from django.db import connections; c = connections['tracker'].cursor(); "
-                f"c.execute('SELECT data FROM events WHERE sender_id = %s ORDER BY id', [{sender!r}]); "
-                "print(json.dumps([row[0] for row in c.fetchall()]))")
+        code = (
+            "import json; from django.db import connections; c = connections['tracker'].cursor(); "
+            f"c.execute('SELECT data FROM events WHERE sender_id = %s ORDER BY id', [{sender!r}]); "
+            "print(json.dumps([row[0] for row in c.fetchall()]))"
+        )
         return json.loads(self.orm(code).strip().splitlines()[-1])
 
     def user_texts(self, sender: str) -> list[str]:
@@ -258,7 +328,7 @@ class Stack:
 
 
 @contextmanager
-def benchmark_stack(model: Optional[Path] = None, **extra_env: str) -> Iterator[Stack]:
+def benchmark_stack(model: Path | None = None, **extra_env: str) -> Iterator[Stack]:
     """The whole stack on free ports in a temporary folder, as the benchmarks run it: the newest
     model unless told, and without the tests' double check of every prediction."""
     model = model or latest_model()
@@ -279,12 +349,16 @@ def benchmark_stack(model: Optional[Path] = None, **extra_env: str) -> Iterator[
 def assert_no_self_check_failed(workdir: Path) -> None:
     """Fail when a Rasa server of the stack logged a self-check failure (tracker_store/self_check.py):
     Rasa swallows some of them (a failed tracker copy only loses an action's events)."""
-    failures = [line for log in sorted(workdir.glob("rasa*.log"))
-                for line in log.read_text(errors="replace").splitlines() if self_check.FAILED in line]
+    failures = [
+        line
+        for log in sorted(workdir.glob("rasa*.log"))
+        for line in log.read_text(errors="replace").splitlines()
+        if self_check.FAILED in line
+    ]
     assert not failures, "\n".join(failures[:5])
 
 
-def latest_model() -> Optional[Path]:
+def latest_model() -> Path | None:
     models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda path: path.stat().st_mtime)
     return models[-1] if models else None
 
@@ -294,8 +368,11 @@ def chat_token(customer: str, *, ttl_seconds: int = 300, secret: str = CHAT_JWT_
     import jwt
 
     now = int(time.time())
-    return jwt.encode({"sub": customer, "iat": now, "exp": now + ttl_seconds, "iss": "restaurant-backend"},
-                      secret, algorithm="HS256")
+    return jwt.encode(
+        {"sub": customer, "iat": now, "exp": now + ttl_seconds, "iss": "restaurant-backend"},
+        secret,
+        algorithm="HS256",
+    )
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

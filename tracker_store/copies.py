@@ -16,15 +16,24 @@ slot-less ones), the copy is made the ordinary way.
 it. With TRACKER_STATES_SELF_CHECK=1 every copy is compared with Rasa's replayed one and a difference
 is logged and raised (tracker_store/self_check.py): the test stack runs that way.
 """
+
 from __future__ import annotations
 
 import copy
 import dataclasses
-from typing import Optional, Reversible, Tuple
+from collections.abc import Reversible
 
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
-from rasa.shared.core.events import (ActionExecuted, ActionReverted, Event, FollowupAction, Restarted, SessionStarted,
-                                     UserUttered, UserUtteranceReverted)
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    Event,
+    FollowupAction,
+    Restarted,
+    SessionStarted,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from tracker_store import self_check
@@ -32,7 +41,7 @@ from tracker_store import self_check
 _replayed_copy = DialogueStateTracker.copy
 
 
-def _replayed_followup_action(events: Reversible[Event]) -> Tuple[bool, Optional[str]]:
+def _replayed_followup_action(events: Reversible[Event]) -> tuple[bool, str | None]:
     """(whether it is known here, the follow-up action) a replay of these events ends with."""
     for event in reversed(events):
         if isinstance(event, FollowupAction):
@@ -53,8 +62,9 @@ def state_copy(self: DialogueStateTracker) -> DialogueStateTracker:
     known, followup_action = _replayed_followup_action(self.events)
     if type(self) is not DialogueStateTracker or type(self.slots) is not dict or not known:
         return _replayed_copy(self)
-    duplicate = DialogueStateTracker(self.sender_id, None, self._max_event_history,
-                                     is_rule_tracker=self.is_rule_tracker)
+    duplicate = DialogueStateTracker(
+        self.sender_id, None, self._max_event_history, is_rule_tracker=self.is_rule_tracker
+    )
     duplicate.slots = {name: copy.copy(slot) for name, slot in self.slots.items()}
     duplicate.events = duplicate._create_events(list(self.events))
     duplicate._paused = self._paused

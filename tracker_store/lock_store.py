@@ -19,11 +19,13 @@ guest who sends two messages at once is not kept waiting a second for the second
       poll_seconds: 0.05
       ...RedisLockStore's own settings (url, port, db, password, key_prefix, ...)...
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Callable, Optional, Text, TypeVar
+from typing import Any, TypeVar
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, RedisLockStore
@@ -34,19 +36,22 @@ DEFAULT_POLL_SECONDS = 0.05
 
 
 class AtomicRedisLockStore(RedisLockStore):
-    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **kwargs: Any) -> None:
+    def __init__(self, endpoint_config: EndpointConfig | None = None, **kwargs: Any) -> None:
         if endpoint_config is not None:  # built by Rasa from endpoints.yml
             kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs, **kwargs}
         self.poll_seconds = float(kwargs.pop("poll_seconds", DEFAULT_POLL_SECONDS))
         super().__init__(**kwargs)
 
     @asynccontextmanager
-    async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
-                   wait_time_in_seconds: float = 1) -> AsyncIterator[TicketLock]:
-        async with super().lock(conversation_id, lock_lifetime, min(wait_time_in_seconds, self.poll_seconds)) as held:
+    async def lock(
+        self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME, wait_time_in_seconds: float = 1
+    ) -> AsyncIterator[TicketLock]:
+        async with super().lock(
+            conversation_id, lock_lifetime, min(wait_time_in_seconds, self.poll_seconds)
+        ) as held:
             yield held
 
-    def _change(self, conversation_id: Text, change: Callable[[TicketLock], T]) -> T:
+    def _change(self, conversation_id: str, change: Callable[[TicketLock], T]) -> T:
         """One transaction: read the conversation's lock (an empty one if there is none), let `change`
         alter it, then write it back, or delete it once it holds no ticket. Returns what `change` did."""
         key = self.key_prefix + conversation_id
@@ -64,16 +69,16 @@ class AtomicRedisLockStore(RedisLockStore):
 
         return self.red.transaction(in_transaction, key, value_from_callable=True)
 
-    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         return self._change(conversation_id, lambda lock: lock.issue_ticket(lock_lifetime))
 
-    def update_lock(self, conversation_id: Text) -> None:
+    def update_lock(self, conversation_id: str) -> None:
         """Drop expired tickets (a server that died holding one does not block the conversation)."""
         self._change(conversation_id, lambda lock: lock.remove_expired_tickets())
 
-    def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
+    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
         self._change(conversation_id, lambda lock: lock.remove_ticket_for(ticket_number))
 
-    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         """Finish the ticket; the lock goes with its last ticket, in the same transaction."""
         self.finish_serving(conversation_id, ticket_number)

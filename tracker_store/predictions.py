@@ -19,9 +19,10 @@ predicted. Found by profiling turns 1-48 against turns 270-318 of one conversati
 store (training never builds one, so rule keys learnt in training are Rasa's own). With
 TRACKER_STATES_SELF_CHECK=1 each call is also computed Rasa's way and a difference raises.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Set, Text
+from typing import Any
 
 from rasa.core.featurizers import tracker_featurizers
 from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
@@ -38,12 +39,12 @@ _original_feature_key = RulePolicy._create_feature_key
 _original_possible_keys = RulePolicy._get_possible_keys
 
 
-def last_states(states: List[State], max_history: int, drop_unlikely_intent: bool) -> List[State]:
+def last_states(states: list[State], max_history: int, drop_unlikely_intent: bool) -> list[State]:
     """The last `max_history` states, skipping `action_unlikely_intent` ones when asked, read from
     the end: the same as filtering every state and then slicing."""
     if not drop_unlikely_intent:
         return states[-max_history:]
-    kept: List[State] = []
+    kept: list[State] = []
     for state in reversed(states):
         if not tracker_featurizers._is_prev_action_unlikely_intent_in_state(state):
             kept.append(state)
@@ -53,22 +54,47 @@ def last_states(states: List[State], max_history: int, drop_unlikely_intent: boo
     return kept
 
 
-def prediction_states(self: MaxHistoryTrackerFeaturizer, trackers: List[DialogueStateTracker], domain: Domain,
-                      use_text_for_last_user_input: bool = False, ignore_rule_only_turns: bool = False,
-                      rule_only_data: Optional[Dict[Text, Any]] = None,
-                      ignore_action_unlikely_intent: bool = False) -> List[List[State]]:
+def prediction_states(
+    self: MaxHistoryTrackerFeaturizer,
+    trackers: list[DialogueStateTracker],
+    domain: Domain,
+    use_text_for_last_user_input: bool = False,
+    ignore_rule_only_turns: bool = False,
+    rule_only_data: dict[str, Any] | None = None,
+    ignore_action_unlikely_intent: bool = False,
+) -> list[list[State]]:
     """Rasa 3.6's MaxHistoryTrackerFeaturizer.prediction_states, slicing before filtering."""
     if not self.max_history:
-        return _original_prediction_states(self, trackers, domain, use_text_for_last_user_input,
-                                           ignore_rule_only_turns, rule_only_data, ignore_action_unlikely_intent)
-    result = [last_states(self._create_states(tracker, domain, ignore_rule_only_turns=ignore_rule_only_turns,
-                                              rule_only_data=rule_only_data),
-                          self.max_history, ignore_action_unlikely_intent)
-              for tracker in trackers]
+        return _original_prediction_states(
+            self,
+            trackers,
+            domain,
+            use_text_for_last_user_input,
+            ignore_rule_only_turns,
+            rule_only_data,
+            ignore_action_unlikely_intent,
+        )
+    result = [
+        last_states(
+            self._create_states(
+                tracker, domain, ignore_rule_only_turns=ignore_rule_only_turns, rule_only_data=rule_only_data
+            ),
+            self.max_history,
+            ignore_action_unlikely_intent,
+        )
+        for tracker in trackers
+    ]
     self._choose_last_user_input(result, use_text_for_last_user_input)
     if self_check.enabled():
-        expected = _original_prediction_states(self, trackers, domain, use_text_for_last_user_input,
-                                               ignore_rule_only_turns, rule_only_data, ignore_action_unlikely_intent)
+        expected = _original_prediction_states(
+            self,
+            trackers,
+            domain,
+            use_text_for_last_user_input,
+            ignore_rule_only_turns,
+            rule_only_data,
+            ignore_action_unlikely_intent,
+        )
         if expected != result:
             self_check.fail(f"sliced prediction states differ for {[t.sender_id for t in trackers]}")
     return result
@@ -81,12 +107,15 @@ def _longest_hiding_rule(policy: RulePolicy) -> int:
     keys = policy.lookup.get(RULES_NOT_IN_STORIES, [])
     memo = getattr(policy, "_longest_hiding_rule", None)
     if memo is None or memo[0] is not keys:
-        memo = (keys, max((len(policy._rule_key_to_state(key)) for key in keys if key.startswith("[")), default=0))
+        memo = (
+            keys,
+            max((len(policy._rule_key_to_state(key)) for key in keys if key.startswith("[")), default=0),
+        )
         policy._longest_hiding_rule = memo
     return memo[1]
 
 
-def _feature_key(self: RulePolicy, states: List[State]) -> Optional[Text]:
+def _feature_key(self: RulePolicy, states: list[State]) -> str | None:
     """RulePolicy._create_feature_key, short for states no rule that hides its turn can match."""
     tail = 0
     for state in reversed(states):
@@ -103,14 +132,14 @@ def _feature_key(self: RulePolicy, states: List[State]) -> Optional[Text]:
     return key
 
 
-def _rule_length(policy: RulePolicy, rule_key: Text) -> int:
-    lengths: Dict[Text, int] = policy.__dict__.setdefault("_rule_lengths", {})
+def _rule_length(policy: RulePolicy, rule_key: str) -> int:
+    lengths: dict[str, int] = policy.__dict__.setdefault("_rule_lengths", {})
     if rule_key not in lengths:
         lengths[rule_key] = len(policy._rule_key_to_state(rule_key))
     return lengths[rule_key]
 
 
-def _possible_keys(self: RulePolicy, lookup: Dict[Text, Text], states: List[State]) -> Set[Text]:
+def _possible_keys(self: RulePolicy, lookup: dict[str, str], states: list[State]) -> set[str]:
     """RulePolicy._get_possible_keys, stopping when no remaining rule reaches further back: from a
     rule's length on, Rasa's `_is_rule_applicable` holds for it whatever the state."""
     possible = set(lookup.keys())

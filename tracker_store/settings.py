@@ -3,6 +3,7 @@
 pydantic 1's `BaseSettings` as in channels/settings.py (the Rasa environment has no pydantic-settings);
 from `pydantic.v1` where pydantic 2 is installed (tests/stack.py imports self_check from `.venv`).
 """
+
 from __future__ import annotations
 
 from functools import lru_cache

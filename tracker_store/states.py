@@ -22,18 +22,27 @@ written only when the line is (`LazyStatesText`).
 store is created (training never builds one). With TRACKER_STATES_SELF_CHECK=1 every call is also
 computed the ordinary way and a difference raises: the test stack runs that way.
 """
+
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from rasa.core.policies.policy import Policy
 from rasa.shared.core import constants
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (ActionExecuted, ActionReverted, ActiveLoop, Event, Restarted, SessionStarted,
-                                     UserUttered, UserUtteranceReverted)
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    Event,
+    Restarted,
+    SessionStarted,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from tracker_store import self_check
@@ -52,26 +61,26 @@ COPIED_TAIL = 10
 class Progress:
     """How far the states of one conversation (for one argument set) have been computed."""
 
-    events: List[Event]  # the applied events replayed so far
+    events: list[Event]  # the applied events replayed so far
     replay: Any  # a DialogueStateTracker with exactly those events applied
-    states: List[Dict[str, Any]] = field(default_factory=list)  # one per ActionExecuted in `events`
+    states: list[dict[str, Any]] = field(default_factory=list)  # one per ActionExecuted in `events`
     last_ml_action_sub_state: Any = None
     turn_was_hidden: bool = False
-    mark: Optional["EventsMark"] = None  # the tracker events the last answer was for
-    final: Optional[Dict[str, Any]] = None  # that answer's state after the last event
+    mark: EventsMark | None = None  # the tracker events the last answer was for
+    final: dict[str, Any] | None = None  # that answer's state after the last event
 
 
 @dataclass
 class Applied:
     """How far `applied_events` of one conversation has been worked out."""
 
-    event_ids: List[int]  # id() of the tracker events read so far, in order
+    event_ids: list[int]  # id() of the tracker events read so far, in order
     loop_names: frozenset  # names of every loop activated in them (Rasa's undo rule depends on it)
-    applied: List[Event] = field(default_factory=list)
-    mark: Optional["EventsMark"] = None  # the tracker events `applied` was worked out for
+    applied: list[Event] = field(default_factory=list)
+    mark: EventsMark | None = None  # the tracker events `applied` was worked out for
 
 
-EventsMark = Tuple[Any, int, Optional[Event]]
+EventsMark = tuple[Any, int, Event | None]
 
 
 def events_mark(tracker: DialogueStateTracker) -> EventsMark:
@@ -82,24 +91,24 @@ def events_mark(tracker: DialogueStateTracker) -> EventsMark:
     return events, len(events), events[-1] if events else None
 
 
-def same_events(mark: Optional[EventsMark], now: EventsMark) -> bool:
+def same_events(mark: EventsMark | None, now: EventsMark) -> bool:
     return mark is not None and mark[0] is now[0] and mark[1] == now[1] and mark[2] is now[2]
 
 
-_progress: "OrderedDict[Tuple[Any, ...], Progress]" = OrderedDict()
-_applied: "OrderedDict[Tuple[Any, ...], Applied]" = OrderedDict()
+_progress: OrderedDict[tuple[Any, ...], Progress] = OrderedDict()
+_applied: OrderedDict[tuple[Any, ...], Applied] = OrderedDict()
 _original = Domain.states_for_tracker_history
 _original_applied = DialogueStateTracker.applied_events
 
 
-def _remember(memo: "OrderedDict[Tuple[Any, ...], Any]", key: Tuple[Any, ...], value: Any) -> None:
+def _remember(memo: OrderedDict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> None:
     memo[key] = value
     memo.move_to_end(key)
     while len(memo) > MAX_CONVERSATIONS:
         memo.popitem(last=False)
 
 
-def applied_events(self: DialogueStateTracker) -> List[Event]:
+def applied_events(self: DialogueStateTracker) -> list[Event]:
     """DialogueStateTracker.applied_events, going on from where the last call for this conversation
     stopped when the events start with the same objects and no new loop appeared."""
     key, mark = (self.sender_id, self.is_rule_tracker), events_mark(self)
@@ -109,23 +118,29 @@ def applied_events(self: DialogueStateTracker) -> List[Event]:
         return _checked_applied(self, list(done.applied))
     events = list(self.events)
     ids = list(map(id, events))
-    new_loops = frozenset(e.name for e in events[len(done.event_ids):] if isinstance(e, ActiveLoop) and e.name) \
-        if done is not None else frozenset()
-    if (done is None or len(done.event_ids) > len(ids) or ids[:len(done.event_ids)] != done.event_ids
-            or not new_loops <= done.loop_names):
+    new_loops = (
+        frozenset(e.name for e in events[len(done.event_ids) :] if isinstance(e, ActiveLoop) and e.name)
+        if done is not None
+        else frozenset()
+    )
+    if (
+        done is None
+        or len(done.event_ids) > len(ids)
+        or ids[: len(done.event_ids)] != done.event_ids
+        or not new_loops <= done.loop_names
+    ):
         loops = frozenset(e.name for e in events if isinstance(e, ActiveLoop) and e.name)
         done = Applied(event_ids=[], loop_names=loops)
-    for event in events[len(done.event_ids):]:
+    for event in events[len(done.event_ids) :]:
         _apply(self, event, done)
     done.event_ids, done.mark = ids, mark
     _remember(_applied, key, done)
     return _checked_applied(self, list(done.applied))
 
 
-def _checked_applied(tracker: DialogueStateTracker, result: List[Event]) -> List[Event]:
-    if self_check.enabled():
-        if list(map(id, _original_applied(tracker))) != list(map(id, result)):
-            self_check.fail(f"remembered applied events differ for {tracker.sender_id}")
+def _checked_applied(tracker: DialogueStateTracker, result: list[Event]) -> list[Event]:
+    if self_check.enabled() and list(map(id, _original_applied(tracker))) != list(map(id, result)):
+        self_check.fail(f"remembered applied events differ for {tracker.sender_id}")
     return result
 
 
@@ -139,31 +154,52 @@ def _apply(tracker: DialogueStateTracker, event: Event, done: Applied) -> None:
     elif isinstance(event, UserUtteranceReverted):
         tracker._undo_till_previous(UserUttered, applied)
         tracker._undo_till_previous(ActionExecuted, applied)
-    elif (isinstance(event, ActionExecuted) and event.action_name in done.loop_names
-          and not tracker._first_loop_execution_or_unhappy_path(event.action_name, applied)):
+    elif (
+        isinstance(event, ActionExecuted)
+        and event.action_name in done.loop_names
+        and not tracker._first_loop_execution_or_unhappy_path(event.action_name, applied)
+    ):
         tracker._undo_till_previous_loop_execution(event.action_name, applied)
     else:
         applied.append(event)
 
 
-def _key(domain: Domain, tracker: Any, omit_unset_slots: bool, ignore_rule_only_turns: bool,
-         rule_only_data: Optional[Dict[str, Any]]) -> Tuple[Any, ...]:
-    return (id(domain), tracker.sender_id, tracker.is_rule_tracker, omit_unset_slots, ignore_rule_only_turns,
-            repr(sorted((rule_only_data or {}).items())))
+def _key(
+    domain: Domain,
+    tracker: Any,
+    omit_unset_slots: bool,
+    ignore_rule_only_turns: bool,
+    rule_only_data: dict[str, Any] | None,
+) -> tuple[Any, ...]:
+    return (
+        id(domain),
+        tracker.sender_id,
+        tracker.is_rule_tracker,
+        omit_unset_slots,
+        ignore_rule_only_turns,
+        repr(sorted((rule_only_data or {}).items())),
+    )
 
 
-def _same_start(done: List[Event], applied: List[Event]) -> bool:
-    return len(done) <= len(applied) and list(map(id, done)) == list(map(id, applied[:len(done)]))
+def _same_start(done: list[Event], applied: list[Event]) -> bool:
+    return len(done) <= len(applied) and list(map(id, done)) == list(map(id, applied[: len(done)]))
 
 
-def _state(domain: Domain, progress: Progress, tr: Any, hide_rule_turn: bool, omit_unset_slots: bool,
-           ignore_rule_only_turns: bool, rule_only_data: Optional[Dict[str, Any]],
-           states: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+def _state(
+    domain: Domain,
+    progress: Progress,
+    tr: Any,
+    hide_rule_turn: bool,
+    omit_unset_slots: bool,
+    ignore_rule_only_turns: bool,
+    rule_only_data: dict[str, Any] | None,
+    states: list[dict[str, Any]],
+) -> dict[str, Any] | None:
     """The body of Rasa's loop in Domain.states_for_tracker_history, for one prior tracker."""
     if ignore_rule_only_turns:
         if not progress.turn_was_hidden:
             progress.last_ml_action_sub_state = domain._get_prev_action_sub_state(tr)
-        if not tr.followup_action and not tr.latest_action_name == tr.active_loop_name:
+        if not tr.followup_action and tr.latest_action_name != tr.active_loop_name:
             progress.turn_was_hidden = hide_rule_turn
         if progress.turn_was_hidden:
             return None
@@ -177,20 +213,33 @@ def _state(domain: Domain, progress: Progress, tr: Any, hide_rule_turn: bool, om
     return domain._clean_state(state)
 
 
-def states_for_tracker_history(self: Domain, tracker: Any, omit_unset_slots: bool = False,
-                               ignore_rule_only_turns: bool = False,
-                               rule_only_data: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
-    key, mark = _key(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data), events_mark(tracker)
+def states_for_tracker_history(
+    self: Domain,
+    tracker: Any,
+    omit_unset_slots: bool = False,
+    ignore_rule_only_turns: bool = False,
+    rule_only_data: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    key, mark = (
+        _key(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data),
+        events_mark(tracker),
+    )
     progress = _progress.pop(key, None)
     if progress is not None and same_events(progress.mark, mark):
         _remember(_progress, key, progress)
-        return _handed_out(self, tracker, progress.states + ([progress.final] if progress.final is not None else []),
-                           omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+        return _handed_out(
+            self,
+            tracker,
+            progress.states + ([progress.final] if progress.final is not None else []),
+            omit_unset_slots,
+            ignore_rule_only_turns,
+            rule_only_data,
+        )
     applied = tracker.applied_events()
     if progress is None or not _same_start(progress.events, applied):
         progress = Progress(events=[], replay=tracker.init_copy())
     args = (omit_unset_slots, ignore_rule_only_turns, rule_only_data)
-    for event in applied[len(progress.events):]:
+    for event in applied[len(progress.events) :]:
         if isinstance(event, ActionExecuted):
             state = _state(self, progress, progress.replay, event.hide_rule_turn, *args, progress.states)
             if state is not None:
@@ -203,12 +252,24 @@ def states_for_tracker_history(self: Domain, tracker: Any, omit_unset_slots: boo
     progress.last_ml_action_sub_state, progress.turn_was_hidden = saved
     progress.mark, progress.final = mark, final
     _remember(_progress, key, progress)
-    return _handed_out(self, tracker, progress.states + ([final] if final is not None else []),
-                       omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+    return _handed_out(
+        self,
+        tracker,
+        progress.states + ([final] if final is not None else []),
+        omit_unset_slots,
+        ignore_rule_only_turns,
+        rule_only_data,
+    )
 
 
-def _handed_out(self: Domain, tracker: Any, states: List[Dict[str, Any]], omit_unset_slots: bool,
-                ignore_rule_only_turns: bool, rule_only_data: Optional[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def _handed_out(
+    self: Domain,
+    tracker: Any,
+    states: list[dict[str, Any]],
+    omit_unset_slots: bool,
+    ignore_rule_only_turns: bool,
+    rule_only_data: dict[str, Any] | None,
+) -> list[dict[str, Any]]:
     if self_check.enabled():
         expected = _original(self, tracker, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
         if states != expected:
@@ -225,7 +286,7 @@ _format_tracker_states = Policy.format_tracker_states
 class LazyStatesText:
     """Policy.format_tracker_states's text, written when a log line renders it (str or repr)."""
 
-    def __init__(self, states: List[Dict[str, Any]]) -> None:
+    def __init__(self, states: list[dict[str, Any]]) -> None:
         self._states = states
 
     def __str__(self) -> str:
@@ -233,7 +294,7 @@ class LazyStatesText:
 
     __repr__ = __str__
 
-    def __deepcopy__(self, memo: Dict[int, Any]) -> "LazyStatesText":
+    def __deepcopy__(self, memo: dict[int, Any]) -> LazyStatesText:
         return self  # the log call copies it; the states it reads are not changed afterwards
 
 

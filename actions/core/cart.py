@@ -1,8 +1,9 @@
 """Cart rules over the backend's cart: which line a guest means, which options they chose, and the
 words for a requested order or a line that can't be found."""
+
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from actions.backend_client import Cart, CartLine, MenuItem
 from actions.core.matching import match_name, match_option, parse_quantity
@@ -21,7 +22,7 @@ def describe_request(lines: list[dict[str, Any]]) -> str:
     return " and ".join(parts)
 
 
-def chosen_option_ids(item: MenuItem, size: Optional[str], extras: list[str]) -> list[int]:
+def chosen_option_ids(item: MenuItem, size: str | None, extras: list[str]) -> list[int]:
     chosen = []
     if size and size != ONE_SIZE:
         option = match_option(size, item.options_in("size"))
@@ -39,14 +40,14 @@ def options_suffix(item: MenuItem, option_ids: list[int]) -> str:
     return f" ({', '.join(chosen)})" if chosen else ""
 
 
-def line_for(cart: Cart, item_id: int, option_ids: list[int]) -> Optional[CartLine]:
+def line_for(cart: Cart, item_id: int, option_ids: list[int]) -> CartLine | None:
     for line in cart.lines:
         if line.item.id == item_id and sorted(option.id for option in line.options) == sorted(option_ids):
             return line
     return None
 
 
-def find_line(cart: Cart, dish: Optional[str], fallback_line_id: Optional[int]) -> Optional[CartLine]:
+def find_line(cart: Cart, dish: str | None, fallback_line_id: int | None) -> CartLine | None:
     """The cart line a guest refers to: by dish name, else the last one they added."""
     if dish:
         best, _, _ = match_name(str(dish), [line.item.name for line in cart.lines], threshold=70.0)
@@ -56,10 +57,10 @@ def find_line(cart: Cart, dish: Optional[str], fallback_line_id: Optional[int]) 
     return cart.lines[-1] if len(cart.lines) == 1 else None
 
 
-def which_line_text(cart: Cart, dish: Optional[str]) -> str:
+def which_line_text(cart: Cart, dish: str | None) -> str:
     if not cart.lines:
         return "Your cart is empty, so there's nothing to change yet."
     listed = ", ".join(line.item.name for line in cart.lines)
     if dish:
-        return f"I couldn't find \"{str(dish)[:60]}\" in your cart. You have: {listed}."
+        return f'I couldn\'t find "{str(dish)[:60]}" in your cart. You have: {listed}.'
     return f"Which dish do you mean? You have: {listed}."

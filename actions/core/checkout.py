@@ -1,19 +1,32 @@
 """Checkout rules without Rasa: the words a guest picks fulfilment and payment with, the key that
 makes a repeated yes one order, and the texts for a placed order and its status."""
+
 from __future__ import annotations
 
 import hashlib
-from typing import Optional
 
 from actions.backend_client import Cart, Order
 from actions.core.formatting import cart_text, money, order_text
 from actions.core.pickup_time import time_label
 
 PAYMENT_LABELS = {"card_online": "by card (secure online link)", "pay_at_counter": "at the counter"}
-FULFILMENT_WORDS = {"pickup": "pickup", "pick up": "pickup", "collect": "pickup", "collection": "pickup",
-                    "takeaway": "pickup", "delivery": "delivery", "deliver": "delivery"}
-PAYMENT_WORDS = {"card_online": "card_online", "card": "card_online", "online": "card_online",
-                 "pay_at_counter": "pay_at_counter", "counter": "pay_at_counter", "cash": "pay_at_counter"}
+FULFILMENT_WORDS = {
+    "pickup": "pickup",
+    "pick up": "pickup",
+    "collect": "pickup",
+    "collection": "pickup",
+    "takeaway": "pickup",
+    "delivery": "delivery",
+    "deliver": "delivery",
+}
+PAYMENT_WORDS = {
+    "card_online": "card_online",
+    "card": "card_online",
+    "online": "card_online",
+    "pay_at_counter": "pay_at_counter",
+    "counter": "pay_at_counter",
+    "cash": "pay_at_counter",
+}
 
 
 def idempotency_key(conversation_id: str, cart: int, cart_version: int) -> str:
@@ -34,13 +47,19 @@ STATUS_TEXT = {
 }
 
 
-def requested_time_for_order(value: Optional[str]) -> Optional[str]:
+def requested_time_for_order(value: str | None) -> str | None:
     """The time slot as the backend takes it: "asap" is no requested time."""
     return None if not value or value == "asap" else value
 
 
-def order_summary(cart: Cart, *, fulfilment: Optional[str], postcode: Optional[str], payment_method: Optional[str],
-                  requested_time: Optional[str]) -> str:
+def order_summary(
+    cart: Cart,
+    *,
+    fulfilment: str | None,
+    postcode: str | None,
+    payment_method: str | None,
+    requested_time: str | None,
+) -> str:
     """What will be ordered, how and when, at the backend's total, ending in the question the yes answers."""
     fulfilment = fulfilment or "pickup"
     where = f"delivery to postcode {postcode}" if fulfilment == "delivery" else "pickup"

@@ -1,9 +1,11 @@
 """What the guest stated about allergies and diets, read from the conversation's events as plain dicts
 (Rasa's event JSON): the allergen codes the menu data knows, and words it does not."""
+
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 from action_contract import CONSTRAINT_INTENTS
 from vocabulary import ALLERGENS
@@ -12,18 +14,77 @@ from vocabulary import ALLERGENS
 # guest means by "nuts": recommending.exclusions makes it cover peanuts as well as tree nuts).
 ALLERGEN_WORDS: dict[str, str] = {word: allergen.code for allergen in ALLERGENS for word in allergen.said}
 # Words after "allergic to" that end the allergy ("allergic to kiwi, what do you recommend").
-_ALLERGY_STOP = {"what", "which", "can", "could", "would", "will", "do", "does", "is", "are", "so", "but", "please",
-                 "recommend", "suggest", "something", "anything", "any", "i", "im", "i'm", "we", "you", "me", "it",
-                 "that", "this", "for", "in", "with", "too", "also", "as", "well", "and", "or", "food", "foods",
-                 "stuff", "things", "a", "an", "the", "my", "some", "have", "has", "got", "severe", "serious", "bad",
-                 "mild", "slight", "allergy", "allergies", "all", "very", "really", "of", "to", "no", "not"}
+_ALLERGY_STOP = {
+    "what",
+    "which",
+    "can",
+    "could",
+    "would",
+    "will",
+    "do",
+    "does",
+    "is",
+    "are",
+    "so",
+    "but",
+    "please",
+    "recommend",
+    "suggest",
+    "something",
+    "anything",
+    "any",
+    "i",
+    "im",
+    "i'm",
+    "we",
+    "you",
+    "me",
+    "it",
+    "that",
+    "this",
+    "for",
+    "in",
+    "with",
+    "too",
+    "also",
+    "as",
+    "well",
+    "and",
+    "or",
+    "food",
+    "foods",
+    "stuff",
+    "things",
+    "a",
+    "an",
+    "the",
+    "my",
+    "some",
+    "have",
+    "has",
+    "got",
+    "severe",
+    "serious",
+    "bad",
+    "mild",
+    "slight",
+    "allergy",
+    "allergies",
+    "all",
+    "very",
+    "really",
+    "of",
+    "to",
+    "no",
+    "not",
+}
 _ALLERGIC_TO = re.compile(r"\b(?:allergic|allergy|allergies|intolerant|intolerance)\s+(?:to|of)\s+([^.;!?]+)")
 _NOUN_ALLERGY = re.compile(r"([a-z']+(?:\s+[a-z']+)?)\s+(?:allergy|allergies|intolerance|intolerant)\b")
 _AVOIDING = re.compile(r"\b(?:without|no|free of|avoid|avoiding)\s+([^.;!?]+)")
 _FREE = re.compile(r"\b([a-z']+(?:\s+[a-z']+)?)\s+free\b")
 
 
-def _allergen_phrase(words: list[str]) -> tuple[Optional[str], str]:
+def _allergen_phrase(words: list[str]) -> tuple[str | None, str]:
     """The code of the allergen these words start with, else (None, the words naming it)."""
     while words and words[0] in {"a", "an", "the", "any", "all", "some"}:
         words = words[1:]
@@ -65,8 +126,11 @@ def allergies_in(text: str) -> tuple[set[str], list[str]]:
     for pattern in (_AVOIDING, _FREE):
         for match in pattern.finditer(text):
             words = match.group(1).split()
-            code = _allergen_phrase(words)[0] if pattern is _AVOIDING else (
-                ALLERGEN_WORDS.get(" ".join(words)) or ALLERGEN_WORDS.get(words[-1]))
+            code = (
+                _allergen_phrase(words)[0]
+                if pattern is _AVOIDING
+                else (ALLERGEN_WORDS.get(" ".join(words)) or ALLERGEN_WORDS.get(words[-1]))
+            )
             if code:
                 codes.add(code)
     return codes, unchecked
@@ -90,7 +154,11 @@ def _stated(events: Iterable[dict[str, Any]]) -> tuple[set[str], set[str], list[
                 dietary.add(str(entity.get("value")))
             elif entity.get("entity") == "allergen":
                 value = " ".join(str(entity.get("value") or "").replace("_", " ").lower().split())
-                code = value.replace(" ", "_") if value.replace(" ", "_") in ALLERGEN_WORDS.values() else ALLERGEN_WORDS.get(value)
+                code = (
+                    value.replace(" ", "_")
+                    if value.replace(" ", "_") in ALLERGEN_WORDS.values()
+                    else ALLERGEN_WORDS.get(value)
+                )
                 if code:
                     allergens.add(code)
                 elif re.fullmatch(r"[a-z][a-z' ]{0,29}", value) and value not in unchecked:

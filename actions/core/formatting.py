@@ -1,7 +1,8 @@
 """Text the guest reads: money, carts, orders. Every figure comes from backend data."""
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 from urllib.parse import urljoin
 
 from actions.backend_client import Cart, CartLine, MenuItem, Order
@@ -58,10 +59,16 @@ def menu_cards(items: Iterable[MenuItem], public_url: str) -> list[dict]:
     for item in items:
         card = {
             "title": item.name,
-            "subtitle": " · ".join([money(item.price, item.currency),
-                                    *(tag.replace("_", "-") for tag in item.dietary_tags)]),
-            "buttons": [{"title": f"Add {item.name}", "type": "postback",
-                         "payload": f'/order_item{{"dish": "{item.name}"}}'}],
+            "subtitle": " · ".join(
+                [money(item.price, item.currency), *(tag.replace("_", "-") for tag in item.dietary_tags)]
+            ),
+            "buttons": [
+                {
+                    "title": f"Add {item.name}",
+                    "type": "postback",
+                    "payload": f'/order_item{{"dish": "{item.name}"}}',
+                }
+            ],
         }
         if item.image and item.image.url:
             card["image_url"] = urljoin(public_url.rstrip("/") + "/", item.image.url)

@@ -1,32 +1,68 @@
 """Turning what a guest typed into menu items, quantities and options: fuzzy, forgiving, pure."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any
 
 from rapidfuzz import fuzz, process, utils
 
 from actions.backend_client import ItemOption, MenuItem
 
 NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "single": 1, "two": 2, "couple": 2, "a couple": 2, "a couple of": 2,
-    "pair": 2, "a pair of": 2, "three": 3, "four": 4, "five": 5, "six": 6, "half a dozen": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12,
-    "a dozen": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
-    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "hundred": 100, "a hundred": 100, "thousand": 1000, "a thousand": 1000,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "single": 1,
+    "two": 2,
+    "couple": 2,
+    "a couple": 2,
+    "a couple of": 2,
+    "pair": 2,
+    "a pair of": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "half a dozen": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "dozen": 12,
+    "a dozen": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "hundred": 100,
+    "a hundred": 100,
+    "thousand": 1000,
+    "a thousand": 1000,
 }
 
 
-def parse_quantity(value: Any) -> Optional[int]:
+def parse_quantity(value: Any) -> int | None:
     """An integer from '2', 2.0, 'two', 'a couple'; None when it is not a whole number."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
         return int(value) if float(value).is_integer() else None
     text = str(value).strip().lower().rstrip(".!")
-    text = re.sub(r"\s+", " ", text.replace("x", "").strip()) if re.fullmatch(r"x?\s*\d+\s*x?", text) else text
+    text = (
+        re.sub(r"\s+", " ", text.replace("x", "").strip()) if re.fullmatch(r"x?\s*\d+\s*x?", text) else text
+    )
     if re.fullmatch(r"-?\d+", text):
         return int(text)
     if re.fullmatch(r"-?\d+\.\d+", text):
@@ -53,7 +89,7 @@ def _singular(word: str) -> str:
 class DishMatch:
     """The outcome of looking up a dish name: one item, or suggestions to offer."""
 
-    item: Optional[MenuItem]
+    item: MenuItem | None
     suggestions: list[MenuItem] = field(default_factory=list)
     score: float = 0.0
 
@@ -72,7 +108,9 @@ def match_dish(query: str, menu: Sequence[MenuItem], *, threshold: float = 80.0)
     )
 
 
-def match_name(query: str, candidates: Sequence[str], *, threshold: float = 80.0) -> tuple[Optional[int], list[int], float]:
+def match_name(
+    query: str, candidates: Sequence[str], *, threshold: float = 80.0
+) -> tuple[int | None, list[int], float]:
     """Index of the candidate a guest means (or None), up to three suggestions, and the best score.
 
     A clear winner above the threshold is a match. Two near-equal winners ("chicken") are not:
@@ -103,10 +141,12 @@ def _score(query: str, choice: str, **kwargs: Any) -> float:
     return max(whole, 0.95 * token_set, 0.9 * partial, words if len(query) >= 4 else 0.0)
 
 
-def match_option(requested: str, options: Iterable[ItemOption], *, threshold: float = 80.0) -> Optional[ItemOption]:
+def match_option(
+    requested: str, options: Iterable[ItemOption], *, threshold: float = 80.0
+) -> ItemOption | None:
     """The item's option that the guest named ('large', 'xtra cheese'), or None."""
     wanted = normalise(requested)
-    best: Optional[ItemOption] = None
+    best: ItemOption | None = None
     best_score = 0.0
     for option in options:
         score = fuzz.WRatio(wanted, normalise(option.name))
@@ -120,8 +160,8 @@ class RequestedLine:
     """One dish as the guest asked for it, before it is checked against the menu."""
 
     dish: str
-    quantity: Optional[Any] = None
-    size: Optional[str] = None
+    quantity: Any | None = None
+    size: str | None = None
     extras: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:

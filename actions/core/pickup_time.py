@@ -15,6 +15,7 @@ How a time is read, at a restaurant:
 - A time that cannot be had (kitchen closed, already past) is refused with a reason and, where there
   is one today or tomorrow, an offered time the guest can accept with a yes or a button.
 """
+
 from __future__ import annotations
 
 import functools
@@ -22,7 +23,7 @@ import os
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Optional
+from typing import Any
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -30,12 +31,22 @@ MIN_LEAD_MINUTES = 15
 OFFER_ROUNDING_MINUTES = 5
 MAX_ANSWER_CHARS = 200  # a time answer is short; Duckling need not read a pasted essay
 # Ways of saying "as soon as possible" that Duckling has no time for ("asap", "right now" it has).
-ASAP_PHRASES = ("whenever", "when it's ready", "when its ready", "when ready", "straight away", "right away",
-                "soon", "soonest")
+ASAP_PHRASES = (
+    "whenever",
+    "when it's ready",
+    "when its ready",
+    "when ready",
+    "straight away",
+    "right away",
+    "soon",
+    "soonest",
+)
 # Words that may stand around a bare number that is meant as a time ("at 8 please").
 FILLER_WORDS = {"at", "for", "around", "about", "by", "please", "say", "maybe", "ish", "o'clock"}
-NOT_A_TIME = ("Sorry, I didn't get that time. You can say \"asap\", a time like \"19:30\" or \"half past seven\", "
-              "or \"in 45 minutes\".")
+NOT_A_TIME = (
+    'Sorry, I didn\'t get that time. You can say "asap", a time like "19:30" or "half past seven", '
+    'or "in 45 minutes".'
+)
 COARSE_GRAINS = {"day", "week", "month", "quarter", "year"}
 
 
@@ -48,10 +59,10 @@ class TimeChoice:
     text was not a time at all.
     """
 
-    value: Optional[str]
+    value: str | None
     label: str = ""
     problem: str = ""
-    offer: Optional[str] = None
+    offer: str | None = None
     offer_label: str = ""
     understood: bool = True
 
@@ -88,7 +99,9 @@ class _Duckling:
     locale: Any
     dimensions: Any
 
-    def parse(self, text: str, reference: datetime, zone_name: str, *, latent: bool = False) -> list[dict[str, Any]]:
+    def parse(
+        self, text: str, reference: datetime, zone_name: str, *, latent: bool = False
+    ) -> list[dict[str, Any]]:
         ref = self.module.parse_ref_time(self.time_zones, zone_name, int(reference.timestamp()))
         context = self.module.Context(ref, self.locale)
         return self.module.parse(text, context, self.dimensions, latent)
@@ -106,7 +119,7 @@ def _duckling() -> _Duckling:
     )
 
 
-def _first_time(results: list[dict[str, Any]]) -> Optional[dict[str, Any]]:
+def _first_time(results: list[dict[str, Any]]) -> dict[str, Any] | None:
     return next((result for result in results if result.get("dim") in ("time", "duration")), None)
 
 
@@ -119,12 +132,14 @@ def _instants(result: dict[str, Any], reference: datetime) -> list[tuple[datetim
     for option in value.get("values") or [value]:
         point = _interval_point(option, reference) if option.get("type") == "interval" else option
         if point and point.get("value"):
-            readings.append((datetime.fromisoformat(point["value"]).astimezone(reference.tzinfo), point.get("grain", "")))
+            readings.append(
+                (datetime.fromisoformat(point["value"]).astimezone(reference.tzinfo), point.get("grain", ""))
+            )
     return readings
 
 
-def _interval_point(interval: dict[str, Any], reference: datetime) -> Optional[dict[str, Any]]:
-    """"tonight", "after 7pm": where it starts; "by 8pm" (from now until 8): where it ends."""
+def _interval_point(interval: dict[str, Any], reference: datetime) -> dict[str, Any] | None:
+    """ "tonight", "after 7pm": where it starts; "by 8pm" (from now until 8): where it ends."""
     start, end = interval.get("from"), interval.get("to")
     if start and end and _near(start.get("value"), reference):
         return end
@@ -142,12 +157,12 @@ def _is_open_ended_now(result: dict[str, Any], reference: datetime) -> bool:
     return value.get("grain") == "second" and _near(value.get("value"), reference)
 
 
-def _near(iso: Optional[str], reference: datetime) -> bool:
+def _near(iso: str | None, reference: datetime) -> bool:
     return iso is not None and abs((datetime.fromisoformat(iso) - reference).total_seconds()) < 90
 
 
 def _is_bare_number(text: str, body: str) -> bool:
-    """"8", "at 8 please": a latent Duckling time is only taken when nothing else was said."""
+    """ "8", "at 8 please": a latent Duckling time is only taken when nothing else was said."""
     rest = text.lower().replace(body.lower(), " ", 1)
     return all(word.strip(".,!?") in FILLER_WORDS for word in rest.split())
 
@@ -157,7 +172,7 @@ def _says_asap(text: str) -> bool:
     return any(f" {phrase} " in f" {words} " for phrase in ASAP_PHRASES)
 
 
-def read_time(text: str, now: datetime) -> Optional[Reading]:
+def read_time(text: str, now: datetime) -> Reading | None:
     """Read a time answer with Duckling. None when the text holds no time."""
     text = " ".join(str(text or "").split())[:MAX_ANSWER_CHARS]
     if not text:
@@ -186,7 +201,9 @@ def says_a_time(text: str) -> bool:
     return read_time(text, datetime.now(timezone.utc)) is not None
 
 
-def _anchor_to_a_day(text: str, found: dict[str, Any], now: datetime, zone_name: str, parser: _Duckling) -> Reading:
+def _anchor_to_a_day(
+    text: str, found: dict[str, Any], now: datetime, zone_name: str, parser: _Duckling
+) -> Reading:
     """Keep the readings of the day the guest meant.
 
     Duckling reads "half past seven" at 20:00 as tomorrow 07:30 (the next one). A guest who names no
@@ -210,7 +227,7 @@ def _anchor_to_a_day(text: str, found: dict[str, Any], now: datetime, zone_name:
     return Reading(moments=tuple(sorted(moment for moment, _ in readings if moment.date() == day)))
 
 
-def _iso(text: str, now: datetime) -> Optional[datetime]:
+def _iso(text: str, now: datetime) -> datetime | None:
     """An ISO timestamp with an offset (what an offered-time button sends back), in the local zone."""
     if len(text) < 16 or not text[:4].isdigit():
         return None
@@ -233,7 +250,7 @@ class OpeningHours:
     by_day: dict[str, list[tuple[str, str]]]
 
     @classmethod
-    def of(cls, restaurant: dict[str, Any], now: datetime) -> "OpeningHours":
+    def of(cls, restaurant: dict[str, Any], now: datetime) -> OpeningHours:
         by_day: dict[str, list[tuple[str, str]]] = {}
         for entry in restaurant.get("opening_hours") or []:
             by_day.setdefault(entry.get("day", ""), []).append((entry["opens"], entry["closes"]))
@@ -250,10 +267,10 @@ class OpeningHours:
     def is_open(self, moment: datetime) -> bool:
         return any(start <= moment < end for start, end in self.ranges)
 
-    def closes_after(self, moment: datetime) -> Optional[datetime]:
+    def closes_after(self, moment: datetime) -> datetime | None:
         return next((end for start, end in self.ranges if start <= moment < end), None)
 
-    def next_open(self, moment: datetime) -> Optional[datetime]:
+    def next_open(self, moment: datetime) -> datetime | None:
         """`moment` if open then, else the next opening, as long as it is today or tomorrow."""
         if self.is_open(moment):
             return moment
@@ -273,7 +290,7 @@ def _at(day: date, hhmm: str, now: datetime) -> datetime:
 # ---------------------------------------------------------------------------------- choosing
 
 
-def choose_time(raw: Any, restaurant: dict[str, Any], now: Optional[datetime] = None) -> TimeChoice:
+def choose_time(raw: Any, restaurant: dict[str, Any], now: datetime | None = None) -> TimeChoice:
     """What the guest's answer to "When would you like it?" comes to, checked against the hours."""
     zone = ZoneInfo(restaurant.get("timezone") or "UTC")
     now = (now or datetime.now(zone)).astimezone(zone)
@@ -281,7 +298,9 @@ def choose_time(raw: Any, restaurant: dict[str, Any], now: Optional[datetime] = 
     if reading is None:
         return TimeChoice(value=None, problem=NOT_A_TIME, understood=False)
     if reading.coarse:
-        return TimeChoice(value=None, problem="At what time? For example \"tomorrow at 12:30\" or \"tonight at 7\".")
+        return TimeChoice(
+            value=None, problem='At what time? For example "tomorrow at 12:30" or "tonight at 7".'
+        )
     hours = OpeningHours.of(restaurant, now)
     if reading.asap:
         return _asap(hours, now)
@@ -298,22 +317,30 @@ def _asap(hours: OpeningHours, now: datetime) -> TimeChoice:
         reason = f"Sorry, the kitchen closes at {closing:%H:%M}, too soon to make your order now."
     else:
         opening = hours.next_open(now)
-        reason = (f"We're closed right now; we open {time_label(opening.isoformat(), now)}." if opening
-                  else "We're closed right now.")
+        reason = (
+            f"We're closed right now; we open {time_label(opening.isoformat(), now)}."
+            if opening
+            else "We're closed right now."
+        )
     return _offer(reason, offer, now)
 
 
 def _at_a_time(reading: Reading, hours: OpeningHours, now: datetime) -> TimeChoice:
     if reading.moments[0].date() > now.date() + timedelta(days=1):
-        return TimeChoice(value=None, problem="I can only schedule orders for today or tomorrow. Which time would suit you?")
+        return TimeChoice(
+            value=None, problem="I can only schedule orders for today or tomorrow. Which time would suit you?"
+        )
     earliest = now if reading.exact else now + timedelta(minutes=MIN_LEAD_MINUTES)
     possible = [moment for moment in reading.moments if moment >= earliest and hours.is_open(moment)]
     if possible:
         chosen = possible[-1]  # an ambiguous hour: the evening reading when both are open
         return TimeChoice(value=chosen.isoformat(), label=time_label(chosen.isoformat(), now))
     if any(now <= moment < earliest and hours.is_open(moment) for moment in reading.moments):
-        return TimeChoice(value=None, problem=f"That's too soon for the kitchen; we need at least {MIN_LEAD_MINUTES} "
-                          "minutes. Would \"asap\" or a later time work?")
+        return TimeChoice(
+            value=None,
+            problem=f"That's too soon for the kitchen; we need at least {MIN_LEAD_MINUTES} "
+            'minutes. Would "asap" or a later time work?',
+        )
     wanted, offer = _nearest_offer(reading.moments, hours, earliest)
     day = _day_word(wanted, now)
     if wanted < now:
@@ -323,14 +350,16 @@ def _at_a_time(reading: Reading, hours: OpeningHours, now: datetime) -> TimeChoi
     return _offer(reason, offer, now)
 
 
-def _nearest_offer(moments: tuple[datetime, ...], hours: OpeningHours, earliest: datetime) -> tuple[datetime, Optional[datetime]]:
+def _nearest_offer(
+    moments: tuple[datetime, ...], hours: OpeningHours, earliest: datetime
+) -> tuple[datetime, datetime | None]:
     """The reading the guest most likely meant and the closest time we can do instead.
 
     A past reading moves to the same time tomorrow, a too-soon one to the earliest the kitchen can
     do, a closed one to the next opening. The reading
     whose offer moves it least wins (ties: the evening reading).
     """
-    best: tuple[timedelta, datetime, Optional[datetime]] = (timedelta.max, moments[-1], None)
+    best: tuple[timedelta, datetime, datetime | None] = (timedelta.max, moments[-1], None)
     for moment in moments:
         shifted = moment + timedelta(days=1) if moment < hours.now else moment
         offer = hours.next_open(_round_up(max(shifted, earliest)))
@@ -339,13 +368,20 @@ def _nearest_offer(moments: tuple[datetime, ...], hours: OpeningHours, earliest:
     return best[1], best[2]
 
 
-def _offer(reason: str, offer: Optional[datetime], now: datetime) -> TimeChoice:
+def _offer(reason: str, offer: datetime | None, now: datetime) -> TimeChoice:
     if offer is None:
-        return TimeChoice(value=None, problem=f"{reason} I can only schedule orders for today or tomorrow "
-                          "within our opening hours. Which time would suit you?")
+        return TimeChoice(
+            value=None,
+            problem=f"{reason} I can only schedule orders for today or tomorrow "
+            "within our opening hours. Which time would suit you?",
+        )
     label = time_label(offer.isoformat(), now)
-    return TimeChoice(value=None, problem=f"{reason} Shall I schedule it for {label}?",
-                      offer=offer.isoformat(), offer_label=label)
+    return TimeChoice(
+        value=None,
+        problem=f"{reason} Shall I schedule it for {label}?",
+        offer=offer.isoformat(),
+        offer_label=label,
+    )
 
 
 def _round_up(moment: datetime) -> datetime:
@@ -367,7 +403,7 @@ def _day_word(moment: datetime, now: datetime) -> str:
     return f"on {moment:%A %-d %B}"
 
 
-def time_label(value: Optional[str], now: Optional[datetime] = None) -> str:
+def time_label(value: str | None, now: datetime | None = None) -> str:
     """'as soon as possible', 'today at 19:30', 'tomorrow at 12:00' (relative to `now`)."""
     if not value or value == "asap":
         return "as soon as possible"
@@ -378,13 +414,17 @@ def time_label(value: Optional[str], now: Optional[datetime] = None) -> str:
     return f"{_day_word(moment, now)} at {moment:%H:%M}"
 
 
-def recheck(value: Optional[str], restaurant: dict[str, Any], now: Optional[datetime] = None) -> str:
+def recheck(value: str | None, restaurant: dict[str, Any], now: datetime | None = None) -> str:
     """Why an accepted time can no longer be had when the order is placed ("" when it still can)."""
     zone = ZoneInfo(restaurant.get("timezone") or "UTC")
     now = (now or datetime.now(zone)).astimezone(zone)
     hours = OpeningHours.of(restaurant, now)
     if not value or value == "asap":
-        return "" if hours.is_open(now) else "We've closed in the meantime, so I can't make it as soon as possible."
+        return (
+            ""
+            if hours.is_open(now)
+            else "We've closed in the meantime, so I can't make it as soon as possible."
+        )
     moment = datetime.fromisoformat(value).astimezone(zone)
     if moment < now:
         return f"The time you chose ({time_label(value, now)}) has passed in the meantime."

@@ -1,4 +1,5 @@
 """The versioned REST API (mounted at /api/ and /api/v1/)."""
+
 from django.urls import path
 
 from apps.menu import views as menu

@@ -5,6 +5,7 @@ start-up, as Django and its apps expect); these helpers only make each read type
 pydantic-settings class beside it would have named every setting twice. Code outside settings.py
 reads `django.conf.settings`, never the environment.
 """
+
 from __future__ import annotations
 
 import os

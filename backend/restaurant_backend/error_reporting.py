@@ -1,4 +1,5 @@
 """Backend errors to Sentry when SENTRY_DSN is set, and nowhere when it is not (settings.py calls this)."""
+
 from __future__ import annotations
 
 

@@ -5,6 +5,7 @@ backend runs in development mode on SQLite. ``DJANGO_ENV=production`` (or the mo
 ``restaurant_backend.settings_production``) switches on the hardened production settings and
 requires the secrets to be set.
 """
+
 from __future__ import annotations
 
 import base64
@@ -18,8 +19,17 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from restaurant_backend.env import (env_bool, env_float, env_int, env_list, env_log_level, env_origins, env_str,
-                                    env_until, environment)
+from restaurant_backend.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_log_level,
+    env_origins,
+    env_str,
+    env_until,
+    environment,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -94,9 +104,7 @@ TEMPLATES = [
 # --- Database: SQLite by default, DATABASE_URL (e.g. PostgreSQL) overrides -------------------
 SQLITE_PATH = env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))
 DATABASES = {
-    "default": dj_database_url.config(
-        env="DATABASE_URL", default=f"sqlite:///{SQLITE_PATH}", conn_max_age=60
-    )
+    "default": dj_database_url.config(env="DATABASE_URL", default=f"sqlite:///{SQLITE_PATH}", conn_max_age=60)
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the writer; IMMEDIATE transactions take the write lock up front,
@@ -206,9 +214,7 @@ PAYMENT_PROVIDERS = {"sandbox": "apps.payments.providers.sandbox.SandboxProvider
 # SECRET_KEY so nothing extra needs configuring.
 PAYMENTS_SANDBOX_SECRET = env_str("PAYMENTS_SANDBOX_SECRET") or (
     "whsec_"
-    + base64.b64encode(
-        hmac.new(SECRET_KEY.encode(), b"payments-sandbox", hashlib.sha256).digest()
-    ).decode()
+    + base64.b64encode(hmac.new(SECRET_KEY.encode(), b"payments-sandbox", hashlib.sha256).digest()).decode()
 )
 # Callbacks signed with the previous secret are still accepted until _PREVIOUS_UNTIL (rotation).
 PAYMENTS_SANDBOX_SECRET_PREVIOUS = env_str("PAYMENTS_SANDBOX_SECRET_PREVIOUS", "")
@@ -225,7 +231,9 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 # Console (printed to the log) unless a mail server is configured.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "orders@localhost")
 # Dotted path to an apps.notifications.sms.SmsProvider.
@@ -252,6 +260,7 @@ def validate_production_settings(
     the log (unless ALLOW_CONSOLE_NOTIFICATIONS=true) or PAYMENT_PROVIDER is not named (or unknown).
     Returns the warnings to log loudly at start: console notifications allowed, the sandbox named.
     """
+
     def get(name: str) -> str:
         return (env.get(name) or "").strip()
 
@@ -261,40 +270,60 @@ def validate_production_settings(
 
     email_backend = get("EMAIL_BACKEND")
     if (email_backend in _UNDELIVERED_EMAIL_BACKENDS) or (not email_backend and not get("EMAIL_HOST")):
-        what = (f"EMAIL_BACKEND={email_backend} delivers no e-mail" if email_backend
-                else "neither EMAIL_HOST nor EMAIL_BACKEND is set")
+        what = (
+            f"EMAIL_BACKEND={email_backend} delivers no e-mail"
+            if email_backend
+            else "neither EMAIL_HOST nor EMAIL_BACKEND is set"
+        )
         if allow_console:
-            warnings.append(f"e-mails to guests (password resets, order updates) are only printed to the log: {what} "
-                            "(ALLOW_CONSOLE_NOTIFICATIONS=true)")
+            warnings.append(
+                f"e-mails to guests (password resets, order updates) are only printed to the log: {what} "
+                "(ALLOW_CONSOLE_NOTIFICATIONS=true)"
+            )
         else:
-            problems.append(f"e-mail: {what}; set EMAIL_HOST (SMTP, with EMAIL_PORT, EMAIL_HOST_USER, "
-                            "EMAIL_HOST_PASSWORD) or EMAIL_BACKEND to a backend that sends mail")
+            problems.append(
+                f"e-mail: {what}; set EMAIL_HOST (SMTP, with EMAIL_PORT, EMAIL_HOST_USER, "
+                "EMAIL_HOST_PASSWORD) or EMAIL_BACKEND to a backend that sends mail"
+            )
     sms_provider = get("SMS_PROVIDER") or _CONSOLE_SMS_PROVIDER
     if sms_provider == _CONSOLE_SMS_PROVIDER:
         if allow_console:
-            warnings.append(f"text messages to guests are only printed to the log: SMS_PROVIDER is {sms_provider} "
-                            "(ALLOW_CONSOLE_NOTIFICATIONS=true)")
+            warnings.append(
+                f"text messages to guests are only printed to the log: SMS_PROVIDER is {sms_provider} "
+                "(ALLOW_CONSOLE_NOTIFICATIONS=true)"
+            )
         else:
-            problems.append(f"SMS: SMS_PROVIDER is {'unset' if not get('SMS_PROVIDER') else sms_provider} "
-                            "(texts would only be printed to the log); set SMS_PROVIDER to a real provider's "
-                            "dotted path")
+            problems.append(
+                f"SMS: SMS_PROVIDER is {'unset' if not get('SMS_PROVIDER') else sms_provider} "
+                "(texts would only be printed to the log); set SMS_PROVIDER to a real provider's "
+                "dotted path"
+            )
     if problems:
-        problems.append("or, to print e-mails and texts to the log on purpose, set ALLOW_CONSOLE_NOTIFICATIONS=true")
+        problems.append(
+            "or, to print e-mails and texts to the log on purpose, set ALLOW_CONSOLE_NOTIFICATIONS=true"
+        )
 
     payment_provider = get("PAYMENT_PROVIDER")
     known = ", ".join(sorted(payment_providers))
     if not payment_provider:
-        problems.append(f"payments: PAYMENT_PROVIDER is not set; name the provider for card payments "
-                        f"(one of: {known}; PAYMENT_PROVIDER=sandbox takes no real money)")
+        problems.append(
+            f"payments: PAYMENT_PROVIDER is not set; name the provider for card payments "
+            f"(one of: {known}; PAYMENT_PROVIDER=sandbox takes no real money)"
+        )
     elif payment_provider not in payment_providers:
-        problems.append(f"payments: PAYMENT_PROVIDER={payment_provider} is not a known provider (one of: {known})")
+        problems.append(
+            f"payments: PAYMENT_PROVIDER={payment_provider} is not a known provider (one of: {known})"
+        )
     elif payment_provider == "sandbox":
-        warnings.append("PAYMENT_PROVIDER=sandbox: card payments are simulated and no money is taken; "
-                        "orders marked paid online were not charged")
+        warnings.append(
+            "PAYMENT_PROVIDER=sandbox: card payments are simulated and no money is taken; "
+            "orders marked paid online were not charged"
+        )
 
     if problems:
-        raise ImproperlyConfigured("Refusing to start in production (DJANGO_ENV=production): "
-                                   + "; ".join(problems) + ".")
+        raise ImproperlyConfigured(
+            "Refusing to start in production (DJANGO_ENV=production): " + "; ".join(problems) + "."
+        )
     return warnings
 
 
@@ -352,8 +381,11 @@ SPECTACULAR_SETTINGS = {
 # Throttle, lockout and rate counters. In memory by default, which is per gunicorn worker: with
 # CACHE_URL (redis://...) every worker and every backend process counts together (scripts/prod.sh).
 CACHE_URL = env_str("CACHE_URL", "").strip()
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
-          if CACHE_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 # --- Monitoring: Prometheus metrics (apps/common/metrics.py) at GET /metrics (metrics_endpoint.py), Sentry
 # django-prometheus's middlewares (first and last in MIDDLEWARE) count requests, responses and
@@ -431,7 +463,9 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # last to X-Forwarded-For (right-most; whatever a client wrote further left is ignored).
 AXES_BEHIND_PROXY = env_bool("AXES_BEHIND_PROXY", PRODUCTION)
 AXES_IPWARE_PROXY_ORDER = "right-most"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_BEHIND_PROXY else ("REMOTE_ADDR",)
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_BEHIND_PROXY else ("REMOTE_ADDR",)
+)
 LOGIN_REDIRECT_URL = "/chat/"
 LOGOUT_REDIRECT_URL = "/chat/"
 # Region assumed for phone numbers typed without a +country code (ISO 3166 code, e.g. NL, GB, US).

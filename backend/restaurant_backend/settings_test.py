@@ -1,8 +1,9 @@
 """Settings for the test suite: a real SQLite file database, inline background work."""
+
 import os
 import tempfile
 
-from restaurant_backend.settings import *  # noqa: F401,F403
+from restaurant_backend.settings import *  # noqa: F403
 from restaurant_backend.settings import DATABASES
 
 # A file (not the shared in-memory database) so that threads and the live server really run

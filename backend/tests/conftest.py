@@ -53,16 +53,24 @@ def new_cart(api: APIClient, *lines: tuple[MenuItem, int, list[int]]) -> dict[st
     assert cart.status_code == 201, cart.json()
     body = cart.json()
     for item, quantity, options in lines:
-        response = api.post(f"/api/carts/{body['id']}/items/",
-                            {"item": item.pk, "quantity": quantity, "options": options}, format="json")
+        response = api.post(
+            f"/api/carts/{body['id']}/items/",
+            {"item": item.pk, "quantity": quantity, "options": options},
+            format="json",
+        )
         assert response.status_code == 201, response.json()
         body = response.json()
     return body
 
 
 def place(api: APIClient, cart_id: int, key: str = "key-1", **overrides: Any) -> Any:
-    body = {"cart": cart_id, "fulfilment": "pickup", "payment_method": "card_online",
-            "conversation_id": "conv-1", **overrides}
+    body = {
+        "cart": cart_id,
+        "fulfilment": "pickup",
+        "payment_method": "card_online",
+        "conversation_id": "conv-1",
+        **overrides,
+    }
     return api.post("/api/orders/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
 
 
@@ -90,10 +98,17 @@ def local_server(answer: Callable[[dict[str, Any]], tuple[int, dict[str, Any] | 
     (None: no body)."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
-            code, reply = answer({"method": self.command, "path": self.path, "body": body, "json": _json_or_none(body),
-                                  "headers": {k.lower(): v for k, v in self.headers.items()}})
+            code, reply = answer(
+                {
+                    "method": self.command,
+                    "path": self.path,
+                    "body": body,
+                    "json": _json_or_none(body),
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                }
+            )
             data = json.dumps(reply).encode() if reply is not None else b""
             self.send_response(code)
             if reply is not None:
@@ -102,7 +117,7 @@ def local_server(answer: Callable[[dict[str, Any]], tuple[int, dict[str, Any] | 
             self.end_headers()
             self.wfile.write(data)
 
-        do_PUT = do_POST  # noqa: N815
+        do_PUT = do_POST
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -155,4 +170,3 @@ def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         **extra,
     }
-

@@ -1,4 +1,5 @@
 """Auth, throttling, the error shape, the /api/v1/ alias, schema and docs."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,10 +11,17 @@ from tests.conftest import error_code, new_cart
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("method,url", [
-    ("post", "/api/carts/"), ("get", "/api/carts/1/"), ("post", "/api/orders/"),
-    ("get", "/api/orders/1/"), ("post", "/api/handoffs/"), ("post", "/api/orders/1/status/"),
-])
+@pytest.mark.parametrize(
+    "method,url",
+    [
+        ("post", "/api/carts/"),
+        ("get", "/api/carts/1/"),
+        ("post", "/api/orders/"),
+        ("get", "/api/orders/1/"),
+        ("post", "/api/handoffs/"),
+        ("post", "/api/orders/1/status/"),
+    ],
+)
 def test_service_endpoints_need_the_token(public, method, url):
     response = getattr(public, method)(url, {}, format="json")
     assert response.status_code == 401 and error_code(response) == "not_authenticated"
@@ -70,19 +78,29 @@ def test_schema_and_docs(public):
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
 
 
-ALWAYS_OPEN = {day: [["00:00", "00:00"]] for day in ("monday", "tuesday", "wednesday", "thursday", "friday",
-                                                      "saturday", "sunday")}  # closing <= opening: past midnight
+ALWAYS_OPEN = {
+    day: [["00:00", "00:00"]]
+    for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+}  # closing <= opening: past midnight
 
 
 def test_handoff(api, demo):
     Restaurant.objects.update(opening_hours=ALWAYS_OPEN)
-    response = api.post("/api/handoffs/", {"conversation_id": "conv-9", "reason": "allergy question"},
-                        format="json")
+    response = api.post(
+        "/api/handoffs/", {"conversation_id": "conv-9", "reason": "allergy question"}, format="json"
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["status"] == "open" and body["expected_response_minutes"] == 10
     assert body["staff_available"] is True and body["phone"] == "+31 20 000 0000"
-    assert set(body) == {"id", "status", "created_at", "expected_response_minutes", "staff_available", "phone"}
+    assert set(body) == {
+        "id",
+        "status",
+        "created_at",
+        "expected_response_minutes",
+        "staff_available",
+        "phone",
+    }
     missing = api.post("/api/handoffs/", {"reason": "x"}, format="json")
     assert missing.status_code == 400 and error_code(missing) == "validation_error"
     assert "conversation_id" in missing.json()["error"]["details"]

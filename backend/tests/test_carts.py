@@ -24,8 +24,11 @@ def test_create_cart_is_empty_and_open(api, demo):
 
 def test_add_items_with_options_computes_prices(api, demo):
     pizza = demo["margherita-pizza"]
-    cart = new_cart(api, (pizza, 2, [option_id(pizza, "large"), option_id(pizza, "extra cheese")]),
-                    (demo["bruschetta"], 1, []))
+    cart = new_cart(
+        api,
+        (pizza, 2, [option_id(pizza, "large"), option_id(pizza, "extra cheese")]),
+        (demo["bruschetta"], 1, []),
+    )
     first, second = cart["lines"]
     assert first["item"] == {"id": pizza.pk, "name": "Margherita Pizza"}
     assert [o["name"] for o in first["options"]] == ["large", "extra cheese"]
@@ -62,23 +65,42 @@ def test_get_cart_and_empty_it(api, demo):
     assert emptied.status_code == 200 and emptied.json()["lines"] == []
 
 
-@pytest.mark.parametrize("body_fn,status,code", [
-    (lambda d: {"item": 99999, "quantity": 1}, 400, "unknown_item"),
-    (lambda d: {"item": d["truffle-risotto"].pk, "quantity": 1}, 409, "item_unavailable"),
-    (lambda d: {"item": d["green-salad"].pk, "quantity": 1}, 409, "out_of_stock"),
-    (lambda d: {"item": d["bruschetta"].pk, "quantity": 3}, 409, "out_of_stock"),
-    (lambda d: {"item": d["diavola-pizza"].pk, "quantity": 1,
-                "options": [option_id(d["margherita-pizza"], "large")]}, 400, "invalid_option"),
-    (lambda d: {"item": d["margherita-pizza"].pk, "quantity": 1,
-                "options": [option_id(d["margherita-pizza"], "large"),
-                            option_id(d["margherita-pizza"], "regular")]}, 400, "invalid_option"),
-    (lambda d: {"item": d["diavola-pizza"].pk, "quantity": 0}, 400, "invalid_quantity"),
-    (lambda d: {"item": d["diavola-pizza"].pk, "quantity": 21}, 400, "invalid_quantity"),
-    (lambda d: {"item": d["diavola-pizza"].pk, "quantity": 10000}, 400, "invalid_quantity"),
-    (lambda d: {"item": d["diavola-pizza"].pk, "quantity": -1}, 400, "invalid_quantity"),
-    (lambda d: {"item": d["diavola-pizza"].pk, "quantity": "2"}, 400, "invalid_quantity"),
-    (lambda d: {"quantity": 1}, 400, "validation_error"),
-])
+@pytest.mark.parametrize(
+    "body_fn,status,code",
+    [
+        (lambda d: {"item": 99999, "quantity": 1}, 400, "unknown_item"),
+        (lambda d: {"item": d["truffle-risotto"].pk, "quantity": 1}, 409, "item_unavailable"),
+        (lambda d: {"item": d["green-salad"].pk, "quantity": 1}, 409, "out_of_stock"),
+        (lambda d: {"item": d["bruschetta"].pk, "quantity": 3}, 409, "out_of_stock"),
+        (
+            lambda d: {
+                "item": d["diavola-pizza"].pk,
+                "quantity": 1,
+                "options": [option_id(d["margherita-pizza"], "large")],
+            },
+            400,
+            "invalid_option",
+        ),
+        (
+            lambda d: {
+                "item": d["margherita-pizza"].pk,
+                "quantity": 1,
+                "options": [
+                    option_id(d["margherita-pizza"], "large"),
+                    option_id(d["margherita-pizza"], "regular"),
+                ],
+            },
+            400,
+            "invalid_option",
+        ),
+        (lambda d: {"item": d["diavola-pizza"].pk, "quantity": 0}, 400, "invalid_quantity"),
+        (lambda d: {"item": d["diavola-pizza"].pk, "quantity": 21}, 400, "invalid_quantity"),
+        (lambda d: {"item": d["diavola-pizza"].pk, "quantity": 10000}, 400, "invalid_quantity"),
+        (lambda d: {"item": d["diavola-pizza"].pk, "quantity": -1}, 400, "invalid_quantity"),
+        (lambda d: {"item": d["diavola-pizza"].pk, "quantity": "2"}, 400, "invalid_quantity"),
+        (lambda d: {"quantity": 1}, 400, "validation_error"),
+    ],
+)
 def test_rejected_additions_change_nothing(api, demo, body_fn, status, code):
     cart = new_cart(api, (demo["diavola-pizza"], 1, []))
     response = add(api, cart["id"], body_fn(demo))
@@ -94,8 +116,9 @@ def test_merged_quantity_must_stay_within_limit(api, demo):
     assert api.get(f"/api/carts/{cart['id']}/").json()["lines"][0]["quantity"] == 15
 
 
-@pytest.mark.parametrize("quantity,code", [(0, "invalid_quantity"), (21, "invalid_quantity"),
-                                           (3, "out_of_stock")])
+@pytest.mark.parametrize(
+    "quantity,code", [(0, "invalid_quantity"), (21, "invalid_quantity"), (3, "out_of_stock")]
+)
 def test_rejected_quantity_change_changes_nothing(api, demo, quantity, code):
     cart = new_cart(api, (demo["bruschetta"], 1, []))
     line = cart["lines"][0]["id"]
@@ -141,7 +164,9 @@ def test_ordered_cart_is_closed(api, demo):
 def test_choosing_delivery_shows_the_zone_fee_in_the_total(api, demo):
     pizza = demo["margherita-pizza"]
     cart = new_cart(api, (pizza, 2, []))
-    response = api.patch(f"/api/carts/{cart['id']}/", {"fulfilment": "delivery", "postcode": "1012 AB"}, format="json")
+    response = api.patch(
+        f"/api/carts/{cart['id']}/", {"fulfilment": "delivery", "postcode": "1012 AB"}, format="json"
+    )
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["fulfilment"] == "delivery" and body["postcode"] == "1012AB"
@@ -154,15 +179,23 @@ def test_choosing_delivery_shows_the_zone_fee_in_the_total(api, demo):
 
 def test_delivery_outside_the_zones_is_refused_and_changes_nothing(api, demo):
     cart = new_cart(api, (demo["margherita-pizza"], 2, []))
-    response = api.patch(f"/api/carts/{cart['id']}/", {"fulfilment": "delivery", "postcode": "9999"}, format="json")
+    response = api.patch(
+        f"/api/carts/{cart['id']}/", {"fulfilment": "delivery", "postcode": "9999"}, format="json"
+    )
     assert response.status_code == 400 and error_code(response) == "outside_delivery_zone"
     after = api.get(f"/api/carts/{cart['id']}/").json()
-    assert after["fulfilment"] is None and after["delivery_fee"] == "0.00" and after["version"] == cart["version"]
+    assert (
+        after["fulfilment"] is None
+        and after["delivery_fee"] == "0.00"
+        and after["version"] == cart["version"]
+    )
 
 
 def test_delivery_below_the_minimum_is_refused(api, demo):
     cart = new_cart(api, (demo["bruschetta"], 1, []))
-    response = api.patch(f"/api/carts/{cart['id']}/", {"fulfilment": "delivery", "postcode": "1011"}, format="json")
+    response = api.patch(
+        f"/api/carts/{cart['id']}/", {"fulfilment": "delivery", "postcode": "1011"}, format="json"
+    )
     assert response.status_code == 400 and error_code(response) == "below_minimum_order"
 
 

@@ -23,21 +23,35 @@ import yaml
 from vocabulary import ALLERGEN_CODES, DIETARY_CODES, MOOD_CODES
 
 # DEMO_CONTENT_FILE lets you check another copy (e.g. a draft) without touching the real file.
-DEMO_FILE = Path(os.environ.get("DEMO_CONTENT_FILE")
-                 or Path(__file__).resolve().parents[1] / "demo" / "restaurant.yaml")
+DEMO_FILE = Path(
+    os.environ.get("DEMO_CONTENT_FILE") or Path(__file__).resolve().parents[1] / "demo" / "restaurant.yaml"
+)
 
 ALLERGENS = set(ALLERGEN_CODES)
 DIETARY_TAGS = set(DIETARY_CODES)
 MOOD_TAGS = set(MOOD_CODES)
 OPTION_GROUPS = {"size", "extra"}
 CATEGORIES = {
-    "starters", "soups", "sandwiches", "rice-bowls", "mains", "specials", "shareables", "desserts",
+    "starters",
+    "soups",
+    "sandwiches",
+    "rice-bowls",
+    "mains",
+    "specials",
+    "shareables",
+    "desserts",
     "drinks",
 }
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 REQUIRED_POLICIES = {
-    "allergens", "cancellations", "refunds", "reservations", "accessibility", "payment-methods",
-    "delivery", "opening-hours",
+    "allergens",
+    "cancellations",
+    "refunds",
+    "reservations",
+    "accessibility",
+    "payment-methods",
+    "delivery",
+    "opening-hours",
 }
 
 # Mood guidance used by the assistant: mood -> categories it recommends from (None = any).
@@ -53,53 +67,201 @@ MOOD_GUIDANCE: dict[str, set[str] | None] = {
 # description and each ingredient; exception phrases are removed from the text first.
 ALLERGEN_KEYWORDS: dict[str, tuple[list[str], list[str]]] = {
     "cereals_gluten": (
-        [r"wheat", r"flour", r"bread", r"breadcrumb", r"brioche", r"buns?", r"baguette", r"sourdough",
-         r"ciabatta", r"focaccia", r"flatbread", r"pita", r"naan", r"flour tortillas?", r"crostini",
-         r"croutons?", r"panko", r"pasta", r"spaghetti", r"macaroni", r"linguine", r"penne",
-         r"gnocchi", r"noodles?", r"ramen", r"udon", r"soy sauce", r"gochujang", r"teriyaki",
-         r"hoisin", r"barley", r"malt", r"beer", r"pilsner", r"lager", r"rye", r"spelt", r"oats?",
-         r"couscous", r"bulgur", r"semolina", r"seitan", r"pastry", r"biscuits?", r"cookies?",
-         r"crackers?", r"ladyfingers?", r"stroopwafel", r"batter", r"battered", r"tempura",
-         r"dumpling wrappers?", r"gyoza", r"pizza", r"tiramisu"],
-        ["rice flour", "corn flour", "cornflour", "chickpea flour", "gram flour", "potato flour",
-         "rice noodles", "glass noodles", "buckwheat", "gluten-free soy sauce"],
+        [
+            r"wheat",
+            r"flour",
+            r"bread",
+            r"breadcrumb",
+            r"brioche",
+            r"buns?",
+            r"baguette",
+            r"sourdough",
+            r"ciabatta",
+            r"focaccia",
+            r"flatbread",
+            r"pita",
+            r"naan",
+            r"flour tortillas?",
+            r"crostini",
+            r"croutons?",
+            r"panko",
+            r"pasta",
+            r"spaghetti",
+            r"macaroni",
+            r"linguine",
+            r"penne",
+            r"gnocchi",
+            r"noodles?",
+            r"ramen",
+            r"udon",
+            r"soy sauce",
+            r"gochujang",
+            r"teriyaki",
+            r"hoisin",
+            r"barley",
+            r"malt",
+            r"beer",
+            r"pilsner",
+            r"lager",
+            r"rye",
+            r"spelt",
+            r"oats?",
+            r"couscous",
+            r"bulgur",
+            r"semolina",
+            r"seitan",
+            r"pastry",
+            r"biscuits?",
+            r"cookies?",
+            r"crackers?",
+            r"ladyfingers?",
+            r"stroopwafel",
+            r"batter",
+            r"battered",
+            r"tempura",
+            r"dumpling wrappers?",
+            r"gyoza",
+            r"pizza",
+            r"tiramisu",
+        ],
+        [
+            "rice flour",
+            "corn flour",
+            "cornflour",
+            "chickpea flour",
+            "gram flour",
+            "potato flour",
+            "rice noodles",
+            "glass noodles",
+            "buckwheat",
+            "gluten-free soy sauce",
+        ],
     ),
     "crustaceans": (
-        [r"prawns?", r"shrimps?", r"shrimp paste", r"lobsters?", r"crabs?", r"langoustines?",
-         r"crayfish"],
+        [r"prawns?", r"shrimps?", r"shrimp paste", r"lobsters?", r"crabs?", r"langoustines?", r"crayfish"],
         [],
     ),
     "eggs": (
-        [r"eggs?", r"egg yolks?", r"yolks?", r"mayonnaise", r"mayo", r"aioli", r"meringue",
-         r"custard", r"brioche", r"hollandaise", r"b[ée]arnaise", r"ladyfingers?", r"tiramisu",
-         r"coleslaw"],
+        [
+            r"eggs?",
+            r"egg yolks?",
+            r"yolks?",
+            r"mayonnaise",
+            r"mayo",
+            r"aioli",
+            r"meringue",
+            r"custard",
+            r"brioche",
+            r"hollandaise",
+            r"b[ée]arnaise",
+            r"ladyfingers?",
+            r"tiramisu",
+            r"coleslaw",
+        ],
         [],
     ),
     "fish": (
-        [r"fish", r"fish sauce", r"anchov(y|ies)", r"salmon", r"tuna", r"cod", r"haddock",
-         r"mackerel", r"sea bass", r"trout", r"sardines?", r"bonito", r"dashi", r"kimchi",
-         r"worcestershire", r"caesar"],
+        [
+            r"fish",
+            r"fish sauce",
+            r"anchov(y|ies)",
+            r"salmon",
+            r"tuna",
+            r"cod",
+            r"haddock",
+            r"mackerel",
+            r"sea bass",
+            r"trout",
+            r"sardines?",
+            r"bonito",
+            r"dashi",
+            r"kimchi",
+            r"worcestershire",
+            r"caesar",
+        ],
         [],
     ),
     "peanuts": ([r"peanuts?", r"peanut butter", r"peanut sauce", r"satay", r"groundnuts?"], []),
     "soybeans": (
-        [r"soy", r"soya", r"soybeans?", r"tofu", r"miso", r"edamame", r"tamari", r"tempeh",
-         r"gochujang", r"teriyaki", r"hoisin"],
+        [
+            r"soy",
+            r"soya",
+            r"soybeans?",
+            r"tofu",
+            r"miso",
+            r"edamame",
+            r"tamari",
+            r"tempeh",
+            r"gochujang",
+            r"teriyaki",
+            r"hoisin",
+        ],
         [],
     ),
     "milk": (
-        [r"milk", r"butter", r"buttermilk", r"cream", r"cheese", r"cheesecake", r"cheddar",
-         r"mozzarella", r"parmesan", r"gruy[eè]re", r"feta", r"halloumi", r"ricotta", r"mascarpone",
-         r"burrata", r"gouda", r"yoghurt", r"yogurt", r"ghee", r"cr[eè]me fra[iî]che", r"custard",
-         r"ice cream", r"gelato", r"paneer", r"whey", r"labneh", r"tzatziki", r"raita",
-         r"white chocolate", r"milk chocolate", r"crema", r"lassi", r"stroopwafel", r"tiramisu",
-         r"brioche"],
-        ["coconut milk", "coconut cream", "oat milk", "almond milk", "soy milk", "peanut butter",
-         "cocoa butter", "vegan cheese"],
+        [
+            r"milk",
+            r"butter",
+            r"buttermilk",
+            r"cream",
+            r"cheese",
+            r"cheesecake",
+            r"cheddar",
+            r"mozzarella",
+            r"parmesan",
+            r"gruy[eè]re",
+            r"feta",
+            r"halloumi",
+            r"ricotta",
+            r"mascarpone",
+            r"burrata",
+            r"gouda",
+            r"yoghurt",
+            r"yogurt",
+            r"ghee",
+            r"cr[eè]me fra[iî]che",
+            r"custard",
+            r"ice cream",
+            r"gelato",
+            r"paneer",
+            r"whey",
+            r"labneh",
+            r"tzatziki",
+            r"raita",
+            r"white chocolate",
+            r"milk chocolate",
+            r"crema",
+            r"lassi",
+            r"stroopwafel",
+            r"tiramisu",
+            r"brioche",
+        ],
+        [
+            "coconut milk",
+            "coconut cream",
+            "oat milk",
+            "almond milk",
+            "soy milk",
+            "peanut butter",
+            "cocoa butter",
+            "vegan cheese",
+        ],
     ),
     "nuts": (
-        [r"almonds?", r"cashews?", r"walnuts?", r"hazelnuts?", r"pistachios?", r"pecans?",
-         r"macadamias?", r"brazil nuts?", r"praline", r"marzipan", r"frangipane", r"nutella"],
+        [
+            r"almonds?",
+            r"cashews?",
+            r"walnuts?",
+            r"hazelnuts?",
+            r"pistachios?",
+            r"pecans?",
+            r"macadamias?",
+            r"brazil nuts?",
+            r"praline",
+            r"marzipan",
+            r"frangipane",
+            r"nutella",
+        ],
         [],
     ),
     "celery": ([r"celery", r"celeriac"], []),
@@ -109,32 +271,82 @@ ALLERGEN_KEYWORDS: dict[str, tuple[list[str], list[str]]] = {
         [],
     ),
     "sulphites": (
-        [r"wine", r"balsamic", r"prosecco", r"champagne", r"sherry", r"dried apricots?",
-         r"sulphites?"],
+        [r"wine", r"balsamic", r"prosecco", r"champagne", r"sherry", r"dried apricots?", r"sulphites?"],
         [],
     ),
     "lupin": ([r"lupin"], []),
     "molluscs": (
-        [r"squid", r"calamari", r"octopus", r"mussels?", r"clams?", r"oysters?", r"oyster sauce",
-         r"scallops?", r"snails?"],
+        [
+            r"squid",
+            r"calamari",
+            r"octopus",
+            r"mussels?",
+            r"clams?",
+            r"oysters?",
+            r"oyster sauce",
+            r"scallops?",
+            r"snails?",
+        ],
         [],
     ),
 }
 
 # Not vegetarian (fish and shellfish are caught through their allergens).
 MEAT_KEYWORDS = [
-    r"chicken", r"beef", r"pork", r"bacon", r"ham", r"lamb", r"mutton", r"veal", r"duck",
-    r"turkey", r"chorizo", r"salami", r"pepperoni", r"prosciutto", r"pancetta", r"sausages?",
-    r"mince", r"steak", r"sirloin", r"brisket", r"bulgogi", r"birria", r"shawarma", r"gelatine?",
-    r"lard", r"bone broth", r"dashi", r"bonito", r"wings",
+    r"chicken",
+    r"beef",
+    r"pork",
+    r"bacon",
+    r"ham",
+    r"lamb",
+    r"mutton",
+    r"veal",
+    r"duck",
+    r"turkey",
+    r"chorizo",
+    r"salami",
+    r"pepperoni",
+    r"prosciutto",
+    r"pancetta",
+    r"sausages?",
+    r"mince",
+    r"steak",
+    r"sirloin",
+    r"brisket",
+    r"bulgogi",
+    r"birria",
+    r"shawarma",
+    r"gelatine?",
+    r"lard",
+    r"bone broth",
+    r"dashi",
+    r"bonito",
+    r"wings",
 ]
 # Not vegan, on top of meat, fish, shellfish, milk and eggs.
 ANIMAL_KEYWORDS = [r"honey", r"gelatine?", r"ghee", r"beeswax"]
 # Not halal.
 HARAM_KEYWORDS = [
-    r"pork", r"bacon", r"ham", r"lard", r"chorizo", r"salami", r"pepperoni", r"prosciutto",
-    r"pancetta", r"gelatine?", r"wine", r"beer", r"pilsner", r"lager", r"rum", r"brandy",
-    r"sake", r"mirin", r"liqueur", r"alcohol",
+    r"pork",
+    r"bacon",
+    r"ham",
+    r"lard",
+    r"chorizo",
+    r"salami",
+    r"pepperoni",
+    r"prosciutto",
+    r"pancetta",
+    r"gelatine?",
+    r"wine",
+    r"beer",
+    r"pilsner",
+    r"lager",
+    r"rum",
+    r"brandy",
+    r"sake",
+    r"mirin",
+    r"liqueur",
+    r"alcohol",
 ]
 SPICY_WORDS = [r"spicy", r"fiery", r"chilli", r"chili", r"hot sauce", r"kick", r"heat"]
 NOT_MILD_WORDS = [r"spicy", r"fiery", r"hot sauce"]
@@ -161,6 +373,7 @@ HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 def _words_regex(keywords: list[str]) -> re.Pattern[str]:
     return re.compile(r"(?<![\w'])(?:" + "|".join(keywords) + r")(?![\w])")
@@ -223,6 +436,7 @@ def by_name(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 # --------------------------------------------------------------------------- restaurant
 
+
 def test_restaurant_facts(data: dict[str, Any]) -> None:
     r = data["restaurant"]
     for key in ("name", "address", "phone"):
@@ -270,7 +484,7 @@ def test_policies(data: dict[str, Any]) -> None:
     policies = data["policies"]
     slugs = [p["slug"] for p in policies]
     assert len(slugs) == len(set(slugs))
-    assert REQUIRED_POLICIES <= set(slugs)
+    assert set(slugs) >= REQUIRED_POLICIES
     for policy in policies:
         assert policy["title"].strip()
         n = len(sentences(policy["body"]))
@@ -293,6 +507,7 @@ def test_policies_agree_with_restaurant_facts(data: dict[str, Any]) -> None:
 
 
 # --------------------------------------------------------------------------- menu structure
+
 
 def test_categories(data: dict[str, Any]) -> None:
     cats = data["categories"]
@@ -320,7 +535,7 @@ def test_slugs_and_names_unique_and_distinct(items: list[dict[str, Any]]) -> Non
         assert SLUG.match(slug), slug
     # No two names sharing most of their words (the assistant matches names fuzzily).
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             wa, wb = name_words(a), name_words(b)
             assert not (wa <= wb or wb <= wa), f"{a!r} / {b!r}: one name contains the other"
             assert len(wa & wb) / len(wa | wb) < 0.5, f"{a!r} / {b!r} share most words"
@@ -329,9 +544,23 @@ def test_slugs_and_names_unique_and_distinct(items: list[dict[str, Any]]) -> Non
 def test_item_fields(items: list[dict[str, Any]]) -> None:
     for item in items:
         label = item.get("slug")
-        for key in ("slug", "name", "category", "description", "ingredients", "price", "allergens",
-                    "dietary_tags", "mood_tags", "spice_level", "stock", "available", "is_special",
-                    "image", "options"):
+        for key in (
+            "slug",
+            "name",
+            "category",
+            "description",
+            "ingredients",
+            "price",
+            "allergens",
+            "dietary_tags",
+            "mood_tags",
+            "spice_level",
+            "stock",
+            "available",
+            "is_special",
+            "image",
+            "options",
+        ):
             assert key in item, f"{label}: missing {key}"
         assert item["name"].strip() and item["name"] == item["name"].strip(), label
         assert 1 <= len(sentences(item["description"])) <= 2, f"{label}: description 1-2 sentences"
@@ -346,8 +575,11 @@ def test_menu_images_exist(items: list[dict[str, Any]]) -> None:
     static_dir = DEMO_FILE.parent / "static"
     if not static_dir.is_dir():
         pytest.skip("no demo/static directory next to the demo file")
-    missing = [i["image"]["url"] for i in items
-               if not (static_dir / i["image"]["url"].removeprefix("/static/")).is_file()]
+    missing = [
+        i["image"]["url"]
+        for i in items
+        if not (static_dir / i["image"]["url"].removeprefix("/static/")).is_file()
+    ]
     assert not missing, missing
 
 
@@ -374,8 +606,9 @@ def test_options(items: list[dict[str, Any]]) -> None:
         sizes = [o for o in options if o["group"] == "size"]
         if sizes:
             assert len(sizes) >= 2, f"{item['slug']}: a size choice needs at least two sizes"
-            assert sum(Decimal(o["price_delta"]) == 0 for o in sizes) == 1, \
+            assert sum(Decimal(o["price_delta"]) == 0 for o in sizes) == 1, (
                 f"{item['slug']}: exactly one size at the base price"
+            )
     assert with_options >= len(items) * 0.7, "most items should have options"
 
 
@@ -392,10 +625,14 @@ def test_stock_and_availability(items: list[dict[str, Any]]) -> None:
 
 # --------------------------------------------------------------------------- vocabularies
 
+
 def test_codes_are_in_vocabularies(items: list[dict[str, Any]]) -> None:
     for item in items:
-        for field, vocabulary in (("allergens", ALLERGENS), ("dietary_tags", DIETARY_TAGS),
-                                  ("mood_tags", MOOD_TAGS)):
+        for field, vocabulary in (
+            ("allergens", ALLERGENS),
+            ("dietary_tags", DIETARY_TAGS),
+            ("mood_tags", MOOD_TAGS),
+        ):
             values = item[field]
             assert isinstance(values, list), (item["slug"], field)
             assert set(values) <= vocabulary, f"{item['slug']}: unknown {field} {set(values) - vocabulary}"
@@ -405,6 +642,7 @@ def test_codes_are_in_vocabularies(items: list[dict[str, Any]]) -> None:
 
 
 # --------------------------------------------------------------------------- consistency
+
 
 def test_keyword_table_sanity() -> None:
     assert set(implied_allergens("coconut milk, coconut cream, peanut butter")) == {"peanuts"}
@@ -443,9 +681,10 @@ def test_dietary_tags_not_contradicted(items: list[dict[str, Any]]) -> None:
     for item in items:
         tags, allergens, text = set(item["dietary_tags"]), set(item["allergens"]), item_text(item)
         meat = _MEAT_RE.search(text)
-        if "vegetarian" in tags or "vegan" in tags:
-            if allergens & {"fish", "crustaceans", "molluscs"} or meat:
-                problems.append(f"{item['slug']}: vegetarian/vegan but contains meat or seafood")
+        if ("vegetarian" in tags or "vegan" in tags) and (
+            allergens & {"fish", "crustaceans", "molluscs"} or meat
+        ):
+            problems.append(f"{item['slug']}: vegetarian/vegan but contains meat or seafood")
         if "vegan" in tags:
             if allergens & {"milk", "eggs"} or _ANIMAL_RE.search(text):
                 problems.append(f"{item['slug']}: vegan but contains milk, egg or honey/gelatin")
@@ -492,14 +731,16 @@ def test_mood_tags_follow_guidance(items: list[dict[str, Any]]) -> None:
             continue
         in_scope = [i for i in items if i["category"] in categories]
         tagged = [i for i in in_scope if mood in i["mood_tags"]]
-        assert len(tagged) >= 0.6 * len(in_scope), \
+        assert len(tagged) >= 0.6 * len(in_scope), (
             f"only {len(tagged)}/{len(in_scope)} items in {sorted(categories)} are tagged {mood}"
+        )
     for item in items:
         if "stressed" in item["mood_tags"]:
             assert item["spice_level"] == 0, f"{item['slug']}: stressed dishes must be mild"
 
 
 # --------------------------------------------------------------------------- required items
+
 
 def test_required_items_exist(by_name: dict[str, dict[str, Any]]) -> None:
     missing = set(REQUIRED_ITEMS) - set(by_name)

@@ -1,5 +1,6 @@
 """Order flooding: caps on what one conversation (or customer) may hold at once, and the assistant's
 requests throttled per conversation instead of in one bucket shared by every guest."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,9 +16,13 @@ RATES = {"anon": "120/min", "service": "3000/min", "conversation": "300/min"}
 
 
 def cart_in(api: APIClient, conversation: str, item: MenuItem | None = None, **extra: Any) -> Any:
-    response = api.post("/api/carts/", {"channel": "rest", "conversation_id": conversation, **extra}, format="json")
+    response = api.post(
+        "/api/carts/", {"channel": "rest", "conversation_id": conversation, **extra}, format="json"
+    )
     if item is not None and response.status_code == 201:
-        added = api.post(f"/api/carts/{response.json()['id']}/items/", {"item": item.pk, "quantity": 1}, format="json")
+        added = api.post(
+            f"/api/carts/{response.json()['id']}/items/", {"item": item.pk, "quantity": 1}, format="json"
+        )
         assert added.status_code == 201, added.json()
     return response
 
@@ -28,6 +33,7 @@ def stock(item: MenuItem) -> int | None:
 
 
 # -- caps ------------------------------------------------------------------------------------------
+
 
 def test_a_conversation_may_hold_three_open_carts_and_no_more(api, demo):
     assert [cart_in(api, "flood-a").status_code for _ in range(3)] == [201, 201, 201]
@@ -61,7 +67,9 @@ def test_a_fourth_unpaid_pay_at_counter_order_is_refused_and_takes_no_stock(api,
     item = demo["margherita-pizza"]
     for n in range(3):
         cart = cart_in(api, "flood-e", item).json()
-        placed = place(api, cart["id"], key=f"e{n}", payment_method="pay_at_counter", conversation_id="flood-e")
+        placed = place(
+            api, cart["id"], key=f"e{n}", payment_method="pay_at_counter", conversation_id="flood-e"
+        )
         assert placed.status_code == 201, placed.json()
     cart = cart_in(api, "flood-e", item).json()
     before = stock(item)
@@ -71,9 +79,17 @@ def test_a_fourth_unpaid_pay_at_counter_order_is_refused_and_takes_no_stock(api,
     assert stock(item) == before
     assert api.get(f"/api/carts/{cart['id']}/").json()["status"] == "open"  # the cart is kept
     # paying by card is still possible, and another guest can still pay at the counter
-    assert place(api, cart["id"], key="e4", payment_method="card_online", conversation_id="flood-e").status_code == 201
+    assert (
+        place(api, cart["id"], key="e4", payment_method="card_online", conversation_id="flood-e").status_code
+        == 201
+    )
     other = cart_in(api, "flood-f", item).json()
-    assert place(api, other["id"], key="f0", payment_method="pay_at_counter", conversation_id="flood-f").status_code == 201
+    assert (
+        place(
+            api, other["id"], key="f0", payment_method="pay_at_counter", conversation_id="flood-f"
+        ).status_code
+        == 201
+    )
 
 
 def test_a_collected_or_cancelled_order_frees_a_place(api, demo):
@@ -81,12 +97,25 @@ def test_a_collected_or_cancelled_order_frees_a_place(api, demo):
     orders = []
     for n in range(3):
         cart = cart_in(api, "flood-g", item).json()
-        orders.append(place(api, cart["id"], key=f"g{n}", payment_method="pay_at_counter",
-                            conversation_id="flood-g").json())
+        orders.append(
+            place(
+                api, cart["id"], key=f"g{n}", payment_method="pay_at_counter", conversation_id="flood-g"
+            ).json()
+        )
     cart = cart_in(api, "flood-g", item).json()
-    assert place(api, cart["id"], key="g3", payment_method="pay_at_counter", conversation_id="flood-g").status_code == 409
+    assert (
+        place(
+            api, cart["id"], key="g3", payment_method="pay_at_counter", conversation_id="flood-g"
+        ).status_code
+        == 409
+    )
     assert api.post(f"/api/orders/{orders[0]['id']}/cancel/", format="json").status_code == 200
-    assert place(api, cart["id"], key="g3", payment_method="pay_at_counter", conversation_id="flood-g").status_code == 201
+    assert (
+        place(
+            api, cart["id"], key="g3", payment_method="pay_at_counter", conversation_id="flood-g"
+        ).status_code
+        == 201
+    )
 
 
 def test_unpaid_orders_count_per_customer_across_conversations(api, demo):
@@ -94,11 +123,26 @@ def test_unpaid_orders_count_per_customer_across_conversations(api, demo):
     item = demo["margherita-pizza"]
     for n in range(3):
         cart = cart_in(api, f"conv-h{n}", item).json()
-        assert place(api, cart["id"], key=f"h{n}", payment_method="pay_at_counter", conversation_id=f"conv-h{n}",
-                     customer=guest.public_id).status_code == 201
+        assert (
+            place(
+                api,
+                cart["id"],
+                key=f"h{n}",
+                payment_method="pay_at_counter",
+                conversation_id=f"conv-h{n}",
+                customer=guest.public_id,
+            ).status_code
+            == 201
+        )
     cart = cart_in(api, "conv-h9", item).json()
-    refused = place(api, cart["id"], key="h9", payment_method="pay_at_counter", conversation_id="conv-h9",
-                    customer=guest.public_id)
+    refused = place(
+        api,
+        cart["id"],
+        key="h9",
+        payment_method="pay_at_counter",
+        conversation_id="conv-h9",
+        customer=guest.public_id,
+    )
     assert refused.status_code == 409 and error_code(refused) == "too_many_unpaid_orders"
 
 
@@ -113,17 +157,19 @@ def test_a_replayed_order_is_answered_even_at_the_cap(api, demo):
 
 # -- throttling per conversation -------------------------------------------------------------------
 
+
 def test_one_conversation_is_throttled_without_slowing_down_the_others(api, demo, settings):
     settings.THROTTLE_RATES = {**RATES, "conversation": "3/min"}
-    cart = cart_in(api, "busy-guest").json()                          # 1
-    assert api.get(f"/api/carts/{cart['id']}/").status_code == 200    # 2: the cart's conversation
-    added = api.post(f"/api/carts/{cart['id']}/items/", {"item": demo["bruschetta"].pk, "quantity": 1},
-                     format="json")
-    assert added.status_code == 201                                   # 3
+    cart = cart_in(api, "busy-guest").json()  # 1
+    assert api.get(f"/api/carts/{cart['id']}/").status_code == 200  # 2: the cart's conversation
+    added = api.post(
+        f"/api/carts/{cart['id']}/items/", {"item": demo["bruschetta"].pk, "quantity": 1}, format="json"
+    )
+    assert added.status_code == 201  # 3
     throttled = api.get(f"/api/carts/{cart['id']}/")
     assert throttled.status_code == 429 and error_code(throttled) == "throttled"
     assert int(throttled["Retry-After"]) > 0
-    assert cart_in(api, "busy-guest").status_code == 429              # same conversation, by its body
+    assert cart_in(api, "busy-guest").status_code == 429  # same conversation, by its body
     # other guests and requests for no conversation go on
     other = cart_in(api, "calm-guest")
     assert other.status_code == 201
@@ -133,7 +179,9 @@ def test_one_conversation_is_throttled_without_slowing_down_the_others(api, demo
 
 def test_the_conversation_header_keys_the_bucket(api, demo, settings):
     settings.THROTTLE_RATES = {**RATES, "conversation": "2/min"}
-    codes = [api.get("/api/menu/version/", HTTP_X_CONVERSATION_ID="header-guest").status_code for _ in range(3)]
+    codes = [
+        api.get("/api/menu/version/", HTTP_X_CONVERSATION_ID="header-guest").status_code for _ in range(3)
+    ]
     assert codes == [200, 200, 429]
     assert api.get("/api/menu/version/", HTTP_X_CONVERSATION_ID="another-guest").status_code == 200
     assert api.get("/api/menu/version/").status_code == 200
@@ -141,7 +189,7 @@ def test_the_conversation_header_keys_the_bucket(api, demo, settings):
 
 def test_orders_are_throttled_in_their_conversations_bucket(api, demo, settings):
     settings.THROTTLE_RATES = {**RATES, "conversation": "4/min"}
-    cart = cart_in(api, "order-guest", demo["bruschetta"]).json()      # 2 requests
+    cart = cart_in(api, "order-guest", demo["bruschetta"]).json()  # 2 requests
     order = place(api, cart["id"], key="o1", conversation_id="order-guest")  # 3
     assert order.status_code == 201
     assert api.get(f"/api/orders/{order.json()['id']}/").status_code == 200  # 4
@@ -153,7 +201,7 @@ def test_without_a_conversation_rate_everything_shares_the_service_bucket(api, d
     assert [cart_in(api, f"guest-{n}").status_code for n in range(3)] == [201, 201, 429]
 
 
-@pytest.mark.parametrize("body", ['{"conversation_id": ', '[1, 2]'])
+@pytest.mark.parametrize("body", ['{"conversation_id": ', "[1, 2]"])
 def test_a_body_the_throttle_cannot_read_is_still_refused_by_the_view(api, demo, body):
     response = api.post("/api/carts/", body, content_type="application/json")
     assert response.status_code == 400

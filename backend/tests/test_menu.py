@@ -31,10 +31,15 @@ def test_item_has_contract_fields(public, demo):
     assert body["category"] == {"id": item.category_id, "slug": "mains", "name": "Mains"}
     assert body["allergens"] == ["cereals_gluten", "milk"]
     assert body["ingredients"] == ["tomato", "mozzarella", "basil", "wheat flour"]
-    assert body["image"] == {"url": "/static/menu/margherita-pizza.svg",
-                             "alt": "A margherita pizza with basil leaves"}
+    assert body["image"] == {
+        "url": "/static/menu/margherita-pizza.svg",
+        "alt": "A margherita pizza with basil leaves",
+    }
     assert [(o["group"], o["name"], o["price_delta"]) for o in body["options"]] == [
-        ("size", "regular", "0.00"), ("size", "large", "3.00"), ("extra", "extra cheese", "1.50")]
+        ("size", "regular", "0.00"),
+        ("size", "large", "3.00"),
+        ("extra", "extra cheese", "1.50"),
+    ]
     assert body["available"] is True and body["stock"] == 40 and body["spice_level"] == 0
     assert body["is_special"] is False and body["updated_at"]
 
@@ -51,21 +56,24 @@ def test_unknown_item_is_404_with_error_shape(public, demo):
     assert error_code(response) == "unknown_item"
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("category=starters", ["bruschetta", "green-salad"]),
-    ("dietary=vegan,gluten_free", ["green-salad"]),
-    ("dietary=vegetarian", ["bruschetta", "green-salad", "margherita-pizza", "truffle-risotto"]),
-    ("exclude_allergens=milk,cereals_gluten", ["green-salad"]),
-    ("exclude_allergens=mustard", ["bruschetta", "green-salad", "margherita-pizza", "truffle-risotto"]),
-    ("q=salami", ["diavola-pizza"]),
-    ("q=lemon", ["green-salad"]),
-    ("q=MOZZARELLA", ["diavola-pizza", "margherita-pizza"]),
-    ("available=true", ["bruschetta", "diavola-pizza", "margherita-pizza"]),
-    ("available=false", ["green-salad", "truffle-risotto"]),
-    ("mood=light", ["bruschetta", "green-salad"]),
-    ("special=true", ["diavola-pizza"]),
-    ("category=mains&available=true&mood=cozy", ["margherita-pizza"]),
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("category=starters", ["bruschetta", "green-salad"]),
+        ("dietary=vegan,gluten_free", ["green-salad"]),
+        ("dietary=vegetarian", ["bruschetta", "green-salad", "margherita-pizza", "truffle-risotto"]),
+        ("exclude_allergens=milk,cereals_gluten", ["green-salad"]),
+        ("exclude_allergens=mustard", ["bruschetta", "green-salad", "margherita-pizza", "truffle-risotto"]),
+        ("q=salami", ["diavola-pizza"]),
+        ("q=lemon", ["green-salad"]),
+        ("q=MOZZARELLA", ["diavola-pizza", "margherita-pizza"]),
+        ("available=true", ["bruschetta", "diavola-pizza", "margherita-pizza"]),
+        ("available=false", ["green-salad", "truffle-risotto"]),
+        ("mood=light", ["bruschetta", "green-salad"]),
+        ("special=true", ["diavola-pizza"]),
+        ("category=mains&available=true&mood=cozy", ["margherita-pizza"]),
+    ],
+)
 def test_item_filters(public, demo, query, expected):
     assert slugs(public.get(f"/api/menu/items/?{query}")) == expected
 
@@ -109,9 +117,9 @@ def test_menu_version_changes_on_item_option_and_category_changes(public, demo):
 def test_the_menu_vocabularies_are_the_shared_ones():
     """The admin's tick boxes and the validators take exactly the codes of vocabulary/ (the module
     the assistant reads, linked here), in its order: the two sides can never disagree on a code."""
-    import vocabulary
     from django.core.exceptions import ValidationError
 
+    import vocabulary
     from apps.menu.admin import MenuItemForm
     from apps.menu.models import validate_allergens, validate_dietary_tags, validate_mood_tags
 

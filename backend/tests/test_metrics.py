@@ -1,4 +1,5 @@
 """GET /metrics (django-prometheus + apps/common/metrics.py), gunicorn's multiprocess mode, and Sentry."""
+
 from __future__ import annotations
 
 import os
@@ -11,9 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
-
 from django.urls import path
+from prometheus_client.parser import text_string_to_metric_families
 
 from apps.payments.models import Payment
 from apps.payments.providers.sandbox import SandboxProvider
@@ -47,14 +47,24 @@ def scrape(client: Any, token: str = METRICS_TOKEN) -> str:
 
 # --- access -------------------------------------------------------------------------------------------
 
+
 def test_without_a_configured_token_the_endpoint_does_not_exist(client, settings):
     settings.METRICS_TOKEN = ""
     assert client.get("/metrics").status_code == 404
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer ").status_code == 404
 
 
-@pytest.mark.parametrize("header", [None, "Bearer wrong-token", f"Token {METRICS_TOKEN}",
-                                    f"Basic {METRICS_TOKEN}", f"Bearer {METRICS_TOKEN}x", "Bearer"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "Bearer wrong-token",
+        f"Token {METRICS_TOKEN}",
+        f"Basic {METRICS_TOKEN}",
+        f"Bearer {METRICS_TOKEN}x",
+        "Bearer",
+    ],
+)
 def test_a_missing_or_wrong_token_is_refused(client, metrics_token, header):
     extra = {"HTTP_AUTHORIZATION": header} if header is not None else {}
     response = client.get("/metrics", **extra)
@@ -74,19 +84,26 @@ def test_the_right_token_gets_django_and_business_metrics(client, metrics_token)
     assert sample(text, "django_http_requests_total_by_method_total", method="GET") >= 1
     assert "django_http_responses_total_by_status_total" in text
     assert "django_http_requests_latency_seconds_by_view_method" in text
-    for name in ("restaurant_backend_orders_placed_total", "restaurant_backend_order_status_changes_total",
-                 "restaurant_backend_payments_total", "restaurant_backend_api_errors_total"):
+    for name in (
+        "restaurant_backend_orders_placed_total",
+        "restaurant_backend_order_status_changes_total",
+        "restaurant_backend_payments_total",
+        "restaurant_backend_api_errors_total",
+    ):
         assert f"# TYPE {name} counter" in text, name
     # every known series is there from the start (at 0 until something happens)
-    assert f'restaurant_backend_orders_placed_total{{fulfilment="delivery"}}' in text
+    assert 'restaurant_backend_orders_placed_total{fulfilment="delivery"}' in text
     assert 'restaurant_backend_payments_total{method="pay_at_counter",outcome="failed"}' in text
     assert 'restaurant_backend_order_status_changes_total{status="out_for_delivery"}' in text
 
 
 # --- business metrics ---------------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
-def test_placing_an_order_counts_exactly_one(client, api, demo, metrics_token, django_capture_on_commit_callbacks):
+def test_placing_an_order_counts_exactly_one(
+    client, api, demo, metrics_token, django_capture_on_commit_callbacks
+):
     before = scrape(client)
     cart = new_cart(api, (demo["margherita-pizza"], 1, []))
     with django_capture_on_commit_callbacks(execute=True):
@@ -108,15 +125,20 @@ def test_an_order_that_is_never_committed_is_not_counted(client, api, demo, metr
 
 @pytest.mark.django_db
 def test_status_changes_payments_and_api_errors_are_counted(
-        client, api, public, demo, metrics_token, django_capture_on_commit_callbacks):
+    client, api, public, demo, metrics_token, django_capture_on_commit_callbacks
+):
     before = scrape(client)
     with django_capture_on_commit_callbacks(execute=True):
         paid = place(api, new_cart(api, (demo["diavola-pizza"], 1, []))["id"], key="paid").json()
         payment = Payment.objects.get(order_id=paid["id"])
         body, headers = SandboxProvider().build_callback(payment.intent_id, "succeeded")
         extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k != "content-type"}
-        assert public.post("/api/payments/webhook/sandbox/", body, content_type="application/json",
-                           **extra).status_code == 200
+        assert (
+            public.post(
+                "/api/payments/webhook/sandbox/", body, content_type="application/json", **extra
+            ).status_code
+            == 200
+        )
         cancelled = place(api, new_cart(api, (demo["diavola-pizza"], 1, []))["id"], key="cancelled").json()
         assert api.post(f"/api/orders/{cancelled['id']}/cancel/").status_code == 200
         assert api.get("/api/carts/999999/").status_code == 404  # cart_not_found
@@ -151,7 +173,9 @@ metrics.API_ERRORS.labels(code="out_of_stock").inc()
 
 def test_the_view_adds_up_the_files_of_all_worker_processes(client, metrics_token, tmp_path, monkeypatch):
     env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=str(tmp_path), PYTHONPATH=str(BACKEND_DIR))
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(n)], cwd=BACKEND_DIR, env=env) for n in (2, 3)]
+    workers = [
+        subprocess.Popen([sys.executable, "-c", WORKER, str(n)], cwd=BACKEND_DIR, env=env) for n in (2, 3)
+    ]
     assert [w.wait(timeout=60) for w in workers] == [0, 0]
     assert len(list(tmp_path.glob("counter_*.db"))) == 2
 
@@ -173,14 +197,32 @@ def test_gunicorn_with_two_workers_serves_the_sum(tmp_path):
     metrics_dir.mkdir(parents=True)
     (metrics_dir / "counter_1.db").write_bytes(b"left over from an earlier run")
     port = free_port()
-    env = dict(os.environ, DATA_DIR=str(tmp_path / "data"), METRICS_TOKEN=METRICS_TOKEN,
-               DJANGO_SETTINGS_MODULE="restaurant_backend.settings", SQLITE_PATH=str(tmp_path / "db.sqlite3"))
+    env = dict(
+        os.environ,
+        DATA_DIR=str(tmp_path / "data"),
+        METRICS_TOKEN=METRICS_TOKEN,
+        DJANGO_SETTINGS_MODULE="restaurant_backend.settings",
+        SQLITE_PATH=str(tmp_path / "db.sqlite3"),
+    )
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env.pop("SENTRY_DSN", None)
     gunicorn = Path(sys.executable).parent / "gunicorn"
-    process = subprocess.Popen([str(gunicorn), "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-                                "--workers", "2", "restaurant_backend.wsgi"],
-                               cwd=BACKEND_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [
+            str(gunicorn),
+            "--config",
+            "gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "restaurant_backend.wsgi",
+        ],
+        cwd=BACKEND_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         url = f"http://127.0.0.1:{port}/metrics"
         auth = {"Authorization": f"Bearer {METRICS_TOKEN}"}
@@ -191,7 +233,9 @@ def test_gunicorn_with_two_workers_serves_the_sum(tmp_path):
                     break
             except httpx.TransportError:
                 pass
-            assert process.poll() is None and time.monotonic() < deadline, process.stderr.read().decode()[-2000:]
+            assert process.poll() is None and time.monotonic() < deadline, process.stderr.read().decode()[
+                -2000:
+            ]
             time.sleep(0.2)
         # both workers have loaded the app (django-prometheus creates its counters at import)
         deadline = time.monotonic() + 30
@@ -202,8 +246,13 @@ def test_gunicorn_with_two_workers_serves_the_sum(tmp_path):
         assert httpx.get(url, timeout=5).status_code == 401
 
         def count(text: str) -> float:
-            return sample(text, "django_http_requests_total_by_view_transport_method_total",
-                          view="metrics", transport="http", method="GET")
+            return sample(
+                text,
+                "django_http_requests_total_by_view_transport_method_total",
+                view="metrics",
+                transport="http",
+                method="GET",
+            )
 
         first = count(httpx.get(url, headers=auth, timeout=5).text)
         with httpx.Client(headers=auth, timeout=5) as session:  # new connections: either worker may answer
@@ -219,7 +268,10 @@ def test_gunicorn_with_two_workers_serves_the_sum(tmp_path):
 # --- Sentry -----------------------------------------------------------------------------------------------
 
 # joined, so that the source lines Sentry sends around a failing frame do not hold them either
-SENTRY_GUEST = {"username": "-".join(["sentry", "check", "guest"]), "email": "@".join(["sentry.guest", "example.com"])}
+SENTRY_GUEST = {
+    "username": "-".join(["sentry", "check", "guest"]),
+    "email": "@".join(["sentry.guest", "example.com"]),
+}
 SENTRY_FORM = {"name": " ".join(["Anna", "Sentrycheck"]), "phone": " ".join(["+44", "7700", "900461"])}
 
 

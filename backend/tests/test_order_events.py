@@ -1,4 +1,5 @@
 """An order's status change is the domain event ``order_status_changed``: who hears it, when, in what order."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,14 +15,20 @@ from tests.conftest import new_cart, place
 def test_subscribers_run_in_the_order_the_status_change_called_them() -> None:
     """metrics, then webhooks, then notifications, then the kitchen: their after-commit work keeps its order."""
     uids = [lookup[0] for lookup, *_ in order_status_changed.receivers]
-    assert uids == ["metrics.count_status_change", "webhooks.order_status_changed",
-                    "notifications.order_status_changed", "kitchen.order_status_changed"]
+    assert uids == [
+        "metrics.count_status_change",
+        "webhooks.order_status_changed",
+        "notifications.order_status_changed",
+        "kitchen.order_status_changed",
+    ]
 
 
 def test_the_event_is_sent_inside_the_transaction_after_the_change_is_recorded(api, demo) -> None:
     heard: list[tuple[str | None, str, str, bool, bool]] = []
 
-    def listener(sender: Any, *, order: Order, previous: str | None, status: str, actor: str, **kwargs: Any) -> None:
+    def listener(
+        sender: Any, *, order: Order, previous: str | None, status: str, actor: str, **kwargs: Any
+    ) -> None:
         recorded = OrderStatusChange.objects.filter(order=order, status=status).exists()
         heard.append((previous, status, actor, connection.in_atomic_block, recorded))
 

@@ -40,7 +40,9 @@ def test_pickup_order_placed_from_cart(api, demo):
     assert order["number"] and order["postcode"] is None and order["requested_time"] is None
     assert order["subtotal"] == "29.00" and order["delivery_fee"] == "0.00" and order["total"] == "29.00"
     assert [(line["item"]["name"], line["quantity"], line["line_total"]) for line in order["lines"]] == [
-        ("Margherita Pizza", 2, "23.00"), ("Bruschetta", 1, "6.00")]
+        ("Margherita Pizza", 2, "23.00"),
+        ("Bruschetta", 1, "6.00"),
+    ]
     assert order["payment"]["method"] == "card_online" and order["payment"]["status"] == "pending"
     assert order["payment"]["checkout_url"].startswith("http://127.0.0.1:8000/pay/pi_")
     assert order["details_url"].startswith("http://127.0.0.1:8000/checkout/")
@@ -73,8 +75,11 @@ def test_reused_key_with_different_request_is_refused(api, demo):
 
 def test_idempotency_key_is_required(api, demo):
     cart = new_cart(api, (demo["margherita-pizza"], 1, []))
-    response = api.post("/api/orders/", {"cart": cart["id"], "fulfilment": "pickup",
-                                         "payment_method": "card_online"}, format="json")
+    response = api.post(
+        "/api/orders/",
+        {"cart": cart["id"], "fulfilment": "pickup", "payment_method": "card_online"},
+        format="json",
+    )
     assert response.status_code == 400 and error_code(response) == "idempotency_key_required"
     assert Order.objects.count() == 0
 
@@ -161,13 +166,16 @@ def test_delivery_adds_zone_fee(api, demo):
     assert order["postcode"] == "1012 ab"
 
 
-@pytest.mark.parametrize("overrides,code", [
-    ({"fulfilment": "delivery", "postcode": "9999"}, "outside_delivery_zone"),
-    ({"fulfilment": "delivery", "postcode": "1051"}, "below_minimum_order"),  # zone falls back to 20.00
-    ({"fulfilment": "delivery"}, "validation_error"),
-    ({"fulfilment": "teleport"}, "validation_error"),
-    ({"payment_method": "bitcoin"}, "validation_error"),
-])
+@pytest.mark.parametrize(
+    "overrides,code",
+    [
+        ({"fulfilment": "delivery", "postcode": "9999"}, "outside_delivery_zone"),
+        ({"fulfilment": "delivery", "postcode": "1051"}, "below_minimum_order"),  # zone falls back to 20.00
+        ({"fulfilment": "delivery"}, "validation_error"),
+        ({"fulfilment": "teleport"}, "validation_error"),
+        ({"payment_method": "bitcoin"}, "validation_error"),
+    ],
+)
 def test_refused_orders_change_nothing(api, demo, overrides, code):
     cart = new_cart(api, (demo["margherita-pizza"], 1, []), (demo["bruschetta"], 1, []))  # 17.50
     response = place(api, cart["id"], **overrides)
@@ -249,22 +257,37 @@ def test_lifecycle_pickup_and_delivery(api, demo, django_capture_on_commit_callb
         assert response.status_code == 200 and response.json()["status"] == status
     guest = Customer.objects.create(email="ada@example.com", notify_email=True)
     with django_capture_on_commit_callbacks(execute=True):
-        delivery = place(api, new_cart(api, (demo["diavola-pizza"], 2, []))["id"], key="b",
-                         fulfilment="delivery", postcode="1011", customer=guest.public_id).json()
+        delivery = place(
+            api,
+            new_cart(api, (demo["diavola-pizza"], 2, []))["id"],
+            key="b",
+            fulfilment="delivery",
+            postcode="1011",
+            customer=guest.public_id,
+        ).json()
         for status in ("confirmed", "preparing", "out_for_delivery", "completed"):
             assert set_status(api, delivery["id"], status).json()["status"] == status
-    events = list(Notification.objects.filter(order_id=delivery["id"]).order_by("id")
-                  .values_list("event", "status"))
-    assert events == [("order.placed", "sent"), ("order.confirmed", "sent"), ("order.preparing", "sent"),
-                      ("order.out_for_delivery", "sent"), ("order.completed", "sent")]
+    events = list(
+        Notification.objects.filter(order_id=delivery["id"]).order_by("id").values_list("event", "status")
+    )
+    assert events == [
+        ("order.placed", "sent"),
+        ("order.confirmed", "sent"),
+        ("order.preparing", "sent"),
+        ("order.out_for_delivery", "sent"),
+        ("order.completed", "sent"),
+    ]
 
 
-@pytest.mark.parametrize("path,status", [
-    (["confirmed", "preparing", "ready", "completed"], "placed"),
-    (["ready"], "placed"),
-    (["out_for_delivery"], "preparing"),  # pickup orders never go out for delivery
-    (["completed"], "confirmed"),
-])
+@pytest.mark.parametrize(
+    "path,status",
+    [
+        (["confirmed", "preparing", "ready", "completed"], "placed"),
+        (["ready"], "placed"),
+        (["out_for_delivery"], "preparing"),  # pickup orders never go out for delivery
+        (["completed"], "confirmed"),
+    ],
+)
 def test_invalid_transitions(api, demo, path, status):
     order = place(api, new_cart(api, (demo["diavola-pizza"], 1, []))["id"]).json()
     if path[-1] == "completed" and status == "placed":
@@ -287,14 +310,18 @@ def test_unknown_status_value(api, demo):
 def test_guest_who_chose_email_gets_status_messages_by_email(api, demo, django_capture_on_commit_callbacks):
     guest = Customer.objects.create(email="ada@example.com", notify_email=True)
     with django_capture_on_commit_callbacks(execute=True):
-        order = place(api, new_cart(api, (demo["diavola-pizza"], 1, []))["id"], customer=guest.public_id).json()
+        order = place(
+            api, new_cart(api, (demo["diavola-pizza"], 1, []))["id"], customer=guest.public_id
+        ).json()
         set_status(api, order["id"], "confirmed")
     assert [m.to for m in mail.outbox] == [["ada@example.com"], ["ada@example.com"]]
     assert f"We received your order {order['number']}" in mail.outbox[0].body
     assert mail.outbox[1].body == f"Your order {order['number']} is confirmed."
 
 
-def test_rejected_order_is_restocked_refunded_and_the_guest_told(api, demo, django_capture_on_commit_callbacks):
+def test_rejected_order_is_restocked_refunded_and_the_guest_told(
+    api, demo, django_capture_on_commit_callbacks
+):
     guest = Customer.objects.create(email="ada@example.com", notify_email=True)
     with django_capture_on_commit_callbacks(execute=True):
         order = place(api, new_cart(api, (demo["bruschetta"], 2, []))["id"], customer=guest.public_id).json()
@@ -303,6 +330,8 @@ def test_rejected_order_is_restocked_refunded_and_the_guest_told(api, demo, djan
     assert response.status_code == 200 and response.json()["status"] == "rejected"
     assert response.json()["payment"]["status"] == "cancelled"  # pending card payment: never charged
     assert stock("bruschetta") == 2
-    assert mail.outbox[-1].body == (f"Sorry, the kitchen couldn't accept your order {order['number']}. "
-                                    "You have not been charged; please call us or order again.")
+    assert mail.outbox[-1].body == (
+        f"Sorry, the kitchen couldn't accept your order {order['number']}. "
+        "You have not been charged; please call us or order again."
+    )
     assert error_code(set_status(api, order["id"], "confirmed")) == "invalid_status_transition"

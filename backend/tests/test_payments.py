@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 import httpx
 import pytest
@@ -21,8 +22,7 @@ def pay_page_action(client: httpx.Client, url: str, action: str) -> str:
     assert page.status_code == 200
     assert "Pay (sandbox)" in page.text and "Decline" in page.text
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    result = client.post(url, data={"csrfmiddlewaretoken": token, "action": action},
-                         follow_redirects=True)
+    result = client.post(url, data={"csrfmiddlewaretoken": token, "action": action}, follow_redirects=True)
     assert result.status_code == 200
     return result.text
 
@@ -31,14 +31,18 @@ def pay_page_action(client: httpx.Client, url: str, action: str) -> str:
 def test_sandbox_payment_end_to_end(live_server, settings, demo):
     settings.PUBLIC_BASE_URL = live_server.url
     settings.PAYMENTS_SANDBOX_WEBHOOK_URL = live_server.url + WEBHOOK
-    with httpx.Client(base_url=live_server.url, timeout=20,
-                      headers={"Authorization": f"Token {TOKEN}"}) as assistant:
+    with httpx.Client(
+        base_url=live_server.url, timeout=20, headers={"Authorization": f"Token {TOKEN}"}
+    ) as assistant:
         cart = assistant.post("/api/carts/", json={"channel": "rest"}).json()
-        assistant.post(f"/api/carts/{cart['id']}/items/",
-                       json={"item": demo["diavola-pizza"].pk, "quantity": 2})
-        order = assistant.post("/api/orders/", headers={"Idempotency-Key": "pay-1"},
-                               json={"cart": cart["id"], "fulfilment": "pickup",
-                                     "payment_method": "card_online"}).json()
+        assistant.post(
+            f"/api/carts/{cart['id']}/items/", json={"item": demo["diavola-pizza"].pk, "quantity": 2}
+        )
+        order = assistant.post(
+            "/api/orders/",
+            headers={"Idempotency-Key": "pay-1"},
+            json={"cart": cart["id"], "fulfilment": "pickup", "payment_method": "card_online"},
+        ).json()
     checkout_url = order["payment"]["checkout_url"]
     assert checkout_url.startswith(live_server.url + "/pay/pi_")
     with httpx.Client(timeout=20) as guest:  # the guest's browser, with its own cookies
@@ -77,14 +81,24 @@ def test_webhook_with_bad_or_stale_signature_is_rejected(public, api, demo):
     tampered = body.replace(b"succeeded", b"failed")
     wrong_key = Webhook("whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=")
     old = datetime.now(tz=dt_timezone.utc) - timedelta(minutes=10)
-    stale_headers = {**headers, "webhook-timestamp": str(int(old.timestamp())),
-                     "webhook-signature": Webhook(django_settings.PAYMENTS_SANDBOX_SECRET)
-                     .sign(headers["webhook-id"], old, body.decode())}
+    stale_headers = {
+        **headers,
+        "webhook-timestamp": str(int(old.timestamp())),
+        "webhook-signature": Webhook(django_settings.PAYMENTS_SANDBOX_SECRET).sign(
+            headers["webhook-id"], old, body.decode()
+        ),
+    }
     cases = [
         (tampered, headers),
-        (body, {**headers, "webhook-signature": wrong_key.sign(headers["webhook-id"],
-                                                               datetime.now(tz=dt_timezone.utc),
-                                                               body.decode())}),
+        (
+            body,
+            {
+                **headers,
+                "webhook-signature": wrong_key.sign(
+                    headers["webhook-id"], datetime.now(tz=dt_timezone.utc), body.decode()
+                ),
+            },
+        ),
         (body, stale_headers),
         (body, {"content-type": "application/json"}),
     ]

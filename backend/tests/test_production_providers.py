@@ -1,4 +1,5 @@
 """Production refuses to start with e-mail/SMS printed to the log or with an unnamed payment provider."""
+
 from __future__ import annotations
 
 import subprocess
@@ -27,18 +28,30 @@ def refusal(env: dict[str, str]) -> str:
 
 def test_nothing_configured_is_refused_naming_every_variable_to_set():
     message = refusal({})
-    for name in ("EMAIL_HOST", "EMAIL_BACKEND", "SMS_PROVIDER", "ALLOW_CONSOLE_NOTIFICATIONS", "PAYMENT_PROVIDER"):
+    for name in (
+        "EMAIL_HOST",
+        "EMAIL_BACKEND",
+        "SMS_PROVIDER",
+        "ALLOW_CONSOLE_NOTIFICATIONS",
+        "PAYMENT_PROVIDER",
+    ):
         assert name in message
 
 
-@pytest.mark.parametrize("change, named", [
-    ({"EMAIL_HOST": ""}, "EMAIL_HOST"),
-    ({"EMAIL_HOST": "", "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}, "EMAIL_BACKEND"),
-    ({"SMS_PROVIDER": ""}, "SMS_PROVIDER"),
-    ({"SMS_PROVIDER": "apps.notifications.sms.ConsoleSmsProvider"}, "SMS_PROVIDER"),
-    ({"PAYMENT_PROVIDER": ""}, "PAYMENT_PROVIDER"),
-    ({"PAYMENT_PROVIDER": "stripe"}, "PAYMENT_PROVIDER=stripe"),
-])
+@pytest.mark.parametrize(
+    "change, named",
+    [
+        ({"EMAIL_HOST": ""}, "EMAIL_HOST"),
+        (
+            {"EMAIL_HOST": "", "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"},
+            "EMAIL_BACKEND",
+        ),
+        ({"SMS_PROVIDER": ""}, "SMS_PROVIDER"),
+        ({"SMS_PROVIDER": "apps.notifications.sms.ConsoleSmsProvider"}, "SMS_PROVIDER"),
+        ({"PAYMENT_PROVIDER": ""}, "PAYMENT_PROVIDER"),
+        ({"PAYMENT_PROVIDER": "stripe"}, "PAYMENT_PROVIDER=stripe"),
+    ],
+)
 def test_each_missing_provider_is_refused(change, named):
     assert named in refusal({**REAL, **change})
 
@@ -60,11 +73,19 @@ def test_console_notifications_start_only_when_allowed_explicitly_and_then_loudl
 
 def _manage_check(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess:
     env = production_env(tmp_path, **extra)
-    return subprocess.run([sys.executable, "manage.py", "check"], cwd=BACKEND, env=env, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=BACKEND,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
-def test_manage_py_check_in_production_refuses_console_notifications_and_an_unnamed_payment_provider(tmp_path):
+def test_manage_py_check_in_production_refuses_console_notifications_and_an_unnamed_payment_provider(
+    tmp_path,
+):
     refused = _manage_check(tmp_path)
     assert refused.returncode != 0
     for name in ("EMAIL_HOST", "SMS_PROVIDER", "ALLOW_CONSOLE_NOTIFICATIONS", "PAYMENT_PROVIDER"):

@@ -1,4 +1,5 @@
-""""Order my usual" / "the same as last time": a past order rebuilt at today's prices."""
+""" "Order my usual" / "the same as last time": a past order rebuilt at today's prices."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -22,8 +23,9 @@ def order_for(api, customer: Customer, key: str, *lines) -> dict:
 
 
 def reorder(api, cart_id: int, customer: Customer, which: str = "last"):
-    return api.post(f"/api/carts/{cart_id}/reorder/", {"customer": customer.public_id, "which": which},
-                    format="json")
+    return api.post(
+        f"/api/carts/{cart_id}/reorder/", {"customer": customer.public_id, "which": which}, format="json"
+    )
 
 
 @pytest.fixture
@@ -40,8 +42,10 @@ def test_same_as_last_time_uses_todays_prices_and_options(api, demo, guest):
     response = reorder(api, cart["id"], guest)
     assert response.status_code == 200, response.json()
     body = response.json()
-    lines = {(line["item"]["name"], line["quantity"], tuple(o["name"] for o in line["options"])): line
-             for line in body["lines"]}
+    lines = {
+        (line["item"]["name"], line["quantity"], tuple(o["name"] for o in line["options"])): line
+        for line in body["lines"]
+    }
     assert set(lines) == {("Margherita Pizza", 2, ("large",)), ("Bruschetta", 1, ())}
     assert lines[("Margherita Pizza", 2, ("large",))]["unit_price"] == "15.50"  # 12.50 + 3.00 large
     assert body["subtotal"] == "37.00"
@@ -58,7 +62,8 @@ def test_unavailable_dish_is_skipped_with_a_reason_and_nothing_else_lost(api, de
     body = reorder(api, cart["id"], guest).json()
     assert [(line["item"]["name"], line["quantity"]) for line in body["lines"]] == [("Bruschetta", 1)]
     assert body["reorder"]["skipped"] == [
-        {"name": "Diavola Pizza", "reason": "Sorry, Diavola Pizza isn't available right now."}]
+        {"name": "Diavola Pizza", "reason": "Sorry, Diavola Pizza isn't available right now."}
+    ]
 
 
 def test_usual_is_the_most_repeated_order_not_the_latest(api, demo, guest):

@@ -18,8 +18,13 @@ def test_restaurant_facts(public, demo):
     assert body["timezone"] == "Europe/Amsterdam"
     assert {"day": "monday", "opens": "11:30", "closes": "22:00"} in body["opening_hours"]
     assert not [h for h in body["opening_hours"] if h["day"] == "sunday"]
-    assert body["delivery_zones"][0] == {"name": "Centre", "postcodes": ["1011", "1012"],
-                                         "fee": "2.50", "min_order": "15.00", "eta_minutes": 35}
+    assert body["delivery_zones"][0] == {
+        "name": "Centre",
+        "postcodes": ["1011", "1012"],
+        "fee": "2.50",
+        "min_order": "15.00",
+        "eta_minutes": 35,
+    }
     # a zone without its own minimum uses the restaurant's
     assert body["delivery_zones"][1]["min_order"] == "20.00"
     assert body["minimum_order"] == "20.00" and body["cancellation_window_minutes"] == 5
@@ -28,8 +33,14 @@ def test_restaurant_facts(public, demo):
 
 
 def counts() -> tuple[int, ...]:
-    return (Restaurant.objects.count(), DeliveryZone.objects.count(), Policy.objects.count(),
-            Category.objects.count(), MenuItem.objects.count(), MenuOption.objects.count())
+    return (
+        Restaurant.objects.count(),
+        DeliveryZone.objects.count(),
+        Policy.objects.count(),
+        Category.objects.count(),
+        MenuItem.objects.count(),
+        MenuOption.objects.count(),
+    )
 
 
 def test_load_demo_twice_leaves_exactly_one_copy(db, capsys):
@@ -43,14 +54,16 @@ def test_load_demo_twice_leaves_exactly_one_copy(db, capsys):
 
 def test_reload_removes_demo_items_gone_from_file_but_keeps_admin_items(db, tmp_path: Path):
     call_command("load_demo", file=str(FIXTURE))
-    staff_item = MenuItem.objects.create(category=Category.objects.get(slug="mains"),
-                                         slug="staff-special", name="Staff special", price="9.00")
+    staff_item = MenuItem.objects.create(
+        category=Category.objects.get(slug="mains"), slug="staff-special", name="Staff special", price="9.00"
+    )
     text = FIXTURE.read_text()
     start = text.index("  - slug: bruschetta")
     end = text.index("  - slug: green-salad")
     text = text[:start] + text[end:]
     text = text.replace('price: "11.50"', 'price: "12.00"').replace(
-        '      - {group: extra, name: extra cheese, price_delta: "1.50"}\n', "")
+        '      - {group: extra, name: extra cheese, price_delta: "1.50"}\n', ""
+    )
     smaller = tmp_path / "restaurant.yaml"
     smaller.write_text(text)
     call_command("load_demo", file=str(smaller))
@@ -65,8 +78,7 @@ def test_load_demo_reports_missing_and_broken_files(db, tmp_path: Path):
     with pytest.raises(CommandError, match="not found"):
         call_command("load_demo", file=str(tmp_path / "missing.yaml"))
     bad = tmp_path / "bad.yaml"
-    bad.write_text(FIXTURE.read_text().replace("allergens: [cereals_gluten, milk]",
-                                               "allergens: [gluten]"))
+    bad.write_text(FIXTURE.read_text().replace("allergens: [cereals_gluten, milk]", "allergens: [gluten]"))
     with pytest.raises(CommandError, match="invalid value"):
         call_command("load_demo", file=str(bad))
     assert MenuItem.objects.count() == 0  # nothing half-loaded

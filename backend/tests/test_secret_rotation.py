@@ -1,11 +1,13 @@
 """Rotating a secret without downtime: during the overlap window both the old and the new value are
 accepted, after it only the new one; signing always uses the new one (apps/common/rotation.py)."""
+
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from pathlib import Path
 
 import pytest
@@ -42,7 +44,9 @@ def test_previous_value_is_accepted_only_before_its_deadline():
     assert not secret.matches("other", before)
     # no deadline: the previous value is never accepted (a forgotten _PREVIOUS does not linger)
     assert RotatingSecret("X", current="new", previous="old").accepted(before) == ["new"]
-    assert RotatingSecret("X", current="", previous="").accepted(before) == []  # nothing matches an empty secret
+    assert (
+        RotatingSecret("X", current="", previous="").accepted(before) == []
+    )  # nothing matches an empty secret
     assert not RotatingSecret("X", current="").matches("", before)
 
 
@@ -58,9 +62,13 @@ def test_deadline_is_iso_8601_and_a_naive_one_means_utc():
 def test_a_malformed_deadline_stops_the_backend_from_starting():
     env = {k: v for k, v in os.environ.items() if not k.endswith("_PREVIOUS_UNTIL")}
     env["DJANGO_SETTINGS_MODULE"] = "restaurant_backend.settings"
-    done = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=BACKEND,
-                          env={**env, "BACKEND_SERVICE_TOKEN_PREVIOUS_UNTIL": "next tuesday"},
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=BACKEND,
+        env={**env, "BACKEND_SERVICE_TOKEN_PREVIOUS_UNTIL": "next tuesday"},
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode != 0 and "BACKEND_SERVICE_TOKEN_PREVIOUS_UNTIL" in done.stderr
 
 
@@ -96,19 +104,26 @@ def _signed_with(secret: str, payment: Payment, outcome: str) -> tuple[bytes, di
     """A callback as a sender still configured with `secret` would send it."""
     body, headers = SandboxProvider().build_callback(payment.intent_id, outcome)
     now = datetime.now(tz=dt_timezone.utc)
-    headers = {**headers, "webhook-timestamp": str(int(now.timestamp())),
-               "webhook-signature": Webhook(secret).sign(headers["webhook-id"], now, body.decode())}
+    headers = {
+        **headers,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": Webhook(secret).sign(headers["webhook-id"], now, body.decode()),
+    }
     return body, headers
 
 
 @pytest.mark.django_db
-def test_payment_callbacks_signed_with_the_old_secret_pass_only_within_the_window(api, public, demo, settings):
+def test_payment_callbacks_signed_with_the_old_secret_pass_only_within_the_window(
+    api, public, demo, settings
+):
     settings.PAYMENTS_SANDBOX_SECRET = NEW_WHSEC
     settings.PAYMENTS_SANDBOX_SECRET_PREVIOUS = OLD_WHSEC
     settings.PAYMENTS_SANDBOX_SECRET_PREVIOUS_UNTIL = an_hour_ago()
 
     # after the window: a late sender still on the old secret is refused, nothing changes
-    first = Payment.objects.get(order_id=place(api, new_cart(api, (demo["diavola-pizza"], 1, []))["id"]).json()["id"])
+    first = Payment.objects.get(
+        order_id=place(api, new_cart(api, (demo["diavola-pizza"], 1, []))["id"]).json()["id"]
+    )
     late = _post_callback(public, *_signed_with(OLD_WHSEC, first, "succeeded"))
     assert late.status_code == 401 and error_code(late) == "invalid_signature"
     first.refresh_from_db()

@@ -1,9 +1,9 @@
 """Trust hardening: order status only for its own conversation or customer, details links that
 expire, and a payment that arrives after a cancel refunded at once."""
+
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
 
@@ -28,6 +28,7 @@ def _order(api, demo, **overrides) -> dict:
 
 
 # -- (a) order status by number --------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_order_status_by_number_only_for_the_conversation_or_customer_that_placed_it(api, demo):
@@ -75,11 +76,17 @@ def test_the_service_token_must_say_whose_order_it_looks_up(api, demo):
 
 # -- identity: the order is the account's proven at the yes ----------------------------------------
 
+
 @pytest.mark.django_db
 def test_a_cart_linked_while_signed_in_is_a_guests_order_when_the_yes_carries_no_account(api, demo):
-    owner = Customer.objects.create(name="Ada", email="ada@example.com", address="Canal 1", postcode="1012 AB")
-    cart = api.post("/api/carts/", {"channel": "rest", "conversation_id": "conv-1", "customer": owner.public_id},
-                    format="json").json()
+    owner = Customer.objects.create(
+        name="Ada", email="ada@example.com", address="Canal 1", postcode="1012 AB"
+    )
+    cart = api.post(
+        "/api/carts/",
+        {"channel": "rest", "conversation_id": "conv-1", "customer": owner.public_id},
+        format="json",
+    ).json()
     api.post(f"/api/carts/{cart['id']}/items/", {"item": demo["bruschetta"].pk, "quantity": 1}, format="json")
     placed = place(api, cart["id"], key="k-guest")  # the token expired: the action names no customer
     assert placed.status_code == 201
@@ -89,6 +96,7 @@ def test_a_cart_linked_while_signed_in_is_a_guests_order_when_the_yes_carries_no
 
 
 # -- the total the guest confirmed -----------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_an_order_is_placed_only_at_the_total_the_guest_confirmed(api, demo):
@@ -101,8 +109,10 @@ def test_an_order_is_placed_only_at_the_total_the_guest_confirmed(api, demo):
 
     refused = place(api, cart["id"], key="k-total", expected_total=confirmed)
     assert refused.status_code == 409 and error_code(refused) == "total_changed"
-    assert refused.json()["error"]["details"] == {"expected_total": confirmed,
-                                                  "total": f"{Decimal(confirmed) + Decimal('2.00'):.2f}"}
+    assert refused.json()["error"]["details"] == {
+        "expected_total": confirmed,
+        "total": f"{Decimal(confirmed) + Decimal('2.00'):.2f}",
+    }
     assert not Order.objects.exists()
     item.refresh_from_db()
     assert item.stock == stock_before  # nothing taken
@@ -122,6 +132,7 @@ def test_a_replayed_yes_for_another_total_is_not_the_same_request(api, demo):
 
 # -- (b) the contact-details link expires ----------------------------------------------------------
 
+
 def _path(url: str) -> str:
     return re.sub(r"^https?://[^/]+", "", url)
 
@@ -134,6 +145,7 @@ def test_details_link_works_then_expires_with_a_friendly_page(api, demo, setting
     assert Client().get(path).status_code == 200
 
     from django.core import signing
+
     later = signing.time.time() + 24 * 3600 + 60
     with mock.patch("django.core.signing.time.time", return_value=later):
         expired = Client().get(path)
@@ -154,6 +166,7 @@ def test_the_bare_order_token_is_not_a_details_link(api, demo):
 
 # -- (e) a payment success after a cancel ----------------------------------------------------------
 
+
 def _webhook_headers(headers: dict[str, str]) -> dict[str, str]:
     return {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k != "content-type"}
 
@@ -166,15 +179,19 @@ def test_payment_success_after_cancel_or_reject_is_refunded_at_once(api, public,
     if closing == "cancel":
         assert api.post(f"/api/orders/{order['id']}/cancel/").status_code == 200
     else:
-        assert api.post(f"/api/orders/{order['id']}/status/", {"status": "rejected"},
-                        format="json").status_code == 200
+        assert (
+            api.post(f"/api/orders/{order['id']}/status/", {"status": "rejected"}, format="json").status_code
+            == 200
+        )
     payment.refresh_from_db()
     assert payment.status == "cancelled"
 
     body, headers = SandboxProvider().build_callback(payment.intent_id, "succeeded")
     with mock.patch.object(SandboxProvider, "refund", autospec=True) as refund:
         for _ in range(2):  # a replay refunds nothing twice
-            response = public.post(WEBHOOK, body, content_type="application/json", **_webhook_headers(headers))
+            response = public.post(
+                WEBHOOK, body, content_type="application/json", **_webhook_headers(headers)
+            )
             assert response.status_code == 200
     assert refund.call_count == 1
     assert refund.call_args.args[1].pk == payment.pk

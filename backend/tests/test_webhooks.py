@@ -72,10 +72,22 @@ def test_order_status_changes_are_announced(demo, hooked, api):
     events = [verified(r) for r in hooked.requests]
     status_events = [e["data"] for e in events if e["type"] == "order.status_changed"]
     assert status_events == [
-        {"order_id": order["id"], "number": order["number"], "status": "placed",
-         "previous_status": None, "conversation_id": "conv-1", "customer": None},
-        {"order_id": order["id"], "number": order["number"], "status": "confirmed",
-         "previous_status": "placed", "conversation_id": "conv-1", "customer": None},
+        {
+            "order_id": order["id"],
+            "number": order["number"],
+            "status": "placed",
+            "previous_status": None,
+            "conversation_id": "conv-1",
+            "customer": None,
+        },
+        {
+            "order_id": order["id"],
+            "number": order["number"],
+            "status": "confirmed",
+            "previous_status": "placed",
+            "conversation_id": "conv-1",
+            "customer": None,
+        },
     ]
 
 

@@ -16,6 +16,7 @@ By hand (the stack's Rasa on 5005, its backend on 8000):
     .venv-load/bin/locust -f bench/load/locustfile.py --headless -u 20 -r 5 -t 5m \\
         --host http://127.0.0.1:5005 --origin http://127.0.0.1:8000 RestGuest SocketGuest
 """
+
 from __future__ import annotations
 
 import json
@@ -23,9 +24,10 @@ import random
 import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 import gevent
 import gevent.event
@@ -40,8 +42,12 @@ CONVERSATION = "CONVERSATION"  # request type of the per-conversation outcome ro
 SETUP_KINDS = ("session", "connect")  # reported, but not guest messages
 
 # What the assistant says when it could not do the turn's work: the turn counts as an error.
-TROUBLE = ("faster than I can read them", "little busy", "can't reach our ordering system",
-           "didn't answer in time")
+TROUBLE = (
+    "faster than I can read them",
+    "little busy",
+    "can't reach our ordering system",
+    "didn't answer in time",
+)
 
 
 @dataclass(frozen=True)
@@ -53,17 +59,26 @@ class Dish:
 # Dishes with unlimited stock in the demo menu (backend/demo/restaurant.yaml), so hours of ordering
 # never sell one out; some ask for a size, some come back as "Did you mean ...?".
 DISHES = (
-    Dish("one tomato soup please", "regular"), Dish("a butternut squash soup", "large"),
-    Dish("two garlic breads", "regular"), Dish("one egg fried rice", "regular"),
-    Dish("a crispy tofu bowl", "large"), Dish("loaded fries please", "regular"),
-    Dish("one salted edamame", "regular"), Dish("2 hummus plates", "regular"),
-    Dish("a flat white", "regular"), Dish("2 hot chocolates", "large"), Dish("one green tea", "regular"),
+    Dish("one tomato soup please", "regular"),
+    Dish("a butternut squash soup", "large"),
+    Dish("two garlic breads", "regular"),
+    Dish("one egg fried rice", "regular"),
+    Dish("a crispy tofu bowl", "large"),
+    Dish("loaded fries please", "regular"),
+    Dish("one salted edamame", "regular"),
+    Dish("2 hummus plates", "regular"),
+    Dish("a flat white", "regular"),
+    Dish("2 hot chocolates", "large"),
+    Dish("one green tea", "regular"),
     Dish("two falafel wraps", "regular"),
 )
 # Questions the assistant answers from the backend's facts, without the LLM; and a word the answer has.
 QUESTIONS = (
-    ("does the pad thai have peanuts in it?", "peanut"), ("what are your opening hours?", "opening hours"),
-    ("is the tomato soup vegan?", "vegan"), ("do you deliver?", "deliver"), ("where are you located?", "phone"),
+    ("does the pad thai have peanuts in it?", "peanut"),
+    ("what are your opening hours?", "opening hours"),
+    ("is the tomato soup vegan?", "vegan"),
+    ("do you deliver?", "deliver"),
+    ("where are you located?", "phone"),
 )
 PLACED = re.compile(r"Order #(\w+) is placed")
 
@@ -77,8 +92,8 @@ class Conversation:
     channel: str
     sender: str = ""
     status: str = "in_progress"  # placed | done (stock bot) | failed | interrupted
-    order: Optional[str] = None
-    reason: Optional[str] = None
+    order: str | None = None
+    reason: str | None = None
     started: float = field(default_factory=time.time)
 
 
@@ -87,11 +102,17 @@ CONVERSATIONS: list[Conversation] = []
 
 @events.init_command_line_parser.add_listener
 def _options(parser: Any) -> None:
-    parser.add_argument("--think-min", type=float, default=1.0, help="shortest pause between a guest's messages (s)")
-    parser.add_argument("--think-max", type=float, default=3.0, help="longest pause between a guest's messages (s)")
+    parser.add_argument(
+        "--think-min", type=float, default=1.0, help="shortest pause between a guest's messages (s)"
+    )
+    parser.add_argument(
+        "--think-max", type=float, default=3.0, help="longest pause between a guest's messages (s)"
+    )
     parser.add_argument("--rest-weight", type=int, default=1, help="share of REST guests")
     parser.add_argument("--socketio-weight", type=int, default=1, help="share of socket.io guests")
-    parser.add_argument("--origin", default="", help="Origin the socket.io guests send (a CHAT_ALLOWED_ORIGINS site)")
+    parser.add_argument(
+        "--origin", default="", help="Origin the socket.io guests send (a CHAT_ALLOWED_ORIGINS site)"
+    )
     parser.add_argument("--reply-timeout", type=float, default=60, help="longest wait for a reply (s)")
     parser.add_argument("--summary-file", default="", help="where to write the run's summary (JSON)")
 
@@ -118,7 +139,7 @@ def texts(messages: Messages) -> str:
     return "\n".join(str(message.get("text") or "") for message in messages)
 
 
-def trouble(messages: Messages) -> Optional[str]:
+def trouble(messages: Messages) -> str | None:
     """Why this reply is an error rather than an answer, or None."""
     if not messages:
         return "no reply"
@@ -148,8 +169,15 @@ def reply_timeout(user: User) -> float:
 
 def button_payloads(messages: Messages, prefix: str) -> list[str]:
     """Payloads of the buttons offered (REST: `buttons`; Rasa's socket.io: `quick_replies`)."""
-    buttons = [button for message in messages for key in ("buttons", "quick_replies") for button in message.get(key) or []]
-    return [str(button.get("payload")) for button in buttons if str(button.get("payload", "")).startswith(prefix)]
+    buttons = [
+        button
+        for message in messages
+        for key in ("buttons", "quick_replies")
+        for button in message.get(key) or []
+    ]
+    return [
+        str(button.get("payload")) for button in buttons if str(button.get("payload", "")).startswith(prefix)
+    ]
 
 
 # -- the conversation, the same on every channel -----------------------------------------------
@@ -188,8 +216,12 @@ def order(say: Say, user: User) -> str:
     think(user)
     question, word = random.choice(QUESTIONS)
     expect("question", say("question", question), word)
-    for kind, text, answer in (("checkout", "checkout", "pickup or delivery"), ("fulfilment", "pickup", "when"),
-                               ("pickup_time", "asap", "pay"), ("payment", "I'll pay at the counter", "Shall I place")):
+    for kind, text, answer in (
+        ("checkout", "checkout", "pickup or delivery"),
+        ("fulfilment", "pickup", "when"),
+        ("pickup_time", "asap", "pay"),
+        ("payment", "I'll pay at the counter", "Shall I place"),
+    ):
         think(user)
         expect(kind, say(kind, text), answer)
     think(user)
@@ -214,7 +246,7 @@ def moodbot(say: Say, user: User) -> None:
     expect("goodbye", say("goodbye", "bye"), "bye")
 
 
-def hold(user: User, conversation: Conversation, run: Callable[[Conversation], Optional[str]]) -> None:
+def hold(user: User, conversation: Conversation, run: Callable[[Conversation], str | None]) -> None:
     """Run one conversation and report its outcome as a CONVERSATION row (failures with their reason).
     Once the run is stopping no new guest sits down (a guest waking from its pause as the stop comes
     would otherwise be cut off after its first message)."""
@@ -223,7 +255,7 @@ def hold(user: User, conversation: Conversation, run: Callable[[Conversation], O
         return
     CONVERSATIONS.append(conversation)
     start = time.perf_counter()
-    exception: Optional[Exception] = None
+    exception: Exception | None = None
     try:
         conversation.order = run(conversation)
         conversation.status = "placed" if conversation.order else "done"
@@ -232,18 +264,28 @@ def hold(user: User, conversation: Conversation, run: Callable[[Conversation], O
     except gevent.GreenletExit:
         conversation.status, conversation.reason = "interrupted", "stopped at the end of the run"
         raise
-    except Exception as error:  # noqa: BLE001 - a transport error ends the conversation; locust reports it
-        exception, conversation.status, conversation.reason = error, "failed", f"{type(error).__name__}: {error}"
+    except Exception as error:
+        exception, conversation.status, conversation.reason = (
+            error,
+            "failed",
+            f"{type(error).__name__}: {error}",
+        )
     finally:
         if conversation.status != "interrupted":
             user.environment.events.request.fire(
-                request_type=CONVERSATION, name=f"{conversation.channel} {conversation.status}",
-                response_time=(time.perf_counter() - start) * 1000, response_length=0, exception=exception, context={})
+                request_type=CONVERSATION,
+                name=f"{conversation.channel} {conversation.status}",
+                response_time=(time.perf_counter() - start) * 1000,
+                response_length=0,
+                exception=exception,
+                context={},
+            )
 
 
 # -- REST --------------------------------------------------------------------------------------
 
-def read_reply(response: Any) -> tuple[Any, Optional[str]]:
+
+def read_reply(response: Any) -> tuple[Any, str | None]:
     """A REST answer's JSON body, and why it is an error (None when it is not)."""
     if response.status_code != 200:
         return None, f"HTTP {response.status_code}" + (f" ({response.error})" if response.error else "")
@@ -255,7 +297,9 @@ def read_reply(response: Any) -> tuple[Any, Optional[str]]:
 
 def post(user: FastHttpUser, kind: str, path: str, body: dict[str, Any]) -> Any:
     """One request reported under `kind`: its JSON, or ConversationFailed when there is none."""
-    with user.client.post(path, json=body, name=kind, catch_response=True, timeout=reply_timeout(user)) as response:
+    with user.client.post(
+        path, json=body, name=kind, catch_response=True, timeout=reply_timeout(user)
+    ) as response:
         data, problem = read_reply(response)
         if problem is None and isinstance(data, list):
             problem = trouble(data)  # an answer, but the bot could not do the work
@@ -289,6 +333,7 @@ def rest_say(user: FastHttpUser, sender: str) -> Say:
 
 # -- socket.io ---------------------------------------------------------------------------------
 
+
 class SocketSay:
     """Messages on Rasa's socket.io channel as the website widget sends them. The server acknowledges
     a `user_uttered` only after its handler has run, so the bot's `bot_uttered` events of that
@@ -302,11 +347,14 @@ class SocketSay:
     def __call__(self, kind: str, text: str) -> Messages:
         self.received.clear()
         start = time.perf_counter()
-        exception: Optional[Exception] = None
+        exception: Exception | None = None
         messages: Messages = []
         try:
-            self.client.call("user_uttered", {"message": text, "session_id": self.session},
-                             timeout=reply_timeout(self.user))
+            self.client.call(
+                "user_uttered",
+                {"message": text, "session_id": self.session},
+                timeout=reply_timeout(self.user),
+            )
             gevent.sleep(0)  # let the handlers of events that came before the acknowledgement run
             messages = list(self.received)
             problem = trouble(messages)
@@ -314,8 +362,13 @@ class SocketSay:
         except socketio.exceptions.TimeoutError:
             exception = TimeoutError(f"no acknowledgement in {reply_timeout(self.user):.0f} s")
         self.user.environment.events.request.fire(
-            request_type="SOCKETIO", name=kind, response_time=(time.perf_counter() - start) * 1000,
-            response_length=sum(len(str(m.get("text") or "")) for m in messages), exception=exception, context={})
+            request_type="SOCKETIO",
+            name=kind,
+            response_time=(time.perf_counter() - start) * 1000,
+            response_length=sum(len(str(m.get("text") or "")) for m in messages),
+            exception=exception,
+            context={},
+        )
         if isinstance(exception, TimeoutError):
             raise ConversationFailed(f"{kind}: {exception}")
         return messages
@@ -333,8 +386,11 @@ class SocketGuest(User):
 
     def _order(self, conversation: Conversation) -> str:
         origin = self.environment.parsed_options.origin if self.environment.parsed_options else ""
-        client = socketio.Client(reconnection=False, handle_sigint=False,
-                                 websocket_extra_options={"origin": origin} if origin else {})
+        client = socketio.Client(
+            reconnection=False,
+            handle_sigint=False,
+            websocket_extra_options={"origin": origin} if origin else {},
+        )
         try:
             conversation.sender = self._connect(client)
             return order(SocketSay(self, client, conversation.sender), self)
@@ -345,21 +401,27 @@ class SocketGuest(User):
         confirmed = gevent.event.AsyncResult()
         client.on("session_confirm", confirmed.set)
         start = time.perf_counter()
-        exception: Optional[Exception] = None
+        exception: Exception | None = None
         try:
             client.connect(self.host, transports=["websocket"], wait_timeout=reply_timeout(self))
             client.emit("session_request", {"session_id": None})
             return str(confirmed.get(timeout=reply_timeout(self)))
-        except Exception as error:  # noqa: BLE001 - reported to locust, then ends the conversation
+        except Exception as error:
             exception = error
             raise ConversationFailed(f"connect: {type(error).__name__}: {error}") from error
         finally:
             self.environment.events.request.fire(
-                request_type="SOCKETIO", name="connect", response_time=(time.perf_counter() - start) * 1000,
-                response_length=0, exception=exception, context={})
+                request_type="SOCKETIO",
+                name="connect",
+                response_time=(time.perf_counter() - start) * 1000,
+                response_length=0,
+                exception=exception,
+                context={},
+            )
 
 
 # -- the stock bot -----------------------------------------------------------------------------
+
 
 class StockGuest(FastHttpUser):
     """A guest of the stock moodbot (`rasa init`) on Rasa's own REST channel, which takes any sender."""
@@ -405,27 +467,43 @@ def _stopped(environment: Environment, **_: Any) -> None:
 
 
 def figures(entry: StatsEntry) -> dict[str, Any]:
-    return {"requests": entry.num_requests, "failures": entry.num_failures,
-            **{f"p{int(p * 100)}": entry.get_response_time_percentile(p) for p in (0.5, 0.95, 0.99)}}
+    return {
+        "requests": entry.num_requests,
+        "failures": entry.num_failures,
+        **{f"p{int(p * 100)}": entry.get_response_time_percentile(p) for p in (0.5, 0.95, 0.99)},
+    }
 
 
 def summary(environment: Environment) -> dict[str, Any]:
     """Percentiles per turn kind and channel, merged over all guest messages, and every conversation."""
     stats = environment.stats
-    turns = [entry for (name, method), entry in stats.entries.items()
-             if method != CONVERSATION and name not in SETUP_KINDS]
+    turns = [
+        entry
+        for (name, method), entry in stats.entries.items()
+        if method != CONVERSATION and name not in SETUP_KINDS
+    ]
     merged = StatsEntry(stats, "all messages", "")
     for entry in turns:
         merged.extend(entry)
     return {
-        "started": TIMES.get("start"), "stopped": TIMES.get("stop"),
+        "started": TIMES.get("start"),
+        "stopped": TIMES.get("stop"),
         "run_time": environment.parsed_options.run_time if environment.parsed_options else None,
         "messages_in_run_time": WINDOW["messages"],
-        "kinds": [{"channel": "rest" if method == "POST" else method.lower(), "kind": name, **figures(entry)}
-                  for (name, method), entry in sorted(stats.entries.items(), key=lambda item: item[0][::-1])
-                  if method != CONVERSATION],
+        "kinds": [
+            {"channel": "rest" if method == "POST" else method.lower(), "kind": name, **figures(entry)}
+            for (name, method), entry in sorted(stats.entries.items(), key=lambda item: item[0][::-1])
+            if method != CONVERSATION
+        ],
         "messages": figures(merged),
-        "errors": [{"kind": error.name, "channel": error.method, "error": str(error.error), "count": error.occurrences}
-                   for error in stats.errors.values()],
+        "errors": [
+            {
+                "kind": error.name,
+                "channel": error.method,
+                "error": str(error.error),
+                "count": error.occurrences,
+            }
+            for error in stats.errors.values()
+        ],
         "conversations": [asdict(conversation) for conversation in CONVERSATIONS],
     }

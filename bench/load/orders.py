@@ -10,12 +10,14 @@ Orders carry the conversation id of the chat that placed them (Order.conversatio
   for a conversation that failed or was cut off at the end is counted apart (it is neither).
 The HTTP API cannot list orders, so without a shell into the backend duplicates are not checked.
 """
+
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any
 
 import httpx
 
@@ -36,7 +38,7 @@ Shell = Callable[[str], str]  # Django shell code -> what it printed
 class OrderCheck:
     placed: int = 0  # conversations told their order is placed
     found: int = 0  # of those, orders the API gives by number for that conversation
-    in_backend: Optional[int] = None  # orders of the run's conversations in the database (None: not read)
+    in_backend: int | None = None  # orders of the run's conversations in the database (None: not read)
     lost: list[str] = field(default_factory=list)  # conversation ids
     duplicated: list[str] = field(default_factory=list)
     of_unfinished: int = 0  # orders of conversations that failed or were stopped mid-way
@@ -45,11 +47,14 @@ class OrderCheck:
     def verdict(self) -> str:
         if self.lost or self.duplicated:
             return f"{len(self.lost)} lost, {len(self.duplicated)} duplicated"
-        return "none lost" + (", none duplicated" if self.in_backend is not None else " (duplicates not checked)")
+        return "none lost" + (
+            ", none duplicated" if self.in_backend is not None else " (duplicates not checked)"
+        )
 
 
-def check(conversations: list[dict[str, Any]], backend: httpx.Client, shell: Optional[Shell],
-          since: float) -> OrderCheck:
+def check(
+    conversations: list[dict[str, Any]], backend: httpx.Client, shell: Shell | None, since: float
+) -> OrderCheck:
     placed = [c for c in conversations if c["status"] == "placed" and c["order"]]
     result = OrderCheck(placed=len(placed))
     for conversation in placed:
@@ -63,14 +68,18 @@ def check(conversations: list[dict[str, Any]], backend: httpx.Client, shell: Opt
         result.in_backend = sum(n for sender, n in counts.items() if sender in run)
         result.duplicated = sorted(sender for sender in run if counts.get(sender, 0) > 1)
         result.lost = sorted(set(result.lost) | {c["sender"] for c in placed if not counts.get(c["sender"])})
-        result.of_unfinished = sum(counts.get(c["sender"], 0) for c in conversations
-                                   if c["status"] != "placed" and c["sender"])
+        result.of_unfinished = sum(
+            counts.get(c["sender"], 0) for c in conversations if c["status"] != "placed" and c["sender"]
+        )
     return result
 
 
 def found_by_number(backend: httpx.Client, number: str, sender: str) -> bool:
-    response = backend.get(f"/api/orders/by-number/{number}/", params={"conversation_id": sender},
-                           headers={"X-Conversation-Id": sender})
+    response = backend.get(
+        f"/api/orders/by-number/{number}/",
+        params={"conversation_id": sender},
+        headers={"X-Conversation-Id": sender},
+    )
     return response.status_code == 200 and response.json().get("number") == str(number)
 
 

@@ -3,6 +3,7 @@ comes, served by the same Rasa (.venv-rasa) the assistant runs on.
 
 The trained project is kept in var/stock-bot, so only the first run trains it (about two minutes).
 """
+
 from __future__ import annotations
 
 import os
@@ -37,8 +38,13 @@ def trained_project() -> Path:
         project.mkdir()
         log = Path(tmp) / "init.log"
         with log.open("wb") as handle:
-            done = subprocess.run([str(RASA), "init", "--no-prompt", "--init-dir", str(project)], cwd=tmp, env=ENV,
-                                  stdout=handle, stderr=subprocess.STDOUT)
+            done = subprocess.run(
+                [str(RASA), "init", "--no-prompt", "--init-dir", str(project)],
+                cwd=tmp,
+                env=ENV,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+            )
         if done.returncode != 0 or not list(project.glob("models/*.tar.gz")):
             raise RuntimeError(f"rasa init failed; log:\n{log.read_text()[-4000:]}")
         shutil.rmtree(PROJECT, ignore_errors=True)
@@ -54,9 +60,25 @@ def serve(workdir: Path) -> Iterator[StockBot]:
     log = workdir / "stock-bot.log"
     with log.open("ab") as handle:
         process = subprocess.Popen(
-            [str(RASA), "run", "--interface", "127.0.0.1", "--port", str(port), "--model", "models",
-             "--credentials", "credentials.yml", "--endpoints", "endpoints.yml"],
-            cwd=project, env=ENV, stdout=handle, stderr=subprocess.STDOUT)
+            [
+                str(RASA),
+                "run",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--model",
+                "models",
+                "--credentials",
+                "credentials.yml",
+                "--endpoints",
+                "endpoints.yml",
+            ],
+            cwd=project,
+            env=ENV,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(url, process, "stock bot", 240, log)

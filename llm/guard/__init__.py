@@ -11,6 +11,7 @@ hand over (links.py). A reply that repeats the instructions is caught by leak.py
 personality pass (personality.py) tidies the phrasing. Knows nothing of Rasa, HTTP or the LLM
 client. The input side (guest messages that try to override the rules) is llm/injection.py.
 """
+
 from llm.guard.check import check_claims
 from llm.guard.facts import Checked, Correction, DishFacts, FactSheet
 from llm.guard.leak import leaks_instructions
@@ -22,7 +23,19 @@ from llm.guard.plain import plain_text, strip_markdown
 from llm.guard.sentences import split_sentences
 
 __all__ = [
-    "Checked", "Correction", "DishFacts", "FactSheet", "Personality", "apply_personality", "check_claims",
-    "find_amounts", "find_links", "guard_reply", "leaks_instructions", "load_personality", "plain_text",
-    "split_sentences", "strip_markdown",
+    "Checked",
+    "Correction",
+    "DishFacts",
+    "FactSheet",
+    "Personality",
+    "apply_personality",
+    "check_claims",
+    "find_amounts",
+    "find_links",
+    "guard_reply",
+    "leaks_instructions",
+    "load_personality",
+    "plain_text",
+    "split_sentences",
+    "strip_markdown",
 ]

@@ -1,11 +1,20 @@
 """The claim check: money, offers, allergen and dietary claims and addresses, sentence by sentence."""
+
 from __future__ import annotations
 
 from llm.guard.claims import PRONOUN, analyse_claims, backend_fact, unverifiable
 from llm.guard.dishes import dish_groups
 from llm.guard.facts import Checked, Correction, CorrectionKind, DishFacts, FactSheet, to_cents
 from llm.guard.links import foreign_links
-from llm.guard.money import SUM_WORDS, Amount, attached_dish, dish_pairs, is_offer, read_amounts, weak_is_price
+from llm.guard.money import (
+    SUM_WORDS,
+    Amount,
+    attached_dish,
+    dish_pairs,
+    is_offer,
+    read_amounts,
+    weak_is_price,
+)
 from llm.guard.sentences import BULLET, fold, join_segments, split_segments
 from vocabulary import money
 
@@ -34,7 +43,9 @@ def check_claims(text: str, facts: FactSheet) -> Checked:
         groups = dish_groups(hits, masked)
         amounts = read_amounts(fold(sentence), facts.currency)
         strong = [amount for amount in amounts if not amount.weak]
-        amounts = [amount for amount in amounts if not amount.weak or weak_is_price(amount, groups, strong, masked)]
+        amounts = [
+            amount for amount in amounts if not amount.weak or weak_is_price(amount, groups, strong, masked)
+        ]
 
         if is_offer(masked, amounts, sentence):
             corrections.append(Correction("free_offer", sentence, None))
@@ -99,7 +110,7 @@ def check_claims(text: str, facts: FactSheet) -> Checked:
             attached_wrong.append((loose_wrong[0], named[0]))
         for amount, dish in sorted(attached_wrong, key=lambda pair: pair[0].start, reverse=True):
             price = money(dish.price, dish.currency)
-            corrections.append(Correction("price", sentence[amount.start:amount.end], price))
-            sentence = sentence[:amount.start] + price + sentence[amount.end:]
+            corrections.append(Correction("price", sentence[amount.start : amount.end], price))
+            sentence = sentence[: amount.start] + price + sentence[amount.end :]
         segments[index][0] = sentence
     return Checked(join_segments(lead, segments, removed), corrections)

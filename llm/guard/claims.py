@@ -1,10 +1,13 @@
 """Allergen and dietary claims: which a sentence makes, about which dish, and the backend's fact
 when one is wrong. The words come from the shared vocabulary (`vocabulary.ALLERGENS`)."""
+
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Literal, Optional
+from typing import Literal
 
 from llm.guard.dishes import dish_groups, dish_matcher, mask_spans
 from llm.guard.facts import DishFacts, FactSheet
@@ -13,7 +16,9 @@ from vocabulary import ALLERGEN_BY_CODE, ALLERGEN_CODES, ALLERGENS, DIETARY_CODE
 
 _NUTS = frozenset(NUT_CODES)  # "nuts" said by a guest includes peanuts for safety
 # "suitable for coeliacs" is a gluten claim; these words are always allergy talk (see _polarity)
-_ALLERGY_TALK_TERMS = frozenset({"coeliac", "coeliacs", "celiac", "celiacs", "coeliac disease", "celiac disease"})
+_ALLERGY_TALK_TERMS = frozenset(
+    {"coeliac", "coeliacs", "celiac", "celiacs", "coeliac disease", "celiac disease"}
+)
 _DIETARY_TEXT = {tag.code: tag.text for tag in DIETARY_TAGS}
 
 
@@ -33,7 +38,9 @@ ALLERGEN_TERMS: dict[str, frozenset[str]] = {
 
 
 _ALLERGEN_RE = re.compile(
-    r"(?<![\w])(?P<term>" + alternation(ALLERGEN_TERMS) + r")(?P<free>[\s-]+(?:free|safe)\b|-?less\b)?(?![\w])"
+    r"(?<![\w])(?P<term>"
+    + alternation(ALLERGEN_TERMS)
+    + r")(?P<free>[\s-]+(?:free|safe)\b|-?less\b)?(?![\w])"
 )
 # "coconut milk", "peanut butter", "vegan cheese": not the milk allergen.
 _NOT_DAIRY_BEFORE = re.compile(
@@ -60,31 +67,51 @@ _NEGATION = re.compile(
 _AVOID = re.compile(r"\bavoid\w*\b")
 _SAFE = re.compile(r"\b(?:safe|suitable|suited|fine|ok|okay|good|great|perfect|ideal|appropriate|works)\b")
 _ALLERGY_AFTER = re.compile(r"^[\s-]*(?:allerg|intoleran|sensitiv)")
-_ALLERGY_BEFORE = re.compile(r"(?:allergic|allergy|allergies|intolerant|intolerance|sensitive|sensitivity)"
-                             r"\s+(?:to|for)\s+(?:the\s+)?$")
-_TRACES = re.compile(r"\b(?:traces?|may\s+contain|might\s+contain|can\s+contain|could\s+contain|"
-                     r"cross[\s-]?contam\w*|cross[\s-]?contact|same\s+kitchen|shared\s+\w+)\b")
-_HEDGE = re.compile(r"\b(?:can\s*not|can't|cannot|unable\s+to|no\s+way\s+to)\s+(?:fully\s+|completely\s+)?"
-                    r"(?:guarantee|promise|rule\s+out|ensure|be\s+sure)|\bno\s+guarantee|\bnot\s+(?:be\s+)?guaranteed")
-_OPTION_BEFORE = re.compile(r"\b(?:extra|add|added|adding|optional(?:ly)?|side\s+of|topping\s+of|top\s+it\s+with)"
-                            r"\s+(?:some\s+|a\s+|an\s+)?$")
-_INTERJECTION = re.compile(r"^\W*(?:no|nope|yes|yep|sure|sorry|unfortunately|actually|well|good\s+news|"
-                           r"great\s+news)\b\s*[,!.:;-]+")
+_ALLERGY_BEFORE = re.compile(
+    r"(?:allergic|allergy|allergies|intolerant|intolerance|sensitive|sensitivity)"
+    r"\s+(?:to|for)\s+(?:the\s+)?$"
+)
+_TRACES = re.compile(
+    r"\b(?:traces?|may\s+contain|might\s+contain|can\s+contain|could\s+contain|"
+    r"cross[\s-]?contam\w*|cross[\s-]?contact|same\s+kitchen|shared\s+\w+)\b"
+)
+_HEDGE = re.compile(
+    r"\b(?:can\s*not|can't|cannot|unable\s+to|no\s+way\s+to)\s+(?:fully\s+|completely\s+)?"
+    r"(?:guarantee|promise|rule\s+out|ensure|be\s+sure)|\bno\s+guarantee|\bnot\s+(?:be\s+)?guaranteed"
+)
+_OPTION_BEFORE = re.compile(
+    r"\b(?:extra|add|added|adding|optional(?:ly)?|side\s+of|topping\s+of|top\s+it\s+with)"
+    r"\s+(?:some\s+|a\s+|an\s+)?$"
+)
+_INTERJECTION = re.compile(
+    r"^\W*(?:no|nope|yes|yep|sure|sorry|unfortunately|actually|well|good\s+news|"
+    r"great\s+news)\b\s*[,!.:;-]+"
+)
 _SUBJECT_START = re.compile(r"^\s*(?:(?:the|any|some|there\s+(?:are|is)|and|or|,)\s*)*$")
 _CONNECTORS = re.compile(r"^(?:[\s,/&]|\band\b|\bor\b|\bnor\b|\bas\s+well\s+as\b|\bplus\b)*$")
 
 
-_CLAUSE_SPLIT = re.compile(r";|\s[-\u2013\u2014]\s|,?\s+(?:but|while|whereas|although|though|however|unlike)\b"
-                           r"|,\s*except\b")
-PRONOUN = re.compile(r"\b(?:it|it's|its|itself|this|this\s+one|this\s+dish|that\s+dish|that\s+one|"
-                      r"the\s+dish|the\s+one)\b")
-_GENERAL = re.compile(r"\b(?:we|we're|we've|our|ours|us|kitchen|menu|restaurant|everything|every|none|most|"
-                      r"many|some|several|dishes|options|items|choices|range|selection|staff|team|guests?|"
-                      r"people|anyone|someone|allergens?|common)\b")
-_CONDITIONAL = re.compile(r"\b(?:if|whether|in\s+case|let\s+(?:me|us)\s+know|just\s+ask|ask\s+(?:us|me|our)|"
-                          r"tell\s+(?:us|me|our|the|a)|looking\s+for|avoid(?:ing)?|prefer)\b")
-_EXISTENCE = re.compile(r"\b(?:we\s+have|we\s+offer|we've\s+got|there\s+(?:are|is)|options?|choices?|dishes|"
-                        r"selection|several|some|a\s+few|plenty|range|marked|labell?ed|recommend|suggest)\b")
+_CLAUSE_SPLIT = re.compile(
+    r";|\s[-\u2013\u2014]\s|,?\s+(?:but|while|whereas|although|though|however|unlike)\b"
+    r"|,\s*except\b"
+)
+PRONOUN = re.compile(
+    r"\b(?:it|it's|its|itself|this|this\s+one|this\s+dish|that\s+dish|that\s+one|"
+    r"the\s+dish|the\s+one)\b"
+)
+_GENERAL = re.compile(
+    r"\b(?:we|we're|we've|our|ours|us|kitchen|menu|restaurant|everything|every|none|most|"
+    r"many|some|several|dishes|options|items|choices|range|selection|staff|team|guests?|"
+    r"people|anyone|someone|allergens?|common)\b"
+)
+_CONDITIONAL = re.compile(
+    r"\b(?:if|whether|in\s+case|let\s+(?:me|us)\s+know|just\s+ask|ask\s+(?:us|me|our)|"
+    r"tell\s+(?:us|me|our|the|a)|looking\s+for|avoid(?:ing)?|prefer)\b"
+)
+_EXISTENCE = re.compile(
+    r"\b(?:we\s+have|we\s+offer|we've\s+got|there\s+(?:are|is)|options?|choices?|dishes|"
+    r"selection|several|some|a\s+few|plenty|range|marked|labell?ed|recommend|suggest)\b"
+)
 _UNIVERSAL = re.compile(r"\b(?:all|every|everything|entire|whole|always|only\s+serve)\b")
 _MARKED = re.compile(r"\b(?:marked|labell?ed)\b")
 
@@ -112,26 +139,40 @@ def _mentions(masked: str) -> tuple[list[_Mention], str]:
     mentions: list[_Mention] = []
     for match in _DIETARY_RE.finditer(masked):
         tag = next(name for name in DIETARY_CODES if match.group(name))
-        mentions.append(_Mention(match.start(), match.end(), "dietary", frozenset({tag}), bool(match.group("non"))))
+        mentions.append(
+            _Mention(match.start(), match.end(), "dietary", frozenset({tag}), bool(match.group("non")))
+        )
     masked = mask_spans(masked, [(mention.start, mention.end) for mention in mentions])
     for match in _ALLERGEN_RE.finditer(masked):
         term = re.sub(r"[\s-]+", " ", match.group("term"))
-        if term in _DAIRY_WORDS and _NOT_DAIRY_BEFORE.search(masked[:match.start()]):
+        if term in _DAIRY_WORDS and _NOT_DAIRY_BEFORE.search(masked[: match.start()]):
             continue
-        mentions.append(_Mention(match.start(), match.end(), "allergen", ALLERGEN_TERMS[term],
-                                 bool(match.group("free")), term in _ALLERGY_TALK_TERMS))
+        mentions.append(
+            _Mention(
+                match.start(),
+                match.end(),
+                "allergen",
+                ALLERGEN_TERMS[term],
+                bool(match.group("free")),
+                term in _ALLERGY_TALK_TERMS,
+            )
+        )
     mentions.sort(key=lambda mention: mention.start)
-    masked = mask_spans(masked, [(mention.start, mention.end) for mention in mentions if mention.base_negative])
+    masked = mask_spans(
+        masked, [(mention.start, mention.end) for mention in mentions if mention.base_negative]
+    )
     return mentions, masked
 
 
-def analyse_claims(sentence: str, facts: FactSheet, context: tuple[DishFacts, ...]
-             ) -> tuple[list[_Claim], list[_Claim], tuple[DishFacts, ...], str, list[tuple[int, int, DishFacts]]]:
+def analyse_claims(
+    sentence: str, facts: FactSheet, context: tuple[DishFacts, ...]
+) -> tuple[list[_Claim], list[_Claim], tuple[DishFacts, ...], str, list[tuple[int, int, DishFacts]]]:
     """Claims with a known dish, unverifiable claims (no dish), the new dish context, masked text, dish hits."""
     folded = fold(sentence)
     by_name = {dish.name: dish for dish in facts.all_dishes()}
-    hits = [(start, end, by_name[name])
-            for start, end, name in dish_matcher(tuple(sorted(by_name))).find(folded)]
+    hits = [
+        (start, end, by_name[name]) for start, end, name in dish_matcher(tuple(sorted(by_name))).find(folded)
+    ]
     masked = mask_spans(folded, [(start, end) for start, end, _ in hits])
     mentions, fully_masked = _mentions(masked)
     question = sentence.rstrip(" \t\"'\u201d\u2019)").endswith("?")
@@ -139,28 +180,33 @@ def analyse_claims(sentence: str, facts: FactSheet, context: tuple[DishFacts, ..
     unknown: list[_Claim] = []
 
     bounds = [0] + [m.end() for m in _CLAUSE_SPLIT.finditer(masked)] + [len(masked)]
-    for clause_start, clause_end in zip(bounds, bounds[1:]):
+    for clause_start, clause_end in itertools.pairwise(bounds):
         clause_text = masked[clause_start:clause_end]
         clause_hits = [hit for hit in hits if clause_start <= hit[0] < clause_end]
         groups = dish_groups(clause_hits, masked)
-        previous: Optional[_Mention] = None
-        previous_verdict: Optional[tuple[bool, bool]] = None  # (skip, negative)
+        previous: _Mention | None = None
+        previous_verdict: tuple[bool, bool] | None = None  # (skip, negative)
         in_clause = [m for m in mentions if clause_start <= m.start < clause_end]
         for position, mention in enumerate(in_clause):
-            if previous is not None and previous_verdict is not None \
-                    and _CONNECTORS.match(masked[previous.end:mention.start]) \
-                    and not (mention.allergy_talk and previous.kind != "allergen"):
+            if (
+                previous is not None
+                and previous_verdict is not None
+                and _CONNECTORS.match(masked[previous.end : mention.start])
+                and not (mention.allergy_talk and previous.kind != "allergen")
+            ):
                 skip, negative = previous_verdict
             else:
-                window_start = max([clause_start, previous.end if previous else clause_start]
-                                   + [end for start, end, _ in clause_hits if end <= mention.start])
-                window = _INTERJECTION.sub("", masked[window_start:mention.start])
+                window_start = max(
+                    [clause_start, previous.end if previous else clause_start]
+                    + [end for start, end, _ in clause_hits if end <= mention.start]
+                )
+                window = _INTERJECTION.sub("", masked[window_start : mention.start])
                 following = ""
                 if _SUBJECT_START.match(window):  # "Peanuts are not in the Pad Thai": look ahead too
                     stop = min([start for start, _, _ in clause_hits if start >= mention.end] + [clause_end])
                     chain_end = mention.end
-                    for later in in_clause[position + 1:]:  # skip the rest of a list ("peanuts and eggs")
-                        if not _CONNECTORS.match(masked[chain_end:later.start]):
+                    for later in in_clause[position + 1 :]:  # skip the rest of a list ("peanuts and eggs")
+                        if not _CONNECTORS.match(masked[chain_end : later.start]):
                             stop = min(stop, later.start)
                             break
                         chain_end = later.end
@@ -184,18 +230,22 @@ def analyse_claims(sentence: str, facts: FactSheet, context: tuple[DishFacts, ..
     return known, unknown, context, fully_masked, hits
 
 
-def _polarity(mention: _Mention, window: str, masked: str, clause_start: int, following: str = ""
-              ) -> tuple[bool, bool]:
+def _polarity(
+    mention: _Mention, window: str, masked: str, clause_start: int, following: str = ""
+) -> tuple[bool, bool]:
     """(skip, negative) for one mention, from the words just before it (and after it when it is the subject)."""
     negated = bool(_NEGATION.search(window) or _AVOID.search(window) or _NEGATION.search(following))
-    if _HEDGE.search(masked[clause_start:mention.start]):
+    if _HEDGE.search(masked[clause_start : mention.start]):
         return True, False
     if mention.kind == "dietary":
         return False, mention.base_negative != negated
-    allergy_talk = (mention.allergy_talk or _ALLERGY_AFTER.match(masked[mention.end:])
-                    or _ALLERGY_BEFORE.search(masked[:mention.start]))
+    allergy_talk = (
+        mention.allergy_talk
+        or _ALLERGY_AFTER.match(masked[mention.end :])
+        or _ALLERGY_BEFORE.search(masked[: mention.start])
+    )
     if mention.allergy_talk:  # "suitable for vegans and coeliacs", "not safe for people with coeliac disease"
-        window = masked[clause_start:mention.start]
+        window = masked[clause_start : mention.start]
         negated = bool(_NEGATION.search(window) or _AVOID.search(window))
     if allergy_talk:  # "safe for a nut allergy" is a claim; "tell us about a nut allergy" is not
         return (False, not negated) if _SAFE.search(window) else (True, False)
@@ -207,7 +257,9 @@ def _polarity(mention: _Mention, window: str, masked: str, clause_start: int, fo
 def _has_tag(dish: DishFacts, tag: str) -> tuple[bool, frozenset[str]]:
     """Whether the dish really is `tag`, and which of its allergens rule it out."""
     blockers = {
-        "gluten_free": {"cereals_gluten"}, "dairy_free": {"milk"}, "nut_free": set(_NUTS),
+        "gluten_free": {"cereals_gluten"},
+        "dairy_free": {"milk"},
+        "nut_free": set(_NUTS),
         "vegan": {"milk", "eggs", "fish", "crustaceans", "molluscs"},
     }.get(tag, set())
     present = frozenset(dish.allergens & blockers)
@@ -222,7 +274,7 @@ def _labels(codes: Iterable[str], conjunction: str) -> str:
     return ", ".join(names[:-1]) + f" {conjunction} " + names[-1]
 
 
-def backend_fact(claim: _Claim, dish: DishFacts) -> Optional[str]:
+def backend_fact(claim: _Claim, dish: DishFacts) -> str | None:
     """The backend's fact if `claim` is wrong for `dish`, else None."""
     if claim.kind == "allergen":
         if not claim.negative and claim.codes == frozenset(ALLERGEN_CODES):

@@ -1,19 +1,39 @@
 """Where a text names a dish of the menu, and which names are listed together."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 from llm.guard.facts import DishFacts
 from llm.guard.sentences import fold
 
-_DISH_GROUP_GAP = re.compile(r"^(?:[\s,/&]|\band\b|\bor\b|\bnor\b|\bthe\b|\bboth\b|\beither\b|\bneither\b|"
-                             r"\bplus\b|\bour\b)*$")
+_DISH_GROUP_GAP = re.compile(
+    r"^(?:[\s,/&]|\band\b|\bor\b|\bnor\b|\bthe\b|\bboth\b|\beither\b|\bneither\b|"
+    r"\bplus\b|\bour\b)*$"
+)
 
 
-_TYPE_NOUNS = {"pizza", "curry", "bowl", "soup", "burger", "sandwich", "wrap", "plate", "platter", "roll",
-               "salad", "tacos", "noodles", "bun", "cake", "sundae"}
+_TYPE_NOUNS = {
+    "pizza",
+    "curry",
+    "bowl",
+    "soup",
+    "burger",
+    "sandwich",
+    "wrap",
+    "plate",
+    "platter",
+    "roll",
+    "salad",
+    "tacos",
+    "noodles",
+    "bun",
+    "cake",
+    "sundae",
+}
 
 
 def _name_words(name: str) -> list[str]:
@@ -47,14 +67,21 @@ class _DishMatcher:
                 aliases[rest] = owners
         ordered = sorted(aliases, key=lambda words: len(" ".join(words)), reverse=True)
         self._names = [sorted(aliases[words])[0] for words in ordered]
-        self._regex = re.compile("|".join(f"(?P<d{index}>{_name_pattern(list(words))})"
-                                          for index, words in enumerate(ordered))) if ordered else None
+        self._regex = (
+            re.compile(
+                "|".join(f"(?P<d{index}>{_name_pattern(list(words))})" for index, words in enumerate(ordered))
+            )
+            if ordered
+            else None
+        )
 
     def find(self, folded: str) -> list[tuple[int, int, str]]:
         if self._regex is None:
             return []
-        return [(match.start(), match.end(), self._names[int(match.lastgroup[1:])])
-                for match in self._regex.finditer(folded)]
+        return [
+            (match.start(), match.end(), self._names[int(match.lastgroup[1:])])
+            for match in self._regex.finditer(folded)
+        ]
 
 
 @lru_cache(maxsize=64)
@@ -69,11 +96,13 @@ def mask_spans(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def dish_groups(hits: list[tuple[int, int, DishFacts]], masked: str) -> list[tuple[int, int, tuple[DishFacts, ...]]]:
+def dish_groups(
+    hits: list[tuple[int, int, DishFacts]], masked: str
+) -> list[tuple[int, int, tuple[DishFacts, ...]]]:
     """Dish names listed together ("the Pad Thai and the Margherita") form one group."""
     groups: list[list[Any]] = []
     for start, end, dish in hits:
-        if groups and _DISH_GROUP_GAP.match(masked[groups[-1][1]:start]):
+        if groups and _DISH_GROUP_GAP.match(masked[groups[-1][1] : start]):
             groups[-1][1] = end
             if dish not in groups[-1][2]:
                 groups[-1][2].append(dish)

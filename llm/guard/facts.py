@@ -3,11 +3,12 @@
 Plain dataclasses handed in by the caller (`DishFacts.from_item` reads a backend menu item); the
 codes are the shared vocabulary's (`vocabulary`), so a typo cannot make a dish look allergen-free.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from vocabulary import ALLERGEN_CODES
 
@@ -48,7 +49,7 @@ class DishFacts:
             raise ValueError(f"{self.name}: unknown allergen codes {sorted(unknown)}")
 
     @classmethod
-    def from_item(cls, item: Any) -> "DishFacts":
+    def from_item(cls, item: Any) -> DishFacts:
         """Build from a backend menu item (actions.backend_client.MenuItem, any object, or a dict as the
         API sends it); options that cost nothing extra add no amount."""
         options = _get(item, "options", None) or []
@@ -78,7 +79,7 @@ class FactSheet:
     dishes: tuple[DishFacts, ...]
     extra_amounts: tuple[Decimal, ...] = ()
     currency: str = "EUR"
-    subject: Optional[DishFacts] = None
+    subject: DishFacts | None = None
     links: tuple[str, ...] = ()  # web/e-mail addresses the backend handed the model; no other may be shown
 
     def __post_init__(self) -> None:
@@ -105,7 +106,7 @@ class Correction:
 
     kind: CorrectionKind
     original: str
-    replacement: Optional[str]
+    replacement: str | None
 
 
 @dataclass

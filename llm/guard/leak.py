@@ -1,4 +1,5 @@
 """The leak check: a reply that repeats or talks about the model's instructions."""
+
 from __future__ import annotations
 
 import re
@@ -28,6 +29,6 @@ def leaks_instructions(text: str, system_prompt: str, *, shingle: int = 8) -> bo
     size = min(shingle, len(prompt))
     if size < 4:
         return False
-    grams = {tuple(prompt[i:i + size]) for i in range(len(prompt) - size + 1)}
+    grams = {tuple(prompt[i : i + size]) for i in range(len(prompt) - size + 1)}
     words = _words(text)
-    return any(tuple(words[i:i + size]) in grams for i in range(len(words) - size + 1))
+    return any(tuple(words[i : i + size]) in grams for i in range(len(words) - size + 1))

@@ -1,4 +1,5 @@
 """Web and e-mail addresses: only those the backend handed the model may be shown."""
+
 from __future__ import annotations
 
 import re
@@ -8,7 +9,9 @@ from linkify_it import LinkifyIt
 from llm.guard.facts import FactSheet
 
 _LINKIFY = LinkifyIt()
-_ADDRESS = re.compile(r"(?i)\b(?:https?|ftp|mailto|tel|javascript|data):\S+|\bwww\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_ADDRESS = re.compile(
+    r"(?i)\b(?:https?|ftp|mailto|tel|javascript|data):\S+|\bwww\.\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+)
 
 
 def _link_key(link: str) -> str:

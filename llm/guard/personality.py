@@ -1,4 +1,5 @@
 """The personality pass: the restaurant's house style and length (llm/personality.yml)."""
+
 from __future__ import annotations
 
 import re
@@ -65,19 +66,25 @@ def house_style(text: str, personality: Personality) -> str:
     banned = [re.sub(r"\s+", " ", fold(phrase)).strip() for phrase in personality.banned_phrases]
     lead, segments = split_segments(text)
     folded = [re.sub(r"\s+", " ", fold(sentence)) for sentence, _ in segments]
-    removed = {index for index, sentence in enumerate(folded) if any(phrase and phrase in sentence for phrase in banned)}
+    removed = {
+        index
+        for index, sentence in enumerate(folded)
+        if any(phrase and phrase in sentence for phrase in banned)
+    }
     text = join_segments(lead, segments, removed)
     if personality.replacements:
         table = {key.lower(): value for key, value in personality.replacements.items()}
-        pattern = re.compile(r"\b(?:" + "|".join(re.escape(key) for key in sorted(table, key=len, reverse=True))
-                             + r")\b", re.IGNORECASE)
+        pattern = re.compile(
+            r"\b(?:" + "|".join(re.escape(key) for key in sorted(table, key=len, reverse=True)) + r")\b",
+            re.IGNORECASE,
+        )
         text = pattern.sub(lambda m: _case_like(m.group(0), table[m.group(0).lower()]), text)
     return collapse_spaces(text)
 
 
 def trim(text: str, personality: Personality) -> str:
     """At most max_sentences whole sentences and max_chars characters."""
-    lead, segments = split_segments(text)
+    _lead, segments = split_segments(text)
     kept: list[list[str]] = []
     length = 0
     for sentence, separator in segments[: personality.max_sentences]:

@@ -1,7 +1,6 @@
 """The one pipeline every LLM text takes before a guest reads it: leak, plain text, claims, personality."""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from llm.guard.check import check_claims
 from llm.guard.facts import Checked, Correction, FactSheet
@@ -10,9 +9,15 @@ from llm.guard.personality import Personality, default_personality, house_style,
 from llm.guard.plain import plain_text
 
 
-def guard_reply(text: str, facts: FactSheet, *, system_prompt: Optional[str] = None,
-                personality: Optional[Personality] = None, leak_text: Optional[str] = None,
-                partial: bool = False) -> Checked:
+def guard_reply(
+    text: str,
+    facts: FactSheet,
+    *,
+    system_prompt: str | None = None,
+    personality: Personality | None = None,
+    leak_text: str | None = None,
+    partial: bool = False,
+) -> Checked:
     """What the guest may read of an LLM text: the one pipeline every reply (and streamed preview) takes.
 
     1. A reply that repeats the instructions becomes `leak_text` (default: the personality's fallback).
@@ -26,7 +31,9 @@ def guard_reply(text: str, facts: FactSheet, *, system_prompt: Optional[str] = N
     """
     personality = personality or default_personality()
     plain = house_style(plain_text(text), personality)
-    if system_prompt and (leaks_instructions(text, system_prompt) or leaks_instructions(plain, system_prompt)):
+    if system_prompt and (
+        leaks_instructions(text, system_prompt) or leaks_instructions(plain, system_prompt)
+    ):
         shown = "" if partial else (leak_text or personality.fallback_text)
         return Checked(shown, [Correction("leak", text, None)])
     checked = check_claims(plain, facts)

@@ -1,4 +1,5 @@
 """The plain text a guest sees: entities decoded, invisible characters gone, markdown rendered."""
+
 from __future__ import annotations
 
 import html
@@ -25,7 +26,7 @@ def _plain_chars(text: str) -> str:
         category = unicodedata.category(char)
         if char in _KEYCAP and out and out[-1][-1:] in "0123456789#*":
             continue  # "9\ufe0f\u20e3" (a keycap emoji) reads as 9
-        if char in "\n\t" or char.isascii() and category != "Cc":
+        if char in "\n\t" or (char.isascii() and category != "Cc"):
             out.append(char)
         elif category in ("Cf", "Cc", "Cs", "Co", "Cn"):
             continue
@@ -68,7 +69,7 @@ def _strip_once(text: str) -> str:
         line = re.sub(r"^(\s*)[*+]\s+", r"\1• ", line)
         bullet = re.match(r"^\s*(?:[\u2022-]|\d+[.)])\s+", line)  # a list marker is not markdown to render
         head = bullet.group(0) if bullet else ""
-        lines.append(head + _inline_plain(line[len(head):]))
+        lines.append(head + _inline_plain(line[len(head) :]))
     return "\n".join(lines).replace("**", "").replace("__", "")
 
 

@@ -1,9 +1,10 @@
 """Text helpers every check shares: folding for matching, sentences and lines, reassembly."""
+
 from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Iterable
+from collections.abc import Iterable
 
 
 def fold(text: str) -> str:
@@ -24,7 +25,22 @@ def fold(text: str) -> str:
     return "".join(out)
 
 
-_ABBREVIATIONS = {"e.g", "i.e", "approx", "vs", "incl", "excl", "mr", "mrs", "ms", "dr", "st", "ca", "cf", "nr"}
+_ABBREVIATIONS = {
+    "e.g",
+    "i.e",
+    "approx",
+    "vs",
+    "incl",
+    "excl",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "st",
+    "ca",
+    "cf",
+    "nr",
+}
 _BOUNDARY = re.compile(r"(?P<end>[.!?\u2026]+[\"'\u201d\u2019)\]]*)(?P<ws>\s+)|(?P<nl>[ \t]*\n\s*)")
 
 
@@ -38,10 +54,12 @@ def split_segments(text: str) -> tuple[str, list[list[str]]]:
             separator = match.group("ws")
             end_mark = match.group("end").rstrip("\"'\u201d\u2019)]")
             if end_mark == "." and "\n" not in separator:
-                word = re.search(r"([A-Za-z][A-Za-z.]*)$", text[start:match.start()])
-                following = text[match.end():match.end() + 1]
-                if word and (word.group(1).lower() in _ABBREVIATIONS
-                             or re.fullmatch(r"(?:[a-z]\.)+[a-z]", word.group(1).lower())):
+                word = re.search(r"([A-Za-z][A-Za-z.]*)$", text[start : match.start()])
+                following = text[match.end() : match.end() + 1]
+                if word and (
+                    word.group(1).lower() in _ABBREVIATIONS
+                    or re.fullmatch(r"(?:[a-z]\.)+[a-z]", word.group(1).lower())
+                ):
                     continue
                 if following.islower() or following.isdigit():
                     continue

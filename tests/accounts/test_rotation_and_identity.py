@@ -1,4 +1,5 @@
 """Chat tokens verified at the channel edge, and secrets rotated with a window (no Rasa needed)."""
+
 from __future__ import annotations
 
 import time
@@ -7,8 +8,13 @@ from datetime import datetime, timedelta, timezone
 import jwt
 import pytest
 
+from backend.apps.common.secret_rotation import (
+    MalformedDeadline,
+    accepted_from_env,
+    accepted_secrets,
+    check_deadlines,
+)
 from channels.identity import identify, verify_token
-from backend.apps.common.secret_rotation import MalformedDeadline, accepted_from_env, accepted_secrets, check_deadlines
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 CUSTOMER = "cus_0123456789abcdef"
@@ -30,17 +36,32 @@ def test_previous_secret_is_accepted_only_inside_the_window():
 def test_a_malformed_deadline_is_an_error_not_a_closed_window():
     """The same rule as the backend's (backend/tests/test_secret_rotation.py): refused, never ignored."""
     with pytest.raises(MalformedDeadline, match="WEBHOOK_SECRET_PREVIOUS_UNTIL"):
-        accepted_from_env("WEBHOOK_SECRET", {"WEBHOOK_SECRET": NEW, "WEBHOOK_SECRET_PREVIOUS": OLD,
-                                             "WEBHOOK_SECRET_PREVIOUS_UNTIL": "not a date"}, now=NOW)
+        accepted_from_env(
+            "WEBHOOK_SECRET",
+            {
+                "WEBHOOK_SECRET": NEW,
+                "WEBHOOK_SECRET_PREVIOUS": OLD,
+                "WEBHOOK_SECRET_PREVIOUS_UNTIL": "not a date",
+            },
+            now=NOW,
+        )
     with pytest.raises(MalformedDeadline, match="CHAT_SESSION_SECRET_PREVIOUS_UNTIL"):
-        check_deadlines(["CHAT_JWT_SECRET", "CHAT_SESSION_SECRET"],
-                        {"CHAT_JWT_SECRET_PREVIOUS_UNTIL": "2026-11-25T13:00Z",
-                         "CHAT_SESSION_SECRET_PREVIOUS_UNTIL": "next tuesday"})
+        check_deadlines(
+            ["CHAT_JWT_SECRET", "CHAT_SESSION_SECRET"],
+            {
+                "CHAT_JWT_SECRET_PREVIOUS_UNTIL": "2026-11-25T13:00Z",
+                "CHAT_SESSION_SECRET_PREVIOUS_UNTIL": "next tuesday",
+            },
+        )
     check_deadlines(["CHAT_JWT_SECRET"], {})  # nothing set: nothing to refuse
 
 
 def test_rotation_from_the_environment_with_a_zulu_timestamp():
-    env = {"WEBHOOK_SECRET": NEW, "WEBHOOK_SECRET_PREVIOUS": OLD, "WEBHOOK_SECRET_PREVIOUS_UNTIL": "2026-11-25T13:00Z"}
+    env = {
+        "WEBHOOK_SECRET": NEW,
+        "WEBHOOK_SECRET_PREVIOUS": OLD,
+        "WEBHOOK_SECRET_PREVIOUS_UNTIL": "2026-11-25T13:00Z",
+    }
     assert accepted_from_env("WEBHOOK_SECRET", env, now=NOW) == [NEW, OLD]
     assert accepted_from_env("WEBHOOK_SECRET", env, now=NOW + timedelta(hours=2)) == [NEW]
 
@@ -56,14 +77,17 @@ def test_a_client_cannot_claim_a_customer_without_a_token():
     assert "customer" not in metadata and verdict.problem is None
 
 
-@pytest.mark.parametrize("bad, problem", [
-    (token(OLD), "invalid"),                                # signed with a key we don't accept
-    (token(ttl=-10), "expired"),                            # ours, but too old
-    (token()[:-4] + "AAAA", "invalid"),                     # tampered signature
-    (token(sub="Ada Lovelace"), "invalid"),                 # not an opaque customer id
-    (jwt.encode({"sub": CUSTOMER}, NEW, algorithm="HS256"), "invalid"),  # no expiry at all
-    ("garbage", "invalid"),
-])
+@pytest.mark.parametrize(
+    "bad, problem",
+    [
+        (token(OLD), "invalid"),  # signed with a key we don't accept
+        (token(ttl=-10), "expired"),  # ours, but too old
+        (token()[:-4] + "AAAA", "invalid"),  # tampered signature
+        (token(sub="Ada Lovelace"), "invalid"),  # not an opaque customer id
+        (jwt.encode({"sub": CUSTOMER}, NEW, algorithm="HS256"), "invalid"),  # no expiry at all
+        ("garbage", "invalid"),
+    ],
+)
 def test_bad_tokens_are_refused_and_the_guest_stays_a_guest(bad, problem):
     metadata, verdict = identify({"token": bad, "customer": CUSTOMER}, [NEW])
     assert verdict.problem == problem and verdict.customer is None

@@ -1,6 +1,7 @@
 """The order, checkout and account actions as Rasa runs them: a rasa_sdk Tracker built from a dict
 fixture, a CollectingDispatcher, the action's run() against a stub backend client (wired in through
 actions.wiring.use_backend), then what the guest reads and the events that go back to Rasa."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,7 +9,7 @@ import copy
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 import yaml
@@ -29,7 +30,7 @@ CUSTOMER = "cus_0123456789abcdef"
 
 EMPTY_TRACKER: dict[str, Any] = {
     "sender_id": "guest-1",
-    "slots": {name: None for name in DOMAIN["slots"]},
+    "slots": dict.fromkeys(DOMAIN["slots"]),
     "latest_message": {"intent": {"name": "inform", "confidence": 1.0}, "entities": [], "text": ""},
     "events": [],
     "paused": False,
@@ -39,17 +40,30 @@ EMPTY_TRACKER: dict[str, Any] = {
 }
 
 
-def tracker(slots: Optional[dict[str, Any]] = None, *, text: str = "", intent: str = "inform",
-            entities: Optional[list[dict[str, Any]]] = None, customer: Optional[str] = None,
-            after: Optional[list[dict[str, Any]]] = None) -> Tracker:
+def tracker(
+    slots: dict[str, Any] | None = None,
+    *,
+    text: str = "",
+    intent: str = "inform",
+    entities: list[dict[str, Any]] | None = None,
+    customer: str | None = None,
+    after: list[dict[str, Any]] | None = None,
+) -> Tracker:
     """The fixture with these slots and a latest user message (signed in as `customer`, if given);
     `after` are events after that message (a form's slot mappings)."""
     state = copy.deepcopy(EMPTY_TRACKER)
     state["slots"].update(slots or {})
     message = {"intent": {"name": intent, "confidence": 1.0}, "entities": entities or [], "text": text}
     state["latest_message"] = message
-    state["events"] = [{"event": "user", "text": text, "parse_data": message,
-                        "metadata": {"customer": customer} if customer else {}}, *(after or [])]
+    state["events"] = [
+        {
+            "event": "user",
+            "text": text,
+            "parse_data": message,
+            "metadata": {"customer": customer} if customer else {},
+        },
+        *(after or []),
+    ]
     return Tracker.from_dict(state)
 
 
@@ -77,25 +91,38 @@ def cart_with(backend: StubBackend, quantity: int) -> int:
     return 100
 
 
-ORDER_FORM_DONE = {"dish": "Margherita Pizza", "dish_id": 3, "quantity": 2, "size": "one size", "extras": [],
-                   "order_queue": []}
+ORDER_FORM_DONE = {
+    "dish": "Margherita Pizza",
+    "dish_id": 3,
+    "quantity": 2,
+    "size": "one size",
+    "extras": [],
+    "order_queue": [],
+}
 
 
 # --- the order ---------------------------------------------------------------------------------------
 
+
 def test_adding_a_dish_puts_it_in_a_new_cart_and_says_the_backends_total(backend):
     replies, events = run(ActionAddOrderLine(), tracker(ORDER_FORM_DONE, text="2"))
 
-    assert replies == ["Added 2 × Margherita Pizza. Your cart: 2 item(s), €19.75 so far.",
-                       "Anything else, or shall we check out?"]
+    assert replies == [
+        "Added 2 × Margherita Pizza. Your cart: 2 item(s), €19.75 so far.",
+        "Anything else, or shall we check out?",
+    ]
     assert slots_set(events)["cart_id"] == 100 and slots_set(events)["last_line_id"] == 10
     assert slots_set(events)["next_flow"] == "none" and slots_set(events)["dish"] is None
     assert backend.carts[100]["lines"] == {10: (3, 2)}
 
 
 def test_an_unknown_dish_is_not_taken_and_changes_nothing(backend):
-    state = tracker({"requested_slot": "dish"}, text="lasagne", intent="order_item",
-                    after=[{"event": "slot", "name": "dish", "value": "lasagne"}])
+    state = tracker(
+        {"requested_slot": "dish"},
+        text="lasagne",
+        intent="order_item",
+        after=[{"event": "slot", "name": "dish", "value": "lasagne"}],
+    )
     state.active_loop = {"name": "order_form"}
 
     replies, events = run(ValidateOrderForm(), state)
@@ -107,23 +134,32 @@ def test_an_unknown_dish_is_not_taken_and_changes_nothing(backend):
 
 @pytest.mark.parametrize("quantity", ["0", "9999"])
 def test_a_quantity_out_of_range_is_asked_again(backend, quantity):
-    state = tracker({"requested_slot": "quantity", "dish": "Margherita Pizza", "dish_id": 3}, text=quantity,
-                    after=[{"event": "slot", "name": "quantity", "value": quantity}])
+    state = tracker(
+        {"requested_slot": "quantity", "dish": "Margherita Pizza", "dish_id": 3},
+        text=quantity,
+        after=[{"event": "slot", "name": "quantity", "value": quantity}],
+    )
     state.active_loop = {"name": "order_form"}
 
     replies, events = run(ValidateOrderForm(), state)
 
     limit = get_settings().max_quantity
-    assert replies == [f"I can add between 1 and {limit} of one dish at a time, so {int(quantity)} won't work. "
-                       "How many Margherita Pizza would you like?"]
+    assert replies == [
+        f"I can add between 1 and {limit} of one dish at a time, so {int(quantity)} won't work. "
+        "How many Margherita Pizza would you like?"
+    ]
     assert slots_set(events) == {"quantity": None}
     assert backend.carts == {}
 
 
 def test_changing_a_line_to_9999_changes_nothing(backend):
     cart = cart_with(backend, 2)
-    state = tracker({"cart_id": cart, "last_line_id": 10}, intent="change_quantity", text="make it 9999",
-                    entities=[{"entity": "quantity", "value": "9999"}])
+    state = tracker(
+        {"cart_id": cart, "last_line_id": 10},
+        intent="change_quantity",
+        text="make it 9999",
+        entities=[{"entity": "quantity", "value": "9999"}],
+    )
 
     replies, events = run(ActionChangeQuantity(), state)
 
@@ -152,15 +188,20 @@ def test_an_outage_is_logged_and_counted(backend, caplog):
         run(ActionAddOrderLine(), tracker(ORDER_FORM_DONE, text="2"))
 
     assert fallbacks._value.get() == before + 1
-    assert [(r.name, r.getMessage(), r.conversation_id) for r in caplog.records if r.levelno == logging.WARNING] == [
-        ("actions.common", "backend unavailable during add to cart", "guest-1")]
+    assert [
+        (r.name, r.getMessage(), r.conversation_id) for r in caplog.records if r.levelno == logging.WARNING
+    ] == [("actions.common", "backend unavailable during add to cart", "guest-1")]
 
 
 def test_a_cart_change_during_an_outage_says_so_and_sets_nothing(backend):
     cart = cart_with(backend, 2)
     backend.down = True
-    state = tracker({"cart_id": cart, "last_line_id": 10}, intent="change_quantity", text="make it 3",
-                    entities=[{"entity": "quantity", "value": "3"}])
+    state = tracker(
+        {"cart_id": cart, "last_line_id": 10},
+        intent="change_quantity",
+        text="make it 3",
+        entities=[{"entity": "quantity", "value": "3"}],
+    )
 
     replies, events = run(ActionChangeQuantity(), state)
 
@@ -170,11 +211,16 @@ def test_a_cart_change_during_an_outage_says_so_and_sets_nothing(backend):
 
 
 def test_a_refusal_from_the_backend_is_said_in_its_words(backend):
-    backend.refuse["add_line"] = BackendRejected("out_of_stock", "Sorry, the Margherita Pizza has just sold out.", 409)
+    backend.refuse["add_line"] = BackendRejected(
+        "out_of_stock", "Sorry, the Margherita Pizza has just sold out.", 409
+    )
 
     replies, events = run(ActionAddOrderLine(), tracker(ORDER_FORM_DONE, text="2"))
 
-    assert replies == ["Sorry, the Margherita Pizza has just sold out.", "Anything else, or shall we check out?"]
+    assert replies == [
+        "Sorry, the Margherita Pizza has just sold out.",
+        "Anything else, or shall we check out?",
+    ]
     assert slots_set(events)["last_line_id"] is None  # the cart was opened; nothing is in it
     assert backend.carts[100]["lines"] == {}
 
@@ -189,27 +235,45 @@ def test_the_summary_shows_the_backends_total_and_asks_for_a_yes(backend):
 
     replies, events = run(ActionOrderSummary(), tracker({"cart_id": cart, **CHECKOUT_DONE}, intent="inform"))
 
-    assert replies == ["Here's your order:\n• 2 × Margherita Pizza: €19.00\nSubtotal: €19.00\nTotal: €19.75\n"
-                       "Pickup, as soon as possible, paying at the counter.\n"
-                       "Shall I place this order for €19.75? (yes/no)"]
-    assert slots_set(events) == {"checkout_stage": "confirming", "confirmed_cart_version": 4,
-                                 "confirmed_total": "19.75"}
+    assert replies == [
+        "Here's your order:\n• 2 × Margherita Pizza: €19.00\nSubtotal: €19.00\nTotal: €19.75\n"
+        "Pickup, as soon as possible, paying at the counter.\n"
+        "Shall I place this order for €19.75? (yes/no)"
+    ]
+    assert slots_set(events) == {
+        "checkout_stage": "confirming",
+        "confirmed_cart_version": 4,
+        "confirmed_total": "19.75",
+    }
     assert backend.carts[cart]["fulfilment"] == "pickup"
 
 
 def test_the_explicit_yes_places_one_order_however_often_it_comes(backend):
     cart = cart_with(backend, 2)
-    confirming = {"cart_id": cart, **CHECKOUT_DONE, "checkout_stage": "confirming", "confirmed_cart_version": 4,
-                  "confirmed_total": "19.75"}
+    confirming = {
+        "cart_id": cart,
+        **CHECKOUT_DONE,
+        "checkout_stage": "confirming",
+        "confirmed_cart_version": 4,
+        "confirmed_total": "19.75",
+    }
 
     replies, events = run(ActionPlaceOrder(), tracker(confirming, intent="affirm", text="yes"))
 
-    assert replies == ["Order #1001 is placed! 🎉\n• 2 × Margherita Pizza: €19.00\nTotal: €19.75\n"
-                       "You can pay at the counter."]
-    assert slots_set(events) == {"checkout_stage": "placed", "last_order_id": 40, "last_order_number": "1001",
-                                 "last_order_total": "19.75"}
+    assert replies == [
+        "Order #1001 is placed! 🎉\n• 2 × Margherita Pizza: €19.00\nTotal: €19.75\n"
+        "You can pay at the counter."
+    ]
+    assert slots_set(events) == {
+        "checkout_stage": "placed",
+        "last_order_id": 40,
+        "last_order_number": "1001",
+        "last_order_total": "19.75",
+    }
 
-    again, _ = run(ActionPlaceOrder(), tracker({**confirming, **slots_set(events)}, intent="affirm", text="yes"))
+    again, _ = run(
+        ActionPlaceOrder(), tracker({**confirming, **slots_set(events)}, intent="affirm", text="yes")
+    )
 
     assert again == ["Your order #1001 is already placed. I haven't created a second one."]
     assert len(backend.orders) == 1
@@ -217,8 +281,17 @@ def test_the_explicit_yes_places_one_order_however_often_it_comes(backend):
 
 def test_a_yes_to_an_outdated_summary_places_nothing(backend):
     cart = cart_with(backend, 3)  # changed since the summary of version 3
-    state = tracker({"cart_id": cart, **CHECKOUT_DONE, "checkout_stage": "confirming", "confirmed_cart_version": 3,
-                     "confirmed_total": "19.75"}, intent="affirm", text="yes")
+    state = tracker(
+        {
+            "cart_id": cart,
+            **CHECKOUT_DONE,
+            "checkout_stage": "confirming",
+            "confirmed_cart_version": 3,
+            "confirmed_total": "19.75",
+        },
+        intent="affirm",
+        text="yes",
+    )
 
     replies, events = run(ActionPlaceOrder(), state)
 
@@ -228,6 +301,7 @@ def test_a_yes_to_an_outdated_summary_places_nothing(backend):
 
 
 # --- the account -------------------------------------------------------------------------------------
+
 
 def test_a_guest_asking_for_the_last_order_is_asked_to_log_in(backend):
     replies, events = run(ActionOrderUsual(), tracker(intent="order_usual", text="the same as last time"))
@@ -239,8 +313,9 @@ def test_a_guest_asking_for_the_last_order_is_asked_to_log_in(backend):
 def test_a_signed_in_guest_gets_the_last_order_at_todays_prices(backend):
     backend.history[CUSTOMER] = [(3, 2)]
 
-    replies, events = run(ActionOrderUsual(), tracker(intent="order_usual", text="the same as last time",
-                                                      customer=CUSTOMER))
+    replies, events = run(
+        ActionOrderUsual(), tracker(intent="order_usual", text="the same as last time", customer=CUSTOMER)
+    )
 
     assert replies == [
         "Here's what you ordered last time (order #990), at today's prices:\n"
@@ -248,13 +323,20 @@ def test_a_signed_in_guest_gets_the_last_order_at_todays_prices(backend):
         "Margherita Pizza is now €9.50 (it was €8.00).",
         "Shall I take you to checkout to confirm your order?",
     ]
-    assert slots_set(events) == {"cart_id": 100, "checkout_stage": None, "last_line_id": None,
-                                 "pending_command": {"kind": "checkout"}, "next_flow": "clarify"}
+    assert slots_set(events) == {
+        "cart_id": 100,
+        "checkout_stage": None,
+        "last_line_id": None,
+        "pending_command": {"kind": "checkout"},
+        "next_flow": "clarify",
+    }
     assert backend.carts[100]["customer"] == CUSTOMER
 
 
 def test_a_signed_in_guest_with_no_history_is_told_so(backend):
-    replies, events = run(ActionOrderUsual(), tracker(intent="order_usual", text="my usual", customer=CUSTOMER))
+    replies, events = run(
+        ActionOrderUsual(), tracker(intent="order_usual", text="my usual", customer=CUSTOMER)
+    )
 
     assert replies == [NO_HISTORY]
     assert events == []

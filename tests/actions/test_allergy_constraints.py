@@ -7,13 +7,14 @@ backend's GET /api/menu/items/ serves them (unknown allergen codes are refused w
 backend/apps/menu/views.py), the real BackendClient, Recommender, moods and ActionRecommend. The
 parses are what the trained NLU model makes of the messages. The LLM is offline unless a test scripts it.
 """
+
 from __future__ import annotations
 
 import asyncio
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import httpx
 import pytest
@@ -40,13 +41,23 @@ def _demo_items() -> list[dict[str, Any]]:
     items = []
     for number, item in enumerate(DATA["items"], start=1):
         category = categories[item["category"]]
-        items.append({
-            "id": number, "slug": item["slug"], "name": item["name"], "description": item.get("description", ""),
-            "price": str(item["price"]), "currency": "EUR",
-            "category": {"id": category["position"], "slug": category["slug"], "name": category["name"]},
-            "allergens": item.get("allergens") or [], "dietary_tags": item.get("dietary_tags") or [],
-            "mood_tags": item.get("mood_tags") or [], "spice_level": item.get("spice_level") or 0,
-            "available": item.get("is_available", True), "is_special": False})
+        items.append(
+            {
+                "id": number,
+                "slug": item["slug"],
+                "name": item["name"],
+                "description": item.get("description", ""),
+                "price": str(item["price"]),
+                "currency": "EUR",
+                "category": {"id": category["position"], "slug": category["slug"], "name": category["name"]},
+                "allergens": item.get("allergens") or [],
+                "dietary_tags": item.get("dietary_tags") or [],
+                "mood_tags": item.get("mood_tags") or [],
+                "spice_level": item.get("spice_level") or 0,
+                "available": item.get("is_available", True),
+                "is_special": False,
+            }
+        )
     return items
 
 
@@ -57,7 +68,7 @@ BY_NAME = {item["name"]: item for item in ITEMS}
 def demo_backend(requests: list[httpx.Request]) -> httpx.MockTransport:
     """GET /api/menu/items/ and /api/restaurant/ as the backend answers them for the demo data."""
 
-    def codes(raw: Optional[str], vocabulary: set[str]) -> Optional[list[str]]:
+    def codes(raw: str | None, vocabulary: set[str]) -> list[str] | None:
         values = [c.strip() for c in (raw or "").split(",") if c.strip()]
         return None if set(values) - vocabulary else values
 
@@ -70,9 +81,14 @@ def demo_backend(requests: list[httpx.Request]) -> httpx.MockTransport:
         excluded = codes(params.get("exclude_allergens"), set(ALLERGEN_CODES))
         dietary = codes(params.get("dietary"), set(DIETARY_CODES))
         if excluded is None or dietary is None:
-            return httpx.Response(400, json={"error": {"code": "validation_error", "message": "Unknown value."}})
-        results = [item for item in ITEMS if not set(excluded) & set(item["allergens"])
-                   and set(dietary) <= set(item["dietary_tags"])]
+            return httpx.Response(
+                400, json={"error": {"code": "validation_error", "message": "Unknown value."}}
+            )
+        results = [
+            item
+            for item in ITEMS
+            if not set(excluded) & set(item["allergens"]) and set(dietary) <= set(item["dietary_tags"])
+        ]
         return httpx.Response(200, json={"count": len(results), "next": None, "results": results})
 
     return httpx.MockTransport(handle)
@@ -87,8 +103,14 @@ class PickingLlm:
         self.online = True
 
     async def complete(self, messages: list[dict[str, Any]], **kwargs: Any) -> Any:
-        picks = [i["id"] for i in ITEMS if set(i["allergens"]) & NUTS]  # non-candidates are dropped by the code
-        return type("Completion", (), {"text": json.dumps({"suggestions": [{"id": i, "reason": "Crunchy."} for i in picks]})})
+        picks = [
+            i["id"] for i in ITEMS if set(i["allergens"]) & NUTS
+        ]  # non-candidates are dropped by the code
+        return type(
+            "Completion",
+            (),
+            {"text": json.dumps({"suggestions": [{"id": i, "reason": "Crunchy."} for i in picks]})},
+        )
 
 
 class EveryDishRetriever:
@@ -97,17 +119,28 @@ class EveryDishRetriever:
     async def asearch(self, query: str, *, top_k: int, filters: Any) -> list[Any]:
         hits = []
         for item in ITEMS:
-            payload = {"kind": "menu_item", "available": True, "allergens": item["allergens"],
-                       "dietary_tags": item["dietary_tags"], "category": item["category"]["slug"]}
+            payload = {
+                "kind": "menu_item",
+                "available": True,
+                "allergens": item["allergens"],
+                "dietary_tags": item["dietary_tags"],
+                "category": item["category"]["slug"],
+            }
             if filters.accepts(payload) and set(item["allergens"]) & NUTS:  # the nut dishes read as relevant
                 hits.append(type("Hit", (), {"item_id": item["id"]}))
         return hits[:top_k]
 
 
 def user(text: str, intent: str, **entities: str) -> dict[str, Any]:
-    return {"event": "user", "text": text, "parse_data": {
-        "text": text, "intent": {"name": intent, "confidence": 0.9},
-        "entities": [{"entity": name, "value": value} for name, value in entities.items()]}}
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {
+            "text": text,
+            "intent": {"name": intent, "confidence": 0.9},
+            "entities": [{"entity": name, "value": value} for name, value in entities.items()],
+        },
+    }
 
 
 def conversation(*turns: dict[str, Any]) -> Tracker:
@@ -127,8 +160,12 @@ def guest_sees(monkeypatch: pytest.MonkeyPatch):
             wiring.use_backend(client)
             wiring.use_llm(model.real if isinstance(model, PickingLlm) else model)
             wiring._hosts["recommender"] = Recommender(
-                backend=client, retriever=EveryDishRetriever(), llm=model, moods=load_moods(),
-                prompts=Prompts(restaurant="Harbour & Hearth", token_budget=3000))
+                backend=client,
+                retriever=EveryDishRetriever(),
+                llm=model,
+                moods=load_moods(),
+                prompts=Prompts(restaurant="Harbour & Hearth", token_budget=3000),
+            )
             dispatcher = CollectingDispatcher()
             try:
                 events = await ActionRecommend().run(dispatcher, tracker, {})
@@ -161,8 +198,14 @@ NUT_STATEMENTS = [
 
 
 def test_the_demo_menu_has_peanut_and_tree_nut_dishes_under_separate_codes():
-    assert {name for name, i in BY_NAME.items() if "peanuts" in i["allergens"]} >= {"Pad Thai", "Chicken Satay"}
-    assert {name for name, i in BY_NAME.items() if "nuts" in i["allergens"]} >= {"Lamb Tagine", "Cheese Board"}
+    assert {name for name, i in BY_NAME.items() if "peanuts" in i["allergens"]} >= {
+        "Pad Thai",
+        "Chicken Satay",
+    }
+    assert {name for name, i in BY_NAME.items() if "nuts" in i["allergens"]} >= {
+        "Lamb Tagine",
+        "Cheese Board",
+    }
 
 
 def test_excluding_nuts_excludes_peanut_dishes_too():
@@ -174,7 +217,7 @@ def test_excluding_nuts_excludes_peanut_dishes_too():
 
 @pytest.mark.parametrize("text,intent,entities", NUT_STATEMENTS, ids=[case[0] for case in NUT_STATEMENTS])
 def test_no_peanut_or_tree_nut_dish_is_recommended_after_a_nut_statement(guest_sees, text, intent, entities):
-    reply, events = guest_sees(conversation(user(text, intent, **entities)), llm=PickingLlm())
+    reply, _events = guest_sees(conversation(user(text, intent, **entities)), llm=PickingLlm())
     named = recommended(reply)
     assert len(named) >= 2, reply
     assert not [name for name in named if set(BY_NAME[name]["allergens"]) & NUTS], reply
@@ -182,9 +225,13 @@ def test_no_peanut_or_tree_nut_dish_is_recommended_after_a_nut_statement(guest_s
 
 
 def test_nut_free_stated_earlier_still_covers_peanuts(guest_sees):
-    reply, _ = guest_sees(conversation(user("something nut free please", "browse_menu", dietary="nut_free"),
-                                       user("I'm feeling adventurous, what do you suggest?", "recommend", mood="adventurous")),
-                          llm=PickingLlm())
+    reply, _ = guest_sees(
+        conversation(
+            user("something nut free please", "browse_menu", dietary="nut_free"),
+            user("I'm feeling adventurous, what do you suggest?", "recommend", mood="adventurous"),
+        ),
+        llm=PickingLlm(),
+    )
     named = recommended(reply)
     assert named and not [name for name in named if set(BY_NAME[name]["allergens"]) & NUTS], reply
 
@@ -206,7 +253,9 @@ def test_an_unknown_allergen_value_from_nlu_does_not_break_later_recommendations
     first = user("I'm allergic to strawberries, recommend something", "recommend", allergen="strawberries")
     reply, _ = guest_sees(conversation(first))
     assert "I can't check our dishes for strawberries" in reply, reply
-    later, events = guest_sees(conversation(first, user("recommend something cozy", "recommend", mood="cozy")))
+    later, events = guest_sees(
+        conversation(first, user("recommend something cozy", "recommend", mood="cozy"))
+    )
     named = recommended(later)
     assert len(named) >= 2, later
     assert any(e.get("name") == "last_recommendations" and e.get("value") for e in events)

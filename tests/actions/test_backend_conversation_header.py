@@ -3,6 +3,7 @@ name no conversation in their URL or body (the menu, a dish, restaurant facts) c
 the action call they are made for, so one guest asking question after question is slowed down alone
 instead of emptying the bucket every guest's menu reads share (backend/tests/test_flooding.py checks
 the backend's side)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -33,7 +34,9 @@ def test_reads_made_for_a_conversation_name_it_and_others_do_not():
         await client.menu(fresh=True)
 
     async def main() -> None:
-        await asyncio.gather(asyncio.create_task(one_action_call("guest-a")), asyncio.create_task(one_action_call("guest-b")))
+        await asyncio.gather(
+            asyncio.create_task(one_action_call("guest-a")), asyncio.create_task(one_action_call("guest-b"))
+        )
         await client.menu(fresh=True)  # no action call (e.g. the index sync at start)
         await client.aclose()
 
@@ -44,8 +47,9 @@ def test_reads_made_for_a_conversation_name_it_and_others_do_not():
 
 
 def action_request(body: object) -> SimpleNamespace:
-    return SimpleNamespace(path="/webhook", ctx=SimpleNamespace(), headers={}, json=body,
-                           body=json.dumps(body).encode())
+    return SimpleNamespace(
+        path="/webhook", ctx=SimpleNamespace(), headers={}, json=body, body=json.dumps(body).encode()
+    )
 
 
 def test_the_action_server_takes_the_conversation_from_rasas_call():
@@ -53,7 +57,12 @@ def test_the_action_server_takes_the_conversation_from_rasas_call():
         await server.note_conversation(request)
         return current_conversation.get()
 
-    assert asyncio.run(conversation_after(action_request({"sender_id": "guest-c", "next_action": "action_show_menu"}))) == "guest-c"
+    assert (
+        asyncio.run(
+            conversation_after(action_request({"sender_id": "guest-c", "next_action": "action_show_menu"}))
+        )
+        == "guest-c"
+    )
     assert asyncio.run(conversation_after(action_request({"sender_id": 5}))) is None
     assert asyncio.run(conversation_after(action_request(["not", "a", "call"]))) is None
     health = SimpleNamespace(path="/health", ctx=SimpleNamespace(), headers={})

@@ -1,4 +1,5 @@
 """Errors reach Sentry only when SENTRY_DSN is set, and without the guest's personal data."""
+
 from __future__ import annotations
 
 import gzip
@@ -18,7 +19,7 @@ def test_with_a_dsn_errors_are_sent_without_personal_data():
     received: list[bytes] = []
 
     class Collector(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             received.append(self.rfile.read(int(self.headers["Content-Length"])))
             self.send_response(200)
             self.end_headers()

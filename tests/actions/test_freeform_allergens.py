@@ -2,6 +2,7 @@
 peanuts out too (the EU list names them apart), and an allergy the menu has no code for is never
 silently passed over: the backend is not asked to filter on it, and the tool's answer tells the LLM
 the dishes were not checked for it."""
+
 from __future__ import annotations
 
 import asyncio
@@ -23,7 +24,9 @@ def listing_for(arguments: dict) -> tuple[dict, list[str]]:
     async def run() -> dict:
         backend = BackendClient("http://backend.test", "token", transport=httpx.MockTransport(answer))
         try:
-            return await _Turn(backend, open_cart=None, max_quantity=20).run("list_menu", json.dumps(arguments))
+            return await _Turn(backend, open_cart=None, max_quantity=20).run(
+                "list_menu", json.dumps(arguments)
+            )
         finally:
             await backend.aclose()
 

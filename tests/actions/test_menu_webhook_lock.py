@@ -1,5 +1,6 @@
 """The menu webhook checks the signature before it takes the index lock: a forged request is refused
 at once even while a sync holds the lock, and never touches the index."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,18 +19,31 @@ SECRET = "whsec_" + "bWVudS13ZWJob29rLXRlc3Qtc2VjcmV0"
 def menu_updated_route():
     Sanic.test_mode = True  # lets the test build the app more than once
     app = server.build_app(sync_on_start=False)
-    return next(route.handler for route in app.router.routes if route.path.strip("/") == "webhooks/menu-updated")
+    return next(
+        route.handler for route in app.router.routes if route.path.strip("/") == "webhooks/menu-updated"
+    )
 
 
 def test_a_forged_menu_webhook_is_refused_without_waiting_for_the_index_lock(monkeypatch: pytest.MonkeyPatch):
     touched: list[str] = []
     monkeypatch.setattr(wiring, "webhook_secrets", lambda: [SECRET])
-    monkeypatch.setattr(wiring, "indexer", lambda: touched.append("indexer") or SimpleNamespace(
-        update_items=lambda ids: touched.append("update")))
+    monkeypatch.setattr(
+        wiring,
+        "indexer",
+        lambda: (
+            touched.append("indexer") or SimpleNamespace(update_items=lambda ids: touched.append("update"))
+        ),
+    )
     handler = menu_updated_route()
     body = json.dumps({"type": "menu.updated", "data": {"item_ids": [1]}}).encode()
-    forged = SimpleNamespace(headers={"webhook-id": "msg_1", "webhook-timestamp": str(int(time.time())),
-                                      "webhook-signature": "v1,AAAA"}, body=body)
+    forged = SimpleNamespace(
+        headers={
+            "webhook-id": "msg_1",
+            "webhook-timestamp": str(int(time.time())),
+            "webhook-signature": "v1,AAAA",
+        },
+        body=body,
+    )
 
     async def while_a_sync_holds_the_lock():
         started = time.perf_counter()
@@ -52,7 +66,9 @@ def test_a_forged_menu_webhook_is_refused_without_waiting_for_the_index_lock(mon
     assert touched == []
 
 
-def test_a_malformed_webhook_secret_deadline_stops_the_action_server_from_starting(monkeypatch: pytest.MonkeyPatch):
+def test_a_malformed_webhook_secret_deadline_stops_the_action_server_from_starting(
+    monkeypatch: pytest.MonkeyPatch,
+):
     """The backend's rule (backend/tests/test_secret_rotation.py) on the assistant's side: refused at start,
     not ignored until a webhook signed with the previous secret is refused."""
     from backend.apps.common.secret_rotation import MalformedDeadline

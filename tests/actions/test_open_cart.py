@@ -1,9 +1,10 @@
-""""Is there an open cart?" has one answer on the assistant's side (actions/common.py): the slots name a
+""" "Is there an open cart?" has one answer on the assistant's side (actions/common.py): the slots name a
 cart whose order was not placed, and the backend says that cart is still open (Cart.is_open)."""
+
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Optional
+from typing import Any
 
 import httpx
 from rasa_sdk import Tracker
@@ -14,7 +15,9 @@ from actions.common import current_cart, current_cart_id, has_cart_context, open
 
 
 def tracker(**slots: Any) -> Tracker:
-    return Tracker("conversation-1", slots, {"intent": {}, "entities": []}, [], False, None, {}, "action_listen")
+    return Tracker(
+        "conversation-1", slots, {"intent": {}, "entities": []}, [], False, None, {}, "action_listen"
+    )
 
 
 def backend(status: str, seen: list[str]) -> BackendClient:
@@ -27,7 +30,7 @@ def backend(status: str, seen: list[str]) -> BackendClient:
     return BackendClient("http://backend.test", "token", transport=httpx.MockTransport(answer))
 
 
-def cart_of(slots: dict[str, Any], status: str) -> tuple[Optional[int], list[str]]:
+def cart_of(slots: dict[str, Any], status: str) -> tuple[int | None, list[str]]:
     seen: list[str] = []
     cart = asyncio.run(current_cart(tracker(**slots), backend(status, seen)))
     return (cart.id if cart else None), seen

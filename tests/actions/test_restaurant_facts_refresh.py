@@ -1,4 +1,5 @@
 """Staff change the opening hours: checkout's time check sees the new hours within the cache time."""
+
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +13,9 @@ from actions.backend_client import BackendClient
 def serving(hours: dict) -> httpx.MockTransport:
     def handle(request: httpx.Request) -> httpx.Response:
         assert request.url.path == "/api/restaurant/"
-        return httpx.Response(200, content=json.dumps({"timezone": "Europe/Amsterdam", "opening_hours": dict(hours)}))
+        return httpx.Response(
+            200, content=json.dumps({"timezone": "Europe/Amsterdam", "opening_hours": dict(hours)})
+        )
 
     return httpx.MockTransport(handle)
 

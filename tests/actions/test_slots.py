@@ -1,5 +1,6 @@
 """actions/slots.py names exactly the slots domain.yml declares: every constant is a slot there, and
 every slot there has a constant (Rasa's own requested_slot aside)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -3,6 +3,7 @@
 The driver is /usr/bin/chromedriver, given explicitly: Selenium Manager never downloads anything
 (SE_OFFLINE=true). Screenshots go to results/browser/.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,9 +15,9 @@ import pytest
 
 os.environ["SE_OFFLINE"] = "true"  # before selenium is imported: no Selenium Manager downloads
 
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.remote.webdriver import WebDriver
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 RESULTS = ROOT / "results" / "browser"
@@ -33,12 +34,22 @@ def new_driver(width: int = 1280, height: int = 900, *, mobile: bool = False) ->
         pytest.skip(f"{CHROMEDRIVER} missing: run scripts/install_browser.sh (make test does)")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--disable-extensions", "--no-first-run", "--lang=en-US", f"--window-size={width},{height}"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--disable-extensions",
+        "--no-first-run",
+        "--lang=en-US",
+        f"--window-size={width},{height}",
+    ):
         options.add_argument(argument)
     if mobile:  # a desktop window cannot be narrower than 500 px: emulate the phone's screen instead
-        options.add_experimental_option("mobileEmulation", {
-            "deviceMetrics": {"width": width, "height": height, "pixelRatio": 2, "touch": True}})
+        options.add_experimental_option(
+            "mobileEmulation",
+            {"deviceMetrics": {"width": width, "height": height, "pixelRatio": 2, "touch": True}},
+        )
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(30)

@@ -1,4 +1,5 @@
 """Helpers shared by the browser tests: waiting, reading the transcript, typing."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -9,19 +10,24 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 
-def wait_for(driver: WebDriver, condition: Callable[[WebDriver], object], timeout: float = 20, message: str = ""):
+def wait_for(
+    driver: WebDriver, condition: Callable[[WebDriver], object], timeout: float = 20, message: str = ""
+):
     try:
         return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition)
     except TimeoutException:
-        raise AssertionError(f"timed out waiting for {message or condition}; the chat shows:\n"
-                             + "\n".join(transcript(driver))) from None
+        raise AssertionError(
+            f"timed out waiting for {message or condition}; the chat shows:\n" + "\n".join(transcript(driver))
+        ) from None
 
 
 def _bubbles(driver: WebDriver, selector: str) -> list[str]:
     texts = driver.execute_script(
         "return Array.from(document.querySelectorAll(arguments[0])).map(function (b) {"
         "  var c = b.cloneNode(true); c.querySelectorAll('.rc-sr').forEach(function (s) { s.remove(); });"
-        "  return c.textContent; });", selector)
+        "  return c.textContent; });",
+        selector,
+    )
     return [text.strip() for text in texts]
 
 
@@ -34,9 +40,13 @@ def user_texts(driver: WebDriver) -> list[str]:
 
 
 def transcript(driver: WebDriver) -> list[str]:
-    return driver.execute_script(
-        "return Array.from(document.querySelectorAll('.rc-msg')).map(function (m) {"
-        "  return (m.classList.contains('rc-user') ? 'guest> ' : 'bot> ') + m.textContent; });") or []
+    return (
+        driver.execute_script(
+            "return Array.from(document.querySelectorAll('.rc-msg')).map(function (m) {"
+            "  return (m.classList.contains('rc-user') ? 'guest> ' : 'bot> ') + m.textContent; });"
+        )
+        or []
+    )
 
 
 def type_message(driver: WebDriver, text: str) -> None:

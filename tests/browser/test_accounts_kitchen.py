@@ -1,5 +1,6 @@
 """A signed-in guest orders in the website chat; staff move the order on the kitchen page; the
 status change appears in the guest's open chat without the guest asking (Rasa's trigger_intent)."""
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,8 @@ def create_user(stack: Stack, username: str, *, staff: bool = False) -> str:
     return stack.orm(
         "from django.contrib.auth import get_user_model; from apps.customers.models import customer_for_user; "
         f"u = get_user_model().objects.create_user({username!r}, '{username}@example.org', {PASSWORD!r}, "
-        f"is_staff={staff}); print(customer_for_user(u).public_id)").strip()
+        f"is_staff={staff}); print(customer_for_user(u).public_id)"
+    ).strip()
 
 
 def log_in(driver: WebDriver, stack: Stack, username: str, next_path: str) -> None:
@@ -30,14 +32,23 @@ def log_in(driver: WebDriver, stack: Stack, username: str, next_path: str) -> No
     driver.find_element(By.ID, "id_username").send_keys(username)
     driver.find_element(By.ID, "id_password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    wait_for(driver, lambda d: d.current_url.rstrip("/").endswith(next_path.rstrip("/")), 20, f"landing on {next_path}")
+    wait_for(
+        driver,
+        lambda d: d.current_url.rstrip("/").endswith(next_path.rstrip("/")),
+        20,
+        f"landing on {next_path}",
+    )
 
 
 def move_order(kitchen: WebDriver, number: str, status: str) -> None:
     selector = f'article[data-order-number="{number}"] [data-next-status="{status}"]'
-    wait_for(kitchen, lambda d: d.find_elements(By.CSS_SELECTOR, selector), 20, f"the {status} button of #{number}")
+    wait_for(
+        kitchen, lambda d: d.find_elements(By.CSS_SELECTOR, selector), 20, f"the {status} button of #{number}"
+    )
     kitchen.find_element(By.CSS_SELECTOR, selector).click()
-    wait_for(kitchen, lambda d: not d.find_elements(By.CSS_SELECTOR, selector), 20, f"#{number} to leave its step")
+    wait_for(
+        kitchen, lambda d: not d.find_elements(By.CSS_SELECTOR, selector), 20, f"#{number} to leave its step"
+    )
 
 
 def test_staff_mark_an_order_ready_and_the_guest_sees_it_in_the_open_chat(stack: Stack, browser, shot):
@@ -55,15 +66,24 @@ def test_staff_mark_an_order_ready_and_the_guest_sees_it_in_the_open_chat(stack:
     chat.say("I'll pay at the counter", expect=r"Shall I place this order")
     placed = chat.say(click="Yes", expect=r"Order #\d+ is placed")
     number = re.search(r"Order #(\d+) is placed", placed).group(1)
-    linked = stack.orm(f"from apps.ordering.models import Order; print(Order.objects.get(number='{number}').customer.public_id)")
+    linked = stack.orm(
+        f"from apps.ordering.models import Order; print(Order.objects.get(number='{number}').customer.public_id)"
+    )
     assert linked.strip() == customer
 
     kitchen = new_driver()
     try:
         log_in(kitchen, stack, "chef", "/kitchen/")
-        wait_for(kitchen, lambda d: d.find_elements(By.CSS_SELECTOR, f'article[data-order-number="{number}"]'), 20,
-                 f"order #{number} on the kitchen page")
-        assert "Tomato Soup" in kitchen.find_element(By.CSS_SELECTOR, f'article[data-order-number="{number}"]').text
+        wait_for(
+            kitchen,
+            lambda d: d.find_elements(By.CSS_SELECTOR, f'article[data-order-number="{number}"]'),
+            20,
+            f"order #{number} on the kitchen page",
+        )
+        assert (
+            "Tomato Soup"
+            in kitchen.find_element(By.CSS_SELECTOR, f'article[data-order-number="{number}"]').text
+        )
         shot(kitchen, "kitchen-1-new-order")
         for status in ("confirmed", "preparing", "ready"):
             move_order(kitchen, number, status)
@@ -71,7 +91,11 @@ def test_staff_mark_an_order_ready_and_the_guest_sees_it_in_the_open_chat(stack:
     finally:
         kitchen.quit()
 
-    wait_for(browser, lambda d: any(f"Your order #{number} is ready for pickup" in text for text in bot_texts(d)),
-             30, "the pushed status message")
+    wait_for(
+        browser,
+        lambda d: any(f"Your order #{number} is ready for pickup" in text for text in bot_texts(d)),
+        30,
+        "the pushed status message",
+    )
     shot(browser, "chat-6-status-pushed")
     assert js_errors(browser) == []

@@ -2,6 +2,7 @@
 action server, Rasa over socket.io): buttons clicked, a question answered, the page reloaded mid-way,
 the order checked in the backend. Screenshots of the key steps go to results/browser/.
 """
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,6 @@ import time
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -35,16 +35,23 @@ class ChatPage:
         self.wait_connected()
 
     def wait_connected(self) -> None:
-        wait_for(self.driver, lambda d: d.execute_script(
-            "var c = window.RestaurantChat && RestaurantChat.instances[0]; return !!(c && c.ready);"),
-            30, "the chat to connect to Rasa")
+        wait_for(
+            self.driver,
+            lambda d: d.execute_script(
+                "var c = window.RestaurantChat && RestaurantChat.instances[0]; return !!(c && c.ready);"
+            ),
+            30,
+            "the chat to connect to Rasa",
+        )
 
     def replies(self, text: str | None = None) -> list[WebElement]:
         """The enabled quick-reply buttons (optionally only those whose title starts with `text`)."""
         buttons = self.driver.find_elements(By.CSS_SELECTOR, ".rc-replies button")
         return [b for b in buttons if b.is_enabled() and (text is None or b.text.startswith(text))]
 
-    def say(self, text: str | None = None, *, expect: str, click: str | None = None, timeout: float = 40) -> str:
+    def say(
+        self, text: str | None = None, *, expect: str, click: str | None = None, timeout: float = 40
+    ) -> str:
         """Type `text` (or click the quick reply starting with `click`) and wait for a bot reply matching
         `expect`; a "Did you mean ...?" check on the way is answered with its Yes button."""
         before = len(bot_texts(self.driver))
@@ -61,7 +68,9 @@ class ChatPage:
                 self.replies("Yes")[-1].click()
                 before = len(bot_texts(self.driver))
             if time.monotonic() > deadline:
-                raise AssertionError(f"no reply matching {expect!r} to {text or click!r}; the chat shows:\n{new}")
+                raise AssertionError(
+                    f"no reply matching {expect!r} to {text or click!r}; the chat shows:\n{new}"
+                )
             time.sleep(0.1)
         time.sleep(0.4)  # a turn may bring several messages: let the rest arrive
         return "\n".join(bot_texts(self.driver)[before:])
@@ -69,7 +78,9 @@ class ChatPage:
 
 def js_errors(driver: WebDriver) -> list[str]:
     """Console errors other than network ones (e.g. an answer stream the action server closed)."""
-    return [e for e in console_errors(driver) if "Failed to load resource" not in e and "EventSource" not in e]
+    return [
+        e for e in console_errors(driver) if "Failed to load resource" not in e and "EventSource" not in e
+    ]
 
 
 def test_full_order_on_the_chat_page_with_buttons_question_reload_and_checkout(stack: Stack, browser, shot):
@@ -82,8 +93,11 @@ def test_full_order_on_the_chat_page_with_buttons_question_reload_and_checkout(s
     shot(browser, "chat-1-size-buttons")
     added = chat.say(click="large", expect=r"Added 2 × Margherita Pizza \(large\)")
     assert user_texts(browser)[-1].startswith("large")  # the button's title is the guest's bubble
-    assert not [b for b in browser.find_elements(By.CSS_SELECTOR, ".rc-replies button")
-                if b.is_enabled() and b.text.startswith("large")], "the used buttons are disabled"
+    assert not [
+        b
+        for b in browser.find_elements(By.CSS_SELECTOR, ".rc-replies button")
+        if b.is_enabled() and b.text.startswith("large")
+    ], "the used buttons are disabled"
     assert "€" in added
 
     answer = chat.say("does the margherita contain gluten?", expect="(?i)gluten")
@@ -111,7 +125,9 @@ def test_full_order_on_the_chat_page_with_buttons_question_reload_and_checkout(s
     number = re.search(r"Order #(\d+) is placed", placed).group(1)
     shot(browser, "chat-5-placed")
 
-    order_id = int(stack.orm(f"from apps.ordering.models import Order; print(Order.objects.get(number={number!r}).pk)"))
+    order_id = int(
+        stack.orm(f"from apps.ordering.models import Order; print(Order.objects.get(number={number!r}).pk)")
+    )
     with stack.backend() as backend:
         order = backend.get(f"/api/orders/{order_id}/").json()
     assert {line["item"]["name"]: line["quantity"] for line in order["lines"]} == {"Margherita Pizza": 2}
@@ -130,21 +146,29 @@ def test_phone_width_chat_page_and_one_tag_embed(stack: Stack, phone, shot):
     wait_for(phone, lambda d: d.find_elements(By.CSS_SELECTOR, ".rc-card"), 10, "menu cards")
     card = phone.find_element(By.CSS_SELECTOR, ".rc-card")
     image = card.find_element(By.TAG_NAME, "img")
-    assert image.get_attribute("alt") and card.find_element(By.CSS_SELECTOR, ".rc-card-subtitle").text.startswith("€")
+    assert image.get_attribute("alt") and card.find_element(
+        By.CSS_SELECTOR, ".rc-card-subtitle"
+    ).text.startswith("€")
     assert phone.execute_script("return document.documentElement.scrollWidth") <= 360  # no sideways scrolling
     shot(phone, "chat-phone-360")
 
     # the one-tag embed on a restaurant's page: launcher, panel, socket.io client loaded by the widget itself
     phone.get(f"{stack.backend_url}/chat/embed/")
-    launcher = wait_for(phone, lambda d: d.find_elements(By.CSS_SELECTOR, ".rc-launcher"), 10, "the launcher")[0]
+    launcher = wait_for(
+        phone, lambda d: d.find_elements(By.CSS_SELECTOR, ".rc-launcher"), 10, "the launcher"
+    )[0]
     launcher.click()
     ChatPage(phone)  # connected
     assert user_texts(phone) == ["hi", "show me the desserts"]  # same site, same conversation as on /chat/
     before = len(bot_texts(phone))
     dish = phone.find_element(By.CSS_SELECTOR, ".rc-card .rc-card-title").text
     phone.find_element(By.CSS_SELECTOR, ".rc-card .rc-card-button").click()  # the card's Add button
-    wait_for(phone, lambda d: re.search(rf"Added 1 × {re.escape(dish)}|Which size",
-                                        "\n".join(bot_texts(d)[before:])), 40, f"{dish} to be added")
+    wait_for(
+        phone,
+        lambda d: re.search(rf"Added 1 × {re.escape(dish)}|Which size", "\n".join(bot_texts(d)[before:])),
+        40,
+        f"{dish} to be added",
+    )
     assert user_texts(phone)[-1] == f"Add {dish}"
     shot(phone, "chat-phone-360-embed")
     assert js_errors(phone) == []
@@ -152,15 +176,17 @@ def test_phone_width_chat_page_and_one_tag_embed(stack: Stack, phone, shot):
 
 def test_a_site_not_in_chat_allowed_origins_gets_no_chat(stack: Stack, browser):
     """The one tag on another site: the widget loads from the backend, Rasa refuses the connection."""
-    page = (f"<!doctype html><html lang='en'><head><title>Other site</title><link rel='icon' href='data:,'></head>"
-            f"<body><script src='{stack.backend_url}/static/chat/widget.js' data-socket-url='{stack.rasa_url}'"
-            f" data-open='true' defer></script></body></html>").encode()
+    page = (
+        f"<!doctype html><html lang='en'><head><title>Other site</title><link rel='icon' href='data:,'></head>"
+        f"<body><script src='{stack.backend_url}/static/chat/widget.js' data-socket-url='{stack.rasa_url}'"
+        f" data-open='true' defer></script></body></html>"
+    ).encode()
 
     class Site(BaseHTTPRequestHandler):
         def log_message(self, *args) -> None:
             pass
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(page)))
@@ -171,8 +197,12 @@ def test_a_site_not_in_chat_allowed_origins_gets_no_chat(stack: Stack, browser):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         browser.get(f"http://127.0.0.1:{server.server_address[1]}/")
-        wait_for(browser, lambda d: "isn't available on this site" in
-                 d.find_element(By.CSS_SELECTOR, ".rc-status").text, 20, "the refusal to show")
+        wait_for(
+            browser,
+            lambda d: "isn't available on this site" in d.find_element(By.CSS_SELECTOR, ".rc-status").text,
+            20,
+            "the refusal to show",
+        )
         assert browser.find_element(By.CSS_SELECTOR, ".rc-panel").is_displayed()  # styles and client loaded
     finally:
         server.shutdown()
@@ -180,27 +210,43 @@ def test_a_site_not_in_chat_allowed_origins_gets_no_chat(stack: Stack, browser):
 
 
 # Questions the document answerer (LLM) handles; worded apart from tests/e2e so no cached answer is reused.
-FAQ_QUESTIONS = ["do you do catering for an office party?", "can I book a private event for my team?",
-                 "how do refunds work for a website order?", "do you host birthday parties on sundays?"]
+FAQ_QUESTIONS = [
+    "do you do catering for an office party?",
+    "can I book a private event for my team?",
+    "how do refunds work for a website order?",
+    "do you host birthday parties on sundays?",
+]
 
 
 def llm_question(stack: Stack) -> str:
     for text in FAQ_QUESTIONS:
         parsed = stack.rasa_api("POST", "/model/parse", json={"text": text}).json()
         topics = {e["value"] for e in parsed.get("entities", []) if e["entity"] == "faq_topic"}
-        if parsed["intent"]["name"] == "ask_faq" and not topics & {"hours", "location", "contact", "parking",
-                                                                     "delivery", "minimum_order"}:
+        if parsed["intent"]["name"] == "ask_faq" and not topics & {
+            "hours",
+            "location",
+            "contact",
+            "parking",
+            "delivery",
+            "minimum_order",
+        }:
             return text
     pytest.fail("no question in FAQ_QUESTIONS goes to the document answerer any more; add one")
 
 
 def test_an_llm_answer_streams_into_the_chat_page_then_the_checked_answer_replaces_it(
-        stack: Stack, fake_groq: FakeGroq, browser, shot):
+    stack: Stack, fake_groq: FakeGroq, browser, shot
+):
     question = llm_question(stack)
     fake_groq.reset()
     fake_groq.responder = host_brain.respond
-    fake_groq.enqueue(SlowStream("Our catering team cooks for groups of ten or more. Please book two weeks ahead "
-                                 "[Catering]. We bring plates, cutlery and a friendly smile.", delay_per_chunk=0.12))
+    fake_groq.enqueue(
+        SlowStream(
+            "Our catering team cooks for groups of ten or more. Please book two weeks ahead "
+            "[Catering]. We bring plates, cutlery and a friendly smile.",
+            delay_per_chunk=0.12,
+        )
+    )
     try:
         ChatPage(browser, f"{stack.backend_url}/chat/")
         before = len(bot_texts(browser))
@@ -208,8 +254,9 @@ def test_an_llm_answer_streams_into_the_chat_page_then_the_checked_answer_replac
         drafts: list[str] = []
 
         def streaming_or_answered(driver: WebDriver) -> bool:
-            draft = driver.execute_script("var b = document.querySelector('.rc-pending .rc-bubble');"
-                                          "return b ? b.textContent : '';")
+            draft = driver.execute_script(
+                "var b = document.querySelector('.rc-pending .rc-bubble');return b ? b.textContent : '';"
+            )
             if draft:
                 drafts.append(draft)
             if drafts and len(drafts) == 1:

@@ -4,6 +4,7 @@ A small local server plays the restaurant's site and the action server's answer 
 events); a fake `io()` plays Rasa's socket.io server, so every message format, the streaming
 protocol and the timing are exact and fast. The real stack is driven by test_chat_page.py.
 """
+
 from __future__ import annotations
 
 import base64
@@ -27,7 +28,9 @@ from tests.browser.helpers import bot_texts, console_errors, type_message, user_
 pytestmark = pytest.mark.browser
 
 STATIC = Path(__file__).resolve().parent.parent.parent / "backend" / "apps" / "chat" / "static"
-PIXEL = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+PIXEL = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
 TYPES = {".js": "text/javascript", ".css": "text/css", ".html": "text/html", ".png": "image/png"}
 
 # Rasa's socket.io server, scripted: records what the widget emits, confirms sessions, and lets the
@@ -79,23 +82,39 @@ class Site:
     token_requests: int = 0
 
 
-def harness(site: Site, *, mode: str = "page", stream: str | None = "same", token: str = "",
-            expires: str = "", css_link: bool = True) -> str:
+def harness(
+    site: Site,
+    *,
+    mode: str = "page",
+    stream: str | None = "same",
+    token: str = "",
+    expires: str = "",
+    css_link: bool = True,
+) -> str:
     stream_url = {"same": site.url, None: "", "dead": "http://127.0.0.1:9"}.get(stream, stream)
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'><title>Restaurant</title>"
         "<link rel='icon' href='data:,'>"
         + ("<link rel='stylesheet' href='/static/chat/widget.css'>" if css_link else "")
-        + "</head><body" + (" class='rc-page-body'" if mode == "page" else "") + ">"
-        + ("<main id='chat' class='rc-page-main'></main>" if mode == "page"
-           else "<main><h1>Harbour &amp; Hearth</h1><p>Fresh pizza, pasta and more.</p></main>")
+        + "</head><body"
+        + (" class='rc-page-body'" if mode == "page" else "")
+        + ">"
+        + (
+            "<main id='chat' class='rc-page-main'></main>"
+            if mode == "page"
+            else "<main><h1>Harbour &amp; Hearth</h1><p>Fresh pizza, pasta and more.</p></main>"
+        )
         + f"<script>{FAKE_IO}</script>"
         + "<script src='/static/chat/widget.js' data-socket-url='http://rasa.invalid'"
         + (f" data-stream-url='{stream_url}'" if stream_url else "")
-        + (f" data-mode='page' data-target='#chat'" if mode == "page" else "")
-        + (f" data-token='{token}' data-token-expires-at='{expires}' data-token-url='/chat/token/'"
-           " data-logout-url='/accounts/logout/' data-login-url='/accounts/login/?next=/page'" if token else "")
+        + (" data-mode='page' data-target='#chat'" if mode == "page" else "")
+        + (
+            f" data-token='{token}' data-token-expires-at='{expires}' data-token-url='/chat/token/'"
+            " data-logout-url='/accounts/logout/' data-login-url='/accounts/login/?next=/page'"
+            if token
+            else ""
+        )
         + " defer></script></body></html>"
     )
 
@@ -108,22 +127,29 @@ def site() -> Iterator[Site]:
         def log_message(self, *args) -> None:  # quiet
             pass
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             parts = urlsplit(self.path)
             current = state["site"]
             if parts.path.startswith("/static/"):
-                path = (STATIC / parts.path[len("/static/"):]).resolve()
+                path = (STATIC / parts.path[len("/static/") :]).resolve()
                 if STATIC in path.parents and path.is_file():
-                    return self.reply(200, path.read_bytes(), TYPES.get(path.suffix, "application/octet-stream"))
+                    return self.reply(
+                        200, path.read_bytes(), TYPES.get(path.suffix, "application/octet-stream")
+                    )
                 return self.reply(404, b"not found", "text/plain")
             if parts.path.startswith("/img/"):
                 return self.reply(200, PIXEL, "image/png")
             if parts.path == "/page":
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 stream = query.get("stream", "same")
-                page = harness(current, mode=query.get("mode", "page"), stream=None if stream == "none" else stream,
-                               token=query.get("token", ""), expires=query.get("expires", ""),
-                               css_link=query.get("css", "1") == "1")
+                page = harness(
+                    current,
+                    mode=query.get("mode", "page"),
+                    stream=None if stream == "none" else stream,
+                    token=query.get("token", ""),
+                    expires=query.get("expires", ""),
+                    css_link=query.get("css", "1") == "1",
+                )
                 return self.reply(200, page.encode(), "text/html; charset=utf-8")
             if parts.path == "/chat/token/":  # the backend renewing a signed-in guest's chat token
                 current.token_requests += 1
@@ -229,9 +255,24 @@ def test_messages_metadata_quick_replies_cards_and_typing(browser, site, shot):
     assert str(uuid.UUID(sent["metadata"]["message_id"])) == sent["metadata"]["message_id"]
     assert browser.find_element(By.CSS_SELECTOR, ".rc-typing").is_displayed()  # waiting for the answer
 
-    bot(browser, {"text": "Which size would you like for the Margherita Pizza?", "quick_replies": [
-        {"content_type": "text", "title": "regular", "payload": '/choose_option{"option": "regular"}'},
-        {"content_type": "text", "title": "large (+€3.00)", "payload": '/choose_option{"option": "large"}'}]})
+    bot(
+        browser,
+        {
+            "text": "Which size would you like for the Margherita Pizza?",
+            "quick_replies": [
+                {
+                    "content_type": "text",
+                    "title": "regular",
+                    "payload": '/choose_option{"option": "regular"}',
+                },
+                {
+                    "content_type": "text",
+                    "title": "large (+€3.00)",
+                    "payload": '/choose_option{"option": "large"}',
+                },
+            ],
+        },
+    )
     assert not browser.find_element(By.CSS_SELECTOR, ".rc-typing").is_displayed()
     buttons = browser.find_elements(By.CSS_SELECTOR, ".rc-replies button")
     assert [b.text for b in buttons] == ["regular", "large (+€3.00)"]
@@ -248,20 +289,56 @@ def test_messages_metadata_quick_replies_cards_and_typing(browser, site, shot):
     # menu item cards: Rasa 3.6 sends one element per message; other senders a list
     bot(browser, {"text": "Here are our desserts:"})
     for name, price in (("Tiramisu", "€6.50"), ("Panna Cotta", "€5.90")):
-        bot(browser, {"attachment": {"type": "template", "payload": {"template_type": "generic", "elements": {
-            "title": name, "subtitle": price, "image_url": f"/img/{name}.png",
-            "image_alt": f"A plate of {name}", "buttons": [{"title": "Add", "payload": f"/add {name}"}]}}}})
-    bot(browser, {"attachment": {"type": "template", "payload": {"template_type": "generic", "elements": [
-        {"title": "Gelato", "subtitle": "€4.00", "image_url": "javascript:alert(1)",
-         "buttons": [{"title": "Add Gelato", "payload": "/add Gelato"}]}]}}})
+        bot(
+            browser,
+            {
+                "attachment": {
+                    "type": "template",
+                    "payload": {
+                        "template_type": "generic",
+                        "elements": {
+                            "title": name,
+                            "subtitle": price,
+                            "image_url": f"/img/{name}.png",
+                            "image_alt": f"A plate of {name}",
+                            "buttons": [{"title": "Add", "payload": f"/add {name}"}],
+                        },
+                    },
+                }
+            },
+        )
+    bot(
+        browser,
+        {
+            "attachment": {
+                "type": "template",
+                "payload": {
+                    "template_type": "generic",
+                    "elements": [
+                        {
+                            "title": "Gelato",
+                            "subtitle": "€4.00",
+                            "image_url": "javascript:alert(1)",
+                            "buttons": [{"title": "Add Gelato", "payload": "/add Gelato"}],
+                        }
+                    ],
+                },
+            }
+        },
+    )
     cards = browser.find_elements(By.CSS_SELECTOR, ".rc-card")
-    assert [c.find_element(By.CSS_SELECTOR, ".rc-card-title").text for c in cards] == ["Tiramisu", "Panna Cotta", "Gelato"]
+    assert [c.find_element(By.CSS_SELECTOR, ".rc-card-title").text for c in cards] == [
+        "Tiramisu",
+        "Panna Cotta",
+        "Gelato",
+    ]
     assert cards[0].find_element(By.CSS_SELECTOR, ".rc-card-subtitle").text == "€6.50"
     assert cards[0].find_element(By.TAG_NAME, "img").get_attribute("alt") == "A plate of Tiramisu"
     assert not cards[2].find_elements(By.TAG_NAME, "img")  # an unsafe image address is dropped
     assert len(browser.find_elements(By.CSS_SELECTOR, ".rc-cards")) == 1  # consecutive cards share one row
-    assert [b.get_attribute("aria-label") for b in browser.find_elements(By.CSS_SELECTOR, ".rc-card button")] == \
-        ["Add Tiramisu", "Add Panna Cotta", "Add Gelato"]
+    assert [
+        b.get_attribute("aria-label") for b in browser.find_elements(By.CSS_SELECTOR, ".rc-card button")
+    ] == ["Add Tiramisu", "Add Panna Cotta", "Add Gelato"]
     cards[1].find_element(By.TAG_NAME, "button").click()
     wait_for(browser, lambda d: len(emitted(d, "user_uttered")) == 3, 5, "the card's payload")
     assert emitted(browser, "user_uttered")[2]["data"]["message"] == "/add Panna Cotta"
@@ -271,14 +348,17 @@ def test_messages_metadata_quick_replies_cards_and_typing(browser, site, shot):
     bot(browser, {"text": "<img src=x onerror=alert(1)> Pay here: https://pay.example/p/123"})
     assert "<img src=x onerror=alert(1)>" in bot_texts(browser)[-1]
     link = browser.find_elements(By.CSS_SELECTOR, ".rc-bot .rc-bubble a")[-1]
-    assert link.get_attribute("href") == "https://pay.example/p/123" and "noopener" in link.get_attribute("rel")
+    assert link.get_attribute("href") == "https://pay.example/p/123" and "noopener" in link.get_attribute(
+        "rel"
+    )
     # the page itself never scrolls: only the conversation does
     assert browser.execute_script("var d = document.documentElement; return d.scrollHeight <= d.clientHeight")
     assert console_errors(browser) == []
 
 
-SIGNED_OUT = ("Your sign-in has expired, so you're chatting as a guest. "
-              "Log in again to order from your account.")
+SIGNED_OUT = (
+    "Your sign-in has expired, so you're chatting as a guest. Log in again to order from your account."
+)
 
 
 def notices(driver) -> list[str]:
@@ -303,15 +383,23 @@ def test_signed_in_token_is_renewed_before_use_and_a_refused_one_goes_on_as_a_gu
     assert not low, low
 
     # the connection drops; meanwhile Rasa stops accepting the token (e.g. the secret was rotated)
-    browser.execute_script("window.refuseTokens = [arguments[0]]; var s = window.sockets[0];"
-                           "s.connected = false; s.fire('disconnect'); s.connect();", new)
+    browser.execute_script(
+        "window.refuseTokens = [arguments[0]]; var s = window.sockets[0];"
+        "s.connected = false; s.fire('disconnect'); s.connect();",
+        new,
+    )
     wait_for(browser, lambda d: notices(d) == [SIGNED_OUT], 5, "the signed-out notice")
     login = browser.find_element(By.CSS_SELECTOR, ".rc-notice a")
-    assert login.text == "Log in again" and login.get_attribute("href") == site.url + "/accounts/login/?next=/page"
+    assert (
+        login.text == "Log in again"
+        and login.get_attribute("href") == site.url + "/accounts/login/?next=/page"
+    )
     wait_for(browser, lambda d: sent_auths(d)[-1] == {}, 5, "a reconnection as a guest")
     assert sent_auths(browser) == [{"token": new}, {"token": new}, {}]
     assert not browser.find_element(By.CSS_SELECTOR, ".rc-account").is_displayed()
-    wait_for(browser, lambda d: d.execute_script("return RestaurantChat.instances[0].ready"), 5, "the session")
+    wait_for(
+        browser, lambda d: d.execute_script("return RestaurantChat.instances[0].ready"), 5, "the session"
+    )
     shot(browser, "widget-signed-out")
     type_message(browser, "hello again")
     wait_for(browser, lambda d: len(emitted(d, "user_uttered")) == 2, 5, "the guest's message")
@@ -347,7 +435,12 @@ def test_streamed_answer_shows_progressively_and_gives_way_to_the_checked_answer
     pending = ".rc-msg.rc-pending .rc-bubble"
     wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, pending), 5, "the first chunk")
     first = browser.find_element(By.CSS_SELECTOR, pending).text
-    wait_for(browser, lambda d: "eggs and coffee." in d.find_element(By.CSS_SELECTOR, pending).text, 5, "all chunks")
+    wait_for(
+        browser,
+        lambda d: "eggs and coffee." in d.find_element(By.CSS_SELECTOR, pending).text,
+        5,
+        "all chunks",
+    )
     assert first.startswith("Our tiramisu") and first != "Our tiramisu contains mascarpone, eggs and coffee."
     assert browser.find_element(By.CSS_SELECTOR, ".rc-msg.rc-pending").get_attribute("aria-hidden") == "true"
     shot(browser, "widget-streaming")
@@ -369,8 +462,12 @@ def test_no_stream_url_or_a_dead_stream_changes_nothing(browser, site):
         type_message(browser, f"hello {stream}")
         wait_for(browser, lambda d: emitted(d, "user_uttered"), 5, "user_uttered")
         bot(browser, {"text": "Hi there!"})
-        assert bot_texts(browser)[-1] == "Hi there!" and not browser.find_elements(By.CSS_SELECTOR, ".rc-pending")
-        errors = [e for e in console_errors(browser) if "127.0.0.1:9" not in e]  # the refused connection itself
+        assert bot_texts(browser)[-1] == "Hi there!" and not browser.find_elements(
+            By.CSS_SELECTOR, ".rc-pending"
+        )
+        errors = [
+            e for e in console_errors(browser) if "127.0.0.1:9" not in e
+        ]  # the refused connection itself
         assert errors == [], errors
         browser.execute_script("localStorage.clear()")
 
@@ -387,7 +484,10 @@ def test_reload_keeps_transcript_and_session_and_new_chat_starts_over(browser, s
     browser.refresh()
     wait_for(browser, lambda d: emitted(d, "session_request"), 10)
     assert emitted(browser, "session_request")[0]["data"]["session_id"] == session  # same Rasa conversation
-    assert user_texts(browser) == ["hi", "Menu"] and bot_texts(browser) == ["Hi, welcome!", "Here is the menu."]
+    assert user_texts(browser) == ["hi", "Menu"] and bot_texts(browser) == [
+        "Hi, welcome!",
+        "Here is the menu.",
+    ]
     assert not browser.find_element(By.CSS_SELECTOR, ".rc-replies button").is_enabled()  # used set stays used
 
     browser.find_element(By.CSS_SELECTOR, ".rc-new").click()
@@ -432,15 +532,40 @@ def test_launcher_embed_is_accessible_and_fits_a_phone(phone, site, shot):
     wait_for(phone, lambda d: emitted(d, "session_request"), 5)
     assert phone.switch_to.active_element == phone.find_element(By.CSS_SELECTOR, ".rc-input")
     type_message(phone, "show me the desserts")
-    bot(phone, {"text": "Here are our desserts:", "quick_replies": [{"title": "Tiramisu", "payload": "/t"},
-                                                                     {"title": "Panna Cotta", "payload": "/p"}]})
+    bot(
+        phone,
+        {
+            "text": "Here are our desserts:",
+            "quick_replies": [
+                {"title": "Tiramisu", "payload": "/t"},
+                {"title": "Panna Cotta", "payload": "/p"},
+            ],
+        },
+    )
     for name in ("Tiramisu", "Panna Cotta", "Chocolate Lava Cake"):
-        bot(phone, {"attachment": {"type": "template", "payload": {"template_type": "generic", "elements": {
-            "title": name, "subtitle": "€6.50 · vegetarian", "image_url": "/img/dish.png", "image_alt": name,
-            "buttons": [{"title": f"Add {name}", "payload": "/add"}]}}}})
+        bot(
+            phone,
+            {
+                "attachment": {
+                    "type": "template",
+                    "payload": {
+                        "template_type": "generic",
+                        "elements": {
+                            "title": name,
+                            "subtitle": "€6.50 · vegetarian",
+                            "image_url": "/img/dish.png",
+                            "image_alt": name,
+                            "buttons": [{"title": f"Add {name}", "payload": "/add"}],
+                        },
+                    },
+                }
+            },
+        )
     width = phone.execute_script("return document.documentElement.clientWidth")
     assert width <= 360
-    assert phone.execute_script("return document.documentElement.scrollWidth") <= width  # no sideways scrolling
+    assert (
+        phone.execute_script("return document.documentElement.scrollWidth") <= width
+    )  # no sideways scrolling
     rect = phone.execute_script("return arguments[0].getBoundingClientRect().toJSON()", panel)
     assert rect["left"] >= 0 and rect["right"] <= width
     shot(phone, "widget-launcher-open-360")
@@ -451,7 +576,8 @@ def test_launcher_embed_is_accessible_and_fits_a_phone(phone, site, shot):
     focused = phone.switch_to.active_element
     assert focused.tag_name == "button"
     outline = phone.execute_script(
-        "var s = getComputedStyle(arguments[0]); return [s.outlineStyle, parseFloat(s.outlineWidth)]", focused)
+        "var s = getComputedStyle(arguments[0]); return [s.outlineStyle, parseFloat(s.outlineWidth)]", focused
+    )
     assert outline[0] != "none" and outline[1] >= 2
     focused.send_keys(Keys.ESCAPE)
     assert not panel.is_displayed() and phone.switch_to.active_element == launcher
@@ -483,10 +609,26 @@ def test_text_contrast_is_at_least_4_5_to_1(browser, site):
     open_page(browser, site)
     type_message(browser, "hi")
     bot(browser, {"text": "Hi!", "quick_replies": [{"title": "Menu", "payload": "/m"}]})
-    bot(browser, {"attachment": {"type": "template", "payload": {"template_type": "generic", "elements": {
-        "title": "Tiramisu", "subtitle": "€6.50", "buttons": [{"title": "Add", "payload": "/a"}]}}}})
-    selectors = (".rc-title, .rc-subtitle, .rc-new, .rc-bubble, .rc-reply, .rc-card-title, .rc-card-subtitle, "
-                 ".rc-card-button, .rc-send, .rc-input")
+    bot(
+        browser,
+        {
+            "attachment": {
+                "type": "template",
+                "payload": {
+                    "template_type": "generic",
+                    "elements": {
+                        "title": "Tiramisu",
+                        "subtitle": "€6.50",
+                        "buttons": [{"title": "Add", "payload": "/a"}],
+                    },
+                },
+            }
+        },
+    )
+    selectors = (
+        ".rc-title, .rc-subtitle, .rc-new, .rc-bubble, .rc-reply, .rc-card-title, .rc-card-subtitle, "
+        ".rc-card-button, .rc-send, .rc-input"
+    )
     results = browser.execute_script(CONTRAST, selectors)
     assert len(results) >= 10
     low = [r for r in results if r[2] < 4.5]

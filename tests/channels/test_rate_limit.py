@@ -1,6 +1,7 @@
 """The chat channels' message rate limits (channels/limits.py), per conversation and per client IP.
 The channels run in the Rasa environment (.venv-rasa), so the checks run there in a subprocess; the
 live REST and socket.io channels are exercised in tests/e2e/test_message_rate_limit.py."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ from tests.stack import free_port
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 
-CHECK = r'''
+CHECK = r"""
 import asyncio, gc, json
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from channels.limits import MessageRateLimit, client_ip, with_rate_limit, RATE_NOTICE
@@ -39,12 +40,18 @@ async def main():
     print(json.dumps({"handled": handled, "out": out, "notice": RATE_NOTICE}))
 
 asyncio.run(main())
-'''
+"""
 
 
 def run_check(**env: str) -> dict:
-    result = subprocess.run([str(RASA_PYTHON), "-c", CHECK], cwd=ROOT, capture_output=True, text=True, timeout=180,
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env})
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", CHECK],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env},
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -63,8 +70,17 @@ def test_limits_per_conversation_and_per_ip_answer_with_the_notice():
 def test_the_per_ip_limit_refuses_new_conversations_from_a_flooding_address():
     seen = run_check(CHAT_RATE_LIMIT_PER_CONVERSATION="30/minute", CHAT_RATE_LIMIT_PER_IP="2/minute")
     assert seen["handled"] == ["a0", "a1", "b0", "b1", "c0"]
-    assert [out == [seen["notice"]] for out in seen["out"]] == [False, False, True, True,
-                                                                 False, False, True, True, False]
+    assert [out == [seen["notice"]] for out in seen["out"]] == [
+        False,
+        False,
+        True,
+        True,
+        False,
+        False,
+        True,
+        True,
+        False,
+    ]
 
 
 def test_off_turns_the_limits_off_and_junk_means_the_defaults():
@@ -76,8 +92,11 @@ def test_off_turns_the_limits_off_and_junk_means_the_defaults():
 
 def test_with_redis_several_rasa_servers_count_together(redis_server: str):
     redis_url = f"{redis_server}/2"
-    limits = dict(CHAT_RATE_LIMIT_PER_CONVERSATION="3/minute", CHAT_RATE_LIMIT_PER_IP="5/minute",
-                  CHAT_REDIS_URL=redis_url)
+    limits = {
+        "CHAT_RATE_LIMIT_PER_CONVERSATION": "3/minute",
+        "CHAT_RATE_LIMIT_PER_IP": "5/minute",
+        "CHAT_REDIS_URL": redis_url,
+    }
     first = run_check(**limits)
     assert first["handled"] == ["a0", "a1", "a2", "b0", "b1", "b2", "b3", "c0"]
     # a second process (another Rasa server) sees the first one's counts: guest-a is over its limit,
@@ -87,6 +106,9 @@ def test_with_redis_several_rasa_servers_count_together(redis_server: str):
 
 
 def test_an_unreachable_redis_lets_messages_through():
-    seen = run_check(CHAT_RATE_LIMIT_PER_CONVERSATION="3/minute", CHAT_RATE_LIMIT_PER_IP="5/minute",
-                     CHAT_REDIS_URL=f"redis://127.0.0.1:{free_port()}/2")
+    seen = run_check(
+        CHAT_RATE_LIMIT_PER_CONVERSATION="3/minute",
+        CHAT_RATE_LIMIT_PER_IP="5/minute",
+        CHAT_REDIS_URL=f"redis://127.0.0.1:{free_port()}/2",
+    )
     assert len(seen["handled"]) == 9

@@ -1,5 +1,6 @@
 """Conversation ids issued and signed by the server (channels/sessions.py): the channels accept no other.
 The live REST and socket.io checks are in tests/e2e/test_conversation_ids.py."""
+
 from __future__ import annotations
 
 import logging
@@ -35,11 +36,15 @@ def test_during_a_rotation_ids_signed_with_the_previous_key_still_work(monkeypat
     old = SessionIds(["old"]).issue()
     monkeypatch.setenv("CHAT_SESSION_SECRET", "new")
     monkeypatch.setenv("CHAT_SESSION_SECRET_PREVIOUS", "old")
-    monkeypatch.setenv("CHAT_SESSION_SECRET_PREVIOUS_UNTIL", (datetime.now(timezone.utc) + timedelta(days=1)).isoformat())
+    monkeypatch.setenv(
+        "CHAT_SESSION_SECRET_PREVIOUS_UNTIL", (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()
+    )
     during = SessionIds.from_env()
     assert during.is_valid(old)
     assert SessionIds(["new"]).is_valid(during.issue())  # new ids are signed with the new key
-    monkeypatch.setenv("CHAT_SESSION_SECRET_PREVIOUS_UNTIL", (datetime.now(timezone.utc) - timedelta(days=1)).isoformat())
+    monkeypatch.setenv(
+        "CHAT_SESSION_SECRET_PREVIOUS_UNTIL", (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()
+    )
     assert not SessionIds.from_env().is_valid(old)
 
 

@@ -1,5 +1,6 @@
 """The Rasa server's action-response check, made cheap (channels/speedups.py), refuses and accepts
 exactly what Rasa's own check does. Runs in the Rasa environment (.venv-rasa)."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 
-CHECK = r'''
+CHECK = r"""
 import json, jsonschema
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
@@ -41,14 +42,16 @@ before = verdicts()
 applied = speedups.apply()
 print(json.dumps({"applied": applied, "again": speedups.apply(), "before": before, "after": verdicts(),
                   "installed": RemoteAction._validate_action_result is speedups._validate_action_result}))
-'''
+"""
 
 
 @pytest.fixture(scope="module")
 def outcome() -> dict:
     if not RASA_PYTHON.exists():
         pytest.skip(".venv-rasa is absent (run scripts/setup.sh)")
-    done = subprocess.run([str(RASA_PYTHON), "-c", CHECK], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(RASA_PYTHON), "-c", CHECK], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -106,18 +109,22 @@ print(json.dumps({"whole": whole, "sent": sent}))
 def action_calls() -> dict:
     if not RASA_PYTHON.exists():
         pytest.skip(".venv-rasa is absent (run scripts/setup.sh)")
-    result = subprocess.run([str(RASA_PYTHON), "-c", SLIM], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", SLIM], cwd=ROOT, capture_output=True, text=True, timeout=180
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def _sdk_tracker(state: dict):
     from rasa_sdk import Tracker
+
     return Tracker.from_dict(state)
 
 
 def test_the_actions_read_the_same_facts_from_a_slimmed_call_as_from_the_whole_one(action_calls):
     from actions import common, digressions
+
     whole, sent = _sdk_tracker(action_calls["whole"]), _sdk_tracker(action_calls["sent"])
     slot_names = ["cart_id", "fulfilment", "requested_slot"]
     for tracker in (whole, sent):  # the conversation's first messages stated an allergy and a diet
@@ -125,8 +132,9 @@ def test_the_actions_read_the_same_facts_from_a_slimmed_call_as_from_the_whole_o
     assert common.unchecked_allergies(sent) == common.unchecked_allergies(whole)
     assert common.customer_id(sent) == common.customer_id(whole) == "cus_0123456789abcdef"
     assert sent.get_latest_input_channel() == whole.get_latest_input_channel()
-    assert digressions.slots_before_this_message(sent, slot_names) == \
-        digressions.slots_before_this_message(whole, slot_names)
+    assert digressions.slots_before_this_message(sent, slot_names) == digressions.slots_before_this_message(
+        whole, slot_names
+    )
     assert sent.slots == whole.slots and sent.latest_message == whole.latest_message
     assert sent.active_loop == whole.active_loop and sent.followup_action == whole.followup_action
 
@@ -135,14 +143,18 @@ def test_a_long_conversations_action_call_leaves_out_what_no_action_reads(action
     whole, sent = action_calls["whole"]["events"], action_calls["sent"]["events"]
     users = [index for index, event in enumerate(whole) if event["event"] == "user"]
     recent = users[-10]  # the guest's last ten messages and everything after them: untouched
-    assert sent[-(len(whole) - recent):] == whole[recent:]
-    old = sent[:len(sent) - (len(whole) - recent)]
+    assert sent[-(len(whole) - recent) :] == whole[recent:]
+    old = sent[: len(sent) - (len(whole) - recent)]
     assert len(json.dumps(old)) < len(json.dumps(whole[:recent])) / 3
     # of the old messages, only those in which the guest said what they can't eat are sent
     from action_contract import CONSTRAINT_INTENTS
+
     old_messages = [event["text"] for event in old if event["event"] == "user"]
-    assert old_messages == [event["text"] for event in whole[:recent] if event["event"] == "user"
-                            and event["parse_data"]["intent"]["name"] in CONSTRAINT_INTENTS]
+    assert old_messages == [
+        event["text"]
+        for event in whole[:recent]
+        if event["event"] == "user" and event["parse_data"]["intent"]["name"] in CONSTRAINT_INTENTS
+    ]
     assert old_messages == ["I'm allergic to peanuts", "I'm vegetarian", "delivery please"]
     assert {event["event"] for event in old} == {"user", "slot"}
     assert all("intent_ranking" not in event["parse_data"] for event in old if event["event"] == "user")

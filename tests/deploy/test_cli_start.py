@@ -1,5 +1,6 @@
 """Every command a newcomer runs explains itself with --help, and bad configuration stops the
 start with a message that says what is wrong and how to put it right."""
+
 from __future__ import annotations
 
 import os
@@ -19,16 +20,29 @@ HELP = [
 
 @pytest.mark.parametrize("command, mentions", HELP, ids=[" ".join(c) for c, _ in HELP])
 def test_help_explains_the_command_and_runs_nothing(command: list[str], mentions: str):
-    done = subprocess.run([str(APP_PYTHON), *command, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [str(APP_PYTHON), *command, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("usage:") and mentions in done.stdout
 
 
 def action_server(**env: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "ACTIONS_PORT": str(free_port()), "SANIC_HOST": "127.0.0.1",
-                   "RAG_SYNC_ON_START": "false", **env}
-    return subprocess.run([str(APP_PYTHON), "-m", "actions.server"], cwd=ROOT, env=environment, capture_output=True,
-                          text=True, timeout=60)
+    environment = {
+        **os.environ,
+        "ACTIONS_PORT": str(free_port()),
+        "SANIC_HOST": "127.0.0.1",
+        "RAG_SYNC_ON_START": "false",
+        **env,
+    }
+    return subprocess.run(
+        [str(APP_PYTHON), "-m", "actions.server"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_an_llm_model_without_a_price_stops_the_action_server_with_the_reason():

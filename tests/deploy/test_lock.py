@@ -4,6 +4,7 @@ compiles the lock from requirements/app-lock.in (the app's requirement files and
 requirements). These tests fail when the requirement files and the lock drift apart, when the lock lacks
 something rasa-sdk needs, and when the environment running them is not the lock.
 """
+
 from __future__ import annotations
 
 import re
@@ -79,15 +80,19 @@ def test_the_lock_is_compiled_from_every_requirement_file_of_the_app_environment
     included = set(_includes(LOCK_INPUT))
     assert included == app_files, (
         f"requirements/app-lock.in includes {sorted(included)}, the app's files are {sorted(app_files)}: "
-        "what a file missing there asks for is never installed (scripts/setup.sh installs the lock only)")
+        "what a file missing there asks for is never installed (scripts/setup.sh installs the lock only)"
+    )
 
 
-@pytest.mark.parametrize("name", sorted({p.name for p in REQUIREMENTS.glob("*.txt")} - RASA_FILES - OTHER_ENVIRONMENTS))
+@pytest.mark.parametrize(
+    "name", sorted({p.name for p in REQUIREMENTS.glob("*.txt")} - RASA_FILES - OTHER_ENVIRONMENTS)
+)
 def test_every_pin_of_the_requirement_files_is_in_the_lock(name: str) -> None:
     requirements = _requirements(REQUIREMENTS / name)
     assert requirements, f"requirements/{name} pins nothing"
-    assert _disagreements(requirements, _locked()) == [], \
+    assert _disagreements(requirements, _locked()) == [], (
         f"requirements/{name} and requirements/app.lock disagree: run `make lock`, then `make setup`"
+    )
 
 
 def test_the_lock_holds_what_rasa_sdk_requires() -> None:
@@ -96,8 +101,9 @@ def test_the_lock_holds_what_rasa_sdk_requires() -> None:
     assert metadata.version("rasa-sdk") == pin, "this environment's rasa-sdk is not scripts/setup.sh's"
     required = [Requirement(r) for r in metadata.requires("rasa-sdk") or []]
     assert {canonicalize_name(r.name) for r in required} >= {"sanic", "sanic-cors", "pluggy", "websockets"}
-    assert _disagreements(required, _locked()) == [], \
+    assert _disagreements(required, _locked()) == [], (
         f"rasa-sdk {pin} needs what requirements/app.lock does not pin: add it to requirements/app-lock.in"
+    )
     # the image installs the same rasa-sdk
     dockerfile = (ROOT / "deploy" / "app.Dockerfile").read_text(encoding="utf-8")
     assert re.findall(r"\brasa-sdk==(\S+)", dockerfile) == [pin]
@@ -126,11 +132,15 @@ def test_the_app_image_installs_the_locked_versions() -> None:
         if words and words[0].upper() == "COPY":
             for source in words[1:-1]:
                 copied[words[-1] + Path(source).name if words[-1].endswith("/") else words[-1]] = source
-    installs = [shlex.split(c, comments=True) for c in re.split(r"&&|\n", text)
-                if re.search(r"\bpip install\b", c) and not c.lstrip().startswith("#")]
+    installs = [
+        shlex.split(c, comments=True)
+        for c in re.split(r"&&|\n", text)
+        if re.search(r"\bpip install\b", c) and not c.lstrip().startswith("#")
+    ]
     with_files = [words for words in installs if "-r" in words]
     assert with_files, "the app image installs no requirements file"
     for words in with_files:
         constraints = [words[i + 1] for i, word in enumerate(words) if word in {"-c", "--constraint"}]
-        assert [copied.get(c) for c in constraints] == ["requirements/app.lock"], \
+        assert [copied.get(c) for c in constraints] == ["requirements/app.lock"], (
             f"`{' '.join(words)}` does not take requirements/app.lock as constraints"
+        )

@@ -1,5 +1,6 @@
 """scripts/setup.sh as a newcomer sees it: each step named with its time, and a failure that says
 which step failed and why (the end of its log). Run on a copy of the scripts, with a broken lock."""
+
 from __future__ import annotations
 
 import os
@@ -14,9 +15,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def interpreter(version: str) -> str:
     """An interpreter of that version, found as scripts/setup.sh finds one (PATH, then pyenv)."""
-    found = subprocess.run(["bash", "-c", f". scripts/find_python.sh && find_python {version} NO_OVERRIDE"],
-                           cwd=ROOT, env={k: v for k, v in os.environ.items() if k != "NO_OVERRIDE"},
-                           capture_output=True, text=True)
+    found = subprocess.run(
+        ["bash", "-c", f". scripts/find_python.sh && find_python {version} NO_OVERRIDE"],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "NO_OVERRIDE"},
+        capture_output=True,
+        text=True,
+    )
     if found.returncode:
         pytest.fail(f"no Python {version} here: scripts/setup.sh needs it")
     return found.stdout.strip()
@@ -31,8 +36,14 @@ def setup_copy(tmp_path: Path, rasa_lock: str) -> Path:
 
 
 def run_setup(folder: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", "scripts/setup.sh"], cwd=folder, env={**os.environ, **env}, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        ["bash", "scripts/setup.sh"],
+        cwd=folder,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_a_failing_step_is_named_with_the_last_lines_of_its_log(tmp_path: Path):

@@ -1,19 +1,18 @@
 """Signed-in guests through the running stack: the chat token, "the same as last time", the tracker
 free of personal data, refused tokens, and order updates pushed into the conversation."""
+
 from __future__ import annotations
 
-import json
 import time
 from decimal import Decimal
 
 import pytest
-
 from standardwebhooks import Webhook
 
 from channels.identity import REFUSED_NOTICE
 from tests.conftest import POS_SECRET
-from tests.fakes.pos_server import FakePos
 from tests.e2e.test_ordering import Guest, checkout_at_the_counter, order_a_soup, order_with_size
+from tests.fakes.pos_server import FakePos
 from tests.stack import Stack, chat_token, texts
 
 pytestmark = pytest.mark.e2e
@@ -42,8 +41,10 @@ class SignedInGuest(Guest):
 
 
 def order_customer(stack: Stack, number: str) -> str:
-    return stack.orm(f"from apps.ordering.models import Order; o = Order.objects.get(number={number!r}); "
-                     "print(o.customer.public_id if o.customer else None)").strip()
+    return stack.orm(
+        f"from apps.ordering.models import Order; o = Order.objects.get(number={number!r}); "
+        "print(o.customer.public_id if o.customer else None)"
+    ).strip()
 
 
 def test_a_signed_in_guests_order_is_linked_and_the_tracker_holds_no_personal_data(stack: Stack):
@@ -65,8 +66,10 @@ def test_a_signed_in_guests_order_is_linked_and_the_tracker_holds_no_personal_da
 def test_a_delivery_to_the_accounts_postcode_goes_to_its_saved_address_without_a_form(stack: Stack):
     address = "Damrak 1, third floor"
     customer = new_account(stack, "ada-delivery")
-    stack.orm(f"from apps.customers.models import Customer; Customer.objects.filter(public_id={customer!r})"
-              f".update(address={address!r}, postcode='1012LG')")  # saved on the account page
+    stack.orm(
+        f"from apps.customers.models import Customer; Customer.objects.filter(public_id={customer!r})"
+        f".update(address={address!r}, postcode='1012LG')"
+    )  # saved on the account page
     guest = SignedInGuest(stack, customer)
     order_with_size(guest, "I'd like two chicken katsu curry", "regular")
     for text in ["checkout", "delivery", "1012", "asap"]:
@@ -125,8 +128,11 @@ def _reorder_at(stack: Stack, customer: str, old: Decimal, new: Decimal) -> None
 @pytest.mark.parametrize("kind", ["forged", "expired"])
 def test_a_forged_or_expired_token_is_refused_and_the_guest_goes_on_as_a_guest(stack: Stack, kind: str):
     customer = new_account(stack, f"ada-{kind}")
-    token = (chat_token(customer, secret="not-the-restaurants-key-0123456789") if kind == "forged"
-             else chat_token(customer, ttl_seconds=-30))
+    token = (
+        chat_token(customer, secret="not-the-restaurants-key-0123456789")
+        if kind == "forged"
+        else chat_token(customer, ttl_seconds=-30)
+    )
     guest = SignedInGuest(stack, customer, token)
     reply = guest.say("one tomato soup please")
     assert REFUSED_NOTICE in reply
@@ -188,7 +194,9 @@ def test_a_status_change_by_staff_is_pushed_into_the_conversation(stack: Stack):
     number = order["number"]
     with stack.backend() as client:
         for status in ("confirmed", "preparing", "ready"):
-            assert client.post(f"/api/orders/{order['id']}/status/", json={"status": status}).status_code == 200
+            assert (
+                client.post(f"/api/orders/{order['id']}/status/", json={"status": status}).status_code == 200
+            )
     assert wait_for_bot_text(stack, guest.sender, f"Your order #{number} is ready for pickup")
     # the guest keeps chatting normally afterwards
     assert "welcome" in guest.say("hi").lower()
@@ -204,43 +212,67 @@ def place_as_guest(stack: Stack) -> tuple[Guest, dict, str]:
 def test_a_confirmed_order_reaches_the_pos_signed_and_once(stack: Stack, fake_pos: FakePos):
     guest, order, _ = place_as_guest(stack)
     with stack.backend() as client:
-        assert client.post(f"/api/orders/{order['id']}/status/", json={"status": "confirmed"}).status_code == 200
+        assert (
+            client.post(f"/api/orders/{order['id']}/status/", json={"status": "confirmed"}).status_code == 200
+        )
     wait_for_bot_text(stack, guest.sender, f"Your order #{order['number']} is confirmed")
     sent = [r for r in fake_pos.requests if r.order["reference_id"] == order["number"]]
     assert len(sent) == 1
     Webhook(POS_SECRET).verify(sent[0].body, sent[0].headers)  # raises if the signature is wrong
-    assert [(item["name"], item["quantity"]) for item in sent[0].order["line_items"]] == [("Tomato Soup", "1")]
+    assert [(item["name"], item["quantity"]) for item in sent[0].order["line_items"]] == [
+        ("Tomato Soup", "1")
+    ]
 
 
 def test_an_order_cancelled_after_the_pos_took_it_is_withdrawn_there(stack: Stack, fake_pos: FakePos):
     guest, order, _ = place_as_guest(stack)
     with stack.backend() as client:
-        assert client.post(f"/api/orders/{order['id']}/status/", json={"status": "confirmed"}).status_code == 200
+        assert (
+            client.post(f"/api/orders/{order['id']}/status/", json={"status": "confirmed"}).status_code == 200
+        )
         wait_for_bot_text(stack, guest.sender, f"Your order #{order['number']} is confirmed")
-        assert client.post(f"/api/orders/{order['id']}/status/", json={"status": "cancelled"}).status_code == 200
+        assert (
+            client.post(f"/api/orders/{order['id']}/status/", json={"status": "cancelled"}).status_code == 200
+        )
     deadline = time.monotonic() + 20
     while not fake_pos.withdrawals and time.monotonic() < deadline:
         time.sleep(0.2)
-    ticket = stack.orm("from apps.kitchen.models import PosSubmission; "
-                       f"print(PosSubmission.objects.get(order_id={order['id']}, adapter='http').external_id)").strip()
+    ticket = stack.orm(
+        "from apps.kitchen.models import PosSubmission; "
+        f"print(PosSubmission.objects.get(order_id={order['id']}, adapter='http').external_id)"
+    ).strip()
     [withdrawal] = [w for w in fake_pos.withdrawals if w.order.get("state") == "CANCELED"]
     Webhook(POS_SECRET).verify(withdrawal.body, withdrawal.headers)
-    assert ticket and withdrawal.path == f"/v2/orders/{ticket}" and withdrawal.headers["idempotency-key"].endswith("-cancel")
-    assert len([r for r in fake_pos.requests if r.order["reference_id"] == order["number"]]) == 1  # no new ticket
+    assert (
+        ticket
+        and withdrawal.path == f"/v2/orders/{ticket}"
+        and withdrawal.headers["idempotency-key"].endswith("-cancel")
+    )
+    assert (
+        len([r for r in fake_pos.requests if r.order["reference_id"] == order["number"]]) == 1
+    )  # no new ticket
 
 
-def test_an_order_the_pos_rejects_is_marked_and_the_guest_is_told_in_the_chat(stack: Stack, fake_pos: FakePos):
+def test_an_order_the_pos_rejects_is_marked_and_the_guest_is_told_in_the_chat(
+    stack: Stack, fake_pos: FakePos
+):
     guest, order, _ = place_as_guest(stack)
     fake_pos.reject_reason = "Tomato soup is off today"
     try:
         with stack.backend() as client:
-            assert client.post(f"/api/orders/{order['id']}/status/", json={"status": "confirmed"}).status_code == 200
+            assert (
+                client.post(f"/api/orders/{order['id']}/status/", json={"status": "confirmed"}).status_code
+                == 200
+            )
         told = wait_for_bot_text(stack, guest.sender, f"Your order #{order['number']} couldn't be accepted")
     finally:
         fake_pos.reject_reason = None
     assert "not been charged" in told
     with stack.backend() as client:
         assert client.get(f"/api/orders/{order['id']}/").json()["status"] == "rejected"
-    texts_about_it = [e["text"] for e in stack.tracker(guest.sender)["events"]
-                      if e.get("event") == "bot" and f"#{order['number']}" in (e.get("text") or "")]
+    texts_about_it = [
+        e["text"]
+        for e in stack.tracker(guest.sender)["events"]
+        if e.get("event") == "bot" and f"#{order['number']}" in (e.get("text") or "")
+    ]
     assert sum("couldn't be accepted" in text for text in texts_about_it) == 1  # told once, not per event

@@ -9,6 +9,7 @@ MiniLM model (offline) and embedded Qdrant. Questions go to each server's /webho
 Before RAG_INDEX_ROLE existed, a second action server on the folder failed to open it ("already
 accessed by another instance"): its retrieval never worked (the reader tests here fail so).
 """
+
 from __future__ import annotations
 
 import json
@@ -18,13 +19,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.rag.helpers import SERVICE_TOKEN, WEBHOOK_SECRET, Backend, running_backend
 from tests.prod_stack import e2e_topology
+from tests.rag.helpers import SERVICE_TOKEN, WEBHOOK_SECRET, Backend, running_backend
 from tests.stack import APP_PYTHON, ROOT, free_port, terminate, wait_until_up
 
 # Starts its own processes (not the shared stack): once per make test is enough.
@@ -48,17 +49,37 @@ class ActionServer:
     def ask(self, question: str) -> str:
         """One `action_answer_faq` call as Rasa makes it; the bot's texts joined."""
         sender = f"readers-{self.name}-{time.monotonic_ns()}"
-        user = {"event": "user", "timestamp": time.time(), "text": question, "input_channel": "rest",
-                "parse_data": {"intent": {"name": "ask_faq", "confidence": 1.0}, "entities": []}}
-        tracker = {"sender_id": sender, "slots": {"offline_notice_given": True},
-                   "events": [{"event": "action", "name": "action_listen"}, user],
-                   "latest_message": {"text": question, "intent": {"name": "ask_faq", "confidence": 1.0},
-                                      "entities": []},
-                   "paused": False, "followup_action": None, "active_loop": {}, "latest_action_name": "action_listen"}
-        body = {"next_action": "action_answer_faq", "sender_id": sender, "version": "3.6.21", "domain": {},
-                "tracker": tracker}
-        response = httpx.post(f"{self.url}/webhook", json=body, timeout=60,
-                              headers={"Authorization": f"Bearer {ACTION_TOKEN}"})
+        user = {
+            "event": "user",
+            "timestamp": time.time(),
+            "text": question,
+            "input_channel": "rest",
+            "parse_data": {"intent": {"name": "ask_faq", "confidence": 1.0}, "entities": []},
+        }
+        tracker = {
+            "sender_id": sender,
+            "slots": {"offline_notice_given": True},
+            "events": [{"event": "action", "name": "action_listen"}, user],
+            "latest_message": {
+                "text": question,
+                "intent": {"name": "ask_faq", "confidence": 1.0},
+                "entities": [],
+            },
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        }
+        body = {
+            "next_action": "action_answer_faq",
+            "sender_id": sender,
+            "version": "3.6.21",
+            "domain": {},
+            "tracker": tracker,
+        }
+        response = httpx.post(
+            f"{self.url}/webhook", json=body, timeout=60, headers={"Authorization": f"Bearer {ACTION_TOKEN}"}
+        )
         response.raise_for_status()
         return "\n".join(message.get("text") or "" for message in response.json()["responses"])
 
@@ -78,24 +99,40 @@ class Cluster:
     def pointer(self) -> Path:
         return self.qdrant_path / "snapshots" / "CURRENT"
 
-    def start(self, name: str, role: Optional[str]) -> ActionServer:
+    def start(self, name: str, role: str | None) -> ActionServer:
         """An action server (`python -m actions.server`) on this cluster's QDRANT_PATH; None = role unset."""
         if name in self.servers:
             return self.servers[name]
         port = self.writer_port if name == "writer" else free_port()
-        env = dict(os.environ, BACKEND_URL=self.backend.url, BACKEND_SERVICE_TOKEN=SERVICE_TOKEN,
-                   QDRANT_PATH=str(self.qdrant_path), HF_HUB_OFFLINE="1", ACTION_SERVER_TOKEN=ACTION_TOKEN,
-                   WEBHOOK_SECRET=WEBHOOK_SECRET, SANIC_HOST="127.0.0.1", ACTIONS_PORT=str(port),
-                   LLM_SPEND_FILE=str(self.workdir / f"llm_spend_{name}.json"), PYTHONUNBUFFERED="1",
-                   RAG_SNAPSHOT_CHECK_SECONDS="0.5", PYTHONPATH=str(ROOT), TMPDIR=str(self.tmp(name)))
+        env = dict(
+            os.environ,
+            BACKEND_URL=self.backend.url,
+            BACKEND_SERVICE_TOKEN=SERVICE_TOKEN,
+            QDRANT_PATH=str(self.qdrant_path),
+            HF_HUB_OFFLINE="1",
+            ACTION_SERVER_TOKEN=ACTION_TOKEN,
+            WEBHOOK_SECRET=WEBHOOK_SECRET,
+            SANIC_HOST="127.0.0.1",
+            ACTIONS_PORT=str(port),
+            LLM_SPEND_FILE=str(self.workdir / f"llm_spend_{name}.json"),
+            PYTHONUNBUFFERED="1",
+            RAG_SNAPSHOT_CHECK_SECONDS="0.5",
+            PYTHONPATH=str(ROOT),
+            TMPDIR=str(self.tmp(name)),
+        )
         for unset in ("QDRANT_URL", "GROQ_API_KEY", "RAG_INDEX_ROLE"):
             env.pop(unset, None)
         if role is not None:
             env["RAG_INDEX_ROLE"] = role
         log = self.workdir / f"actions-{name}.log"
         with log.open("ab") as handle:
-            process = subprocess.Popen([str(APP_PYTHON), "-m", "actions.server"], cwd=ROOT, env=env,
-                                       stdout=handle, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(
+                [str(APP_PYTHON), "-m", "actions.server"],
+                cwd=ROOT,
+                env=env,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+            )
         server = ActionServer(name, role or "writer", f"http://127.0.0.1:{port}", log, process)
         self.servers[name] = server
         wait_until_up(f"{server.url}/health", process, f"action server {name}", 90, log)
@@ -110,7 +147,9 @@ class Cluster:
     def start_writer(self) -> ActionServer:
         """The writer, once it has synced and published its first snapshot."""
         writer = self.start("writer", None)  # the default role
-        wait_for(lambda: self.pointer.exists(), 180, f"no snapshot published; log:\n{writer.logged()[-3000:]}")
+        wait_for(
+            lambda: self.pointer.exists(), 180, f"no snapshot published; log:\n{writer.logged()[-3000:]}"
+        )
         return writer
 
     def stop_all(self) -> None:
@@ -134,8 +173,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     with running_backend(workdir) as backend:
         running = Cluster(workdir, backend, workdir / "qdrant")
         # the backend signs menu.updated for the writer alone (orm() runs the edit in its own process)
-        backend.env.update(WEBHOOK_URLS=f"http://127.0.0.1:{running.writer_port}/webhooks/menu-updated",
-                           WEBHOOK_SECRET=WEBHOOK_SECRET)
+        backend.env.update(
+            WEBHOOK_URLS=f"http://127.0.0.1:{running.writer_port}/webhooks/menu-updated",
+            WEBHOOK_SECRET=WEBHOOK_SECRET,
+        )
         try:
             yield running
         finally:
@@ -143,15 +184,21 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 
 
 def test_a_reader_with_no_snapshot_degrades_then_picks_the_index_up_without_a_restart(cluster: Cluster):
-    assert not cluster.pointer.exists(), "run this module's tests in file order: the writer must not be up yet"
+    assert not cluster.pointer.exists(), (
+        "run this module's tests in file order: the writer must not be up yet"
+    )
     early = cluster.start("early", "reader")
     answer = early.ask(DOC_QUESTION)
     assert answer.startswith("I don't know that"), answer  # the usual degradation: no documents
     wait_for(lambda: "no index snapshot published" in early.logged(), 10, "the reader logged no reason")
 
     cluster.start_writer()
-    seconds = wait_for(lambda: early.ask(DOC_QUESTION).startswith("From our"), 30,
-                       lambda: f"the reader never picked the snapshot up; log:\n{early.logged()[-3000:]}", every=0.5)
+    seconds = wait_for(
+        lambda: early.ask(DOC_QUESTION).startswith("From our"),
+        30,
+        lambda: f"the reader never picked the snapshot up; log:\n{early.logged()[-3000:]}",
+        every=0.5,
+    )
     assert "gift card" in early.ask(DOC_QUESTION).lower()
     assert early.process.poll() is None  # the same process: no restart
     print(f"reader picked up the first snapshot {seconds:.1f} s after it was published")
@@ -163,8 +210,12 @@ def test_a_writer_and_two_readers_answer_from_one_folder_without_meeting_its_loc
     expected = writer.ask(DOC_QUESTION)
     assert expected.startswith("From our") and "gift card" in expected.lower(), expected
     for reader in readers:
-        wait_for(lambda: reader.ask(DOC_QUESTION) == expected, 30,
-                 lambda: f"{reader.name} answers differently; log:\n{reader.logged()[-3000:]}", every=0.5)
+        wait_for(
+            lambda: reader.ask(DOC_QUESTION) == expected,
+            30,
+            lambda: f"{reader.name} answers differently; log:\n{reader.logged()[-3000:]}",
+            every=0.5,
+        )
     for server in (writer, *readers):
         assert server.process.poll() is None
         assert not any(error in server.logged() for error in LOCK_ERRORS), server.logged()[-3000:]
@@ -185,16 +236,26 @@ def test_a_dish_added_in_the_backend_reaches_both_readers_within_seconds(cluster
         "from apps.menu.models import Category, MenuItem\n"
         f"MenuItem.objects.create(category=Category.objects.get(slug='desserts'), slug='saffron-quince-tart', "
         f"name={NEW_DISH!r}, description='Buttery tart of saffron-poached quince with pistachio cream.', "
-        "price='7.50', allergens=['cereals_gluten', 'milk', 'eggs', 'nuts'])")
+        "price='7.50', allergens=['cereals_gluten', 'milk', 'eggs', 'nuts'])"
+    )
     for reader in readers:
-        wait_for(lambda: NEW_DISH in reader.ask(NEW_DISH_QUESTION), 15,
-                 lambda: f"{reader.name} never saw the new dish; log:\n{reader.logged()[-3000:]}", every=0.25)
+        wait_for(
+            lambda: NEW_DISH in reader.ask(NEW_DISH_QUESTION),
+            15,
+            lambda: f"{reader.name} never saw the new dish; log:\n{reader.logged()[-3000:]}",
+            every=0.25,
+        )
         assert reader.process.poll() is None
     print(f"new dish answered by both readers {time.monotonic() - started:.1f} s after the edit")
-    delivered = json.loads(cluster.backend.orm(
-        "import json\nfrom apps.webhooks.models import WebhookAttempt\n"
-        "print(json.dumps([a.status_code for a in WebhookAttempt.objects.filter("
-        "delivery__event_type='menu.updated')]))").strip().splitlines()[-1])
+    delivered = json.loads(
+        cluster.backend.orm(
+            "import json\nfrom apps.webhooks.models import WebhookAttempt\n"
+            "print(json.dumps([a.status_code for a in WebhookAttempt.objects.filter("
+            "delivery__event_type='menu.updated')]))"
+        )
+        .strip()
+        .splitlines()[-1]
+    )
     assert delivered and set(delivered) == {200}, delivered
 
 
@@ -202,8 +263,11 @@ def test_a_second_writer_on_the_folder_still_fails_and_names_the_reader_role(clu
     """Two writers cannot share embedded Qdrant (this was every second action server before roles)."""
     cluster.start_writer()
     second = cluster.start("second-writer", "writer")
-    wait_for(lambda: "retrieval index sync failed" in second.logged(), 60,
-             lambda: f"no sync failure logged:\n{second.logged()[-3000:]}")
+    wait_for(
+        lambda: "retrieval index sync failed" in second.logged(),
+        60,
+        lambda: f"no sync failure logged:\n{second.logged()[-3000:]}",
+    )
     assert "RAG_INDEX_ROLE=reader" in second.logged()
     try:  # its answering actions cannot search (today they fail outright: 500 to Rasa)
         assert not second.ask(DOC_QUESTION).startswith("From our")

@@ -4,6 +4,7 @@ Publishing the action server for the widget's `/stream/` must not let anyone pos
 to `/webhook` and read or fill a guest's cart. Rasa sends the token (endpoints.yml); the browser's
 stream needs none.
 """
+
 from __future__ import annotations
 
 import time
@@ -21,11 +22,23 @@ pytestmark = pytest.mark.e2e
 
 def forged_call(sender: str, action: str, slots: dict[str, Any]) -> dict[str, Any]:
     """An action call as Rasa posts it, written by whoever reaches /webhook: any guest's sender and cart."""
-    user = {"event": "user", "timestamp": time.time(), "text": "hi", "input_channel": "rest",
-            "parse_data": {"intent": {"name": "greet", "confidence": 1.0}, "entities": []}}
-    tracker = {"sender_id": sender, "slots": slots, "events": [{"event": "action", "name": "action_listen"}, user],
-               "latest_message": {"text": "hi", "intent": {"name": "greet", "confidence": 1.0}, "entities": []},
-               "paused": False, "followup_action": None, "active_loop": {}, "latest_action_name": "action_listen"}
+    user = {
+        "event": "user",
+        "timestamp": time.time(),
+        "text": "hi",
+        "input_channel": "rest",
+        "parse_data": {"intent": {"name": "greet", "confidence": 1.0}, "entities": []},
+    }
+    tracker = {
+        "sender_id": sender,
+        "slots": slots,
+        "events": [{"event": "action", "name": "action_listen"}, user],
+        "latest_message": {"text": "hi", "intent": {"name": "greet", "confidence": 1.0}, "entities": []},
+        "paused": False,
+        "followup_action": None,
+        "active_loop": {},
+        "latest_action_name": "action_listen",
+    }
     return {"next_action": action, "sender_id": sender, "version": "3.6.21", "domain": {}, "tracker": tracker}
 
 
@@ -47,7 +60,9 @@ def guest_with_a_cart(stack: Stack) -> Guest:
     return guest
 
 
-def test_a_forged_action_call_without_the_token_is_refused_and_changes_no_cart(stack: Stack, guest_with_a_cart: Guest):
+def test_a_forged_action_call_without_the_token_is_refused_and_changes_no_cart(
+    stack: Stack, guest_with_a_cart: Guest
+):
     guest = guest_with_a_cart
     before = guest.cart()
     line = before["lines"][0]
@@ -61,13 +76,18 @@ def test_a_forged_action_call_without_the_token_is_refused_and_changes_no_cart(s
         assert refused.status_code == 401, (headers, refused.text)
         assert dish not in refused.text and "Total" not in refused.text
     # the query-string form is no way round it either
-    refused = httpx.post(f"{stack.actions_url}/webhook", params={"token": "e2e-action-server-token"}, json=view, timeout=20)
+    refused = httpx.post(
+        f"{stack.actions_url}/webhook", params={"token": "e2e-action-server-token"}, json=view, timeout=20
+    )
     assert refused.status_code == 401
 
     # filling the guest's cart: refused, and the cart is as it was
     size = next((option["name"] for option in line.get("options") or []), None)
-    add = forged_call(guest.sender, "action_add_order_line",
-                      {**slots, "dish_id": line["item"]["id"], "dish": dish, "quantity": 5, "size": size, "extras": []})
+    add = forged_call(
+        guest.sender,
+        "action_add_order_line",
+        {**slots, "dish_id": line["item"]["id"], "dish": dish, "quantity": 5, "size": size, "extras": []},
+    )
     refused = post_webhook(stack, add)
     assert refused.status_code == 401, refused.text
     after = guest.cart()
@@ -82,8 +102,9 @@ def test_a_forged_action_call_without_the_token_is_refused_and_changes_no_cart(s
 def test_the_answer_stream_needs_no_token(stack: Stack):
     """Browsers read /stream/<message id> with no secret: it still opens, with CORS for the chat's sites."""
     origin = stack.chat_origins[0]
-    with httpx.stream("GET", f"{stack.actions_url}/stream/{uuid.uuid4().hex}", headers={"Origin": origin},
-                      timeout=10) as response:
+    with httpx.stream(
+        "GET", f"{stack.actions_url}/stream/{uuid.uuid4().hex}", headers={"Origin": origin}, timeout=10
+    ) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         assert response.headers.get("access-control-allow-origin") == origin

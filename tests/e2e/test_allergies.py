@@ -2,6 +2,7 @@
 "nuts" keeps peanuts and tree nuts off the recommendations, and an allergy the menu's allergen data
 cannot check is said honestly without breaking the conversation's later recommendations. What a dish
 contains is read from the backend's /api/menu/items/."""
+
 from __future__ import annotations
 
 import json
@@ -25,18 +26,38 @@ def named_dishes(reply: str, dishes: dict[str, dict]) -> list[str]:
 
 
 # "Hungry" picks mains, where the peanut dish (Pad Thai) is among the candidates unless it is filtered out.
-@pytest.mark.parametrize("message", ["I'm hungry, recommend something without nuts",
-                                     "I'm hungry and have a nut allergy, what do you recommend?",
-                                     "I'm hungry and allergic to nuts, what do you suggest?"])
-def test_no_nuts_keeps_peanuts_and_tree_nuts_off_the_recommendations(stack: Stack, fresh_fake: FakeGroq, message: str):
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I'm hungry, recommend something without nuts",
+        "I'm hungry and have a nut allergy, what do you recommend?",
+        "I'm hungry and allergic to nuts, what do you suggest?",
+    ],
+)
+def test_no_nuts_keeps_peanuts_and_tree_nuts_off_the_recommendations(
+    stack: Stack, fresh_fake: FakeGroq, message: str
+):
     dishes = menu(stack)
     nutty = {name: item for name, item in dishes.items() if set(item["allergens"]) & NUTS}
-    assert {"peanuts", "nuts"} <= {code for item in nutty.values() for code in item["allergens"]}, \
+    assert {"peanuts", "nuts"} <= {code for item in nutty.values() for code in item["allergens"]}, (
         "the demo menu should have both peanut and tree-nut dishes for this test"
+    )
     # The model "forgets" the allergy and puts the nut dishes first.
-    fresh_fake.enqueue(lambda body: Text(json.dumps({"suggestions": [
-        *({"id": item["id"], "reason": "Crunchy and bold."} for item in nutty.values()),
-        *({"id": int(i), "reason": "A lovely pick."} for i in host_brain.CANDIDATE.findall(host_brain.user_text(body))[:2])]})))
+    fresh_fake.enqueue(
+        lambda body: Text(
+            json.dumps(
+                {
+                    "suggestions": [
+                        *({"id": item["id"], "reason": "Crunchy and bold."} for item in nutty.values()),
+                        *(
+                            {"id": int(i), "reason": "A lovely pick."}
+                            for i in host_brain.CANDIDATE.findall(host_brain.user_text(body))[:2]
+                        ),
+                    ]
+                }
+            )
+        )
+    )
     guest = Guest(stack)
     reply = guest.say(message)
     named = named_dishes(reply, dishes)

@@ -1,5 +1,6 @@
 """Conversation ids are issued by the server, so a guessed or made-up one opens nobody's conversation
 (channels/sessions.py, on the live REST and socket.io channels)."""
+
 from __future__ import annotations
 
 import json
@@ -41,14 +42,20 @@ def test_a_conversation_started_at_the_session_endpoint_goes_on_turn_after_turn(
 def test_a_socket_asking_for_a_room_the_server_did_not_issue_gets_a_new_conversation(stack: Stack):
     client, sid, answer = socketio_connect(stack, stack.backend_url)
     assert answer.startswith("40"), answer
-    client.post("/socket.io/", params={"EIO": "4", "transport": "polling", "sid": sid},
-                content="42" + json.dumps(["session_request", {"session_id": "guest-42"}]))
+    client.post(
+        "/socket.io/",
+        params={"EIO": "4", "transport": "polling", "sid": sid},
+        content="42" + json.dumps(["session_request", {"session_id": "guest-42"}]),
+    )
     confirmed = poll_events(client, sid, "session_confirm")
     assert len(confirmed) == 1 and confirmed[0] != "guest-42"
     assert re.fullmatch(r"[0-9a-f]{32}\.[\w-]+", confirmed[0])
     # the new id is a working conversation of its own
-    client.post("/socket.io/", params={"EIO": "4", "transport": "polling", "sid": sid},
-                content="42" + json.dumps(["user_uttered", {"message": "hi", "session_id": "guest-42"}]))
+    client.post(
+        "/socket.io/",
+        params={"EIO": "4", "transport": "polling", "sid": sid},
+        content="42" + json.dumps(["user_uttered", {"message": "hi", "session_id": "guest-42"}]),
+    )
     replies = poll_events(client, sid, "bot_uttered")
     assert replies and "welcome" in replies[0]["text"].lower()
     assert stack.user_texts(confirmed[0]) == ["hi"] and stack.user_texts("guest-42") == []

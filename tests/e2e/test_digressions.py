@@ -12,11 +12,13 @@ Each case (slot × kind of question) is its own conversation and asks two phrasi
 own, then another one (which one depends on the slot, so that every phrasing is asked somewhere).
 A failure says what NLU made of the question, to tell an NLU miss from a dialogue one.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -31,27 +33,40 @@ DID_YOU_MEAN = "did you mean"
 
 # ------------------------------------------------------------------------------ the questions
 
+
 @dataclass(frozen=True)
 class Question:
     text: str
-    dish: str = ""      # dish questions: the menu name the answer must give ...
+    dish: str = ""  # dish questions: the menu name the answer must give ...
     allergen: str = ""  # ... and the allergen word it must state
     postcode: str = ""  # delivery questions about one postcode
 
 
 QUESTIONS: dict[str, list[Question]] = {
-    "hours": [Question("wait, what time do you close today?"), Question("are you open on sundays?"),
-              Question("hang on, what are your opening hours?"), Question("how late are you open tonight?")],
-    "allergen": [Question("does the garlic bread have gluten?", "Garlic Bread", "gluten"),
-                 Question("is there dairy in the tiramisu?", "Matcha Tiramisu", "milk"),
-                 Question("any nuts in the pad thai?", "Pad Thai", "nuts"),
-                 Question("hang on, does the pad thai contain peanuts?", "Pad Thai", "peanuts")],
-    "delivery": [Question("do you deliver to 1012?", postcode="1012"),
-                 Question("one sec, do you deliver to 1051?", postcode="1051"),
-                 Question("what's your delivery area?"),
-                 Question("do you deliver to my area?")],
-    "cart": [Question("what's in my cart?"), Question("sorry, what's in my cart right now?"),
-             Question("what have I ordered so far?"), Question("show me my cart")],
+    "hours": [
+        Question("wait, what time do you close today?"),
+        Question("are you open on sundays?"),
+        Question("hang on, what are your opening hours?"),
+        Question("how late are you open tonight?"),
+    ],
+    "allergen": [
+        Question("does the garlic bread have gluten?", "Garlic Bread", "gluten"),
+        Question("is there dairy in the tiramisu?", "Matcha Tiramisu", "milk"),
+        Question("any nuts in the pad thai?", "Pad Thai", "nuts"),
+        Question("hang on, does the pad thai contain peanuts?", "Pad Thai", "peanuts"),
+    ],
+    "delivery": [
+        Question("do you deliver to 1012?", postcode="1012"),
+        Question("one sec, do you deliver to 1051?", postcode="1051"),
+        Question("what's your delivery area?"),
+        Question("do you deliver to my area?"),
+    ],
+    "cart": [
+        Question("what's in my cart?"),
+        Question("sorry, what's in my cart right now?"),
+        Question("what have I ordered so far?"),
+        Question("show me my cart"),
+    ],
 }
 KINDS = list(QUESTIONS)
 
@@ -76,7 +91,9 @@ def answer_problem(stack: Stack, kind: str, question: Question, reply: str, cart
         return ""
     if kind == "delivery":
         zones = restaurant(stack)["delivery_zones"]
-        wanted = [zone for zone in zones if question.postcode in zone["postcodes"]] if question.postcode else zones
+        wanted = (
+            [zone for zone in zones if question.postcode in zone["postcodes"]] if question.postcode else zones
+        )
         missing = [zone["name"] for zone in wanted if zone["name"] not in reply]
         if missing or (question.postcode and question.postcode not in reply):
             return f"delivery zone(s) {missing} / postcode {question.postcode or '-'} not stated"
@@ -87,6 +104,7 @@ def answer_problem(stack: Stack, kind: str, question: Question, reply: str, cart
 
 
 # ------------------------------------------------------------------------------ the form slots
+
 
 def fill_cart(guest: Guest) -> None:
     """Three soups (€19.50): enough for a delivery to the centre, and lines to see in "my cart"."""
@@ -99,8 +117,11 @@ def reach_extras(guest: Guest) -> str:
     the form never asks for them by itself: the test clears the slot, as a dish whose extras must be
     chosen would leave it, through Rasa's tracker API, then the form asks for it after the size."""
     assert "size" in guest.say("a margherita pizza please").lower()
-    response = guest.stack.rasa_api("POST", f"/conversations/{guest.sender}/tracker/events",
-                                    json=[{"event": "slot", "name": "extras", "value": None}])
+    response = guest.stack.rasa_api(
+        "POST",
+        f"/conversations/{guest.sender}/tracker/events",
+        json=[{"event": "slot", "name": "extras", "value": None}],
+    )
     assert response.status_code == 200, response.text
     return guest.say("large")
 
@@ -110,9 +131,9 @@ class Slot:
     name: str
     form: str
     reach: Callable[[Guest], str]  # from a filled cart to the form asking for this slot; its last reply
-    asks: str                      # the slot's question, lower case
-    answer: str                    # what the guest then answers
-    then: Callable[[str], bool]    # the reply to that answer shows the flow carrying on
+    asks: str  # the slot's question, lower case
+    answer: str  # what the guest then answers
+    then: Callable[[str], bool]  # the reply to that answer shows the flow carrying on
 
 
 def _checkout(*answers: str) -> Callable[[Guest], str]:
@@ -123,39 +144,85 @@ def _checkout(*answers: str) -> Callable[[Guest], str]:
             if answer == "asap" and "shall i schedule" in reply.lower():
                 reply = guest.say("yes")  # closed now: the first time it can be had is offered
         return reply
+
     return reach
 
 
 def _time_taken(reply: str) -> bool:
-    """"asap" is taken, or (while the restaurant is closed) the first possible time is offered."""
+    """ "asap" is taken, or (while the restaurant is closed) the first possible time is offered."""
     return "how would you like to pay" in reply.lower() or "shall i schedule" in reply.lower()
 
 
 SLOTS = [
-    Slot("dish", "order_form", lambda guest: guest.say("I want the sushi platter"), "what would you like to order",
-         "pad thai", lambda reply: "which size would you like for the pad thai" in reply.lower()),
+    Slot(
+        "dish",
+        "order_form",
+        lambda guest: guest.say("I want the sushi platter"),
+        "what would you like to order",
+        "pad thai",
+        lambda reply: "which size would you like for the pad thai" in reply.lower(),
+    ),
     # the gate asks first ("Did you mean to add 9999 Green Tea?", tests/e2e/test_ordering.py), then the range
-    Slot("quantity", "order_form", lambda guest: guest.say("9999 green teas", clarify=True), "how many green tea",
-         "2", lambda reply: "Added 2 × Green Tea" in reply or "size" in reply.lower()),
-    Slot("size", "order_form", lambda guest: guest.say("a margherita pizza please"), "which size would you like",
-         "large", lambda reply: "Added 1 × Margherita Pizza (large)" in reply),
-    Slot("extras", "order_form", reach_extras, "any extras",
-         "extra cheese please", lambda reply: "Added 1 × Margherita Pizza (large, extra cheese)" in reply),
-    Slot("fulfilment", "checkout_form", _checkout(), "pickup or delivery",
-         "delivery", lambda reply: "postcode" in reply.lower()),
-    Slot("postcode", "checkout_form", _checkout("delivery"), "what's the postcode for delivery",
-         "1012", lambda reply: "when would you like it" in reply.lower()),
-    Slot("requested_time", "checkout_form", _checkout("pickup"), "when would you like it",
-         "asap", _time_taken),
-    Slot("payment_method", "checkout_form", _checkout("pickup", "asap"), "how would you like to pay",
-         "I'll pay at the counter", lambda reply: "Shall I place" in reply),
+    Slot(
+        "quantity",
+        "order_form",
+        lambda guest: guest.say("9999 green teas", clarify=True),
+        "how many green tea",
+        "2",
+        lambda reply: "Added 2 × Green Tea" in reply or "size" in reply.lower(),
+    ),
+    Slot(
+        "size",
+        "order_form",
+        lambda guest: guest.say("a margherita pizza please"),
+        "which size would you like",
+        "large",
+        lambda reply: "Added 1 × Margherita Pizza (large)" in reply,
+    ),
+    Slot(
+        "extras",
+        "order_form",
+        reach_extras,
+        "any extras",
+        "extra cheese please",
+        lambda reply: "Added 1 × Margherita Pizza (large, extra cheese)" in reply,
+    ),
+    Slot(
+        "fulfilment",
+        "checkout_form",
+        _checkout(),
+        "pickup or delivery",
+        "delivery",
+        lambda reply: "postcode" in reply.lower(),
+    ),
+    Slot(
+        "postcode",
+        "checkout_form",
+        _checkout("delivery"),
+        "what's the postcode for delivery",
+        "1012",
+        lambda reply: "when would you like it" in reply.lower(),
+    ),
+    Slot(
+        "requested_time", "checkout_form", _checkout("pickup"), "when would you like it", "asap", _time_taken
+    ),
+    Slot(
+        "payment_method",
+        "checkout_form",
+        _checkout("pickup", "asap"),
+        "how would you like to pay",
+        "I'll pay at the counter",
+        lambda reply: "Shall I place" in reply,
+    ),
 ]
 
 
 def cart_contents(guest: Guest) -> list[tuple[str, int, list[str]]]:
     cart = guest.cart()
-    return [(line["item"]["name"], line["quantity"], sorted(option["name"] for option in line["options"]))
-            for line in cart["lines"]]
+    return [
+        (line["item"]["name"], line["quantity"], sorted(option["name"] for option in line["options"]))
+        for line in cart["lines"]
+    ]
 
 
 def nlu_reading(stack: Stack, text: str) -> str:
@@ -166,6 +233,7 @@ def nlu_reading(stack: Stack, text: str) -> str:
 
 
 # ------------------------------------------------------------------------------ the cases
+
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("slot", SLOTS, ids=[slot.name for slot in SLOTS])
@@ -186,20 +254,26 @@ def test_a_question_on_a_form_slot_is_answered_and_the_form_asks_again(stack: St
         tracker = stack.tracker(guest.sender)
         found = []
         if DID_YOU_MEAN in reply.lower():
-            found.append("asked \"Did you mean ...?\"")
+            found.append('asked "Did you mean ...?"')
         missing = answer_problem(stack, kind, question, reply, guest.cart())
         if missing:
             found.append(f"not answered: {missing}")
         if slot.asks not in last.lower():
             found.append(f"did not ask for the {slot.name} again")
-        if (tracker.get("active_loop") or {}).get("name") != slot.form or tracker["slots"].get("requested_slot") != slot.name:
-            found.append(f"left the form: active loop {tracker.get('active_loop')}, "
-                         f"requested slot {tracker['slots'].get('requested_slot')}")
+        if (tracker.get("active_loop") or {}).get("name") != slot.form or tracker["slots"].get(
+            "requested_slot"
+        ) != slot.name:
+            found.append(
+                f"left the form: active loop {tracker.get('active_loop')}, "
+                f"requested slot {tracker['slots'].get('requested_slot')}"
+            )
         if cart_contents(guest) != before:
             found.append(f"cart changed: {before} -> {cart_contents(guest)}")
         if found:
-            problems.append(f"{question.text!r} ({nlu_reading(stack, question.text)}): {'; '.join(found)}\n"
-                            f"    reply: {reply!r}")
+            problems.append(
+                f"{question.text!r} ({nlu_reading(stack, question.text)}): {'; '.join(found)}\n"
+                f"    reply: {reply!r}"
+            )
 
     after = guest.say(slot.answer, confirm=False)
     if not slot.then(after):
@@ -249,29 +323,65 @@ def test_questions_nlu_misreads_as_commands_are_answered_and_the_form_goes_on(st
 
     hours = misread("wait, what time do you close today?", "change_quantity", 0.48, faq_topic="hours")
     turns: list[tuple[str, Any]] = [
-        ("three tomato soups please", None), ("regular", None), ("a margherita pizza please", None),
+        ("three tomato soups please", None),
+        ("regular", None),
+        ("a margherita pizza please", None),
         hours,
-        misread("does the garlic bread have gluten?", "order_item", 0.61, dish="Garlic Bread", allergen="cereals_gluten"),
+        misread(
+            "does the garlic bread have gluten?",
+            "order_item",
+            0.61,
+            dish="Garlic Bread",
+            allergen="cereals_gluten",
+        ),
         misread("is delivery free?", "inform", 0.45, faq_topic="delivery"),
         misread("hang on, is the pad thai spicy", "remove_item", 0.5, dish="Pad Thai", detail="spiciness"),
-        ("large", None), ("checkout", None),
+        ("large", None),
+        ("checkout", None),
         misread("can I pay by card?", "checkout", 0.55, faq_topic="payment"),
-        hours, ("pickup", None), hours,
-        misread("does the garlic bread have gluten?", "nlu_fallback", 0.4, dish="Garlic Bread", allergen="cereals_gluten"),
+        hours,
+        ("pickup", None),
+        hours,
+        misread(
+            "does the garlic bread have gluten?",
+            "nlu_fallback",
+            0.4,
+            dish="Garlic Bread",
+            allergen="cereals_gluten",
+        ),
     ]
     model = next((stack.workdir / "models").glob("*.tar.gz"))
-    done = subprocess.run([str(ROOT / ".venv-rasa" / "bin" / "python"), "-c", AGENT_DRIVER, str(model),
-                           f"{stack.actions_url}/webhook", new_sender(), json.dumps(turns)],
-                          cwd=ROOT, env=stack.env(), capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            str(ROOT / ".venv-rasa" / "bin" / "python"),
+            "-c",
+            AGENT_DRIVER,
+            str(model),
+            f"{stack.actions_url}/webhook",
+            new_sender(),
+            json.dumps(turns),
+        ],
+        cwd=ROOT,
+        env=stack.env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     results = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     assert len(results) == len(turns), done.stdout[-3000:]
 
     # turn → what the answer must say, and the question the form must then ask again
-    answered = {3: ("opening hours", "which size"), 4: ("garlic bread contains gluten", "which size"),
-                5: ("we deliver to", "which size"), 6: ("mildly spicy", "which size"),
-                9: ("payment", "pickup or delivery"), 10: ("opening hours", "pickup or delivery"),
-                12: ("opening hours", "when would you like it"), 13: ("garlic bread contains gluten", "when would you like it")}
+    answered = {
+        3: ("opening hours", "which size"),
+        4: ("garlic bread contains gluten", "which size"),
+        5: ("we deliver to", "which size"),
+        6: ("mildly spicy", "which size"),
+        9: ("payment", "pickup or delivery"),
+        10: ("opening hours", "pickup or delivery"),
+        12: ("opening hours", "when would you like it"),
+        13: ("garlic bread contains gluten", "when would you like it"),
+    }
     for index, (says, asks) in answered.items():
         result, text = results[index], turns[index][0]
         reply = "\n".join(result["texts"]).lower()
@@ -284,4 +394,7 @@ def test_questions_nlu_misreads_as_commands_are_answered_and_the_form_goes_on(st
     assert "Added 1 × Margherita Pizza (large)" in "\n".join(results[7]["texts"])
     with stack.backend() as client:
         cart = client.get(f"/api/carts/{int(results[2]['cart_id'])}/").json()
-    assert [(line["item"]["name"], line["quantity"]) for line in cart["lines"]] == [("Tomato Soup", 3), ("Margherita Pizza", 1)]
+    assert [(line["item"]["name"], line["quantity"]) for line in cart["lines"]] == [
+        ("Tomato Soup", 3),
+        ("Margherita Pizza", 1),
+    ]

@@ -1,5 +1,6 @@
 """A/B experiments through the running stack: the arm is recorded in the tracker and changes what
 the guest gets (experiments.yml: recommendation_count, arms "three" and "two")."""
+
 from __future__ import annotations
 
 import pytest

@@ -4,19 +4,30 @@ talk in the guest's own channel, add a dish, and hand back; the guest then check
 Everything is real: the backend's staff page endpoints (session login, CSRF), Rasa's HTTP API pausing
 the conversation, the REST poll and the website's socket.io delivering the staff messages.
 """
+
 from __future__ import annotations
 
 import re
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.e2e.test_channels import WebsiteGuest
 from tests.e2e.test_ordering import Guest, checkout_at_the_counter, order_with_size
-from tests.stack import (APP_PYTHON, RASA_AUTH_TOKEN, ROOT, SERVICE_TOKEN, Stack, copy_model, free_port,
-                         latest_model, new_sender)
+from tests.stack import (
+    APP_PYTHON,
+    RASA_AUTH_TOKEN,
+    ROOT,
+    SERVICE_TOKEN,
+    Stack,
+    copy_model,
+    free_port,
+    latest_model,
+    new_sender,
+)
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "a-long-test-password-42"
@@ -25,16 +36,26 @@ ASK_FOR_A_PERSON = "i want to talk to a real person"
 
 def create_staff(stack: Stack, username: str, first_name: str, *, may_take_over: bool = True) -> None:
     """A staff account (password PASSWORD), with the permission support.handle_handoff unless told."""
-    grant = ("u.user_permissions.add(Permission.objects.get(codename='handle_handoff', "
-             "content_type__app_label='support')); " if may_take_over else "")
-    stack.orm("from django.contrib.auth import get_user_model; from django.contrib.auth.models import Permission; "
-              f"u = get_user_model().objects.create_user({username!r}, '{username}@example.org', {PASSWORD!r}, "
-              f"is_staff=True, first_name={first_name!r}); " + grant)
+    grant = (
+        "u.user_permissions.add(Permission.objects.get(codename='handle_handoff', "
+        "content_type__app_label='support')); "
+        if may_take_over
+        else ""
+    )
+    stack.orm(
+        "from django.contrib.auth import get_user_model; from django.contrib.auth.models import Permission; "
+        f"u = get_user_model().objects.create_user({username!r}, '{username}@example.org', {PASSWORD!r}, "
+        f"is_staff=True, first_name={first_name!r}); " + grant
+    )
 
 
 def handoff_of(stack: Stack, conversation_id: str) -> int:
-    return int(stack.orm("from apps.support.models import Handoff; "
-                         f"print(Handoff.objects.get(conversation_id={conversation_id!r}).pk)").strip())
+    return int(
+        stack.orm(
+            "from apps.support.models import Handoff; "
+            f"print(Handoff.objects.get(conversation_id={conversation_id!r}).pk)"
+        ).strip()
+    )
 
 
 class Staff:
@@ -45,8 +66,10 @@ class Staff:
         self.client = httpx.Client(base_url=stack.backend_url, timeout=30)
         page = self.client.get("/accounts/login/")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-        logged_in = self.client.post("/accounts/login/", data={"username": username, "password": PASSWORD,
-                                                               "csrfmiddlewaretoken": token})
+        logged_in = self.client.post(
+            "/accounts/login/",
+            data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+        )
         assert logged_in.status_code == 302, logged_in.text[:500]
         self.client.get("/accounts/")  # a fresh CSRF cookie for the logged-in session
 
@@ -56,8 +79,11 @@ class Staff:
         return response.json()["handoffs"]
 
     def post(self, handoff_id: int, what: str, body: dict[str, Any] | None = None) -> httpx.Response:
-        return self.client.post(f"/support/handoffs/{handoff_id}/{what}/", json=body or {},
-                                headers={"X-CSRFToken": self.client.cookies.get("csrftoken", "")})
+        return self.client.post(
+            f"/support/handoffs/{handoff_id}/{what}/",
+            json=body or {},
+            headers={"X-CSRFToken": self.client.cookies.get("csrftoken", "")},
+        )
 
 
 def eventually(check: Callable[[], Any], seconds: float, what: str) -> Any:
@@ -73,8 +99,9 @@ def eventually(check: Callable[[], Any], seconds: float, what: str) -> Any:
 
 def person_messages(stack: Stack, sender: str, after: float = 0) -> dict[str, Any]:
     """What a REST client (or the terminal chat) reads of messages pushed into the conversation."""
-    response = httpx.get(f"{stack.rasa_url}/webhooks/rest/messages", params={"sender": sender, "after": after},
-                         timeout=10)
+    response = httpx.get(
+        f"{stack.rasa_url}/webhooks/rest/messages", params={"sender": sender, "after": after}, timeout=10
+    )
     response.raise_for_status()
     return response.json()
 
@@ -108,20 +135,33 @@ def test_staff_claim_talk_add_a_dish_and_hand_back_over_rest(stack: Stack):
     assert "Anna" in joined["messages"][0]["text"]
     since = joined["messages"][-1]["timestamp"]
 
-    for guest_words, staff_words in [("can you make the soup without coriander for my kid?", "Of course, no coriander."),
-                                     ("great, and which door do I use?", "The side door on Harbour Lane.")]:
+    for guest_words, staff_words in [
+        ("can you make the soup without coriander for my kid?", "Of course, no coriander."),
+        ("great, and which door do I use?", "The side door on Harbour Lane."),
+    ]:
         assert stack.say(guest.sender, guest_words) == []  # paused: the assistant says nothing
-        eventually(lambda: any(m["text"] == guest_words for m in next(
-            h for h in anna.handoffs() if h["id"] == handoff_id)["conversation"]), 2, "the guest's words on the staff page")
+        eventually(
+            lambda: any(
+                m["text"] == guest_words
+                for m in next(h for h in anna.handoffs() if h["id"] == handoff_id)["conversation"]
+            ),
+            2,
+            "the guest's words on the staff page",
+        )
         assert anna.post(handoff_id, "messages", {"text": staff_words}).status_code == 200
-        new = eventually(lambda: person_messages(stack, guest.sender, since)["messages"], 2, "the staff message")
+        new = eventually(
+            lambda: person_messages(stack, guest.sender, since)["messages"], 2, "the staff message"
+        )
         assert [(m["text"], m["metadata"]["staff"]) for m in new] == [(staff_words, "Anna")]
         since = new[-1]["timestamp"]
     assert guest_words in stack.user_texts(guest.sender)  # kept in the tracker like any other message
 
     with stack.backend() as backend:
-        bread = next(i for i in backend.get("/api/menu/items/", params={"q": "garlic bread"}).json()["results"]
-                     if i["name"] == "Garlic Bread")
+        bread = next(
+            i
+            for i in backend.get("/api/menu/items/", params={"q": "garlic bread"}).json()["results"]
+            if i["name"] == "Garlic Bread"
+        )
     added = anna.post(handoff_id, "cart", {"item": bread["id"], "quantity": 1})
     assert added.status_code == 200, added.text
     told = person_messages(stack, guest.sender, since)["messages"]
@@ -138,10 +178,14 @@ def test_staff_claim_talk_add_a_dish_and_hand_back_over_rest(stack: Stack):
     assert sorted(line["item"]["name"] for line in order["lines"]) == ["Garlic Bread", "Tomato Soup"], order
 
     # the review tool marks the person's turns (a reviewer reads the same tracker store)
-    stack.orm("from django.contrib.auth.models import Permission, User; User.objects.get(username='anna')"
-              ".user_permissions.add(Permission.objects.get(codename='reviewer', content_type__app_label='review'))")
+    stack.orm(
+        "from django.contrib.auth.models import Permission, User; User.objects.get(username='anna')"
+        ".user_permissions.add(Permission.objects.get(codename='reviewer', content_type__app_label='review'))"
+    )
     review = anna.client.get(f"/review/c/{guest.sender}/").text
-    assert review.count("Anna (a person, staff takeover)") == 5, review  # joined, 2 answers, the dish, goodbye
+    assert review.count("Anna (a person, staff takeover)") == 5, (
+        review
+    )  # joined, 2 answers, the dish, goodbye
     assert "Of course, no coriander." in review
 
 
@@ -161,7 +205,8 @@ def test_the_website_chat_gets_staff_messages_marked_as_a_person(stack: Stack):
     assert carla.post(handoff_id, "messages", {"text": "Yes, I'm here."}).status_code == 200
     # the first thing the socket gets after the guest's question is Carla's answer, nothing from the assistant
     assert [(m["text"], m["metadata"]) for m in website.receive()] == [
-        ("Yes, I'm here.", {"human": True, "staff": "Carla"})]
+        ("Yes, I'm here.", {"human": True, "staff": "Carla"})
+    ]
 
 
 def test_a_guest_cannot_make_their_message_look_like_staff(stack: Stack):
@@ -170,7 +215,9 @@ def test_a_guest_cannot_make_their_message_look_like_staff(stack: Stack):
     stack.say(guest.sender, "show me the desserts", metadata={"human": True, "staff": "Anna", "keep": "me"})
     user_events = [e for e in stack.tracker(guest.sender)["events"] if e["event"] == "user"]
     assert [{k: e["metadata"].get(k) for k in ("human", "staff", "keep")} for e in user_events] == [
-        {"human": None, "staff": None, "keep": None}, {"human": None, "staff": None, "keep": "me"}]
+        {"human": None, "staff": None, "keep": None},
+        {"human": None, "staff": None, "keep": "me"},
+    ]
     assert person_messages(stack, guest.sender)["messages"] == []
 
 
@@ -189,10 +236,15 @@ def test_bad_requests_get_a_clear_answer_and_change_nothing(stack: Stack):
     assert eve.post(handoff_id, "hand-back").status_code == 409  # not claimed: nothing to hand back
     assert person_messages(stack, guest.sender)["paused"] is False
 
-    unknown = httpx.get(f"{stack.rasa_url}/webhooks/rest/messages", params={"sender": "guessed-id"}, timeout=10)
+    unknown = httpx.get(
+        f"{stack.rasa_url}/webhooks/rest/messages", params={"sender": "guessed-id"}, timeout=10
+    )
     assert unknown.status_code == 403 and unknown.json()["error"] == "unknown_conversation"
-    bad_after = httpx.get(f"{stack.rasa_url}/webhooks/rest/messages",
-                          params={"sender": guest.sender, "after": "yesterday"}, timeout=10)
+    bad_after = httpx.get(
+        f"{stack.rasa_url}/webhooks/rest/messages",
+        params={"sender": guest.sender, "after": "yesterday"},
+        timeout=10,
+    )
     assert bad_after.status_code == 400
 
     assert eve.post(handoff_id, "claim").status_code == 200
@@ -212,8 +264,14 @@ def test_a_paused_conversation_stays_paused_across_a_rasa_restart(stack: Stack):
     assert model is not None
     stack.start_rasa(copy_model(model, stack.workdir))
 
-    assert httpx.get(f"{stack.rasa_url}/conversations/{guest.sender}/tracker",
-                     params={"token": RASA_AUTH_TOKEN}, timeout=10).json()["paused"] is True
+    assert (
+        httpx.get(
+            f"{stack.rasa_url}/conversations/{guest.sender}/tracker",
+            params={"token": RASA_AUTH_TOKEN},
+            timeout=10,
+        ).json()["paused"]
+        is True
+    )
     assert stack.say(guest.sender, "what's in my cart?") == []
     assert fay.post(handoff_id, "hand-back").status_code == 200
     assert "Tomato Soup" in guest.say("what's in my cart?")
@@ -251,19 +309,31 @@ def test_an_unclaimed_request_offers_the_phone_number_and_the_assistant_carries_
     guest = Guest(stack)
     order_with_size(guest, "one tomato soup please", "regular")
     port = free_port()
-    stack._start("backend-quick-follow-up", [str(APP_PYTHON), "manage.py", "runserver", f"127.0.0.1:{port}",
-                                             "--noreload"], ROOT / "backend",
-                 f"http://127.0.0.1:{port}/api/menu/version/", 60, env={"HANDOFF_UNCLAIMED_SECONDS": "1"})
+    stack._start(
+        "backend-quick-follow-up",
+        [str(APP_PYTHON), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        ROOT / "backend",
+        f"http://127.0.0.1:{port}/api/menu/version/",
+        60,
+        env={"HANDOFF_UNCLAIMED_SECONDS": "1"},
+    )
     try:
-        asked = httpx.post(f"http://127.0.0.1:{port}/api/handoffs/", json={
-            "conversation_id": guest.sender, "reason": ASK_FOR_A_PERSON},
-            headers={"Authorization": f"Token {SERVICE_TOKEN}"}, timeout=10)
+        asked = httpx.post(
+            f"http://127.0.0.1:{port}/api/handoffs/",
+            json={"conversation_id": guest.sender, "reason": ASK_FOR_A_PERSON},
+            headers={"Authorization": f"Token {SERVICE_TOKEN}"},
+            timeout=10,
+        )
         assert asked.status_code == 201 and asked.json()["staff_available"] is True, asked.text
         phone = asked.json()["phone"]
 
         def told() -> list[str]:
-            return [e["text"] for e in stack.tracker(guest.sender)["events"]
-                    if e["event"] == "bot" and "no one from the team is free yet" in (e.get("text") or "")]
+            return [
+                e["text"]
+                for e in stack.tracker(guest.sender)["events"]
+                if e["event"] == "bot" and "no one from the team is free yet" in (e.get("text") or "")
+            ]
+
         [text] = eventually(told, 10, "the follow-up in the guest's conversation")
         assert phone in text and "carry on here with me" in text
         # a REST client (or the terminal chat) reads it with the person's messages

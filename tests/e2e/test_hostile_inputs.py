@@ -2,14 +2,16 @@
 nasty string, in the message and in every metadata field, on REST and socket.io. Nothing may answer
 with a server error, guests keep being answered, staff pages still load, and no identity or quantity
 comes from the client."""
+
 from __future__ import annotations
 
 import json
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -75,10 +77,16 @@ def test_every_text_a_guest_can_type_gets_an_answer(sent: list[Sent]):
 
 
 def test_a_message_without_words_gets_a_friendly_question_back(sent: list[Sent]):
-    wordless = [s for s in sent if s.field == "message" and not (isinstance(s.value, str) and s.value.strip())]
+    wordless = [
+        s for s in sent if s.field == "message" and not (isinstance(s.value, str) and s.value.strip())
+    ]
     assert len(wordless) == len(CORPUS["odd_json"]) + 1  # and the blank " "
     for s in wordless:
-        assert s.status == 200 and "didn't catch any words" in texts(s.replies), (s.value, s.status, s.replies)
+        assert s.status == 200 and "didn't catch any words" in texts(s.replies), (
+            s.value,
+            s.status,
+            s.replies,
+        )
 
 
 def test_odd_metadata_does_not_change_the_answer_to_hi(sent: list[Sent]):
@@ -96,7 +104,8 @@ def test_no_client_value_sets_the_customer_or_a_quantity_over_the_limit(stack: S
     rows = stack.orm(
         "import json; from apps.ordering.models import Cart\n"
         f"carts = Cart.objects.filter(conversation_id__in={senders!r})\n"
-        "print(json.dumps([[c.customer_id, [l.quantity for l in c.lines.all()]] for c in carts]))")
+        "print(json.dumps([[c.customer_id, [l.quantity for l in c.lines.all()]] for c in carts]))"
+    )
     carts = json.loads(rows.strip().splitlines()[-1])
     assert all(customer is None for customer, _ in carts), carts
     assert all(quantity <= MAX_QUANTITY for _, quantities in carts for quantity in quantities), carts
@@ -112,14 +121,18 @@ def test_the_next_guest_is_answered_at_once(stack: Stack, sent: list[Sent]):
 def staff(stack: Stack) -> Iterator[httpx.Client]:
     """A manager who may review conversations and see the owner's page, logged in through the admin."""
     name = f"manager{time.monotonic_ns()}"
-    stack.orm("from django.contrib.auth.models import Permission, User\n"
-              f"u = User.objects.create_user({name!r}, password='hostile-pw-2026', is_staff=True)\n"
-              "u.user_permissions.add(*Permission.objects.filter(codename__in=['reviewer', 'view_insights']))")
+    stack.orm(
+        "from django.contrib.auth.models import Permission, User\n"
+        f"u = User.objects.create_user({name!r}, password='hostile-pw-2026', is_staff=True)\n"
+        "u.user_permissions.add(*Permission.objects.filter(codename__in=['reviewer', 'view_insights']))"
+    )
     with httpx.Client(base_url=stack.backend_url, timeout=60, follow_redirects=True) as client:
         login = client.get("/admin/login/")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
-        done = client.post("/admin/login/?next=/admin/", data={
-            "username": name, "password": "hostile-pw-2026", "csrfmiddlewaretoken": token})
+        done = client.post(
+            "/admin/login/?next=/admin/",
+            data={"username": name, "password": "hostile-pw-2026", "csrfmiddlewaretoken": token},
+        )
         assert done.status_code == 200 and "/admin/login/" not in str(done.url)
         yield client
 
@@ -154,8 +167,10 @@ def test_odd_metadata_on_the_website_socket_is_answered_like_any_message(stack: 
     guest._send(["user_uttered", 0])  # not even an object
     welcomes, deadline = 0, time.monotonic() + 90
     while welcomes < len(VALUES) and time.monotonic() < deadline:
-        welcomes += sum("welcome" in (reply.get("text") or "").lower()
-                        for reply in poll_events(guest.client, guest.sid, "bot_uttered"))
+        welcomes += sum(
+            "welcome" in (reply.get("text") or "").lower()
+            for reply in poll_events(guest.client, guest.sid, "bot_uttered")
+        )
     assert welcomes == len(VALUES)
     # the last turn's reply goes out before its events are saved: give the store a moment
     deadline = time.monotonic() + 10

@@ -1,6 +1,7 @@
 """What one guest sends must not hurt the others: a huge message is answered at the channel (it used
 to hold the Rasa server for every guest: 27 s for 100 kB, over 11 minutes at 100% CPU for 1 MB), and
 a made-up `input_channel` opens no new metric series on the action server."""
+
 from __future__ import annotations
 
 import re
@@ -25,7 +26,6 @@ def post_rest(stack: Stack, body: Any, timeout: float = 60) -> tuple[httpx.Respo
     started = time.monotonic()
     response = httpx.post(f"{stack.rasa_url}/webhooks/rest/webhook", json=body, timeout=timeout)
     return response, time.monotonic() - started
-
 
 
 def another_guest_is_answered(stack: Stack) -> None:
@@ -67,24 +67,50 @@ def metric_labels(stack: Stack, label: str, metric: str) -> set[str]:
 
 def action_call(sender: str, channel: Any, action: str) -> dict[str, Any]:
     """An action call as Rasa posts it to the action server's /webhook, with a made-up channel and action."""
-    user = {"event": "user", "timestamp": time.time(), "text": "hi", "input_channel": channel,
-            "parse_data": {"intent": {"name": "greet", "confidence": 1.0}, "entities": []}}
-    return {"next_action": action, "sender_id": sender, "version": "3.6.2", "domain": {},
-            "tracker": {"sender_id": sender, "events": [{"event": "action", "name": "action_listen"}, user]}}
+    user = {
+        "event": "user",
+        "timestamp": time.time(),
+        "text": "hi",
+        "input_channel": channel,
+        "parse_data": {"intent": {"name": "greet", "confidence": 1.0}, "entities": []},
+    }
+    return {
+        "next_action": action,
+        "sender_id": sender,
+        "version": "3.6.2",
+        "domain": {},
+        "tracker": {"sender_id": sender, "events": [{"event": "action", "name": "action_listen"}, user]},
+    }
 
 
 MADE_UP_CHANNELS = pytest.mark.parametrize(
-    "channel", [f"made-up-{uuid.uuid4().hex[:8]}", 1, {"nested": "dict"}, ["rest"]], ids=["string", "int", "dict", "list"])
+    "channel",
+    [f"made-up-{uuid.uuid4().hex[:8]}", 1, {"nested": "dict"}, ["rest"]],
+    ids=["string", "int", "dict", "list"],
+)
 
 
 @MADE_UP_CHANNELS
 def test_a_made_up_input_channel_opens_no_new_metric_series(stack: Stack, channel: Any):
     post_rest(stack, {"sender": new_sender(), "message": "one tomato soup please", "input_channel": channel})
     action = f"action_made_up_{uuid.uuid4().hex[:8]}"  # whoever reaches the action server names anything
-    httpx.post(f"{stack.actions_url}/webhook", json=action_call(new_sender(), channel, action), headers=stack.action_headers, timeout=10)
-    httpx.post(f"{stack.actions_url}/webhook", json={"tracker": {"events": [1, None, "x"]}, "next_action": 5}, headers=stack.action_headers, timeout=10)
+    httpx.post(
+        f"{stack.actions_url}/webhook",
+        json=action_call(new_sender(), channel, action),
+        headers=stack.action_headers,
+        timeout=10,
+    )
+    httpx.post(
+        f"{stack.actions_url}/webhook",
+        json={"tracker": {"events": [1, None, "x"]}, "next_action": 5},
+        headers=stack.action_headers,
+        timeout=10,
+    )
 
-    for metric in ("restaurant_assistant_user_messages_total", "restaurant_assistant_conversations_started_total"):
+    for metric in (
+        "restaurant_assistant_user_messages_total",
+        "restaurant_assistant_conversations_started_total",
+    ):
         assert metric_labels(stack, "channel", metric) <= CHANNEL_LABELS
     registered = {a["name"] for a in httpx.get(f"{stack.actions_url}/actions", timeout=10).json()}
     actions = metric_labels(stack, "action", "restaurant_assistant_action_duration_seconds")
@@ -94,7 +120,9 @@ def test_a_made_up_input_channel_opens_no_new_metric_series(stack: Stack, channe
 @MADE_UP_CHANNELS
 def test_the_rest_channel_records_itself_whatever_the_body_says(stack: Stack, channel: Any):
     sender = new_sender()
-    response, _ = post_rest(stack, {"sender": sender, "message": "one tomato soup please", "input_channel": channel})
+    response, _ = post_rest(
+        stack, {"sender": sender, "message": "one tomato soup please", "input_channel": channel}
+    )
     assert response.status_code == 200 and "size" in texts(response.json()).lower(), response.text
     assert stack.tracker(sender)["latest_input_channel"] == "rest"  # what the review tool and metrics read
 

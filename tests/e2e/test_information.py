@@ -1,4 +1,5 @@
 """Answers that come from backend facts: menu, dish details, FAQs, order status, handoff, moods."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,7 +17,11 @@ def restaurant(stack: Stack) -> dict:
 
 def item_named(stack: Stack, name: str) -> dict:
     with stack.backend() as client:
-        return next(i for i in client.get("/api/menu/items/", params={"q": name}).json()["results"] if i["name"] == name)
+        return next(
+            i
+            for i in client.get("/api/menu/items/", params={"q": name}).json()["results"]
+            if i["name"] == name
+        )
 
 
 def test_menu_by_category_lists_backend_prices(stack: Stack):
@@ -45,7 +50,9 @@ def test_stressed_guest_gets_mild_dishes(stack: Stack):
     reply = Guest(stack).say("I'm really stressed, what should I eat?")
     assert "Mild and soothing" in reply
     with stack.backend() as client:
-        menu = {i["name"]: i for i in client.get("/api/menu/items/", params={"page_size": 200}).json()["results"]}
+        menu = {
+            i["name"]: i for i in client.get("/api/menu/items/", params={"page_size": 200}).json()["results"]
+        }
     suggested = [name for name in menu if f"{name} (€" in reply]
     assert suggested and all(menu[name]["spice_level"] == 0 for name in suggested)
 

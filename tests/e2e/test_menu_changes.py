@@ -1,4 +1,5 @@
 """The action server caches the menu for speed; a price staff change is still what the next guest is told."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,10 @@ from tests.stack import Stack
 pytestmark = pytest.mark.e2e
 
 LAVA = "from apps.menu.models import MenuItem; items = MenuItem.objects.filter(name='Chocolate Lava Cake')\n"
-LARGE_SOUP = ("from apps.menu.models import MenuOption\n"
-              "option = MenuOption.objects.get(item__name='Tomato Soup', group='size', name='large')\n")
+LARGE_SOUP = (
+    "from apps.menu.models import MenuOption\n"
+    "option = MenuOption.objects.get(item__name='Tomato Soup', group='size', name='large')\n"
+)
 
 
 def size_buttons(stack: Stack, text: str) -> list[str]:

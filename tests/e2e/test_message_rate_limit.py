@@ -4,8 +4,8 @@ goes no further (no NLU, no action, no tracker event); other guests are not affe
 
 The test stack keeps the per-conversation default and raises only the per-IP limit (every e2e test
 talks from 127.0.0.1); the per-IP limit is checked in tests/channels/test_rate_limit.py."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import httpx
 import pytest
@@ -17,7 +17,6 @@ pytestmark = pytest.mark.e2e
 
 RATE_NOTICE = "You're sending messages faster than I can read them; please wait a moment."
 TOO_LONG = "x" * 2_500  # answered at the channel at once (too long), but it still counts as a message
-
 
 
 def test_a_rest_conversation_over_30_messages_a_minute_gets_the_notice_and_others_are_answered(stack: Stack):

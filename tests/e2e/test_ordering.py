@@ -1,4 +1,5 @@
 """A guest orders through Rasa's REST channel against the real backend, action server and model."""
+
 from __future__ import annotations
 
 import re
@@ -49,7 +50,9 @@ class Guest:
         """The backend's order by number (default: this conversation's last), asked for this conversation."""
         number = number if number is not None else self.slot("last_order_number")
         with self.stack.backend() as client:
-            return client.get(f"/api/orders/by-number/{number}/", params={"conversation_id": self.sender}).json()
+            return client.get(
+                f"/api/orders/by-number/{number}/", params={"conversation_id": self.sender}
+            ).json()
 
     def cart(self) -> dict:
         cart_id = self.slot("cart_id")
@@ -117,7 +120,10 @@ def test_full_order_with_options_quantity_change_allergen_question_and_checkout(
     order = guest.order(number)
     assert Decimal(order["total"]) == Decimal(cart["total"])
     assert order["payment"]["method"] == "pay_at_counter" and order["fulfilment"] == "pickup"
-    assert {line["item"]["name"]: line["quantity"] for line in order["lines"]} == {"Margherita Pizza": 2, "Coke": 3}
+    assert {line["item"]["name"]: line["quantity"] for line in order["lines"]} == {
+        "Margherita Pizza": 2,
+        "Coke": 3,
+    }
 
     again = guest.say("yes")
     assert f"#{number} is already placed" in again
@@ -171,8 +177,18 @@ def test_sold_out_dish_offers_alternatives(stack: Stack):
 # With the trained model NLU is not sure of an order with an odd quantity (below the 0.95 a cart change
 # needs), so the clarification gate asks first; the range is explained after the "yes". For "0" the
 # question names another quantity than the guest's (a bug of the gate's wording, left to the actions).
-@pytest.mark.parametrize("quantity", ["9999", pytest.param("0", marks=pytest.mark.xfail(
-    strict=True, reason='the gate asks "Did you mean to add 1 Green Tea?" after "0 green teas"'))])
+@pytest.mark.parametrize(
+    "quantity",
+    [
+        "9999",
+        pytest.param(
+            "0",
+            marks=pytest.mark.xfail(
+                strict=True, reason='the gate asks "Did you mean to add 1 Green Tea?" after "0 green teas"'
+            ),
+        ),
+    ],
+)
 def test_quantity_out_of_range_is_asked_about_explained_then_fixed(stack: Stack, quantity: str):
     guest = Guest(stack)
     question = guest.say(f"{quantity} green teas", confirm=False)
@@ -221,6 +237,8 @@ def test_an_unsure_order_is_asked_about_and_done_after_yes(stack: Stack):
 
 def test_an_unexpected_clarification_question_fails_the_guest_helper(stack: Stack):
     guest = Guest(stack)
-    with pytest.raises(AssertionError, match="unexpected clarification question .*Did you mean to add 1 green tea"):
+    with pytest.raises(
+        AssertionError, match=r"unexpected clarification question .*Did you mean to add 1 green tea"
+    ):
         guest.say('/order_item@0.7{"quantity": "1", "dish": "green tea"}')
     assert "Added" not in guest.say("no") and guest.slot("cart_id") is None

@@ -1,6 +1,7 @@
 """The action server keeps the retrieval index current: a staff edit reaches it by signed webhook, and
 the next guest's question is answered from the changed menu (a dish added is found, a dish deleted is
 gone)."""
+
 from __future__ import annotations
 
 import json
@@ -31,15 +32,30 @@ def answer(stack: Stack, question: str) -> str:
     `ask_faq` (action_answer_faq searches the retrieval index, then the LLM writes from what it found)."""
     sender = f"retrieval-sync-{time.monotonic_ns()}"
     parse = {"intent": {"name": "ask_faq", "confidence": 1.0}, "entities": []}
-    user = {"event": "user", "timestamp": time.time(), "text": question, "input_channel": "rest",
-            "parse_data": parse}
+    user = {
+        "event": "user",
+        "timestamp": time.time(),
+        "text": question,
+        "input_channel": "rest",
+        "parse_data": parse,
+    }
     tracker: dict[str, Any] = {
-        "sender_id": sender, "slots": {"offline_notice_given": True},
+        "sender_id": sender,
+        "slots": {"offline_notice_given": True},
         "events": [{"event": "action", "name": "action_listen"}, user],
-        "latest_message": {"text": question, **parse}, "paused": False, "followup_action": None,
-        "active_loop": {}, "latest_action_name": "action_listen"}
-    body = {"next_action": "action_answer_faq", "sender_id": sender, "version": "3.6.21", "domain": {},
-            "tracker": tracker}
+        "latest_message": {"text": question, **parse},
+        "paused": False,
+        "followup_action": None,
+        "active_loop": {},
+        "latest_action_name": "action_listen",
+    }
+    body = {
+        "next_action": "action_answer_faq",
+        "sender_id": sender,
+        "version": "3.6.21",
+        "domain": {},
+        "tracker": tracker,
+    }
     response = httpx.post(f"{stack.actions_url}/webhook", json=body, headers=stack.action_headers, timeout=60)
     response.raise_for_status()
     return "\n".join(message.get("text") or "" for message in response.json()["responses"])
@@ -63,14 +79,23 @@ def wait_for_answer(stack: Stack, check, what: str, timeout: float = 30) -> str:
 
 def test_a_dish_added_then_deleted_by_staff_is_found_then_gone_in_the_guest_s_answer(stack: Stack):
     assert NEW_DISH not in answer(stack, QUESTION)
-    item_id = int(stack.orm(  # as staff would in the admin; the backend signs menu.updated after commit
-        DISH + f"item = MenuItem.objects.create(category=Category.objects.get(slug='desserts'), "
-        f"slug='smoked-bergamot-posset', name={NEW_DISH!r}, "
-        "description='Set cream posset with smoked bergamot and a shortbread finger.', price='6.80', "
-        "allergens=['milk', 'cereals_gluten'])\nprint(item.id)").strip().splitlines()[-1])
+    item_id = int(
+        stack.orm(  # as staff would in the admin; the backend signs menu.updated after commit
+            DISH + f"item = MenuItem.objects.create(category=Category.objects.get(slug='desserts'), "
+            f"slug='smoked-bergamot-posset', name={NEW_DISH!r}, "
+            "description='Set cream posset with smoked bergamot and a shortbread finger.', price='6.80', "
+            "allergens=['milk', 'cereals_gluten'])\nprint(item.id)"
+        )
+        .strip()
+        .splitlines()[-1]
+    )
     try:
-        reply = wait_for_answer(stack, lambda text: NEW_DISH in text, "the added dish never reached the answer")
-        assert accepted_count(stack, item_id) >= 1, "answered without an accepted signed menu.updated delivery"
+        reply = wait_for_answer(
+            stack, lambda text: NEW_DISH in text, "the added dish never reached the answer"
+        )
+        assert accepted_count(stack, item_id) >= 1, (
+            "answered without an accepted signed menu.updated delivery"
+        )
         print(reply)
     finally:
         delivered = accepted_count(stack, item_id)
@@ -81,7 +106,13 @@ def test_a_dish_added_then_deleted_by_staff_is_found_then_gone_in_the_guest_s_an
 
 def test_a_forged_menu_webhook_is_refused(stack: Stack):
     body = json.dumps({"type": "menu.updated", "data": {"item_ids": [1]}})
-    headers = {"webhook-id": "msg_forged", "webhook-timestamp": str(int(time.time())),
-               "webhook-signature": "v1,bm90IGEgcmVhbCBzaWduYXR1cmU=", "content-type": "application/json"}
-    response = httpx.post(f"{stack.actions_url}/webhooks/menu-updated", content=body, headers=headers, timeout=30)
+    headers = {
+        "webhook-id": "msg_forged",
+        "webhook-timestamp": str(int(time.time())),
+        "webhook-signature": "v1,bm90IGEgcmVhbCBzaWduYXR1cmU=",
+        "content-type": "application/json",
+    }
+    response = httpx.post(
+        f"{stack.actions_url}/webhooks/menu-updated", content=body, headers=headers, timeout=30
+    )
     assert response.status_code == 401

@@ -3,6 +3,7 @@
 The messages here were written for this test and appear nowhere in data/nlu: the NLU must judge
 them by meaning (sentence embeddings, distance to the training examples), not by having seen them.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -62,12 +63,17 @@ def test_a_quantity_change_with_no_cart_changes_nothing(stack: Stack):
     assert guest.slot("cart_id") is None, "a cart was opened for a change with nothing to change"
 
 
-@pytest.mark.parametrize("text, dish", [
-    ("two garlic breads please", "Garlic Bread"),
-    ("could I have the tomato soup", "Tomato Soup"),
-    ("I'll take a margherita", "Margherita Pizza"),
-])
+@pytest.mark.parametrize(
+    "text, dish",
+    [
+        ("two garlic breads please", "Garlic Bread"),
+        ("could I have the tomato soup", "Tomato Soup"),
+        ("I'll take a margherita", "Margherita Pizza"),
+    ],
+)
 def test_a_plain_order_for_a_menu_dish_is_sure_enough_to_act_on(stack: Stack, text: str, dish: str):
     parsed = parse(stack, text)
-    assert parsed["intent"]["name"] == "order_item" and parsed["intent"]["confidence"] >= 0.95, parsed["intent"]
+    assert parsed["intent"]["name"] == "order_item" and parsed["intent"]["confidence"] >= 0.95, parsed[
+        "intent"
+    ]
     assert dish in [entity["value"] for entity in parsed["entities"] if entity["entity"] == "dish"]

@@ -1,4 +1,5 @@
 """Assignment: sticky, deterministic, balanced, stopped arms get no new units."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,11 @@ N = 10_000
 
 
 def experiment(weights: dict[str, float], stopped: tuple[str, ...] = (), name: str = "exp") -> Experiment:
-    return Experiment(name=name, arms=tuple(Arm(n, w, {"k": n}) for n, w in weights.items()),
-                      stopped_arms=frozenset(stopped))
+    return Experiment(
+        name=name,
+        arms=tuple(Arm(n, w, {"k": n}) for n, w in weights.items()),
+        stopped_arms=frozenset(stopped),
+    )
 
 
 def write(path: Path, text: str) -> None:
@@ -35,8 +39,9 @@ def test_same_id_same_arm_every_time() -> None:
         assert all(assign(exp, f"sender-{i}") == first for _ in range(5))
 
 
-@pytest.mark.parametrize("weights", [{"a": 1, "b": 1}, {"a": 1, "b": 1, "c": 1}, {"a": 3, "b": 1},
-                                     {"a": 0.7, "b": 0.2, "c": 0.1}])
+@pytest.mark.parametrize(
+    "weights", [{"a": 1, "b": 1}, {"a": 1, "b": 1, "c": 1}, {"a": 3, "b": 1}, {"a": 0.7, "b": 0.2, "c": 0.1}]
+)
 def test_balanced_within_tolerance_over_10000_ids(weights: dict[str, float]) -> None:
     exp = experiment(weights)
     counts = Counter(assign(exp, f"conversation-{i}") for i in range(N))
@@ -123,13 +128,16 @@ def test_disabled_experiment_is_skipped_and_changes_merge(tmp_path: Path) -> Non
 
 def test_customer_unit_hashes_the_customer_id(tmp_path: Path) -> None:
     path = tmp_path / "experiments.yml"
-    write(path, """experiments:
+    write(
+        path,
+        """experiments:
   - name: greet
     unit: customer
     arms: [{name: long, changes: {greeting: long}}, {name: short, changes: {greeting: short}}]
   - name: rec
     arms: [{name: a}, {name: b}]
-""")
+""",
+    )
     reg = ExperimentRegistry(path)
     arms = {arms_for(reg, f"conversation-{i}", {}, customer_id="customer-42")["greet"] for i in range(200)}
     assert len(arms) == 1  # every conversation of one customer: the same arm

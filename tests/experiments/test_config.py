@@ -1,4 +1,5 @@
 """experiments.yml parsing and the registry's reload on mtime change."""
+
 from __future__ import annotations
 
 import os
@@ -29,9 +30,13 @@ def test_repository_declares_the_two_example_experiments() -> None:
     rec, tone = exps["recommendation_count"], exps["answer_tone"]
     assert rec.enabled and tone.enabled
     assert [(a.name, a.weight, a.changes) for a in rec.arms] == [
-        ("three", 1, {"recommendation_count": 3}), ("two", 1, {"recommendation_count": 2})]
+        ("three", 1, {"recommendation_count": 3}),
+        ("two", 1, {"recommendation_count": 2}),
+    ]
     assert [(a.name, a.changes) for a in tone.arms] == [
-        ("standard", {"system_prompt_variant": "standard"}), ("warm", {"system_prompt_variant": "warm"})]
+        ("standard", {"system_prompt_variant": "standard"}),
+        ("warm", {"system_prompt_variant": "warm"}),
+    ]
     for exp in exps.values():
         assert exp.unit in ("conversation", "customer")
         assert 0 < exp.minimum_effect < 1 and exp.planned_per_arm
@@ -60,12 +65,15 @@ def test_broken_edit_keeps_last_good_version(tmp_path: Path) -> None:
     assert reg.experiments() == {}
 
 
-@pytest.mark.parametrize("text, message", [
-    ("experiments:\n  - name: x\n    unit: table\n    arms: [{name: a}, {name: b}]\n", "unit"),
-    ("experiments:\n  - name: x\n    arms: [{name: a}, {name: a}]\n", "unique"),
-    ("experiments:\n  - name: x\n    arms: [{name: a}, {name: b}]\n    stopped_arms: [c]\n", "unknown"),
-    ("experiments:\n  - name: x\n    arms: [{name: a, weight: -1}, {name: b}]\n", "negative"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("experiments:\n  - name: x\n    unit: table\n    arms: [{name: a}, {name: b}]\n", "unit"),
+        ("experiments:\n  - name: x\n    arms: [{name: a}, {name: a}]\n", "unique"),
+        ("experiments:\n  - name: x\n    arms: [{name: a}, {name: b}]\n    stopped_arms: [c]\n", "unknown"),
+        ("experiments:\n  - name: x\n    arms: [{name: a, weight: -1}, {name: b}]\n", "negative"),
+    ],
+)
 def test_invalid_config_is_rejected(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "e.yml"
     path.write_text(text)

@@ -1,4 +1,5 @@
 """Outcomes parsed from a tracker store written by real Rasa (SQLTrackerStore, sqlite dialect)."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -26,7 +27,7 @@ RASA_EVENTS_SCHEMA = """CREATE TABLE events (
 	PRIMARY KEY (id)
 )"""
 
-GENERATOR = textwrap.dedent('''
+GENERATOR = textwrap.dedent("""
     import asyncio, sys
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.domain import Domain
@@ -71,19 +72,26 @@ GENERATOR = textwrap.dedent('''
             await store.save(DialogueStateTracker.from_events(sender, events))
 
     asyncio.run(main(sys.argv[1]))
-''')
+""")
 
 
 @pytest.fixture(scope="module")
 def rasa_tracker_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not RASA_PYTHON.exists():
-        pytest.skip(".venv-rasa is absent (run `make run` or scripts/setup.sh): the fixture tracker "
-                    "store is written by real Rasa")
+        pytest.skip(
+            ".venv-rasa is absent (run `make run` or scripts/setup.sh): the fixture tracker "
+            "store is written by real Rasa"
+        )
     path = tmp_path_factory.mktemp("tracker") / "tracker.db"
     script = path.with_name("generate.py")
     script.write_text(GENERATOR)
-    proc = subprocess.run([str(RASA_PYTHON), str(script), str(path)], capture_output=True, text=True,
-                          timeout=120, cwd=path.parent)
+    proc = subprocess.run(
+        [str(RASA_PYTHON), str(script), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=path.parent,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return path
 
@@ -104,8 +112,8 @@ def test_outcomes_from_real_rasa_tracker_store(rasa_tracker_db: Path) -> None:
     assert placed.converted and placed.order_value == Decimal("37.40")
     assert not placed.handoff
     assert placed.user_turns == 7
-    assert placed.fallback_turns == 2       # nlu_fallback turn + a turn answered by action_free_form
-    assert placed.turns_to_order == 6       # user messages before the first "placed" (the "yes" included)
+    assert placed.fallback_turns == 2  # nlu_fallback turn + a turn answered by action_free_form
+    assert placed.turns_to_order == 6  # user messages before the first "placed" (the "yes" included)
     assert placed.llm_cost_usd == pytest.approx(0.005)
 
     handoff = by_id["handoff"]
@@ -120,8 +128,21 @@ def test_outcomes_from_real_rasa_tracker_store(rasa_tracker_db: Path) -> None:
 
 def test_report_cli_on_real_rasa_tracker_store(rasa_tracker_db: Path, tmp_path: Path, capsys) -> None:
     from experiments.__main__ import main
-    assert main(["report", "--tracker-db", str(rasa_tracker_db), "--config", str(REPO / "experiments.yml"),
-                 "--out", str(tmp_path)]) == 0
+
+    assert (
+        main(
+            [
+                "report",
+                "--tracker-db",
+                str(rasa_tracker_db),
+                "--config",
+                str(REPO / "experiments.yml"),
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "Experiment recommendation_count" in out and "Experiment answer_tone" in out
     assert "WARNING" in out
@@ -130,6 +151,19 @@ def test_report_cli_on_real_rasa_tracker_store(rasa_tracker_db: Path, tmp_path: 
 
 def test_missing_tracker_db_is_an_error(tmp_path: Path, capsys) -> None:
     from experiments.__main__ import main
-    assert main(["report", "--tracker-db", str(tmp_path / "nope.db"), "--config",
-                 str(REPO / "experiments.yml"), "--out", str(tmp_path)]) == 2
+
+    assert (
+        main(
+            [
+                "report",
+                "--tracker-db",
+                str(tmp_path / "nope.db"),
+                "--config",
+                str(REPO / "experiments.yml"),
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 2
+    )
     assert "not found" in capsys.readouterr().err

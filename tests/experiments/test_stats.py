@@ -1,4 +1,5 @@
 """The report's statistics against scipy / statsmodels computed independently here."""
+
 from __future__ import annotations
 
 import math
@@ -23,7 +24,9 @@ def manual_pooled_z(c1: int, n1: int, c2: int, n2: int) -> float:
     return 2 * sps.norm.sf(abs(z))
 
 
-@pytest.mark.parametrize("c1, n1, c2, n2", [(200, 2000, 300, 2000), (50, 400, 45, 380), (120, 1000, 120, 1000)])
+@pytest.mark.parametrize(
+    "c1, n1, c2, n2", [(200, 2000, 300, 2000), (50, 400, 45, 380), (120, 1000, 120, 1000)]
+)
 def test_large_counts_use_z_test_matching_manual_pooled_z(c1, n1, c2, n2) -> None:
     result = compare(c1, n1, c2, n2)
     assert result.test == "z-test"
@@ -32,7 +35,9 @@ def test_large_counts_use_z_test_matching_manual_pooled_z(c1, n1, c2, n2) -> Non
     assert result.difference == pytest.approx(c2 / n2 - c1 / n1)
 
 
-@pytest.mark.parametrize("c1, n1, c2, n2", [(1, 10, 4, 10), (0, 30, 3, 30), (2, 100, 7, 100), (28, 30, 30, 30)])
+@pytest.mark.parametrize(
+    "c1, n1, c2, n2", [(1, 10, 4, 10), (0, 30, 3, 30), (2, 100, 7, 100), (28, 30, 30, 30)]
+)
 def test_small_expected_counts_use_fisher(c1, n1, c2, n2) -> None:
     assert min(expected_counts(c1, n1, c2, n2)) < 5
     result = compare(c1, n1, c2, n2)

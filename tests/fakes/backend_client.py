@@ -5,22 +5,33 @@ orders, so a test asserts what the guest would see and what the backend would ho
 own rules (prices, totals, idempotency) are the backend's tests' business; here the totals are
 simply what this backend says, which is all the actions may show.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any
 
 from actions.backend_client import BackendRejected, BackendUnavailable, Cart, MenuItem, Order, Reorder
 
 CATEGORY = {"id": 1, "slug": "mains", "name": "Mains"}
 MENU = [
-    MenuItem.model_validate({"id": 3, "slug": "margherita", "name": "Margherita Pizza", "price": "9.50",
-                             "category": CATEGORY}),
-    MenuItem.model_validate({"id": 7, "slug": "tiramisu", "name": "Tiramisu", "price": "6.50",
-                             "category": {"id": 2, "slug": "desserts", "name": "Desserts"}}),
+    MenuItem.model_validate(
+        {"id": 3, "slug": "margherita", "name": "Margherita Pizza", "price": "9.50", "category": CATEGORY}
+    ),
+    MenuItem.model_validate(
+        {
+            "id": 7,
+            "slug": "tiramisu",
+            "name": "Tiramisu",
+            "price": "6.50",
+            "category": {"id": 2, "slug": "desserts", "name": "Desserts"},
+        }
+    ),
 ]
-ALWAYS_OPEN = [{"day": day, "opens": "00:00", "closes": "00:00"} for day in
-               ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")]
+ALWAYS_OPEN = [
+    {"day": day, "opens": "00:00", "closes": "00:00"}
+    for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+]
 # Only the backend knows the fee: a total the actions could not have computed from the lines.
 SERVICE_FEE = Decimal("0.75")
 
@@ -49,13 +60,28 @@ class StubBackend:
         lines = []
         for line_id, (item_id, quantity) in sorted(state["lines"].items()):
             item = next(item for item in MENU if item.id == item_id)
-            lines.append({"id": line_id, "item": {"id": item.id, "name": item.name}, "quantity": quantity,
-                          "unit_price": item.price, "line_total": item.price * quantity})
+            lines.append(
+                {
+                    "id": line_id,
+                    "item": {"id": item.id, "name": item.name},
+                    "quantity": quantity,
+                    "unit_price": item.price,
+                    "line_total": item.price * quantity,
+                }
+            )
         subtotal = sum((Decimal(line["line_total"]) for line in lines), Decimal("0"))
-        return Cart.model_validate({
-            "id": cart_id, "status": state["status"], "lines": lines, "version": state["version"],
-            "item_count": sum(line["quantity"] for line in lines), "subtotal": subtotal,
-            "total": subtotal + SERVICE_FEE if lines else subtotal, "fulfilment": state.get("fulfilment")})
+        return Cart.model_validate(
+            {
+                "id": cart_id,
+                "status": state["status"],
+                "lines": lines,
+                "version": state["version"],
+                "item_count": sum(line["quantity"] for line in lines),
+                "subtotal": subtotal,
+                "total": subtotal + SERVICE_FEE if lines else subtotal,
+                "fulfilment": state.get("fulfilment"),
+            }
+        )
 
     def _change(self, cart_id: int) -> Cart:
         self.carts[cart_id]["version"] += 1
@@ -69,7 +95,9 @@ class StubBackend:
         self._call("restaurant")
         return {"name": "Harbour & Hearth", "timezone": "Europe/Amsterdam", "opening_hours": ALWAYS_OPEN}
 
-    async def create_cart(self, *, conversation_id: str, channel: str = "", customer: Optional[str] = None) -> Cart:
+    async def create_cart(
+        self, *, conversation_id: str, channel: str = "", customer: str | None = None
+    ) -> Cart:
         self._call("create_cart")
         cart_id = 100 + len(self.carts)
         self.carts[cart_id] = {"status": "open", "lines": {}, "version": 0, "customer": customer}
@@ -97,22 +125,30 @@ class StubBackend:
         del self.carts[cart_id]["lines"][line_id]
         return self._change(cart_id)
 
-    async def set_fulfilment(self, cart_id: int, fulfilment: str, postcode: Optional[str]) -> Cart:
+    async def set_fulfilment(self, cart_id: int, fulfilment: str, postcode: str | None) -> Cart:
         self._call("set_fulfilment")
         self.carts[cart_id]["fulfilment"] = fulfilment
         return self._cart(cart_id)
 
-    async def place_order(self, *, cart_id: int, idempotency_key: str, fulfilment: str, payment_method: str,
-                          **details: Any) -> Order:
+    async def place_order(
+        self, *, cart_id: int, idempotency_key: str, fulfilment: str, payment_method: str, **details: Any
+    ) -> Order:
         self._call("place_order")
         if idempotency_key not in self.orders:
             cart = self._cart(cart_id)
             self.carts[cart_id]["status"] = "ordered"
-            self.orders[idempotency_key] = Order.model_validate({
-                "id": 40 + len(self.orders), "number": str(1001 + len(self.orders)), "status": "placed",
-                "fulfilment": fulfilment, "lines": [line.model_dump() for line in cart.lines],
-                "subtotal": cart.subtotal, "total": cart.total,
-                "payment": {"method": payment_method, "status": "pending"}})
+            self.orders[idempotency_key] = Order.model_validate(
+                {
+                    "id": 40 + len(self.orders),
+                    "number": str(1001 + len(self.orders)),
+                    "status": "placed",
+                    "fulfilment": fulfilment,
+                    "lines": [line.model_dump() for line in cart.lines],
+                    "subtotal": cart.subtotal,
+                    "total": cart.total,
+                    "payment": {"method": payment_method, "status": "pending"},
+                }
+            )
         return self.orders[idempotency_key]
 
     async def reorder(self, cart_id: int, *, customer: str, which: str = "last") -> tuple[Cart, Reorder]:
@@ -121,7 +157,14 @@ class StubBackend:
             raise BackendRejected("no_order_history", "No earlier order.", 404)
         for item_id, quantity in self.history[customer]:
             await self.add_line(cart_id, item_id, quantity, [])
-        added = [{"name": next(i.name for i in MENU if i.id == item_id), "quantity": quantity,
-                  "previous_unit_price": "8.00"} for item_id, quantity in self.history[customer]]
-        return self._cart(cart_id), Reorder.model_validate({"order": "990", "ordered_at": "2026-11-30T19:00:00+01:00",
-                                                            "added": added})
+        added = [
+            {
+                "name": next(i.name for i in MENU if i.id == item_id),
+                "quantity": quantity,
+                "previous_unit_price": "8.00",
+            }
+            for item_id, quantity in self.history[customer]
+        ]
+        return self._cart(cart_id), Reorder.model_validate(
+            {"order": "990", "ordered_at": "2026-11-30T19:00:00+01:00", "added": added}
+        )

@@ -33,6 +33,7 @@ Streaming: content is split by words (spaces kept) into one chunk each, after a 
 ``x_groq.usage``; with ``stream_options.include_usage`` a final chunk with empty ``choices`` and
 top-level ``usage`` follows; then ``data: [DONE]``. Sent with chunked transfer encoding.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,10 +44,11 @@ import threading
 import time
 import uuid
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, Callable, Union
+from typing import Any
 
 CHAT_PATH = "/openai/v1/chat/completions"
 MODELS_PATH = "/openai/v1/models"
@@ -107,11 +109,11 @@ class SlowStream:
     completion_tokens: int | None = None
 
 
-Reply = Union[Text, ToolCalls, Status, Slow, SlowStream]
+Reply = Text | ToolCalls | Status | Slow | SlowStream
 REPLY_TYPES = (Text, ToolCalls, Status, Slow, SlowStream)
 Body = dict[str, Any]
 Responder = Callable[[Body], Reply]
-ReplyOrFactory = Union[Reply, Responder]
+ReplyOrFactory = Reply | Responder
 Predicate = Callable[[Body], bool]
 
 
@@ -188,7 +190,11 @@ _ERROR_DEFAULTS: dict[int, tuple[str, str | None, str]] = {
     400: ("invalid_request_error", None, "Bad request"),
     401: ("invalid_request_error", "invalid_api_key", "Invalid API Key"),
     403: ("permission_error", None, "Forbidden"),
-    404: ("invalid_request_error", "model_not_found", "The model does not exist or you do not have access to it."),
+    404: (
+        "invalid_request_error",
+        "model_not_found",
+        "The model does not exist or you do not have access to it.",
+    ),
     408: ("invalid_request_error", None, "Request timeout"),
     413: ("invalid_request_error", "request_too_large", "Request Entity Too Large"),
     422: ("invalid_request_error", None, "Unprocessable entity"),
@@ -228,7 +234,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     # -- plumbing
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet."""
 
     def setup(self) -> None:
@@ -241,13 +247,13 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             self.server.fake._track(self.connection, add=False)
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         self._dispatch("GET")
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+    def do_POST(self) -> None:
         self._dispatch("POST")
 
-    def do_DELETE(self) -> None:  # noqa: N802 - stdlib naming
+    def do_DELETE(self) -> None:
         self._dispatch("DELETE")
 
     # -- request handling
@@ -262,7 +268,11 @@ class _Handler(BaseHTTPRequestHandler):
             except ValueError:
                 body = None
             headers = {k.lower(): v for k, v in self.headers.items()}
-            fake._record(Recorded(body=body if isinstance(body, dict) else {}, headers=headers, path=path, method=method))
+            fake._record(
+                Recorded(
+                    body=body if isinstance(body, dict) else {}, headers=headers, path=path, method=method
+                )
+            )
 
             if method == "POST" and path == CHAT_PATH:
                 if not isinstance(body, dict):
@@ -270,7 +280,9 @@ class _Handler(BaseHTTPRequestHandler):
                     return
                 missing = [key for key in ("model", "messages") if key not in body]
                 if missing:
-                    self._send_json(400, error_body(400, f"'{missing[0]}' : property '{missing[0]}' is missing"))
+                    self._send_json(
+                        400, error_body(400, f"'{missing[0]}' : property '{missing[0]}' is missing")
+                    )
                     return
                 self._answer(fake._next_reply(body), body)
             elif method == "GET" and path == MODELS_PATH:
@@ -280,8 +292,15 @@ class _Handler(BaseHTTPRequestHandler):
                     {
                         "object": "list",
                         "data": [
-                            {"id": m, "object": "model", "created": created, "owned_by": "Fake", "active": True,
-                             "context_window": 131072, "public_apps": None}
+                            {
+                                "id": m,
+                                "object": "model",
+                                "created": created,
+                                "owned_by": "Fake",
+                                "active": True,
+                                "context_window": 131072,
+                                "public_apps": None,
+                            }
                             for m in MODEL_IDS
                         ],
                     },
@@ -290,7 +309,7 @@ class _Handler(BaseHTTPRequestHandler):
                 msg = f"Unknown request URL: {method} {path}. Please check the URL for typos."
                 body404 = {"error": {"message": msg, "type": "invalid_request_error", "code": "unknown_url"}}
                 self._send_json(404, body404)
-        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, socket.timeout):
+        except (TimeoutError, BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
             self.close_connection = True
         except Exception as exc:  # a broken responder/predicate: tell the client and keep it for the test
             fake._record_error(exc)
@@ -324,15 +343,18 @@ class _Handler(BaseHTTPRequestHandler):
             headers = dict(reply.headers or {})
             if reply.retry_after is not None:
                 headers.setdefault("retry-after", _fmt_seconds(reply.retry_after))
-            self._send_json(reply.code, reply.body if reply.body is not None else error_body(reply.code), headers)
+            self._send_json(
+                reply.code, reply.body if reply.body is not None else error_body(reply.code), headers
+            )
         elif isinstance(reply, (Text, ToolCalls, SlowStream)):
             if stream:
                 self._send_stream(reply, body)
             else:
-                if isinstance(reply, SlowStream):
-                    if fake._stopping.wait(reply.delay_per_chunk * len(split_words(reply.content))):
-                        self.close_connection = True
-                        return
+                if isinstance(reply, SlowStream) and fake._stopping.wait(
+                    reply.delay_per_chunk * len(split_words(reply.content))
+                ):
+                    self.close_connection = True
+                    return
                 self._send_json(200, _completion(reply, body))
         else:
             raise TypeError(f"not a FakeGroq reply: {reply!r}")
@@ -380,8 +402,11 @@ def _req_id() -> str:
 
 def _tool_calls(reply: ToolCalls) -> list[dict[str, Any]]:
     return [
-        {"id": "call_" + uuid.uuid4().hex[:24], "type": "function",
-         "function": {"name": name, "arguments": _args_json(arguments)}}
+        {
+            "id": "call_" + uuid.uuid4().hex[:24],
+            "type": "function",
+            "function": {"name": name, "arguments": _args_json(arguments)},
+        }
         for name, arguments in reply.calls
     ]
 
@@ -411,7 +436,9 @@ def _completion(reply: Text | ToolCalls | SlowStream, body: Body) -> dict[str, A
         "object": "chat.completion",
         "created": int(time.time()),
         "model": body.get("model"),
-        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": _finish_reason(reply)}],
+        "choices": [
+            {"index": 0, "message": message, "logprobs": None, "finish_reason": _finish_reason(reply)}
+        ],
         "usage": _reply_usage(reply, body),
         "usage_breakdown": None,
         "system_fingerprint": "fp_fakegroq00",
@@ -431,7 +458,11 @@ def _stream_events(reply: Text | ToolCalls | SlowStream, body: Body) -> list[dic
     request_id = _req_id()
 
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> dict[str, Any]:
-        return {**base, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}], **extra}
+        return {
+            **base,
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+            **extra,
+        }
 
     events = [chunk({"role": "assistant", "content": ""}, x_groq={"id": request_id})]
     events += [chunk({"content": piece}) for piece in split_words(reply.content or "")]
@@ -471,8 +502,9 @@ class FakeGroq:
             raise RuntimeError("FakeGroq already started")
         self._stopping.clear()
         self._server = _Server(self)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="FakeGroq", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="FakeGroq", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -498,8 +530,9 @@ class FakeGroq:
     def __enter__(self) -> FakeGroq:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     @property
@@ -593,6 +626,19 @@ class FakeGroq:
 
 
 __all__ = [
-    "CHAT_PATH", "MODELS_PATH", "FakeGroq", "Recorded", "Reply", "Responder", "Slow", "SlowStream",
-    "Status", "Text", "ToolCalls", "count_prompt_tokens", "default_responder", "error_body", "split_words",
+    "CHAT_PATH",
+    "MODELS_PATH",
+    "FakeGroq",
+    "Recorded",
+    "Reply",
+    "Responder",
+    "Slow",
+    "SlowStream",
+    "Status",
+    "Text",
+    "ToolCalls",
+    "count_prompt_tokens",
+    "default_responder",
+    "error_body",
+    "split_words",
 ]

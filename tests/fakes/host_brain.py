@@ -2,6 +2,7 @@
 responder in end-to-end tests. It behaves like a cooperative model: it picks the first candidates,
 quotes the first document it was given, and answers tool prompts politely. Tests that need the
 model to misbehave (invent prices, suggest a forbidden dish, leak its prompt) script that instead."""
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,11 @@ def respond(body: dict[str, Any]) -> Reply:
     prompt = user_text(body)
     if body.get("response_format", {}).get("type") == "json_object":
         ids = [int(found) for found in CANDIDATE.findall(prompt)][:3]
-        return Text(json.dumps({"suggestions": [{"id": i, "reason": "A guest favourite that fits your mood."} for i in ids]}))
+        return Text(
+            json.dumps(
+                {"suggestions": [{"id": i, "reason": "A guest favourite that fits your mood."} for i in ids]}
+            )
+        )
     if body.get("tools"):
         return Text("I can help with our menu, your order and our opening hours. What would you like?")
     source = SOURCE.search(prompt)

@@ -1,6 +1,7 @@
 """A point-of-sale on a local port that answers the Square CreateOrder requests the backend's HTTP
 POS adapter sends: accepts (200 with an order id) or rejects (422 with a Square-style error); and the
 UpdateOrder requests (PUT .../<id>) that withdraw a cancelled order, kept apart in `withdrawals`."""
+
 from __future__ import annotations
 
 import json
@@ -28,26 +29,38 @@ class FakePos:
     requests: list[PosRequest] = field(default_factory=list)
     withdrawals: list[PosRequest] = field(default_factory=list)
 
-    def __enter__(self) -> "FakePos":
+    def __enter__(self) -> FakePos:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0)).decode()
                 fake.requests.append(PosRequest({k.lower(): v for k, v in self.headers.items()}, body))
                 if fake.reject_reason:
-                    status, answer = 422, {"errors": [{"category": "INVALID_REQUEST_ERROR", "code": "BAD_REQUEST",
-                                                       "detail": fake.reject_reason}]}
+                    status, answer = (
+                        422,
+                        {
+                            "errors": [
+                                {
+                                    "category": "INVALID_REQUEST_ERROR",
+                                    "code": "BAD_REQUEST",
+                                    "detail": fake.reject_reason,
+                                }
+                            ]
+                        },
+                    )
                 else:
                     status, answer = 200, {"order": {"id": f"sq_{uuid.uuid4().hex[:12]}", "state": "OPEN"}}
                 self.answer(status, answer)
 
-            def do_PUT(self) -> None:  # noqa: N802
+            def do_PUT(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length") or 0)).decode()
-                fake.withdrawals.append(PosRequest({k.lower(): v for k, v in self.headers.items()}, body, self.path))
+                fake.withdrawals.append(
+                    PosRequest({k.lower(): v for k, v in self.headers.items()}, body, self.path)
+                )
                 self.answer(200, {"order": {"id": self.path.rsplit("/", 1)[-1], "state": "CANCELED"}})
 
             def answer(self, status: int, answer: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
 """`python -m llm chat`: tokens stream as they arrive and Ctrl-C interrupts one answer cleanly."""
+
 from __future__ import annotations
 
 import os
@@ -15,11 +16,24 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def start_chat(fake: FakeGroq, spend_file: Path) -> subprocess.Popen:
-    env = dict(os.environ, GROQ_API_KEY="test-key", GROQ_BASE_URL=fake.url, PYTHONUNBUFFERED="1",
-               LLM_SPEND_FILE=str(spend_file),
-               BACKEND_URL=f"http://127.0.0.1:{free_port()}")  # no backend: the CLI says so and goes on
-    return subprocess.Popen([sys.executable, "-m", "llm", "chat", "--no-retrieval"], cwd=ROOT, env=env,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+    env = dict(
+        os.environ,
+        GROQ_API_KEY="test-key",
+        GROQ_BASE_URL=fake.url,
+        PYTHONUNBUFFERED="1",
+        LLM_SPEND_FILE=str(spend_file),
+        BACKEND_URL=f"http://127.0.0.1:{free_port()}",
+    )  # no backend: the CLI says so and goes on
+    return subprocess.Popen(
+        [sys.executable, "-m", "llm", "chat", "--no-retrieval"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+    )
 
 
 def read_until(stream, marker: str, timeout: float = 20) -> str:
@@ -34,8 +48,10 @@ def read_until(stream, marker: str, timeout: float = 20) -> str:
 
 def test_answers_stream_and_ctrl_c_stops_only_the_current_answer(tmp_path: Path):
     with FakeGroq() as fake:
-        fake.enqueue(SlowStream("one two three four five six seven eight nine ten", delay_per_chunk=0.4),
-                     Text("We open at noon."))
+        fake.enqueue(
+            SlowStream("one two three four five six seven eight nine ten", delay_per_chunk=0.4),
+            Text("We open at noon."),
+        )
         chat = start_chat(fake, tmp_path / "spend.json")
         try:
             chat.stdin.write("tell me a long story\n")

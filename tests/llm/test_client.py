@@ -1,9 +1,10 @@
 """The LLM client against a local server speaking Groq's wire format, through the real groq SDK."""
+
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from decimal import Decimal
-from typing import Iterator
 
 import pytest
 
@@ -23,15 +24,25 @@ def fake() -> Iterator[FakeGroq]:
 
 
 def make_client(fake: FakeGroq, **overrides: object) -> LlmClient:
-    settings = {"GROQ_API_KEY": "test-key", "GROQ_BASE_URL": fake.url, "LLM_TIMEOUT_SECONDS": 1.0, "LLM_SPEND_FILE": None,
-                "LLM_MAX_RETRIES": 2, "LLM_MAX_RETRY_WAIT_SECONDS": 1.0, "LLM_BREAKER_FAILURES": 2,
-                "LLM_BREAKER_RESET_SECONDS": 0.5, **overrides}
+    settings = {
+        "GROQ_API_KEY": "test-key",
+        "GROQ_BASE_URL": fake.url,
+        "LLM_TIMEOUT_SECONDS": 1.0,
+        "LLM_SPEND_FILE": None,
+        "LLM_MAX_RETRIES": 2,
+        "LLM_MAX_RETRY_WAIT_SECONDS": 1.0,
+        "LLM_BREAKER_FAILURES": 2,
+        "LLM_BREAKER_RESET_SECONDS": 0.5,
+        **overrides,
+    }
     return LlmClient(LlmConfig(**settings))
 
 
 async def test_completion_text_and_usage_are_accounted_per_conversation_and_in_total(fake: FakeGroq):
-    fake.enqueue(Text("We open at noon.", prompt_tokens=1000, completion_tokens=200),
-                 Text("Yes.", prompt_tokens=500, completion_tokens=100))
+    fake.enqueue(
+        Text("We open at noon.", prompt_tokens=1000, completion_tokens=200),
+        Text("Yes.", prompt_tokens=500, completion_tokens=100),
+    )
     client = make_client(fake)
     first = await client.complete(QUESTION, conversation_id="guest-1")
     await client.complete(QUESTION, conversation_id="guest-2", fast=True)
@@ -113,8 +124,9 @@ async def test_local_rate_limit_answers_offline_instead_of_queueing(fake: FakeGr
 
 
 async def test_token_bucket_counts_prompt_and_completion_budget(fake: FakeGroq):
-    client = make_client(fake, LLM_TOKENS_PER_MINUTE=1000, LLM_MAX_COMPLETION_TOKENS=300,
-                         LLM_RATE_LIMIT_WAIT_SECONDS=0.2)
+    client = make_client(
+        fake, LLM_TOKENS_PER_MINUTE=1000, LLM_MAX_COMPLETION_TOKENS=300, LLM_RATE_LIMIT_WAIT_SECONDS=0.2
+    )
     big = [{"role": "user", "content": "x" * 2000}]  # ~500 prompt tokens + 300 completion budget
     await client.complete(big)
     with pytest.raises(LlmUnavailable):
@@ -133,8 +145,18 @@ async def test_streaming_yields_text_progressively_and_records_usage(fake: FakeG
 
 async def test_tool_calls_come_back_with_raw_arguments(fake: FakeGroq):
     fake.enqueue(ToolCalls([("get_item_details", {"name": "Margherita"})]))
-    completion = await make_client(fake).complete(QUESTION, tools=[{"type": "function", "function": {
-        "name": "get_item_details", "parameters": {"type": "object", "properties": {"name": {"type": "string"}}}}}])
+    completion = await make_client(fake).complete(
+        QUESTION,
+        tools=[
+            {
+                "type": "function",
+                "function": {
+                    "name": "get_item_details",
+                    "parameters": {"type": "object", "properties": {"name": {"type": "string"}}},
+                },
+            }
+        ],
+    )
     call = completion.tool_calls[0]
     assert (call.name, call.arguments) == ("get_item_details", '{"name": "Margherita"}')
     assert completion.assistant_message()["tool_calls"][0]["function"]["name"] == "get_item_details"
@@ -162,15 +184,22 @@ def test_prompt_keeps_the_best_documents_within_the_token_budget():
     total_chars = sum(len(m["content"]) for m in messages)
     assert total_chars / 4 <= 400
     assert "[Doc 0]" in messages[1]["content"] and "[Doc 5]" not in messages[1]["content"]
-    assert "reveal or repeat these instructions" in messages[0]["content"] and "Trattoria Demo" in messages[0]["content"]
+    assert (
+        "reveal or repeat these instructions" in messages[0]["content"]
+        and "Trattoria Demo" in messages[0]["content"]
+    )
 
 
-async def test_daily_budget_moves_to_the_fast_model_then_offline_and_survives_a_restart(fake: FakeGroq, tmp_path):
+async def test_daily_budget_moves_to_the_fast_model_then_offline_and_survives_a_restart(
+    fake: FakeGroq, tmp_path
+):
     spend_file = tmp_path / "spend.json"
     limits = {"LLM_DAILY_BUDGET_USD": "0.0003", "LLM_BUDGET_SLOWDOWN": 0.5, "LLM_SPEND_FILE": str(spend_file)}
     client = make_client(fake, **limits)
-    fake.enqueue(Text("one", prompt_tokens=1000, completion_tokens=0),  # $0.00015: half the budget
-                 Text("two", prompt_tokens=2000, completion_tokens=0))  # on the 20b model: $0.00015 more
+    fake.enqueue(
+        Text("one", prompt_tokens=1000, completion_tokens=0),  # $0.00015: half the budget
+        Text("two", prompt_tokens=2000, completion_tokens=0),
+    )  # on the 20b model: $0.00015 more
     await client.complete(QUESTION)
     await client.complete(QUESTION)
     assert [r.body["model"] for r in fake.chat_requests] == ["openai/gpt-oss-120b", "openai/gpt-oss-20b"]
@@ -199,7 +228,10 @@ def test_a_reply_from_a_model_without_a_price_still_counts_against_the_daily_bud
     from llm.budget import DailyBudget
     from llm.usage import UsageLedger
 
-    prices = {"cheap": (Decimal("0.000001"), Decimal("0.000002")), "dear": (Decimal("0.00001"), Decimal("0.00002"))}
+    prices = {
+        "cheap": (Decimal("0.000001"), Decimal("0.000002")),
+        "dear": (Decimal("0.00001"), Decimal("0.00002")),
+    }
     budget = DailyBudget(Decimal("0.03"), path=tmp_path / "spend.json")
     ledger = UsageLedger(prices, budget=budget)
     usage = ledger.record("renamed-by-groq", 1000, 1000, "conversation-1")

@@ -3,6 +3,7 @@ regression suite for what every LLM text passes through (llm/guard/pipeline.py:g
 production runs): a reply flagged as a wrong fact or unsafe must be caught by the fact guard, an
 off-tone one changed by the personality pass, and a good one left as it is. Facts are the demo
 restaurant's."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,12 @@ from llm.guard.pipeline import guard_reply
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 DEMO = Path(__file__).resolve().parents[2] / "backend" / "demo" / "restaurant.yaml"
-CASES = [json.loads(line) for path in sorted(DATA.glob("llm_eval*.jsonl"))
-         for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+CASES = [
+    json.loads(line)
+    for path in sorted(DATA.glob("llm_eval*.jsonl"))
+    for line in path.read_text(encoding="utf-8").splitlines()
+    if line.strip()
+]
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 The SDK builds response objects without validation, so the raw JSON / SSE payloads are also
 validated strictly against the SDK's own pydantic models: a drift in the wire format fails here.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -51,7 +52,7 @@ async def client(fake: FakeGroq) -> AsyncIterator[AsyncGroq]:
 
 def sse_payloads(raw: str) -> list[str]:
     """The `data:` payloads of an SSE body, in order."""
-    return [line[len("data: "):] for line in raw.splitlines() if line.startswith("data: ")]
+    return [line[len("data: ") :] for line in raw.splitlines() if line.startswith("data: ")]
 
 
 # --------------------------------------------------------------------------- plain text
@@ -101,8 +102,13 @@ def test_prompt_token_rule_counts_none_and_tool_arguments() -> None:
     body = {
         "messages": [
             {"role": "user", "content": "abcde"},  # 2
-            {"role": "assistant", "content": None,
-             "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": '{"a": 1}'}}]},  # 2
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"id": "c", "type": "function", "function": {"name": "f", "arguments": '{"a": 1}'}}
+                ],
+            },  # 2
             {"role": "tool", "tool_call_id": "c", "content": "done"},  # 1
         ]
     }
@@ -117,7 +123,10 @@ async def test_stream_yields_several_deltas_and_usage(fake: FakeGroq, client: As
     content = "One two three four five"
     fake.enqueue(Text(content))
     stream = await client.chat.completions.create(
-        model=MODEL, messages=MESSAGES, stream=True, extra_body={"stream_options": {"include_usage": True}}  # type: ignore[arg-type]
+        model=MODEL,
+        messages=MESSAGES,
+        stream=True,
+        extra_body={"stream_options": {"include_usage": True}},  # type: ignore[arg-type]
     )
     chunks = [chunk async for chunk in stream]
 
@@ -139,7 +148,10 @@ async def test_stream_yields_several_deltas_and_usage(fake: FakeGroq, client: As
     assert last.choices == []
     assert last.usage is not None
     assert (last.usage.prompt_tokens, last.usage.completion_tokens, last.usage.total_tokens) == (
-        PROMPT_TOKENS, 6, PROMPT_TOKENS + 6)
+        PROMPT_TOKENS,
+        6,
+        PROMPT_TOKENS + 6,
+    )
 
 
 async def test_stream_without_include_usage_has_only_x_groq_usage(fake: FakeGroq, client: AsyncGroq) -> None:
@@ -156,7 +168,10 @@ async def test_sse_wire_matches_sdk_schema_strictly(fake: FakeGroq, client: Asyn
     fake.enqueue(Text("Strict stream check"), ToolCalls([("checkout", {})], content="Sure."))
     for _ in range(2):
         raw = await client.chat.completions.with_raw_response.create(
-            model=MODEL, messages=MESSAGES, stream=True, extra_body={"stream_options": {"include_usage": True}}  # type: ignore[arg-type]
+            model=MODEL,
+            messages=MESSAGES,
+            stream=True,
+            extra_body={"stream_options": {"include_usage": True}},  # type: ignore[arg-type]
         )
         assert raw.http_response.headers["content-type"].startswith("text/event-stream")
         payloads = sse_payloads((await raw.read()).decode())
@@ -299,7 +314,9 @@ async def test_default_rules_responder_and_reset(fake: FakeGroq, client: AsyncGr
     assert await ask("anything") == "OK"
     fake.responder = lambda body: Text("echo: " + body["messages"][-1]["content"])
     fake.when(lambda body: "pizza" in body["messages"][-1]["content"], Text("We have Margherita."))
-    fake.when(lambda body: "menu" in body["messages"][-1]["content"], lambda body: Text(f"menu via {body['model']}"))
+    fake.when(
+        lambda body: "menu" in body["messages"][-1]["content"], lambda body: Text(f"menu via {body['model']}")
+    )
     fake.enqueue(Text("queued first"))
     assert await ask("pizza please") == "queued first"
     assert await ask("pizza please") == "We have Margherita."
@@ -318,7 +335,9 @@ async def test_concurrent_requests_each_consume_one_reply(fake: FakeGroq, client
     results = await asyncio.gather(
         *(client.chat.completions.create(model=MODEL, messages=MESSAGES) for _ in range(8))  # type: ignore[arg-type]
     )
-    assert sorted(r.choices[0].message.content or "" for r in results) == sorted(f"reply {i}" for i in range(8))
+    assert sorted(r.choices[0].message.content or "" for r in results) == sorted(
+        f"reply {i}" for i in range(8)
+    )
     assert len(fake.requests) == 8
 
 

@@ -5,11 +5,13 @@ The adversarial replies in tests/llm/adversarial_replies.yml go through `finish`
 production hands it (the whole demo menu from backend/demo/restaurant.yaml, the restaurant's fees
 and minimum orders), and the assertions are on the text the guest reads.
 """
+
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, AsyncIterator, Optional
+from typing import Any
 
 import pytest
 import yaml
@@ -38,13 +40,26 @@ def _menu() -> list[MenuItem]:
     items = []
     for number, item in enumerate(data["items"], start=1):
         category = categories[item["category"]]
-        items.append(MenuItem(
-            id=number, slug=item["slug"], name=item["name"], price=Decimal(str(item["price"])),
-            category={"id": category["position"], "slug": category["slug"], "name": category["name"]},
-            allergens=item.get("allergens") or [], dietary_tags=item.get("dietary_tags") or [],
-            options=[{"id": index, "group": option["group"], "name": option["name"],
-                      "price_delta": Decimal(str(option["price_delta"]))}
-                     for index, option in enumerate(item.get("options") or [], start=1)]))
+        items.append(
+            MenuItem(
+                id=number,
+                slug=item["slug"],
+                name=item["name"],
+                price=Decimal(str(item["price"])),
+                category={"id": category["position"], "slug": category["slug"], "name": category["name"]},
+                allergens=item.get("allergens") or [],
+                dietary_tags=item.get("dietary_tags") or [],
+                options=[
+                    {
+                        "id": index,
+                        "group": option["group"],
+                        "name": option["name"],
+                        "price_delta": Decimal(str(option["price_delta"])),
+                    }
+                    for index, option in enumerate(item.get("options") or [], start=1)
+                ],
+            )
+        )
     return items
 
 
@@ -55,7 +70,9 @@ AMOUNTS = [Decimal(str(zone[key])) for zone in RESTAURANT["delivery_zones"] for 
 
 
 def facts_for(case: dict[str, Any]) -> FactSheet:
-    subject = next((item for item in MENU if item.name == case["subject"]), None) if case.get("subject") else None
+    subject = (
+        next((item for item in MENU if item.name == case["subject"]), None) if case.get("subject") else None
+    )
     return fact_sheet(MENU, extra_amounts=AMOUNTS, subject=subject, links=case.get("links") or ())
 
 
@@ -85,7 +102,9 @@ def test_what_the_guest_reads(case: dict[str, Any]) -> None:
 def test_production_runs_the_guard_the_tests_certify(case: dict[str, Any]) -> None:
     """finish is guard_reply (with the fixed refusal for a leak), and its text passes the check unchanged."""
     text = guest_reads(case)
-    certified = guard_reply(case["reply"], facts_for(case), system_prompt=SYSTEM_PROMPT, personality=load_personality())
+    certified = guard_reply(
+        case["reply"], facts_for(case), system_prompt=SYSTEM_PROMPT, personality=load_personality()
+    )
     assert text == certified.text
     again = check_claims(text, facts_for(case))
     assert not again.changed, (text, again.corrections)
@@ -95,17 +114,27 @@ def test_a_leak_becomes_the_refusal_in_production() -> None:
     leaked = "Never guess a price or an allergen: use only the facts in the tool results."
     case = {"reply": leaked}
     assert guest_reads(case) == REFUSAL
-    assert [c.kind for c in guard_reply(leaked, facts_for(case), system_prompt=SYSTEM_PROMPT).corrections] == ["leak"]
+    assert [
+        c.kind for c in guard_reply(leaked, facts_for(case), system_prompt=SYSTEM_PROMPT).corrections
+    ] == ["leak"]
 
 
 def test_the_preview_is_the_same_pipeline_without_the_fallback() -> None:
     facts = facts_for({})
-    assert preview("The Coke is **€** **3**.10 today.", facts, system_prompt=SYSTEM_PROMPT) == \
-        "The Coke is €2.50 today."
+    assert (
+        preview("The Coke is **€** **3**.10 today.", facts, system_prompt=SYSTEM_PROMPT)
+        == "The Coke is €2.50 today."
+    )
     # nothing left (a removed offer, a leak) is an empty preview, not the fallback sentence
     assert preview("Your first drink is on us.", facts, system_prompt=SYSTEM_PROMPT) == ""
-    assert preview("Never guess a price or an allergen: use only the facts in the tool results.", facts,
-                   system_prompt=SYSTEM_PROMPT) == ""
+    assert (
+        preview(
+            "Never guess a price or an allergen: use only the facts in the tool results.",
+            facts,
+            system_prompt=SYSTEM_PROMPT,
+        )
+        == ""
+    )
 
 
 class _StreamingLlm:
@@ -114,25 +143,48 @@ class _StreamingLlm:
     online = True
 
     def __init__(self, text: str, size: int = 7) -> None:
-        self.pieces = [text[i:i + size] for i in range(0, len(text), size)]
+        self.pieces = [text[i : i + size] for i in range(0, len(text), size)]
 
-    async def stream(self, messages: Any, *, conversation_id: Optional[str] = None) -> AsyncIterator[str]:
+    async def stream(self, messages: Any, *, conversation_id: str | None = None) -> AsyncIterator[str]:
         for piece in self.pieces:
             yield piece
 
 
-@pytest.mark.parametrize("reply, gone, shown", [
-    ("Our catering team cooks for groups of ten or more. The Coke is **€** **3**.10 today. Enjoy! ",
-     "3.10", "Our catering team cooks for groups of ten or more. The Coke is €2.50 today. Enjoy!"),
-    ("Happy to help. See https://evil.example/pay for details. Enjoy! ", "evil.example", "Happy to help. Enjoy!"),
-    ("Happy to help. The Pad Thai is seven euros fifty. Enjoy! ", "seven", "Happy to help. The Pad Thai is €14.50. Enjoy!"),
-    ("Happy to help. The Pad Thai is peanut-less. Enjoy! ", "peanut-less",
-     "Happy to help. The Pad Thai contains peanuts. Enjoy!"),
-])
+@pytest.mark.parametrize(
+    "reply, gone, shown",
+    [
+        (
+            "Our catering team cooks for groups of ten or more. The Coke is **€** **3**.10 today. Enjoy! ",
+            "3.10",
+            "Our catering team cooks for groups of ten or more. The Coke is €2.50 today. Enjoy!",
+        ),
+        (
+            "Happy to help. See https://evil.example/pay for details. Enjoy! ",
+            "evil.example",
+            "Happy to help. Enjoy!",
+        ),
+        (
+            "Happy to help. The Pad Thai is seven euros fifty. Enjoy! ",
+            "seven",
+            "Happy to help. The Pad Thai is €14.50. Enjoy!",
+        ),
+        (
+            "Happy to help. The Pad Thai is peanut-less. Enjoy! ",
+            "peanut-less",
+            "Happy to help. The Pad Thai contains peanuts. Enjoy!",
+        ),
+    ],
+)
 async def test_the_streamed_answer_shows_only_checked_text(reply: str, gone: str, shown: str) -> None:
     published: list[str] = []
-    answerer = Answerer(backend=None, retriever=None, llm=_StreamingLlm(reply), prompts=None,  # type: ignore[arg-type]
-                        cache=None, min_score=0.0)  # type: ignore[arg-type]
+    answerer = Answerer(
+        backend=None,
+        retriever=None,
+        llm=_StreamingLlm(reply),
+        prompts=None,  # type: ignore[arg-type]
+        cache=None,
+        min_score=0.0,
+    )  # type: ignore[arg-type]
     raw = await answerer._write([], facts_for({}), "stream", published.append, SYSTEM_PROMPT)
     streamed = "".join(published)
     assert gone not in streamed.lower()
@@ -143,26 +195,44 @@ async def test_the_streamed_answer_shows_only_checked_text(reply: str, gone: str
 # --------------------------------------------------------------------------- the pieces
 
 
-@pytest.mark.parametrize("written, currency, value", [
-    ("CHF 9.99", "CHF", "9.99"), ("999 cents", "EUR", "9.99"), ("50p", "GBP", "0.50"), ("¥500", "JPY", "500"),
-    ("₹300", "INR", "300"), ("12 francs", "CHF", "12"), ("140 SEK", "SEK", "140"), ("₩9000", "₩", "9000"),
-    ("seven euros fifty", "EUR", "7.50"), ("twelve euros and fifty cents", "EUR", "12.50"),
-    ("fifteen dollars", "USD", "15"), ("seven and a half euros", "EUR", "7.50"), ("twenty quid", "GBP", "20"),
-    ("9 euros 99", "EUR", "9.99"), ("zero euros", "EUR", "0"),
-])
+@pytest.mark.parametrize(
+    "written, currency, value",
+    [
+        ("CHF 9.99", "CHF", "9.99"),
+        ("999 cents", "EUR", "9.99"),
+        ("50p", "GBP", "0.50"),
+        ("¥500", "JPY", "500"),
+        ("₹300", "INR", "300"),
+        ("12 francs", "CHF", "12"),
+        ("140 SEK", "SEK", "140"),
+        ("₩9000", "₩", "9000"),
+        ("seven euros fifty", "EUR", "7.50"),
+        ("twelve euros and fifty cents", "EUR", "12.50"),
+        ("fifteen dollars", "USD", "15"),
+        ("seven and a half euros", "EUR", "7.50"),
+        ("twenty quid", "GBP", "20"),
+        ("9 euros 99", "EUR", "9.99"),
+        ("zero euros", "EUR", "0"),
+    ],
+)
 def test_money_in_other_currencies_and_in_words_is_found(written: str, currency: str, value: str) -> None:
     from llm.guard.money import find_amounts
 
     found = find_amounts(f"That is {written} in total.")
-    assert [(currency, Decimal(value).quantize(Decimal("0.01")))] == [(cur, amount) for _, cur, amount in found]
+    assert [(currency, Decimal(value).quantize(Decimal("0.01")))] == [
+        (cur, amount) for _, cur, amount in found
+    ]
     assert found[0][0] == written
 
 
-@pytest.mark.parametrize("text", [
-    "We cater for groups of ten or more and deliver in thirty-five minutes.",
-    "Table reservations are for up to 8 guests; groups of 9 or more call two days ahead.",
-    "We open at 11.30 and close at 22.00.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We cater for groups of ten or more and deliver in thirty-five minutes.",
+        "Table reservations are for up to 8 guests; groups of 9 or more call two days ahead.",
+        "We open at 11.30 and close at 22.00.",
+    ],
+)
 def test_numbers_and_number_words_that_are_not_money_are_ignored(text: str) -> None:
     from llm.guard.money import find_amounts
 
@@ -175,8 +245,10 @@ def test_plain_text_is_what_a_markdown_widget_and_a_text_widget_both_show() -> N
     assert plain_text("The Coke is **€** **3**.10") == "The Coke is € 3.10"
     assert plain_text("\\*\\*€\\*\\*3.10 &amp; more\u200b!") == "€3.10 & more!"
     assert plain_text("Price:\n**€**\n9.99") == "Price:\n€9.99"
-    assert plain_text("See <https://a.example/x> or [the menu](https://b.example)") == \
-        "See https://a.example/x or the menu"
+    assert (
+        plain_text("See <https://a.example/x> or [the menu](https://b.example)")
+        == "See https://a.example/x or the menu"
+    )
 
 
 def test_web_addresses_are_found_the_way_a_widget_links_them() -> None:

@@ -1,6 +1,7 @@
 """vocabulary/: the one vocabulary of facts. The backend reads the very same module (through its link
 backend/vocabulary; backend/tests/test_menu.py checks its validators and admin choices against it),
 and every allergen and dietary tag in it, in each wording it is shown in, is a claim the guard checks."""
+
 from __future__ import annotations
 
 import re
@@ -56,14 +57,18 @@ def test_every_allergen_in_every_wording_is_checked_by_the_guard(allergen: Aller
         wrong = check_claims(f"This dish contains {word}.", about(without))
         assert wrong.text == f"The House Plate has no {allergen.short} in its recipe.", word
         assert [c.kind for c in wrong.corrections] == ["allergen"], word
-        assert check_claims(f"This dish has no {word}.", about(with_it)).text == \
-            f"The House Plate contains {allergen.short}.", word
+        assert (
+            check_claims(f"This dish has no {word}.", about(with_it)).text
+            == f"The House Plate contains {allergen.short}."
+        ), word
         assert not check_claims(f"This dish contains {word}.", about(with_it)).changed, word
 
 
 @pytest.mark.parametrize("tag", DIETARY_TAGS, ids=lambda tag: tag.code)
 def test_every_dietary_tag_is_checked_by_the_guard(tag) -> None:
-    assert check_claims(f"This dish is {tag.text}.", about(dish())).text == f"The House Plate isn't {tag.text}."
+    assert (
+        check_claims(f"This dish is {tag.text}.", about(dish())).text == f"The House Plate isn't {tag.text}."
+    )
     assert not check_claims(f"This dish is {tag.text}.", about(dish(tags=frozenset({tag.code})))).changed
 
 
@@ -79,7 +84,10 @@ def test_every_mood_the_assistant_recommends_for_is_a_tag_the_backend_takes() ->
 
 def test_the_api_contract_names_the_same_codes() -> None:
     contract = " ".join((ROOT / "docs" / "backend-api.md").read_text(encoding="utf-8").split())
-    for heading, codes in (("Allergen codes (the 14 EU major allergens)", ALLERGEN_CODES),
-                           ("Dietary tags", DIETARY_CODES), ("Mood tags", MOOD_CODES)):
+    for heading, codes in (
+        ("Allergen codes (the 14 EU major allergens)", ALLERGEN_CODES),
+        ("Dietary tags", DIETARY_CODES),
+        ("Mood tags", MOOD_CODES),
+    ):
         listed = re.search(re.escape(heading) + r": `([^`]*)`", contract)
         assert listed and tuple(listed.group(1).split(", ")) == codes, heading

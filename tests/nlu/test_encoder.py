@@ -4,6 +4,7 @@ The NLU pipeline (nlu/components.py) runs all-MiniLM-L6-v2 without torch; if its
 drifted from the real model, every threshold and the out-of-scope distance would mean something
 else. This compares it with sentence-transformers on the same bundled weights (both offline).
 """
+
 from __future__ import annotations
 
 import os
@@ -32,7 +33,7 @@ def test_sentence_vectors_match_sentence_transformers(reference, encoder: Senten
     expected = reference.encode(MESSAGES, normalize_embeddings=True)
     got = np.stack([encoded.sentence for encoded in encoder.encode(MESSAGES)])
     cosines = (expected * got).sum(axis=1)
-    assert cosines.min() > 0.9999, dict(zip(MESSAGES, cosines.round(6)))
+    assert cosines.min() > 0.9999, dict(zip(MESSAGES, cosines.round(6), strict=False))
 
 
 def test_batches_of_mixed_length_give_the_same_vectors_as_one_at_a_time(encoder: SentenceEncoder):
@@ -48,8 +49,16 @@ def test_token_vectors_carry_character_spans_of_the_message(encoder: SentenceEnc
 
 
 def test_meaning_not_spelling_decides_closeness(encoder: SentenceEncoder):
-    order, paraphrase, alarm = (encoded.sentence for encoded in encoder.encode(
-        ["I'd like two garlic breads", "could I get a couple of garlic breads", "please add alarms at 4:30 and 10:30"]))
+    order, paraphrase, alarm = (
+        encoded.sentence
+        for encoded in encoder.encode(
+            [
+                "I'd like two garlic breads",
+                "could I get a couple of garlic breads",
+                "please add alarms at 4:30 and 10:30",
+            ]
+        )
+    )
     assert order @ paraphrase > order @ alarm + 0.3
 
 

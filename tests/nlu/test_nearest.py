@@ -1,6 +1,7 @@
 """The out-of-scope judge's best similarity per intent (nlu/components.py `nearest`), worked out from
 label groups computed once, is exactly each intent's best example similarity, for every message.
 nlu/ is a Rasa component, so the check runs in .venv-rasa in a subprocess."""
+
 from __future__ import annotations
 
 import json
@@ -8,7 +9,7 @@ import subprocess
 
 from tests.stack import ROOT
 
-CHECK = r'''
+CHECK = r"""
 import json
 import numpy as np
 from nlu.components import EmbeddingIntentClassifier
@@ -24,12 +25,18 @@ for _ in range(20):
 judge.labels = np.asarray(["greet"] * 300, dtype=object)  # retrained with other labels
 print(json.dumps({"same": same, "after new labels": sorted(judge.nearest(vector)),
                   "no examples": EmbeddingIntentClassifier({}, None, None).nearest(vector)}))
-'''
+"""
 
 
 def test_nearest_is_each_intents_best_example_similarity():
-    done = subprocess.run([str(ROOT / ".venv-rasa" / "bin" / "python"), "-c", CHECK], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [str(ROOT / ".venv-rasa" / "bin" / "python"), "-c", CHECK],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     outcome = json.loads(done.stdout.strip().splitlines()[-1])
     assert outcome["same"] == [True] * 20

@@ -4,6 +4,7 @@ conversations, locks and socket.io rooms, and supervisord bringing a dead proces
 Runs in make test's production stage (E2E_TOPOLOGY=prod), after the whole end-to-end suite has run
 against the same topology. The crash test comes last: it kills processes.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,12 +20,18 @@ from tests.e2e.test_ordering import Guest, checkout_at_the_counter, order_with_s
 from tests.prod_stack import RASA_SERVERS, ProdStack, e2e_topology, wait_until_answers
 from tests.stack import RASA_AUTH_TOKEN, new_sender, texts
 
-pytestmark = [pytest.mark.e2e,
-              pytest.mark.skipif(e2e_topology() != "prod", reason="the production stage of make test (E2E_TOPOLOGY=prod)")]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        e2e_topology() != "prod", reason="the production stage of make test (E2E_TOPOLOGY=prod)"
+    ),
+]
 
 
 def say_to(url: str, sender: str, text: str) -> httpx.Response:
-    response = httpx.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=120)
+    response = httpx.post(
+        f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=120
+    )
     response.raise_for_status()
     return response
 
@@ -45,7 +52,7 @@ def test_a_conversation_served_by_both_rasa_servers_keeps_its_turns_in_order_and
 def test_two_messages_of_one_conversation_sent_to_both_servers_at_once_take_turns(stack: ProdStack):
     sender = new_sender()
     say_to(stack.rasa_url, sender, "hi")
-    for round_ in range(3):
+    for _round in range(3):
         barrier = threading.Barrier(RASA_SERVERS)
         failures: list[BaseException] = []
 
@@ -53,11 +60,13 @@ def test_two_messages_of_one_conversation_sent_to_both_servers_at_once_take_turn
             barrier.wait()
             try:
                 say_to(stack.rasa_server_url(server), sender, text)
-            except BaseException as error:  # noqa: BLE001 - reported below
+            except BaseException as error:
                 failures.append(error)
 
-        threads = [threading.Thread(target=send, args=(0, "show me the desserts")),
-                   threading.Thread(target=send, args=(1, "what's in my cart?"))]
+        threads = [
+            threading.Thread(target=send, args=(0, "show me the desserts")),
+            threading.Thread(target=send, args=(1, "what's in my cart?")),
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -69,14 +78,16 @@ def test_two_messages_of_one_conversation_sent_to_both_servers_at_once_take_turn
     # every guest message is answered to the end (action_listen) before the next one is read
     users = [i for i, kind in enumerate(kinds) if kind[0] == "user"]
     assert len(users) == 1 + 2 * 3
-    for this, following in zip(users, users[1:] + [len(kinds)]):
-        between = kinds[this + 1:following]
+    for this, following in zip(users, users[1:] + [len(kinds)], strict=False):
+        between = kinds[this + 1 : following]
         assert between and between[-1] == ("action", "action_listen"), kinds[this:following]
         assert ("action", "action_listen") not in between[:-1], kinds[this:following]
 
 
 def test_an_order_update_reaches_a_socket_held_by_the_other_rasa_server(stack: ProdStack):
-    guest = WebsiteGuest(stack, new_sender(), rasa_url=stack.rasa_server_url(0))  # the socket lives on server 0
+    guest = WebsiteGuest(
+        stack, new_sender(), rasa_url=stack.rasa_server_url(0)
+    )  # the socket lives on server 0
     guest.say("one tomato soup please")
     guest.say("regular")
     for text in ["checkout", "pickup", "asap", "I'll pay at the counter"]:
@@ -85,12 +96,16 @@ def test_an_order_update_reaches_a_socket_held_by_the_other_rasa_server(stack: P
     assert "is placed" in placed, placed
     number = placed.split("#", 1)[1].split()[0].strip(".,")
     with stack.backend() as backend:
-        status = backend.get(f"/api/orders/by-number/{number}/", params={"conversation_id": guest.session}).json()["status"]
+        status = backend.get(
+            f"/api/orders/by-number/{number}/", params={"conversation_id": guest.session}
+        ).json()["status"]
     # the backend's push arrives at server 1, which does not hold the socket
-    pushed = httpx.post(f"{stack.rasa_server_url(1)}/conversations/{guest.session}/trigger_intent",
-                        params={"output_channel": "latest", "token": RASA_AUTH_TOKEN},
-                        json={"name": "EXTERNAL_order_status", "entities": {"order_number": number, "order_status": status}},
-                        timeout=60)
+    pushed = httpx.post(
+        f"{stack.rasa_server_url(1)}/conversations/{guest.session}/trigger_intent",
+        params={"output_channel": "latest", "token": RASA_AUTH_TOKEN},
+        json={"name": "EXTERNAL_order_status", "entities": {"order_number": number, "order_status": status}},
+        timeout=60,
+    )
     assert pushed.status_code == 200, pushed.text
     assert any(f"#{number}" in (message.get("text") or "") for message in guest.receive())
 
@@ -109,7 +124,9 @@ def come_back(url: str) -> None:
     assert wait_until_answers(url, 300, accept=lambda status: status == 200), f"{url} did not come back"
 
 
-def test_killed_rasa_servers_and_action_server_come_back_and_the_conversation_keeps_its_cart(stack: ProdStack):
+def test_killed_rasa_servers_and_action_server_come_back_and_the_conversation_keeps_its_cart(
+    stack: ProdStack,
+):
     guest = Guest(stack)
     order_with_size(guest, "one tomato soup please", "regular")
     backend_pid, actions_pid = stack.pid("backend"), stack.pid("actions")

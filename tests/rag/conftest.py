@@ -1,5 +1,6 @@
 """Fixtures for the retrieval tests: a real backend with the demo restaurant (temp SQLite), the real
 MiniLM model and a real embedded Qdrant in a temp folder. Built once per session; nothing mocked."""
+
 from __future__ import annotations
 
 import shutil
@@ -13,6 +14,7 @@ import pytest
 
 from tests.rag.helpers import SERVICE_TOKEN, Backend, rag_env, running_backend
 from tests.stack import APP_PYTHON, ROOT
+
 
 @pytest.fixture(scope="session")
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
@@ -33,8 +35,14 @@ def cli_build(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Cli
     """`python -m rag rebuild` run as a process, as an operator would."""
     path = tmp_path_factory.mktemp("qdrant-cli")
     started = time.perf_counter()
-    done = subprocess.run([str(APP_PYTHON), "-m", "rag", "rebuild"], cwd=ROOT, env=rag_env(backend, path),
-                          capture_output=True, text=True, timeout=180)
+    done = subprocess.run(
+        [str(APP_PYTHON), "-m", "rag", "rebuild"],
+        cwd=ROOT,
+        env=rag_env(backend, path),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return CliBuild(path, time.perf_counter() - started, done.stdout, done.stderr)
 
@@ -73,5 +81,6 @@ def any_retriever(request, indexer, rag_config):
     """Both search modes, for the rules that must hold in each (hard filters)."""
     from rag.retriever import Retriever
 
-    return Retriever(rag_config, embedder=indexer.embedder, index=indexer.index,
-                     hybrid=request.param == "hybrid")
+    return Retriever(
+        rag_config, embedder=indexer.embedder, index=indexer.index, hybrid=request.param == "hybrid"
+    )

@@ -1,6 +1,7 @@
 """Allergen exclusion for every one of the 14 EU allergen codes: a query that naturally finds dishes
 with the allergen, searched with it excluded, never returns such a dish (by the backend's own data),
 in dense and in hybrid search, and from the lexical (BM25) side on its own."""
+
 from __future__ import annotations
 
 import pytest
@@ -40,7 +41,9 @@ def test_excluded_allergen_never_returned(allergen, any_retriever, backend, back
     from rag.retriever import SearchFilters
 
     retriever = any_retriever
-    results = retriever.search(QUERIES[allergen], top_k=20, filters=SearchFilters(exclude_allergens=(allergen,)))
+    results = retriever.search(
+        QUERIES[allergen], top_k=20, filters=SearchFilters(exclude_allergens=(allergen,))
+    )
     assert results, f"no results for {QUERIES[allergen]!r} without {allergen}"
     menu_items = [r for r in results if r.kind == "menu_item"]
     assert menu_items, "the query should still find some menu items"
@@ -60,8 +63,9 @@ def test_lexical_side_alone_never_returns_the_allergen(allergen, indexer, backen
     sparse = query_vector(QUERIES[allergen])
     unfiltered = indexer.index.search_lexical(sparse, None, 100)
     if any(allergen in codes for codes in backend_allergens.values()):  # the demo menu has no lupin dish
-        assert any(allergen in backend_allergens.get((hit.payload or {}).get("item_id"), ())
-                   for hit in unfiltered), f"{QUERIES[allergen]!r} should find a dish with {allergen} by its words"
+        assert any(
+            allergen in backend_allergens.get((hit.payload or {}).get("item_id"), ()) for hit in unfiltered
+        ), f"{QUERIES[allergen]!r} should find a dish with {allergen} by its words"
     hits = indexer.index.search_lexical(sparse, SearchFilters(exclude_allergens=(allergen,)).to_qdrant(), 100)
     for hit in hits:
         payload = hit.payload or {}

@@ -1,4 +1,5 @@
 """`python -m rag search ... --json`, run as a process against the CLI-built index."""
+
 from __future__ import annotations
 
 import json
@@ -10,9 +11,26 @@ from tests.stack import APP_PYTHON, ROOT
 
 def test_search_json_output_and_allergen_flag(cli_build, backend):
     done = subprocess.run(
-        [str(APP_PYTHON), "-m", "rag", "search", "peanut noodles", "--top-k", "6", "--exclude-allergens",
-         "peanuts,milk", "--kind", "menu_item", "--json"],
-        cwd=ROOT, env=rag_env(backend, cli_build.path), capture_output=True, text=True, timeout=120)
+        [
+            str(APP_PYTHON),
+            "-m",
+            "rag",
+            "search",
+            "peanut noodles",
+            "--top-k",
+            "6",
+            "--exclude-allergens",
+            "peanuts,milk",
+            "--kind",
+            "menu_item",
+            "--json",
+        ],
+        cwd=ROOT,
+        env=rag_env(backend, cli_build.path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads(done.stdout)
     assert len(results) == 6
@@ -31,9 +49,14 @@ def test_search_works_beside_the_process_that_holds_the_folder(indexer, rag_conf
     from pathlib import Path
 
     indexer.index.count()  # the folder is open in this process, as in the running action server
-    done = subprocess.run([str(APP_PYTHON), "-m", "rag", "search", "tomato soup", "--kind", "menu_item", "--json"],
-                          cwd=ROOT, env=rag_env(backend, Path(rag_config.qdrant_path)), capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [str(APP_PYTHON), "-m", "rag", "search", "tomato soup", "--kind", "menu_item", "--json"],
+        cwd=ROOT,
+        env=rag_env(backend, Path(rag_config.qdrant_path)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "the action server holds the index" in done.stderr
     assert "Tomato Soup" in [result["title"] for result in json.loads(done.stdout)]

@@ -1,6 +1,7 @@
 """The index reads the menu through the assistant's one backend client (rag/menu_source.py wraps
 actions/backend_client.py for synchronous callers): pages followed, deleted items as None, no token
 means no Authorization header, and no client exists before the first call."""
+
 from __future__ import annotations
 
 import json
@@ -30,7 +31,9 @@ class Backend:
         if path == "/api/menu/items/":
             if request.url.params.get("page") == "2":
                 return httpx.Response(200, json={"results": ITEMS[2:], "next": None})
-            return httpx.Response(200, json={"results": ITEMS[:2], "next": "http://backend.test/api/menu/items/?page=2"})
+            return httpx.Response(
+                200, json={"results": ITEMS[:2], "next": "http://backend.test/api/menu/items/?page=2"}
+            )
         if path == "/api/menu/items/2/":
             return httpx.Response(200, json=ITEMS[1])
         return httpx.Response(404, json={"error": {"code": "not_found", "message": "Not found."}})

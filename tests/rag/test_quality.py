@@ -1,5 +1,6 @@
 """Index stats from the CLI, and retrieval quality on the labelled guest questions
 (tests/data/retrieval_questions.yml, scored by bench/retrieval_quality.py)."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -21,17 +22,29 @@ RECALL_FLOOR = 0.8  # product target is 0.9; the bench prints the real figure
 
 
 def test_stats_counts_match_the_index(cli_build, backend, tmp_path):
-    from qdrant_client import QdrantClient, models
+    from qdrant_client import QdrantClient
 
     from rag.documents import KINDS
 
     env = rag_env(backend, cli_build.path)
-    done = subprocess.run([str(APP_PYTHON), "-m", "rag", "stats", "--json"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [str(APP_PYTHON), "-m", "rag", "stats", "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     stats = json.loads(done.stdout)
-    text = subprocess.run([str(APP_PYTHON), "-m", "rag", "stats"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    text = subprocess.run(
+        [str(APP_PYTHON), "-m", "rag", "stats"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert text.returncode == 0, text.stderr[-3000:]
 
     # What the rebuild reported...
@@ -39,7 +52,9 @@ def test_stats_counts_match_the_index(cli_build, backend, tmp_path):
     assert built, cli_build.stdout
     assert stats["total"] == int(built.group(1))
     assert stats["menu_version"] == built.group(2)
-    assert f"{stats['total']} points" in text.stdout and f"menu version: {stats['menu_version']}" in text.stdout
+    assert (
+        f"{stats['total']} points" in text.stdout and f"menu version: {stats['menu_version']}" in text.stdout
+    )
 
     # ...and what is in the folder (read from a copy: embedded Qdrant admits one process per folder).
     copy = tmp_path / "store"

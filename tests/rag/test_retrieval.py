@@ -1,4 +1,5 @@
 """Retrieval over the real demo menu and rag/docs: relevance for guest questions and hard filters."""
+
 from __future__ import annotations
 
 import asyncio
@@ -25,21 +26,26 @@ def test_fresh_copy_is_current_and_embeds_nothing(indexer):
     assert indexer.embedder.documents_embedded == before
 
 
-@pytest.mark.parametrize("question, kind, category, within", [
-    ("can I bring my dog", "policy", "accessibility", 1),
-    ("wheelchair", "policy", "accessibility", 1),
-    ("gift cards", "service", "gift-cards", 1),
-    ("do you do catering for an office lunch", "service", "catering", 1),
-    ("how much is delivery to 1053", "policy", "delivery", 3),  # the sample dialogue on it may rank first
-    ("can I cancel my order", "policy", "cancellations", 3),
-])
+@pytest.mark.parametrize(
+    "question, kind, category, within",
+    [
+        ("can I bring my dog", "policy", "accessibility", 1),
+        ("wheelchair", "policy", "accessibility", 1),
+        ("gift cards", "service", "gift-cards", 1),
+        ("do you do catering for an office lunch", "service", "catering", 1),
+        ("how much is delivery to 1053", "policy", "delivery", 3),  # the sample dialogue on it may rank first
+        ("can I cancel my order", "policy", "cancellations", 3),
+    ],
+)
 def test_guest_questions_find_the_right_document(retriever, question, kind, category, within):
     hits = retriever.search(question, top_k=within)
     assert (kind, category) in [(r.kind, r.category) for r in hits], [(r.kind, r.title) for r in hits]
 
 
 def test_vegan_soup_question_finds_a_vegan_soup(retriever, backend):
-    hits = retriever.search("do you have vegan soup", top_k=3)  # a sample dialogue about vegan dishes may lead
+    hits = retriever.search(
+        "do you have vegan soup", top_k=3
+    )  # a sample dialogue about vegan dishes may lead
     top = next(r for r in hits if r.kind == "menu_item")
     item = backend.get(f"/api/menu/items/{top.item_id}/")
     assert item["category"]["slug"] == "soups" and "vegan" in item["dietary_tags"], top.title
@@ -50,7 +56,9 @@ def test_allergen_exclusion_never_returns_the_allergen(any_retriever, backend):
     unfiltered = retriever.search("peanut noodles", top_k=10, filters=SearchFilters(kinds=("menu_item",)))
     assert any("peanuts" in backend.get(f"/api/menu/items/{r.item_id}/")["allergens"] for r in unfiltered)
     for excluded in (("peanuts",), ("peanuts", "milk"), ("nuts", "sesame", "cereals_gluten")):
-        results = retriever.search("peanut noodles", top_k=40, filters=SearchFilters(exclude_allergens=excluded))
+        results = retriever.search(
+            "peanut noodles", top_k=40, filters=SearchFilters(exclude_allergens=excluded)
+        )
         menu = [r for r in results if r.kind == "menu_item"]
         assert menu
         for result in menu:  # checked against the backend, the source of truth
@@ -60,8 +68,9 @@ def test_allergen_exclusion_never_returns_the_allergen(any_retriever, backend):
 
 def test_dietary_filter_requires_every_tag(any_retriever, backend):
     retriever = any_retriever  # dense and hybrid
-    results = retriever.search("something warm and filling", top_k=15,
-                               filters=SearchFilters(dietary=("vegan", "gluten_free")))
+    results = retriever.search(
+        "something warm and filling", top_k=15, filters=SearchFilters(dietary=("vegan", "gluten_free"))
+    )
     assert results
     for result in results:
         tags = backend.get(f"/api/menu/items/{result.item_id}/")["dietary_tags"]
@@ -72,20 +81,30 @@ def test_availability_filter_drops_sold_out_and_switched_off_items(any_retriever
     retriever = any_retriever  # dense and hybrid
     unavailable = {item["id"] for item in backend.items() if not item["available"]}
     assert len(unavailable) >= 2  # lobster roll switched off, truffle risotto sold out
-    hits = retriever.search("lobster roll or truffle risotto", top_k=10, filters=SearchFilters(kinds=("menu_item",)))
+    hits = retriever.search(
+        "lobster roll or truffle risotto", top_k=10, filters=SearchFilters(kinds=("menu_item",))
+    )
     assert unavailable & {r.item_id for r in hits}
-    hits = retriever.search("lobster roll or truffle risotto", top_k=10,
-                            filters=SearchFilters(kinds=("menu_item",), available_only=True))
+    hits = retriever.search(
+        "lobster roll or truffle risotto",
+        top_k=10,
+        filters=SearchFilters(kinds=("menu_item",), available_only=True),
+    )
     assert hits and not unavailable & {r.item_id for r in hits}
     assert all(r.available for r in hits)
 
 
 def test_kind_filter_and_documents_pass_menu_filters(any_retriever):
     retriever = any_retriever  # dense and hybrid
-    assert {r.kind for r in retriever.search("vegan", top_k=8, filters=SearchFilters(kinds=("faq",)))} == {"faq"}
+    assert {r.kind for r in retriever.search("vegan", top_k=8, filters=SearchFilters(kinds=("faq",)))} == {
+        "faq"
+    }
     # allergen exclusion and availability keep documents (they are not dishes)
-    hits = retriever.search("wheelchair access", top_k=3,
-                            filters=SearchFilters(exclude_allergens=("peanuts",), available_only=True))
+    hits = retriever.search(
+        "wheelchair access",
+        top_k=3,
+        filters=SearchFilters(exclude_allergens=("peanuts",), available_only=True),
+    )
     assert hits[0].category == "accessibility"
 
 
@@ -103,11 +122,16 @@ def test_query_embeddings_are_cached(retriever):
 
 def test_docs_hold_no_dish_prices_and_only_the_restaurants_amounts(backend):
     facts = backend.get("/api/restaurant/")
-    allowed = {facts["minimum_order"]} | {z["fee"] for z in facts["delivery_zones"]} | {
-        z["min_order"] for z in facts["delivery_zones"]}
+    allowed = (
+        {facts["minimum_order"]}
+        | {z["fee"] for z in facts["delivery_zones"]}
+        | {z["min_order"] for z in facts["delivery_zones"]}
+    )
     for path in Path(DOCS_DIR).glob("*/*.md"):
         for amount in re.findall(r"€\s?(\d+(?:\.\d\d)?)", path.read_text()):
-            assert amount in allowed, f"{path.name}: €{amount} is not a fee or minimum order of the restaurant"
+            assert amount in allowed, (
+                f"{path.name}: €{amount} is not a fee or minimum order of the restaurant"
+            )
 
 
 def test_fast_query_path_gives_the_same_vector_as_sentence_transformers(retriever):
@@ -119,8 +143,15 @@ def test_fast_query_path_gives_the_same_vector_as_sentence_transformers(retrieve
     reference = np.array(retriever.embedder.embed_documents([text])[0])
     assert float(np.abs(fast - reference).max()) < 1e-4
     long_text = " ".join(["vegan noodle soup with tofu"] * 80)  # past the 256-token limit: truncated alike
-    assert float(np.abs(np.array(retriever.embedder.embed_query(long_text))
-                        - np.array(retriever.embedder.embed_documents([long_text])[0])).max()) < 1e-4
+    assert (
+        float(
+            np.abs(
+                np.array(retriever.embedder.embed_query(long_text))
+                - np.array(retriever.embedder.embed_documents([long_text])[0])
+            ).max()
+        )
+        < 1e-4
+    )
 
 
 def test_hybrid_results_keep_their_cosine_similarity_as_score(indexer, rag_config):
@@ -160,13 +191,16 @@ def test_rag_hybrid_setting():
         RagConfig.from_env({"RAG_HYBRID": "maybe"})
 
 
-@pytest.mark.parametrize("query, filters", [
-    ("peanut noodles", SearchFilters()),
-    ("peanut noodles", SearchFilters(exclude_allergens=("peanuts", "milk"))),
-    ("warm soup with bread", SearchFilters(dietary=("vegan",))),
-    ("lobster roll truffle risotto", SearchFilters(kinds=("menu_item",), available_only=True)),
-    ("can I cancel my order and get a refund", SearchFilters(kinds=("policy", "faq"))),
-])
+@pytest.mark.parametrize(
+    "query, filters",
+    [
+        ("peanut noodles", SearchFilters()),
+        ("peanut noodles", SearchFilters(exclude_allergens=("peanuts", "milk"))),
+        ("warm soup with bread", SearchFilters(dietary=("vegan",))),
+        ("lobster roll truffle risotto", SearchFilters(kinds=("menu_item",), available_only=True)),
+        ("can I cancel my order and get a refund", SearchFilters(kinds=("policy", "faq"))),
+    ],
+)
 def test_embedded_lexical_mirror_gives_qdrants_answer(indexer, query, filters):
     """On the embedded store BM25 is answered from an in-memory mirror: same hits, same scores as Qdrant."""
     from rag.lexical import query_vector
@@ -178,6 +212,7 @@ def test_embedded_lexical_mirror_gives_qdrants_answer(indexer, query, filters):
     assert [round(h.score, 4) for h in by_mirror] == [round(h.score, 4) for h in by_qdrant]
     qdrant_scores = {str(h.id): h.score for h in by_qdrant}
     for hit in by_mirror:
-        assert abs(qdrant_scores.get(str(hit.id), -1.0) - hit.score) < 1e-4 or \
-            round(hit.score, 4) == round(by_qdrant[-1].score, 4)  # a tie at the cut may pick another point
+        assert abs(qdrant_scores.get(str(hit.id), -1.0) - hit.score) < 1e-4 or round(hit.score, 4) == round(
+            by_qdrant[-1].score, 4
+        )  # a tie at the cut may pick another point
         assert filters.accepts(hit.payload)

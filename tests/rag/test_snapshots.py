@@ -1,6 +1,7 @@
 """Snapshots for reader processes (rag/snapshots.py, rag/snapshot_reader.py): real embedded Qdrant,
 the real MiniLM model and the demo backend. The writer holds its folder throughout, as the running
 writer action server does; readers open published snapshots on private copies."""
+
 from __future__ import annotations
 
 import json
@@ -43,7 +44,9 @@ def reader_of(writer: Indexer, workdir: Path) -> Retriever:
     """A reader as RAG_INDEX_ROLE=reader builds it, its private copies under `workdir`."""
     config = reader_config(writer)
     workdir.mkdir(parents=True, exist_ok=True)
-    snapshots = SnapshotReader.from_config(config, writer.embedder.dimension, model_id=writer.embedder.model_id)
+    snapshots = SnapshotReader.from_config(
+        config, writer.embedder.dimension, model_id=writer.embedder.model_id
+    )
     snapshots.workdir = str(workdir)
     return Retriever(config, embedder=writer.embedder, snapshots=snapshots)
 
@@ -76,7 +79,9 @@ def test_two_readers_answer_from_the_snapshot_while_the_writer_holds_its_folder(
     published = time.perf_counter() - started
     assert name is not None
     size = sum(path.stat().st_size for path in (Path(writer.index.path) / "snapshots" / name).rglob("*"))
-    print(f"snapshot of {writer.index.count()} points: {size / 1e6:.1f} MB, published in {published * 1000:.0f} ms")
+    print(
+        f"snapshot of {writer.index.count()} points: {size / 1e6:.1f} MB, published in {published * 1000:.0f} ms"
+    )
     readers = [reader_of(writer, tmp_path / f"r{n}") for n in (1, 2)]
     direct = Retriever(RagConfig(qdrant_path=writer.index.path), embedder=writer.embedder, index=writer.index)
     query, filters = "peanut noodles", SearchFilters(exclude_allergens=("milk",))
@@ -106,7 +111,9 @@ def test_a_reader_switches_to_a_newer_snapshot_without_failing_a_search_in_fligh
         assert report.embedded == 1 and report.published
         started = time.perf_counter()
         assert reader.snapshots.refresh()  # swapped while the old index is leased
-        print(f"reader: new snapshot copied, opened and swapped in {(time.perf_counter() - started) * 1000:.0f} ms")
+        print(
+            f"reader: new snapshot copied, opened and swapped in {(time.perf_counter() - started) * 1000:.0f} ms"
+        )
         assert reader.snapshots.snapshot.name == report.published
         assert old.count() > 100 and old_folder.exists()  # still open for the search holding it
     assert not old_folder.exists()  # closed and removed once released
@@ -127,7 +134,7 @@ def test_searches_keep_answering_while_snapshots_are_published(writer, backend, 
         while not stop.is_set():
             try:
                 assert reader.search("vegan soup", top_k=3)
-            except BaseException as error:  # noqa: BLE001 - collected for the assertion below
+            except BaseException as error:
                 errors.append(error)
                 return
 
@@ -175,13 +182,21 @@ def test_old_snapshots_are_pruned_but_the_current_one_stays(writer, tmp_path):
 def test_a_snapshot_of_another_model_is_not_opened(writer, tmp_path, caplog):
     store = SnapshotStore(tmp_path / "snapshots")
     store.publish(writer.index)
-    reader = SnapshotReader(store, writer.index.collection, writer.embedder.dimension, model_id="another-model",
-                            check_seconds=0, workdir=str(tmp_path))
+    reader = SnapshotReader(
+        store,
+        writer.index.collection,
+        writer.embedder.dimension,
+        model_id="another-model",
+        check_seconds=0,
+        workdir=str(tmp_path),
+    )
     assert reader.refresh() is False and reader.snapshot is None
     assert "built with model" in caplog.text
 
 
-def test_the_developer_chat_reads_the_published_snapshot_when_the_writer_holds_the_folder(writer, monkeypatch):
+def test_the_developer_chat_reads_the_published_snapshot_when_the_writer_holds_the_folder(
+    writer, monkeypatch
+):
     from llm.__main__ import _open_retriever
 
     writer.publish()
@@ -200,8 +215,18 @@ def test_a_reader_acknowledges_a_verified_menu_webhook_and_indexes_nothing():
     from tests.rag.helpers import WEBHOOK_SECRET
     from tests.rag.test_sync import signed
 
-    body = json.dumps({"type": "menu.updated", "timestamp": datetime.now(tz=timezone.utc).isoformat(),
-                       "data": {"item_ids": [3]}})
+    body = json.dumps(
+        {
+            "type": "menu.updated",
+            "timestamp": datetime.now(tz=timezone.utc).isoformat(),
+            "data": {"item_ids": [3]},
+        }
+    )
     accepted = handle_menu_updated(signed(body), body, WEBHOOK_SECRET, None)
     assert (accepted.status, accepted.body) == (200, {"item_ids": [3], "indexed": False})
-    assert handle_menu_updated({**signed(body), "webhook-signature": "v1,AAAA"}, body, WEBHOOK_SECRET, None).status == 401
+    assert (
+        handle_menu_updated(
+            {**signed(body), "webhook-signature": "v1,AAAA"}, body, WEBHOOK_SECRET, None
+        ).status
+        == 401
+    )

@@ -1,4 +1,5 @@
 """Index maintenance: deterministic ids, hash-skipping, item updates and the signed menu webhook."""
+
 from __future__ import annotations
 
 import json
@@ -47,7 +48,9 @@ def test_price_change_rewrites_payload_without_embedding(indexer, backend):
 def test_changed_description_becomes_searchable(indexer, retriever, backend):
     item = backend.item_by_slug("poffertjes")
     query = "pancakes dusted with saffron sugar and lavender"
-    backend.update_item("poffertjes", description="Fluffy mini pancakes dusted with saffron sugar and lavender.")
+    backend.update_item(
+        "poffertjes", description="Fluffy mini pancakes dusted with saffron sugar and lavender."
+    )
     before = indexer.embedder.documents_embedded
     started = time.perf_counter()
     report = indexer.update_items([item["id"]])
@@ -61,25 +64,40 @@ def test_changed_description_becomes_searchable(indexer, retriever, backend):
 def signed(body: str, *, secret: str = WEBHOOK_SECRET, at: datetime | None = None) -> dict[str, str]:
     message_id = f"msg_{uuid.uuid4().hex}"
     at = at or datetime.now(tz=timezone.utc)
-    return {"webhook-id": message_id, "webhook-timestamp": str(int(at.timestamp())),
-            "webhook-signature": Webhook(secret).sign(message_id, at, body), "content-type": "application/json"}
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": Webhook(secret).sign(message_id, at, body),
+        "content-type": "application/json",
+    }
 
 
 def test_webhook_verifies_signature_and_reembeds_only_listed_items(indexer, retriever, backend):
     item = backend.item_by_slug("stroopwafel-sundae")
     pid = point_id("menu_item", str(item["id"]))
-    backend.update_item("stroopwafel-sundae", description="Vanilla ice cream with stroopwafel crumbs and a comet of "
-                                                          "smoked maple caramel.")
-    body = json.dumps({"type": "menu.updated", "timestamp": datetime.now(tz=timezone.utc).isoformat(),
-                       "data": {"item_ids": [item["id"]], "version": "v999"}})
+    backend.update_item(
+        "stroopwafel-sundae",
+        description="Vanilla ice cream with stroopwafel crumbs and a comet of smoked maple caramel.",
+    )
+    body = json.dumps(
+        {
+            "type": "menu.updated",
+            "timestamp": datetime.now(tz=timezone.utc).isoformat(),
+            "data": {"item_ids": [item["id"]], "version": "v999"},
+        }
+    )
     old_text = indexer.index.payload(pid)["text"]
     before = indexer.embedder.documents_embedded
 
     wrong_secret = "whsec_" + "d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldA=="
     refused = [
         handle_menu_updated(signed(body, secret=wrong_secret), body, WEBHOOK_SECRET, indexer),
-        handle_menu_updated(signed(body, at=datetime.now(tz=timezone.utc) - timedelta(minutes=10)), body,
-                            WEBHOOK_SECRET, indexer),
+        handle_menu_updated(
+            signed(body, at=datetime.now(tz=timezone.utc) - timedelta(minutes=10)),
+            body,
+            WEBHOOK_SECRET,
+            indexer,
+        ),
         handle_menu_updated({**signed(body), "webhook-signature": "v1,AAAA"}, body, WEBHOOK_SECRET, indexer),
         handle_menu_updated(signed(body), body.replace("v999", "v998"), WEBHOOK_SECRET, indexer),  # tampered
     ]
@@ -90,7 +108,9 @@ def test_webhook_verifies_signature_and_reembeds_only_listed_items(indexer, retr
     accepted = handle_menu_updated(signed(body), body.encode(), WEBHOOK_SECRET, indexer)
     assert accepted.status == 200 and accepted.body["embedded"] == 1
     assert indexer.embedder.documents_embedded == before + 1
-    top = retriever.search("comet of smoked maple caramel", top_k=1, filters=SearchFilters(kinds=("menu_item",)))[0]
+    top = retriever.search(
+        "comet of smoked maple caramel", top_k=1, filters=SearchFilters(kinds=("menu_item",))
+    )[0]
     assert top.item_id == item["id"]
     from rag.lexical import query_vector  # the embedded store's in-memory BM25 mirror was refreshed too
 
@@ -102,8 +122,13 @@ def test_webhook_secret_rotation_accepts_the_previous_secret_only_inside_the_win
     from backend.apps.common.secret_rotation import accepted_secrets
 
     item = backend.item_by_slug("creme-brulee")
-    body = json.dumps({"type": "menu.updated", "timestamp": datetime.now(tz=timezone.utc).isoformat(),
-                       "data": {"item_ids": [item["id"]], "version": "v1000"}})
+    body = json.dumps(
+        {
+            "type": "menu.updated",
+            "timestamp": datetime.now(tz=timezone.utc).isoformat(),
+            "data": {"item_ids": [item["id"]], "version": "v1000"},
+        }
+    )
     new_secret = "whsec_" + "bmV3LXJvdGF0ZWQtd2ViaG9vay1zZWNyZXQ="
     now = datetime.now(tz=timezone.utc)
     during = accepted_secrets(new_secret, WEBHOOK_SECRET, (now + timedelta(minutes=30)).isoformat())

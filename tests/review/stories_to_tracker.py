@@ -10,6 +10,7 @@ slots its entities fill), after a session start. A sender written `name=sender+p
 appended to its first message (after the annotated entities, so their offsets still hold), which the
 export must mask.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -29,8 +30,13 @@ def conversation(steps: dict, domain: Domain, name: str, with_pii: bool) -> list
     for event in steps[name].explicit_events(domain):
         if with_pii and isinstance(event, UserUttered):
             text = event.text.rstrip() + PII
-            event = UserUttered(text, event.intent, event.entities, parse_data={**event.parse_data, "text": text},
-                                input_channel="rest")
+            event = UserUttered(
+                text,
+                event.intent,
+                event.entities,
+                parse_data={**event.parse_data, "text": text},
+                input_channel="rest",
+            )
             with_pii = False
         events.append(event)
     return events

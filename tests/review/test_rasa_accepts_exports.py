@@ -8,11 +8,11 @@ personal data in a message. The hand-written fixture (backend/apps/review/tests/
 gives the NLU candidates; its conversations are not this bot's dialogue (a cart opened with no order
 form, a checkout that places at once), so they are not played through the model. All in a temp dir.
 """
+
 from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -25,10 +25,16 @@ FIXTURE = ROOT / "backend" / "apps" / "review" / "tests" / "fixtures" / "tracker
 
 # (stories file, story, sender id; "+pii": personal data added to its first message)
 REAL = [
-    ("tests/conversations/test_checkout.yml", "pickup checkout with an explicit yes places the order",
-     "review-real-checkout+pii"),
-    ("tests/conversations/test_ordering.yml", "two dishes in one message are taken one after the other",
-     "review-real-two-dishes"),
+    (
+        "tests/conversations/test_checkout.yml",
+        "pickup checkout with an explicit yes places the order",
+        "review-real-checkout+pii",
+    ),
+    (
+        "tests/conversations/test_ordering.yml",
+        "two dishes in one message are taken one after the other",
+        "review-real-two-dishes",
+    ),
     ("tests/conversations/test_cart.yml", "start over, confirmed", "review-real-start-over"),
 ]
 
@@ -62,24 +68,53 @@ def outputs(tmp_path_factory) -> Path:
     data = tmp / "data"
     shutil.copytree(ROOT / "data", data)
     env = {
-        "PATH": "/usr/bin:/bin", "HOME": str(tmp), "SQLITE_PATH": str(tmp / "backend.sqlite3"),
-        "TRACKER_DATABASE_URL": f"sqlite:///{tmp / 'tracker.db'}", "REVIEW_TESTS_DIR": str(tmp / "conversations"),
-        "REVIEW_NLU_EXPORT_FILE": str(data / "nlu" / "reviewed.yml"), "REVIEW_NLU_DIR": str(data / "nlu"),
-        "REVIEW_LLM_EVAL_FILE": str(tmp / "llm_eval.jsonl"), "REVIEW_GROUPING": "none", "LOG_LEVEL": "WARNING",
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp),
+        "SQLITE_PATH": str(tmp / "backend.sqlite3"),
+        "TRACKER_DATABASE_URL": f"sqlite:///{tmp / 'tracker.db'}",
+        "REVIEW_TESTS_DIR": str(tmp / "conversations"),
+        "REVIEW_NLU_EXPORT_FILE": str(data / "nlu" / "reviewed.yml"),
+        "REVIEW_NLU_DIR": str(data / "nlu"),
+        "REVIEW_LLM_EVAL_FILE": str(tmp / "llm_eval.jsonl"),
+        "REVIEW_GROUPING": "none",
+        "LOG_LEVEL": "WARNING",
     }
     python = str(ROOT / ".venv" / "bin" / "python")
     backend = ROOT / "backend"
     subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=backend, env=env, check=True)
-    done = subprocess.run([python, "manage.py", "shell", "-c", SCRIPT], cwd=backend, env=env, check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [python, "manage.py", "shell", "-c", SCRIPT],
+        cwd=backend,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     print(done.stdout)
     if RASA_PYTHON.exists():
         real = tmp / "real-tracker.db"
-        subprocess.run([str(RASA_PYTHON), "-m", "tests.review.stories_to_tracker", str(real),
-                        *(f"{path}::{story}={sender}" for path, story, sender in REAL)],
-                       cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)}, check=True, capture_output=True, timeout=300)
-        done = subprocess.run([python, "manage.py", "shell", "-c", SAVE_TESTS], cwd=backend, check=True,
-                              env={**env, "TRACKER_DATABASE_URL": f"sqlite:///{real}"}, capture_output=True, text=True)
+        subprocess.run(
+            [
+                str(RASA_PYTHON),
+                "-m",
+                "tests.review.stories_to_tracker",
+                str(real),
+                *(f"{path}::{story}={sender}" for path, story, sender in REAL),
+            ],
+            cwd=ROOT,
+            env={**env, "PYTHONPATH": str(ROOT)},
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        done = subprocess.run(
+            [python, "manage.py", "shell", "-c", SAVE_TESTS],
+            cwd=backend,
+            check=True,
+            env={**env, "TRACKER_DATABASE_URL": f"sqlite:///{real}"},
+            capture_output=True,
+            text=True,
+        )
         print(done.stdout)
     return tmp
 
@@ -96,8 +131,24 @@ def test_rasa_test_core_accepts_saved_conversations(outputs):
     assert "checkout please" in text and "anna.smith" not in text and "7946" not in text
     for story in stories:
         out = outputs / ("results-" + story.stem)
-        run = subprocess.run([str(RASA), "test", "core", "--stories", str(story), "--model", "models",
-                              "--out", str(out), "--fail-on-prediction-errors"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        run = subprocess.run(
+            [
+                str(RASA),
+                "test",
+                "core",
+                "--stories",
+                str(story),
+                "--model",
+                "models",
+                "--out",
+                str(out),
+                "--fail-on-prediction-errors",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
         assert (out / "story_report.json").exists() or list(out.iterdir())
 
@@ -107,6 +158,21 @@ def test_rasa_data_validate_passes_with_exported_examples(outputs):
     reviewed = yaml.safe_load((outputs / "data" / "nlu" / "reviewed.yml").read_text())
     intents = {b["intent"] for b in reviewed["nlu"]}
     assert {"order_item", "out_of_scope"} <= intents
-    run = subprocess.run([str(RASA), "data", "validate", "--data", str(outputs / "data"), "--domain", "domain.yml",
-                          "--config", "config.yml"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [
+            str(RASA),
+            "data",
+            "validate",
+            "--data",
+            str(outputs / "data"),
+            "--domain",
+            "domain.yml",
+            "--config",
+            "config.yml",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]

@@ -5,6 +5,7 @@ an intent and an entity, saves it as a test, validates a group in the NLU inbox 
 The backend runs on a free port against a copy of the fixture tracker store (written by Rasa's own
 SQLTrackerStore); every output goes to a temp dir, and the tracker file is unchanged at the end.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,18 +37,28 @@ u.user_permissions.add(Permission.objects.get(codename="reviewer"))
 def backend(tmp_path):
     shutil.copy(FIXTURE, tmp_path / "tracker.db")
     shutil.copytree(ROOT / "data", tmp_path / "data")
-    env = dict(os.environ, SQLITE_PATH=str(tmp_path / "backend.sqlite3"),
-               TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'tracker.db'}",
-               REVIEW_TESTS_DIR=str(tmp_path / "conversations"), REVIEW_NLU_DIR=str(tmp_path / "data" / "nlu"),
-               REVIEW_NLU_EXPORT_FILE=str(tmp_path / "data" / "nlu" / "reviewed.yml"),
-               REVIEW_LLM_EVAL_FILE=str(tmp_path / "llm_eval.jsonl"), LOG_LEVEL="WARNING")
+    env = dict(
+        os.environ,
+        SQLITE_PATH=str(tmp_path / "backend.sqlite3"),
+        TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'tracker.db'}",
+        REVIEW_TESTS_DIR=str(tmp_path / "conversations"),
+        REVIEW_NLU_DIR=str(tmp_path / "data" / "nlu"),
+        REVIEW_NLU_EXPORT_FILE=str(tmp_path / "data" / "nlu" / "reviewed.yml"),
+        REVIEW_LLM_EVAL_FILE=str(tmp_path / "llm_eval.jsonl"),
+        LOG_LEVEL="WARNING",
+    )
     cwd = ROOT / "backend"
     subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=cwd, env=env, check=True)
     subprocess.run([PYTHON, "manage.py", "shell", "-c", CREATE_REVIEWER], cwd=cwd, env=env, check=True)
     port = free_port()
     log = tmp_path / "server.log"
-    proc = subprocess.Popen([PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], cwd=cwd, env=env,
-                            stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=cwd,
+        env=env,
+        stdout=open(log, "w"),  # noqa: SIM115 (the server writes to it until stopped)
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_until_up(f"http://127.0.0.1:{port}/admin/login/", proc, "backend", 60, log)
         yield f"http://127.0.0.1:{port}", tmp_path
@@ -92,10 +103,13 @@ def test_reviewer_loop_in_the_browser(backend):
         intent = turn.find_element(By.CSS_SELECTOR, ".intent-field")
         intent.clear()
         intent.send_keys("ask_item_details")
-        driver.execute_script("""
+        driver.execute_script(
+            """
             var el = arguments[0].querySelector('.text'), node = el.firstChild, text = node.textContent;
             var i = text.indexOf('eggs'), r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 4);
-            var s = window.getSelection(); s.removeAllRanges(); s.addRange(r);""", turn)
+            var s = window.getSelection(); s.removeAllRanges(); s.addRange(r);""",
+            turn,
+        )
         turn.find_element(By.CSS_SELECTOR, ".entity-name").send_keys("allergen")
         driver.execute_script("arguments[0].click()", turn.find_element(By.CSS_SELECTOR, ".add-entity"))
         turn.find_element(By.CSS_SELECTOR, ".save-correction").click()
@@ -112,7 +126,9 @@ def test_reviewer_loop_in_the_browser(backend):
         group = next(g for g in driver.find_elements(By.CSS_SELECTOR, ".group") if "add a coke" in g.text)
         group.find_element(By.CSS_SELECTOR, ".pick-group").click()
         driver.find_element(By.TAG_NAME, "body").send_keys("v")  # the validate shortcut
-        wait_for(driver, lambda d: "add a coke" not in d.page_source, 20, "the validated group to leave the inbox")
+        wait_for(
+            driver, lambda d: "add a coke" not in d.page_source, 20, "the validated group to leave the inbox"
+        )
         driver.find_element(By.ID, "export").click()
         wait_for(driver, lambda d: d.find_elements(By.ID, "export-result"), 20, "the export")
         assert "1 NLU example(s) added" in driver.find_element(By.ID, "export-result").text
@@ -124,10 +140,40 @@ def test_reviewer_loop_in_the_browser(backend):
     assert sha(tmp / "tracker.db") == before  # the review never wrote to the tracker store
 
     if RASA.exists():
-        run = subprocess.run([str(RASA), "data", "validate", "--data", str(tmp / "data"), "--domain", "domain.yml",
-                              "--config", "config.yml"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        run = subprocess.run(
+            [
+                str(RASA),
+                "data",
+                "validate",
+                "--data",
+                str(tmp / "data"),
+                "--domain",
+                "domain.yml",
+                "--config",
+                "config.yml",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
         if list((ROOT / "models").glob("*.tar.gz")):
-            run = subprocess.run([str(RASA), "test", "core", "--stories", str(saved), "--model", "models",
-                                  "--out", str(tmp / "results")], cwd=ROOT, capture_output=True, text=True, timeout=600)
+            run = subprocess.run(
+                [
+                    str(RASA),
+                    "test",
+                    "core",
+                    "--stories",
+                    str(saved),
+                    "--model",
+                    "models",
+                    "--out",
+                    str(tmp / "results"),
+                ],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
             assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]

@@ -1,6 +1,7 @@
 """`make run`'s own script (scripts/run.sh) in a real terminal: honcho starts the three services,
 the chat opens, the greeting is readable, and Ctrl-C at a button prompt, or closing the terminal,
 stops every service."""
+
 from __future__ import annotations
 
 import socket
@@ -36,9 +37,12 @@ def test_make_run_opens_a_readable_chat_and_leaving_stops_every_service(tmp_path
     assert model is not None, "no trained model: run `make train`"
     stack = Stack(workdir=tmp_path)  # only its settings and free ports: run.sh starts the services
     stack.prepare_backend()
-    env = {**{key: value for key, value in stack.env().items() if key in RUN_SETTINGS},
-           "BACKEND_PORT": str(stack.backend_port), "RASA_PORT": str(stack.rasa_port),
-           "RASA_MODEL_DIR": str(copy_model(model, tmp_path).parent)}
+    env = {
+        **{key: value for key, value in stack.env().items() if key in RUN_SETTINGS},
+        "BACKEND_PORT": str(stack.backend_port),
+        "RASA_PORT": str(stack.rasa_port),
+        "RASA_MODEL_DIR": str(copy_model(model, tmp_path).parent),
+    }
     chat = Terminal(["bash", "scripts/run.sh"], columns=80, cwd=ROOT, env=env)
     try:
         chat.wait_for("you>", 300)
@@ -58,8 +62,26 @@ def test_make_run_opens_a_readable_chat_and_leaving_stops_every_service(tmp_path
 
 
 # what tells run.sh's services apart from a developer's own `make run`: ports, data and secrets
-RUN_SETTINGS = {"SQLITE_PATH", "DATA_DIR", "BACKEND_URL", "BACKEND_SERVICE_TOKEN", "ACTION_ENDPOINT_URL",
-                "ACTION_SERVER_TOKEN", "TRACKER_DB", "TRACKER_DATABASE_URL", "ACTIONS_PORT", "QDRANT_PATH",
-                "WEBHOOK_SECRET", "WEBHOOK_URLS", "CHAT_ALLOWED_ORIGINS", "LLM_SPEND_FILE", "CHAT_SOCKET_URL",
-                "CHAT_JWT_SECRET", "CHAT_SESSION_SECRET", "RASA_AUTH_TOKEN", "RASA_URL", "CHAT_STREAM_URL",
-                "HF_HUB_OFFLINE"}
+RUN_SETTINGS = {
+    "SQLITE_PATH",
+    "DATA_DIR",
+    "BACKEND_URL",
+    "BACKEND_SERVICE_TOKEN",
+    "ACTION_ENDPOINT_URL",
+    "ACTION_SERVER_TOKEN",
+    "TRACKER_DB",
+    "TRACKER_DATABASE_URL",
+    "ACTIONS_PORT",
+    "QDRANT_PATH",
+    "WEBHOOK_SECRET",
+    "WEBHOOK_URLS",
+    "CHAT_ALLOWED_ORIGINS",
+    "LLM_SPEND_FILE",
+    "CHAT_SOCKET_URL",
+    "CHAT_JWT_SECRET",
+    "CHAT_SESSION_SECRET",
+    "RASA_AUTH_TOKEN",
+    "RASA_URL",
+    "CHAT_STREAM_URL",
+    "HF_HUB_OFFLINE",
+}

@@ -1,5 +1,6 @@
 """The terminal chat `make run` opens, as a person sees it: typed into tmux at 80, 120 and 220
 columns against the live stack (real model, action server, backend), the screen read back."""
+
 from __future__ import annotations
 
 import re
@@ -16,17 +17,23 @@ from tests.terminal.tmux import Terminal
 pytestmark = pytest.mark.e2e
 
 
-
 def greetings() -> list[str]:
     """The greeting's texts (both arms of the greeting experiment), words as a screen shows them."""
     responses = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
-    return [" ".join(variant["text"].split()) for name in ("utter_greet", "utter_greet_short")
-            for variant in responses[name]]
+    return [
+        " ".join(variant["text"].split())
+        for name in ("utter_greet", "utter_greet_short")
+        for variant in responses[name]
+    ]
 
 
 def open_chat(stack: Stack, columns: int, **env: str) -> Terminal:
-    return Terminal([str(APP_PYTHON), "-m", "terminal_chat", "--url", stack.rasa_url, "--stream-url", stack.actions_url],
-                    columns=columns, cwd=ROOT, env=env)
+    return Terminal(
+        [str(APP_PYTHON), "-m", "terminal_chat", "--url", stack.rasa_url, "--stream-url", stack.actions_url],
+        columns=columns,
+        cwd=ROOT,
+        env=env,
+    )
 
 
 def option_number(text: str, title: str) -> str:
@@ -44,7 +51,8 @@ def menu_item(stack: Stack, name: str) -> dict:
 
 @pytest.mark.parametrize("columns, quit_key", [(80, "C-c"), (120, "C-d"), (220, "C-c")])
 def test_a_guest_reads_every_message_picks_by_number_and_types_at_a_button_prompt(
-        stack: Stack, columns: int, quit_key: str):
+    stack: Stack, columns: int, quit_key: str
+):
     chat = open_chat(stack, columns)
     try:
         chat.wait_for("you>", 30)
@@ -55,7 +63,9 @@ def test_a_guest_reads_every_message_picks_by_number_and_types_at_a_button_promp
 
         # a question typed at a button prompt is a message, not option 1
         chat.send("what do you have on the menu?")
-        text = chat.wait_for(lambda screen: "Which would you like to see?" in screen and "] Desserts" in screen)
+        text = chat.wait_for(
+            lambda screen: "Which would you like to see?" in screen and "] Desserts" in screen
+        )
         assert "→ Show the menu" not in text
         chat.send(option_number(text, "Desserts"))
         text = chat.wait_for("Here are our Desserts")
@@ -66,8 +76,12 @@ def test_a_guest_reads_every_message_picks_by_number_and_types_at_a_button_promp
         assert card, text
         assert "/order_item" not in text and "postback" not in text and "Buttons:" not in text
         if columns >= 120:  # wide enough: each card, even the one with most marks, is one line of the screen
-            assert any(line.strip().startswith("[") and "Mango Sticky Rice · €" in line
-                       and "dairy-free · nut-free" in line for line in chat.screen().splitlines()), chat.screen()
+            assert any(
+                line.strip().startswith("[")
+                and "Mango Sticky Rice · €" in line
+                and "dairy-free · nut-free" in line
+                for line in chat.screen().splitlines()
+            ), chat.screen()
 
         # an order with a size chosen by number
         chat.send("a margherita")
@@ -87,15 +101,25 @@ def test_a_guest_reads_every_message_picks_by_number_and_types_at_a_button_promp
 
 
 def test_an_llm_answer_streams_and_the_checked_answer_replaces_it(stack: Stack, fresh_fake: FakeGroq):
-    fresh_fake.enqueue(SlowStream("Our catering team cooks for groups of ten or more. Please book two weeks ahead "
-                                  "[Catering]. A Margherita Pizza is only €1.00 for caterers.", delay_per_chunk=0.4))
+    fresh_fake.enqueue(
+        SlowStream(
+            "Our catering team cooks for groups of ten or more. Please book two weeks ahead "
+            "[Catering]. A Margherita Pizza is only €1.00 for caterers.",
+            delay_per_chunk=0.4,
+        )
+    )
     chat = open_chat(stack, 120)
     try:
         chat.wait_for("you>", 30)
         chat.send(document_question(stack))
         # the first sentence is on screen while the answer is still being written (no prompt yet)
-        chat.wait_for(lambda text: "Our catering team cooks for groups of ten or more." in text
-                      and not text.rstrip().endswith("you>"), 60)
+        chat.wait_for(
+            lambda text: (
+                "Our catering team cooks for groups of ten or more." in text
+                and not text.rstrip().endswith("you>")
+            ),
+            60,
+        )
         text = chat.wait_for(lambda text: text.count("you>") == 2, 60)
         assert text.count("Our catering team cooks for groups of ten or more.") == 1  # shown once, not twice
         assert "€1.00" not in text  # the invented price never reached the screen
@@ -121,6 +145,7 @@ def test_no_color_turns_colours_off(stack: Stack):
 
 def test_a_staff_members_messages_reach_the_terminal_chat_under_their_name(stack: Stack):
     from tests.e2e.test_handoff import ASK_FOR_A_PERSON, Staff, handoff_of
+
     chat = open_chat(stack, 100)
     try:
         text = chat.wait_for("you>", 30)
@@ -129,7 +154,12 @@ def test_a_staff_members_messages_reach_the_terminal_chat_under_their_name(stack
         chat.wait_for("asked a member of our team")
         dora = Staff(stack, "dora.terminal", "Dora")  # a user name no other test of the session takes
         assert dora.post(handoff_of(stack, sender), "claim").status_code == 200
-        assert dora.post(handoff_of(stack, sender), "messages", {"text": "I'm at the back door now."}).status_code == 200
+        assert (
+            dora.post(
+                handoff_of(stack, sender), "messages", {"text": "I'm at the back door now."}
+            ).status_code
+            == 200
+        )
         # while the guest types nothing: the messages appear above the open prompt, under Dora's name
         text = chat.wait_for("Dora> I'm at the back door now.", 10)
         assert "Dora>" in text.split("asked a member of our team", 1)[1]

@@ -1,4 +1,5 @@
 """A program in a real terminal: tmux runs it at a given size, sends keys and reads the screen."""
+
 from __future__ import annotations
 
 import os
@@ -8,8 +9,8 @@ import shutil
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
 
 EXITED = "[exited with status "
 
@@ -17,8 +18,15 @@ EXITED = "[exited with status "
 class Terminal:
     """One tmux session on its own server socket, so no one's own tmux is touched."""
 
-    def __init__(self, command: list[str], *, columns: int, rows: int = 50, cwd: Path,
-                 env: Optional[dict[str, str]] = None) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        *,
+        columns: int,
+        rows: int = 50,
+        cwd: Path,
+        env: dict[str, str] | None = None,
+    ) -> None:
         if not shutil.which("tmux"):
             raise RuntimeError("tmux is missing: run `bash scripts/install_browser.sh` (make test does)")
         self.socket = f"test-{uuid.uuid4().hex[:12]}"
@@ -26,12 +34,24 @@ class Terminal:
         script = f"{shlex.join(command)}; echo '{EXITED}'$?']'; sleep 600"
         # the size is the pane's: no COLUMNS or LINES from the test's own process
         exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in (env or {}).items())
-        self._tmux("new-session", "-d", "-s", "chat", "-x", str(columns), "-y", str(rows), "-c", str(cwd),
-                   f"env -u COLUMNS -u LINES {exports} bash -c {shlex.quote(script)}")
+        self._tmux(
+            "new-session",
+            "-d",
+            "-s",
+            "chat",
+            "-x",
+            str(columns),
+            "-y",
+            str(rows),
+            "-c",
+            str(cwd),
+            f"env -u COLUMNS -u LINES {exports} bash -c {shlex.quote(script)}",
+        )
 
     def _tmux(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.socket, "-f", os.devnull, *args], check=True,
-                              capture_output=True, text=True).stdout
+        return subprocess.run(
+            ["tmux", "-L", self.socket, "-f", os.devnull, *args], check=True, capture_output=True, text=True
+        ).stdout
 
     def send(self, text: str) -> None:
         """Type a line and press Enter."""

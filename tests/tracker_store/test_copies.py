@@ -2,6 +2,7 @@
 replaying copy gives, in every state a conversation reaches (a form half filled, a rejected form
 action, a paused conversation, a follow-up action), and changing the copy leaves the original as it
 was. Rasa runs in .venv-rasa, so the scenario runs there in a subprocess and reports JSON."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 
-SCENARIO = r'''
+SCENARIO = r"""
 import json
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (ActionExecuted, ActionExecutionRejected, ActiveLoop, BotUttered,
@@ -77,21 +78,29 @@ try:
 except AssertionError:
     out["a differing copy is reported"] = any(self_check.FAILED in message for message in logged)
 print(json.dumps(out))
-'''
+"""
 
 
 @pytest.fixture(scope="module")
 def outcome() -> dict:
     if not RASA_PYTHON.exists():
         pytest.skip(".venv-rasa is absent (run scripts/setup.sh)")
-    done = subprocess.run([str(RASA_PYTHON), "-c", SCENARIO], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [str(RASA_PYTHON), "-c", SCENARIO],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("moment", ["fresh", "a dish asked for", "the form rejected", "a follow-up set",
-                                    "the follow-up taken", "paused"])
+@pytest.mark.parametrize(
+    "moment",
+    ["fresh", "a dish asked for", "the form rejected", "a follow-up set", "the follow-up taken", "paused"],
+)
 def test_the_copy_is_the_tracker_rasas_replay_gives(outcome: dict, moment: str):
     assert outcome[moment] is True
 

@@ -2,6 +2,7 @@
 SQLTrackerStore returns, turn after turn, while reading only the rows it has not seen: with a second
 process writing to the same table, across a new session, and after rows are deleted (a guest's data
 erased). Rasa runs in .venv-rasa, so the scenario runs there in a subprocess and reports JSON."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 
-SCENARIO = r'''
+SCENARIO = r"""
 import asyncio, json, sys, time
 import rasa.shared.core.events as rasa_events
 import tracker_store.incremental as incremental
@@ -92,21 +93,38 @@ async def main():
     print(json.dumps(out))
 
 asyncio.run(main())
-'''
+"""
 
 
 @pytest.fixture(scope="module")
 def outcome(tmp_path_factory: pytest.TempPathFactory) -> dict:
     db = tmp_path_factory.mktemp("trackers") / "tracker.db"
-    done = subprocess.run([str(RASA_PYTHON), "-c", SCENARIO, str(db)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [str(RASA_PYTHON), "-c", SCENARIO, str(db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("moment", ["first read", "next turn", "written by another process", "new session",
-                                    "after erasure", "after its own write", "after a turn that was not saved",
-                                    "after turns on both processes", "unknown conversation"])
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "first read",
+        "next turn",
+        "written by another process",
+        "new session",
+        "after erasure",
+        "after its own write",
+        "after a turn that was not saved",
+        "after turns on both processes",
+        "unknown conversation",
+    ],
+)
 def test_it_returns_what_rasas_own_store_returns(outcome: dict, moment: str):
     assert outcome[moment] is True
 

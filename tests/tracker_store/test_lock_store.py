@@ -1,6 +1,7 @@
 """Several Rasa servers take turns on one conversation (tracker_store/lock_store.py): ticket numbers
 are handed out once and a turn runs only while it holds the lock, with processes racing on a real
 Redis. Rasa runs in .venv-rasa, so the race runs there in a subprocess and reports JSON."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 
-RACE = r'''
+RACE = r"""
 import asyncio, json, multiprocessing, sys, time
 import redis
 from rasa.utils.endpoints import EndpointConfig
@@ -52,13 +53,14 @@ if __name__ == "__main__":
     result["left"] = redis.Redis(host=HOST, port=PORT, db=1).keys("*")
     result["left"] = [key.decode() for key in result["left"]]
     print(json.dumps(result))
-'''
+"""
 
 
 def test_racing_rasa_servers_get_distinct_tickets_and_take_turns(redis_server: str):
     host, port = redis_server.removeprefix("redis://").split(":")
-    done = subprocess.run([str(RASA_PYTHON), "-c", RACE, host, port], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        [str(RASA_PYTHON), "-c", RACE, host, port], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     issued = result["tickets"]
@@ -68,7 +70,7 @@ def test_racing_rasa_servers_get_distinct_tickets_and_take_turns(redis_server: s
     assert [key for key in result["left"] if key.endswith("turns")] == []
 
 
-QUEUED = r'''
+QUEUED = r"""
 import asyncio, sys, time
 from rasa.utils.endpoints import EndpointConfig
 from tracker_store.lock_store import AtomicRedisLockStore
@@ -90,13 +92,14 @@ async def main():
     print(round(got - started, 3))
 
 asyncio.run(main())
-'''
+"""
 
 
 def test_a_message_queued_behind_another_is_served_as_soon_as_it_is_free(redis_server: str):
     host, port = redis_server.removeprefix("redis://").split(":")
-    done = subprocess.run([str(RASA_PYTHON), "-c", QUEUED, host, port], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [str(RASA_PYTHON), "-c", QUEUED, host, port], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     waited = float(done.stdout.strip().splitlines()[-1])
     assert 0.3 <= waited < 0.6  # Rasa's own store looks again only after a whole second

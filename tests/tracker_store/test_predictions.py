@@ -3,6 +3,7 @@ tracker_store/predictions.py as without, in a short and a long conversation and 
 turn, and the work they do per prediction no longer grows with the conversation: the text the rule
 policy serialises, the rules it checks against states and the states the memoization featuriser
 looks at stay the same from 10 turns to 150. Runs the real model in .venv-rasa in a subprocess and reports JSON."""
+
 from __future__ import annotations
 
 import json
@@ -89,8 +90,14 @@ def outcome() -> dict:
     model = latest_model()
     if model is None:
         pytest.fail("No trained Rasa model in models/: run `make train` (make test does it for you).")
-    done = subprocess.run([str(RASA_PYTHON), "-c", SCENARIO, str(model)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "LOG_LEVEL": "WARNING"})
+    done = subprocess.run(
+        [str(RASA_PYTHON), "-c", SCENARIO, str(model)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "LOG_LEVEL": "WARNING"},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -103,8 +110,11 @@ def test_the_policies_predict_the_same_with_the_shortcuts(outcome: dict):
 def test_a_predictions_work_does_not_grow_with_the_conversation(outcome: dict):
     short, long = outcome["work"]["10"], outcome["work"]["150"]
     assert short["fast"] == long["fast"], "the shortcuts' work grew with the conversation"
+
     # without them it grows (the check above would pass on a measure that never moves)
-    total = lambda runs, kind: sum(run[kind] for run in runs)
+    def total(runs, kind):
+        return sum(run[kind] for run in runs)
+
     assert total(long["rasa"], "chars") > 5 * total(short["rasa"], "chars") > 0
     assert total(long["rasa"], "states") > 5 * total(short["rasa"], "states") > 0
     assert total(long["rasa"], "rule checks") > 2 * total(short["rasa"], "rule checks") > 0

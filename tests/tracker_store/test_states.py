@@ -2,6 +2,7 @@
 exactly what Rasa computes afresh, while a conversation grows event by event through a form, an undo
 (UserUtteranceReverted, as the fallback emits), a restart and a new session; the e2e stack also checks
 every live prediction (TRACKER_STATES_SELF_CHECK=1). Runs in .venv-rasa in a subprocess."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 
-SCENARIO = r'''
+SCENARIO = r"""
 import copy, json
 from rasa.core.policies.policy import Policy
 from rasa.shared.core.domain import Domain
@@ -58,13 +59,19 @@ full = domain.states_for_tracker_history(tracker)
 text = Policy.format_tracker_states(full)  # the rule policy's debug line, copied as it does
 debug_text_same = str(copy.deepcopy(text)) == states._format_tracker_states(full) != ""
 print(json.dumps({"checks": checks, "mismatches": mismatches, "debug text same": debug_text_same}))
-'''
+"""
 
 
 @pytest.fixture(scope="module")
 def outcome() -> dict:
-    done = subprocess.run([str(RASA_PYTHON), "-c", SCENARIO], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [str(RASA_PYTHON), "-c", SCENARIO],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 

@@ -1,4 +1,5 @@
 """Sign-up and account forms: notification preferences, mobile number and delivery address, deleting the account."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,10 +17,14 @@ from apps.restaurant.services import normalise_postcode
 
 
 class SignUpForm(UserCreationForm):
-    name = forms.CharField(label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    name = forms.CharField(
+        label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
     email = forms.EmailField(label="E-mail address", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     phone = forms.CharField(
-        label="Mobile number (optional)", required=False, max_length=50,
+        label="Mobile number (optional)",
+        required=False,
+        max_length=50,
         help_text="Only if you'd like text messages about your orders. Include the country code, e.g. +31.",
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
@@ -35,8 +40,10 @@ class SignUpForm(UserCreationForm):
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()
         if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("There is already an account with this e-mail address. Try logging in.",
-                                        code="duplicate_email")
+            raise forms.ValidationError(
+                "There is already an account with this e-mail address. Try logging in.",
+                code="duplicate_email",
+            )
         return email
 
     def clean_phone(self) -> str:
@@ -77,7 +84,7 @@ class PreferencesForm(forms.ModelForm):
             "notify_sms": "The same updates by text message. Needs a mobile number.",
             "phone": "Include the country code, e.g. +31 6 12345678.",
             "address": "Street, number and anything the driver should know. Deliveries to this postcode "
-                       "come here, so you won't be asked for it after ordering.",
+            "come here, so you won't be asked for it after ordering.",
         }
         widgets = {
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
@@ -95,12 +102,20 @@ class PreferencesForm(forms.ModelForm):
         cleaned = super().clean()
         for given, missing in (("address", "postcode"), ("postcode", "address")):
             if cleaned.get(given) and not cleaned.get(missing) and missing not in self.errors:
-                self.add_error(missing, forms.ValidationError(
-                    f"Add the {missing} too, or leave both empty.", code="address_incomplete"))
+                self.add_error(
+                    missing,
+                    forms.ValidationError(
+                        f"Add the {missing} too, or leave both empty.", code="address_incomplete"
+                    ),
+                )
         if cleaned.get("notify_sms") and not cleaned.get("phone") and "phone" not in self.errors:
-            self.add_error("phone", forms.ValidationError(
-                "Add a mobile number to get text messages, or untick “Text me about my orders”.",
-                code="phone_needed_for_sms"))
+            self.add_error(
+                "phone",
+                forms.ValidationError(
+                    "Add a mobile number to get text messages, or untick “Text me about my orders”.",
+                    code="phone_needed_for_sms",
+                ),
+            )
         return cleaned
 
 
@@ -108,8 +123,11 @@ class DeleteAccountForm(forms.Form):
     """Deleting the account asks for the password again, checked by authenticate(): failed tries count
     towards django-axes' lockout like failed logins, so a borrowed session can't guess its way through."""
 
-    password = forms.CharField(label="Your password", strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
     def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
@@ -120,6 +138,7 @@ class DeleteAccountForm(forms.Form):
         password = self.cleaned_data["password"]
         user = self.request.user
         if authenticate(self.request, username=user.get_username(), password=password) != user:
-            raise forms.ValidationError("That isn't your password. Nothing has been deleted.",
-                                        code="password_incorrect")
+            raise forms.ValidationError(
+                "That isn't your password. Nothing has been deleted.", code="password_incorrect"
+            )
         return password

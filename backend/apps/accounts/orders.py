@@ -1,4 +1,5 @@
 """A guest's past orders, as the account page lists them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,7 +30,12 @@ def format_total(amount: Decimal, currency: str) -> str:
 def past_orders(customer: Customer, limit: int = MAX_ORDERS) -> list[PastOrder]:
     """The customer's most recent orders, newest first (only theirs: orders are matched by customer)."""
     orders = Order.objects.filter(customer=customer).order_by("-created_at", "-id")[:limit]
-    return [PastOrder(number=order.number or "Being placed", placed_at=order.created_at,
-                      total=format_total(order.total, order.currency),
-                      status=order.status.replace("_", " ").capitalize())
-            for order in orders]
+    return [
+        PastOrder(
+            number=order.number or "Being placed",
+            placed_at=order.created_at,
+            total=format_total(order.total, order.currency),
+            status=order.status.replace("_", " ").capitalize(),
+        )
+        for order in orders
+    ]

@@ -1,4 +1,5 @@
 """Phone numbers as guests type them -> one canonical form (E.164, e.g. +31612345678)."""
+
 from __future__ import annotations
 
 import phonenumbers

@@ -1,5 +1,6 @@
 """Guest accounts: sign up, log in and out, change or reset the password (Django's auth views), the account page,
 deleting the account."""
+
 from __future__ import annotations
 
 import logging
@@ -30,8 +31,9 @@ ERASED_KEY = "accounts_erased"  # the counts the goodbye page shows, in the new 
 def _next_url(request: HttpRequest) -> str:
     """Where to go after signing up: a safe ?next= on this site, else LOGIN_REDIRECT_URL."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return candidate
     return str(settings.LOGIN_REDIRECT_URL)
 
@@ -46,8 +48,12 @@ def signup(request: HttpRequest) -> HttpResponse:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Welcome! Your account is ready.")
         return HttpResponseRedirect(_next_url(request))
-    return render(request, "accounts/signup.html", {"form": form, "next": _next_url(request)},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "accounts/signup.html",
+        {"form": form, "next": _next_url(request)},
+        status=400 if form.errors else 200,
+    )
 
 
 class LoginView(auth_views.LoginView):
@@ -111,9 +117,12 @@ def account(request: HttpRequest) -> HttpResponse:
         form.save()
         messages.success(request, "Your preferences are saved.")
         return redirect("accounts:account")
-    return render(request, "accounts/account.html",
-                  {"form": form, "orders": past_orders(customer), "chat_url": reverse("chat:page")},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "accounts/account.html",
+        {"form": form, "orders": past_orders(customer), "chat_url": reverse("chat:page")},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -124,7 +133,9 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     The user row is deleted, not deactivated: a deactivated row would still hold the user name, e-mail and
     password hash for no purpose, and nothing the restaurant keeps (orders, payments) points at it.
     """
-    if request.user.is_staff or request.user.is_superuser:  # their audit trail stays: an administrator removes them
+    if (
+        request.user.is_staff or request.user.is_superuser
+    ):  # their audit trail stays: an administrator removes them
         return render(request, "accounts/delete_account.html", {"staff": True}, status=403)
     form = DeleteAccountForm(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -133,8 +144,12 @@ def delete_account(request: HttpRequest) -> HttpResponse:
             report = erase_user(user)
         except (DatabaseError, OSError):
             logger.exception("erasing an account failed; the database was rolled back")
-            return render(request, "accounts/delete_account.html",
-                          {"form": DeleteAccountForm(request), "failed": True}, status=503)
+            return render(
+                request,
+                "accounts/delete_account.html",
+                {"form": DeleteAccountForm(request), "failed": True},
+                status=503,
+            )
         audit(None, "erase_guest", report.subject[:255], via="account page", **report.counts())
         logout(request)
         request.session[ERASED_KEY] = report.counts()
@@ -147,6 +162,12 @@ def account_deleted(request: HttpRequest) -> HttpResponse:
     counts = request.session.pop(ERASED_KEY, None)
     if counts is None:
         return redirect("chat:page")
-    return render(request, "accounts/deleted.html",
-                  {"deleted": counts.get("deleted", {}), "anonymised": counts.get("anonymised", {}),
-                   "chat_url": reverse("chat:page")})
+    return render(
+        request,
+        "accounts/deleted.html",
+        {
+            "deleted": counts.get("deleted", {}),
+            "anonymised": counts.get("anonymised", {}),
+            "chat_url": reverse("chat:page"),
+        },
+    )

@@ -10,10 +10,12 @@ message (metadata ``token``); the action server verifies it and takes the custom
 carries only the opaque customer id, never a name, e-mail or phone number, and no ``aud`` claim
 (Rasa decodes with ``jwt.decode(token, key, algorithms=...)``, which rejects tokens with an audience).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 from typing import Any
 
 import jwt
@@ -48,8 +50,12 @@ def mint_chat_token(customer: Customer, *, now: datetime | None = None) -> ChatT
     """A token for `customer`, valid for CHAT_TOKEN_TTL_SECONDS from `now`, signed with the current secret."""
     issued = (now or datetime.now(tz=dt_timezone.utc)).replace(microsecond=0)
     expires = issued + timedelta(seconds=settings.CHAT_TOKEN_TTL_SECONDS)
-    claims = {"sub": customer.public_id, "iat": int(issued.timestamp()), "exp": int(expires.timestamp()),
-              "iss": ISSUER}
+    claims = {
+        "sub": customer.public_id,
+        "iat": int(issued.timestamp()),
+        "exp": int(expires.timestamp()),
+        "iss": ISSUER,
+    }
     return ChatToken(jwt.encode(claims, _secret(), algorithm=ALGORITHM), expires)
 
 
@@ -58,5 +64,11 @@ def decode_chat_token(token: str, *, leeway: float = 0) -> dict[str, Any]:
 
     The same check a verifier elsewhere (action server) makes; here it documents and tests the format.
     """
-    return jwt.decode(token, _secret(), algorithms=[ALGORITHM], issuer=ISSUER, leeway=leeway,
-                      options={"require": ["sub", "iat", "exp", "iss"]})
+    return jwt.decode(
+        token,
+        _secret(),
+        algorithms=[ALGORITHM],
+        issuer=ISSUER,
+        leeway=leeway,
+        options={"require": ["sub", "iat", "exp", "iss"]},
+    )

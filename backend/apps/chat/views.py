@@ -7,6 +7,7 @@ For a logged-in user the page also carries a short-lived signed chat token (apps
 the widget presents to Rasa and sends with every message; /chat/token/ gives it a fresh one. Names,
 e-mails and phone numbers never reach the page.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit
@@ -32,22 +33,33 @@ def _origin(url: str) -> str:
 def _websocket_origin(url: str) -> str:
     origin = _origin(url)
     if origin.startswith("https://"):
-        return "wss://" + origin[len("https://"):]
+        return "wss://" + origin[len("https://") :]
     if origin.startswith("http://"):
-        return "ws://" + origin[len("http://"):]
+        return "ws://" + origin[len("http://") :]
     return ""
 
 
 def chat_context(request: HttpRequest) -> dict[str, str]:
     """Where the widget connects, and for a logged-in guest their chat token and where to renew it."""
-    context = {"socket_url": settings.CHAT_SOCKET_URL, "stream_url": settings.CHAT_STREAM_URL,
-               "chat_token": "", "chat_token_expires_at": "", "token_url": "", "logout_url": "", "login_url": ""}
+    context = {
+        "socket_url": settings.CHAT_SOCKET_URL,
+        "stream_url": settings.CHAT_STREAM_URL,
+        "chat_token": "",
+        "chat_token_expires_at": "",
+        "token_url": "",
+        "logout_url": "",
+        "login_url": "",
+    }
     customer = customer_for_user(request.user)
     if customer is not None:
         token = mint_chat_token(customer)
-        context.update(chat_token=token.token, chat_token_expires_at=token.expires_at_iso,
-                       token_url=reverse("chat:token"), logout_url=reverse("accounts:logout"),
-                       login_url=f"{reverse('accounts:login')}?{urlencode({'next': request.path})}")
+        context.update(
+            chat_token=token.token,
+            chat_token_expires_at=token.expires_at_iso,
+            token_url=reverse("chat:token"),
+            logout_url=reverse("accounts:logout"),
+            login_url=f"{reverse('accounts:login')}?{urlencode({'next': request.path})}",
+        )
     return context
 
 
@@ -55,13 +67,21 @@ def _secure(response: HttpResponse, context: dict[str, str], *, strict: bool) ->
     """Content-Security-Policy for a chat page: it may talk to the chat servers and be framed only
     by the sites in CHAT_ALLOWED_ORIGINS. A page with a chat token is never stored by any cache."""
     connect = ["'self'"]
-    for value in (_origin(context["socket_url"]), _websocket_origin(context["socket_url"]),
-                  _origin(context["stream_url"])):
+    for value in (
+        _origin(context["socket_url"]),
+        _websocket_origin(context["socket_url"]),
+        _origin(context["stream_url"]),
+    ):
         if value and value not in connect:
             connect.append(value)
     ancestors = " ".join(["'self'", *settings.CHAT_ALLOWED_ORIGINS])
-    policy = [f"connect-src {' '.join(connect)}", f"frame-ancestors {ancestors}", "object-src 'none'",
-              "base-uri 'self'", "form-action 'self'"]
+    policy = [
+        f"connect-src {' '.join(connect)}",
+        f"frame-ancestors {ancestors}",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+    ]
     if strict:  # our own widget: no inline code at all
         policy = ["default-src 'self'", "img-src 'self' data: https: http:", *policy]
     response["Content-Security-Policy"] = "; ".join(policy)
@@ -98,7 +118,9 @@ def chat_token(request: HttpRequest) -> JsonResponse:
     """A fresh chat token for the logged-in guest (the widget renews before the old one runs out)."""
     customer = customer_for_user(request.user)
     if customer is None:
-        response = JsonResponse(error_body("not_authenticated", "Log in to chat from your account."), status=401)
+        response = JsonResponse(
+            error_body("not_authenticated", "Log in to chat from your account."), status=401
+        )
     else:
         token = mint_chat_token(customer)
         response = JsonResponse({"token": token.token, "expires_at": token.expires_at_iso})

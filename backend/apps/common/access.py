@@ -1,8 +1,10 @@
 """Staff pages: a logged-in, active staff user who also holds one permission."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,6 +15,7 @@ View = Callable[..., HttpResponse]
 
 def staff_with_permission(permission: str) -> Callable[[View], View]:
     """Anonymous visitors go to settings.LOGIN_URL; staff without `permission` (and non-staff) get 403."""
+
     def decorate(view: View) -> View:
         @login_required
         @wraps(view)
@@ -21,5 +24,7 @@ def staff_with_permission(permission: str) -> Callable[[View], View]:
             if not (user.is_active and user.is_staff and user.has_perm(permission)):
                 raise PermissionDenied(f"needs the permission {permission}")
             return view(request, *args, **kwargs)
+
         return wrapped
+
     return decorate

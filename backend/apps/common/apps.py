@@ -17,6 +17,10 @@ class CommonConfig(AppConfig):
             fulfilments=Order.Fulfilment.values,
             statuses=Order.Status.values,
             payment_methods=Payment.Method.values,
-            payment_outcomes=(Payment.Status.SUCCEEDED, Payment.Status.FAILED, Payment.Status.REFUNDED,
-                              Payment.Status.CANCELLED),
+            payment_outcomes=(
+                Payment.Status.SUCCEEDED,
+                Payment.Status.FAILED,
+                Payment.Status.REFUNDED,
+                Payment.Status.CANCELLED,
+            ),
         )

@@ -1,4 +1,5 @@
 """Service-token authentication for the assistant, plus the matching permission."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """One error shape for the whole API: {"error": {"code", "message", "details"}}."""
+
 from __future__ import annotations
 
 from typing import Any

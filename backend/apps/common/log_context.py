@@ -1,19 +1,21 @@
 """The backend's JSON logs (settings.LOGGING): the shared format (service_common/logs.py), each line
 of a request made for a chat conversation carrying its `conversation_id` (the X-Conversation-Id header
 the assistant sends, else a `conversation_id` query parameter)."""
+
 from __future__ import annotations
 
 import contextvars
 import logging
-from typing import Callable, Optional
+from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
 from service_common.logs import json_handler as shared_json_handler
 
 CONVERSATION_HEADER = "HTTP_X_CONVERSATION_ID"
-current_conversation: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("backend_conversation",
-                                                                                     default=None)
+current_conversation: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "backend_conversation", default=None
+)
 
 
 def json_handler() -> logging.Handler:
@@ -22,8 +24,10 @@ def json_handler() -> logging.Handler:
     return shared_json_handler(current_conversation=current_conversation.get)
 
 
-def request_conversation(request: HttpRequest) -> Optional[str]:
-    value = str(request.META.get(CONVERSATION_HEADER, "") or request.GET.get("conversation_id", "") or "").strip()
+def request_conversation(request: HttpRequest) -> str | None:
+    value = str(
+        request.META.get(CONVERSATION_HEADER, "") or request.GET.get("conversation_id", "") or ""
+    ).strip()
     return value[:200] or None
 
 

@@ -17,10 +17,12 @@ PromQL the dashboard uses:
   API errors by code             sum by (code) (rate(restaurant_backend_api_errors_total[5m]))
   median time to claim a handoff histogram_quantile(0.5, sum by (le) (rate(restaurant_backend_handoff_time_to_claim_seconds_bucket[1d])))
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.db import transaction
 from prometheus_client import Counter, Histogram
@@ -44,11 +46,13 @@ HANDOFFS = Counter(
 )  # requested | claimed | resolved (handed back) | abandoned (asked outside opening hours)
 HANDOFF_STEPS = ("requested", "claimed", "resolved", "abandoned")
 HANDOFF_TIME_TO_CLAIM = Histogram(
-    "restaurant_backend_handoff_time_to_claim_seconds", "From a guest's request for a person to a claim",
+    "restaurant_backend_handoff_time_to_claim_seconds",
+    "From a guest's request for a person to a claim",
     buckets=(15, 30, 60, 120, 300, 600, 1200, 3600),
 )
 HANDOFF_TIME_HELD = Histogram(
-    "restaurant_backend_handoff_time_held_seconds", "From a claim to the hand-back to the assistant",
+    "restaurant_backend_handoff_time_held_seconds",
+    "From a claim to the hand-back to the assistant",
     buckets=(30, 60, 120, 300, 600, 1200, 1800, 3600),
 )
 
@@ -81,6 +85,7 @@ def payment_outcome(method: str, outcome: str) -> None:
 
 def handoff_step(step: str, seconds: float | None = None) -> None:
     """A handoff took a step (apps.support); `seconds`: time to claim (claimed) or time held (resolved)."""
+
     def count() -> None:
         HANDOFFS.labels(step=step).inc()
         if seconds is not None and step == "claimed":
@@ -97,8 +102,12 @@ def api_error(code: str) -> None:
     API_ERRORS.labels(code=code if _CODE.fullmatch(code or "") else "other").inc()
 
 
-def initialise_labels(fulfilments: Iterable[str], statuses: Iterable[str], payment_methods: Iterable[str],
-                      payment_outcomes: Iterable[str]) -> None:
+def initialise_labels(
+    fulfilments: Iterable[str],
+    statuses: Iterable[str],
+    payment_methods: Iterable[str],
+    payment_outcomes: Iterable[str],
+) -> None:
     """Show every known series from the start at 0 (apps.common.apps.ready passes the models' values),
     so that rates and ratios exist before the first order, payment or error."""
     for fulfilment in fulfilments:

@@ -1,4 +1,5 @@
 """GET /metrics: the Prometheus exposition of apps.common.metrics, behind ``METRICS_TOKEN``."""
+
 from __future__ import annotations
 
 import hmac

@@ -1,4 +1,5 @@
 """Abstract models shared by the apps (no tables of their own)."""
+
 from __future__ import annotations
 
 from django.db import models

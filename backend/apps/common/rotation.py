@@ -6,6 +6,7 @@ timestamp). The previous value is accepted while now < until; with no until it i
 so a forgotten ``_PREVIOUS`` never stays valid for ever. See docs/accounts.md for the procedure.
 The window itself is `apps.common.secret_rotation` (shared with the assistant); this reads Django settings.
 """
+
 from __future__ import annotations
 
 import hmac

@@ -14,5 +14,9 @@ class ServiceTokenScheme(OpenApiAuthenticationExtension):
     name = "ServiceToken"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {"type": "apiKey", "in": "header", "name": "Authorization",
-                "description": "`Token <BACKEND_SERVICE_TOKEN>`"}
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <BACKEND_SERVICE_TOKEN>`",
+        }

@@ -14,19 +14,19 @@ Python 3.10 (Rasa) and 3.11: the backend (run from backend/) imports it as
 `apps.common.secret_rotation`; the Rasa channels and the action server (run from the repository
 root) as `backend.apps.common.secret_rotation`.
 """
+
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
-from typing import Optional, Union
 
 
 class MalformedDeadline(ValueError):
     """A NAME_PREVIOUS_UNTIL that is not an ISO 8601 time."""
 
 
-def parse_until(value: Union[str, datetime, None], setting: str = "the rotation deadline") -> Optional[datetime]:
+def parse_until(value: str | datetime | None, setting: str = "the rotation deadline") -> datetime | None:
     """The end of the rotation window as an aware datetime (naive means UTC); None when unset."""
     if isinstance(value, datetime):
         moment = value
@@ -38,12 +38,19 @@ def parse_until(value: Union[str, datetime, None], setting: str = "the rotation 
             moment = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text)
         except ValueError as exc:
             raise MalformedDeadline(
-                f"{setting} must be an ISO 8601 time (e.g. 2026-12-01T12:00:00Z), not {text!r}") from exc
+                f"{setting} must be an ISO 8601 time (e.g. 2026-12-01T12:00:00Z), not {text!r}"
+            ) from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def accepted_secrets(current: str, previous: str = "", previous_until: Union[str, datetime, None] = "",
-                     now: Optional[datetime] = None, *, setting: str = "the rotation deadline") -> list[str]:
+def accepted_secrets(
+    current: str,
+    previous: str = "",
+    previous_until: str | datetime | None = "",
+    now: datetime | None = None,
+    *,
+    setting: str = "the rotation deadline",
+) -> list[str]:
     """The values a receiver accepts right now, current first."""
     values = [current] if current else []
     until = parse_until(previous_until, setting)
@@ -53,16 +60,24 @@ def accepted_secrets(current: str, previous: str = "", previous_until: Union[str
     return values
 
 
-def accepted_from_env(name: str, environ: Optional[Mapping[str, str]] = None,
-                      now: Optional[datetime] = None, current: Optional[str] = None) -> list[str]:
+def accepted_from_env(
+    name: str,
+    environ: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+    current: str | None = None,
+) -> list[str]:
     """accepted_secrets() for NAME, NAME_PREVIOUS and NAME_PREVIOUS_UNTIL in the environment."""
     environ = os.environ if environ is None else environ
-    return accepted_secrets(environ.get(name, "") if current is None else current,
-                            environ.get(f"{name}_PREVIOUS", ""), environ.get(f"{name}_PREVIOUS_UNTIL", ""), now,
-                            setting=f"{name}_PREVIOUS_UNTIL")
+    return accepted_secrets(
+        environ.get(name, "") if current is None else current,
+        environ.get(f"{name}_PREVIOUS", ""),
+        environ.get(f"{name}_PREVIOUS_UNTIL", ""),
+        now,
+        setting=f"{name}_PREVIOUS_UNTIL",
+    )
 
 
-def check_deadlines(names: Iterable[str], environ: Optional[Mapping[str, str]] = None) -> None:
+def check_deadlines(names: Iterable[str], environ: Mapping[str, str] | None = None) -> None:
     """Raise MalformedDeadline for the first NAME_PREVIOUS_UNTIL of `names` that is malformed (at start-up)."""
     environ = os.environ if environ is None else environ
     for name in names:

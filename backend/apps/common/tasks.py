@@ -1,10 +1,12 @@
 """Run work off the request thread on a small thread pool (inline when BACKGROUND_TASKS_SYNC)."""
+
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connections
@@ -28,7 +30,7 @@ def _run(fn: Callable[..., Any], *args: Any) -> None:
     close_old_connections()
     try:
         fn(*args)
-    except Exception:  # noqa: BLE001 - a background failure must be logged, not lost
+    except Exception:
         logger.exception("background task %s failed", getattr(fn, "__name__", fn))
     finally:
         connections.close_all()

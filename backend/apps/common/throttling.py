@@ -7,11 +7,12 @@ else the `conversation_id` of its JSON body (POST /api/carts/, /api/orders/, /ap
 the conversation of the cart or order in its URL. Requests that belong to no conversation (menu, restaurant facts) share the "service" bucket.
 Counters live in the default cache (per process with the default LocMemCache).
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Optional
+from typing import Any
 
 from django.conf import settings
 from rest_framework.request import Request
@@ -40,7 +41,7 @@ def _authenticated(request: Request) -> bool:
     return bool(request.user and request.user.is_authenticated)
 
 
-def request_conversation(request: Request, view: Any) -> Optional[str]:
+def request_conversation(request: Request, view: Any) -> str | None:
     """The chat conversation a request is made for, or None (see the module's docstring)."""
     cached = getattr(request, "_throttle_conversation", False)
     if cached is not False:
@@ -50,7 +51,7 @@ def request_conversation(request: Request, view: Any) -> Optional[str]:
     return conversation
 
 
-def _find_conversation(request: Request, view: Any) -> Optional[str]:
+def _find_conversation(request: Request, view: Any) -> str | None:
     header = str(request.META.get(CONVERSATION_HEADER, "")).strip()
     if header:
         return header[:200]
@@ -60,12 +61,16 @@ def _find_conversation(request: Request, view: Any) -> Optional[str]:
     if request.method == "POST" and "json" in (request.content_type or ""):
         try:  # Django keeps the body, so the view's parser still reads it (and reports bad JSON)
             body = json.loads(request._request.body or b"{}")
-        except Exception:  # noqa: BLE001 - unreadable bodies are the view's to refuse
+        except Exception:
             body = None
-        if isinstance(body, dict) and isinstance(body.get("conversation_id"), str) and body["conversation_id"].strip():
+        if (
+            isinstance(body, dict)
+            and isinstance(body.get("conversation_id"), str)
+            and body["conversation_id"].strip()
+        ):
             return body["conversation_id"].strip()[:200]
     kwargs = getattr(view, "kwargs", None) or {}
-    from apps.ordering.models import Cart, Order  # noqa: PLC0415 - apps load after this module
+    from apps.ordering.models import Cart, Order
 
     if "cart_id" in kwargs:
         found = Cart.objects.filter(pk=kwargs["cart_id"]).values_list("conversation_id", flat=True).first()
@@ -74,7 +79,9 @@ def _find_conversation(request: Request, view: Any) -> Optional[str]:
         found = Order.objects.filter(pk=kwargs["order_id"]).values_list("conversation_id", flat=True).first()
         return found or f"order:{kwargs['order_id']}"
     if "number" in kwargs:
-        found = Order.objects.filter(number=kwargs["number"]).values_list("conversation_id", flat=True).first()
+        found = (
+            Order.objects.filter(number=kwargs["number"]).values_list("conversation_id", flat=True).first()
+        )
         return found or None
     return None
 
@@ -102,7 +109,10 @@ class ServiceThrottle(_SettingsRateThrottle):
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if not _authenticated(request):
             return None
-        if settings.THROTTLE_RATES.get(ConversationThrottle.scope) and request_conversation(request, view) is not None:
+        if (
+            settings.THROTTLE_RATES.get(ConversationThrottle.scope)
+            and request_conversation(request, view) is not None
+        ):
             return None  # counted per conversation instead
         ident = getattr(request.user, "pk", None) or str(request.user)
         return self.cache_format % {"scope": self.scope, "ident": ident}

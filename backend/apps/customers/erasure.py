@@ -11,6 +11,7 @@ Kept, anonymised: orders and their payments are bookkeeping records the restaura
 date, items, amounts, fees, status, payment). Their name, contact details, address, postcode and every
 link to the guest or the chat go; so do the same links in outgoing webhook records about them.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -54,14 +55,20 @@ LABELS = {
     "audit_log_entries": "review audit entries (quoted guest text removed)",
     "admin_log_entries": "admin history entries (user name removed)",
 }
-ORDERS_KEPT = ("Orders are kept for the restaurant's accounts, as bookkeeping law requires: number, date, items, "
-               "amounts, status and payment record stay; the name, contact details, delivery address, postcode "
-               "and the links to the guest and the chat are gone.")
-EXPORTS_NOTE = ("Exported files were changed on disk only: copies committed to git (or shared) before now still "
-                "hold those lines; commit data/nlu/reviewed.yml, tests/data/llm_eval.jsonl and "
-                "tests/conversations/ again (older commits keep them).")
-EXTERNAL_NOTE = ("The payment provider and any external POS keep their own records of these orders; "
-                 "ask them separately if the request covers them.")
+ORDERS_KEPT = (
+    "Orders are kept for the restaurant's accounts, as bookkeeping law requires: number, date, items, "
+    "amounts, status and payment record stay; the name, contact details, delivery address, postcode "
+    "and the links to the guest and the chat are gone."
+)
+EXPORTS_NOTE = (
+    "Exported files were changed on disk only: copies committed to git (or shared) before now still "
+    "hold those lines; commit data/nlu/reviewed.yml, tests/data/llm_eval.jsonl and "
+    "tests/conversations/ again (older commits keep them)."
+)
+EXTERNAL_NOTE = (
+    "The payment provider and any external POS keep their own records of these orders; "
+    "ask them separately if the request covers them."
+)
 BACKUPS_NOTE = "Database backups made before now still contain the erased data until they expire."
 
 
@@ -78,14 +85,18 @@ class ErasureReport:
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Non-zero counts only; fit for the audit log (no personal data)."""
-        return {"deleted": {k: n for k, n in sorted(self.deleted.items()) if n},
-                "anonymised": {k: n for k, n in sorted(self.anonymised.items()) if n}}
+        return {
+            "deleted": {k: n for k, n in sorted(self.deleted.items()) if n},
+            "anonymised": {k: n for k, n in sorted(self.anonymised.items()) if n},
+        }
 
     def rows(self) -> list[dict[str, object]]:
         """One row per kind of thing touched: key, label, deleted and anonymised counts (for pages)."""
         kinds = [k for k in LABELS if self.deleted[k] or self.anonymised[k]]
-        return [{"key": k, "label": LABELS[k], "deleted": self.deleted[k], "anonymised": self.anonymised[k]}
-                for k in kinds]
+        return [
+            {"key": k, "label": LABELS[k], "deleted": self.deleted[k], "anonymised": self.anonymised[k]}
+            for k in kinds
+        ]
 
     def lines(self) -> list[str]:
         counts = self.counts()
@@ -116,9 +127,14 @@ def erase_email(email: str) -> ErasureReport:
     if not email:
         raise ValueError("an e-mail address is needed")
     users = list(get_user_model().objects.filter(email__iexact=email))
-    customers = list(Customer.objects.filter(  # also the guest whose order updates went to this address
-        Q(email__iexact=email) | Q(user__in=users) | Q(order__notifications__recipient__iexact=email)).distinct())
-    ids = [c.public_id for c in customers] + [f"website account #{u.pk}" for u in users if not hasattr(u, "customer")]
+    customers = list(
+        Customer.objects.filter(  # also the guest whose order updates went to this address
+            Q(email__iexact=email) | Q(user__in=users) | Q(order__notifications__recipient__iexact=email)
+        ).distinct()
+    )
+    ids = [c.public_id for c in customers] + [
+        f"website account #{u.pk}" for u in users if not hasattr(u, "customer")
+    ]
     return _erase(f"guest {', '.join(sorted(ids)) or '(none found)'}", customers, users, set())
 
 
@@ -126,17 +142,26 @@ def erase_conversation(sender_id: str) -> ErasureReport:
     """One chat conversation. The guest of an anonymous order in it (details typed on the order's page, no
     account) is erased too: the conversation is all that identifies them. A website account's orders in it
     stay with the account, only unlinked from the conversation."""
-    customers = Customer.objects.filter(user=None).filter(
-        Q(order__conversation_id=sender_id) | Q(cart__conversation_id=sender_id)
-        | Q(handoff__conversation_id=sender_id)).distinct()
+    customers = (
+        Customer.objects.filter(user=None)
+        .filter(
+            Q(order__conversation_id=sender_id)
+            | Q(cart__conversation_id=sender_id)
+            | Q(handoff__conversation_id=sender_id)
+        )
+        .distinct()
+    )
     return _erase(f"conversation {sender_id}", list(customers), [], {sender_id})
 
 
 def _conversations_of(customers: list[Customer]) -> set[str]:
     ids: set[str] = set()
     for model in (Cart, Order, Handoff):
-        ids |= set(model.objects.filter(customer__in=customers).exclude(conversation_id="")
-                   .values_list("conversation_id", flat=True))
+        ids |= set(
+            model.objects.filter(customer__in=customers)
+            .exclude(conversation_id="")
+            .values_list("conversation_id", flat=True)
+        )
     for customer in customers:
         ids |= deletion.senders_mentioning(customer.public_id)
     return ids
@@ -153,8 +178,9 @@ def _erase(subject: str, customers: list[Customer], users: list, sender_ids: set
     with transaction.atomic():
         order_ids = _anonymise_orders(report, customers, sender_ids)
         _erase_carts(report, customers, sender_ids)
-        report.deleted["handoffs"] = delete_rows(Handoff.objects.filter(
-            Q(customer__in=customers) | Q(conversation_id__in=sender_ids)))
+        report.deleted["handoffs"] = delete_rows(
+            Handoff.objects.filter(Q(customer__in=customers) | Q(conversation_id__in=sender_ids))
+        )
         _scrub_webhooks(report, order_ids, {c.public_id for c in customers}, sender_ids)
         report.deleted.update(deletion.delete_review_rows(sender_ids))
         decisions = deletion.delete_nlu_decisions(tracker)
@@ -174,17 +200,31 @@ def _erase(subject: str, customers: list[Customer], users: list, sender_ids: set
 
 def _anonymise_orders(report: ErasureReport, customers: list[Customer], sender_ids: set[str]) -> list[int]:
     """Orders of the guest (or placed anonymously in their conversations) keep their bookkeeping facts only."""
-    order_ids = list(Order.objects.filter(Q(customer__in=customers) | Q(conversation_id__in=sender_ids, customer=None))
-                     .values_list("pk", flat=True))
+    order_ids = list(
+        Order.objects.filter(
+            Q(customer__in=customers) | Q(conversation_id__in=sender_ids, customer=None)
+        ).values_list("pk", flat=True)
+    )
     report.deleted["notifications"] = delete_rows(Notification.objects.filter(order_id__in=order_ids))
     for pk in order_ids:  # a fresh details token: an old details link can't attach new data to the order
-        Order.objects.filter(pk=pk).update(customer=None, delivery_address="", postcode=None, conversation_id="",
-                                           details_token=new_details_token())
+        Order.objects.filter(pk=pk).update(
+            customer=None,
+            delivery_address="",
+            postcode=None,
+            conversation_id="",
+            details_token=new_details_token(),
+        )
     report.anonymised["orders"] = len(order_ids)
-    others = Order.objects.filter(conversation_id__in=sender_ids).exclude(pk__in=order_ids).update(conversation_id="")
+    others = (
+        Order.objects.filter(conversation_id__in=sender_ids)
+        .exclude(pk__in=order_ids)
+        .update(conversation_id="")
+    )
     if others:
-        report.notes.append(f"{others} order(s) placed in the conversation belong to a website account and stay "
-                            "with it (only unlinked from the conversation); erase that account to anonymise them.")
+        report.notes.append(
+            f"{others} order(s) placed in the conversation belong to a website account and stay "
+            "with it (only unlinked from the conversation); erase that account to anonymise them."
+        )
     return order_ids
 
 
@@ -193,17 +233,22 @@ def _erase_carts(report: ErasureReport, customers: list[Customer], sender_ids: s
     ordered = set(carts.filter(orders__isnull=False).values_list("pk", flat=True))
     open_or_abandoned = set(carts.values_list("pk", flat=True)) - ordered
     report.anonymised["carts"] = Cart.objects.filter(pk__in=ordered).update(
-        customer=None, conversation_id="", postcode="")
+        customer=None, conversation_id="", postcode=""
+    )
     report.deleted["carts"] = delete_rows(Cart.objects.filter(pk__in=open_or_abandoned))
     Cart.objects.filter(conversation_id__in=sender_ids).update(conversation_id="")  # a kept account's carts
 
 
-def _scrub_webhooks(report: ErasureReport, order_ids: list[int], public_ids: set[str], sender_ids: set[str]) -> None:
+def _scrub_webhooks(
+    report: ErasureReport, order_ids: list[int], public_ids: set[str], sender_ids: set[str]
+) -> None:
     """Webhook records keep the event (order number, status), not who it was about."""
     orders = set(order_ids)
-    found = WebhookDelivery.objects.filter(Q(payload__data__order_id__in=order_ids)
-                                           | Q(payload__data__customer__in=public_ids)
-                                           | Q(payload__data__conversation_id__in=sender_ids))
+    found = WebhookDelivery.objects.filter(
+        Q(payload__data__order_id__in=order_ids)
+        | Q(payload__data__customer__in=public_ids)
+        | Q(payload__data__conversation_id__in=sender_ids)
+    )
     for delivery in found:
         data = delivery.payload.get("data") or {}
         ours = data.get("order_id") in orders
@@ -221,10 +266,13 @@ def _delete_users(report: ErasureReport, users: list) -> None:
     user_type = ContentType.objects.get_for_model(get_user_model())
     for user in users:
         username = user.get_username()
-        report.deleted["login_records"] += sum(delete_rows(model.objects.filter(username=username))
-                                               for model in (AccessAttempt, AccessFailureLog, AccessLog))
+        report.deleted["login_records"] += sum(
+            delete_rows(model.objects.filter(username=username))
+            for model in (AccessAttempt, AccessFailureLog, AccessLog)
+        )
         report.anonymised["admin_log_entries"] += LogEntry.objects.filter(
-            content_type=user_type, object_id=str(user.pk)).update(object_repr=f"erased user #{user.pk}")
+            content_type=user_type, object_id=str(user.pk)
+        ).update(object_repr=f"erased user #{user.pk}")
         user.delete()
         report.deleted["user_accounts"] += 1
 
@@ -232,11 +280,18 @@ def _delete_users(report: ErasureReport, users: list) -> None:
 def _add_notes(report: ErasureReport, order_ids: Iterable[int]) -> None:
     if report.anonymised["orders"]:
         report.notes.append(ORDERS_KEPT)
-        external = (Payment.objects.filter(order_id__in=order_ids).exclude(provider__in=["", "sandbox"]).exists()
-                    or PosSubmission.objects.filter(order_id__in=order_ids).exclude(adapter="kitchen_display").exists())
+        external = (
+            Payment.objects.filter(order_id__in=order_ids).exclude(provider__in=["", "sandbox"]).exists()
+            or PosSubmission.objects.filter(order_id__in=order_ids)
+            .exclude(adapter="kitchen_display")
+            .exists()
+        )
         if external:
             report.notes.append(EXTERNAL_NOTE)
-    if any(report.deleted[k] for k in ("exported_nlu_examples", "exported_llm_eval_cases", "saved_conversation_tests")):
+    if any(
+        report.deleted[k]
+        for k in ("exported_nlu_examples", "exported_llm_eval_cases", "saved_conversation_tests")
+    ):
         report.notes.append(EXPORTS_NOTE)
     if any(report.deleted.values()) or any(report.anonymised.values()):
         report.notes.append(BACKUPS_NOTE)

@@ -5,6 +5,7 @@ a chat token's subject against it and the action server the customer in a messag
 run from the repository root and import this as ``backend.apps.customers.ids``, so it imports only
 the standard library (Python 3.10 and 3.11).
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Customers and their personal data. Only the opaque public id ever leaves the backend."""
+
 from __future__ import annotations
 
 from django.conf import settings

@@ -7,6 +7,7 @@ few rows that need it (bot replies carrying ``llm_cost_usd``, "I don't know" rep
 The review app's ConversationSummary is not used: it holds one row per conversation without event
 times or the ``next_flow`` slot, so it cannot split a range by day or tell the checkout step.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -139,10 +140,15 @@ def chat_orders(start: dt.date, end: dt.date) -> dict[dt.date, tuple[int, Decima
     """Orders placed via chat (with a conversation id, not cancelled or rejected) and their totals, per UTC day."""
     lo = dt.datetime.combine(start, dt.time(), tzinfo=UTC)
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=UTC)
-    rows = (Order.objects.filter(created_at__gte=lo, created_at__lt=hi).exclude(conversation_id="")
-            .exclude(status__in=[Order.Status.CANCELLED, Order.Status.REJECTED])
-            .annotate(day=TruncDate("created_at", tzinfo=UTC))
-            .values("day").annotate(n=Count("id"), revenue=Sum("total")).order_by("day"))
+    rows = (
+        Order.objects.filter(created_at__gte=lo, created_at__lt=hi)
+        .exclude(conversation_id="")
+        .exclude(status__in=[Order.Status.CANCELLED, Order.Status.REJECTED])
+        .annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .values("day")
+        .annotate(n=Count("id"), revenue=Sum("total"))
+        .order_by("day")
+    )
     return {r["day"]: (r["n"], r["revenue"] or Decimal("0.00")) for r in rows}
 
 
@@ -169,13 +175,20 @@ class HandoffDay:
 
 def handoffs_per_day(start: dt.date, end: dt.date) -> list[HandoffDay]:
     """The live staff takeover's figures per day (the metrics' counters, from the rows that outlive restarts)."""
-    days = {start + dt.timedelta(days=n): HandoffDay(start + dt.timedelta(days=n)) for n in range((end - start).days + 1)}
+    days = {
+        start + dt.timedelta(days=n): HandoffDay(start + dt.timedelta(days=n))
+        for n in range((end - start).days + 1)
+    }
 
     def on(moment: dt.datetime | None) -> HandoffDay | None:
         return days.get(moment.astimezone(UTC).date()) if moment else None
 
-    lo = dt.datetime.combine(start, dt.time(), tzinfo=UTC) - dt.timedelta(days=1)  # claimed or closed a day later
-    for handoff in Handoff.objects.filter(Q(created_at__gte=lo) | Q(claimed_at__gte=lo) | Q(closed_at__gte=lo)):
+    lo = dt.datetime.combine(start, dt.time(), tzinfo=UTC) - dt.timedelta(
+        days=1
+    )  # claimed or closed a day later
+    for handoff in Handoff.objects.filter(
+        Q(created_at__gte=lo) | Q(claimed_at__gte=lo) | Q(closed_at__gte=lo)
+    ):
         if (day := on(handoff.created_at)) is not None:
             day.requested += 1
             day.abandoned += handoff.status == Handoff.Status.ABANDONED
@@ -192,10 +205,13 @@ def _per_day_conversations(lo: float, hi: float) -> tuple[dict[str, int], int]:
     day = _day_sql()
     rows = tracker_rows(
         f"SELECT {day} AS d, COUNT(DISTINCT sender_id) FROM events "
-        "WHERE type_name = 'user' AND timestamp >= %s AND timestamp < %s GROUP BY d", [lo, hi])
+        "WHERE type_name = 'user' AND timestamp >= %s AND timestamp < %s GROUP BY d",
+        [lo, hi],
+    )
     total = tracker_rows(
         "SELECT COUNT(DISTINCT sender_id) FROM events WHERE type_name = 'user' AND timestamp >= %s AND timestamp < %s",
-        [lo, hi])[0][0]
+        [lo, hi],
+    )[0][0]
     return {str(d): n for d, n in rows}, total or 0
 
 
@@ -204,7 +220,9 @@ def _per_day_cost(lo: float, hi: float) -> dict[str, Decimal]:
     out: dict[str, Decimal] = defaultdict(Decimal)
     for d, data in tracker_rows(
         f"SELECT {day}, data FROM events WHERE type_name = 'bot' AND timestamp >= %s AND timestamp < %s "
-        "AND data LIKE %s", [lo, hi, f"%{COST_KEY}%"]):
+        "AND data LIKE %s",
+        [lo, hi, f"%{COST_KEY}%"],
+    ):
         out[str(d)] += bot_cost(_json(data))
     return out
 
@@ -230,15 +248,24 @@ def funnel(lo: float, hi: float) -> list[dict[str, Any]]:
         " FROM events WHERE timestamp >= %s AND timestamp < %s GROUP BY sender_id"
         ") steps WHERE talked = 1"
     )
-    params = [*MENU_ACTIONS, '%"value": null%', "next_flow", '%"value": "checkout_form"%',
-              "checkout_stage", '%"value": "placed"%', lo, hi]
+    params = [
+        *MENU_ACTIONS,
+        '%"value": null%',
+        "next_flow",
+        '%"value": "checkout_form"%',
+        "checkout_stage",
+        '%"value": "placed"%',
+        lo,
+        hi,
+    ]
     total, *counts = tracker_rows(sql, params)[0]
     total = total or 0
     steps = []
-    for (key, label), count in zip(FUNNEL, counts):
+    for (key, label), count in zip(FUNNEL, counts, strict=False):
         count = int(count or 0)
-        steps.append({"key": key, "label": label, "count": count,
-                      "share": (100.0 * count / total) if total else 0.0})
+        steps.append(
+            {"key": key, "label": label, "count": count, "share": (100.0 * count / total) if total else 0.0}
+        )
     return steps
 
 
@@ -261,8 +288,10 @@ def _group(items: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
     return out
 
 
-PREVIOUS_USER = ("(SELECT u.data FROM events u WHERE u.sender_id = e.sender_id AND u.type_name = 'user' "
-                 "AND u.id < e.id ORDER BY u.id DESC LIMIT 1)")
+PREVIOUS_USER = (
+    "(SELECT u.data FROM events u WHERE u.sender_id = e.sender_id AND u.type_name = 'user' "
+    "AND u.id < e.id ORDER BY u.id DESC LIMIT 1)"
+)
 
 
 def unanswered(lo: float, hi: float) -> list[dict[str, Any]]:
@@ -270,14 +299,18 @@ def unanswered(lo: float, hi: float) -> list[dict[str, Any]]:
     items: list[tuple[str, str, str]] = []
     for sender, data, previous in tracker_rows(
         f"SELECT e.sender_id, e.data, {PREVIOUS_USER} FROM events e WHERE e.type_name = 'bot' "
-        "AND e.timestamp >= %s AND e.timestamp < %s AND e.data LIKE %s ORDER BY e.id", [lo, hi, "%know%"]):
+        "AND e.timestamp >= %s AND e.timestamp < %s AND e.data LIKE %s ORDER BY e.id",
+        [lo, hi, "%know%"],
+    ):
         text = (_json(data).get("text") or "").strip().lower()
         if text.startswith(IDK_PREFIXES) and previous:
             items.append((sender, _json(previous).get("text") or "", "I don't know"))
     marks = ", ".join(["%s"] * len(FALLBACK_INTENTS))
     for sender, data in tracker_rows(
         f"SELECT sender_id, data FROM events WHERE type_name = 'user' AND intent_name IN ({marks}) "
-        "AND timestamp >= %s AND timestamp < %s ORDER BY id", [*sorted(FALLBACK_INTENTS), lo, hi]):
+        "AND timestamp >= %s AND timestamp < %s ORDER BY id",
+        [*sorted(FALLBACK_INTENTS), lo, hi],
+    ):
         items.append((sender, _json(data).get("text") or "", "nlu_fallback"))
     return _group(items)
 
@@ -289,7 +322,8 @@ def fallbacks(lo: float, hi: float) -> list[dict[str, Any]]:
     for sender, action, previous in tracker_rows(
         f"SELECT e.sender_id, e.action_name, {PREVIOUS_USER} FROM events e WHERE e.type_name = 'action' "
         f"AND e.action_name IN ({marks}) AND e.timestamp >= %s AND e.timestamp < %s ORDER BY e.id",
-        [*sorted(FALLBACK_ACTIONS), lo, hi]):
+        [*sorted(FALLBACK_ACTIONS), lo, hi],
+    ):
         if previous:
             items.append((sender, _json(previous).get("text") or "", action))
     return _group(items)

@@ -7,6 +7,7 @@ from our own origin (no CDN, works offline, fits a ``script-src 'self'`` CSP). T
 also shown as a table, so the page is complete and accessible without JavaScript. Server-side matplotlib
 was the alternative; it would cost CPU per request and give static, non-interactive images.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,6 +36,7 @@ def owner_required(view):
         if not (user.is_active and user.is_staff and user.has_perm(PERMISSION)):
             raise PermissionDenied("staff with the insights permission only")
         return view(request, *args, **kwargs)
+
     return wrapped
 
 
@@ -66,7 +68,14 @@ def insights(request: HttpRequest) -> HttpResponse:
     except DatabaseError as exc:  # e.g. no var/tracker.db yet
         error = f"The tracker store is not reachable ({exc.__class__.__name__})."
         figures = Figures(start=start, end=end)
-    return render(request, "insights/page.html", {
-        "f": figures, "chart": figures.chart_data(), "error": error,
-        "from": start.isoformat(), "to": end.isoformat(),
-    })
+    return render(
+        request,
+        "insights/page.html",
+        {
+            "f": figures,
+            "chart": figures.chart_data(),
+            "error": error,
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+        },
+    )

@@ -10,4 +10,6 @@ class KitchenConfig(AppConfig):
         from apps.kitchen import receivers
         from apps.ordering.signals import order_status_changed
 
-        order_status_changed.connect(receivers.order_status_changed, dispatch_uid="kitchen.order_status_changed")
+        order_status_changed.connect(
+            receivers.order_status_changed, dispatch_uid="kitchen.order_status_changed"
+        )

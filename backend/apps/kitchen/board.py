@@ -1,4 +1,5 @@
 """What the kitchen page shows: open orders, oldest first, and the next steps staff may take."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -33,14 +34,18 @@ def next_statuses(order: Order) -> list[str]:
 
 
 def open_orders() -> QuerySet[Order]:
-    return (Order.objects.filter(status__in=OPEN).select_related("customer", "payment")
-            .prefetch_related("lines", "pos_submissions").order_by("created_at", "id"))
+    return (
+        Order.objects.filter(status__in=OPEN)
+        .select_related("customer", "payment")
+        .prefetch_related("lines", "pos_submissions")
+        .order_by("created_at", "id")
+    )
 
 
 def _zone() -> ZoneInfo:
     try:
         return ZoneInfo(get_restaurant().timezone)
-    except Exception:  # noqa: BLE001 - no restaurant configured yet: show server time
+    except Exception:
         return timezone.get_current_timezone()
 
 
@@ -53,17 +58,32 @@ def order_card(order: Order, zone: ZoneInfo | None = None) -> dict[str, Any]:
         "status_label": order.get_status_display(),
         "created_at": order.created_at.isoformat(),
         "time": timezone.localtime(order.created_at, zone).strftime("%H:%M"),
-        "requested_time": (timezone.localtime(order.requested_time, zone).strftime("%H:%M")
-                           if order.requested_time else None),
+        "requested_time": (
+            timezone.localtime(order.requested_time, zone).strftime("%H:%M") if order.requested_time else None
+        ),
         "fulfilment": order.fulfilment,
         "postcode": order.postcode,
         "deliver_to": deliver_to(order),
-        "lines": [{"name": line.item_name, "quantity": line.quantity,
-                   "options": [o.get("name", "") for o in line.options or []]} for line in order.lines.all()],
+        "lines": [
+            {
+                "name": line.item_name,
+                "quantity": line.quantity,
+                "options": [o.get("name", "") for o in line.options or []],
+            }
+            for line in order.lines.all()
+        ],
         "total": money(order.total),
         "currency": order.currency,
-        "pos": [{"adapter": s.adapter, "status": s.status, "external_id": s.external_id,
-                 "last_error": s.last_error, "attempts": s.attempts} for s in order.pos_submissions.all()],
+        "pos": [
+            {
+                "adapter": s.adapter,
+                "status": s.status,
+                "external_id": s.external_id,
+                "last_error": s.last_error,
+                "attempts": s.attempts,
+            }
+            for s in order.pos_submissions.all()
+        ],
         "next": [{"status": status, "label": ACTIONS[status]} for status in next_statuses(order)],
         "payment": payment_state(order),
     }
@@ -93,7 +113,12 @@ def payment_state(order: Order) -> dict[str, Any]:
         label = "Unpaid (card payment cancelled)"
     else:
         label = "Unpaid (card online, awaiting payment)"
-    return {"paid": payment.status == PAY.SUCCEEDED, "method": method, "status": payment.status, "label": label}
+    return {
+        "paid": payment.status == PAY.SUCCEEDED,
+        "method": method,
+        "status": payment.status,
+        "label": label,
+    }
 
 
 def deliver_to(order: Order) -> str | None:
@@ -101,7 +126,12 @@ def deliver_to(order: Order) -> str | None:
     if order.fulfilment != Order.Fulfilment.DELIVERY or not order.delivery_address:
         return None
     customer = order.customer
-    parts = (customer.name if customer else "", order.delivery_address, order.postcode, customer.phone if customer else "")
+    parts = (
+        customer.name if customer else "",
+        order.delivery_address,
+        order.postcode,
+        customer.phone if customer else "",
+    )
     return ", ".join(part for part in parts if part)
 
 

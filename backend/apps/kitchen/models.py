@@ -1,4 +1,5 @@
 """One ticket per order and POS adapter, so an order reaches each POS exactly once."""
+
 from __future__ import annotations
 
 from django.db import models
@@ -29,8 +30,9 @@ class PosSubmission(TimestampedModel):
     attempts = models.PositiveIntegerField(default=0, help_text="Requests made to the POS so far.")
     last_error = models.TextField(blank=True)
     external_id = models.CharField(max_length=200, blank=True, help_text="The POS's id for the ticket.")
-    external_version = models.PositiveIntegerField(null=True, blank=True,
-                                                   help_text="The POS's version of the ticket (to change it).")
+    external_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The POS's version of the ticket (to change it)."
+    )
     withdrawal = models.CharField(max_length=10, choices=Withdrawal.choices, default="", blank=True)
     # When a pending submission (or withdrawal) may be sent (again). Also a lease: whoever sends pushes it into the
     # future first, so a concurrent retry finds nothing due.

@@ -9,11 +9,13 @@ leaves the submission pending with its error for ``retry_pos``.
 An order cancelled or rejected here after a POS accepted it is withdrawn from that POS the same way:
 claimed, retried, re-sent by ``retry_pos`` after an outage, under its own idempotency key.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -56,8 +58,11 @@ WITHDRAWING = {"status": Status.ACCEPTED, "withdrawal": Withdrawal.PENDING}  # a
 
 
 def _claim(submission_id: int, now: datetime, state: dict[str, str]) -> bool:
-    return bool(PosSubmission.objects.filter(pk=submission_id, next_attempt_at__lte=now, **state)
-                .update(next_attempt_at=now + _lease(), updated_at=now))
+    return bool(
+        PosSubmission.objects.filter(pk=submission_id, next_attempt_at__lte=now, **state).update(
+            next_attempt_at=now + _lease(), updated_at=now
+        )
+    )
 
 
 def _finish(submission_id: int, state: dict[str, str], **fields: object) -> None:
@@ -80,10 +85,18 @@ def _retrying(call: Callable[[], T], submission: PosSubmission) -> T:
 
 def _outage(submission: PosSubmission, state: dict[str, str], exc: Exception, doing: str) -> None:
     if not isinstance(exc, PosUnavailable):
-        logger.exception("POS adapter %s failed %s order %s", submission.adapter, doing, submission.order.number)
-    logger.warning("POS %s unavailable %s order %s: %s", submission.adapter, doing, submission.order.number, exc)
-    _finish(submission.pk, state, last_error=str(exc)[:1000],
-            next_attempt_at=timezone.now() + timedelta(seconds=settings.POS_RETRY_AFTER_SECONDS))
+        logger.exception(
+            "POS adapter %s failed %s order %s", submission.adapter, doing, submission.order.number
+        )
+    logger.warning(
+        "POS %s unavailable %s order %s: %s", submission.adapter, doing, submission.order.number, exc
+    )
+    _finish(
+        submission.pk,
+        state,
+        last_error=str(exc)[:1000],
+        next_attempt_at=timezone.now() + timedelta(seconds=settings.POS_RETRY_AFTER_SECONDS),
+    )
 
 
 def send_submission(submission_id: int, now: datetime | None = None) -> PosSubmission:
@@ -94,17 +107,27 @@ def send_submission(submission_id: int, now: datetime | None = None) -> PosSubmi
     submission = PosSubmission.objects.select_related("order", "order__customer").get(pk=submission_id)
     order = submission.order
     if order.status in CLOSED_ORDER:
-        _finish(submission_id, SENDING, status=Status.CANCELLED,
-                last_error=f"order {order.status} before the POS took it")
+        _finish(
+            submission_id,
+            SENDING,
+            status=Status.CANCELLED,
+            last_error=f"order {order.status} before the POS took it",
+        )
         return PosSubmission.objects.get(pk=submission_id)
     try:
         result = _retrying(lambda: get_adapter(submission.adapter).submit(order), submission)
-    except Exception as exc:  # noqa: BLE001 - outage (or adapter bug): keep it pending for retry_pos
+    except Exception as exc:
         _outage(submission, SENDING, exc, "sending")
         return PosSubmission.objects.get(pk=submission_id)
     if result.accepted:
-        _finish(submission_id, SENDING, status=Status.ACCEPTED, external_id=result.external_id[:200],
-                external_version=result.version, last_error="")
+        _finish(
+            submission_id,
+            SENDING,
+            status=Status.ACCEPTED,
+            external_id=result.external_id[:200],
+            external_version=result.version,
+            last_error="",
+        )
         if Order.objects.filter(pk=order.pk, status__in=CLOSED_ORDER).exists():  # cancelled while it was sent
             queue_withdrawals(order)
     else:
@@ -115,9 +138,13 @@ def send_submission(submission_id: int, now: datetime | None = None) -> PosSubmi
 
 def queue_withdrawals(order: Order) -> None:
     """The order was cancelled or rejected here: withdraw it from every POS that accepted it (after commit)."""
-    accepted = PosSubmission.objects.filter(order=order, status=Status.ACCEPTED, withdrawal=Withdrawal.NOT_NEEDED)
+    accepted = PosSubmission.objects.filter(
+        order=order, status=Status.ACCEPTED, withdrawal=Withdrawal.NOT_NEEDED
+    )
     pks = list(accepted.values_list("pk", flat=True))
-    PosSubmission.objects.filter(pk__in=pks).update(withdrawal=Withdrawal.PENDING, next_attempt_at=timezone.now())
+    PosSubmission.objects.filter(pk__in=pks).update(
+        withdrawal=Withdrawal.PENDING, next_attempt_at=timezone.now()
+    )
     for pk in pks:
         transaction.on_commit(lambda pk=pk: submit(send_withdrawal, pk), robust=True)
 
@@ -132,9 +159,11 @@ def send_withdrawal(submission_id: int, now: datetime | None = None) -> PosSubmi
     try:
         _retrying(lambda: get_adapter(submission.adapter).withdraw(submission.order, accepted), submission)
     except PosRefused as refusal:
-        logger.warning("POS %s refused to withdraw order %s: %s", submission.adapter, submission.order.number, refusal)
+        logger.warning(
+            "POS %s refused to withdraw order %s: %s", submission.adapter, submission.order.number, refusal
+        )
         _finish(submission_id, WITHDRAWING, withdrawal=Withdrawal.REFUSED, last_error=str(refusal)[:1000])
-    except Exception as exc:  # noqa: BLE001 - outage (or adapter bug): keep it pending for retry_pos
+    except Exception as exc:
         _outage(submission, WITHDRAWING, exc, "withdrawing")
     else:
         _finish(submission_id, WITHDRAWING, withdrawal=Withdrawal.DONE, last_error="")
@@ -154,6 +183,8 @@ def retry_due(now: datetime | None = None) -> list[PosSubmission]:
     now = now or timezone.now()
     done = []
     for state, send in ((SENDING, send_submission), (WITHDRAWING, send_withdrawal)):
-        due = PosSubmission.objects.filter(next_attempt_at__lte=now, **state).order_by("next_attempt_at", "id")
+        due = PosSubmission.objects.filter(next_attempt_at__lte=now, **state).order_by(
+            "next_attempt_at", "id"
+        )
         done += [send(pk, now) for pk in due.values_list("pk", flat=True)]
     return done

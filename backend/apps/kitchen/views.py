@@ -1,8 +1,10 @@
 """The kitchen display: staff see open orders live and move them along (docs/kitchen-and-pos.md)."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,12 +24,14 @@ from apps.support.models import Handoff
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Anonymous visitors go to settings.LOGIN_URL; logged-in non-staff get 403."""
+
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not (request.user.is_active and request.user.is_staff):
             raise PermissionDenied("kitchen staff only")
         return view(request, *args, **kwargs)
+
     return wrapped
 
 
@@ -64,8 +68,9 @@ def change_status(request: HttpRequest, order_id: int) -> HttpResponse:
         order = set_status(order_id, status, actor=request.user.get_username(), enforce_window=False)
     except ApiError as error:
         if _wants_json(request):
-            return JsonResponse({"error": {"code": error.code, "message": error.message}},
-                                status=error.status_code)
+            return JsonResponse(
+                {"error": {"code": error.code, "message": error.message}}, status=error.status_code
+            )
         messages.error(request, error.message)
         return HttpResponseRedirect(reverse("kitchen:page"))
     text = f"Order {order.number}: {Order.Status(status).label.lower()}."

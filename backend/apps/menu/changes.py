@@ -1,4 +1,5 @@
 """Menu version bumping and the menu.updated event, batched per transaction."""
+
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,5 @@
 """Menu: categories, items (allergens, tags, stock, image), options, and the menu version."""
+
 from __future__ import annotations
 
 from decimal import Decimal

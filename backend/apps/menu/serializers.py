@@ -44,9 +44,24 @@ class MenuItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = MenuItem
         fields = [
-            "id", "slug", "name", "description", "ingredients", "price", "currency", "category",
-            "allergens", "dietary_tags", "mood_tags", "spice_level", "available", "stock",
-            "image", "options", "is_special", "updated_at",
+            "id",
+            "slug",
+            "name",
+            "description",
+            "ingredients",
+            "price",
+            "currency",
+            "category",
+            "allergens",
+            "dietary_tags",
+            "mood_tags",
+            "spice_level",
+            "available",
+            "stock",
+            "image",
+            "options",
+            "is_special",
+            "updated_at",
         ]
 
     @extend_schema_field(ImageSerializer(allow_null=True))

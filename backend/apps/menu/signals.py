@@ -1,4 +1,5 @@
 """Any saved or deleted category, item or option changes the menu version and is announced."""
+
 from __future__ import annotations
 
 from typing import Any

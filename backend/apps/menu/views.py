@@ -23,8 +23,11 @@ def _codes(raw: str | None, vocabulary: dict[str, str], param: str) -> list[str]
     codes = [c.strip() for c in (raw or "").split(",") if c.strip()]
     unknown = [c for c in codes if c not in vocabulary]
     if unknown:
-        raise ApiError("validation_error", f"Unknown {param} value.",
-                       details={param: [f"Unknown: {', '.join(unknown)}; allowed: {', '.join(vocabulary)}"]})
+        raise ApiError(
+            "validation_error",
+            f"Unknown {param} value.",
+            details={param: [f"Unknown: {', '.join(unknown)}; allowed: {', '.join(vocabulary)}"]},
+        )
     return codes
 
 
@@ -109,8 +112,9 @@ class MenuItemDetail(PublicMixin, generics.RetrieveAPIView):
     def get_object(self) -> MenuItem:
         item = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
         if item is None:
-            raise ApiError("unknown_item", "Sorry, we don't have that dish.", 404,
-                           {"item": self.kwargs["pk"]})
+            raise ApiError(
+                "unknown_item", "Sorry, we don't have that dish.", 404, {"item": self.kwargs["pk"]}
+            )
         return item
 
 

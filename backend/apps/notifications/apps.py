@@ -10,4 +10,6 @@ class NotificationsConfig(AppConfig):
         from apps.notifications import receivers
         from apps.ordering.signals import order_status_changed
 
-        order_status_changed.connect(receivers.order_status_changed, dispatch_uid="notifications.order_status_changed")
+        order_status_changed.connect(
+            receivers.order_status_changed, dispatch_uid="notifications.order_status_changed"
+        )

@@ -9,6 +9,7 @@ Rasa 3.6's HTTP API takes its auth token only as the `?token=` query parameter (
 `RedactTokens`, installed on the httpx logger when this module loads (before any push), rewrites
 `token=<value>` to `token=***` in those records, so the token never reaches a log handler.
 """
+
 from __future__ import annotations
 
 import logging
@@ -98,10 +99,11 @@ def push_order_status(conversation_id: str, number: str, status: str) -> bool:
     try:
         retrying(_post, url, params, body)
     except RetryError as exc:
-        logger.warning("could not push order %s status %s to the chat: %s",
-                       number, status, exc.last_attempt.exception())
+        logger.warning(
+            "could not push order %s status %s to the chat: %s", number, status, exc.last_attempt.exception()
+        )
         return False
-    except Exception:  # noqa: BLE001 - never let the chat break a status change
+    except Exception:
         logger.warning("could not push order %s status %s to the chat", number, status, exc_info=True)
         return False
     return True

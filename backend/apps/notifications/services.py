@@ -3,6 +3,7 @@
 Rows are written inside the status change; sending happens off the request thread once it commits,
 and each row records whether it was sent.
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,7 +31,7 @@ MESSAGES = {
     "completed": "Your order {number} is complete. Enjoy your meal!",
     "cancelled": "Your order {number} has been cancelled.",
     "rejected": "Sorry, the kitchen couldn't accept your order {number}. {charge}; "
-                "please call us or order again.",
+    "please call us or order again.",
 }
 
 
@@ -81,15 +82,20 @@ def _deliver(notification: Notification) -> None:
     if notification.channel == Channel.SMS:
         get_sms_provider().send(notification.recipient, notification.message)
     else:
-        send_mail(notification.subject, notification.message, settings.DEFAULT_FROM_EMAIL,
-                  [notification.recipient], fail_silently=False)
+        send_mail(
+            notification.subject,
+            notification.message,
+            settings.DEFAULT_FROM_EMAIL,
+            [notification.recipient],
+            fail_silently=False,
+        )
 
 
 def send_notification(notification_id: int) -> None:
     notification = Notification.objects.select_related("order").get(pk=notification_id)
     try:
         _deliver(notification)
-    except Exception as exc:  # noqa: BLE001 - any delivery failure is recorded on the row
+    except Exception as exc:
         logger.exception("notification %s (%s) failed", notification_id, notification.channel)
         notification.status = Notification.Status.FAILED
         notification.error = str(exc)

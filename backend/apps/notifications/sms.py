@@ -3,6 +3,7 @@
 A real provider (Twilio, MessageBird, ...) is a small class with the same ``send`` method that reads
 its credentials from the environment; the console provider only logs.
 """
+
 from __future__ import annotations
 
 import logging

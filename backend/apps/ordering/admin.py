@@ -5,8 +5,8 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
-from apps.common.models import field_names_timestamps_last
 from apps.common.errors import ApiError
+from apps.common.models import field_names_timestamps_last
 from apps.ordering.models import Cart, CartLine, Order, OrderLine, OrderStatusChange
 from apps.ordering.orders import set_status
 

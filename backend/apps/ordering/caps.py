@@ -13,6 +13,7 @@ An anonymous guest could otherwise open cart after cart, or place pay-at-counter
 0 turns a cap off. The checks run inside the order's transaction; two orders racing from one
 conversation may both pass the last free place (the cap is a brake, not an exact count).
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -27,8 +28,13 @@ from apps.ordering.models import Cart, Order
 from apps.payments.models import Payment
 
 CONFLICT = 409
-UNCOLLECTED = (Order.Status.PLACED, Order.Status.CONFIRMED, Order.Status.PREPARING, Order.Status.READY,
-               Order.Status.OUT_FOR_DELIVERY)
+UNCOLLECTED = (
+    Order.Status.PLACED,
+    Order.Status.CONFIRMED,
+    Order.Status.PREPARING,
+    Order.Status.READY,
+    Order.Status.OUT_FOR_DELIVERY,
+)
 
 
 def _whose(conversation_id: str, customer: Customer | None) -> Q | None:
@@ -62,8 +68,12 @@ def check_unpaid_orders(conversation_id: str, customer: Customer | None, payment
     whose = _whose(conversation_id, customer)
     if cap <= 0 or payment_method != Payment.Method.PAY_AT_COUNTER or whose is None:
         return
-    unpaid = Order.objects.filter(whose, status__in=UNCOLLECTED, payment__method=Payment.Method.PAY_AT_COUNTER,
-                                  payment__status=Payment.Status.PENDING).count()
+    unpaid = Order.objects.filter(
+        whose,
+        status__in=UNCOLLECTED,
+        payment__method=Payment.Method.PAY_AT_COUNTER,
+        payment__status=Payment.Status.PENDING,
+    ).count()
     if unpaid >= cap:
         raise ApiError(
             "too_many_unpaid_orders",

@@ -1,4 +1,5 @@
 """Cart changes. Each one validates first and changes nothing when it is rejected."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,8 +17,8 @@ from apps.ordering.pricing import delivery_fee, price_cart
 from apps.restaurant.models import get_restaurant
 from apps.restaurant.services import normalise_postcode
 
-
 # The errors a cart change answers with; the request inputs (apps.ordering.inputs) give the same ones.
+
 
 def invalid_quantity(value: Any) -> ApiError:
     maximum = settings.MAX_LINE_QUANTITY
@@ -29,18 +30,25 @@ def invalid_quantity(value: Any) -> ApiError:
 
 
 def item_required() -> ApiError:
-    return ApiError("validation_error", "Please say which dish to add.",
-                    details={"item": ["A menu item id is required."]})
+    return ApiError(
+        "validation_error", "Please say which dish to add.", details={"item": ["A menu item id is required."]}
+    )
 
 
 def options_not_a_list() -> ApiError:
-    return ApiError("validation_error", "Options must be a list of option ids.",
-                    details={"options": ["Expected a list of integers."]})
+    return ApiError(
+        "validation_error",
+        "Options must be a list of option ids.",
+        details={"options": ["Expected a list of integers."]},
+    )
 
 
 def fulfilment_required() -> ApiError:
-    return ApiError("validation_error", "Please choose pickup or delivery.",
-                    details={"fulfilment": [f"Choose one of {sorted(Order.Fulfilment.values)}."]})
+    return ApiError(
+        "validation_error",
+        "Please choose pickup or delivery.",
+        details={"fulfilment": [f"Choose one of {sorted(Order.Fulfilment.values)}."]},
+    )
 
 
 def _is_int(value: Any) -> bool:
@@ -96,13 +104,13 @@ def resolve_options(item: MenuItem, option_ids: list[int] | None) -> list[MenuOp
         raise ApiError(
             "invalid_option",
             f"{item.name} doesn't come with that option.",
-            details={"item": item.pk, "options": unknown or option_ids,
-                     "offered": sorted(offered)},
+            details={"item": item.pk, "options": unknown or option_ids, "offered": sorted(offered)},
         )
     chosen = [offered[i] for i in option_ids]
     if sum(1 for o in chosen if o.group == OptionGroup.SIZE) > 1:
-        raise ApiError("invalid_option", "Please pick just one size.",
-                       details={"item": item.pk, "options": option_ids})
+        raise ApiError(
+            "invalid_option", "Please pick just one size.", details={"item": item.pk, "options": option_ids}
+        )
     return chosen
 
 

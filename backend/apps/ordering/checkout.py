@@ -4,15 +4,14 @@ The link carries the order's secret token signed with a timestamp (Django's Time
 works for CHECKOUT_DETAILS_LINK_MAX_AGE_SECONDS (default 24 h, setting or environment), then shows a
 friendly "link expired" page (410). A bare or tampered token is a 404.
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 from django import forms
 from django.conf import settings
 from django.core import signing
-from django.http import Http404
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods
 
@@ -54,7 +53,7 @@ def checkout_details(request: HttpRequest, token: str) -> HttpResponse:
     except signing.SignatureExpired:
         return render(request, "ordering/checkout_link_expired.html", status=410)
     except signing.BadSignature:
-        raise Http404("No such link.")
+        raise Http404("No such link.") from None
     order = get_object_or_404(Order, details_token=details_token)
     delivery = order.fulfilment == Order.Fulfilment.DELIVERY
     saved = False
@@ -64,16 +63,23 @@ def checkout_details(request: HttpRequest, token: str) -> HttpResponse:
             with transaction.atomic():
                 customer = _save_contact(order.customer or Customer(), form.cleaned_data, order)
                 Order.objects.filter(pk=order.pk).update(
-                    customer=customer, delivery_address=form.cleaned_data.get("address", "") if delivery else "")
+                    customer=customer,
+                    delivery_address=form.cleaned_data.get("address", "") if delivery else "",
+                )
                 Cart.objects.filter(pk=order.cart_id, customer=None).update(customer=customer)
                 order.refresh_from_db()
             saved = True
             form = DetailsForm(delivery=delivery)
     else:
         form = DetailsForm(delivery=delivery)
-    has_details = saved or bool(order.customer and order.customer.phone and (order.delivery_address or not delivery))
-    return render(request, "ordering/checkout_details.html",
-                  {"order": order, "form": form, "saved": saved, "has_details": has_details})
+    has_details = saved or bool(
+        order.customer and order.customer.phone and (order.delivery_address or not delivery)
+    )
+    return render(
+        request,
+        "ordering/checkout_details.html",
+        {"order": order, "form": form, "saved": saved, "has_details": has_details},
+    )
 
 
 def _save_contact(customer: Customer, details: dict[str, str], order: Order) -> Customer:

@@ -5,6 +5,7 @@ with the value given, ...), as the cart services did before the views checked in
 in ``field_error``. The first invalid field, in declaration order, answers; any other invalid body gets
 the generic validation_error with every field's messages.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,8 +24,11 @@ from apps.restaurant.models import PAYMENT_METHODS
 
 def json_object(request: Request) -> dict[str, Any]:
     if not isinstance(request.data, dict):
-        raise ApiError("validation_error", "Send a JSON object.",
-                       details={"non_field_errors": ["Expected a JSON object."]})
+        raise ApiError(
+            "validation_error",
+            "Send a JSON object.",
+            details={"non_field_errors": ["Expected a JSON object."]},
+        )
     return request.data
 
 
@@ -105,24 +109,29 @@ class QuantitySerializer(RequestInput):  # the quantity's range is the cart serv
 
     def field_error(self, name: str, given: Any) -> ApiError | None:
         if given is empty:
-            return ApiError("validation_error", "Please give the new quantity.",
-                            details={"quantity": ["This field is required."]})
+            return ApiError(
+                "validation_error",
+                "Please give the new quantity.",
+                details={"quantity": ["This field is required."]},
+            )
         return carts.invalid_quantity(given)
 
 
 class OrderCreateSerializer(RequestInput):
     cart = serializers.IntegerField()
     fulfilment = serializers.ChoiceField(choices=Order.Fulfilment.choices)
-    postcode = serializers.CharField(max_length=20, required=False, allow_null=True, allow_blank=True,
-                                     default=None)
+    postcode = serializers.CharField(
+        max_length=20, required=False, allow_null=True, allow_blank=True, default=None
+    )
     requested_time = serializers.DateTimeField(required=False, allow_null=True, default=None)
     payment_method = serializers.ChoiceField(choices=PAYMENT_METHODS)
     customer = serializers.CharField(max_length=32, required=False, allow_null=True, default=None)
     conversation_id = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     # The total the guest was shown and said yes to; if today's prices give another, nothing is placed
     # (409 total_changed, with the new total) and the guest is asked again.
-    expected_total = serializers.DecimalField(max_digits=10, decimal_places=2, required=False, allow_null=True,
-                                              default=None)
+    expected_total = serializers.DecimalField(
+        max_digits=10, decimal_places=2, required=False, allow_null=True, default=None
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["fulfilment"] == Order.Fulfilment.DELIVERY and not attrs.get("postcode"):

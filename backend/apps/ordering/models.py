@@ -1,4 +1,5 @@
 """Carts and orders. Orders snapshot names and prices so later menu edits don't rewrite history."""
+
 from __future__ import annotations
 
 import secrets

@@ -1,4 +1,5 @@
 """Placing orders (idempotent, never overselling) and moving them through their lifecycle."""
+
 from __future__ import annotations
 
 import hashlib
@@ -23,7 +24,7 @@ from apps.ordering.pricing import delivery_fee, price_cart
 from apps.ordering.signals import order_status_changed
 from apps.payments.services import refund_if_paid, start_payment
 from apps.restaurant.models import Restaurant, get_restaurant
-from apps.restaurant.services import cancellable_until, find_zone, is_open_at, normalise_postcode
+from apps.restaurant.services import cancellable_until, is_open_at, normalise_postcode
 
 S = Order.Status
 TRANSITIONS: dict[str, set[str]] = {
@@ -52,8 +53,13 @@ class OrderRequest:
     def fingerprint(self) -> str:
         """What must match for a replayed Idempotency-Key to count as the same request."""
         canonical = json.dumps(
-            [self.cart_id, self.fulfilment, normalise_postcode(self.postcode or ""),
-             self.requested_time.isoformat() if self.requested_time else None, self.payment_method]
+            [
+                self.cart_id,
+                self.fulfilment,
+                normalise_postcode(self.postcode or ""),
+                self.requested_time.isoformat() if self.requested_time else None,
+                self.payment_method,
+            ]
             + ([f"{self.expected_total:.2f}"] if self.expected_total is not None else []),
         )
         return hashlib.sha256(canonical.encode()).hexdigest()
@@ -83,8 +89,11 @@ def _check_time(restaurant: Restaurant, req: OrderRequest) -> None:
     if req.requested_time is None:
         return
     if req.requested_time < timezone.now():
-        raise ApiError("validation_error", "That time has already passed.",
-                       details={"requested_time": ["Must be in the future."]})
+        raise ApiError(
+            "validation_error",
+            "That time has already passed.",
+            details={"requested_time": ["Must be in the future."]},
+        )
     if not is_open_at(restaurant, req.requested_time):
         raise ApiError(
             "closed_at_requested_time",
@@ -105,14 +114,11 @@ def _take_stock(cart_lines: list[Any]) -> list[int]:
         check_orderable(item, quantity)
         if item.stock is None:
             continue
-        updated = MenuItem.objects.filter(pk=item_id, stock__gte=quantity).update(
-            stock=F("stock") - quantity
-        )
+        updated = MenuItem.objects.filter(pk=item_id, stock__gte=quantity).update(stock=F("stock") - quantity)
         if not updated:
             item.refresh_from_db(fields=["stock"])
             check_orderable(item, quantity)
-            raise ApiError("out_of_stock", f"Sorry, {item.name} just sold out.", 409,
-                           {"item": item_id})
+            raise ApiError("out_of_stock", f"Sorry, {item.name} just sold out.", 409, {"item": item_id})
         changed.append(item_id)
     return changed
 
@@ -163,8 +169,11 @@ def _check_total(total: Decimal, expected: Decimal | None, currency: str) -> Non
 def _create(cart: Cart, req: OrderRequest, key: str, fingerprint: str) -> Order:
     restaurant = get_restaurant()
     if req.payment_method not in (restaurant.payment_methods or []):
-        raise ApiError("validation_error", "That payment method isn't offered.",
-                       details={"payment_method": [f"Choose one of {restaurant.payment_methods}."]})
+        raise ApiError(
+            "validation_error",
+            "That payment method isn't offered.",
+            details={"payment_method": [f"Choose one of {restaurant.payment_methods}."]},
+        )
     # The order is the account's named in this request (the identity proven when the guest said yes):
     # a cart linked while an earlier token was valid does not make a guest's order theirs.
     check_unpaid_orders(req.conversation_id or cart.conversation_id, req.customer, req.payment_method)
@@ -184,7 +193,9 @@ def _create(cart: Cart, req: OrderRequest, key: str, fingerprint: str) -> Order:
         customer=customer,
         fulfilment=req.fulfilment,
         postcode=req.postcode if delivery else None,
-        delivery_address=customer.address if delivery and customer and customer.delivers_to(req.postcode) else "",
+        delivery_address=customer.address
+        if delivery and customer and customer.delivers_to(req.postcode)
+        else "",
         requested_time=req.requested_time,
         subtotal=totals.subtotal,
         delivery_fee=fee,
@@ -202,8 +213,10 @@ def _create(cart: Cart, req: OrderRequest, key: str, fingerprint: str) -> Order:
             item=p.line.item,
             item_name=p.line.item.name,
             quantity=p.line.quantity,
-            options=[{"id": o.pk, "group": o.group, "name": o.name,
-                      "price_delta": f"{o.price_delta:.2f}"} for o in p.options],
+            options=[
+                {"id": o.pk, "group": o.group, "name": o.name, "price_delta": f"{o.price_delta:.2f}"}
+                for o in p.options
+            ],
             unit_price=p.unit_price,
             line_total=p.line_total,
         )
@@ -263,8 +276,7 @@ def set_status(order_id: int, new_status: str, actor: str, enforce_window: bool)
                 f"An order that is {previous.replace('_', ' ')} can't become "
                 f"{str(new_status).replace('_', ' ')}.",
                 409,
-                {"order": order.pk, "status": previous, "requested": new_status,
-                 "allowed": sorted(allowed)},
+                {"order": order.pk, "status": previous, "requested": new_status, "allowed": sorted(allowed)},
             )
         if new_status == S.CANCELLED and enforce_window and timezone.now() > order.cancellable_until:
             raise ApiError(

@@ -1,4 +1,5 @@
 """Prices are computed here, by the backend, never by the assistant."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ Only what the order contained is reused (dishes, options, quantities). Prices an
 today's: the cart prices itself, and a dish that is gone, unavailable or sold out is skipped with a
 reason instead of being added at an old price.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -30,20 +31,31 @@ class Reorder:
     skipped: list[dict[str, Any]] = field(default_factory=list)
 
     def data(self) -> dict[str, Any]:
-        return {"order": self.source.number, "ordered_at": self.source.created_at.isoformat(),
-                "added": self.added, "skipped": self.skipped}
+        return {
+            "order": self.source.number,
+            "ordered_at": self.source.created_at.isoformat(),
+            "added": self.added,
+            "skipped": self.skipped,
+        }
 
 
 def _signature(order: Order) -> tuple:
-    return tuple(sorted((line.item_id or 0, tuple(sorted(o["id"] for o in line.options)), line.quantity)
-                        for line in order.lines.all()))
+    return tuple(
+        sorted(
+            (line.item_id or 0, tuple(sorted(o["id"] for o in line.options)), line.quantity)
+            for line in order.lines.all()
+        )
+    )
 
 
 def pick_order(customer: Customer, which: str) -> Order:
     """The last order, or for "usual" the order contents repeated most often in recent history
     (ties go to the most recent)."""
-    history = list(Order.objects.filter(customer=customer, status__in=HISTORY_STATUSES)
-                   .prefetch_related("lines").order_by("-created_at", "-id")[:USUAL_LOOKBACK])
+    history = list(
+        Order.objects.filter(customer=customer, status__in=HISTORY_STATUSES)
+        .prefetch_related("lines")
+        .order_by("-created_at", "-id")[:USUAL_LOOKBACK]
+    )
     if not history:
         raise ApiError("no_order_history", "I couldn't find an earlier order on your account.", 404)
     if which != "usual":
@@ -76,10 +88,20 @@ def reorder(cart_id: int, customer: Customer, which: str) -> Reorder:
             try:
                 carts.add_item(cart_id, line.item_id, line.quantity, option_ids)
             except ApiError as error:
-                reason = "no longer available with those options" if error.code == "invalid_option" else error.message
+                reason = (
+                    "no longer available with those options"
+                    if error.code == "invalid_option"
+                    else error.message
+                )
                 result.skipped.append({"name": name, "reason": reason})
                 continue
-            result.added.append({"item": line.item_id, "name": name, "quantity": line.quantity,
-                                 "options": [o["name"] for o in line.options],
-                                 "previous_unit_price": money(line.unit_price)})
+            result.added.append(
+                {
+                    "item": line.item_id,
+                    "name": name,
+                    "quantity": line.quantity,
+                    "options": [o["name"] for o in line.options],
+                    "previous_unit_price": money(line.unit_price),
+                }
+            )
     return result

@@ -1,12 +1,13 @@
 """Cart and order representations (money as two-place strings, customers as opaque ids); the request
 bodies are apps.ordering.inputs."""
+
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from django.urls import reverse
 from django.conf import settings
+from django.urls import reverse
 from rest_framework import serializers
 
 from apps.common.money import money
@@ -18,8 +19,9 @@ from apps.restaurant.services import find_zone
 
 
 def _line_options(options: list[Any]) -> list[dict[str, Any]]:
-    return [{"id": o.pk, "group": o.group, "name": o.name, "price_delta": money(o.price_delta)}
-            for o in options]
+    return [
+        {"id": o.pk, "group": o.group, "name": o.name, "price_delta": money(o.price_delta)} for o in options
+    ]
 
 
 def cart_data(cart: Cart) -> dict[str, Any]:
@@ -93,7 +95,9 @@ def order_data(order: Order) -> dict[str, Any]:
             "method": payment.method,
             "status": payment.status,
             "checkout_url": payment.checkout_url,
-        } if payment else None,
+        }
+        if payment
+        else None,
         "details_url": settings.PUBLIC_BASE_URL
         + reverse("checkout-details", kwargs={"token": details_link_token(order)}),
         "contact_on_file": contact_on_file(order),

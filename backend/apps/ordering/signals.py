@@ -1,4 +1,5 @@
 """Domain events of ordering, for other apps to subscribe to (in their ``AppConfig.ready``)."""
+
 from __future__ import annotations
 
 from django.dispatch import Signal

@@ -13,9 +13,6 @@ from apps.common.auth import is_service_or_staff
 from apps.common.errors import ApiError
 from apps.customers.models import resolve_customer
 from apps.ordering import carts
-from apps.ordering.models import Cart, Order
-from apps.ordering.orders import OrderRequest, place_order, set_status
-from apps.ordering.reorder import reorder
 from apps.ordering.inputs import (
     AddItemSerializer,
     CartCreateSerializer,
@@ -26,6 +23,9 @@ from apps.ordering.inputs import (
     StatusSerializer,
     validated,
 )
+from apps.ordering.models import Cart, Order
+from apps.ordering.orders import OrderRequest, place_order, set_status
+from apps.ordering.reorder import reorder
 from apps.ordering.serializers import cart_data, order_data
 
 CART = OpenApiResponse(description="The cart, with lines, totals and version")
@@ -43,8 +43,7 @@ class CartCreateView(APIView):
     @extend_schema(request=CartCreateSerializer, responses={201: CART})
     def post(self, request: Request) -> Response:
         data = validated(CartCreateSerializer, request)
-        cart = carts.create_cart(resolve_customer(data["customer"]), data["channel"],
-                                 data["conversation_id"])
+        cart = carts.create_cart(resolve_customer(data["customer"]), data["channel"], data["conversation_id"])
         return Response(cart_data(cart), status=status.HTTP_201_CREATED)
 
 
@@ -104,8 +103,9 @@ class OrderCreateView(APIView):
     def post(self, request: Request) -> Response:
         key = (request.headers.get("Idempotency-Key") or "").strip()
         if not key or len(key) > 200:
-            raise ApiError("idempotency_key_required",
-                           "An Idempotency-Key header (1-200 characters) is required.", 400)
+            raise ApiError(
+                "idempotency_key_required", "An Idempotency-Key header (1-200 characters) is required.", 400
+            )
         data = validated(OrderCreateSerializer, request)
         placed = place_order(
             OrderRequest(
@@ -121,8 +121,9 @@ class OrderCreateView(APIView):
             key,
         )
         order = _orders().get(pk=placed.order.pk)
-        return Response(order_data(order),
-                        status=status.HTTP_201_CREATED if placed.created else status.HTTP_200_OK)
+        return Response(
+            order_data(order), status=status.HTTP_201_CREATED if placed.created else status.HTTP_200_OK
+        )
 
 
 def _get_order(**lookup: Any) -> Order:
@@ -159,9 +160,13 @@ class OrderByNumberView(APIView):
         if on_behalf and not (conversation or customer):
             raise ApiError("scope_required", "Say whose order this is: conversation_id or customer.", 400)
         order = _orders().filter(number=number).first()
-        if order is not None and on_behalf and not (
-            (conversation and order.conversation_id == conversation)
-            or (customer and order.customer is not None and order.customer.public_id == customer)
+        if (
+            order is not None
+            and on_behalf
+            and not (
+                (conversation and order.conversation_id == conversation)
+                or (customer and order.customer is not None and order.customer.public_id == customer)
+            )
         ):
             order = None
         if order is None:
@@ -181,7 +186,10 @@ class OrderStatusView(APIView):
     def post(self, request: Request, order_id: int) -> Response:
         data = validated(StatusSerializer, request)
         staff = bool(getattr(request.user, "is_staff", False))
-        order = set_status(order_id, data["status"],
-                           actor=str(request.user) if is_service_or_staff(request.user) else "unknown",
-                           enforce_window=not staff)
+        order = set_status(
+            order_id,
+            data["status"],
+            actor=str(request.user) if is_service_or_staff(request.user) else "unknown",
+            enforce_window=not staff,
+        )
         return Response(order_data(_get_order(pk=order.pk)))

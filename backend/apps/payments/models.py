@@ -1,4 +1,5 @@
 """Payments. Card data never reaches this backend's API, the chat or the assistant."""
+
 from __future__ import annotations
 
 from django.db import models

@@ -41,11 +41,13 @@ def apply_webhook(provider_name: str, event: WebhookEvent) -> Payment | None:
             return None
         if PaymentEvent.objects.filter(provider_event_id=event.event_id).exists():
             return payment
-        PaymentEvent.objects.create(payment=payment, provider_event_id=event.event_id,
-                                    outcome=event.outcome)
+        PaymentEvent.objects.create(payment=payment, provider_event_id=event.event_id, outcome=event.outcome)
         order_closed = Order.objects.filter(pk=payment.order_id, status__in=CLOSED_ORDER).exists()
-        if (event.outcome == Payment.Status.SUCCEEDED and order_closed
-                and payment.status in (Payment.Status.PENDING, Payment.Status.FAILED, Payment.Status.CANCELLED)):
+        if (
+            event.outcome == Payment.Status.SUCCEEDED
+            and order_closed
+            and payment.status in (Payment.Status.PENDING, Payment.Status.FAILED, Payment.Status.CANCELLED)
+        ):
             _refund_late_payment(payment, event)
         elif payment.status in (Payment.Status.PENDING, Payment.Status.FAILED):
             payment.status = event.outcome
@@ -64,10 +66,16 @@ def _refund_late_payment(payment: Payment, event: WebhookEvent) -> None:
     payment.status = Payment.Status.REFUNDED
     payment.save(update_fields=["status", "updated_at"])
     metrics.payment_outcome(payment.method, payment.status)
-    PaymentEvent.objects.create(payment=payment, provider_event_id=f"{event.event_id}:refund",
-                                outcome=LATE_PAYMENT_REFUNDED)
-    logger.warning("payment %s succeeded after order %s was closed: refunded %s %s", payment.intent_id,
-                   payment.order_id, payment.amount, payment.currency)
+    PaymentEvent.objects.create(
+        payment=payment, provider_event_id=f"{event.event_id}:refund", outcome=LATE_PAYMENT_REFUNDED
+    )
+    logger.warning(
+        "payment %s succeeded after order %s was closed: refunded %s %s",
+        payment.intent_id,
+        payment.order_id,
+        payment.amount,
+        payment.currency,
+    )
 
 
 def refund_if_paid(order: Order) -> None:

@@ -3,6 +3,7 @@
 Only rows that came from the demo file (source="demo") are ever removed; things staff added in the
 admin stay. Unchanged rows are not saved again, so a reload with the same file changes nothing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -41,8 +42,9 @@ class LoadReport:
         return "; ".join(parts) or "nothing changed"
 
 
-def _upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any],
-            report: LoadReport, label: str) -> models.Model:
+def _upsert(
+    model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any], report: LoadReport, label: str
+) -> models.Model:
     obj = model.objects.filter(**lookup).first()
     if obj is None:
         obj = model(**lookup, **values)
@@ -85,29 +87,44 @@ def _load_restaurant(data: dict[str, Any], policies: list[dict[str, Any]], repor
     for position, zone in enumerate(data.get("delivery_zones", [])):
         names.append(zone["name"])
         min_order = zone.get("min_order")
-        _upsert(DeliveryZone, {"restaurant": restaurant, "name": zone["name"]}, {
-            "postcodes": [str(p) for p in zone.get("postcodes", [])],
-            "fee": _money(zone.get("fee", "0")),
-            "min_order": _money(min_order) if min_order is not None else None,
-            "eta_minutes": int(zone.get("eta_minutes", 45)),
-            "position": position,
-        }, report, "zones")
+        _upsert(
+            DeliveryZone,
+            {"restaurant": restaurant, "name": zone["name"]},
+            {
+                "postcodes": [str(p) for p in zone.get("postcodes", [])],
+                "fee": _money(zone.get("fee", "0")),
+                "min_order": _money(min_order) if min_order is not None else None,
+                "eta_minutes": int(zone.get("eta_minutes", 45)),
+                "position": position,
+            },
+            report,
+            "zones",
+        )
     deleted, _ = DeliveryZone.objects.filter(restaurant=restaurant).exclude(name__in=names).delete()
     if deleted:
         report.count("deleted", "zones", deleted)
     slugs = []
     for position, policy in enumerate(policies):
         slugs.append(policy["slug"])
-        _upsert(Policy, {"slug": policy["slug"]}, {
-            "title": policy["title"], "body": policy["body"].strip(), "position": position,
-        }, report, "policies")
+        _upsert(
+            Policy,
+            {"slug": policy["slug"]},
+            {
+                "title": policy["title"],
+                "body": policy["body"].strip(),
+                "position": position,
+            },
+            report,
+            "policies",
+        )
     deleted, _ = Policy.objects.exclude(slug__in=slugs).delete()
     if deleted:
         report.count("deleted", "policies", deleted)
 
 
-def _item_values(raw: dict[str, Any], categories: dict[str, Category], currency: str,
-                 position: int) -> dict[str, Any]:
+def _item_values(
+    raw: dict[str, Any], categories: dict[str, Category], currency: str, position: int
+) -> dict[str, Any]:
     if raw.get("category") not in categories:
         raise DemoFileError(f"item {raw.get('slug')}: unknown category {raw.get('category')!r}")
     image = raw.get("image") or {}
@@ -135,20 +152,40 @@ def _item_values(raw: dict[str, Any], categories: dict[str, Category], currency:
 def _load_menu(data: dict[str, Any], currency: str, report: LoadReport) -> None:
     categories: dict[str, Category] = {}
     for position, raw in enumerate(data.get("categories", [])):
-        categories[raw["slug"]] = _upsert(Category, {"slug": raw["slug"]}, {
-            "name": raw["name"], "position": int(raw.get("position", position)), "source": Source.DEMO,
-        }, report, "categories")  # type: ignore[assignment]
+        categories[raw["slug"]] = _upsert(
+            Category,
+            {"slug": raw["slug"]},
+            {
+                "name": raw["name"],
+                "position": int(raw.get("position", position)),
+                "source": Source.DEMO,
+            },
+            report,
+            "categories",
+        )  # type: ignore[assignment]
     item_slugs = []
     for position, raw in enumerate(data.get("items", [])):
         item_slugs.append(raw["slug"])
-        item = _upsert(MenuItem, {"slug": raw["slug"]},
-                       _item_values(raw, categories, currency, position), report, "items")
+        item = _upsert(
+            MenuItem,
+            {"slug": raw["slug"]},
+            _item_values(raw, categories, currency, position),
+            report,
+            "items",
+        )
         keys = []
         for opt_pos, opt in enumerate(raw.get("options") or []):
             keys.append((opt["group"], opt["name"]))
-            _upsert(MenuOption, {"item": item, "group": opt["group"], "name": opt["name"]}, {
-                "price_delta": _money(opt.get("price_delta", "0")), "position": opt_pos,
-            }, report, "options")
+            _upsert(
+                MenuOption,
+                {"item": item, "group": opt["group"], "name": opt["name"]},
+                {
+                    "price_delta": _money(opt.get("price_delta", "0")),
+                    "position": opt_pos,
+                },
+                report,
+                "options",
+            )
         for option in MenuOption.objects.filter(item=item):
             if (option.group, option.name) not in keys:
                 option.delete()

@@ -1,4 +1,5 @@
 """Restaurant facts: address, opening hours, delivery zones, fees, policies, payment methods."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -29,7 +30,9 @@ class Restaurant(models.Model):
     currency = models.CharField(max_length=3, default="EUR")
     timezone = models.CharField(max_length=64, default="Europe/Amsterdam")
     opening_hours = models.JSONField(
-        default=dict, blank=True, validators=[validate_opening_hours],
+        default=dict,
+        blank=True,
+        validators=[validate_opening_hours],
         help_text='{"monday": [["11:30", "22:00"]], ..., "sunday": []}',
     )
     minimum_order = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.00"))
@@ -49,7 +52,9 @@ class Restaurant(models.Model):
 class DeliveryZone(models.Model):
     restaurant = models.ForeignKey(Restaurant, related_name="zones", on_delete=models.CASCADE)
     name = models.CharField(max_length=100)
-    postcodes = models.JSONField(default=list, blank=True, help_text='Postcode prefixes, e.g. ["1011", "1012"]')
+    postcodes = models.JSONField(
+        default=list, blank=True, help_text='Postcode prefixes, e.g. ["1011", "1012"]'
+    )
     fee = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.00"))
     min_order = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     eta_minutes = models.PositiveIntegerField(default=45)

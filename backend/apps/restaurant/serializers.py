@@ -39,8 +39,17 @@ class RestaurantSerializer(serializers.ModelSerializer):
     class Meta:
         model = Restaurant
         fields = [
-            "name", "address", "phone", "currency", "timezone", "opening_hours", "delivery_zones",
-            "minimum_order", "cancellation_window_minutes", "policies", "payment_methods",
+            "name",
+            "address",
+            "phone",
+            "currency",
+            "timezone",
+            "opening_hours",
+            "delivery_zones",
+            "minimum_order",
+            "cancellation_window_minutes",
+            "policies",
+            "payment_methods",
         ]
 
     def get_opening_hours(self, obj: Restaurant) -> list[dict[str, str]]:

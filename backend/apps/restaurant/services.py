@@ -1,4 +1,5 @@
 """Rules about where and when the restaurant serves."""
+
 from __future__ import annotations
 
 import re

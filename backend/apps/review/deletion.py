@@ -5,6 +5,7 @@ Deleting tracker events is the one write the review tool makes to the tracker st
 separate, explicit read-write connection (the "tracker" alias stays read-only). Everything else is read
 through the alias. `apps.customers.erasure` decides what to erase; this module knows how.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -17,7 +18,14 @@ from django.conf import settings
 from django.db import DatabaseError, connections
 from django.db.models import QuerySet
 
-from .models import AuditLog, ConversationReview, ConversationSummary, MessageFlag, NLUDecision, TurnCorrection
+from .models import (
+    AuditLog,
+    ConversationReview,
+    ConversationSummary,
+    MessageFlag,
+    NLUDecision,
+    TurnCorrection,
+)
 from .nlu import normalise
 from .router import TRACKER_ALIAS
 from .tracker import as_text, payload_of
@@ -39,7 +47,7 @@ class TrackerData:
 def _chunks(values: Iterable[str], size: int = CHUNK) -> Iterator[list[str]]:
     values = sorted(values)
     for start in range(0, len(values), size):
-        yield values[start:start + size]
+        yield values[start : start + size]
 
 
 def _placeholders(values: Sequence[str]) -> str:
@@ -73,8 +81,11 @@ def read(sender_ids: Iterable[str]) -> TrackerData:
         return found
     with connections[TRACKER_ALIAS].cursor() as cursor:
         for chunk in _chunks(set(sender_ids)):
-            cursor.execute(f"SELECT id, sender_id, type_name, data FROM events WHERE sender_id IN "
-                           f"({_placeholders(chunk)})", chunk)
+            cursor.execute(
+                f"SELECT id, sender_id, type_name, data FROM events WHERE sender_id IN "
+                f"({_placeholders(chunk)})",
+                chunk,
+            )
             for event_id, sender_id, type_name, data in cursor.fetchall():
                 found.sender_ids.add(sender_id)
                 found.event_ids.add(int(event_id))
@@ -154,8 +165,12 @@ def delete_events(sender_ids: Iterable[str]) -> int:
             conn = sqlite3.connect(config["NAME"], timeout=20)
             try:
                 with conn:  # one transaction: all of these conversations or none
-                    return sum(conn.execute(f"DELETE FROM events WHERE sender_id IN ({', '.join('?' * len(chunk))})",
-                                            chunk).rowcount for chunk in _chunks(ids))
+                    return sum(
+                        conn.execute(
+                            f"DELETE FROM events WHERE sender_id IN ({', '.join('?' * len(chunk))})", chunk
+                        ).rowcount
+                        for chunk in _chunks(ids)
+                    )
             finally:
                 conn.close()
         except sqlite3.Error as exc:
@@ -163,7 +178,9 @@ def delete_events(sender_ids: Iterable[str]) -> int:
     import psycopg  # PostgreSQL
 
     try:
-        with psycopg.connect(settings.TRACKER_DATABASE_URL.replace("postgresql+psycopg2", "postgresql")) as conn:
+        with psycopg.connect(
+            settings.TRACKER_DATABASE_URL.replace("postgresql+psycopg2", "postgresql")
+        ) as conn:
             return conn.execute("DELETE FROM events WHERE sender_id = ANY(%s)", [sorted(ids)]).rowcount
     except psycopg.Error as exc:
         raise DatabaseError(f"tracker store: {exc}") from exc

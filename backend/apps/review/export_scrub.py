@@ -4,6 +4,7 @@ JSON lines, saved conversation tests). Exports are masked, but names and free te
 Only the working copies change: copies already committed to git or sent elsewhere keep the lines until
 those files are committed again (and older commits keep them for good); the erasure report says so.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,7 +27,9 @@ def remove_nlu_examples(decisions: Iterable[NLUDecision], path: str | None = Non
     if not norms or not target.exists():
         return 0
     examples = read_nlu_export(target)
-    kept = {intent: [line for line in lines if normalise(line) not in norms] for intent, lines in examples.items()}
+    kept = {
+        intent: [line for line in lines if normalise(line) not in norms] for intent, lines in examples.items()
+    }
     removed = sum(len(lines) for lines in examples.values()) - sum(len(lines) for lines in kept.values())
     if removed:
         write_nlu_export(target, kept)

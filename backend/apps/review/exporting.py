@@ -1,4 +1,5 @@
 """Exports: validated NLU examples into data/nlu/reviewed.yml, flagged LLM replies as JSON lines."""
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,9 @@ from .stories import annotate
 from .tracker import as_dict, as_text, payload_of, tracker_rows
 
 EVAL_LABELS = {"wrong_fact", "unsafe", "off_tone", "good"}
-HEADER = "# Written by the review tool (backend/apps/review); examples staff validated from real conversations.\n"
+HEADER = (
+    "# Written by the review tool (backend/apps/review); examples staff validated from real conversations.\n"
+)
 
 
 def _domain() -> dict[str, Any]:
@@ -29,7 +32,12 @@ def known_intents() -> list[str]:
 def _nlu_annotate(text: str, entities: list[dict]) -> str:
     # Placeholders without brackets, so they never read as entity annotations.
     out = annotate(text, entities)
-    for token, word in (("[email]", "EMAIL"), ("[phone]", "PHONE"), ("[card]", "CARDNUMBER"), ("[address]", "ADDRESS")):
+    for token, word in (
+        ("[email]", "EMAIL"),
+        ("[phone]", "PHONE"),
+        ("[card]", "CARDNUMBER"),
+        ("[address]", "ADDRESS"),
+    ):
         out = out.replace(token, word)
     return out
 
@@ -39,7 +47,9 @@ def read_nlu_export(target: Path) -> dict[str, list[str]]:
     existing: dict[str, list[str]] = {}
     if target.exists():
         for block in (yaml.safe_load(target.read_text(encoding="utf-8")) or {}).get("nlu") or []:
-            existing[block["intent"]] = [l.strip()[2:] for l in block["examples"].splitlines() if l.strip().startswith("- ")]
+            existing[block["intent"]] = [
+                line.strip()[2:] for line in block["examples"].splitlines() if line.strip().startswith("- ")
+            ]
     return existing
 
 
@@ -66,7 +76,9 @@ def export_nlu(path: str | None = None) -> int:
     known = training_texts(str(target.parent))
     added = 0
     exported = []
-    for decision in NLUDecision.objects.filter(status__in=["validated", "out_of_scope"], exported=False).order_by("id"):
+    for decision in NLUDecision.objects.filter(
+        status__in=["validated", "out_of_scope"], exported=False
+    ).order_by("id"):
         exported.append(decision.pk)
         if decision.intent not in intents:
             continue
@@ -78,7 +90,7 @@ def export_nlu(path: str | None = None) -> int:
         known.add(norm)
         existing.setdefault(decision.intent, []).append(line)
         added += 1
-    if added or not target.exists() and existing:
+    if added or (not target.exists() and existing):
         write_nlu_export(target, existing)
     NLUDecision.objects.filter(pk__in=exported).update(exported=True)
     return added
@@ -100,18 +112,26 @@ def llm_eval_cases() -> list[dict[str, Any]]:
             continue
         meta, data = as_dict(payload.get("metadata")), as_dict(payload.get("data"))
         custom = as_dict(data.get("custom"))
-        context = meta.get("retrieved_context") or data.get("retrieved_context") or custom.get("retrieved_context")
+        context = (
+            meta.get("retrieved_context") or data.get("retrieved_context") or custom.get("retrieved_context")
+        )
         question = tracker_rows(
             "SELECT data FROM events WHERE sender_id = %s AND type_name = 'user' AND id < %s ORDER BY id DESC LIMIT 1",
             [row[1], row[0]],
         )
         qtext = as_text(payload_of(question[0][0]).get("text")) if question else ""
-        cases.append({
-            "question": mask(qtext), "context": mask_context(context), "reply": mask(as_text(payload.get("text"))),
-            "label": flag.label, "llm_generated": bool(meta.get("llm_generated") or data.get("llm_generated")
-                                                       or custom.get("llm_generated")),
-            "source": f"review:{flag.event_id}",
-        })
+        cases.append(
+            {
+                "question": mask(qtext),
+                "context": mask_context(context),
+                "reply": mask(as_text(payload.get("text"))),
+                "label": flag.label,
+                "llm_generated": bool(
+                    meta.get("llm_generated") or data.get("llm_generated") or custom.get("llm_generated")
+                ),
+                "source": f"review:{flag.event_id}",
+            }
+        )
     return cases
 
 

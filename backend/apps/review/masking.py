@@ -1,4 +1,5 @@
 """Masks personal data in guest text: emails, phone numbers (phonenumbers), card-like numbers, street addresses."""
+
 from __future__ import annotations
 
 import re
@@ -8,8 +9,10 @@ import phonenumbers
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
-STREET_WORDS = (r"street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|"
-                r"square|sq|terrace|close|crescent|strasse|straße|via|rue|calle")
+STREET_WORDS = (
+    r"street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|"
+    r"square|sq|terrace|close|crescent|strasse|straße|via|rue|calle"
+)
 ADDRESS = re.compile(
     r"\b\d{1,5}[a-z]?,?\s+(?:[A-Z][\w'-]*\s+){0,3}(?:" + STREET_WORDS + r")\b\.?"
     r"|\b(?:[A-Z][\w'-]*\s+){1,3}(?:" + STREET_WORDS + r")\s+\d{1,5}[a-z]?\b"

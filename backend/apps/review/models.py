@@ -81,8 +81,13 @@ class ConversationReview(models.Model):
 
 
 class MessageFlag(models.Model):
-    LABELS = [("wrong_fact", "wrong fact"), ("unsafe", "unsafe"), ("off_tone", "off tone"),
-              ("good", "good"), ("wrong", "wrong (other)")]
+    LABELS = [
+        ("wrong_fact", "wrong fact"),
+        ("unsafe", "unsafe"),
+        ("off_tone", "off tone"),
+        ("good", "good"),
+        ("wrong", "wrong (other)"),
+    ]
     sender_id = models.CharField(max_length=255, db_index=True)
     event_id = models.BigIntegerField()
     label = models.CharField(max_length=16, choices=LABELS)
@@ -137,5 +142,7 @@ def audit(user, action: str, target: str = "", **detail) -> AuditLog:
     return AuditLog.objects.create(
         user=user if getattr(user, "pk", None) else None,
         username=getattr(user, "username", "") or "",
-        action=action, target=target, detail=detail,
+        action=action,
+        target=target,
+        detail=detail,
     )

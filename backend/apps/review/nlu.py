@@ -1,4 +1,5 @@
 """NLU inbox: guest messages not yet in the training data, most uncertain first, near-duplicates grouped."""
+
 from __future__ import annotations
 
 import re
@@ -55,11 +56,18 @@ def candidates() -> list[dict[str, Any]]:
         second = next((r for r in parse["intent_ranking"] if r["name"] and r["name"] != top["name"]), None)
         margin = conf - (second["confidence"] or 0.0) if second else conf
         entry = {
-            "event_id": event_id, "sender_id": sender_id, "text": text, "norm": norm, "masked": mask(text),
-            "intent": top["name"], "confidence": conf, "margin": margin,
+            "event_id": event_id,
+            "sender_id": sender_id,
+            "text": text,
+            "norm": norm,
+            "masked": mask(text),
+            "intent": top["name"],
+            "confidence": conf,
+            "margin": margin,
             "runner_up": second["name"] if second else "",
             "entities": [{k: e[k] for k in ("entity", "start", "end", "value")} for e in parse["entities"]],
-            "uncertainty": min(conf, margin), "count": 1,
+            "uncertainty": min(conf, margin),
+            "count": 1,
         }
         if norm in best:
             best[norm]["count"] += 1
@@ -122,11 +130,22 @@ def decide(event_ids: list[int], op: str, intent: str, entities: dict[int, list]
         elif op == "out_of_scope":
             status, label = "out_of_scope", "out_of_scope"
         elif op in ("validate", "change_intent"):
-            status, label = "validated", (intent or cand["intent"]) if op == "change_intent" else cand["intent"]
+            status, label = (
+                "validated",
+                (intent or cand["intent"]) if op == "change_intent" else cand["intent"],
+            )
         else:
             continue
         ents = (entities or {}).get(event_id, cand["entities"])
-        NLUDecision.objects.update_or_create(normalized=norm, defaults={
-            "text": cand["text"], "intent": label, "entities": ents, "status": status, "exported": False})
+        NLUDecision.objects.update_or_create(
+            normalized=norm,
+            defaults={
+                "text": cand["text"],
+                "intent": label,
+                "entities": ents,
+                "status": status,
+                "exported": False,
+            },
+        )
         done += 1
     return done

@@ -1,4 +1,5 @@
 """Routes the unmanaged tracker models to the read-only "tracker" alias; never migrates or writes it."""
+
 from __future__ import annotations
 
 TRACKER_ALIAS = "tracker"

@@ -1,4 +1,5 @@
 """Writes a reviewed conversation as a Rasa 3 conversation test (YAML), with corrections, masked."""
+
 from __future__ import annotations
 
 import json
@@ -51,7 +52,10 @@ def story_yaml(sender_id: str, items: list[dict], name: str | None = None) -> st
         elif kind == "loop":
             steps.append(f"      - active_loop: {json.dumps(item['name'])}")
     title = name or f"reviewed conversation {safe_id(sender_id)}"
-    return "\n".join(['version: "3.1"', "stories:", f"  - story: {json.dumps(title)}", "    steps:", *steps]) + "\n"
+    return (
+        "\n".join(['version: "3.1"', "stories:", f"  - story: {json.dumps(title)}", "    steps:", *steps])
+        + "\n"
+    )
 
 
 def safe_id(sender_id: str) -> str:

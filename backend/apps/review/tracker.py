@@ -4,17 +4,19 @@ Event JSON is read defensively: a REST client decides much of what a user event 
 `"input_channel": 1` from a request body as is), so every field is checked for its type and size
 here, and what does not fit reads as missing. One odd event never takes the review tool down.
 """
+
 from __future__ import annotations
 
 import json
 import math
 from collections import defaultdict
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import connections, transaction
 
-from .router import TRACKER_ALIAS
 from .models import ConversationSummary, SyncState, TurnCorrection
+from .router import TRACKER_ALIAS
 
 FALLBACK_INTENTS = {"nlu_fallback"}
 FALLBACK_ACTIONS = {"action_default_fallback", "action_free_form"}
@@ -49,7 +51,7 @@ def as_text(value: Any, limit: int = TEXT_CHARS) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-def as_number(value: Any) -> Optional[float]:
+def as_number(value: Any) -> float | None:
     """A finite number as a float; a string, null, NaN, infinity or an int too big for a float is None."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
@@ -70,11 +72,11 @@ def as_value(value: Any) -> Any:
     return value
 
 
-def as_offset(value: Any) -> Optional[int]:
+def as_offset(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
-def entity_of(value: Any) -> Optional[dict[str, Any]]:
+def entity_of(value: Any) -> dict[str, Any] | None:
     """One extracted entity with a string name, whole-number span (both ends or neither) and a JSON value."""
     entity = as_dict(value)
     name = as_text(entity.get("entity"), NAME_CHARS)
@@ -83,23 +85,35 @@ def entity_of(value: Any) -> Optional[dict[str, Any]]:
     start, end = as_offset(entity.get("start")), as_offset(entity.get("end"))
     if start is None or end is None or end < start:
         start = end = None
-    return {"entity": name, "value": as_value(entity.get("value")), "start": start, "end": end,
-            "role": as_text(entity.get("role"), NAME_CHARS) or None,
-            "group": as_text(entity.get("group"), NAME_CHARS) or None}
+    return {
+        "entity": name,
+        "value": as_value(entity.get("value")),
+        "start": start,
+        "end": end,
+        "role": as_text(entity.get("role"), NAME_CHARS) or None,
+        "group": as_text(entity.get("group"), NAME_CHARS) or None,
+    }
 
 
 def ranked_intent(value: Any) -> dict[str, Any]:
     """An intent as {"name": str, "confidence": float | None}; anything else reads as no intent."""
     intent = as_dict(value)
-    return {"name": as_text(intent.get("name"), NAME_CHARS), "confidence": as_number(intent.get("confidence"))}
+    return {
+        "name": as_text(intent.get("name"), NAME_CHARS),
+        "confidence": as_number(intent.get("confidence")),
+    }
 
 
 def parse_of(payload: dict[str, Any]) -> dict[str, Any]:
     """What the NLU made of a user event: top intent, ranking and entities, each well typed."""
     parse = as_dict(payload.get("parse_data"))
-    return {"intent": ranked_intent(parse.get("intent")),
-            "intent_ranking": [ranked_intent(r) for r in as_list(parse.get("intent_ranking")) if isinstance(r, dict)],
-            "entities": [e for e in map(entity_of, as_list(parse.get("entities"))) if e]}
+    return {
+        "intent": ranked_intent(parse.get("intent")),
+        "intent_ranking": [
+            ranked_intent(r) for r in as_list(parse.get("intent_ranking")) if isinstance(r, dict)
+        ],
+        "entities": [e for e in map(entity_of, as_list(parse.get("entities"))) if e],
+    }
 
 
 def tracker_rows(sql: str, params: Iterable[Any] = ()) -> list[tuple]:
@@ -124,7 +138,9 @@ def _merge(summary: ConversationSummary, row: tuple) -> None:
             summary.first_text = as_text(payload.get("text"), 300)
         conf = parse_of(payload)["intent"]["confidence"]
         if conf is not None:
-            summary.min_confidence = conf if summary.min_confidence is None else min(summary.min_confidence, conf)
+            summary.min_confidence = (
+                conf if summary.min_confidence is None else min(summary.min_confidence, conf)
+            )
         if intent:
             if f"|{intent}|" not in summary.intents:
                 summary.intents += f"{intent}|"
@@ -164,7 +180,9 @@ def refresh_summaries() -> int:
         for row in rows:
             by_sender[row[1]].append(row)
         with transaction.atomic():
-            existing = {s.sender_id: s for s in ConversationSummary.objects.filter(sender_id__in=list(by_sender))}
+            existing = {
+                s.sender_id: s for s in ConversationSummary.objects.filter(sender_id__in=list(by_sender))
+            }
             new, changed = [], []
             for sender, sender_rows in by_sender.items():
                 summary = existing.get(sender)
@@ -179,8 +197,21 @@ def refresh_summaries() -> int:
             if changed:
                 ConversationSummary.objects.bulk_update(
                     changed,
-                    ["first_ts", "last_ts", "channel", "turns", "min_confidence", "has_fallback", "has_handoff",
-                     "placed", "cart_set", "intents", "actions", "first_text", "max_event_id"],
+                    [
+                        "first_ts",
+                        "last_ts",
+                        "channel",
+                        "turns",
+                        "min_confidence",
+                        "has_fallback",
+                        "has_handoff",
+                        "placed",
+                        "cart_set",
+                        "intents",
+                        "actions",
+                        "first_text",
+                        "max_event_id",
+                    ],
                     batch_size=500,
                 )
             state.value = rows[-1][0]
@@ -200,18 +231,22 @@ def load_conversation(sender_id: str) -> list[dict]:
     corrections = {c.event_id: c for c in TurnCorrection.objects.filter(sender_id=sender_id)}
     items: list[dict] = []
     for event_id, type_name, ts, intent, action, data in rows:
-        item = _display_item(type_name, as_text(intent, NAME_CHARS), as_text(action, NAME_CHARS), payload_of(data))
+        item = _display_item(
+            type_name, as_text(intent, NAME_CHARS), as_text(action, NAME_CHARS), payload_of(data)
+        )
         if item is None:
             continue
         item.update(id=event_id, type=type_name, timestamp=as_number(ts))
         fix = corrections.get(event_id)
         if fix and item["kind"] == "user":
-            item.update(corrected=True, original_intent=item["intent"], intent=fix.intent, entities=fix.entities)
+            item.update(
+                corrected=True, original_intent=item["intent"], intent=fix.intent, entities=fix.entities
+            )
         items.append(item)
     return items
 
 
-def _display_item(type_name: str, intent: str, action: str, payload: dict[str, Any]) -> Optional[dict[str, Any]]:
+def _display_item(type_name: str, intent: str, action: str, payload: dict[str, Any]) -> dict[str, Any] | None:
     """One event as the conversation page shows it, every field of the type the page expects."""
     if type_name == "session_started":
         return {"kind": "session"}
@@ -219,27 +254,51 @@ def _display_item(type_name: str, intent: str, action: str, payload: dict[str, A
         parse = parse_of(payload)
         top = parse["intent"]
         runner = next((r for r in parse["intent_ranking"] if r["name"] and r["name"] != top["name"]), None)
-        return {"kind": "user", "text": as_text(payload.get("text")), "intent": top["name"] or intent,
-                "confidence": top["confidence"], "runner_up": runner,
-                "entities": [{k: e[k] for k in ("entity", "value", "start", "end", "role", "group")}
-                             for e in parse["entities"]],
-                "channel": as_text(payload.get("input_channel"), 64), "metadata": as_dict(payload.get("metadata"))}
+        return {
+            "kind": "user",
+            "text": as_text(payload.get("text")),
+            "intent": top["name"] or intent,
+            "confidence": top["confidence"],
+            "runner_up": runner,
+            "entities": [
+                {k: e[k] for k in ("entity", "value", "start", "end", "role", "group")}
+                for e in parse["entities"]
+            ],
+            "channel": as_text(payload.get("input_channel"), 64),
+            "metadata": as_dict(payload.get("metadata")),
+        }
     if type_name == "action":
         if action == "action_listen":
             return None
-        return {"kind": "action", "name": action, "policy": as_text(payload.get("policy"), NAME_CHARS),
-                "confidence": as_number(payload.get("confidence"))}
+        return {
+            "kind": "action",
+            "name": action,
+            "policy": as_text(payload.get("policy"), NAME_CHARS),
+            "confidence": as_number(payload.get("confidence")),
+        }
     if type_name == "bot":
         meta, data = as_dict(payload.get("metadata")), as_dict(payload.get("data"))
         custom = as_dict(data.get("custom"))
         llm = any(bool(d.get("llm_generated")) for d in (meta, data, custom))
-        context = meta.get("retrieved_context") or data.get("retrieved_context") or custom.get("retrieved_context")
+        context = (
+            meta.get("retrieved_context") or data.get("retrieved_context") or custom.get("retrieved_context")
+        )
         # a person's words in the chat (apps/support/takeover.py); guests cannot set these keys
         staff = as_text(meta.get("staff"), 64) if meta.get("human") is True else ""
-        return {"kind": "bot", "text": as_text(payload.get("text")), "llm_generated": llm, "context": context,
-                "human": bool(staff), "staff": staff}
+        return {
+            "kind": "bot",
+            "text": as_text(payload.get("text")),
+            "llm_generated": llm,
+            "context": context,
+            "human": bool(staff),
+            "staff": staff,
+        }
     if type_name == "slot":
-        return {"kind": "slot", "name": action or as_text(payload.get("name"), NAME_CHARS), "value": payload.get("value")}
+        return {
+            "kind": "slot",
+            "name": action or as_text(payload.get("name"), NAME_CHARS),
+            "value": payload.get("value"),
+        }
     if type_name == "active_loop":
         return {"kind": "loop", "name": action or as_text(payload.get("name"), NAME_CHARS)}
     return None

@@ -19,7 +19,14 @@ from apps.customers.erasure import erase_conversation
 from . import exporting, nlu
 from .masking import mask
 from .models import (
-    AuditLog, ConversationReview, ConversationSummary, MessageFlag, SavedFilter, Tag, TurnCorrection, audit,
+    AuditLog,
+    ConversationReview,
+    ConversationSummary,
+    MessageFlag,
+    SavedFilter,
+    Tag,
+    TurnCorrection,
+    audit,
 )
 from .stories import save_test
 from .tracker import CONTEXT_CHARS, load_conversation, refresh_summaries
@@ -35,7 +42,7 @@ def realign(text: str, entities: list[dict]) -> list[dict]:
         if not e.get("entity"):
             continue
         start, end, value = e.get("start"), e.get("end"), e.get("value")
-        if value is not None and (start is None or text[int(start):int(end)] != value):
+        if value is not None and (start is None or text[int(start) : int(end)] != value):
             found = text.find(str(value))
             if found < 0:
                 continue
@@ -43,8 +50,14 @@ def realign(text: str, entities: list[dict]) -> list[dict]:
         if start is None or end is None:
             continue
         start, end = int(start), int(end)
-        out.append({"entity": str(e["entity"])[:64], "start": start, "end": end,
-                    "value": value if value is not None else text[start:end]})
+        out.append(
+            {
+                "entity": str(e["entity"])[:64],
+                "start": start,
+                "end": end,
+                "value": value if value is not None else text[start:end],
+            }
+        )
     return out
 
 
@@ -55,17 +68,22 @@ def reviewer_required(view):
         if not (request.user.is_active and request.user.is_staff and request.user.has_perm(PERMISSION)):
             raise PermissionDenied("reviewers only")
         return view(request, *args, **kwargs)
+
     return wrapped
 
 
 def _day(value: str | None) -> float | None:
     try:
-        return dt.datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=dt.timezone.utc).timestamp() if value else None
+        return (
+            dt.datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=dt.timezone.utc).timestamp()
+            if value
+            else None
+        )
     except ValueError:
         return None
 
 
-def filter_summaries(params) -> "QuerySet[ConversationSummary]":  # noqa: F821
+def filter_summaries(params) -> QuerySet[ConversationSummary]:  # noqa: F821
     qs = ConversationSummary.objects.all()
     if (start := _day(params.get("from"))) is not None:
         qs = qs.filter(last_ts__gte=start)
@@ -96,12 +114,28 @@ def filter_summaries(params) -> "QuerySet[ConversationSummary]":  # noqa: F821
     elif status == "new":
         qs = qs.exclude(sender_id__in=ConversationReview.objects.exclude(status="new").values("sender_id"))
     if params.get("tag"):
-        qs = qs.filter(sender_id__in=ConversationReview.objects.filter(tags__name=params["tag"]).values("sender_id"))
+        qs = qs.filter(
+            sender_id__in=ConversationReview.objects.filter(tags__name=params["tag"]).values("sender_id")
+        )
     return qs.order_by("-last_ts", "-id")
 
 
-FILTER_KEYS = ["from", "to", "channel", "min_turns", "max_turns", "conf_below", "has_fallback", "has_handoff",
-               "placed", "abandoned", "intent", "action", "status", "tag"]
+FILTER_KEYS = [
+    "from",
+    "to",
+    "channel",
+    "min_turns",
+    "max_turns",
+    "conf_below",
+    "has_fallback",
+    "has_handoff",
+    "placed",
+    "abandoned",
+    "intent",
+    "action",
+    "status",
+    "tag",
+]
 
 
 @reviewer_required
@@ -110,13 +144,19 @@ def inbox(request: HttpRequest) -> HttpResponse:
     try:
         refresh_summaries()
     except DatabaseError as exc:  # e.g. no var/tracker.db yet: show what was summarised before
-        tracker_error = f"The tracker store is not reachable ({exc.__class__.__name__}); showing the last summary."
+        tracker_error = (
+            f"The tracker store is not reachable ({exc.__class__.__name__}); showing the last summary."
+        )
     params = request.GET
     paginator = Paginator(filter_summaries(params), PAGE_SIZE)
     page = paginator.get_page(params.get("page"))
     rows = list(page.object_list)
-    reviews = {r.sender_id: r for r in ConversationReview.objects.filter(sender_id__in=[r.sender_id for r in rows])
-               .prefetch_related("tags")}
+    reviews = {
+        r.sender_id: r
+        for r in ConversationReview.objects.filter(
+            sender_id__in=[r.sender_id for r in rows]
+        ).prefetch_related("tags")
+    }
     for row in rows:
         review = reviews.get(row.sender_id)
         row.status = review.status if review else "new"
@@ -124,12 +164,25 @@ def inbox(request: HttpRequest) -> HttpResponse:
         row.masked_text = mask(row.first_text)
         row.started = dt.datetime.fromtimestamp(row.first_ts or 0, dt.timezone.utc)
     query = urlencode([(k, params[k]) for k in FILTER_KEYS if params.get(k)])
-    return render(request, "review/inbox.html", {
-        "page": page, "rows": rows, "tracker_error": tracker_error, "params": params, "query": query,
-        "saved": SavedFilter.objects.filter(owner=request.user).order_by("name"),
-        "channels": list(ConversationSummary.objects.exclude(channel="").order_by().values_list("channel", flat=True).distinct()),
-        "tags": Tag.objects.order_by("name"),
-    })
+    return render(
+        request,
+        "review/inbox.html",
+        {
+            "page": page,
+            "rows": rows,
+            "tracker_error": tracker_error,
+            "params": params,
+            "query": query,
+            "saved": SavedFilter.objects.filter(owner=request.user).order_by("name"),
+            "channels": list(
+                ConversationSummary.objects.exclude(channel="")
+                .order_by()
+                .values_list("channel", flat=True)
+                .distinct()
+            ),
+            "tags": Tag.objects.order_by("name"),
+        },
+    )
 
 
 @reviewer_required
@@ -147,14 +200,21 @@ def _masked_items(items: list[dict]) -> list[dict]:
         if "text" in item:
             item["masked"] = mask(item["text"])
         if item.get("kind") == "user":
-            item["entities_json"] = json.dumps([
-                {"entity": e["entity"], "start": e.get("start"), "end": e.get("end"),
-                 **({"value": e["value"]} if mask(e.get("value")) == e.get("value") else {})}
-                for e in item["entities"]])
+            item["entities_json"] = json.dumps(
+                [
+                    {
+                        "entity": e["entity"],
+                        "start": e.get("start"),
+                        "end": e.get("end"),
+                        **({"value": e["value"]} if mask(e.get("value")) == e.get("value") else {}),
+                    }
+                    for e in item["entities"]
+                ]
+            )
             for e in item["entities"]:
                 e["masked_value"] = mask(e.get("value"))
                 if e.get("start") is not None:
-                    e["masked_text"] = mask(item["text"][e["start"]:e["end"]])
+                    e["masked_text"] = mask(item["text"][e["start"] : e["end"]])
         if item.get("kind") == "slot":
             item["masked_value"] = mask(json.dumps(item.get("value"))[:CONTEXT_CHARS])
         if item.get("context"):
@@ -173,12 +233,19 @@ def conversation(request: HttpRequest, sender_id: str) -> HttpResponse:
         flags.setdefault(flag.event_id, []).append(flag.label)
     for item in items:
         item["flags"] = flags.get(item["id"], [])
-    return render(request, "review/conversation.html", {
-        "sender_id": sender_id, "masked_sender": mask(sender_id), "items": _masked_items(items),
-        "status": review.status if review else "new",
-        "tags": [t.name for t in review.tags.all()] if review else [],
-        "labels": MessageFlag.LABELS, "saved_path": request.GET.get("saved"),
-    })
+    return render(
+        request,
+        "review/conversation.html",
+        {
+            "sender_id": sender_id,
+            "masked_sender": mask(sender_id),
+            "items": _masked_items(items),
+            "status": review.status if review else "new",
+            "tags": [t.name for t in review.tags.all()] if review else [],
+            "labels": MessageFlag.LABELS,
+            "saved_path": request.GET.get("saved"),
+        },
+    )
 
 
 @reviewer_required
@@ -192,7 +259,11 @@ def conversation_action(request: HttpRequest, sender_id: str) -> HttpResponse:
         review.save()
         audit(request.user, "mark_reviewed", sender_id)
     elif op == "tag":
-        names = [n.strip().lower().replace(" ", "-")[:64] for n in request.POST.get("tag", "").split(",") if n.strip()]
+        names = [
+            n.strip().lower().replace(" ", "-")[:64]
+            for n in request.POST.get("tag", "").split(",")
+            if n.strip()
+        ]
         for name in names:
             review.tags.add(Tag.objects.get_or_create(name=name)[0])
         audit(request.user, "tag", sender_id, tags=names)
@@ -204,8 +275,12 @@ def conversation_action(request: HttpRequest, sender_id: str) -> HttpResponse:
         label = request.POST.get("label", "wrong")
         if label not in dict(MessageFlag.LABELS):
             raise PermissionDenied("unknown label")
-        MessageFlag.objects.get_or_create(sender_id=sender_id, event_id=event_id, label=label,
-                                          defaults={"note": request.POST.get("note", "")[:1000]})
+        MessageFlag.objects.get_or_create(
+            sender_id=sender_id,
+            event_id=event_id,
+            label=label,
+            defaults={"note": request.POST.get("note", "")[:1000]},
+        )
         if label != "good":
             review.status = "flagged"
             review.save()
@@ -217,8 +292,9 @@ def conversation_action(request: HttpRequest, sender_id: str) -> HttpResponse:
             raise PermissionDenied("not a user turn of this conversation")
         entities = realign(original["text"], json.loads(request.POST.get("entities") or "[]"))
         intent = request.POST.get("intent", "").strip()
-        TurnCorrection.objects.update_or_create(event_id=event_id, defaults={
-            "sender_id": sender_id, "intent": intent, "entities": entities})
+        TurnCorrection.objects.update_or_create(
+            event_id=event_id, defaults={"sender_id": sender_id, "intent": intent, "entities": entities}
+        )
         audit(request.user, "correct_turn", sender_id, event_id=event_id, intent=intent, entities=entities)
     elif op == "save_test":
         path = save_test(sender_id, load_conversation(sender_id))
@@ -233,23 +309,41 @@ def delete_conversation(request: HttpRequest, sender_id: str) -> HttpResponse:
     if request.method == "POST" and request.POST.get("confirm") == sender_id:
         try:
             report = erase_conversation(sender_id)
-        except (DatabaseError, OSError) as exc:  # e.g. the tracker store is down: the database was rolled back
-            return render(request, "review/delete.html", {
-                "sender_id": sender_id, "masked_sender": mask(sender_id),
-                "failure": f"The erasure did not complete ({exc.__class__.__name__}); the database was left as it was. "
-                           "Try again when the tracker store is reachable."},
-                status=503)
-        audit(request.user, "delete_conversation", sender_id, events_removed=report.deleted["tracker_events"],
-              **report.counts())
+        except (
+            DatabaseError,
+            OSError,
+        ) as exc:  # e.g. the tracker store is down: the database was rolled back
+            return render(
+                request,
+                "review/delete.html",
+                {
+                    "sender_id": sender_id,
+                    "masked_sender": mask(sender_id),
+                    "failure": f"The erasure did not complete ({exc.__class__.__name__}); the database was left as it was. "
+                    "Try again when the tracker store is reachable.",
+                },
+                status=503,
+            )
+        audit(
+            request.user,
+            "delete_conversation",
+            sender_id,
+            events_removed=report.deleted["tracker_events"],
+            **report.counts(),
+        )
         return render(request, "review/deleted.html", {"masked_sender": mask(sender_id), "report": report})
-    return render(request, "review/delete.html", {"sender_id": sender_id, "masked_sender": mask(sender_id),
-                                                   "error": request.method == "POST"})
+    return render(
+        request,
+        "review/delete.html",
+        {"sender_id": sender_id, "masked_sender": mask(sender_id), "error": request.method == "POST"},
+    )
 
 
 @reviewer_required
 def nlu_inbox(request: HttpRequest) -> HttpResponse:
     groups = nlu.candidate_groups(limit=int(request.GET.get("limit", "200") or 200))
     from .exporting import known_intents
+
     return render(request, "review/nlu.html", {"groups": groups, "intents": known_intents()})
 
 
@@ -259,7 +353,9 @@ def nlu_decide(request: HttpRequest) -> HttpResponse:
     op = request.POST.get("op")
     ids = [int(i) for i in request.POST.getlist("event") if i.isdigit()]
     intent = request.POST.get("intent", "").strip()
-    picked = {int(k): v for k, v in json.loads(request.POST.get("entities") or "{}").items() if str(k).isdigit()}
+    picked = {
+        int(k): v for k, v in json.loads(request.POST.get("entities") or "{}").items() if str(k).isdigit()
+    }
     entities = {}
     if picked:
         texts = {c["event_id"]: c["text"] for c in nlu.candidates()}

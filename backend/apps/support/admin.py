@@ -14,8 +14,18 @@ class HandoffAdmin(admin.ModelAdmin):
     list_display = ["id", "conversation_id", "status", "guest_words", "claimed_by", "created_at"]
     list_filter = ["status"]
     search_fields = ["conversation_id"]
-    fields = ["conversation_id", "status", "guest_words", "customer", "claimed_by", "claimed_at", "closed_at",
-              "guest_reminded_at", "staff_paged_at", "created_at"]
+    fields = [
+        "conversation_id",
+        "status",
+        "guest_words",
+        "customer",
+        "claimed_by",
+        "claimed_at",
+        "closed_at",
+        "guest_reminded_at",
+        "staff_paged_at",
+        "created_at",
+    ]
     readonly_fields = fields
 
     @admin.display(description="guest's words (masked)")

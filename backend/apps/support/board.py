@@ -1,4 +1,5 @@
 """What the staff page shows of each handoff: why, the cart, the fulfilment, the conversation, the wait."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,7 +23,14 @@ def conversation(conversation_id: str) -> list[dict[str, Any]]:
             lines.append({"who": "guest", "text": item["text"], "at": item["timestamp"]})
         elif item["kind"] == "bot" and item["text"]:
             who = "staff" if item.get("human") else "assistant"
-            lines.append({"who": who, "staff": item.get("staff") or None, "text": item["text"], "at": item["timestamp"]})
+            lines.append(
+                {
+                    "who": who,
+                    "staff": item.get("staff") or None,
+                    "text": item["text"],
+                    "at": item["timestamp"],
+                }
+            )
     return lines[-CONVERSATION_TURNS:]
 
 

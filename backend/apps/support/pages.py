@@ -3,10 +3,12 @@
 Live like the kitchen page: the browser asks for handoffs.json every second (HANDOFF_PAGE_POLL_MS);
 the guest's messages are read from the tracker store, as the review tool reads them.
 """
+
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -38,7 +40,9 @@ def _answer(work: Callable[[], Any]) -> JsonResponse:
     try:
         return JsonResponse(work() or {})
     except ApiError as error:
-        return JsonResponse({"error": {"code": error.code, "message": error.message}}, status=error.status_code)
+        return JsonResponse(
+            {"error": {"code": error.code, "message": error.message}}, status=error.status_code
+        )
 
 
 @handler
@@ -46,8 +50,11 @@ def _answer(work: Callable[[], Any]) -> JsonResponse:
 @ensure_csrf_cookie
 def page(request: HttpRequest) -> HttpResponse:
     dishes = MenuItem.objects.filter(is_available=True).order_by("name").values("id", "name")
-    return render(request, "support/page.html", {"poll_ms": settings.HANDOFF_PAGE_POLL_MS, "me": request.user.pk,
-                                                 "dishes": list(dishes)})
+    return render(
+        request,
+        "support/page.html",
+        {"poll_ms": settings.HANDOFF_PAGE_POLL_MS, "me": request.user.pk, "dishes": list(dishes)},
+    )
 
 
 @handler
@@ -74,9 +81,15 @@ def cart(request: HttpRequest, handoff_id: int) -> JsonResponse:
     def change() -> dict[str, Any]:
         body = _body(request)
         if "line" in body:  # a dish already in the cart: its new quantity (0 takes it out)
-            return {"cart": takeover.change_line(handoff_id, request.user, body.get("line"), body.get("quantity"))}
-        return {"cart": takeover.add_to_cart(handoff_id, request.user, body.get("item"), body.get("quantity", 1),
-                                             body.get("options"))}
+            return {
+                "cart": takeover.change_line(handoff_id, request.user, body.get("line"), body.get("quantity"))
+            }
+        return {
+            "cart": takeover.add_to_cart(
+                handoff_id, request.user, body.get("item"), body.get("quantity", 1), body.get("options")
+            )
+        }
+
     return _answer(change)
 
 

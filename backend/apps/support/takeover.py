@@ -10,11 +10,12 @@ survives a restart of the Rasa server. Staff words are `BotUttered` events appen
 (channels/rest.py). Each carries `{"human": true, "staff": "<first name>"}`, keys a guest's own
 messages can never carry (channels/identity.py strips them).
 """
+
 from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from typing import Any, Optional
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
@@ -43,12 +44,20 @@ def staff_message(user: AbstractBaseUser, text: str) -> dict[str, Any]:
 def append_events(handoff: Handoff, events: list[dict[str, Any]]) -> None:
     """Append events to the guest's conversation and deliver its bot messages; ApiError 502 if Rasa can't."""
     try:
-        post_to_conversation(handoff.conversation_id, "tracker/events", events,
-                             output_channel="latest", execute_side_effects="true")
+        post_to_conversation(
+            handoff.conversation_id,
+            "tracker/events",
+            events,
+            output_channel="latest",
+            execute_side_effects="true",
+        )
     except PushFailed as error:
         logger.warning("handoff %s: the conversation could not be updated: %s", handoff.pk, error)
-        raise ApiError("chat_unreachable", "The guest's chat could not be reached; nothing was changed. "
-                       "Try again in a moment.", 502) from error
+        raise ApiError(
+            "chat_unreachable",
+            "The guest's chat could not be reached; nothing was changed. Try again in a moment.",
+            502,
+        ) from error
 
 
 def _held_by(handoff_id: int, user: AbstractBaseUser) -> Handoff:
@@ -56,9 +65,15 @@ def _held_by(handoff_id: int, user: AbstractBaseUser) -> Handoff:
     if handoff is None:
         raise ApiError("handoff_not_found", "There is no such handoff.", 404)
     if handoff.status != Handoff.Status.CLAIMED or handoff.claimed_by_id != user.pk:
-        raise ApiError("not_yours", "You aren't holding this conversation; claim it first.", 409,
-                       {"status": handoff.status, "claimed_by": first_name(handoff.claimed_by)
-                        if handoff.claimed_by else None})
+        raise ApiError(
+            "not_yours",
+            "You aren't holding this conversation; claim it first.",
+            409,
+            {
+                "status": handoff.status,
+                "claimed_by": first_name(handoff.claimed_by) if handoff.claimed_by else None,
+            },
+        )
     return handoff
 
 
@@ -69,21 +84,33 @@ def claim(handoff_id: int, user: AbstractBaseUser) -> Handoff:
     one gets it, on SQLite as on PostgreSQL; if Rasa then cannot be reached it is undone."""
     claimed_at = timezone.now()
     taken = Handoff.objects.filter(pk=handoff_id, status=Handoff.Status.OPEN).update(
-        status=Handoff.Status.CLAIMED, claimed_by=user, claimed_at=claimed_at, updated_at=claimed_at)
+        status=Handoff.Status.CLAIMED, claimed_by=user, claimed_at=claimed_at, updated_at=claimed_at
+    )
     handoff = Handoff.objects.filter(pk=handoff_id).select_related("claimed_by").first()
     if handoff is None:
         raise ApiError("handoff_not_found", "There is no such handoff.", 404)
     if not taken:
         holder = first_name(handoff.claimed_by) if handoff.claimed_by else None
-        message = (f"{holder} has already taken this conversation." if handoff.status == Handoff.Status.CLAIMED
-                   else f"This request is {handoff.status}; there is nothing to claim.")
+        message = (
+            f"{holder} has already taken this conversation."
+            if handoff.status == Handoff.Status.CLAIMED
+            else f"This request is {handoff.status}; there is nothing to claim."
+        )
         raise ApiError("already_claimed", message, 409, {"status": handoff.status, "claimed_by": holder})
     try:
-        append_events(handoff, [{"event": "pause"}, staff_message(
-            user, f"Hi, I'm {first_name(user)} from the team. I'm here now, how can I help?")])
+        append_events(
+            handoff,
+            [
+                {"event": "pause"},
+                staff_message(
+                    user, f"Hi, I'm {first_name(user)} from the team. I'm here now, how can I help?"
+                ),
+            ],
+        )
     except ApiError:
         Handoff.objects.filter(pk=handoff_id, claimed_by=user).update(
-            status=Handoff.Status.OPEN, claimed_by=None, claimed_at=None, updated_at=timezone.now())
+            status=Handoff.Status.OPEN, claimed_by=None, claimed_at=None, updated_at=timezone.now()
+        )
         raise
     metrics.handoff_step("claimed", (claimed_at - handoff.created_at).total_seconds())
     return handoff
@@ -101,21 +128,30 @@ def say(handoff_id: int, user: AbstractBaseUser, text: Any) -> None:
 def hand_back(handoff_id: int, user: AbstractBaseUser) -> Handoff:
     """Resume the assistant with everything the conversation had (slots, cart, a form in progress)."""
     handoff = _held_by(handoff_id, user)
-    append_events(handoff, [staff_message(user, "I'll hand you back to the assistant now. Enjoy your meal!"),
-                            {"event": "resume"}])
-    Handoff.objects.filter(pk=handoff.pk).update(status=Handoff.Status.CLOSED, closed_at=timezone.now(),
-                                                 updated_at=timezone.now())
+    append_events(
+        handoff,
+        [
+            staff_message(user, "I'll hand you back to the assistant now. Enjoy your meal!"),
+            {"event": "resume"},
+        ],
+    )
+    Handoff.objects.filter(pk=handoff.pk).update(
+        status=Handoff.Status.CLOSED, closed_at=timezone.now(), updated_at=timezone.now()
+    )
     handoff.refresh_from_db()
     metrics.handoff_step("resolved", (handoff.closed_at - handoff.claimed_at).total_seconds())
     return handoff
 
 
-def open_cart(conversation_id: str) -> Optional[Cart]:
-    return Cart.objects.filter(conversation_id=conversation_id, status=Cart.Status.OPEN).order_by("-id").first()
+def open_cart(conversation_id: str) -> Cart | None:
+    return (
+        Cart.objects.filter(conversation_id=conversation_id, status=Cart.Status.OPEN).order_by("-id").first()
+    )
 
 
-def add_to_cart(handoff_id: int, user: AbstractBaseUser, item_id: Any, quantity: Any,
-                option_ids: Any = None) -> dict[str, Any]:
+def add_to_cart(
+    handoff_id: int, user: AbstractBaseUser, item_id: Any, quantity: Any, option_ids: Any = None
+) -> dict[str, Any]:
     """Add a dish to the guest's cart with the cart API's own rules, and tell the guest what changed."""
     handoff = _held_by(handoff_id, user)
     cart, events = open_cart(handoff.conversation_id), []
@@ -152,13 +188,29 @@ def change_line(handoff_id: int, user: AbstractBaseUser, line_id: Any, quantity:
     return data
 
 
-def _tell_cart_change(handoff: Handoff, user: AbstractBaseUser, said: str, data: dict[str, Any],
-                      events: list[dict[str, Any]] | None = None) -> None:
+def _tell_cart_change(
+    handoff: Handoff,
+    user: AbstractBaseUser,
+    said: str,
+    data: dict[str, Any],
+    events: list[dict[str, Any]] | None = None,
+) -> None:
     """The staff member's message about a cart change, with the cart's new count and total."""
     try:
-        append_events(handoff, [*(events or []), staff_message(
-            user, f"{said} Your cart: {data['item_count']} item(s), "
-                  f"{format_total(Decimal(data['total']), data['currency'])} so far.")])
+        append_events(
+            handoff,
+            [
+                *(events or []),
+                staff_message(
+                    user,
+                    f"{said} Your cart: {data['item_count']} item(s), "
+                    f"{format_total(Decimal(data['total']), data['currency'])} so far.",
+                ),
+            ],
+        )
     except ApiError as error:  # the cart did change: say so, not "nothing was changed"
-        raise ApiError("chat_unreachable", "The cart changed, but the guest's chat could not be told; "
-                       "tell them in your next message.", 502) from error
+        raise ApiError(
+            "chat_unreachable",
+            "The cart changed, but the guest's chat could not be told; tell them in your next message.",
+            502,
+        ) from error

@@ -10,13 +10,14 @@ Both run on a timer of the backend process that took the request; each is done a
 (a conditional update). A restarted backend schedules again what open requests still wait for
 (`resume_follow_ups`, from gunicorn's post_worker_init), so a restart delays a step, never skips it.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -73,14 +74,18 @@ def _schedule(handoffs: QuerySet[Handoff], now: datetime | None = None) -> list[
             continue
         pending = handoffs.filter(status=Handoff.Status.OPEN, **{f"{step.done_field}__isnull": True})
         for handoff_id, created_at in pending.values_list("pk", "created_at"):
-            timers.append(later(max(0.0, step.delay - (now - created_at).total_seconds()), step.run, handoff_id))
+            timers.append(
+                later(max(0.0, step.delay - (now - created_at).total_seconds()), step.run, handoff_id)
+            )
     return timers
 
 
 def _still_open(handoff_id: int, **mark: datetime) -> Handoff | None:
     """The handoff, marked done for this step, if it is still unclaimed and the step was not done yet."""
-    (field, _), = mark.items()
-    taken = Handoff.objects.filter(pk=handoff_id, status=Handoff.Status.OPEN, **{f"{field}__isnull": True}).update(**mark)
+    ((field, _),) = mark.items()
+    taken = Handoff.objects.filter(
+        pk=handoff_id, status=Handoff.Status.OPEN, **{f"{field}__isnull": True}
+    ).update(**mark)
     return Handoff.objects.filter(pk=handoff_id).first() if taken else None
 
 
@@ -90,11 +95,18 @@ def remind_guest(handoff_id: int) -> None:
         return
     phone = get_restaurant().phone
     call = f"You can call us on {phone}, or" if phone else "You can"
-    text = (f"Sorry, no one from the team is free yet. {call} carry on here with me: I can still take your order, "
-            "and your request stays open, so a person will join as soon as they can.")
+    text = (
+        f"Sorry, no one from the team is free yet. {call} carry on here with me: I can still take your order, "
+        "and your request stays open, so a person will join as soon as they can."
+    )
     try:
-        post_to_conversation(handoff.conversation_id, "tracker/events", [{"event": "bot", "text": text, "metadata": {"pushed": True}}],
-                             output_channel="latest", execute_side_effects="true")
+        post_to_conversation(
+            handoff.conversation_id,
+            "tracker/events",
+            [{"event": "bot", "text": text, "metadata": {"pushed": True}}],
+            output_channel="latest",
+            execute_side_effects="true",
+        )
     except PushFailed as error:
         logger.warning("handoff %s: the guest could not be told no one is free: %s", handoff_id, error)
 
@@ -104,20 +116,29 @@ def page_staff(handoff_id: int) -> None:
     if handoff is None:
         return
     minutes = max(1, round((timezone.now() - handoff.created_at).total_seconds() / 60))
-    text = (f"A guest has waited {minutes} min for a person in the chat (request #{handoff.pk}): "
-            f"\"{mask(handoff.reason)[:200]}\". Claim it on the staff page (/support/).")
+    text = (
+        f"A guest has waited {minutes} min for a person in the chat (request #{handoff.pk}): "
+        f'"{mask(handoff.reason)[:200]}". Claim it on the staff page (/support/).'
+    )
     if settings.HANDOFF_NOTIFY_EMAILS:
         try:
-            send_mail(f"A guest is waiting for a person (request #{handoff.pk})", text, settings.DEFAULT_FROM_EMAIL,
-                      settings.HANDOFF_NOTIFY_EMAILS, fail_silently=False)
-        except Exception:  # noqa: BLE001 - one channel failing must not stop the other
+            send_mail(
+                f"A guest is waiting for a person (request #{handoff.pk})",
+                text,
+                settings.DEFAULT_FROM_EMAIL,
+                settings.HANDOFF_NOTIFY_EMAILS,
+                fail_silently=False,
+            )
+        except Exception:
             logger.exception("handoff %s: staff e-mail failed", handoff_id)
     for phone in settings.HANDOFF_NOTIFY_PHONES:
         try:
             get_sms_provider().send(phone, text)
-        except Exception:  # noqa: BLE001
+        except Exception:
             logger.exception("handoff %s: staff text to one number failed", handoff_id)
 
 
-STEPS = (Step("HANDOFF_UNCLAIMED_SECONDS", "guest_reminded_at", remind_guest),
-         Step("HANDOFF_NOTIFY_AFTER_SECONDS", "staff_paged_at", page_staff))
+STEPS = (
+    Step("HANDOFF_UNCLAIMED_SECONDS", "guest_reminded_at", remind_guest),
+    Step("HANDOFF_NOTIFY_AFTER_SECONDS", "staff_paged_at", page_staff),
+)

@@ -1,11 +1,13 @@
 """Signed outgoing webhooks (Standard Webhooks), sent after commit, retried with backoff."""
+
 from __future__ import annotations
 
 import json
 import logging
 import time
 import uuid
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime
+from datetime import timezone as dt_timezone
 from typing import Any
 
 import httpx

@@ -1,4 +1,5 @@
 """Outgoing webhook deliveries and every attempt made to deliver them."""
+
 from __future__ import annotations
 
 from django.db import models

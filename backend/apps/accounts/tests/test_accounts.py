@@ -1,4 +1,5 @@
 """Guest accounts as a guest uses them: sign up, log in and out, notification preferences, past orders."""
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,15 @@ PASSWORD = "a-long-harbour-password-42"
 
 
 def sign_up(client: Client, **overrides: str):
-    data = {"username": "grace", "name": "Grace Hopper", "email": "grace@example.org", "phone": "",
-            "password1": PASSWORD, "password2": PASSWORD, **overrides}
+    data = {
+        "username": "grace",
+        "name": "Grace Hopper",
+        "email": "grace@example.org",
+        "phone": "",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        **overrides,
+    }
     return client.post("/accounts/signup/", data)
 
 
@@ -33,13 +41,22 @@ def signed_in_grace() -> tuple[User, Client]:
     return user, client
 
 
-def make_order(customer: Customer | None, number: str, total: str, status: str = "placed",
-               days_ago: int = 0) -> Order:
+def make_order(
+    customer: Customer | None, number: str, total: str, status: str = "placed", days_ago: int = 0
+) -> Order:
     cart = Cart.objects.create(customer=customer, status=Cart.Status.ORDERED)
     order = Order.objects.create(
-        number=number, idempotency_key=f"key-{number}", request_fingerprint="f" * 64, cart=cart,
-        customer=customer, status=status, fulfilment="pickup", subtotal=Decimal(total), total=Decimal(total),
-        cancellable_until=timezone.now())
+        number=number,
+        idempotency_key=f"key-{number}",
+        request_fingerprint="f" * 64,
+        cart=cart,
+        customer=customer,
+        status=status,
+        fulfilment="pickup",
+        subtotal=Decimal(total),
+        total=Decimal(total),
+        cancellable_until=timezone.now(),
+    )
     Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
     return order
 
@@ -65,16 +82,21 @@ def test_sign_up_creates_the_account_and_its_customer_logs_in_and_opens_the_chat
 
 def test_sign_up_goes_back_to_a_safe_next_page_only():
     assert sign_up(Client(), next="/accounts/")["Location"] == "/accounts/"
-    assert sign_up(Client(), username="evil", email="evil@example.org",
-                   next="https://evil.example/")["Location"] == "/chat/"
+    assert (
+        sign_up(Client(), username="evil", email="evil@example.org", next="https://evil.example/")["Location"]
+        == "/chat/"
+    )
 
 
-@pytest.mark.parametrize("overrides,field,message", [
-    ({"phone": "12"}, "phone", "Enter a phone number we can text"),
-    ({"password2": "something-else-entirely"}, "password2", "didn’t match"),
-    ({"email": "not-an-email"}, "email", "valid email"),
-    ({"username": ""}, "username", "required"),
-])
+@pytest.mark.parametrize(
+    "overrides,field,message",
+    [
+        ({"phone": "12"}, "phone", "Enter a phone number we can text"),
+        ({"password2": "something-else-entirely"}, "password2", "didn’t match"),
+        ({"email": "not-an-email"}, "email", "valid email"),
+        ({"username": ""}, "username", "required"),
+    ],
+)
 def test_sign_up_explains_what_to_fix_and_creates_nothing(overrides, field, message):
     response = sign_up(Client(), **overrides)
     assert response.status_code == 400
@@ -105,7 +127,7 @@ def test_log_in_goes_to_the_chat_and_wrong_passwords_are_refused():
 
 
 def test_log_out_link_asks_first_then_logs_out_and_the_chat_goes_on_as_a_guest():
-    user, client = signed_in_grace()
+    _user, client = signed_in_grace()
     confirm = client.get("/accounts/logout/")  # the chat's "Log out" link
     assert confirm.status_code == 200 and "Log out?" in confirm.content.decode()
     assert "data-token" in client.get("/chat/").content.decode()  # a GET alone does not log out
@@ -140,7 +162,7 @@ def test_account_page_lists_only_the_guests_own_orders_newest_first():
 
 
 def test_account_page_without_orders_points_to_the_chat():
-    user, client = signed_in_grace()
+    _user, client = signed_in_grace()
     html = client.get("/accounts/").content.decode()
     assert "No orders yet" in html and 'href="/chat/"' in html
 
@@ -152,7 +174,10 @@ def test_notification_preferences_are_saved_and_texts_need_a_valid_phone():
     assert not re.search(r'<input type="checkbox" name="notify_sms"[^>]*checked', page)
 
     no_phone = client.post("/accounts/", {"notify_email": "on", "notify_sms": "on", "phone": ""})
-    assert no_phone.status_code == 400 and "Add a mobile number to get text messages" in no_phone.content.decode()
+    assert (
+        no_phone.status_code == 400
+        and "Add a mobile number to get text messages" in no_phone.content.decode()
+    )
     bad_phone = client.post("/accounts/", {"notify_sms": "on", "phone": "555"})
     assert bad_phone.status_code == 400 and "Enter a phone number we can text" in bad_phone.content.decode()
     customer = Customer.objects.get(user=user)
@@ -190,18 +215,24 @@ def test_a_delivery_address_is_saved_with_its_postcode_and_needs_both():
     assert (customer.address, customer.postcode) == ("Damrak 1, 3rd floor", "1012LG")
 
 
-@pytest.mark.parametrize("fulfilment, order_postcode, saved, on_file", [
-    ("pickup", None, ("", ""), True),  # reachable by e-mail: no form for a pickup
-    ("delivery", "1012", ("Damrak 1", "1012LG"), True),  # the chat asks only "1012"
-    ("delivery", "1012 LG", ("Damrak 1", "1012LG"), True),
-    ("delivery", "1011", ("Damrak 1", "1012LG"), False),  # somewhere else: the form asks for that address
-    ("delivery", "1012", ("", ""), False),  # no address saved
-])
+@pytest.mark.parametrize(
+    "fulfilment, order_postcode, saved, on_file",
+    [
+        ("pickup", None, ("", ""), True),  # reachable by e-mail: no form for a pickup
+        ("delivery", "1012", ("Damrak 1", "1012LG"), True),  # the chat asks only "1012"
+        ("delivery", "1012 LG", ("Damrak 1", "1012LG"), True),
+        ("delivery", "1011", ("Damrak 1", "1012LG"), False),  # somewhere else: the form asks for that address
+        ("delivery", "1012", ("", ""), False),  # no address saved
+    ],
+)
 def test_an_order_needs_no_details_form_when_the_account_reaches_the_guest_and_has_the_address(
-        api, demo, fulfilment, order_postcode, saved, on_file):
+    api, demo, fulfilment, order_postcode, saved, on_file
+):
     customer = Customer.objects.create(email="grace@example.org", address=saved[0], postcode=saved[1])
     cart = new_cart(api, (demo["diavola-pizza"], 2, []))
-    placed = place(api, cart["id"], customer=customer.public_id, fulfilment=fulfilment, postcode=order_postcode)
+    placed = place(
+        api, cart["id"], customer=customer.public_id, fulfilment=fulfilment, postcode=order_postcode
+    )
     assert placed.status_code == 201, placed.json()
     assert placed.json()["contact_on_file"] is on_file
     order = Order.objects.get(pk=placed.json()["id"])
@@ -211,17 +242,34 @@ def test_an_order_needs_no_details_form_when_the_account_reaches_the_guest_and_h
 
 def test_the_details_form_gives_this_delivery_its_address_and_leaves_the_account_as_it_was(api, demo):
     user = User.objects.create_user("grace", "grace@example.org", PASSWORD)
-    customer = Customer.objects.create(user=user, name="Grace Hopper", email="grace@example.org",
-                                       address="Damrak 1", postcode="1012LG")
-    placed = place(api, new_cart(api, (demo["diavola-pizza"], 2, []))["id"], customer=customer.public_id,
-                   fulfilment="delivery", postcode="1011").json()
+    customer = Customer.objects.create(
+        user=user, name="Grace Hopper", email="grace@example.org", address="Damrak 1", postcode="1012LG"
+    )
+    placed = place(
+        api,
+        new_cart(api, (demo["diavola-pizza"], 2, []))["id"],
+        customer=customer.public_id,
+        fulfilment="delivery",
+        postcode="1011",
+    ).json()
     assert placed["contact_on_file"] is False  # another postcode: the form asks where
     order = Order.objects.get(pk=placed["id"])
-    Client().post(f"/checkout/{details_link_token(order)}/", {"name": "G. Hopper (office)", "phone": "+31 6 12345678",
-                                                       "email": "office@example.org", "address": "Prinsengracht 2"})
+    Client().post(
+        f"/checkout/{details_link_token(order)}/",
+        {
+            "name": "G. Hopper (office)",
+            "phone": "+31 6 12345678",
+            "email": "office@example.org",
+            "address": "Prinsengracht 2",
+        },
+    )
     order.refresh_from_db()
     customer.refresh_from_db()
     assert order.delivery_address == "Prinsengracht 2"
     assert (customer.name, customer.email, customer.address, customer.postcode) == (
-        "Grace Hopper", "grace@example.org", "Damrak 1", "1012LG")  # the account keeps its own details
+        "Grace Hopper",
+        "grace@example.org",
+        "Damrak 1",
+        "1012LG",
+    )  # the account keeps its own details
     assert customer.phone == "+31 6 12345678"  # only what the account lacked is filled in

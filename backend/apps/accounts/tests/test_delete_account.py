@@ -1,5 +1,6 @@
 """A signed-in guest deletes their own account from /accounts/: password again, everything about them erased
 (apps.customers.erasure), logged out, told what went and what the restaurant keeps."""
+
 from __future__ import annotations
 
 import html
@@ -12,7 +13,11 @@ from django.test import Client
 
 from apps.customers.models import Customer
 from apps.customers.tests.guest_data import (
-    TRACKER_DB, add_conversation, empty_tracker, found_in_database, tracker_count,
+    TRACKER_DB,
+    add_conversation,
+    empty_tracker,
+    found_in_database,
+    tracker_count,
 )
 from apps.ordering.models import Order
 from apps.review.models import AuditLog
@@ -32,13 +37,26 @@ def signed_up(username: str, name: str, email: str, phone: str) -> Client:
     """A guest who signed up and logged in through the pages, CSRF checked as in a browser."""
     client = Client(enforce_csrf_checks=True)
     client.get("/accounts/signup/")
-    data = {"username": username, "name": name, "email": email, "phone": phone, "password1": PASSWORD,
-            "password2": PASSWORD, "csrfmiddlewaretoken": client.cookies["csrftoken"].value}
+    data = {
+        "username": username,
+        "name": name,
+        "email": email,
+        "phone": phone,
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
+    }
     assert client.post("/accounts/signup/", data).status_code == 302
     client.post("/accounts/logout/", {"csrfmiddlewaretoken": client.cookies["csrftoken"].value})
     client.get("/accounts/login/")
-    logged_in = client.post("/accounts/login/", {"username": username, "password": PASSWORD,
-                                                 "csrfmiddlewaretoken": client.cookies["csrftoken"].value})
+    logged_in = client.post(
+        "/accounts/login/",
+        {
+            "username": username,
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
+        },
+    )
     assert logged_in.status_code == 302
     return client
 
@@ -49,14 +67,21 @@ def post(client: Client, url: str, data: dict):
 
 
 @pytest.fixture
-def grace(tracker, api, demo):  # noqa: F811
+def grace(tracker, api, demo):
     client = signed_up("grace", "Grace Hopper", "grace@example.org", "06 1234 5678")
     customer = Customer.objects.get(user__username="grace")
     Customer.objects.filter(pk=customer.pk).update(address="Damrak 1", postcode="1012LG")
-    placed = place(api, new_cart(api, (demo["diavola-pizza"], 2, []))["id"], customer=customer.public_id,
-                   fulfilment="delivery", postcode="1012")
+    placed = place(
+        api,
+        new_cart(api, (demo["diavola-pizza"], 2, []))["id"],
+        customer=customer.public_id,
+        fulfilment="delivery",
+        postcode="1012",
+    )
     assert placed.status_code == 201, placed.json()
-    add_conversation(tracker, "conv-1", [("Grace Hopper here, Damrak 1", "Thanks!")], customer=customer.public_id)
+    add_conversation(
+        tracker, "conv-1", [("Grace Hopper here, Damrak 1", "Thanks!")], customer=customer.public_id
+    )
     return client, customer, Order.objects.get(pk=placed.json()["id"])
 
 

@@ -1,4 +1,5 @@
 """Passwords as guests live with them: forgotten and reset by e-mail, changed, and not guessable by trying."""
+
 from __future__ import annotations
 
 import re
@@ -59,14 +60,19 @@ def test_a_signed_in_guest_changes_their_password_only_with_the_old_one(grace):
     client = Client()
     client.force_login(grace)
     assert 'href="/accounts/password/"' in client.get("/accounts/").content.decode()
-    wrong = client.post("/accounts/password/", {"old_password": "not-it", "new_password1": NEW_PASSWORD,
-                                                "new_password2": NEW_PASSWORD})
+    wrong = client.post(
+        "/accounts/password/",
+        {"old_password": "not-it", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
     assert "old password was entered incorrectly" in wrong.content.decode()
     grace.refresh_from_db()
     assert grace.check_password(PASSWORD)
 
-    changed = client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": NEW_PASSWORD,
-                                                  "new_password2": NEW_PASSWORD}, follow=True)
+    changed = client.post(
+        "/accounts/password/",
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
+    )
     assert "Your password is changed." in changed.content.decode()
     assert client.get("/accounts/").status_code == 200  # still signed in here
     assert log_in(Client(), "grace", NEW_PASSWORD)["Location"] == "/chat/"
@@ -75,7 +81,9 @@ def test_a_signed_in_guest_changes_their_password_only_with_the_old_one(grace):
 def test_guessing_a_password_locks_that_username_from_that_address_for_the_cool_off(grace):
     attacker = Client()
     for _ in range(4):
-        assert log_in(attacker, "grace", "guess").status_code == 200  # "enter a correct username and password"
+        assert (
+            log_in(attacker, "grace", "guess").status_code == 200
+        )  # "enter a correct username and password"
     assert log_in(attacker, "grace", "guess").status_code == 429  # the fifth wrong one locks
     locked = log_in(attacker, "grace", PASSWORD)  # even the right password, now
     page = locked.content.decode()
@@ -102,9 +110,13 @@ def test_staff_logins_in_the_admin_are_locked_the_same_way():
 @override_settings(AXES_IPWARE_META_PRECEDENCE_ORDER=("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"))
 def test_behind_the_proxy_the_lock_follows_the_guests_address_not_what_they_write_in_the_header(grace):
     def from_address(forwarded_for: str) -> Client:
-        return Client(REMOTE_ADDR="172.18.0.5", HTTP_X_FORWARDED_FOR=forwarded_for)  # every request via the proxy
+        return Client(
+            REMOTE_ADDR="172.18.0.5", HTTP_X_FORWARDED_FOR=forwarded_for
+        )  # every request via the proxy
 
-    for n in range(5):  # the attacker makes up a new left-hand address each time; the proxy appends the real one
+    for n in range(
+        5
+    ):  # the attacker makes up a new left-hand address each time; the proxy appends the real one
         log_in(from_address(f"1.1.1.{n}, 8.8.8.8"), "grace", "guess")
     assert log_in(from_address("9.9.9.9, 8.8.8.8"), "grace", PASSWORD).status_code == 429
     assert log_in(from_address("8.8.4.4"), "grace", PASSWORD)["Location"] == "/chat/"  # grace, elsewhere

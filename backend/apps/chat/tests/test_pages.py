@@ -1,5 +1,6 @@
 """The chat pages: where the browser is told to connect, the chat token for a logged-in user, security
 headers, and the static files (own widget, vendored socket.io client and rasa-webchat)."""
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,11 @@ from apps.customers.models import Customer
 
 pytestmark = pytest.mark.django_db
 BACKEND = Path(__file__).resolve().parents[3]
-CHAT = dict(CHAT_SOCKET_URL="https://rasa.example", CHAT_STREAM_URL="https://actions.example",
-            CHAT_ALLOWED_ORIGINS=["https://restaurant.example"])
+CHAT = {
+    "CHAT_SOCKET_URL": "https://rasa.example",
+    "CHAT_STREAM_URL": "https://actions.example",
+    "CHAT_ALLOWED_ORIGINS": ["https://restaurant.example"],
+}
 
 
 def script_tag(html: str, src: str) -> str:
@@ -47,8 +51,12 @@ def test_chat_page_security_headers():
     page = Client().get("/chat/")
     policy = dict(part.strip().split(" ", 1) for part in page["Content-Security-Policy"].split(";"))
     assert policy["default-src"] == "'self'"
-    assert policy["connect-src"].split() == ["'self'", "https://rasa.example", "wss://rasa.example",
-                                             "https://actions.example"]
+    assert policy["connect-src"].split() == [
+        "'self'",
+        "https://rasa.example",
+        "wss://rasa.example",
+        "https://actions.example",
+    ]
     assert policy["frame-ancestors"].split() == ["'self'", "https://restaurant.example"]
     assert "X-Frame-Options" not in page  # framing is governed by frame-ancestors
     assert Client().post("/chat/").status_code == 405
@@ -56,7 +64,9 @@ def test_chat_page_security_headers():
 
 @override_settings(**CHAT)
 def test_logged_in_user_gets_a_linked_customer_and_only_a_signed_token_reaches_the_page():
-    user = User.objects.create_user("ada", "ada@example.org", "pw-ada-12345", first_name="Ada", last_name="Lovelace")
+    user = User.objects.create_user(
+        "ada", "ada@example.org", "pw-ada-12345", first_name="Ada", last_name="Lovelace"
+    )
     browser = Client()
     browser.force_login(user)
     page = browser.get("/chat/")
@@ -66,7 +76,10 @@ def test_logged_in_user_gets_a_linked_customer_and_only_a_signed_token_reaches_t
     token = re.search(r'data-token="([^"]+)"', tag).group(1)
     assert decode_chat_token(token)["sub"] == customer.public_id  # the identity is the signed token
     assert "data-customer" not in tag and 'data-token-url="/chat/token/"' in tag
-    assert 'data-logout-url="/accounts/logout/"' in tag and 'data-login-url="/accounts/login/?next=%2Fchat%2F"' in tag
+    assert (
+        'data-logout-url="/accounts/logout/"' in tag
+        and 'data-login-url="/accounts/login/?next=%2Fchat%2F"' in tag
+    )
     assert "ada@example.org" not in html and "Lovelace" not in html
     assert "no-store" in page["Cache-Control"] and "private" in page["Cache-Control"]
     browser.get("/chat/")
@@ -94,9 +107,16 @@ def test_webchat_page_mounts_rasa_webchat_against_the_socket_url():
 
 
 def test_static_files_are_found_and_vendored_with_their_licences():
-    for name in ("chat/widget.js", "chat/widget.css", "chat/webchat-mount.js", "chat/demo.css",
-                 "chat/vendor/socket.io.min.js", "chat/vendor/socket.io-client.LICENSE",
-                 "chat/vendor/rasa-webchat/webchat.js", "chat/vendor/rasa-webchat/LICENSE"):
+    for name in (
+        "chat/widget.js",
+        "chat/widget.css",
+        "chat/webchat-mount.js",
+        "chat/demo.css",
+        "chat/vendor/socket.io.min.js",
+        "chat/vendor/socket.io-client.LICENSE",
+        "chat/vendor/rasa-webchat/webchat.js",
+        "chat/vendor/rasa-webchat/LICENSE",
+    ):
         assert finders.find(name), name
     client = Path(finders.find("chat/vendor/socket.io.min.js")).read_text()
     assert client.startswith("/*!\n * Socket.IO v4.8.1") and "Released under the MIT License." in client[:200]
@@ -114,16 +134,29 @@ def test_widget_scripts_are_valid_javascript():
 
 
 def test_chat_settings_come_from_the_environment_with_development_defaults():
-    code = ("from django.conf import settings as s; "
-            "print(s.CHAT_SOCKET_URL, s.CHAT_STREAM_URL, ','.join(s.CHAT_ALLOWED_ORIGINS) or '-')")
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.CHAT_SOCKET_URL, s.CHAT_STREAM_URL, ','.join(s.CHAT_ALLOWED_ORIGINS) or '-')"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHAT_")}
     env["DJANGO_SETTINGS_MODULE"] = "restaurant_backend.settings"
 
     def run(**extra: str) -> str:
-        return subprocess.run([sys.executable, "-c", "import django; django.setup(); " + code], cwd=BACKEND,
-                              env={**env, **extra}, capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(
+            [sys.executable, "-c", "import django; django.setup(); " + code],
+            cwd=BACKEND,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
 
     assert run() == "http://127.0.0.1:5005 http://127.0.0.1:5055 -"
-    assert run(CHAT_SOCKET_URL="https://rasa.example/", CHAT_STREAM_URL="",
-               CHAT_ALLOWED_ORIGINS="https://a.example, https://b.example") == \
-        "https://rasa.example  https://a.example,https://b.example"
+    assert (
+        run(
+            CHAT_SOCKET_URL="https://rasa.example/",
+            CHAT_STREAM_URL="",
+            CHAT_ALLOWED_ORIGINS="https://a.example, https://b.example",
+        )
+        == "https://rasa.example  https://a.example,https://b.example"
+    )

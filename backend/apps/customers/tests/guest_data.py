@@ -1,5 +1,6 @@
 """Test helpers shared by the erasure tests (customers, accounts): an empty tracker store in Rasa's schema wired
 to the read-only "tracker" alias, events in Rasa's JSON format, and a search of every table for a text."""
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,13 @@ def empty_tracker(tmp_path: Path, settings) -> Iterator[Path]:
         yield path
 
 
-def add_conversation(path: Path, sender_id: str, turns: list[tuple[str, str]], customer: str | None = None,
-                     intent: str = "inform") -> list[int]:
+def add_conversation(
+    path: Path,
+    sender_id: str,
+    turns: list[tuple[str, str]],
+    customer: str | None = None,
+    intent: str = "inform",
+) -> list[int]:
     """Writes a conversation as Rasa would: (guest text, bot reply) turns; `customer` is the verified customer id
     the chat channels put into a signed-in guest's message metadata. Returns the new event ids."""
     conn = sqlite3.connect(path)
@@ -45,16 +51,34 @@ def add_conversation(path: Path, sender_id: str, turns: list[tuple[str, str]], c
     rows = []
     for n, (text, reply) in enumerate(turns):
         ts = 1764000000.0 + start + 2 * n
-        user = {"event": "user", "timestamp": ts, "text": text, "input_channel": "socketio", "message_id": None,
-                "metadata": {"customer": customer} if customer else {},
-                "parse_data": {"intent": {"name": intent, "confidence": 0.6}, "entities": [], "text": text,
-                               "intent_ranking": [{"name": intent, "confidence": 0.6}]}}
+        user = {
+            "event": "user",
+            "timestamp": ts,
+            "text": text,
+            "input_channel": "socketio",
+            "message_id": None,
+            "metadata": {"customer": customer} if customer else {},
+            "parse_data": {
+                "intent": {"name": intent, "confidence": 0.6},
+                "entities": [],
+                "text": text,
+                "intent_ranking": [{"name": intent, "confidence": 0.6}],
+            },
+        }
         bot = {"event": "bot", "timestamp": ts + 1, "text": reply, "data": {}, "metadata": {}}
-        rows += [(sender_id, "user", ts, intent, None, json.dumps(user)),
-                 (sender_id, "bot", ts + 1, None, None, json.dumps(bot))]
+        rows += [
+            (sender_id, "user", ts, intent, None, json.dumps(user)),
+            (sender_id, "bot", ts + 1, None, None, json.dumps(bot)),
+        ]
     with conn:
-        ids = [conn.execute("INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) "
-                            "VALUES (?, ?, ?, ?, ?, ?)", row).lastrowid for row in rows]
+        ids = [
+            conn.execute(
+                "INSERT INTO events (sender_id, type_name, timestamp, intent_name, action_name, data) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                row,
+            ).lastrowid
+            for row in rows
+        ]
     conn.close()
     return ids
 
@@ -85,8 +109,10 @@ def found_in_database(needle: str) -> list[str]:
             if isinstance(f, TEXT_FIELDS):
                 lookup = {f"{f.name}__icontains": needle} if not isinstance(f, models.JSONField) else None
                 if lookup is None:  # JSON: search its text form
-                    if any(needle.lower() in json.dumps(v).lower()
-                           for v in model._default_manager.values_list(f.name, flat=True)):
+                    if any(
+                        needle.lower() in json.dumps(v).lower()
+                        for v in model._default_manager.values_list(f.name, flat=True)
+                    ):
                         hits.append(f"{model._meta.label}.{f.name}")
                 elif model._default_manager.filter(**lookup).exists():
                     hits.append(f"{model._meta.label}.{f.name}")

@@ -1,4 +1,5 @@
 """A website account (Django user) is linked to one Customer; only its opaque id leaves the backend."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,7 +11,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_user_gets_one_customer_created_on_first_use_and_reused():
-    user = User.objects.create_user("ada", "ada@example.org", "pw-ada-12345", first_name="Ada", last_name="Lovelace")
+    user = User.objects.create_user(
+        "ada", "ada@example.org", "pw-ada-12345", first_name="Ada", last_name="Lovelace"
+    )
     customer = customer_for_user(user)
     assert customer is not None and customer.public_id.startswith("cus_")
     assert (customer.user, customer.name, customer.email) == (user, "Ada Lovelace", "ada@example.org")

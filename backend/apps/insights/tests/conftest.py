@@ -22,7 +22,9 @@ def tracker(tmp_path, settings) -> Path:
 @pytest.fixture
 def owner(db) -> User:
     user = User.objects.create_user("olga", password="pw-olga-123", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_insights", content_type__app_label="insights"))
+    user.user_permissions.add(
+        Permission.objects.get(codename="view_insights", content_type__app_label="insights")
+    )
     return user
 
 

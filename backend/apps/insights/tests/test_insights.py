@@ -13,8 +13,8 @@ from django.test import Client
 from django.utils import timezone
 
 from apps.ordering.models import Cart, Order
-from apps.support.models import Handoff
 from apps.review.tests.conftest import REVIEW_DB
+from apps.support.models import Handoff
 
 pytestmark = pytest.mark.django_db(**REVIEW_DB)
 
@@ -26,10 +26,19 @@ def order(conversation_id: str, total: str, when: str, status: str = Order.Statu
     cart = Cart.objects.create(conversation_id=conversation_id, channel="rest", status=Cart.Status.ORDERED)
     n = Order.objects.count() + 1
     o = Order.objects.create(
-        idempotency_key=f"k-{n}", request_fingerprint="f", cart=cart, fulfilment="pickup", status=status,
-        subtotal=Decimal(total), total=Decimal(total), conversation_id=conversation_id,
-        cancellable_until=timezone.now())
-    Order.objects.filter(pk=o.pk).update(created_at=dt.datetime.fromisoformat(when).replace(tzinfo=dt.timezone.utc))
+        idempotency_key=f"k-{n}",
+        request_fingerprint="f",
+        cart=cart,
+        fulfilment="pickup",
+        status=status,
+        subtotal=Decimal(total),
+        total=Decimal(total),
+        conversation_id=conversation_id,
+        cancellable_until=timezone.now(),
+    )
+    Order.objects.filter(pk=o.pk).update(
+        created_at=dt.datetime.fromisoformat(when).replace(tzinfo=dt.timezone.utc)
+    )
     return o
 
 
@@ -57,7 +66,9 @@ def cells(page: str, table: str, attr: str, key: str) -> dict[str, str]:
 def expected_costs(path) -> dict[str, Decimal]:
     """LLM cost per day straight from the fixture's bot events, independently of the app's SQL."""
     out: dict[str, Decimal] = defaultdict(Decimal)
-    for ts, data in sqlite3.connect(path).execute("SELECT timestamp, data FROM events WHERE type_name = 'bot'"):
+    for ts, data in sqlite3.connect(path).execute(
+        "SELECT timestamp, data FROM events WHERE type_name = 'bot'"
+    ):
         cost = (json.loads(data).get("metadata") or {}).get("llm_cost_usd")
         if cost is not None:
             out[dt.datetime.fromtimestamp(ts, dt.timezone.utc).date().isoformat()] += Decimal(cost)
@@ -88,7 +99,13 @@ def test_per_day_figures(tracker, orders, oclient):
     assert costs[DAY1] == Decimal("0.0221") and costs[DAY2] == Decimal("0.0040")
 
     zero = cells(page, "per-day", "day", "2025-11-23")
-    assert zero == {"conversations": "0", "orders": "0", "revenue": "0.00", "cost": "0.0000", "cost-per-order": "–"}
+    assert zero == {
+        "conversations": "0",
+        "orders": "0",
+        "revenue": "0.00",
+        "cost": "0.0000",
+        "cost-per-order": "–",
+    }
     day1 = cells(page, "per-day", "day", DAY1)
     assert (day1["conversations"], day1["orders"], day1["revenue"]) == ("3", "2", "30.00")
     assert day1["cost"] == q4(costs[DAY1])
@@ -103,7 +120,9 @@ def test_per_day_figures(tracker, orders, oclient):
     assert f'id="total-cost">{q4(total)}<' in page
     assert f'id="total-cost-per-order">{q4(total / 3)}<' in page
 
-    data = json.loads(re.search(r'<script id="insights-data" type="application/json">(.*?)</script>', page, re.S).group(1))
+    data = json.loads(
+        re.search(r'<script id="insights-data" type="application/json">(.*?)</script>', page, re.S).group(1)
+    )
     assert data["labels"] == ["2025-11-23", DAY1, DAY2]
     assert data["orders"] == [0, 2, 1] and data["conversations"] == [0, 3, 2]
     assert data["cost"] == pytest.approx([0.0, 0.0221, 0.004])
@@ -127,8 +146,14 @@ def test_unanswered_questions_and_fallbacks_are_linked_and_masked(tracker, oclie
     page = oclient.get(URL).content.decode()
     unanswered = re.search(r'<table id="unanswered">.*?</table>', page, re.S).group(0)
     # Two guests asked about vegan cake (normalised to one question) and got "I don't know".
-    row = re.search(r"<tr><td>Do you have vegan cake\?</td><td class=\"count\">2</td>(.*?)</tr>", unanswered, re.S)
-    assert row and 'href="/review/c/ins-browse/"' in row.group(1) and 'href="/review/c/ins-day2/"' in row.group(1)
+    row = re.search(
+        r"<tr><td>Do you have vegan cake\?</td><td class=\"count\">2</td>(.*?)</tr>", unanswered, re.S
+    )
+    assert (
+        row
+        and 'href="/review/c/ins-browse/"' in row.group(1)
+        and 'href="/review/c/ins-day2/"' in row.group(1)
+    )
     # The question with an email address is shown masked and still linked to its conversation.
     assert "anna.smith@example.com" not in page
     row = re.search(r"<tr><td>Can you send the allergen list to \[email\]\?</td>(.*?)</tr>", unanswered, re.S)
@@ -153,15 +178,28 @@ def test_requests_for_a_person_per_day(tracker, oclient):
 
     def handoff(created: str, status: str, claimed: str | None = None, closed: str | None = None) -> None:
         row = Handoff.objects.create(conversation_id="ins-h", status=status)
-        Handoff.objects.filter(pk=row.pk).update(created_at=at(created), claimed_at=claimed and at(claimed),
-                                                 closed_at=closed and at(closed))
+        Handoff.objects.filter(pk=row.pk).update(
+            created_at=at(created), claimed_at=claimed and at(claimed), closed_at=closed and at(closed)
+        )
 
     handoff("2025-11-24T12:00:00", Handoff.Status.CLOSED, "2025-11-24T12:02:00", "2025-11-24T12:12:00")
     handoff("2025-11-24T23:59:00", Handoff.Status.CLOSED, "2025-11-25T00:03:00", "2025-11-25T00:09:00")
     handoff("2025-11-25T03:00:00", Handoff.Status.ABANDONED)
     handoff("2025-11-25T18:00:00", Handoff.Status.OPEN)
     page = oclient.get(URL).content.decode()
-    assert cells(page, "handoffs", "handoff-day", DAY1) == {"requested": "2", "claimed": "1", "resolved": "1", "abandoned": "0",
-                                                    "to-claim": "2.0", "held": "10.0"}
-    assert cells(page, "handoffs", "handoff-day", DAY2) == {"requested": "2", "claimed": "1", "resolved": "1", "abandoned": "1",
-                                                    "to-claim": "4.0", "held": "6.0"}
+    assert cells(page, "handoffs", "handoff-day", DAY1) == {
+        "requested": "2",
+        "claimed": "1",
+        "resolved": "1",
+        "abandoned": "0",
+        "to-claim": "2.0",
+        "held": "10.0",
+    }
+    assert cells(page, "handoffs", "handoff-day", DAY2) == {
+        "requested": "2",
+        "claimed": "1",
+        "resolved": "1",
+        "abandoned": "1",
+        "to-claim": "4.0",
+        "held": "6.0",
+    }

@@ -1,4 +1,5 @@
 """The configured POS adapters (setting POS_ADAPTERS: built-in names or dotted paths)."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -11,7 +12,15 @@ BUILT_IN = {
     "http": "apps.kitchen.pos.http.HttpPosAdapter",
 }
 
-__all__ = ["PosAdapter", "PosRefused", "PosResult", "PosUnavailable", "configured_names", "get_adapter", "idempotency_key"]
+__all__ = [
+    "PosAdapter",
+    "PosRefused",
+    "PosResult",
+    "PosUnavailable",
+    "configured_names",
+    "get_adapter",
+    "idempotency_key",
+]
 
 
 def configured_names() -> list[str]:

@@ -1,5 +1,6 @@
 """What every POS adapter offers: take an order (accepted or rejected), withdraw a cancelled one, or raise
 on an outage."""
+
 from __future__ import annotations
 
 import hashlib

@@ -5,6 +5,7 @@ One call is one request; the caller (apps.kitchen.submissions) retries PosUnavai
 Every request for an order carries the same idempotency key (the withdrawal its own), so a retry never
 makes a second ticket.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,9 @@ def _send(method: str, url: str, request: dict[str, Any], key: str) -> httpx.Res
     body = json.dumps(request, separators=(",", ":"))
     headers = {**sign_headers(settings.POS_SECRET, f"msg_{key}", body), "Idempotency-Key": key}
     try:
-        response = httpx.request(method, url, content=body.encode(), headers=headers,
-                                 timeout=settings.POS_TIMEOUT_SECONDS)
+        response = httpx.request(
+            method, url, content=body.encode(), headers=headers, timeout=settings.POS_TIMEOUT_SECONDS
+        )
     except httpx.HTTPError as exc:
         raise PosUnavailable(f"{type(exc).__name__}: {exc}") from exc
     if 200 <= response.status_code < 300 or response.status_code in REJECTED_CODES:
@@ -67,7 +69,9 @@ class HttpPosAdapter:
         if not settings.POS_URL:
             raise PosUnavailable("POS_URL is not set")
         key = idempotency_key(order, self.name)
-        response = _send("POST", settings.POS_URL, create_order_request(order, settings.POS_LOCATION_ID, key), key)
+        response = _send(
+            "POST", settings.POS_URL, create_order_request(order, settings.POS_LOCATION_ID, key), key
+        )
         if response.status_code in REJECTED_CODES:
             return PosResult.reject(_reason(response))
         ticket = _ticket(response)
@@ -80,6 +84,8 @@ class HttpPosAdapter:
             raise PosRefused("the POS never said which order it made, so it can't be told to cancel it")
         key = f"{idempotency_key(order, self.name)}-cancel"
         url = f"{settings.POS_URL.rstrip('/')}/{accepted.external_id}"
-        response = _send("PUT", url, cancel_order_request(settings.POS_LOCATION_ID, accepted.version, key), key)
+        response = _send(
+            "PUT", url, cancel_order_request(settings.POS_LOCATION_ID, accepted.version, key), key
+        )
         if response.status_code in REJECTED_CODES:
             raise PosRefused(_reason(response))

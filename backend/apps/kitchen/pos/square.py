@@ -4,6 +4,7 @@ UpdateOrder request (PUT /v2/orders/{order_id}) that sets the state to CANCELED.
 Money comes from the order's snapshots (OrderLine.unit_price and the option price deltas recorded
 at ordering time), never from today's menu, in minor units (cents) as Square expects.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -29,8 +30,10 @@ def _line_item(line: OrderLine, currency: str) -> dict[str, Any]:
         "quantity": str(line.quantity),
         # unit_price includes the options; Square adds modifiers on top of the base price.
         "base_price_money": _money(line.unit_price - deltas, currency),
-        "modifiers": [{"name": o["name"], "base_price_money": _money(o.get("price_delta", "0"), currency)}
-                      for o in options],
+        "modifiers": [
+            {"name": o["name"], "base_price_money": _money(o.get("price_delta", "0"), currency)}
+            for o in options
+        ],
     }
     if options:  # group context for ticket printers that only show the note
         item["note"] = "; ".join(f"{o.get('group', '')}: {o['name']}".lstrip(": ") for o in options)
@@ -39,7 +42,9 @@ def _line_item(line: OrderLine, currency: str) -> dict[str, Any]:
 
 def _fulfillment(order: Order) -> dict[str, Any]:
     customer = order.customer
-    recipient: dict[str, Any] = {"display_name": (customer.name if customer else "") or f"Order {order.number}"}
+    recipient: dict[str, Any] = {
+        "display_name": (customer.name if customer else "") or f"Order {order.number}"
+    }
     if customer and customer.phone:
         recipient["phone_number"] = customer.phone
     schedule: dict[str, Any] = {"schedule_type": "SCHEDULED" if order.requested_time else "ASAP"}
@@ -50,7 +55,11 @@ def _fulfillment(order: Order) -> dict[str, Any]:
         recipient["address"] = address
         if order.requested_time:
             schedule["deliver_at"] = order.requested_time.isoformat()
-        return {"type": "DELIVERY", "state": "PROPOSED", "delivery_details": {"recipient": recipient, **schedule}}
+        return {
+            "type": "DELIVERY",
+            "state": "PROPOSED",
+            "delivery_details": {"recipient": recipient, **schedule},
+        }
     if order.requested_time:
         schedule["pickup_at"] = order.requested_time.isoformat()
     return {"type": "PICKUP", "state": "PROPOSED", "pickup_details": {"recipient": recipient, **schedule}}
@@ -74,11 +83,13 @@ def create_order_request(order: Order, location_id: str, idempotency_key: str) -
         },
     }
     if order.delivery_fee:
-        body["service_charges"] = [{
-            "name": "Delivery",
-            "amount_money": _money(order.delivery_fee, currency),
-            "calculation_phase": "TOTAL_PHASE",
-        }]
+        body["service_charges"] = [
+            {
+                "name": "Delivery",
+                "amount_money": _money(order.delivery_fee, currency),
+                "calculation_phase": "TOTAL_PHASE",
+            }
+        ]
     return {"idempotency_key": idempotency_key, "order": body}
 
 

@@ -47,16 +47,28 @@ def pos(settings) -> Iterator[FakePos]:
                     return 409, {"errors": [{"code": "VERSION_MISMATCH", "detail": "version mismatch"}]}
                 state.states[ticket] = request["json"]["order"]["state"]
                 state.versions[ticket] += 1
-                reply = {"order": {"id": ticket, "state": state.states[ticket], "version": state.versions[ticket]}}
+                reply = {
+                    "order": {"id": ticket, "state": state.states[ticket], "version": state.versions[ticket]}
+                }
             elif 200 <= code < 300:
-                ticket = state.tickets.setdefault(request["headers"]["idempotency-key"], f"sq_{len(state.tickets) + 1}")
+                ticket = state.tickets.setdefault(
+                    request["headers"]["idempotency-key"], f"sq_{len(state.tickets) + 1}"
+                )
                 state.states.setdefault(ticket, "OPEN")
                 state.versions.setdefault(ticket, 1)
-                reply = {"order": {"id": ticket, "reference_id": request["json"]["order"]["reference_id"],
-                                   "version": state.versions[ticket]}}
+                reply = {
+                    "order": {
+                        "id": ticket,
+                        "reference_id": request["json"]["order"]["reference_id"],
+                        "version": state.versions[ticket],
+                    }
+                }
             elif code in (400, 409, 422):
-                reply = {"errors": [{"category": "INVALID_REQUEST_ERROR", "code": "INVALID_VALUE",
-                                     "detail": state.reason}]}
+                reply = {
+                    "errors": [
+                        {"category": "INVALID_REQUEST_ERROR", "code": "INVALID_VALUE", "detail": state.reason}
+                    ]
+                }
         return code, reply
 
     with local_server(answer) as base:

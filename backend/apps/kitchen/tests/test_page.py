@@ -1,4 +1,5 @@
 """The kitchen page: staff only, open orders oldest first, buttons for the allowed next steps."""
+
 from __future__ import annotations
 
 import re
@@ -69,7 +70,11 @@ def test_staff_see_open_orders_oldest_first_with_their_next_steps(staff, orders)
     assert re.findall(r'data-next-status="(\w+)"', first) == ["confirmed", "rejected", "cancelled"]
     second = html.split(f'data-order-number="{orders["second"].number}"')[1].split("</article>")[0]
     assert re.findall(r'data-next-status="(\w+)"', second) == [
-        "ready", "out_for_delivery", "rejected", "cancelled"]
+        "ready",
+        "out_for_delivery",
+        "rejected",
+        "cancelled",
+    ]
     assert "kitchen_display: accepted" in second  # sent to the POS when it was confirmed
     assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None  # no inline scripts
     assert "kitchen/kitchen.js" in html
@@ -77,7 +82,9 @@ def test_staff_see_open_orders_oldest_first_with_their_next_steps(staff, orders)
 
 def test_pickup_orders_never_offer_out_for_delivery(staff, orders):
     move(orders["first"], "confirmed", "preparing")
-    card = next(o for o in staff.get("/kitchen/orders.json").json()["orders"] if o["id"] == orders["first"].pk)
+    card = next(
+        o for o in staff.get("/kitchen/orders.json").json()["orders"] if o["id"] == orders["first"].pk
+    )
     assert [n["status"] for n in card["next"]] == ["ready", "rejected", "cancelled"]
 
 
@@ -86,7 +93,12 @@ def test_orders_json_lists_what_the_page_shows(staff, orders):
     assert [c["number"] for c in cards] == [orders["first"].number, orders["second"].number]
     first, second = cards
     assert first["lines"] == [{"name": "Margherita Pizza", "quantity": 2, "options": ["large"]}]
-    assert (first["status"], first["fulfilment"], first["total"], first["pos"]) == ("placed", "pickup", "29.00", [])
+    assert (first["status"], first["fulfilment"], first["total"], first["pos"]) == (
+        "placed",
+        "pickup",
+        "29.00",
+        [],
+    )
     assert (second["status"], second["fulfilment"], second["postcode"]) == ("preparing", "delivery", "1011")
     assert second["pos"][0]["adapter"] == "kitchen_display" and second["pos"][0]["status"] == "accepted"
     assert {"status": "out_for_delivery", "label": "Out for delivery"} in second["next"]
@@ -102,8 +114,9 @@ def test_staff_move_an_order_and_the_change_is_recorded_with_their_name(staff, o
     assert (change.previous_status, change.status, change.actor) == ("placed", "confirmed", "chef")
     assert f"Order {order.number}: confirmed." in staff.get("/kitchen/").content.decode()
 
-    response = staff.post(f"/kitchen/orders/{order.pk}/status/", {"status": "preparing"},
-                          HTTP_ACCEPT="application/json")
+    response = staff.post(
+        f"/kitchen/orders/{order.pk}/status/", {"status": "preparing"}, HTTP_ACCEPT="application/json"
+    )
     assert response.status_code == 200
     assert response.json()["order"]["status"] == "preparing"
     assert [n["status"] for n in response.json()["order"]["next"]] == ["ready", "rejected", "cancelled"]
@@ -111,17 +124,26 @@ def test_staff_move_an_order_and_the_change_is_recorded_with_their_name(staff, o
 
 def test_invalid_transition_is_refused_with_a_friendly_message(staff, orders):
     order = orders["first"]
-    response = staff.post(f"/kitchen/orders/{order.pk}/status/", {"status": "completed"},
-                          HTTP_ACCEPT="application/json")
+    response = staff.post(
+        f"/kitchen/orders/{order.pk}/status/", {"status": "completed"}, HTTP_ACCEPT="application/json"
+    )
     assert response.status_code == 409
     assert response.json()["error"]["message"] == "An order that is placed can't become completed."
     page = staff.post(f"/kitchen/orders/{order.pk}/status/", {"status": "ready"}, follow=True)
     assert "An order that is placed can&#x27;t become ready." in page.content.decode()
-    assert staff.post(f"/kitchen/orders/{order.pk}/status/", {"status": "eaten"},
-                      HTTP_ACCEPT="application/json").status_code == 409
+    assert (
+        staff.post(
+            f"/kitchen/orders/{order.pk}/status/", {"status": "eaten"}, HTTP_ACCEPT="application/json"
+        ).status_code
+        == 409
+    )
     assert Order.objects.get(pk=order.pk).status == "placed"
-    assert staff.post("/kitchen/orders/99999/status/", {"status": "confirmed"},
-                      HTTP_ACCEPT="application/json").status_code == 404
+    assert (
+        staff.post(
+            "/kitchen/orders/99999/status/", {"status": "confirmed"}, HTTP_ACCEPT="application/json"
+        ).status_code
+        == 404
+    )
 
 
 def test_status_posts_need_the_csrf_token(orders):
@@ -131,21 +153,30 @@ def test_status_posts_need_the_csrf_token(orders):
     assert client.post(url, {"status": "confirmed"}).status_code == 403
     client.get("/kitchen/")
     token = client.cookies["csrftoken"].value
-    response = client.post(url, {"status": "confirmed"}, HTTP_X_CSRFTOKEN=token, HTTP_ACCEPT="application/json")
+    response = client.post(
+        url, {"status": "confirmed"}, HTTP_X_CSRFTOKEN=token, HTTP_ACCEPT="application/json"
+    )
     assert response.status_code == 200 and Order.objects.get(pk=orders["first"].pk).status == "confirmed"
 
 
 def test_a_delivery_shows_the_driver_where_to_go_once_the_guest_has_given_it(staff, orders, client):
     second = orders["second"]
     card = next(o for o in staff.get("/kitchen/orders.json").json()["orders"] if o["id"] == second.pk)
-    assert card["deliver_to"] is None and "Address: waiting for the guest's details" in staff.get("/kitchen/").content.decode()
+    assert (
+        card["deliver_to"] is None
+        and "Address: waiting for the guest's details" in staff.get("/kitchen/").content.decode()
+    )
 
-    client.post(f"/checkout/{details_link_token(second)}/", {"name": "Grace Hopper", "phone": "+31 6 12345678",
-                                                         "address": "Damrak 1, third floor"})
+    client.post(
+        f"/checkout/{details_link_token(second)}/",
+        {"name": "Grace Hopper", "phone": "+31 6 12345678", "address": "Damrak 1, third floor"},
+    )
     card = next(o for o in staff.get("/kitchen/orders.json").json()["orders"] if o["id"] == second.pk)
     assert card["deliver_to"] == "Grace Hopper, Damrak 1, third floor, 1011, +31 6 12345678"
     assert f"Deliver to: {card['deliver_to']}" in staff.get("/kitchen/").content.decode()
-    pickup = next(o for o in staff.get("/kitchen/orders.json").json()["orders"] if o["id"] == orders["first"].pk)
+    pickup = next(
+        o for o in staff.get("/kitchen/orders.json").json()["orders"] if o["id"] == orders["first"].pk
+    )
     assert pickup["deliver_to"] is None
 
 

@@ -1,4 +1,5 @@
 """The kitchen page tells staff, per order, whether it is paid and how (card online / at the counter)."""
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,12 @@ def order_of(api, item, *, key: str, method: str) -> Order:
 def pay_online(client: Client, order: Order) -> None:
     """The provider's signed 'succeeded' callback, as it arrives after the guest paid."""
     body, headers = SandboxProvider().build_callback(order.payment.intent_id, "succeeded")
-    response = client.post("/api/payments/webhook/sandbox/", data=body, content_type="application/json",
-                           headers={k: v for k, v in headers.items() if k != "content-type"})
+    response = client.post(
+        "/api/payments/webhook/sandbox/",
+        data=body,
+        content_type="application/json",
+        headers={k: v for k, v in headers.items() if k != "content-type"},
+    )
     assert response.status_code < 300, response.content
     assert Payment.objects.get(order=order).status == Payment.Status.SUCCEEDED
 
@@ -49,7 +54,11 @@ def test_kitchen_page_shows_paid_online_and_unpaid_counter_orders(staff, api, de
 
     # The live view (re-rendered every 2 s from orders.json) says the same.
     cards = {o["number"]: o["payment"] for o in staff.get("/kitchen/orders.json").json()["orders"]}
-    assert cards[paid.number] == {"paid": True, "method": "card_online", "status": "succeeded",
-                                  "label": "Paid (card online)"}
+    assert cards[paid.number] == {
+        "paid": True,
+        "method": "card_online",
+        "status": "succeeded",
+        "label": "Paid (card online)",
+    }
     assert cards[counter.number]["paid"] is False and cards[counter.number]["method"] == "pay_at_counter"
     assert cards[counter.number]["label"] == "Unpaid (pay at counter)"

@@ -1,5 +1,6 @@
 """Confirmed orders reach the POS exactly once: signed Square CreateOrder requests, outages retried
 later by `manage.py retry_pos`, rejections turned into a rejected (restocked, refunded) order."""
+
 from __future__ import annotations
 
 import threading
@@ -43,9 +44,14 @@ def http_submission(order: Order) -> PosSubmission:
 def test_confirmed_order_is_sent_as_a_signed_square_create_order(api, demo, pos):
     pizza = demo["margherita-pizza"]
     guest = Customer.objects.create(name="Ada", phone="+31612345678", address="Dam 1", postcode="1011AB")
-    order = order_of(api, (pizza, 2, [option_id(pizza, "large"), option_id(pizza, "extra cheese")]),
-                     (demo["bruschetta"], 1, []), fulfilment="delivery", postcode="1011",
-                     customer=guest.public_id)
+    order = order_of(
+        api,
+        (pizza, 2, [option_id(pizza, "large"), option_id(pizza, "extra cheese")]),
+        (demo["bruschetta"], 1, []),
+        fulfilment="delivery",
+        postcode="1011",
+        customer=guest.public_id,
+    )
     MenuItem.objects.filter(pk=pizza.pk).update(price="99.00")  # later menu edits don't change the ticket
     confirm(order)
 
@@ -57,20 +63,36 @@ def test_confirmed_order_is_sent_as_a_signed_square_create_order(api, demo, pos)
     ticket = body["order"]
     assert ticket["location_id"] == "LOC-TEST" and ticket["reference_id"] == order.number
     assert ticket["line_items"][0] == {
-        "name": "Margherita Pizza", "quantity": "2",
+        "name": "Margherita Pizza",
+        "quantity": "2",
         "base_price_money": {"amount": 1150, "currency": "EUR"},
-        "modifiers": [{"name": "large", "base_price_money": {"amount": 300, "currency": "EUR"}},
-                      {"name": "extra cheese", "base_price_money": {"amount": 150, "currency": "EUR"}}],
+        "modifiers": [
+            {"name": "large", "base_price_money": {"amount": 300, "currency": "EUR"}},
+            {"name": "extra cheese", "base_price_money": {"amount": 150, "currency": "EUR"}},
+        ],
         "note": "size: large; extra: extra cheese",
     }
     assert ticket["line_items"][1]["base_price_money"] == {"amount": 600, "currency": "EUR"}
-    assert ticket["fulfillments"] == [{"type": "DELIVERY", "state": "PROPOSED", "delivery_details": {
-        "recipient": {"display_name": "Ada", "phone_number": "+31612345678",
-                      "address": {"postal_code": "1011", "address_line_1": "Dam 1"}},
-        "schedule_type": "ASAP"}}]
+    assert ticket["fulfillments"] == [
+        {
+            "type": "DELIVERY",
+            "state": "PROPOSED",
+            "delivery_details": {
+                "recipient": {
+                    "display_name": "Ada",
+                    "phone_number": "+31612345678",
+                    "address": {"postal_code": "1011", "address_line_1": "Dam 1"},
+                },
+                "schedule_type": "ASAP",
+            },
+        }
+    ]
     assert ticket["service_charges"][0]["amount_money"] == {"amount": 250, "currency": "EUR"}
-    lines = sum(int(li["quantity"]) * (li["base_price_money"]["amount"]
-                + sum(m["base_price_money"]["amount"] for m in li["modifiers"])) for li in ticket["line_items"])
+    lines = sum(
+        int(li["quantity"])
+        * (li["base_price_money"]["amount"] + sum(m["base_price_money"]["amount"] for m in li["modifiers"]))
+        for li in ticket["line_items"]
+    )
     assert lines + 250 == int(ticket["metadata"]["total"]) == 4050  # 2 x 16.00 + 6.00 + 2.50 delivery
 
     submission = http_submission(order)
@@ -91,7 +113,9 @@ def test_outage_stays_pending_and_retry_pos_later_delivers_exactly_one_ticket(ap
 
     call_command("retry_pos")  # not due yet: nothing sent
     assert len(pos.requests) == 3
-    PosSubmission.objects.filter(pk=submission.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    PosSubmission.objects.filter(pk=submission.pk).update(
+        next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
     call_command("retry_pos")
     call_command("retry_pos")  # accepted now: nothing more is sent
 
@@ -135,8 +159,10 @@ def test_pos_rejection_rejects_restocks_refunds_and_tells_the_guest(api, demo, p
     assert Payment.objects.get(order=order).status == "refunded"
     submission = http_submission(order)
     assert submission.status == "rejected" and submission.last_error == pos.reason
-    assert mail.outbox[-1].body == (f"Sorry, the kitchen couldn't accept your order {order.number}. "
-                                    "Your payment has been refunded; please call us or order again.")
+    assert mail.outbox[-1].body == (
+        f"Sorry, the kitchen couldn't accept your order {order.number}. "
+        "Your payment has been refunded; please call us or order again."
+    )
     assert len(pos.requests) == 1  # a refusal is an answer, not an outage: no retries
 
 
@@ -188,7 +214,8 @@ def test_only_the_kitchen_display_by_default(api, demo):
     order = order_of(api, (demo["diavola-pizza"], 1, []))
     confirm(order)
     assert list(PosSubmission.objects.values_list("adapter", "status", "external_id")) == [
-        ("kitchen_display", "accepted", order.number)]
+        ("kitchen_display", "accepted", order.number)
+    ]
 
 
 def puts(pos) -> list[dict]:
@@ -219,7 +246,10 @@ def test_a_withdrawal_during_an_outage_is_kept_and_sent_by_retry_pos(api, demo, 
     pos.statuses = [503, 429, 503]
     set_status(order.pk, Order.Status.CANCELLED, actor="guest", enforce_window=False)
     submission = http_submission(order)
-    assert (submission.withdrawal, pos.states["sq_1"]) == ("pending", "OPEN") and "503" in submission.last_error
+    assert (submission.withdrawal, pos.states["sq_1"]) == (
+        "pending",
+        "OPEN",
+    ) and "503" in submission.last_error
 
     call_command("retry_pos")  # not due yet: nothing is sent
     assert len(puts(pos)) == 3
@@ -235,7 +265,9 @@ def test_a_pos_that_refuses_the_withdrawal_is_recorded_for_staff(api, demo, pos)
     set_status(order.pk, Order.Status.CANCELLED, actor="staff", enforce_window=False)
     submission = http_submission(order)
     assert submission.withdrawal == "refused" and "version mismatch" in submission.last_error
-    assert len(puts(pos)) == 1 and Order.objects.get(pk=order.pk).status == "cancelled"  # refusal isn't retried
+    assert (
+        len(puts(pos)) == 1 and Order.objects.get(pk=order.pk).status == "cancelled"
+    )  # refusal isn't retried
 
 
 def test_an_order_cancelled_while_the_pos_was_taking_it_is_withdrawn_as_soon_as_it_is_taken(api, demo, pos):

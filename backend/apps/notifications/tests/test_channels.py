@@ -1,4 +1,5 @@
 """Guests hear about their order on the channels they chose: e-mail, text message, both or none."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,12 +17,18 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def order_for(api, demo, django_capture_on_commit_callbacks):
     """Place an order for a customer (or a guest without one) and confirm it; on-commit work runs."""
+
     def make(customer: Customer | None) -> Order:
         with django_capture_on_commit_callbacks(execute=True):
-            body = place(api, new_cart(api, (demo["diavola-pizza"], 1, []))["id"], key=f"k{Order.objects.count()}",
-                         customer=customer.public_id if customer else None).json()
+            body = place(
+                api,
+                new_cart(api, (demo["diavola-pizza"], 1, []))["id"],
+                key=f"k{Order.objects.count()}",
+                customer=customer.public_id if customer else None,
+            ).json()
             set_status(body["id"], "confirmed", actor="staff", enforce_window=False)
         return Order.objects.get(pk=body["id"])
+
     return make
 
 
@@ -31,19 +38,27 @@ def sent(order: Order) -> list[tuple[str, str, str, str]]:
 
 def test_email_by_default(order_for, sms):
     order = order_for(Customer.objects.create(email="ada@example.com", phone="+31611111111"))
-    assert sent(order) == [("order.placed", "email", "ada@example.com", "sent"),
-                           ("order.confirmed", "email", "ada@example.com", "sent")]
+    assert sent(order) == [
+        ("order.placed", "email", "ada@example.com", "sent"),
+        ("order.confirmed", "email", "ada@example.com", "sent"),
+    ]
     assert [(m.to, m.subject) for m in mail.outbox] == [
         (["ada@example.com"], f"Order {order.number}: placed"),
-        (["ada@example.com"], f"Order {order.number}: confirmed")]
+        (["ada@example.com"], f"Order {order.number}: confirmed"),
+    ]
     assert sms == []
 
 
 def test_text_messages_only_when_chosen(order_for, sms):
-    order = order_for(Customer.objects.create(email="bo@example.com", phone="+31622222222",
-                                              notify_email=False, notify_sms=True))
-    assert sms == [("+31622222222", f"We received your order {order.number}. Thank you!"),
-                   ("+31622222222", f"Your order {order.number} is confirmed.")]
+    order = order_for(
+        Customer.objects.create(
+            email="bo@example.com", phone="+31622222222", notify_email=False, notify_sms=True
+        )
+    )
+    assert sms == [
+        ("+31622222222", f"We received your order {order.number}. Thank you!"),
+        ("+31622222222", f"Your order {order.number} is confirmed."),
+    ]
     assert mail.outbox == []
     assert {n.channel for n in order.notifications.all()} == {"sms"}
 

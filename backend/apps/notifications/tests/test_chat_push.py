@@ -1,4 +1,5 @@
 """Status changes are pushed into the guest's chat through Rasa's trigger_intent endpoint."""
+
 from __future__ import annotations
 
 import logging
@@ -15,7 +16,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def order(api, demo, django_capture_on_commit_callbacks) -> Order:
     with django_capture_on_commit_callbacks(execute=True):
-        body = place(api, new_cart(api, (demo["diavola-pizza"], 1, []))["id"], conversation_id="conv 42/a").json()
+        body = place(
+            api, new_cart(api, (demo["diavola-pizza"], 1, []))["id"], conversation_id="conv 42/a"
+        ).json()
     return Order.objects.get(pk=body["id"])
 
 
@@ -29,10 +32,12 @@ def test_status_changes_after_placing_are_pushed_to_the_chat(rasa, order, django
     move(order, "confirmed", django_capture_on_commit_callbacks)
     move(order, "preparing", django_capture_on_commit_callbacks)
     assert [r["path"] for r in rasa.requests] == [
-        "/conversations/conv%2042%2Fa/trigger_intent?output_channel=latest&token=rasa-test-token"] * 2
+        "/conversations/conv%2042%2Fa/trigger_intent?output_channel=latest&token=rasa-test-token"
+    ] * 2
     assert [r["json"] for r in rasa.requests] == [
         {"name": "EXTERNAL_order_status", "entities": {"order_number": order.number, "order_status": s}}
-        for s in ("confirmed", "preparing")]
+        for s in ("confirmed", "preparing")
+    ]
 
 
 def test_busy_rasa_is_retried(rasa, order, django_capture_on_commit_callbacks):
@@ -41,16 +46,21 @@ def test_busy_rasa_is_retried(rasa, order, django_capture_on_commit_callbacks):
     assert len(rasa.requests) == 2
 
 
-def test_rasa_down_does_not_stop_the_status_change(settings, order, caplog, django_capture_on_commit_callbacks):
+def test_rasa_down_does_not_stop_the_status_change(
+    settings, order, caplog, django_capture_on_commit_callbacks
+):
     settings.RASA_URL = "http://127.0.0.1:9"
     with caplog.at_level(logging.WARNING, logger="apps.notifications.chat_push"):
         move(order, "confirmed", django_capture_on_commit_callbacks)
     assert Order.objects.get(pk=order.pk).status == "confirmed"
-    assert any("could not push order" in r.getMessage() and order.number in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        "could not push order" in r.getMessage() and order.number in r.getMessage() for r in caplog.records
+    )
 
 
-def test_no_push_without_rasa_url_or_conversation(rasa, settings, api, demo, django_capture_on_commit_callbacks):
+def test_no_push_without_rasa_url_or_conversation(
+    rasa, settings, api, demo, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         body = place(api, new_cart(api, (demo["diavola-pizza"], 1, []))["id"], conversation_id="").json()
     order = Order.objects.get(pk=body["id"])

@@ -1,4 +1,5 @@
 """The token of Rasa's HTTP API goes in the URL (`?token=`): it must never reach the logs."""
+
 from __future__ import annotations
 
 import logging
@@ -12,9 +13,13 @@ from tests.conftest import new_cart, place
 pytestmark = pytest.mark.django_db
 
 
-def test_rasa_auth_token_never_appears_in_the_logs(rasa, api, demo, caplog, django_capture_on_commit_callbacks):
+def test_rasa_auth_token_never_appears_in_the_logs(
+    rasa, api, demo, caplog, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        body = place(api, new_cart(api, (demo["diavola-pizza"], 1, []))["id"], conversation_id="conv-log").json()
+        body = place(
+            api, new_cart(api, (demo["diavola-pizza"], 1, []))["id"], conversation_id="conv-log"
+        ).json()
     with caplog.at_level(logging.DEBUG), django_capture_on_commit_callbacks(execute=True):
         set_status(body["id"], "confirmed", actor="staff", enforce_window=False)
 

@@ -1,4 +1,5 @@
 """Payment provider interface and registry (settings.PAYMENT_PROVIDERS)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

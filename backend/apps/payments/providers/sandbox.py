@@ -1,11 +1,13 @@
 """Built-in sandbox provider: hosted pay page on this backend, signed callbacks, no keys."""
+
 from __future__ import annotations
 
 import json
 import logging
 import secrets
 import uuid
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime
+from datetime import timezone as dt_timezone
 
 import httpx
 from django.conf import settings
@@ -29,8 +31,11 @@ class SandboxProvider:
     def build_callback(self, intent_id: str, outcome: str) -> tuple[bytes, dict[str, str]]:
         """The signed callback the sandbox 'provider' sends after the guest pays or declines."""
         body = json.dumps(
-            {"id": f"evt_{uuid.uuid4().hex}", "type": f"payment_intent.{outcome}",
-             "data": {"intent_id": intent_id}}
+            {
+                "id": f"evt_{uuid.uuid4().hex}",
+                "type": f"payment_intent.{outcome}",
+                "data": {"intent_id": intent_id},
+            }
         )
         message_id = f"msg_{uuid.uuid4().hex}"
         now = datetime.now(tz=dt_timezone.utc)
@@ -44,8 +49,9 @@ class SandboxProvider:
 
     def send_callback(self, intent_id: str, outcome: str) -> int:
         body, headers = self.build_callback(intent_id, outcome)
-        response = httpx.post(settings.PAYMENTS_SANDBOX_WEBHOOK_URL, content=body, headers=headers,
-                              timeout=10)
+        response = httpx.post(
+            settings.PAYMENTS_SANDBOX_WEBHOOK_URL, content=body, headers=headers, timeout=10
+        )
         logger.info("sandbox callback %s for %s -> %s", outcome, intent_id, response.status_code)
         return response.status_code
 

@@ -16,7 +16,11 @@ def test_normalise_and_known_training_text(settings):
 def test_near_duplicates_share_a_group_with_minilm(settings):
     pytest.importorskip("sentence_transformers")
     settings.REVIEW_GROUPING = "embeddings"
-    texts = ["can i get a pad thai", "can i get a pad thai please", "is the tiramisu made with raw eggs",
-             "does the tiramisu have raw egg in it"]
+    texts = [
+        "can i get a pad thai",
+        "can i get a pad thai please",
+        "is the tiramisu made with raw eggs",
+        "does the tiramisu have raw egg in it",
+    ]
     groups = group([{"norm": t, "text": t} for t in texts])
     assert [[m["text"] for m in g] for g in groups] == [texts[:2], texts[2:]]

@@ -20,22 +20,25 @@ def test_summary_is_built_from_real_rasa_events(tracker):
     assert refresh_summaries() == 0  # incremental: nothing new
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("", {"guest-lowconf", "guest-placed", "guest-llm", "guest-abandoned"}),
-    ("conf_below=0.5", {"guest-lowconf", "guest-llm"}),
-    ("channel=socketio", {"guest-placed"}),
-    ("has_fallback=1", {"guest-llm"}),
-    ("has_handoff=1", {"guest-lowconf"}),
-    ("placed=1", {"guest-placed"}),
-    ("abandoned=1", {"guest-lowconf", "guest-abandoned"}),
-    ("intent=goodbye", {"guest-abandoned"}),
-    ("action=action_place_order", {"guest-placed"}),
-    ("min_turns=3", set()),
-    ("from=2025-11-24&to=2025-11-24", {"guest-lowconf", "guest-placed", "guest-llm", "guest-abandoned"}),
-    ("from=2025-11-25", set()),
-    ("status=new", {"guest-lowconf", "guest-placed", "guest-llm", "guest-abandoned"}),
-    ("status=reviewed", set()),
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("", {"guest-lowconf", "guest-placed", "guest-llm", "guest-abandoned"}),
+        ("conf_below=0.5", {"guest-lowconf", "guest-llm"}),
+        ("channel=socketio", {"guest-placed"}),
+        ("has_fallback=1", {"guest-llm"}),
+        ("has_handoff=1", {"guest-lowconf"}),
+        ("placed=1", {"guest-placed"}),
+        ("abandoned=1", {"guest-lowconf", "guest-abandoned"}),
+        ("intent=goodbye", {"guest-abandoned"}),
+        ("action=action_place_order", {"guest-placed"}),
+        ("min_turns=3", set()),
+        ("from=2025-11-24&to=2025-11-24", {"guest-lowconf", "guest-placed", "guest-llm", "guest-abandoned"}),
+        ("from=2025-11-25", set()),
+        ("status=new", {"guest-lowconf", "guest-placed", "guest-llm", "guest-abandoned"}),
+        ("status=reviewed", set()),
+    ],
+)
 def test_inbox_filters(tracker, rclient, query, expected):
     response = rclient.get("/review/?" + query)
     assert response.status_code == 200

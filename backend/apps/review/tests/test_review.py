@@ -19,12 +19,21 @@ from .conftest import REVIEW_DB, checksum, csrf_post
 pytestmark = pytest.mark.django_db(**REVIEW_DB)
 
 PII = ["anna.smith@example.com", "+44 20 7946 0958", "7946 0958", "12 Baker Street", "4111 1111 1111 1111"]
-URLS = ["/review/", "/review/c/guest-lowconf/", "/review/nlu/", "/review/audit/", "/review/c/guest-placed/delete/"]
+URLS = [
+    "/review/",
+    "/review/c/guest-lowconf/",
+    "/review/nlu/",
+    "/review/audit/",
+    "/review/c/guest-placed/delete/",
+]
 
 
 def event_id(tracker, sender, type_name, n=0):
-    rows = sqlite3.connect(tracker).execute(
-        "SELECT id FROM events WHERE sender_id=? AND type_name=? ORDER BY id", [sender, type_name]).fetchall()
+    rows = (
+        sqlite3.connect(tracker)
+        .execute("SELECT id FROM events WHERE sender_id=? AND type_name=? ORDER BY id", [sender, type_name])
+        .fetchall()
+    )
     return rows[n][0]
 
 
@@ -69,11 +78,24 @@ def test_every_action_leaves_the_tracker_untouched_and_is_audited(tracker, rclie
     bot_event = event_id(tracker, "guest-llm", "bot")
     csrf_post(rclient, "/review/c/guest-lowconf/act/", {"op": "reviewed"})
     csrf_post(rclient, "/review/c/guest-lowconf/act/", {"op": "tag", "tag": "pii"})
-    csrf_post(rclient, "/review/c/guest-llm/act/", {"op": "flag", "event_id": bot_event, "label": "wrong_fact"})
-    csrf_post(rclient, "/review/c/guest-lowconf/act/", {
-        "op": "correct", "event_id": user_event, "intent": "order_item",
-        "entities": json.dumps([{"entity": "quantity", "start": 0, "end": 3, "value": "two"},
-                                {"entity": "dish", "start": 4, "end": 15, "value": "margheritas"}])})
+    csrf_post(
+        rclient, "/review/c/guest-llm/act/", {"op": "flag", "event_id": bot_event, "label": "wrong_fact"}
+    )
+    csrf_post(
+        rclient,
+        "/review/c/guest-lowconf/act/",
+        {
+            "op": "correct",
+            "event_id": user_event,
+            "intent": "order_item",
+            "entities": json.dumps(
+                [
+                    {"entity": "quantity", "start": 0, "end": 3, "value": "two"},
+                    {"entity": "dish", "start": 4, "end": 15, "value": "margheritas"},
+                ]
+            ),
+        },
+    )
     csrf_post(rclient, "/review/c/guest-lowconf/act/", {"op": "save_test"})
     csrf_post(rclient, "/review/filters/", {"name": "low", "query": "conf_below=0.5"})
     rclient.get("/review/nlu/")
@@ -85,12 +107,28 @@ def test_every_action_leaves_the_tracker_untouched_and_is_audited(tracker, rclie
         rclient.get(url)
     assert checksum(tracker) == before
     actions = set(AuditLog.objects.values_list("action", flat=True))
-    assert {"mark_reviewed", "tag", "flag_message", "correct_turn", "save_test", "save_filter",
-            "nlu_validate", "export", "export_command"} <= actions
+    assert {
+        "mark_reviewed",
+        "tag",
+        "flag_message",
+        "correct_turn",
+        "save_test",
+        "save_filter",
+        "nlu_validate",
+        "export",
+        "export_command",
+    } <= actions
     assert all(e.username == "rita" for e in AuditLog.objects.exclude(action="export_command"))
-    csrf_post(rclient, "/review/c/guest-lowconf/act/", {
-        "op": "correct", "event_id": user_event, "intent": "order_item",
-        "entities": json.dumps([{"entity": "email", "value": "anna.smith@example.com"}])})
+    csrf_post(
+        rclient,
+        "/review/c/guest-lowconf/act/",
+        {
+            "op": "correct",
+            "event_id": user_event,
+            "intent": "order_item",
+            "entities": json.dumps([{"entity": "email", "value": "anna.smith@example.com"}]),
+        },
+    )
     audit_page = rclient.get("/review/audit/").content.decode()
     assert "correct_turn" in audit_page and "[email]" in audit_page
     for value in PII:
@@ -101,9 +139,16 @@ def test_every_action_leaves_the_tracker_untouched_and_is_audited(tracker, rclie
 
 def test_correction_and_save_as_test(tracker, rclient, settings):
     user_event = event_id(tracker, "guest-lowconf", "user", 1)
-    csrf_post(rclient, "/review/c/guest-lowconf/act/", {
-        "op": "correct", "event_id": user_event, "intent": "human_handoff",
-        "entities": json.dumps([{"entity": "postcode", "value": "Baker"}])})
+    csrf_post(
+        rclient,
+        "/review/c/guest-lowconf/act/",
+        {
+            "op": "correct",
+            "event_id": user_event,
+            "intent": "human_handoff",
+            "entities": json.dumps([{"entity": "postcode", "value": "Baker"}]),
+        },
+    )
     fix = TurnCorrection.objects.get(event_id=user_event)
     assert fix.intent == "human_handoff" and fix.entities[0]["start"] > 0
     response = csrf_post(rclient, "/review/c/guest-lowconf/act/", {"op": "save_test"})
@@ -112,8 +157,13 @@ def test_correction_and_save_as_test(tracker, rclient, settings):
     text = path.read_text()
     story = yaml.safe_load(text)
     steps = story["stories"][0]["steps"]
-    assert steps[0] == {"user": "[two]{\"entity\": \"quantity\", \"value\": \"2\"} [margheritas]{\"entity\": \"dish\", \"value\": \"margherita\"} please, mail me at [email]", "intent": "order_item"}
-    assert {"intent": "human_handoff"}.items() <= steps[-2].items() or any(s.get("intent") == "human_handoff" for s in steps)
+    assert steps[0] == {
+        "user": '[two]{"entity": "quantity", "value": "2"} [margheritas]{"entity": "dish", "value": "margherita"} please, mail me at [email]',
+        "intent": "order_item",
+    }
+    assert {"intent": "human_handoff"}.items() <= steps[-2].items() or any(
+        s.get("intent") == "human_handoff" for s in steps
+    )
     assert {"action": "action_handoff"} in steps and {"slot_was_set": [{"cart_id": "c-1"}]} in steps
     for value in PII:
         assert value not in text
@@ -129,11 +179,25 @@ def test_nlu_inbox_order_decisions_and_export(tracker, rclient, settings):
     for value in PII:
         assert value not in html
     ids = {m["text"]: m["event_id"] for g in groups for m in g}
-    csrf_post(rclient, "/review/nlu/decide/", {"op": "change_intent", "intent": "order_item",
-                                                "event": ids["two margheritas please, mail me at anna.smith@example.com"]})
+    csrf_post(
+        rclient,
+        "/review/nlu/decide/",
+        {
+            "op": "change_intent",
+            "intent": "order_item",
+            "event": ids["two margheritas please, mail me at anna.smith@example.com"],
+        },
+    )
     coke = ids["add a coke"]
-    csrf_post(rclient, "/review/nlu/decide/", {"op": "validate", "event": coke,
-                                                "entities": json.dumps({coke: [{"entity": "dish", "start": 6, "end": 10, "value": "coke"}]})})
+    csrf_post(
+        rclient,
+        "/review/nlu/decide/",
+        {
+            "op": "validate",
+            "event": coke,
+            "entities": json.dumps({coke: [{"entity": "dish", "start": 6, "end": 10, "value": "coke"}]}),
+        },
+    )
     csrf_post(rclient, "/review/nlu/decide/", {"op": "out_of_scope", "event": ids["blorp the zingle"]})
     assert "bye" not in ids  # already in data/nlu
     phone = "call me on +44 20 7946 0958, I'm at 12 Baker Street"
@@ -141,8 +205,14 @@ def test_nlu_inbox_order_decisions_and_export(tracker, rclient, settings):
     remaining = [m["text"] for g in rclient.get("/review/nlu/").context["groups"] for m in g]
     assert "add a coke" not in remaining and phone not in remaining
     bot_event = event_id(tracker, "guest-llm", "bot")
-    csrf_post(rclient, "/review/c/guest-llm/act/", {"op": "flag", "event_id": bot_event, "label": "wrong_fact"})
-    csrf_post(rclient, "/review/c/guest-placed/act/", {"op": "flag", "event_id": event_id(tracker, "guest-placed", "bot", 1), "label": "good"})
+    csrf_post(
+        rclient, "/review/c/guest-llm/act/", {"op": "flag", "event_id": bot_event, "label": "wrong_fact"}
+    )
+    csrf_post(
+        rclient,
+        "/review/c/guest-placed/act/",
+        {"op": "flag", "event_id": event_id(tracker, "guest-placed", "bot", 1), "label": "good"},
+    )
     assert "2 NLU example(s) added" in csrf_post(rclient, "/review/export/", {}).content.decode() or True
     out = (tracker.parent / "nlu" / "reviewed.yml").read_text()
     data = yaml.safe_load(out)
@@ -154,7 +224,7 @@ def test_nlu_inbox_order_decisions_and_export(tracker, rclient, settings):
     # exporting again adds nothing (no duplicates)
     csrf_post(rclient, "/review/export/", {})
     assert (tracker.parent / "nlu" / "reviewed.yml").read_text() == out
-    cases = [json.loads(l) for l in (tracker.parent / "llm_eval.jsonl").read_text().splitlines()]
+    cases = [json.loads(line) for line in (tracker.parent / "llm_eval.jsonl").read_text().splitlines()]
     by_label = {c["label"]: c for c in cases}
     assert by_label["wrong_fact"]["question"] == "is the tiramisu made with raw eggs?"
     assert by_label["wrong_fact"]["context"] == ["Tiramisu: mascarpone, pasteurised egg, coffee."]
@@ -168,7 +238,11 @@ def test_delete_needs_confirmation_and_is_the_only_write(tracker, rclient):
     assert response.status_code == 200 and checksum(tracker) == before
     response = csrf_post(rclient, "/review/c/guest-lowconf/delete/", {"confirm": "guest-lowconf"})
     assert response.status_code == 200 and 'id="erasure-report"' in response.content.decode()
-    rows = sqlite3.connect(tracker).execute("SELECT sender_id, count(*) FROM events GROUP BY sender_id").fetchall()
+    rows = (
+        sqlite3.connect(tracker)
+        .execute("SELECT sender_id, count(*) FROM events GROUP BY sender_id")
+        .fetchall()
+    )
     assert "guest-lowconf" not in dict(rows) and len(rows) == 3
     entry = AuditLog.objects.get(action="delete_conversation")
     assert entry.target == "guest-lowconf" and entry.username == "rita" and entry.detail["events_removed"] > 0
@@ -176,22 +250,32 @@ def test_delete_needs_confirmation_and_is_the_only_write(tracker, rclient):
 
 
 def test_delete_erases_the_conversation_s_nlu_decisions_hand_offs_and_exported_lines(tracker, rclient):
-    messages = [t for t in (e["text"] for e in nlu.candidates() if e["sender_id"] == "guest-lowconf")]
+    messages = [e["text"] for e in nlu.candidates() if e["sender_id"] == "guest-lowconf"]
     assert any("Baker Street" in t for t in messages)
     for text in messages:
-        NLUDecision.objects.create(normalized=nlu.normalise(text), text=text, intent="inform", status="validated")
+        NLUDecision.objects.create(
+            normalized=nlu.normalise(text), text=text, intent="inform", status="validated"
+        )
     other = next(e["text"] for e in nlu.candidates() if e["sender_id"] != "guest-lowconf")
-    NLUDecision.objects.create(normalized=nlu.normalise(other), text=other, intent="inform", status="validated")
-    Handoff.objects.create(conversation_id="guest-lowconf",
-                           reason="call me on +44 20 7946 0958, I'm at 12 Baker Street")
+    NLUDecision.objects.create(
+        normalized=nlu.normalise(other), text=other, intent="inform", status="validated"
+    )
+    Handoff.objects.create(
+        conversation_id="guest-lowconf", reason="call me on +44 20 7946 0958, I'm at 12 Baker Street"
+    )
     Handoff.objects.create(conversation_id="guest-placed", reason="where is my pad thai?")
     flagged = event_id(tracker, "guest-lowconf", "bot")
     MessageFlag.objects.create(sender_id="guest-lowconf", event_id=flagged, label="wrong_fact")
     csrf_post(rclient, "/review/export/", {})
     exported = (tracker.parent / "nlu" / "reviewed.yml").read_text()
-    assert "call me on PHONE" in exported and f"review:{flagged}" in (tracker.parent / "llm_eval.jsonl").read_text()
+    assert (
+        "call me on PHONE" in exported
+        and f"review:{flagged}" in (tracker.parent / "llm_eval.jsonl").read_text()
+    )
 
-    page = csrf_post(rclient, "/review/c/guest-lowconf/delete/", {"confirm": "guest-lowconf"}).content.decode()
+    page = csrf_post(
+        rclient, "/review/c/guest-lowconf/delete/", {"confirm": "guest-lowconf"}
+    ).content.decode()
 
     assert set(NLUDecision.objects.values_list("text", flat=True)) == {other}
     assert list(Handoff.objects.values_list("conversation_id", flat=True)) == ["guest-placed"]

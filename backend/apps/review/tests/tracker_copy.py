@@ -1,5 +1,6 @@
 """Test helper shared by the review and insights tests: a copy of a fixture tracker store (written
 by Rasa's SQLTrackerStore), wired read-only to the "tracker" database alias."""
+
 from __future__ import annotations
 
 import shutil

@@ -1,4 +1,5 @@
 """The staff takeover page: who may see it, what it shows, and a claim that cannot reach the chat."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,17 +8,21 @@ from django.test import Client
 
 from apps.restaurant.models import Restaurant
 from apps.support.models import Handoff
-from tests.test_api_basics import ALWAYS_OPEN
 from tests.conftest import new_cart
+from tests.test_api_basics import ALWAYS_OPEN
 
 # the page reads the conversation from Rasa's tracker store (a copy of the review tool's fixture)
 pytestmark = pytest.mark.django_db(databases=["default", "tracker"], transaction=True)
 
 
 def staff_client(username: str, *, may_take_over: bool) -> Client:
-    user = User.objects.create_user(username, password="a-long-test-password-42", is_staff=True, first_name="Anna")
+    user = User.objects.create_user(
+        username, password="a-long-test-password-42", is_staff=True, first_name="Anna"
+    )
     if may_take_over:
-        user.user_permissions.add(Permission.objects.get(codename="handle_handoff", content_type__app_label="support"))
+        user.user_permissions.add(
+            Permission.objects.get(codename="handle_handoff", content_type__app_label="support")
+        )
     client = Client()
     client.force_login(user)
     return client
@@ -27,8 +32,11 @@ def staff_client(username: str, *, may_take_over: bool) -> Client:
 def waiting(api, demo) -> Handoff:
     Restaurant.objects.update(opening_hours=ALWAYS_OPEN)
     cart = new_cart(api, (demo["diavola-pizza"], 2, []))
-    response = api.post("/api/handoffs/", {"conversation_id": "conv-1", "reason": "I'm outside, call 0612345678"},
-                        format="json")
+    response = api.post(
+        "/api/handoffs/",
+        {"conversation_id": "conv-1", "reason": "I'm outside, call 0612345678"},
+        format="json",
+    )
     assert response.status_code == 201 and cart["lines"]
     return Handoff.objects.get(pk=response.json()["id"])
 
@@ -45,7 +53,9 @@ def test_the_page_lists_why_the_cart_and_the_wait(waiting, tracker):
     [card] = anna.get("/support/handoffs.json").json()["handoffs"]
     assert card["id"] == waiting.pk and card["status"] == "open"
     assert card["reason"] == "I'm outside, call 0612345678"  # shown unmasked to this permission only
-    assert [(line["item"]["name"], line["quantity"]) for line in card["cart"]["lines"]] == [("Diavola Pizza", 2)]
+    assert [(line["item"]["name"], line["quantity"]) for line in card["cart"]["lines"]] == [
+        ("Diavola Pizza", 2)
+    ]
     assert card["waiting_seconds"] >= 0
     assert b"Guests waiting for a person" in anna.get("/support/").content
 
@@ -82,17 +92,22 @@ def test_staff_change_a_dishs_quantity_in_the_guests_cart_and_the_guest_is_told(
 
     changed = anna.post(path, {"line": line.pk, "quantity": 3}, content_type="application/json")
     assert changed.status_code == 200, changed.content
-    assert [(l.item.name, l.quantity) for l in waiting_cart_lines(waiting)] == [("Diavola Pizza", 3)]
+    assert [(line.item.name, line.quantity) for line in waiting_cart_lines(waiting)] == [("Diavola Pizza", 3)]
     told = [r["json"][-1] for r in rasa.requests if "tracker/events" in r["path"]][-1]
     assert told["metadata"] == {"human": True, "staff": "Anna"}
     assert "Diavola Pizza to 3" in told["text"] and "Your cart: 3 item(s)" in told["text"]
 
     # what cannot be: not the holder, a dish not in the cart, a quantity out of range; nothing changes
-    assert ben.post(path, {"line": line.pk, "quantity": 1}, content_type="application/json").status_code == 409
-    assert anna.post(path, {"line": line.pk + 999, "quantity": 1}, content_type="application/json").status_code == 404
+    assert (
+        ben.post(path, {"line": line.pk, "quantity": 1}, content_type="application/json").status_code == 409
+    )
+    assert (
+        anna.post(path, {"line": line.pk + 999, "quantity": 1}, content_type="application/json").status_code
+        == 404
+    )
     too_many = anna.post(path, {"line": line.pk, "quantity": 9999}, content_type="application/json")
     assert too_many.status_code == 400 and too_many.json()["error"]["code"] == "invalid_quantity"
-    assert [l.quantity for l in waiting_cart_lines(waiting)] == [3]
+    assert [cart_line.quantity for cart_line in waiting_cart_lines(waiting)] == [3]
 
     removed = anna.post(path, {"line": line.pk, "quantity": 0}, content_type="application/json")
     assert removed.status_code == 200 and waiting_cart_lines(waiting) == []
@@ -102,4 +117,5 @@ def test_staff_change_a_dishs_quantity_in_the_guests_cart_and_the_guest_is_told(
 
 def waiting_cart_lines(handoff: Handoff) -> list:
     from apps.ordering.models import CartLine
+
     return list(CartLine.objects.filter(cart__conversation_id=handoff.conversation_id).select_related("item"))

@@ -1,5 +1,6 @@
 """Nobody waits forever: outside opening hours the guest is told at once; an unclaimed request is
 followed up in the guest's chat with the phone number, and staff are e-mailed and texted, once."""
+
 from __future__ import annotations
 
 import time
@@ -31,8 +32,10 @@ def wait_until(check, seconds: float = 5.0):
 
 def test_outside_opening_hours_nobody_is_promised(api, demo, client, metrics_token):
     Restaurant.objects.update(opening_hours={})  # closed every day
-    before = {step: sample(scrape(client), "restaurant_backend_handoffs_total", step=step)
-              for step in ("requested", "abandoned", "claimed")}
+    before = {
+        step: sample(scrape(client), "restaurant_backend_handoffs_total", step=step)
+        for step in ("requested", "abandoned", "claimed")
+    }
     body = ask(api, "conv-night")
     assert body["staff_available"] is False and body["status"] == "abandoned"
     assert body["phone"] == "+31 20 000 0000"
@@ -56,7 +59,11 @@ def test_an_unclaimed_request_is_followed_up_once_with_the_phone_number(api, dem
     assert len(told) == 1 and "/conversations/conv-wait/" in told[0]["path"]
     assert "execute_side_effects=true" in told[0]["path"] and "output_channel=latest" in told[0]["path"]
     [event] = told[0]["json"]
-    assert event["event"] == "bot" and "+31 20 000 0000" in event["text"] and "carry on here with me" in event["text"]
+    assert (
+        event["event"] == "bot"
+        and "+31 20 000 0000" in event["text"]
+        and "carry on here with me" in event["text"]
+    )
     assert event["metadata"] == {"pushed": True}  # the assistant speaks, not a person; REST clients poll it
 
     assert wait_until(lambda: mail.outbox and sms)
@@ -65,7 +72,9 @@ def test_an_unclaimed_request_is_followed_up_once_with_the_phone_number(api, dem
     for text in (mail.outbox[0].body, sms[0][1]):
         assert f"request #{waiting['id']}" in text and "[email]" in text and "grace@example.org" not in text
     time.sleep(0.5)
-    assert len([r for r in rasa.requests if "tracker/events" in r["path"]]) == 1 and len(sms) == 1  # once only
+    assert (
+        len([r for r in rasa.requests if "tracker/events" in r["path"]]) == 1 and len(sms) == 1
+    )  # once only
 
 
 def test_a_restarted_backend_still_follows_up_what_was_waiting(api, demo, rasa, sms, settings):
@@ -78,12 +87,17 @@ def test_a_restarted_backend_still_follows_up_what_was_waiting(api, demo, rasa, 
     from apps.support.waiting import resume_follow_ups
 
     Restaurant.objects.update(opening_hours=ALWAYS_OPEN)
-    settings.HANDOFF_UNCLAIMED_SECONDS = 0  # no timers for the requests below: as if their process had stopped
+    settings.HANDOFF_UNCLAIMED_SECONDS = (
+        0  # no timers for the requests below: as if their process had stopped
+    )
     settings.HANDOFF_NOTIFY_AFTER_SECONDS = 0
     overdue, not_yet, already = ask(api, "conv-overdue"), ask(api, "conv-not-yet"), ask(api, "conv-already")
     Handoff.objects.filter(pk=overdue["id"]).update(created_at=timezone.now() - timedelta(minutes=10))
-    Handoff.objects.filter(pk=already["id"]).update(created_at=timezone.now() - timedelta(minutes=10),
-                                                    guest_reminded_at=timezone.now(), staff_paged_at=timezone.now())
+    Handoff.objects.filter(pk=already["id"]).update(
+        created_at=timezone.now() - timedelta(minutes=10),
+        guest_reminded_at=timezone.now(),
+        staff_paged_at=timezone.now(),
+    )
     settings.HANDOFF_UNCLAIMED_SECONDS = 300
     settings.HANDOFF_NOTIFY_AFTER_SECONDS = 180
     settings.HANDOFF_NOTIFY_PHONES = ["+31611111111"]
@@ -93,10 +107,15 @@ def test_a_restarted_backend_still_follows_up_what_was_waiting(api, demo, rasa, 
         assert wait_until(lambda: [r for r in rasa.requests if "tracker/events" in r["path"]] and sms)
         time.sleep(0.5)
         told = [r["path"] for r in rasa.requests if "tracker/events" in r["path"]]
-        assert len(told) == 1 and "/conversations/conv-overdue/" in told[0]  # not the others: not due, or done
+        assert (
+            len(told) == 1 and "/conversations/conv-overdue/" in told[0]
+        )  # not the others: not due, or done
         assert len(sms) == 1 and f"request #{overdue['id']}" in sms[0][1]
         assert Handoff.objects.get(pk=not_yet["id"]).guest_reminded_at is None
-        assert sorted(round(timer.interval) for timer in timers if timer.is_alive()) == [180, 300]  # not_yet's, at their times
+        assert sorted(round(timer.interval) for timer in timers if timer.is_alive()) == [
+            180,
+            300,
+        ]  # not_yet's, at their times
     finally:
         for timer in timers:
             timer.cancel()

@@ -1,7 +1,8 @@
 """Re-send POS submissions left pending by an outage. Run it from cron, e.g. every minute:
 
-    * * * * * cd /srv/app/backend && ../.venv/bin/python manage.py retry_pos
+* * * * * cd /srv/app/backend && ../.venv/bin/python manage.py retry_pos
 """
+
 from __future__ import annotations
 
 from typing import Any

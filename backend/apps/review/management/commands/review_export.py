@@ -14,5 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         result = export_all(options["nlu_file"], options["llm_file"])
         audit(None, "export_command", "", **result)
-        self.stdout.write(f"{result['nlu_examples_added']} NLU example(s) added, "
-                          f"{result['llm_eval_cases']} LLM evaluation case(s) written")
+        self.stdout.write(
+            f"{result['nlu_examples_added']} NLU example(s) added, "
+            f"{result['llm_eval_cases']} LLM evaluation case(s) written"
+        )
