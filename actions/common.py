@@ -14,7 +14,7 @@ from actions import slots
 from actions.backend_client import BackendClient, BackendRejected, Cart
 from actions.core import constraints
 from actions.settings import get_settings
-from backend.apps.customers.ids import is_customer_id
+from service_common.customer_ids import is_customer_id
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from actions.backend_client import BackendClient, BackendUnavailable
 from actions.settings import get_settings
-from backend.apps.common.secret_rotation import accepted_from_env, check_deadlines
+from service_common.secret_rotation import accepted_from_env, check_deadlines
 
 if TYPE_CHECKING:
     from actions.answering import Answerer

@@ -20,9 +20,9 @@ from typing import Any
 import jwt
 from redis import asyncio as redis_asyncio
 
-from backend.apps.common.secret_rotation import accepted_from_env, check_deadlines
-from backend.apps.customers.ids import is_customer_id
 from channels.settings import ChannelSettings
+from service_common.customer_ids import is_customer_id
+from service_common.secret_rotation import accepted_from_env, check_deadlines
 
 logger = logging.getLogger(__name__)
 

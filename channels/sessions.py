@@ -23,8 +23,8 @@ from typing import Any
 
 from itsdangerous import BadSignature, Signer
 
-from backend.apps.common.secret_rotation import accepted_from_env
 from channels.settings import ChannelSettings
+from service_common.secret_rotation import accepted_from_env
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from django.core.exceptions import ImproperlyConfigured
 
-from apps.common.secret_rotation import MalformedDeadline, parse_until
+from service_common.secret_rotation import MalformedDeadline, parse_until
 from service_common.values import parse_log_level, parse_origins
 
 

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta, timezone
 import jwt
 import pytest
 
-from backend.apps.common.secret_rotation import (
+from channels.identity import identify, verify_token
+from service_common.secret_rotation import (
     MalformedDeadline,
     accepted_from_env,
     accepted_secrets,
     check_deadlines,
 )
-from channels.identity import identify, verify_token
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 CUSTOMER = "cus_0123456789abcdef"
@@ -103,7 +103,7 @@ def test_a_token_signed_with_the_previous_key_works_during_rotation_only():
 
 
 def test_an_id_the_backend_mints_is_one_the_channel_accepts():
-    from backend.apps.customers.ids import is_customer_id, new_customer_id
+    from service_common.customer_ids import is_customer_id, new_customer_id
 
     minted = new_customer_id()
     assert is_customer_id(minted) and verify_token(token(sub=minted), [NEW]).customer == minted

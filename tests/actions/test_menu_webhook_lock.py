@@ -71,7 +71,7 @@ def test_a_malformed_webhook_secret_deadline_stops_the_action_server_from_starti
 ):
     """The backend's rule (backend/tests/test_secret_rotation.py) on the assistant's side: refused at start,
     not ignored until a webhook signed with the previous secret is refused."""
-    from backend.apps.common.secret_rotation import MalformedDeadline
+    from service_common.secret_rotation import MalformedDeadline
 
     monkeypatch.setenv("WEBHOOK_SECRET_PREVIOUS_UNTIL", "next tuesday")
     Sanic.test_mode = True

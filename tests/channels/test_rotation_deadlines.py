@@ -1,5 +1,5 @@
 """Rasa's channels refuse to start on a malformed CHAT_*_PREVIOUS_UNTIL, like the backend and the action
-server do (one rule, backend/apps/common/secret_rotation.py). They run in the Rasa environment
+server do (one rule, service_common/secret_rotation.py). They run in the Rasa environment
 (.venv-rasa, Python 3.10), so the check runs there in a subprocess."""
 
 from __future__ import annotations

@@ -119,7 +119,7 @@ def test_webhook_verifies_signature_and_reembeds_only_listed_items(indexer, retr
 
 
 def test_webhook_secret_rotation_accepts_the_previous_secret_only_inside_the_window(indexer, backend):
-    from backend.apps.common.secret_rotation import accepted_secrets
+    from service_common.secret_rotation import accepted_secrets
 
     item = backend.item_by_slug("creme-brulee")
     body = json.dumps(

@@ -17,7 +17,7 @@ ALLOWED = {
     "backend/restaurant_backend/asgi.py",
     "backend/manage.py",
     "backend/gunicorn.conf.py",
-    "backend/apps/common/secret_rotation.py",
+    "service_common/secret_rotation.py",
     "rag/config.py",
 }
 READ = re.compile(r"os\.environ|getenv")

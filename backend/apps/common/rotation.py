@@ -4,7 +4,7 @@ A secret ``NAME`` has three settings: ``NAME`` (the current value, always accept
 sign or mint), ``NAME_PREVIOUS`` (the value being retired) and ``NAME_PREVIOUS_UNTIL`` (an ISO 8601
 timestamp). The previous value is accepted while now < until; with no until it is not accepted at all,
 so a forgotten ``_PREVIOUS`` never stays valid for ever. See docs/accounts.md for the procedure.
-The window itself is `apps.common.secret_rotation` (shared with the assistant); this reads Django settings.
+The window itself is `service_common.secret_rotation` (shared with the assistant); this reads Django settings.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from apps.common import secret_rotation
+from service_common import secret_rotation
 
 
 def parse_until(name: str, value: str | datetime | None) -> datetime | None:

@@ -7,8 +7,8 @@ from django.db import IntegrityError, models, transaction
 
 from apps.common.errors import ApiError
 from apps.common.models import TimestampedModel
-from apps.customers.ids import new_customer_id
 from apps.restaurant.services import normalise_postcode
+from service_common.customer_ids import new_customer_id
 
 
 def new_public_id() -> str:  # named by the migrations

@@ -9,10 +9,9 @@ A malformed NAME_PREVIOUS_UNTIL raises MalformedDeadline, and every process chec
 start-up and refuses to start: ignoring it would end the window early and silently refuse the
 senders still on the previous value, in the middle of the rotation it was meant to cover.
 
-The one implementation for every process, so it imports only the standard library and runs on
-Python 3.10 (Rasa) and 3.11: the backend (run from backend/) imports it as
-`apps.common.secret_rotation`; the Rasa channels and the action server (run from the repository
-root) as `backend.apps.common.secret_rotation`.
+The one implementation for every process (the backend, the Rasa channels and the action server,
+each importing the installed `service_common` package), so it imports only the standard library
+and runs on Python 3.10 (Rasa) and 3.11.
 """
 
 from __future__ import annotations
