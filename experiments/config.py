@@ -86,7 +86,7 @@ def _parse_experiment(raw: Any) -> Experiment:
     )
 
 
-def load_experiments(path: str | os.PathLike) -> dict[str, Experiment]:
+def load_experiments(path: str | os.PathLike[str]) -> dict[str, Experiment]:
     """Parse the file into {name: Experiment}, in file order. Raises ConfigError."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
@@ -107,7 +107,7 @@ class ExperimentRegistry:
     (``last_error`` says why), so a typo while editing never breaks running conversations.
     """
 
-    def __init__(self, path: str | os.PathLike = "experiments.yml") -> None:
+    def __init__(self, path: str | os.PathLike[str] = "experiments.yml") -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None

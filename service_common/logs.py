@@ -13,7 +13,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
 import structlog
@@ -120,7 +120,7 @@ class ConversationIdFilter(logging.Filter):
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
-def _embedded_json(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _embedded_json(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """A message that is itself a JSON object (Rasa's structlog lines) is merged, not quoted."""
     event = event_dict.get("event")
     if isinstance(event, str) and event.startswith("{") and event.endswith("}"):
@@ -135,7 +135,7 @@ def _embedded_json(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any
     return event_dict
 
 
-def _exception_text(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _exception_text(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """The traceback the masking filter rendered (and masked), as `exception`."""
     record = event_dict.get("_record")
     if record is not None and record.exc_text:
