@@ -42,13 +42,13 @@ bench: train  ## latency of a non-LLM turn through the REST channel (prints figu
 	@bash scripts/bench.sh
 
 bench-long: train  ## turn cost against conversation length: one guest, 300 turns (prints figures)
-	@. scripts/env.sh && .venv/bin/python bench/long_conversation.py
+	@. scripts/env.sh && .venv/bin/python -m bench.long_conversation
 
 bench-load: train  ## load test with locust: 20/50/100 guests ordering, 5 min each, vs the stock bot (LOAD_ARGS="--help")
-	@. scripts/env.sh && .venv/bin/python bench/load_test.py $(LOAD_ARGS)
+	@. scripts/env.sh && .venv/bin/python -m bench.load_test $(LOAD_ARGS)
 
 bench-llm: train  ## LLM figures: prompt tokens per turn, cost per order, latency around the LLM call
-	@. scripts/env.sh && .venv/bin/python bench/llm_figures.py
+	@. scripts/env.sh && .venv/bin/python -m bench.llm_figures
 
 llm-chat: backend-db  ## streaming terminal chat with the assistant's prompt and retrieval (python -m llm chat)
 	@. scripts/env.sh && .venv/bin/python -m llm chat

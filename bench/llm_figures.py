@@ -6,7 +6,7 @@ tests, answering instantly (so every millisecond measured is ours, not the model
 are estimated at 4 characters per token, tool definitions included: Groq's gpt-oss tokenizer
 (o200k) cannot be loaded offline here. It prints figures and never fails on time.
 
-    .venv/bin/python bench/llm_figures.py [--questions 40]
+    .venv/bin/python -m bench.llm_figures [--questions 40]
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import argparse
 import json
 import math
 import statistics
-import sys
 import time
 from pathlib import Path
 
@@ -23,7 +22,6 @@ import httpx
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 from llm.config import LlmConfig  # noqa: E402
 from tests.conftest import LLM_TEST_ENV  # noqa: E402
 from tests.fakes import host_brain  # noqa: E402

@@ -13,9 +13,9 @@ capacity of each, pause almost not at all: --think 0-0.2 --conversation-rate off
 Locust runs in its own environment, .venv-load (requirements/load.txt), made here on first use.
 
     make bench-load                                               # 20, 50, 100 guests, 5 minutes each
-    .venv/bin/python bench/load_test.py --guests 5,10 --duration 30s  # a short try
+    .venv/bin/python -m bench.load_test --guests 5,10 --duration 30s  # a short try
     # an assistant already running (e.g. nginx before two Rasa servers), service token from the env:
-    BACKEND_SERVICE_TOKEN=... .venv/bin/python bench/load_test.py --host http://127.0.0.1:8080 \\
+    BACKEND_SERVICE_TOKEN=... .venv/bin/python -m bench.load_test --host http://127.0.0.1:8080 \\
         --backend http://127.0.0.1:8000 --service rasa=port:5005,port:5006 --service backend=port:8000 \\
         --service actions=port:5055 --service nginx=cmd:nginx \\
         --backend-shell '.venv/bin/python backend/manage.py shell -c'
@@ -47,7 +47,6 @@ from typing import Any
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.load import orders, stock_bot
 from bench.processes import cpu_seconds, listening_on, resident_mib, running
 from tests.prod_stack import prod_benchmark_stack

@@ -6,20 +6,18 @@ block of 30 turns with the CPU the services used per turn (Rasa, the action serv
 from /proc: a figure other work on the machine disturbs far less than wall time). Starts the real
 stack on free ports, as the e2e tests do; never fails on time.
 
-    .venv/bin/python bench/long_conversation.py [--turns 300] [--model PATH]
+    .venv/bin/python -m bench.long_conversation [--turns 300] [--model PATH]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.processes import cpu_seconds
 from tests.stack import Stack, benchmark_stack, new_sender
 

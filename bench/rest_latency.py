@@ -4,7 +4,7 @@ and throughput with 20 guests at once.
 Starts the real stack (as the e2e tests do) on free loopback ports, warms it up, then prints
 figures. It never fails on time: benchmarks report, tests judge.
 
-    .venv/bin/python bench/rest_latency.py [--turns 200] [--conversations 10] [--guests 20] [--seconds 20]
+    .venv/bin/python -m bench.rest_latency [--turns 200] [--conversations 10] [--guests 20] [--seconds 20]
         [--model PATH]
 """
 
@@ -13,13 +13,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.processes import resident_mib
 from tests.stack import Stack, benchmark_stack, new_sender
 

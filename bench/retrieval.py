@@ -4,19 +4,16 @@ Starts its own throwaway backend (demo restaurant, temp SQLite) and embedded Qdr
 folder, with the real MiniLM model. Prints figures only; it never fails on time.
 Search latency is measured for dense and for hybrid (RAG_HYBRID) search, with the encoder settings in
 force (RAG_TORCH_THREADS, RAG_QUERY_JIT: set them in the environment to compare).
-Run: .venv/bin/python bench/retrieval.py   (targets: retrieval p50 <= 15 ms, change -> searchable <= 2 s)
+Run: .venv/bin/python -m bench.retrieval   (targets: retrieval p50 <= 15 ms, change -> searchable <= 2 s)
 """
 
 from __future__ import annotations
 
 import asyncio
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rag.config import RagConfig
 from rag.embedder import Embedder

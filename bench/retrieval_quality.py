@@ -5,12 +5,11 @@ for dense search and hybrid (dense + BM25, rank-fused) search side by side, plus
 
 Starts its own throwaway backend (demo restaurant, temp SQLite) and embedded Qdrant in a temp folder,
 with the real MiniLM model, like bench/retrieval.py. Prints figures only; it never fails on quality.
-Run: .venv/bin/python bench/retrieval_quality.py [--lexical-weights 1.0,0.5]   (product target: recall@5 >= 0.9)
+Run: .venv/bin/python -m bench.retrieval_quality [--lexical-weights 1.0,0.5]   (product target: recall@5 >= 0.9)
 """
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 QUESTIONS_FILE = ROOT / "tests" / "data" / "retrieval_questions.yml"
 TOP_K = 5

@@ -5,7 +5,7 @@ that Rasa's SQLTrackerStore wrote, backend/apps/review/tests/fixtures/tracker.db
 first summary build, an incremental refresh, and inbox pages (the whole Django view, rendered) with
 and without filters. It prints figures and never fails on time.
 
-    .venv/bin/python bench/review_inbox.py [--conversations 10000] [--turns 20]
+    .venv/bin/python -m bench.review_inbox [--conversations 10000] [--turns 20]
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import os
 import random
 import sqlite3
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -146,7 +145,6 @@ def main() -> None:
     os.environ["SQLITE_PATH"] = str(tmp / "backend.sqlite3")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "restaurant_backend.settings")
     os.environ["LOG_LEVEL"] = "WARNING"
-    sys.path.insert(0, str(ROOT / "backend"))
     import django
 
     django.setup()

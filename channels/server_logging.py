@@ -1,6 +1,6 @@
 """JSON logs for the Rasa server: the handler `deploy/logging/rasa.yml` names (`rasa run
---logging-config-file deploy/logging/rasa.yml`, with the repository on PYTHONPATH: Rasa applies the
-file before it adds its working directory to sys.path).
+--logging-config-file deploy/logging/rasa.yml`; Rasa applies the file before it adds its working
+directory to sys.path, so the handler is found as the installed `channels` package).
 
 Rasa 3.6's CLI, right after applying the file, installs coloredlogs on the root logger, which
 replaces any stderr handler with its plain-text one; and its HTTP API app (`--enable-api`) is a

@@ -41,10 +41,13 @@ COPY service_common/ service_common/
 COPY rag/ rag/
 COPY nlu/__init__.py nlu/minilm.py nlu/
 COPY llm/ llm/
-# the vocabulary the backend (through its link backend/vocabulary) and the assistant share
+# the vocabulary the backend and the assistant share
 COPY vocabulary/ vocabulary/
 COPY experiments/ experiments/
-COPY experiments.yml action_contract.py ./
+COPY experiments.yml action_contract.py pyproject.toml ./
+# the packages above installed as .venv has them (scripts/setup.sh): importable from any directory
+RUN pip install --no-deps -e . \
+ && python -c "import actions.server, apps.ordering, restaurant_backend.settings, rag.sync, vocabulary"
 COPY deploy/app-entrypoint.sh deploy/app-entrypoint.sh
 
 # Static files (admin, Swagger UI) collected at build time and served by WhiteNoise. The values

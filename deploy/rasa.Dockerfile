@@ -40,17 +40,15 @@ COPY service_common/ service_common/
 COPY deploy/logging/ deploy/logging/
 COPY tracker_store/ tracker_store/
 COPY nlu/ nlu/
-COPY action_contract.py ./
-COPY backend/apps/common/secret_rotation.py backend/apps/common/
-COPY backend/apps/customers/ids.py backend/apps/customers/
+COPY action_contract.py pyproject.toml ./
+# the packages above installed as .venv-rasa has them (scripts/setup.sh): importable from anywhere
+RUN pip install --no-deps -e . && python -c "import channels.rest, tracker_store, nlu.components, service_common.secret_rotation"
 COPY deploy/endpoints.docker.yml deploy/endpoints.docker.yml
 COPY --from=train /app/models/ models/
 USER rasa
 EXPOSE 5005
 # Request bodies over 256 kB are refused with 413 before Rasa reads them (channels/limits.py).
 ENV SANIC_REQUEST_MAX_SIZE=262144
-# JSON logs (--logging-config-file deploy/logging/rasa.yml): its handler is imported from /app
-ENV PYTHONPATH=/app
 # docker-compose.yml gives the full command (CORS origins, auth token); this is the bare default.
 CMD ["rasa", "run", "--enable-api", "--port", "5005", "--model", "models", \
      "--credentials", "credentials.yml", "--endpoints", "deploy/endpoints.docker.yml"]

@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
-.venv/bin/python bench/rest_latency.py "$@"
+.venv/bin/python -m bench.rest_latency "$@"

@@ -85,7 +85,6 @@ def fetch_menu(url: str | None) -> list[dict[str, Any]]:
             items += page["results"]
             next_url = page.get("next")
         return items
-    sys.path.insert(0, str(ROOT / "backend"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "restaurant_backend.settings")
     import django
 

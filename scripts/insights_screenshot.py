@@ -1,6 +1,6 @@
 """Saves docs/images/insights.png: the owner's page (/insights/) in headless Chromium.
 
-    .venv/bin/python scripts/insights_screenshot.py [out.png]
+    .venv/bin/python -m scripts.insights_screenshot [out.png]
 
 Runs the backend on a free port against a temporary database and a copy of the insights test fixture
 tracker store (written by Rasa's SQLTrackerStore), with a few chat orders on the fixture's days.
@@ -12,13 +12,11 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 BACKEND = ROOT / "backend"
 FIXTURE = BACKEND / "apps" / "insights" / "tests" / "fixtures" / "tracker.db"
 PYTHON = str(ROOT / ".venv" / "bin" / "python")

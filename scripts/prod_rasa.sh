@@ -7,9 +7,6 @@ cd "$(dirname "$0")/.."
 port=$(( PROD_RASA_FIRST_PORT + ${1:?process number} ))
 # request bodies capped for the Rasa servers only, as the Procfile does
 export SANIC_REQUEST_MAX_SIZE="${RASA_REQUEST_MAX_BYTES:-262144}"
-# JSON log lines (deploy/logging/rasa.yml): Rasa applies that file before it puts its working folder
-# on sys.path, so the handler's module is found through PYTHONPATH
-export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 # shellcheck disable=SC2046 # one --cors argument per allowed site
 exec .venv-rasa/bin/rasa run --interface 127.0.0.1 --port "$port" --model "$PROD_MODEL" \
   --endpoints deploy/prod/endpoints.yml --credentials credentials.yml --logging-config-file deploy/logging/rasa.yml \

@@ -64,7 +64,7 @@ if ! stamp_ok .venv "$APP_LOCK" <(echo "$RASA_SDK"); then
   # fetched at whatever version is newest that day.
   run_step "install the app's packages into .venv ($APP_LOCK)" pip_install .venv --no-deps -r "$APP_LOCK"
   run_step "install $RASA_SDK into .venv" pip_install .venv --no-deps --ignore-requires-python "$RASA_SDK"
-  # what an earlier install left and the lock no longer has (pip itself and rasa-sdk stay)
+  # what an earlier install left and the lock no longer has (pip itself, rasa-sdk and this project stay)
   unlocked=$(.venv/bin/python -c '
 import re, sys
 from importlib import metadata
@@ -72,7 +72,7 @@ def norm(name): return re.sub(r"[-_.]+", "-", name).lower()
 with open(sys.argv[1], encoding="utf-8") as lock:
     locked = {norm(line.split("==")[0]) for line in lock if re.match(r"[A-Za-z0-9]", line)}
 installed = {norm(d.metadata["Name"]) for d in metadata.distributions()}
-print(" ".join(sorted(installed - locked - {"pip", "rasa-sdk"})))' "$APP_LOCK")
+print(" ".join(sorted(installed - locked - {"pip", "rasa-sdk", "restaurant-assistant"})))' "$APP_LOCK")
   if [ -n "$unlocked" ]; then
     log "removing from .venv what $APP_LOCK does not have: $unlocked"
     .venv/bin/pip uninstall "${PIP_QUIET[@]}" --yes $unlocked
@@ -85,4 +85,13 @@ print(" ".join(sorted(installed - locked - {"pip", "rasa-sdk"})))' "$APP_LOCK")
   run_step "check that the app environment imports" .venv/bin/python -c 'import rasa_sdk, django'
   write_stamp .venv "$APP_LOCK" <(echo "$RASA_SDK")
 fi
+# --- this project's packages (pyproject.toml), editable, into both environments ----------------
+# Every process imports actions, channels, service_common, apps ... as installed packages, from any
+# working directory; an edit to the code needs no reinstall, a change to pyproject.toml does.
+for venv in .venv-rasa .venv; do
+  if [ "$(sha256sum < pyproject.toml)" != "$(cat "$venv/.project.sha" 2>/dev/null)" ]; then
+    run_step "install this project's packages into $venv (pip install -e .)" pip_install "$venv" --no-deps -e .
+    sha256sum < pyproject.toml > "$venv/.project.sha"
+  fi
+done
 log "environments ready"

@@ -251,10 +251,7 @@ class Stack:
             240,
             # as the Procfile does: request bodies capped for the Rasa server only (the action
             # server's requests carry whole conversations)
-            env={
-                "SANIC_REQUEST_MAX_SIZE": self.env().get("RASA_REQUEST_MAX_BYTES") or "262144",
-                "PYTHONPATH": str(ROOT),
-            },  # the logging file's handler is imported before Rasa adds its folder
+            env={"SANIC_REQUEST_MAX_SIZE": self.env().get("RASA_REQUEST_MAX_BYTES") or "262144"},
         )
 
     def stop(self, name: str) -> None:

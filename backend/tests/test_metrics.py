@@ -172,7 +172,7 @@ metrics.API_ERRORS.labels(code="out_of_stock").inc()
 
 
 def test_the_view_adds_up_the_files_of_all_worker_processes(client, metrics_token, tmp_path, monkeypatch):
-    env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=str(tmp_path), PYTHONPATH=str(BACKEND_DIR))
+    env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
     workers = [
         subprocess.Popen([sys.executable, "-c", WORKER, str(n)], cwd=BACKEND_DIR, env=env) for n in (2, 3)
     ]

@@ -80,16 +80,17 @@ def test_a_client_cannot_claim_a_customer_without_a_token():
 @pytest.mark.parametrize(
     "bad, problem",
     [
-        (token(OLD), "invalid"),  # signed with a key we don't accept
-        (token(ttl=-10), "expired"),  # ours, but too old
-        (token()[:-4] + "AAAA", "invalid"),  # tampered signature
-        (token(sub="Ada Lovelace"), "invalid"),  # not an opaque customer id
-        (jwt.encode({"sub": CUSTOMER}, NEW, algorithm="HS256"), "invalid"),  # no expiry at all
-        ("garbage", "invalid"),
+        # made when the test runs, not at collection: a token made then expires during a long run
+        (lambda: token(OLD), "invalid"),  # signed with a key we don't accept
+        (lambda: token(ttl=-10), "expired"),  # ours, but too old
+        (lambda: token()[:-4] + "AAAA", "invalid"),  # tampered signature
+        (lambda: token(sub="Ada Lovelace"), "invalid"),  # not an opaque customer id
+        (lambda: jwt.encode({"sub": CUSTOMER}, NEW, algorithm="HS256"), "invalid"),  # no expiry at all
+        (lambda: "garbage", "invalid"),
     ],
 )
 def test_bad_tokens_are_refused_and_the_guest_stays_a_guest(bad, problem):
-    metadata, verdict = identify({"token": bad, "customer": CUSTOMER}, [NEW])
+    metadata, verdict = identify({"token": bad(), "customer": CUSTOMER}, [NEW])
     assert verdict.problem == problem and verdict.customer is None
     assert "customer" not in metadata and "token" not in metadata
 

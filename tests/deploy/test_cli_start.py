@@ -12,7 +12,7 @@ from tests.stack import APP_PYTHON, ROOT, free_port
 
 HELP = [
     (["scripts/nlu_report.py"], "FOLDER"),
-    (["scripts/insights_screenshot.py"], "docs/images/insights.png"),
+    (["-m", "scripts.insights_screenshot"], "docs/images/insights.png"),
     (["-m", "actions.server"], "ACTIONS_PORT"),
     (["-m", "terminal_chat"], "--stream-url"),
 ]

@@ -117,7 +117,6 @@ class Cluster:
             LLM_SPEND_FILE=str(self.workdir / f"llm_spend_{name}.json"),
             PYTHONUNBUFFERED="1",
             RAG_SNAPSHOT_CHECK_SECONDS="0.5",
-            PYTHONPATH=str(ROOT),
             TMPDIR=str(self.tmp(name)),
         )
         for unset in ("QDRANT_URL", "GROQ_API_KEY", "RAG_INDEX_ROLE"):

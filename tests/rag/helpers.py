@@ -104,7 +104,6 @@ def rag_env(backend: Backend, qdrant_path: Path) -> dict[str, str]:
         BACKEND_SERVICE_TOKEN=SERVICE_TOKEN,
         QDRANT_PATH=str(qdrant_path),
         HF_HUB_OFFLINE="1",
-        PYTHONPATH=str(ROOT),
     )
     env.pop("QDRANT_URL", None)
     return env

@@ -102,7 +102,7 @@ def outputs(tmp_path_factory) -> Path:
                 *(f"{path}::{story}={sender}" for path, story, sender in REAL),
             ],
             cwd=ROOT,
-            env={**env, "PYTHONPATH": str(ROOT)},
+            env=env,
             check=True,
             capture_output=True,
             timeout=300,

@@ -97,7 +97,6 @@ RASA_SCRIPT = textwrap.dedent("""
 def test_rasa_server_lines_are_json_with_the_conversation_and_no_secret():
     env = {
         **os.environ,
-        "PYTHONPATH": str(ROOT),
         "GROQ_API_KEY": SECRET,
         "LOG_LEVEL": "INFO",
         "TF_CPP_MIN_LOG_LEVEL": "3",

@@ -51,7 +51,7 @@ def test_the_model_loads_offline_and_importing_retrieval_changes_no_environment(
     done = subprocess.run(
         [str(APP_PYTHON), "-c", script],
         cwd=ROOT,
-        env={**env, "PYTHONPATH": str(ROOT)},
+        env=env,
         capture_output=True,
         text=True,
         timeout=300,

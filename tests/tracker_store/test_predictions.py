@@ -96,7 +96,7 @@ def outcome() -> dict:
         capture_output=True,
         text=True,
         timeout=600,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "LOG_LEVEL": "WARNING"},
+        env={"PATH": "/usr/bin:/bin", "LOG_LEVEL": "WARNING"},
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -81,10 +80,7 @@ def candidates() -> list[dict[str, Any]]:
 
 @lru_cache(maxsize=1)
 def _embedder():
-    repo = str(Path(settings.REPO_DIR))
-    if repo not in sys.path:
-        sys.path.insert(0, repo)
-    from rag.embedder import shared_embedder
+    from rag.embedder import shared_embedder  # the installed package; loads MiniLM on first use
 
     return shared_embedder()
 

@@ -8,7 +8,9 @@ from django.test import Client
 
 from apps.review.tests.tracker_copy import tracker_copy
 
-FIXTURE = Path(__file__).parent / "fixtures" / "tracker.db"  # written by Rasa: make_tracker_fixture.py
+FIXTURE = (
+    Path(__file__).parent / "fixtures" / "tracker.db"
+)  # written by Rasa: tests/review/make_insights_fixture.py
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Builds the insights tests' tracker database with Rasa's own SQLTrackerStore (run with .venv-rasa/bin/python):
 
-    .venv-rasa/bin/python backend/apps/insights/tests/make_tracker_fixture.py backend/apps/insights/tests/fixtures/tracker.db
+    .venv-rasa/bin/python -m tests.review.make_insights_fixture backend/apps/insights/tests/fixtures/tracker.db
 
 It reuses the event helpers and the writer of the review tool's fixture builder (tests/review/make_tracker_fixture.py), so the
 schema and event JSON are exactly Rasa 3.6's. Two UTC days: 2025-11-24 (T0) and 2025-11-25 (T0 + 1 day).
@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "tests" / "review"))
-
-from make_tracker_fixture import T0, act, bot, user, write
 from rasa.shared.core.events import SessionStarted, SlotSet
+
+from tests.review.make_tracker_fixture import T0, act, bot, user, write
 
 DAY = 86400.0
 
