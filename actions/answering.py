@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from actions import metrics
 from actions.backend_client import BackendClient, BackendUnavailable, MenuItem
@@ -19,6 +19,9 @@ from llm.guard.facts import FactSheet
 from llm.guard.links import find_links
 from llm.injection import looks_like_injection
 from llm.prompting import PromptDoc, Prompts
+
+if TYPE_CHECKING:
+    from rag.retriever import Retriever
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +74,7 @@ class Answerer:
         self,
         *,
         backend: BackendClient,
-        retriever: Any,
+        retriever: Retriever,
         llm: LlmClient,
         prompts: Prompts,
         cache: AnswerCache[Answer],

@@ -164,7 +164,7 @@ class BackendUnavailable(BackendError):
 class BackendRejected(BackendError):
     """The backend refused the request with a structured error."""
 
-    def __init__(self, code: str, message: str, status: int, details: dict | None = None):
+    def __init__(self, code: str, message: str, status: int, details: dict[str, Any] | None = None):
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
@@ -179,7 +179,7 @@ class BackendBusy(BackendUnavailable, BackendRejected):
     """The backend throttled the request (429): nothing was done; the same request may be sent again
     after `retry_after` seconds. Its `message` is the guest-readable "busy, try again in a moment"."""
 
-    def __init__(self, retry_after: float | None = None, details: dict | None = None):
+    def __init__(self, retry_after: float | None = None, details: dict[str, Any] | None = None):
         BackendRejected.__init__(self, "throttled", BUSY_MESSAGE, 429, details)
         self.retry_after = retry_after
 
@@ -258,9 +258,9 @@ class BackendClient:
             return None
         return response.json()
 
-    async def _get_all(self, path: str, params: dict | None = None) -> list[dict]:
+    async def _get_all(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         params = dict(params or {}, page_size=200)
-        results: list[dict] = []
+        results: list[dict[str, Any]] = []
         page = await self._request("GET", path, params=params, retry=True)
         while True:
             results.extend(page["results"] if isinstance(page, dict) else page)
@@ -287,11 +287,14 @@ class BackendClient:
     async def item_record(self, item_id: int) -> dict[str, Any] | None:
         """One item as the backend sends it, or None when it no longer has it (deleted)."""
         try:
-            return await self._request("GET", f"/api/menu/items/{int(item_id)}/", retry=True)
+            record: dict[str, Any] | None = await self._request(
+                "GET", f"/api/menu/items/{int(item_id)}/", retry=True
+            )
         except BackendRejected as rejection:
             if rejection.status == 404:
                 return None
             raise
+        return record
 
     def forget_menu(self) -> None:
         """Drop the cached menu (the backend said it changed); the next `menu()` reads it again."""

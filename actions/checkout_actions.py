@@ -73,6 +73,13 @@ async def begin_checkout(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     return [*(SlotSet(slot, None) for slot in CHECKOUT_SLOTS), SlotSet(slots.NEXT_FLOW, "checkout_form")]
 
 
+def checkout_cart_id(tracker: Tracker) -> int:
+    """The cart the checkout form works on: begin_checkout starts the form only with one."""
+    current = cart_id(tracker)
+    assert current is not None, "the checkout form runs without a cart"
+    return current
+
+
 class ActionStartCheckout(Action):
     def name(self) -> str:
         return "action_start_checkout"
@@ -151,7 +158,7 @@ class ValidateCheckoutForm(FormValidationAction):
     ) -> dict[str, Any]:
         postcode = str(value).strip().upper().replace(" ", "")[:4]
         async with backend_call(dispatcher, tracker, "delivery zone check", rejected=_or_pickup) as call:
-            await wiring.backend().set_fulfilment(int(tracker.get_slot(slots.CART_ID)), "delivery", postcode)
+            await wiring.backend().set_fulfilment(checkout_cart_id(tracker), "delivery", postcode)
         if call.failed:
             return {slots.POSTCODE: None}
         return {slots.POSTCODE: postcode}
@@ -258,7 +265,7 @@ class ActionOrderSummary(Action):
         fulfilment = tracker.get_slot(slots.FULFILMENT) or "pickup"
         async with backend_call(dispatcher, tracker, "order summary") as call:
             cart = await wiring.backend().set_fulfilment(
-                int(tracker.get_slot(slots.CART_ID)), fulfilment, tracker.get_slot(slots.POSTCODE)
+                checkout_cart_id(tracker), fulfilment, tracker.get_slot(slots.POSTCODE)
             )
         if call.failed:
             return [SlotSet(slots.CHECKOUT_STAGE, None)]

@@ -111,8 +111,10 @@ class _Turn:
             args = model.model_validate(json.loads(raw_arguments or "{}"))
         except (ValueError, ValidationError) as error:
             return {"error": f"invalid arguments: {str(error)[:300]}"}
+        # the method of that name takes the arguments model TOOL_ARGS names for it
+        tool: Callable[[BaseModel], Awaitable[dict[str, Any]]] = getattr(self, name)
         try:
-            return await getattr(self, name)(args)
+            return await tool(args)
         except BackendUnavailable:
             return {"error": "the ordering system is unavailable right now; nothing was changed"}
         except BackendRejected as rejection:
@@ -192,7 +194,9 @@ class _Turn:
         cart = await self.open_cart()
         cart = await self.backend.add_line(cart.id, item.id, args.quantity, option_ids)
         self.cart = cart
-        label = f"{args.quantity} × {item.name}" + (f" ({args.size.strip().lower()})" if option_ids else "")
+        label = f"{args.quantity} × {item.name}" + (
+            f" ({(args.size or '').strip().lower()})" if option_ids else ""
+        )
         self.added.append(label)
         self.amounts += [cart.total, cart.subtotal]
         return {"added": label, "cart_items": cart.item_count, "cart_total": money(cart.total, cart.currency)}

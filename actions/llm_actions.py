@@ -207,7 +207,7 @@ class ActionFreeForm(Action):
         client = wiring.backend()
         cart_events: list[EventType] = []
 
-        async def cart_opener():
+        async def cart_opener() -> Cart:
             cart, events = await open_cart(tracker, client)
             cart_events.extend(events)
             return cart

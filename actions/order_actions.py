@@ -128,7 +128,7 @@ class ActionAskSize(Action):
     ) -> list[EventType]:
         item = await _form_item(tracker)
         sizes = item.options_in("size") if item else []
-        if not sizes:
+        if item is None or not sizes:
             dispatcher.utter_message(text="Which size would you like?")
             return []
         buttons = [
@@ -261,7 +261,8 @@ class ValidateOrderForm(FormValidationAction):
         if item is None or not requested:
             return {slots.EXTRAS: requested}
         offered = item.options_in("extra")
-        accepted, refused = [], []
+        accepted: list[str] = []
+        refused: list[str] = []
         for extra in requested:
             option = match_option(str(extra), offered)
             (accepted if option else refused).append(option.name if option else str(extra))
@@ -316,6 +317,7 @@ class ActionAddOrderLine(Action):
             if not writing:  # nothing was sent to the cart: nothing changed
                 tell_service_down(dispatcher, tracker, "add to cart")
             else:  # sent, unanswered: it may have been added
+                assert item is not None  # the add is sent only for a dish that was found
                 events += await _after_unsure_add(
                     dispatcher, tracker, client, before, item, quantity, option_ids
                 )

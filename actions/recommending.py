@@ -9,7 +9,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -21,16 +21,35 @@ from llm.guard.personality import default_personality
 from llm.prompting import Prompts
 from vocabulary import ALLERGEN_CODES, NUT_CODES
 
+if TYPE_CHECKING:
+    from rag.retriever import Retriever
+
 logger = logging.getLogger(__name__)
 
 MOODS_FILE = Path(__file__).with_name("moods.yml")
 
 
-def load_moods(path: Path = MOODS_FILE) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+class Mood(TypedDict, total=False):
+    """One mood of moods.yml: where to look on the menu for it."""
+
+    synonyms: list[str]
+    categories: list[str]
+    intro: str  # every mood has one
+    max_spice_level: int
 
 
-def resolve_mood(word: str, moods: dict[str, Any], message: str = "") -> str | None:
+class Moods(TypedDict):
+    """moods.yml"""
+
+    moods: dict[str, Mood]
+
+
+def load_moods(path: Path = MOODS_FILE) -> Moods:
+    moods: Moods = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return moods
+
+
+def resolve_mood(word: str, moods: Moods, message: str = "") -> str | None:
     """The configured mood for an extracted word, else the first mood or synonym named in the message."""
     word = word.strip().lower()
     for name, spec in moods["moods"].items():
@@ -62,9 +81,7 @@ def satisfies(item: MenuItem, dietary: Sequence[str], exclude_allergens: Sequenc
     return item.available and set(dietary) <= set(item.dietary_tags) and not excluded & set(item.allergens)
 
 
-def pick_for_mood(
-    items: list[MenuItem], mood: str | None, moods: dict[str, Any], limit: int = 3
-) -> list[MenuItem]:
+def pick_for_mood(items: list[MenuItem], mood: str | None, moods: Moods, limit: int = 3) -> list[MenuItem]:
     if mood is None:
         return [item for item in items if item.is_special][:limit] or items[:limit]
     spec = moods["moods"][mood]
@@ -110,10 +127,10 @@ class Recommender:
         self,
         *,
         backend: BackendClient,
-        retriever: Any,
+        retriever: Retriever,
         llm: LlmClient,
         prompts: Prompts,
-        moods: dict[str, Any],
+        moods: Moods,
         count: int = 3,
         candidate_pool: int = 8,
     ) -> None:

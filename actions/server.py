@@ -33,7 +33,8 @@ import threading
 import time
 import zlib
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, TypeVar
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from rasa_sdk.endpoint import create_app
@@ -52,9 +53,23 @@ logger = logging.getLogger("actions.server")
 _index_lock = threading.Lock()
 
 
-def _locked(work, *args):
+_T = TypeVar("_T")
+_Middleware = TypeVar("_Middleware", bound=Callable[..., Awaitable[response.HTTPResponse | None]])
+
+
+def _locked(work: Callable[..., _T], *args: Any) -> _T:
     with _index_lock:
         return work(*args)
+
+
+def middleware(app: Sanic, attach_to: Literal["request", "response"]) -> Callable[[_Middleware], _Middleware]:
+    """`@app.middleware(attach_to)` with its type: Sanic 21.12 leaves `middleware` unannotated."""
+
+    def register(handler: _Middleware) -> _Middleware:
+        app.middleware(handler, attach_to)  # type: ignore[no-untyped-call]  # Sanic 21.12: unannotated
+        return handler
+
+    return register
 
 
 ACTION_WEBHOOK = "/webhook"
@@ -81,7 +96,7 @@ def refuse_unauthorized_action_calls(app: Sanic, expected: str) -> None:
     if not expected:
         logger.error("ACTION_SERVER_TOKEN is not set: every action call to /webhook is refused")
 
-    @app.middleware("request")
+    @middleware(app, "request")
     async def require_action_token(request: Request) -> response.HTTPResponse | None:
         if request.path.rstrip("/") != ACTION_WEBHOOK or authorized_action_call(request, expected):
             return None
@@ -129,14 +144,14 @@ def build_app(*, sync_on_start: bool = True) -> Sanic:
     async def prometheus_metrics(request: Request) -> response.HTTPResponse:
         return response.raw(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
-    @app.middleware("request")
+    @middleware(app, "request")
     async def start_timer(request: Request) -> None:
         request.ctx.started = time.perf_counter()
 
     refuse_unauthorized_action_calls(app, action_server_token())
-    app.middleware("request")(note_conversation)
+    middleware(app, "request")(note_conversation)
 
-    @app.middleware("response")
+    @middleware(app, "response")
     async def observe_action(request: Request, _: response.HTTPResponse) -> None:
         if getattr(request.ctx, "refused", False):  # a refused call ran nothing: not an action
             return
@@ -162,7 +177,7 @@ def build_app(*, sync_on_start: bool = True) -> Sanic:
 
     if sync_on_start:
 
-        @app.listener("after_server_start")
+        @app.after_server_start
         async def start_index_sync(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
             app.add_task(_sync_index())
 
@@ -225,7 +240,8 @@ def observe_webhook(
     label values come from fixed sets (registered actions, metrics.CHANNELS), so no request can
     open a new time series."""
     metrics.ACTION_DURATION.labels(_action_label(body.get("next_action"), known_actions)).observe(seconds)
-    tracker = body.get("tracker") if isinstance(body.get("tracker"), dict) else {}
+    raw_tracker = body.get("tracker")
+    tracker: dict[str, Any] = raw_tracker if isinstance(raw_tracker, dict) else {}
     events = _events(tracker)
     start = max((i for i, e in enumerate(events) if e.get("event") == "session_started"), default=-1)
     users = [e for e in events[start + 1 :] if e.get("event") == "user"]
@@ -260,6 +276,7 @@ async def _sync_index() -> None:
             )
         else:  # a reader: open the newest published snapshot now (if none yet, searches look again)
             snapshots = wiring.retriever().snapshots
+            assert snapshots is not None  # a reader's retriever searches the published snapshots
             await asyncio.to_thread(snapshots.refresh)
             logger.info(
                 "retrieval index: reader",

@@ -11,16 +11,25 @@ conversation (sticky by sender), or replace this hub with Redis pub/sub.
 from __future__ import annotations
 
 import asyncio
+import enum
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Final
 
-DONE = object()
+
+class _Done(enum.Enum):
+    """The end of a stream, as a type of its own: a queue holds text pieces or this."""
+
+    DONE = enum.auto()
+
+
+DONE: Final = _Done.DONE
 
 
 @dataclass
 class _Stream:
-    queue: asyncio.Queue = field(default_factory=asyncio.Queue)
+    queue: asyncio.Queue[str | _Done] = field(default_factory=asyncio.Queue)
     created: float = field(default_factory=time.monotonic)
 
 

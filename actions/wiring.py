@@ -4,22 +4,28 @@ hosts. Built lazily on first use, never at import; tests and embedding applicati
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from actions.backend_client import BackendClient, BackendUnavailable
-from actions.settings import get_settings
+from actions.settings import ActionSettings, get_settings
 from service_common.secret_rotation import accepted_from_env, check_deadlines
 
 if TYPE_CHECKING:
-    from actions.answering import Answerer
+    from actions.answering import Answer, Answerer
     from actions.freeform import FreeFormHost
     from actions.recommending import Recommender
+    from experiments.config import ExperimentRegistry
+    from llm.cache import AnswerCache
     from llm.client import LlmClient
+    from llm.prompting import Prompts
+    from rag.config import RagConfig
+    from rag.retriever import Retriever
+    from rag.sync import Indexer
 
 _backend: BackendClient | None = None
-_rag_config: Any = None
-_indexer: Any = None
-_retriever: Any = None
+_rag_config: RagConfig | None = None
+_indexer: Indexer | None = None
+_retriever: Retriever | None = None
 _llm: LlmClient | None = None
 _hosts: dict[str, Any] = {}
 _hosts_lock = asyncio.Lock()
@@ -45,7 +51,8 @@ def use_backend(client: BackendClient | None) -> None:
     _hosts.clear()
 
 
-def rag_config():  # -> rag.config.RagConfig, read from the environment once
+def rag_config() -> RagConfig:
+    """The retrieval settings, read from the environment once."""
     global _rag_config
     if _rag_config is None:
         from rag.config import RagConfig
@@ -60,8 +67,9 @@ def writes_index() -> bool:
     return not rag_config().reads_snapshots
 
 
-def indexer():  # -> rag.sync.Indexer; imported lazily so actions load without the model
-    """The one index writer of this process (embedded Qdrant allows a single client per folder)."""
+def indexer() -> Indexer:
+    """The one index writer of this process (embedded Qdrant allows a single client per folder);
+    imported lazily so actions load without the model."""
     global _indexer
     if _indexer is None:
         if not writes_index():
@@ -72,7 +80,8 @@ def indexer():  # -> rag.sync.Indexer; imported lazily so actions load without t
     return _indexer
 
 
-def retriever():  # -> rag.retriever.Retriever: the writer's shares the indexer's model and Qdrant client
+def retriever() -> Retriever:
+    """The retriever of this process: the writer's shares the indexer's model and Qdrant client."""
     global _retriever
     if _retriever is None:
         from rag.retriever import Retriever
@@ -103,10 +112,10 @@ def use_llm(client: LlmClient | None) -> None:
     _hosts.clear()
 
 
-_experiments: Any = None
+_experiments: ExperimentRegistry | None = None
 
 
-def experiments():  # -> experiments.ExperimentRegistry
+def experiments() -> ExperimentRegistry:
     global _experiments
     if _experiments is None:
         from experiments.config import ExperimentRegistry
@@ -140,13 +149,20 @@ async def _build_hosts() -> dict[str, Any]:
             prompts, settings, client, AnswerCache(ttl_seconds=1, max_entries=1), cache_hosts=False
         )
     prompts = Prompts(restaurant=restaurant, token_budget=client.config.prompt_token_budget)
-    cache: AnswerCache[Any] = AnswerCache(
+    cache: AnswerCache[Answer] = AnswerCache(
         ttl_seconds=client.config.cache_ttl_seconds, max_entries=client.config.cache_size
     )
     return _hosts_from(prompts, settings, client, cache, cache_hosts=True)
 
 
-def _hosts_from(prompts: Any, settings: Any, client: Any, cache: Any, *, cache_hosts: bool) -> dict[str, Any]:
+def _hosts_from(
+    prompts: Prompts,
+    settings: ActionSettings,
+    client: LlmClient,
+    cache: AnswerCache[Answer],
+    *,
+    cache_hosts: bool,
+) -> dict[str, Any]:
     from actions.answering import Answerer
     from actions.freeform import FreeFormHost
     from actions.recommending import Recommender, load_moods
@@ -192,13 +208,14 @@ async def _host(name: str) -> Any:
         return (await _build_hosts())[name]
 
 
+# _hosts_from keeps each host under its name
 async def answerer() -> Answerer:
-    return await _host("answerer")
+    return cast("Answerer", await _host("answerer"))
 
 
 async def recommender() -> Recommender:
-    return await _host("recommender")
+    return cast("Recommender", await _host("recommender"))
 
 
 async def freeform() -> FreeFormHost:
-    return await _host("freeform")
+    return cast("FreeFormHost", await _host("freeform"))

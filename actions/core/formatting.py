@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urljoin
 
 from actions.backend_client import Cart, CartLine, MenuItem, Order
-from vocabulary import ALLERGENS, money
+from vocabulary import ALLERGENS
+from vocabulary import money as money  # re-exported: the actions format money from here
 
 # How the assistant lists a dish's allergens ("gluten (cereals)", "tree nuts").
 ALLERGEN_NAMES = {allergen.code: allergen.listed for allergen in ALLERGENS}
@@ -53,11 +55,11 @@ def order_text(order: Order) -> str:
     return "\n".join(rows)
 
 
-def menu_cards(items: Iterable[MenuItem], public_url: str) -> list[dict]:
+def menu_cards(items: Iterable[MenuItem], public_url: str) -> list[dict[str, Any]]:
     """Cards for chat widgets (Rasa's generic template): picture with alt text, name, price, an Add button."""
     cards = []
     for item in items:
-        card = {
+        card: dict[str, Any] = {
             "title": item.name,
             "subtitle": " · ".join(
                 [money(item.price, item.currency), *(tag.replace("_", "-") for tag in item.dietary_tags)]

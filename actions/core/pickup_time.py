@@ -104,7 +104,9 @@ class _Duckling:
     ) -> list[dict[str, Any]]:
         ref = self.module.parse_ref_time(self.time_zones, zone_name, int(reference.timestamp()))
         context = self.module.Context(ref, self.locale)
-        return self.module.parse(text, context, self.dimensions, latent)
+        # Duckling's results, decoded from its JSON
+        results: list[dict[str, Any]] = self.module.parse(text, context, self.dimensions, latent)
+        return results
 
 
 @functools.lru_cache(maxsize=1)
@@ -140,7 +142,8 @@ def _instants(result: dict[str, Any], reference: datetime) -> list[tuple[datetim
 
 def _interval_point(interval: dict[str, Any], reference: datetime) -> dict[str, Any] | None:
     """ "tonight", "after 7pm": where it starts; "by 8pm" (from now until 8): where it ends."""
-    start, end = interval.get("from"), interval.get("to")
+    start: dict[str, Any] | None = interval.get("from")
+    end: dict[str, Any] | None = interval.get("to")
     if start and end and _near(start.get("value"), reference):
         return end
     return start or end
