@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from apps.common.money import money
 from apps.customers.models import Customer
 from apps.ordering.models import Order
+from vocabulary import money
 
-SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
 MAX_ORDERS = 50
 
 
@@ -23,8 +22,8 @@ class PastOrder:
 
 
 def format_total(amount: Decimal, currency: str) -> str:
-    symbol = SYMBOLS.get(currency)
-    return f"{symbol}{money(amount)}" if symbol else f"{money(amount)} {currency}"
+    """`€12.50`, or `12.50 CHF` for a currency with no sign (vocabulary.CURRENCY_SYMBOLS)."""
+    return money(amount, currency)
 
 
 def past_orders(customer: Customer, limit: int = MAX_ORDERS) -> list[PastOrder]:
