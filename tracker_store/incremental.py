@@ -84,7 +84,7 @@ class SessionEvents:
     def keep(self, tracker: DialogueStateTracker, domain: Any) -> None:
         """Remember `tracker` for the next turn, if its events are exactly the session's."""
         events = tracker.events
-        if len(events) == len(self.entries) and (not events or events[-1] is self.entries[-1][1]):
+        if len(events) == len(self.entries) and self.starts(tracker, len(events)):
             self.tracker, self.tracker_domain, self.tracker_mark = (
                 tracker,
                 domain,
@@ -92,6 +92,15 @@ class SessionEvents:
             )
         else:
             self.tracker = None
+
+    def starts(self, tracker: DialogueStateTracker, length: int) -> bool:
+        """Whether the tracker's first `length` events are the session's first `length` entries: the
+        very Event objects (checked at the last of them, as each turn only appends)."""
+        return (
+            length <= len(self.entries)
+            and length <= len(tracker.events)
+            and (not length or tracker.events[length - 1] is self.entries[length - 1][1])
+        )
 
     def reusable_tracker(self, domain: Any) -> DialogueStateTracker | None:
         """The remembered tracker brought up to `entries`, or None when it cannot be trusted.
@@ -104,8 +113,7 @@ class SessionEvents:
             tracker is None
             or self.tracker_domain is not domain
             or not states.same_events(self.tracker_mark, states.events_mark(tracker))
-            or length > len(self.entries)
-            or (length and tracker.events[-1] is not self.entries[length - 1][1])
+            or not self.starts(tracker, length)
         ):
             self.tracker = None
             return None
@@ -189,10 +197,10 @@ class IncrementalSQLTrackerStore(SQLTrackerStore):
         cached = self._sessions.get(tracker.sender_id)
         length = cached.tracker_length if cached is not None and cached.tracker is tracker else -1
         if (
-            length < 0
+            cached is None
+            or length < 0
             or length != len(cached.entries)
-            or len(tracker.events) < length
-            or (length and tracker.events[length - 1] is not cached.entries[-1][1])
+            or not cached.starts(tracker, length)
         ):
             return list(self._additional_events(session, tracker))
         unsaved = list(itertools.islice(tracker.events, length, None))
