@@ -177,11 +177,11 @@ class VectorIndex:
             self.client.overwrite_payload(self.collection, chunk.payload(), points=[chunk.id], wait=True)
 
     def delete(self, ids: Iterable[str]) -> None:
-        ids = list(ids)
-        if ids:
+        points: list[models.ExtendedPointId] = list(ids)
+        if points:
             with self._lock:
                 self._mirror = None
-                self.client.delete(self.collection, models.PointIdsList(points=ids), wait=True)
+                self.client.delete(self.collection, models.PointIdsList(points=points), wait=True)
 
     def hashes(self, ids: Sequence[str] | None = None) -> dict[str, tuple[str, str]]:
         """point id -> (content_hash, payload_hash), for the given ids or for every point."""

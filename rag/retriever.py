@@ -171,6 +171,8 @@ class Retriever:
             return []
         filters = filters or SearchFilters()
         query_filter = filters.to_qdrant()
+        # (point, cosine similarity, reciprocal-rank-fusion score or None)
+        scored: Sequence[tuple[Any, float, float | None]]
         with self._leased_index() as index:  # opened before the model loads: a locked folder fails fast
             if self.hybrid:
                 scored = self._hybrid(index, query, query_filter, filters.accepts, top_k)
