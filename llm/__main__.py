@@ -12,16 +12,20 @@ import argparse
 import asyncio
 import logging
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from llm.client import LlmClient, LlmUnavailable, Message
 from llm.config import LlmConfig
 from llm.prompting import PromptDoc, Prompts
 
+if TYPE_CHECKING:  # imported where used: no model or backend client loads before it is needed
+    from llm.guard.facts import FactSheet
+    from rag.retriever import Retriever
+
 HISTORY_TURNS = 3
 
 
-def _open_retriever() -> Any:
+def _open_retriever() -> Retriever:
     """The embedded index is the action server's; when it is in use, read the snapshot it published
     for readers (rag/reading.py)."""
     from rag.config import RagConfig
@@ -30,7 +34,7 @@ def _open_retriever() -> Any:
     return open_retriever(RagConfig.from_env())
 
 
-async def _backend_facts() -> tuple[str, Any]:
+async def _backend_facts() -> tuple[str, FactSheet]:
     """Restaurant name and the guard's facts, from the backend (empty when it is not running)."""
     from actions.backend_client import BackendClient, BackendUnavailable
     from actions.llm_text import fact_sheet
@@ -51,10 +55,10 @@ async def _backend_facts() -> tuple[str, Any]:
 async def _turn(
     client: LlmClient,
     prompts: Prompts,
-    retriever: Any,
+    retriever: Retriever | None,
     history: list[Message],
     question: str,
-    facts: Any,
+    facts: FactSheet,
     fast: bool,
 ) -> None:
     documents: list[PromptDoc] = []

@@ -21,6 +21,7 @@ from aiolimiter import AsyncLimiter
 from circuitbreaker import CircuitBreaker
 from tenacity import (
     AsyncRetrying,
+    RetryCallState,
     retry_if_exception,
     stop_after_attempt,
     stop_after_delay,
@@ -106,7 +107,7 @@ def retry_after_seconds(error: BaseException) -> float | None:
     return None
 
 
-def _counts_against_breaker(error_type: type, error: BaseException) -> bool:
+def _counts_against_breaker(error_type: type[BaseException], error: BaseException) -> bool:
     # A bad request is our prompt's fault, not Groq being down.
     return isinstance(error, groq.APIError) and not isinstance(error, groq.BadRequestError)
 
@@ -306,7 +307,7 @@ class LlmClient:
         return isinstance(error, (groq.InternalServerError, groq.APIConnectionError))
 
     @staticmethod
-    def _wait(retry_state: Any) -> float:
+    def _wait(retry_state: RetryCallState) -> float:
         error = retry_state.outcome.exception() if retry_state.outcome else None
         asked = retry_after_seconds(error) if error else None
         if asked is not None:

@@ -13,6 +13,7 @@ import argparse
 import json
 import logging
 import sys
+from typing import Any
 
 from rag.config import RagConfig
 from rag.index import IndexLockedError
@@ -113,7 +114,7 @@ def _stats(config: RagConfig, *, as_json: bool) -> int:
                 must=[models.FieldCondition(key="kind", match=models.MatchValue(value=kind))]
             )
             per_kind[kind] = client.count(config.collection, count_filter=kind_filter, exact=True).count
-        meta: dict = {}
+        meta: dict[str, Any] = {}
         meta_collection = f"{config.collection}__meta"
         if client.collection_exists(meta_collection):
             records, _ = client.scroll(meta_collection, limit=1, with_payload=True)

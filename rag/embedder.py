@@ -69,7 +69,8 @@ class Embedder:
                     from sentence_transformers import SentenceTransformer
                     from transformers.utils import logging as hf_logging
 
-                    hf_logging.disable_progress_bar()  # no "Loading weights" bar in every CLI call
+                    # no "Loading weights" bar in every CLI call (transformers leaves this helper unannotated)
+                    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
                     if self.threads:
                         # One query is a handful of tokens: a second intra-op thread buys ~10% on an idle
                         # 2-core machine and costs several times that when the cores are shared (Rasa,
@@ -89,7 +90,8 @@ class Embedder:
         if not texts:
             return []
         model = self.load()
-        more = bool(self.threads) and len(texts) > 1 and self._batch_threads > self.threads
+        threads = self.threads or 0  # 0: torch's own setting is left alone (see __init__)
+        more = bool(threads) and len(texts) > 1 and self._batch_threads > threads
         if more:  # a batch is real work for every core (rebuild: ~2x faster); queries stay on one thread
             import torch
 
@@ -104,7 +106,7 @@ class Embedder:
             )
         finally:
             if more:
-                torch.set_num_threads(self.threads)
+                torch.set_num_threads(threads)
         self.documents_embedded += len(texts)
         return [vector.tolist() for vector in vectors]
 
@@ -214,13 +216,15 @@ class Embedder:
         from transformers.utils import logging as hf_logging
 
         verbosity = hf_logging.get_verbosity()
-        hf_logging.set_verbosity_error()  # tracing makes transformers log config notes; nothing to act on
+        # tracing makes transformers log config notes; nothing to act on (the helper is unannotated)
+        hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
         try:
             with torch.no_grad(), warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # TracerWarnings about Python values; checked below instead
                 example = tokens(probes[1])
                 traced = torch.jit.freeze(
-                    torch.jit.trace(
+                    # torch.jit.trace has no annotations
+                    torch.jit.trace(  # type: ignore[no-untyped-call]
                         module, (example["input_ids"], example["attention_mask"]), check_trace=False
                     )
                 )

@@ -20,7 +20,7 @@ from qdrant_client import QdrantClient, models
 
 from rag.config import RagConfig
 from rag.documents import Chunk
-from rag.lexical import SPARSE_NAME, LexicalMirror, document_vector
+from rag.lexical import SPARSE_NAME, LexicalHit, LexicalMirror, document_vector
 
 # Bumped when the collection layout changes; Indexer.ensure_current() rebuilds an index built with
 # another one (2: adds the named sparse vector "lexical" for hybrid search).
@@ -177,11 +177,11 @@ class VectorIndex:
             self.client.overwrite_payload(self.collection, chunk.payload(), points=[chunk.id], wait=True)
 
     def delete(self, ids: Iterable[str]) -> None:
-        ids = list(ids)
-        if ids:
+        points: list[models.ExtendedPointId] = list(ids)
+        if points:
             with self._lock:
                 self._mirror = None
-                self.client.delete(self.collection, models.PointIdsList(points=ids), wait=True)
+                self.client.delete(self.collection, models.PointIdsList(points=points), wait=True)
 
     def hashes(self, ids: Sequence[str] | None = None) -> dict[str, tuple[str, str]]:
         """point id -> (content_hash, payload_hash), for the given ids or for every point."""
@@ -215,7 +215,9 @@ class VectorIndex:
             found = self.client.retrieve(self.collection, [point_id], with_payload=True)
         return dict(found[0].payload or {}) if found else None
 
-    def search(self, vector: Sequence[float], query_filter: models.Filter | None, limit: int) -> list[Any]:
+    def search(
+        self, vector: Sequence[float], query_filter: models.Filter | None, limit: int
+    ) -> list[models.ScoredPoint]:
         """Dense (cosine) top `limit`, with payloads."""
         with self._lock:
             return self.client.query_points(
@@ -230,7 +232,7 @@ class VectorIndex:
         *,
         with_payload: bool = True,
         accepts: Callable[[dict[str, Any]], bool] | None = None,
-    ) -> list[Any]:
+    ) -> Sequence[models.ScoredPoint | LexicalHit]:
         """BM25 top `limit` (points sharing no word with the query are not returned). On a server, or
         without `accepts`, Qdrant answers under `query_filter`. On the embedded store, given `accepts`
         (the same filter as a predicate: SearchFilters.accepts), the in-memory LexicalMirror answers."""
@@ -257,7 +259,7 @@ class VectorIndex:
             if self._is_local() and self._mirror is None and self.client.collection_exists(self.collection):
                 self._mirror = LexicalMirror(self._all_records(with_vectors=[SPARSE_NAME]))
 
-    def _all_records(self, **options: Any) -> list[Any]:
+    def _all_records(self, **options: Any) -> list[models.Record]:
         records, offset = [], None
         while True:
             page, offset = self.client.scroll(
@@ -267,7 +269,7 @@ class VectorIndex:
             if offset is None:
                 return records
 
-    def points_with_vectors(self, ids: Sequence[Any]) -> list[Any]:
+    def points_with_vectors(self, ids: Sequence[models.ExtendedPointId]) -> list[models.Record]:
         """Payload and dense vector of the given points (hybrid search: BM25-only hits need their cosine)."""
         if not ids:
             return []

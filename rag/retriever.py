@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from qdrant_client import models
 
@@ -171,6 +171,8 @@ class Retriever:
             return []
         filters = filters or SearchFilters()
         query_filter = filters.to_qdrant()
+        # (point, cosine similarity, reciprocal-rank-fusion score or None)
+        scored: Sequence[tuple[models.ScoredPoint | models.Record, float, float | None]]
         with self._leased_index() as index:  # opened before the model loads: a locked folder fails fast
             if self.hybrid:
                 scored = self._hybrid(index, query, query_filter, filters.accepts, top_k)
@@ -202,8 +204,13 @@ class Retriever:
         return results
 
     def _hybrid(
-        self, index: VectorIndex, query: str, query_filter: Any, accepts: Any, top_k: int
-    ) -> list[tuple[Any, float, float]]:
+        self,
+        index: VectorIndex,
+        query: str,
+        query_filter: models.Filter | None,
+        accepts: Callable[[dict[str, Any]], bool],
+        top_k: int,
+    ) -> list[tuple[models.ScoredPoint | models.Record, float, float]]:
         """Dense and BM25 candidates under the same Qdrant filter, fused by weighted reciprocal rank.
 
         On the embedded store the BM25 side is answered from VectorIndex's in-memory mirror (see
@@ -217,15 +224,21 @@ class Retriever:
         vector = self.embedder.embed_query(query)
         dense = index.search(vector, query_filter, pool)
         weight = self.config.hybrid_lexical_weight
-        fused: dict[Any, float] = {}
+        fused: dict[models.ExtendedPointId, float] = {}
         for rank, hit in enumerate(dense, 1):
             fused[hit.id] = fused.get(hit.id, 0.0) + 1.0 / (RRF_K + rank)
-        for rank, hit in enumerate(lexical, 1):
-            fused[hit.id] = fused.get(hit.id, 0.0) + weight / (RRF_K + rank)
-        hits: dict[Any, tuple[Any, float]] = {hit.id: (hit, float(hit.score)) for hit in dense}
+        for rank, lexical_hit in enumerate(lexical, 1):
+            fused[lexical_hit.id] = fused.get(lexical_hit.id, 0.0) + weight / (RRF_K + rank)
+        hits: dict[models.ExtendedPointId, tuple[models.ScoredPoint | models.Record, float]] = {
+            hit.id: (hit, float(hit.score)) for hit in dense
+        }
         order = sorted(fused, key=lambda key: (-fused[key], -hits.get(key, (None, -2.0))[1]))[:top_k]
         for record in index.points_with_vectors([key for key in order if key not in hits]):
-            stored = record.vector.get("") if isinstance(record.vector, dict) else record.vector
+            # the collection has one dense vector, unnamed (VectorIndex.ensure): a list of floats
+            stored = cast(
+                "list[float] | None",
+                record.vector.get("") if isinstance(record.vector, dict) else record.vector,
+            )
             hits[record.id] = (record, float(sum(a * b for a, b in zip(vector, stored or (), strict=False))))
         return [(hits[key][0], hits[key][1], fused[key]) for key in order if key in hits]
 

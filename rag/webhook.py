@@ -48,7 +48,7 @@ def handle_menu_updated(
     body: bytes | str,
     secret: str | Sequence[str],
     indexer: ItemUpdater | Callable[[], ItemUpdater] | None,
-    lock: AbstractContextManager | None = None,
+    lock: AbstractContextManager[object] | None = None,
 ) -> WebhookResult:
     """Verify first, then (only for a verified event) take `lock` and update the index. An unsigned
     or forged request is refused at once: it never waits on, takes or touches the index (`indexer`

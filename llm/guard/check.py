@@ -93,10 +93,10 @@ def check_claims(text: str, facts: FactSheet) -> Checked:
         sole = distinct[0] if len(distinct) == 1 and not is_sum else None
         for amount in amounts:
             # "The Pad Thai is €X" or a sentence about one dish only: X must be that dish's own amount
-            dish = attached_dish(amount, groups, amounts, masked) or sole
-            if dish is not None:  # "The Pad Thai is €X": X must be one of the Pad Thai's own amounts
-                if (amount.currency, amount.value) not in dish_pairs(dish, facts):
-                    attached_wrong.append((amount, dish))
+            owner = attached_dish(amount, groups, amounts, masked) or sole
+            if owner is not None:  # "The Pad Thai is €X": X must be one of the Pad Thai's own amounts
+                if (amount.currency, amount.value) not in dish_pairs(owner, facts):
+                    attached_wrong.append((amount, owner))
             elif (amount.currency, amount.value) not in allowed:
                 loose_wrong.append(amount)
         if loose_wrong:

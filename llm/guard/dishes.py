@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from llm.guard.facts import DishFacts
 from llm.guard.sentences import fold
@@ -78,8 +78,9 @@ class _DishMatcher:
     def find(self, folded: str) -> list[tuple[int, int, str]]:
         if self._regex is None:
             return []
+        # every alternative of the regex is a named group d<index>, so a match always has a lastgroup
         return [
-            (match.start(), match.end(), self._names[int(match.lastgroup[1:])])
+            (match.start(), match.end(), self._names[int(cast(str, match.lastgroup)[1:])])
             for match in self._regex.finditer(folded)
         ]
 

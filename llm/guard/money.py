@@ -364,6 +364,7 @@ def _read(match: re.Match[str], how: str, default_currency: str) -> Amount | Non
     marker = groups.get("cur") or groups.get("code")
     currency = _currency(marker, default_currency)
     start, unknown = match.start(), Decimal(-1)
+    value: Decimal | None  # None: words that do not read as an amount (then `unknown`)
     if how == "digits":
         value = to_cents(_parse_number(match.group("num")))
         if not marker:  # "costs 10": the amount starts at the number
