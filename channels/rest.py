@@ -22,14 +22,15 @@ adds no exposure.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Protocol
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.shared.core.events import BotUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
+from sanic.models.handler_types import RequestMiddlewareType, RouteHandler
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -71,6 +72,16 @@ def pushed_messages(tracker: DialogueStateTracker | None, sender: str, after: fl
         and (event.metadata.get("human") is True or event.metadata.get("pushed") is True)
     ]
     return {"messages": found, "paused": bool(tracker and tracker.is_paused())}
+
+
+class BlueprintDecorators(Protocol):
+    """The decorators of Sanic 21's Blueprint used here, as Sanic annotates them on its app: Blueprint
+    wraps them with an unannotated helper (sanic.blueprints.lazy), so mypy sees them as Any.
+    What a decorator returns is not used."""
+
+    def route(self, uri: str, methods: Iterable[str] | None = None) -> Callable[[RouteHandler], object]: ...
+
+    def middleware(self, middleware_or_request: str) -> Callable[[RequestMiddlewareType], object]: ...
 
 
 class AccountRestInput(RestInput):
@@ -119,12 +130,13 @@ class AccountRestInput(RestInput):
         )
 
         sessions = self.sessions or SessionIds.from_env(self.jwt_key)
+        decorators: BlueprintDecorators = blueprint
 
-        @blueprint.route("/session", methods=["POST"])
+        @decorators.route("/session", methods=["POST"])
         async def new_session(request: Request) -> HTTPResponse:
             return response.json({"sender": sessions.issue()})
 
-        @blueprint.route("/messages", methods=["GET"])
+        @decorators.route("/messages", methods=["GET"])
         async def staff_messages(request: Request) -> HTTPResponse:
             sender = request.args.get("sender")
             if not sessions.is_valid(sender):
@@ -136,7 +148,7 @@ class AccountRestInput(RestInput):
             tracker = await request.app.ctx.agent.tracker_store.retrieve(sender)
             return response.json(pushed_messages(tracker, sender, after))
 
-        @blueprint.middleware("request")
+        @decorators.middleware("request")
         async def check_request(request: Request) -> HTTPResponse | None:
             client_ip.set(request_ip(request))
             if request.method == "POST" and request.path.rstrip("/").endswith("/webhook"):

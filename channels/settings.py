@@ -8,24 +8,30 @@ helpers from `.venv` too) the same class comes from `pydantic.v1`. Read afresh b
 
 from __future__ import annotations
 
-try:  # pydantic 2 (.venv)
-    from pydantic.v1 import BaseSettings, Field, validator
-except ImportError:  # pydantic 1 (.venv-rasa)
-    from pydantic import BaseSettings, Field, validator  # type: ignore[no-redef]
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # mypy checks channels against .venv-rasa (scripts/static_checks.sh): pydantic 1
+    from pydantic import BaseSettings, Field, validator
+    from pydantic.typing import ReprArgs
+else:
+    try:  # pydantic 2 (.venv)
+        from pydantic.v1 import BaseSettings, Field, validator
+    except ImportError:  # pydantic 1 (.venv-rasa)
+        from pydantic import BaseSettings, Field, validator
 
 from service_common.values import parse_log_level
 
 
 class ChannelSettings(BaseSettings):
-    chat_max_message_chars: str = Field("", env="CHAT_MAX_MESSAGE_CHARS")
-    chat_rate_limit_per_conversation: str = Field("", env="CHAT_RATE_LIMIT_PER_CONVERSATION")
-    chat_rate_limit_per_ip: str = Field("", env="CHAT_RATE_LIMIT_PER_IP")
+    chat_max_message_chars: str = Field(default="", env="CHAT_MAX_MESSAGE_CHARS")
+    chat_rate_limit_per_conversation: str = Field(default="", env="CHAT_RATE_LIMIT_PER_CONVERSATION")
+    chat_rate_limit_per_ip: str = Field(default="", env="CHAT_RATE_LIMIT_PER_IP")
     # several Rasa servers: rate counts, "told once" notes and socket.io rooms in Redis
-    chat_redis_url: str = Field("", env="CHAT_REDIS_URL")
-    chat_jwt_secret: str = Field("", env="CHAT_JWT_SECRET")
-    chat_allowed_origins: str | None = Field(None, env="CHAT_ALLOWED_ORIGINS")
+    chat_redis_url: str = Field(default="", env="CHAT_REDIS_URL")
+    chat_jwt_secret: str = Field(default="", env="CHAT_JWT_SECRET")
+    chat_allowed_origins: str | None = Field(default=None, env="CHAT_ALLOWED_ORIGINS")
     log_level: str = Field(
-        "INFO", env="LOG_LEVEL"
+        default="INFO", env="LOG_LEVEL"
     )  # the Rasa server's JSON logs (channels/server_logging.py)
 
     class Config:
@@ -45,7 +51,7 @@ class ChannelSettings(BaseSettings):
     def _log_level(cls, value: object) -> str:
         return parse_log_level(None if value is None else str(value))
 
-    def __repr_args__(self):
+    def __repr_args__(self) -> ReprArgs:
         return [
             (key, "***" if key == "chat_jwt_secret" and value else value)
             for key, value in super().__repr_args__()

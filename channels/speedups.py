@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 import rasa
@@ -100,13 +100,19 @@ def call_events(events: list[Event], recent_messages: int = RECENT_MESSAGES) -> 
     if len(users) <= recent_messages:
         return [event.as_dict() for event in events]
     cut = users[-recent_messages]
-    last_of_slot = {events[index].key: index for index in range(cut) if kinds[index] == SlotSet.type_name}
+    # (the casts: an event whose type_name is SlotSet's or UserUttered's is one)
+    last_of_slot = {
+        cast(SlotSet, events[index]).key: index for index in range(cut) if kinds[index] == SlotSet.type_name
+    }
     kept = [
         event
         for index, event in enumerate(events[:cut])
         if kinds[index] in OLD_KINDS_KEPT
-        and (kinds[index] != SlotSet.type_name or last_of_slot[event.key] == index)
-        and (kinds[index] != UserUttered.type_name or event.intent_name in CONSTRAINT_INTENTS)
+        and (kinds[index] != SlotSet.type_name or last_of_slot[cast(SlotSet, event).key] == index)
+        and (
+            kinds[index] != UserUttered.type_name
+            or cast(UserUttered, event).intent_name in CONSTRAINT_INTENTS
+        )
     ]
     return [_slim(event.as_dict()) for event in kept] + [event.as_dict() for event in events[cut:]]
 
@@ -145,6 +151,7 @@ def apply() -> bool:
     if not rasa.__version__.startswith("3.6."):
         logger.warning("Rasa %s: action calls left as they are (the fixes are for 3.6)", rasa.__version__)
         return False
+    # replacing Rasa's methods is the point (mypy still checks the replacements' signatures)
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     RemoteAction._action_call_format = _action_call_format  # type: ignore[method-assign]
     return True

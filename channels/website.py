@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
@@ -100,14 +100,18 @@ class WebsiteSocketIOInput(SocketIOInput):
         speedups.apply()
         check_rotation_deadlines()
         credentials = credentials or {}
-        channel = super().from_credentials({k: v for k, v in credentials.items() if k != "allowed_origins"})
+        # Rasa's SocketIOInput.from_credentials builds `cls(...)` (it is annotated as any InputChannel)
+        channel = cast(
+            WebsiteSocketIOInput,
+            super().from_credentials({k: v for k, v in credentials.items() if k != "allowed_origins"}),
+        )
         channel.allowed_origins = parse_origins(
             credentials.get("allowed_origins") or ChannelSettings().chat_allowed_origins
         )
         channel.message_limit = max_message_chars()
         channel.rate_limit = MessageRateLimit.from_env()
         channel.sessions = SessionIds.from_env(channel.jwt_key)
-        return channel  # type: ignore[return-value]
+        return channel
 
     allowed_origins: list[str] = []
     message_limit: int = DEFAULT_MAX_MESSAGE_CHARS  # characters; CHAT_MAX_MESSAGE_CHARS at start
@@ -123,7 +127,7 @@ class WebsiteSocketIOInput(SocketIOInput):
     def origin_allowed(self, origin: str | None) -> bool:
         if not self.allowed_origins or "*" in self.allowed_origins:
             return True
-        return bool(origin) and origin.rstrip("/") in self.allowed_origins
+        return bool(origin and origin.rstrip("/") in self.allowed_origins)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(
@@ -136,8 +140,9 @@ class WebsiteSocketIOInput(SocketIOInput):
             )
         )
         assert self.sio is not None
-        share_rooms_through_redis(self.sio, ChannelSettings().chat_redis_url)
-        handlers = self.sio.handlers[self.namespace or "/"]
+        sio = self.sio  # the server Rasa's blueprint just made; the handlers below are registered on it
+        share_rooms_through_redis(sio, ChannelSettings().chat_redis_url)
+        handlers = sio.handlers[self.namespace or "/"]
         rasa_message_handler = handlers[self.user_message_evt]
         connect_tokens: dict[str, str] = {}
         connect_ips: dict[str, str | None] = {}
@@ -145,7 +150,7 @@ class WebsiteSocketIOInput(SocketIOInput):
         sessions = self.sessions or SessionIds.from_env(self.jwt_key)
         namespace = self.namespace or "/"
 
-        async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
+        async def connect(sid: str, environ: dict[str, Any], auth: object = None) -> bool:
             origin = environ.get("HTTP_ORIGIN")
             if not self.origin_allowed(origin):
                 logger.warning("socket.io connection refused from origin %s", origin)
@@ -170,11 +175,11 @@ class WebsiteSocketIOInput(SocketIOInput):
             session = asked if sessions.is_valid(asked) else sessions.issue()
             previous = socket_sessions.get(sid)
             if previous and previous != session:
-                await self.sio.leave_room(sid, previous, namespace=namespace)
+                await sio.leave_room(sid, previous, namespace=namespace)
             socket_sessions[sid] = session
             if self.session_persistence:
-                await self.sio.enter_room(sid, session, namespace=namespace)
-            await self.sio.emit("session_confirm", session, room=sid, namespace=namespace)
+                await sio.enter_room(sid, session, namespace=namespace)
+            await sio.emit("session_confirm", session, room=sid, namespace=namespace)
             return session
 
         async def session_request(sid: str, data: Any) -> None:
@@ -193,7 +198,8 @@ class WebsiteSocketIOInput(SocketIOInput):
                 data["session_id"] = session
             # A message without its own token speaks for whoever the socket connected as; the
             # rasa-webchat widget carries it in `customData` instead of the metadata.
-            custom = data.get("customData") if isinstance(data.get("customData"), dict) else {}
+            custom_data = data.get("customData")
+            custom = custom_data if isinstance(custom_data, dict) else {}
             token = custom.get("token") or connect_tokens.get(sid)
             metadata = data[self.metadata_key]
             if token and not metadata.get("token"):
