@@ -3,13 +3,16 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-.PHONY: help setup lock backend-db nlu-menu train serve serve-prod stop-prod run test test-backend test-dialogue test-e2e bench bench-long bench-load bench-llm llm-chat clean
+.PHONY: help setup lint lock backend-db nlu-menu train serve serve-prod stop-prod run test test-backend test-dialogue test-e2e bench bench-long bench-load bench-llm llm-chat clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 setup:  ## create both virtual environments (only when requirements changed)
 	@bash scripts/setup.sh
+
+lint: setup  ## ruff (lint + format check) and mypy --strict, as make test runs them first (ruff format . fixes format)
+	@bash scripts/static_checks.sh
 
 lock:  ## recompile requirements/app.lock after a change in requirements/ (UPGRADE="pkg ..." or all to move pins)
 	@bash scripts/lock.sh

@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 mkdir -p results
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
+step "static checks: ruff (lint, format) and mypy --strict on actions, llm, rag and channels"
+bash scripts/static_checks.sh
+
 step "backend: pytest-django on a real database"
 (cd backend && ../.venv/bin/pytest -q -p no:cacheprovider)
 
