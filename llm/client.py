@@ -108,8 +108,13 @@ def retry_after_seconds(error: BaseException) -> float | None:
 
 
 def _counts_against_breaker(error_type: type[BaseException], error: BaseException) -> bool:
-    # A bad request is our prompt's fault, not Groq being down.
-    return isinstance(error, groq.APIError) and not isinstance(error, groq.BadRequestError)
+    # A bad request is our prompt's fault, not Groq being down. A stream's chunks are read by httpx
+    # itself, so a stall or a dropped connection inside a stream is httpx's error, not the SDK's.
+    if isinstance(error, LlmUnavailable) and error.__cause__ is not None:
+        error = error.__cause__  # the request's failure, as _call reports it
+    if isinstance(error, groq.BadRequestError):
+        return False
+    return isinstance(error, (groq.APIError, httpx.TimeoutException, httpx.TransportError))
 
 
 class LlmClient:
@@ -180,7 +185,9 @@ class LlmClient:
         if json_mode:
             params["response_format"] = {"type": "json_object"}
         started = time.perf_counter()
-        response = await self._call(params)
+        await self._ready(params)
+        with self.breaker:  # one failed turn (after its retries) is one failure
+            response = await self._call(params)
         choice = response.choices[0]
         usage = response.usage
         completion = Completion(
@@ -219,11 +226,14 @@ class LlmClient:
         model = self.model_for(fast)
         params = self._params(model, messages, max_tokens)
         params.update(stream=True, extra_body={"stream_options": {"include_usage": True}})
-        chunks = await self._call(params)
+        await self._ready(params)
         prompt_tokens = completion_tokens = 0
         received = 0
         try:
+            # one turn against the breaker: the request and every chunk after it (a stream that stalls
+            # after its headers is a failure, not a success followed by something else)
             with self.breaker:
+                chunks = await self._call(params)
                 async for chunk in chunks:
                     usage = chunk.usage or (chunk.x_groq.usage if chunk.x_groq else None)
                     if usage:
@@ -250,21 +260,30 @@ class LlmClient:
             params.update(reasoning_effort=self.config.reasoning_effort, include_reasoning=False)
         return params
 
-    async def _call(self, params: dict[str, Any]) -> Any:
+    async def _ready(self, params: dict[str, Any]) -> None:
+        """Refuse a call that must not go out (offline, budget, open circuit, local rate limit); outside
+        the breaker, which counts only what Groq answered."""
         try:
-            return await self._guarded_call(params)
+            if not self.config.online:
+                raise LlmUnavailable("offline")
+            if self.status == "budget_exhausted":
+                raise LlmUnavailable("budget_exhausted")
+            if self.breaker.opened:
+                raise LlmUnavailable("circuit_open")
+            await self._admit(estimate_tokens(params["messages"]) + params["max_completion_tokens"])
         except LlmUnavailable as unavailable:
             metrics.LLM_ERRORS.labels(unavailable.reason).inc()
             raise
 
-    async def _guarded_call(self, params: dict[str, Any]) -> Any:
-        if not self.config.online:
-            raise LlmUnavailable("offline")
-        if self.status == "budget_exhausted":
-            raise LlmUnavailable("budget_exhausted")
-        if self.breaker.opened:
-            raise LlmUnavailable("circuit_open")
-        await self._admit(estimate_tokens(params["messages"]) + params["max_completion_tokens"])
+    async def _call(self, params: dict[str, Any]) -> Any:
+        """The request, with retries; a failure leaves as LlmUnavailable (counted and logged)."""
+        try:
+            return await self._request(params)
+        except LlmUnavailable as unavailable:
+            metrics.LLM_ERRORS.labels(unavailable.reason).inc()
+            raise
+
+    async def _request(self, params: dict[str, Any]) -> Any:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.config.max_retries + 1)
             | stop_after_delay(self.config.timeout_seconds),
@@ -273,10 +292,9 @@ class LlmClient:
             reraise=True,
         )
         try:
-            with self.breaker:  # one failed turn (after its retries) is one failure
-                async for attempt in retrying:
-                    with attempt, metrics.LLM_DURATION.labels(params["model"]).time():
-                        return await self.sdk.chat.completions.create(**params)
+            async for attempt in retrying:
+                with attempt, metrics.LLM_DURATION.labels(params["model"]).time():
+                    return await self.sdk.chat.completions.create(**params)
         except groq.RateLimitError as error:
             logger.warning("groq rate limited us (retry-after %s)", retry_after_seconds(error))
             raise LlmUnavailable("rate_limited", "429") from error

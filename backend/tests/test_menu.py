@@ -116,7 +116,7 @@ def test_menu_version_changes_on_item_option_and_category_changes(public, demo):
 @pytest.mark.django_db(False)
 def test_the_menu_vocabularies_are_the_shared_ones():
     """The admin's tick boxes and the validators take exactly the codes of vocabulary/ (the module
-    the assistant reads, linked here), in its order: the two sides can never disagree on a code."""
+    the assistant reads, installed as one package), in its order: the two sides can never disagree on a code."""
     from django.core.exceptions import ValidationError
 
     import vocabulary

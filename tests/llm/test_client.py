@@ -12,7 +12,7 @@ from llm.cache import AnswerCache
 from llm.client import LlmClient, LlmUnavailable
 from llm.config import LlmConfig
 from llm.prompting import PromptDoc, Prompts
-from tests.fakes.groq_server import FakeGroq, Slow, Status, Text, ToolCalls
+from tests.fakes.groq_server import FakeGroq, Slow, SlowStream, Status, Text, ToolCalls
 
 QUESTION = [{"role": "user", "content": "When do you open?"}]
 
@@ -104,6 +104,24 @@ async def test_circuit_opens_after_failing_turns_and_closes_after_a_success(fake
     fake.responder = lambda body: Text("back")
     assert (await client.complete(QUESTION)).text == "back"
     assert client.status == "online"
+
+
+async def test_streams_that_stall_midway_count_against_the_circuit(fake: FakeGroq):
+    """A stream whose chunks stop coming (a read timeout inside the stream, not a groq error) is a
+    failing turn like any other: two of them open the circuit, and the next guest is answered
+    offline at once instead of waiting out a third timeout."""
+    client = make_client(fake, LLM_MAX_RETRIES=0)
+    fake.responder = lambda body: SlowStream("one two three four", delay_per_chunk=1.5)
+    for _ in range(2):
+        with pytest.raises(LlmUnavailable) as failure:
+            async for _ in client.stream(QUESTION):
+                pass
+        assert failure.value.reason == "timeout"
+    assert client.status == "circuit_open"
+    with pytest.raises(LlmUnavailable) as failure:
+        async for _ in client.stream(QUESTION):
+            pass
+    assert failure.value.reason == "circuit_open" and len(fake.chat_requests) == 2
 
 
 async def test_without_a_key_the_client_is_offline_and_never_calls_out(fake: FakeGroq):

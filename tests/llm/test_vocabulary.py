@@ -4,7 +4,10 @@ and every allergen and dietary tag in it, in each wording it is shown in, is a c
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,8 +31,26 @@ def dish(allergens: frozenset[str] = frozenset(), tags: frozenset[str] = frozens
 
 
 def test_the_backend_reads_this_very_vocabulary() -> None:
-    link = ROOT / "backend" / "vocabulary"
-    assert link.is_symlink() and link.resolve() == (ROOT / "vocabulary").resolve()
+    """Run as the backend runs (from backend/, Django set up), its menu models take their allergen
+    choices from the installed vocabulary package: this file's, not a copy."""
+    script = (
+        "import django, vocabulary; django.setup()\n"
+        "from apps.menu import models\n"
+        "print(vocabulary.__file__)\n"
+        "print(sorted(models.ALLERGENS))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT / "backend",
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "restaurant_backend.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    path, codes = done.stdout.strip().splitlines()[-2:]
+    assert Path(path).resolve() == (ROOT / "vocabulary" / "__init__.py").resolve()
+    assert codes == str(sorted(ALLERGEN_CODES))
 
 
 def test_codes_are_unique_and_the_fourteen_eu_allergens() -> None:

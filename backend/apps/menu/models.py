@@ -12,8 +12,8 @@ from django.utils.deconstruct import deconstructible
 
 import vocabulary
 
-# The codes and labels come from the vocabulary the assistant shares (vocabulary/, linked into
-# backend/): the 14 major allergens of EU Regulation 1169/2011, Annex II, the dietary and mood tags.
+# The codes and labels come from the vocabulary the assistant shares (the installed `vocabulary`
+# package): the 14 major allergens of EU Regulation 1169/2011, Annex II, the dietary and mood tags.
 ALLERGENS: dict[str, str] = {allergen.code: allergen.label for allergen in vocabulary.ALLERGENS}
 DIETARY_TAGS: dict[str, str] = {tag.code: tag.label for tag in vocabulary.DIETARY_TAGS}
 MOOD_TAGS: dict[str, str] = {mood: mood.capitalize() for mood in vocabulary.MOOD_CODES}
