@@ -34,6 +34,7 @@ from actions.core.cart import (
     find_line,
     line_for,
     options_suffix,
+    quantity_out_of_range,
     which_line_text,
 )
 from actions.core.formatting import cart_text, line_label, money, names
@@ -56,7 +57,7 @@ def _start_line(line: dict[str, Any], queue: list[dict[str, Any]]) -> list[Event
     return [
         SlotSet(slots.DISH, line["dish"]),
         SlotSet(slots.DISH_ID, None),
-        SlotSet(slots.QUANTITY, line.get("quantity") or 1),
+        SlotSet(slots.QUANTITY, 1 if line.get("quantity") in (None, "") else line["quantity"]),
         SlotSet(slots.SIZE, line.get("size")),
         SlotSet(slots.EXTRAS, line.get("extras") or []),
         SlotSet(slots.ORDER_QUEUE, queue),
@@ -88,7 +89,13 @@ class ActionPrepareOrder(Action):
         if unsure_question(tracker):  # "is the pad thai spicy?" read as an order: answered, nothing added
             return await answer_question(dispatcher, tracker, domain) + [SlotSet(slots.NEXT_FLOW, "none")]
         lines = [line.as_dict() for line in requested_lines(await _entities_with_mentions(tracker))]
-        if lines and not is_confident(tracker):
+        # "9999 green teas": no question about a quantity that cannot be added; the order form says
+        # the range at once and asks again, and nothing reaches the cart before a quantity that can
+        if (
+            lines
+            and not is_confident(tracker)
+            and not quantity_out_of_range(lines, get_settings().max_quantity)
+        ):
             dispatcher.utter_message(
                 text=f"Did you mean to add {describe_request(lines)}?", buttons=YES_NO_BUTTONS
             )

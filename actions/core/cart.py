@@ -12,10 +12,17 @@ from actions.core.matching import match_name, match_option, parse_quantity
 ONE_SIZE = "one size"
 
 
+def quantity_out_of_range(lines: list[dict[str, Any]], limit: int) -> bool:
+    """Whether a requested line names a whole quantity outside 1..limit ("0 green teas", "9999")."""
+    quantities = (parse_quantity(line.get("quantity")) for line in lines)
+    return any(quantity is not None and not 1 <= quantity <= limit for quantity in quantities)
+
+
 def describe_request(lines: list[dict[str, Any]]) -> str:
     parts = []
     for line in lines:
-        quantity = parse_quantity(line.get("quantity")) or 1
+        quantity = parse_quantity(line.get("quantity"))
+        quantity = 1 if quantity is None else quantity  # "a margherita": one; "0 margheritas" stays 0
         size = f"{line['size']} " if line.get("size") else ""
         extras = f" with {', '.join(line['extras'])}" if line.get("extras") else ""
         parts.append(f"{quantity} {size}{line['dish']}{extras}")

@@ -21,7 +21,12 @@ from actions.account_actions import NO_HISTORY, ActionOrderUsual
 from actions.backend_calls import SERVICE_DOWN
 from actions.backend_client import BackendRejected
 from actions.checkout_actions import ActionOrderSummary, ActionPlaceOrder
-from actions.order_actions import ActionAddOrderLine, ActionChangeQuantity, ValidateOrderForm
+from actions.order_actions import (
+    ActionAddOrderLine,
+    ActionChangeQuantity,
+    ActionPrepareOrder,
+    ValidateOrderForm,
+)
 from actions.settings import get_settings
 from tests.fakes.backend_client import StubBackend
 
@@ -48,12 +53,13 @@ def tracker(
     entities: list[dict[str, Any]] | None = None,
     customer: str | None = None,
     after: list[dict[str, Any]] | None = None,
+    confidence: float = 1.0,
 ) -> Tracker:
     """The fixture with these slots and a latest user message (signed in as `customer`, if given);
     `after` are events after that message (a form's slot mappings)."""
     state = copy.deepcopy(EMPTY_TRACKER)
     state["slots"].update(slots or {})
-    message = {"intent": {"name": intent, "confidence": 1.0}, "entities": entities or [], "text": text}
+    message = {"intent": {"name": intent, "confidence": confidence}, "entities": entities or [], "text": text}
     state["latest_message"] = message
     state["events"] = [
         {
@@ -149,6 +155,34 @@ def test_a_quantity_out_of_range_is_asked_again(backend, quantity):
         "How many Margherita Pizza would you like?"
     ]
     assert slots_set(events) == {"quantity": None}
+    assert backend.carts == {}
+
+
+def unsure_order(quantity: str) -> Tracker:
+    """ "<quantity> green teas", read as an order below the confidence a cart change needs."""
+    text = f"{quantity} green teas"
+    entities = [
+        {"entity": "quantity", "value": quantity, "start": 0, "end": len(quantity)},
+        {"entity": "dish", "value": "green tea", "start": len(quantity) + 1, "end": len(text)},
+    ]
+    return tracker(text=text, intent="order_item", entities=entities, confidence=0.7)
+
+
+def test_an_unsure_order_is_asked_about_with_the_guests_own_quantity(backend):
+    replies, events = run(ActionPrepareOrder(), unsure_order("3"))
+    assert replies == ["Did you mean to add 3 green tea?"]
+    assert slots_set(events)["next_flow"] == "clarify" and backend.carts == {}
+
+
+@pytest.mark.parametrize("quantity", ["0", "9999"])
+def test_an_unsure_order_of_an_impossible_quantity_goes_straight_to_the_range(backend, quantity):
+    """No "Did you mean to add 1 green tea?" after "0 green teas" (nor a yes asked for 9999 that then
+    cannot be added): the order form starts with the guest's quantity, which it refuses with the
+    range (test_a_quantity_out_of_range_is_asked_again), and nothing reaches the cart."""
+    replies, events = run(ActionPrepareOrder(), unsure_order(quantity))
+    assert not any("Did you mean" in reply for reply in replies), replies
+    chosen = slots_set(events)
+    assert chosen["next_flow"] == "order_form" and chosen["quantity"] == quantity
     assert backend.carts == {}
 
 

@@ -175,26 +175,14 @@ def test_sold_out_dish_offers_alternatives(stack: Stack):
 
 
 # With the trained model NLU is not sure of an order with an odd quantity (below the 0.95 a cart change
-# needs), so the clarification gate asks first; the range is explained after the "yes". For "0" the
-# question names another quantity than the guest's (a bug of the gate's wording, left to the actions).
-@pytest.mark.parametrize(
-    "quantity",
-    [
-        "9999",
-        pytest.param(
-            "0",
-            marks=pytest.mark.xfail(
-                strict=True, reason='the gate asks "Did you mean to add 1 Green Tea?" after "0 green teas"'
-            ),
-        ),
-    ],
-)
-def test_quantity_out_of_range_is_asked_about_explained_then_fixed(stack: Stack, quantity: str):
+# needs); a quantity that cannot be added is not asked about ("Did you mean to add 1 Green Tea?" after
+# "0 green teas" was the old wording): the range is said at once, and nothing is added before a valid one.
+@pytest.mark.parametrize("quantity", ["9999", "0"])
+def test_quantity_out_of_range_is_explained_at_once_then_fixed(stack: Stack, quantity: str):
     guest = Guest(stack)
-    question = guest.say(f"{quantity} green teas", confirm=False)
-    assert question == f"Did you mean to add {quantity} Green Tea?", question
-    reply = guest.say("yes")
-    assert "between 1 and 20" in reply
+    reply = guest.say(f"{quantity} green teas", confirm=False)
+    assert f"between 1 and 20 of one dish at a time, so {quantity} won't work" in reply, reply
+    assert guest.slot("cart_id") is None
     reply = guest.say("2")
     assert "Added 2 × Green Tea" in reply or "size" in reply.lower()
 
