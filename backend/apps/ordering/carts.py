@@ -133,7 +133,7 @@ def create_cart(customer: Customer | None, channel: str, conversation_id: str) -
 
 def add_item(cart_id: int, item_id: int, quantity: int, option_ids: list[int] | None) -> Cart:
     """Add a dish (merged into a line with the same options); the values are checked again here for
-    callers that pass unchecked input (the staff takeover)."""
+    callers that pass unchecked input."""
     if not _is_int(item_id):
         raise item_required()
     validate_quantity(quantity)

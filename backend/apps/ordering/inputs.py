@@ -41,7 +41,13 @@ class RequestInput(serializers.Serializer):
 
 def validated(input_class: type[RequestInput], request: Request) -> dict[str, Any]:
     """The request's JSON object, checked by ``input_class``: its validated (typed) values."""
-    body = input_class(data=json_object(request))
+    return checked(input_class, json_object(request))
+
+
+def checked(input_class: type[RequestInput], data: dict[str, Any]) -> dict[str, Any]:
+    """A JSON object checked by ``input_class``: its validated (typed) values; the first invalid field's
+    error (ApiError) or a ValidationError when it is not valid."""
+    body = input_class(data=data)
     if body.is_valid():
         return body.validated_data
     for name in body.fields:

@@ -49,8 +49,8 @@ def story_yaml(sender_id: str, items: list[dict], name: str | None = None) -> st
             value = mask(value) if isinstance(value, str) else value
             steps.append("      - slot_was_set:")
             steps.append(f"          - {item['name']}: {json.dumps(value)}")
-        elif kind == "loop":
-            steps.append(f"      - active_loop: {json.dumps(item['name'])}")
+        elif kind == "loop":  # a loop that ends has no name: Rasa writes `active_loop: null`
+            steps.append(f"      - active_loop: {json.dumps(item['name'] or None)}")
     title = name or f"reviewed conversation {safe_id(sender_id)}"
     return (
         "\n".join(['version: "3.1"', "stories:", f"  - story: {json.dumps(title)}", "    steps:", *steps])

@@ -15,12 +15,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_POST
+from rest_framework import serializers
 
 from apps.common.access import staff_with_permission
 from apps.common.errors import ApiError
 from apps.menu.models import MenuItem
+from apps.ordering.inputs import AddItemSerializer, checked
 from apps.support import takeover
 from apps.support.board import board, card
+from apps.support.inputs import LineChangeSerializer, StaffMessageSerializer
 
 PERMISSION = "support.handle_handoff"
 handler = staff_with_permission(PERMISSION)
@@ -40,9 +43,13 @@ def _answer(work: Callable[[], Any]) -> JsonResponse:
     try:
         return JsonResponse(work() or {})
     except ApiError as error:
-        return JsonResponse(
-            {"error": {"code": error.code, "message": error.message}}, status=error.status_code
-        )
+        return _error(error.code, error.message, error.status_code)
+    except serializers.ValidationError:  # an invalid body no input names a precise error for
+        return _error("validation_error", "Some fields are missing or invalid.", 400)
+
+
+def _error(code: str, message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
 
 
 @handler
@@ -72,7 +79,11 @@ def claim(request: HttpRequest, handoff_id: int) -> JsonResponse:
 @handler
 @require_POST
 def message(request: HttpRequest, handoff_id: int) -> JsonResponse:
-    return _answer(lambda: takeover.say(handoff_id, request.user, _body(request).get("text")))
+    def send() -> None:
+        data = checked(StaffMessageSerializer, _body(request))
+        takeover.say(handoff_id, request.user, data["text"])
+
+    return _answer(send)
 
 
 @handler
@@ -81,12 +92,12 @@ def cart(request: HttpRequest, handoff_id: int) -> JsonResponse:
     def change() -> dict[str, Any]:
         body = _body(request)
         if "line" in body:  # a dish already in the cart: its new quantity (0 takes it out)
-            return {
-                "cart": takeover.change_line(handoff_id, request.user, body.get("line"), body.get("quantity"))
-            }
+            line = checked(LineChangeSerializer, body)
+            return {"cart": takeover.change_line(handoff_id, request.user, line["line"], line["quantity"])}
+        dish = checked(AddItemSerializer, body)
         return {
             "cart": takeover.add_to_cart(
-                handoff_id, request.user, body.get("item"), body.get("quantity", 1), body.get("options")
+                handoff_id, request.user, dish["item"], dish["quantity"], dish["options"]
             )
         }
 

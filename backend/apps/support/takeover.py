@@ -116,13 +116,9 @@ def claim(handoff_id: int, user: AbstractBaseUser) -> Handoff:
     return handoff
 
 
-def say(handoff_id: int, user: AbstractBaseUser, text: Any) -> None:
-    """A staff message in the guest's chat."""
-    if not isinstance(text, str) or not text.strip():
-        raise ApiError("empty_message", "Write a message first.", 400)
-    if len(text) > 2000:
-        raise ApiError("message_too_long", "Please keep a message under 2,000 characters.", 400)
-    append_events(_held_by(handoff_id, user), [staff_message(user, text.strip())])
+def say(handoff_id: int, user: AbstractBaseUser, text: str) -> None:
+    """A staff message in the guest's chat (checked by apps.support.inputs.StaffMessageSerializer)."""
+    append_events(_held_by(handoff_id, user), [staff_message(user, text)])
 
 
 def hand_back(handoff_id: int, user: AbstractBaseUser) -> Handoff:
@@ -150,9 +146,10 @@ def open_cart(conversation_id: str) -> Cart | None:
 
 
 def add_to_cart(
-    handoff_id: int, user: AbstractBaseUser, item_id: Any, quantity: Any, option_ids: Any = None
+    handoff_id: int, user: AbstractBaseUser, item_id: int, quantity: int, option_ids: list[int] | None = None
 ) -> dict[str, Any]:
-    """Add a dish to the guest's cart with the cart API's own rules, and tell the guest what changed."""
+    """Add a dish to the guest's cart with the cart API's own rules, and tell the guest what changed;
+    the guest's cart as it is now."""
     handoff = _held_by(handoff_id, user)
     cart, events = open_cart(handoff.conversation_id), []
     if cart is None:  # the assistant finds a cart by its slot: a new one is set there too
@@ -166,18 +163,18 @@ def add_to_cart(
     return data
 
 
-def change_line(handoff_id: int, user: AbstractBaseUser, line_id: Any, quantity: Any) -> dict[str, Any]:
+def change_line(handoff_id: int, user: AbstractBaseUser, line_id: int, quantity: int) -> dict[str, Any]:
     """Set a dish's quantity in the guest's open cart (0 removes it) with the cart API's own rules, and
-    tell the guest what changed."""
+    tell the guest what changed; the guest's cart as it is now."""
     handoff = _held_by(handoff_id, user)
     cart = open_cart(handoff.conversation_id)
     if cart is None:
         raise ApiError("no_open_cart", "The guest has no open cart.", 404)
-    line = cart.lines.select_related("item").filter(pk=line_id).first() if isinstance(line_id, int) else None
+    line = cart.lines.select_related("item").filter(pk=line_id).first()
     if line is None:
         raise ApiError("line_not_found", "That dish isn't in the guest's cart.", 404, {"line": line_id})
     name = line.item.name
-    if quantity == 0 and not isinstance(quantity, bool):
+    if quantity == 0:
         carts.remove_line(cart.pk, line.pk)
         said = f"I've taken {name} out of your cart."
     else:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.test import Client
 
 from apps.restaurant.models import Restaurant
 from apps.support.models import Handoff
-from tests.conftest import new_cart
+from tests.conftest import Receiver, new_cart
 from tests.test_api_basics import ALWAYS_OPEN
 
 # the page reads the conversation from Rasa's tracker store (a copy of the review tool's fixture)
@@ -119,3 +121,71 @@ def waiting_cart_lines(handoff: Handoff) -> list:
     from apps.ordering.models import CartLine
 
     return list(CartLine.objects.filter(cart__conversation_id=handoff.conversation_id).select_related("item"))
+
+
+def cart_state(handoff: Handoff) -> list[tuple[int, str, int]]:
+    return [(line.pk, line.item.name, line.quantity) for line in waiting_cart_lines(handoff)]
+
+
+def chat_events(rasa: Receiver) -> list[dict[str, Any]]:
+    return [r for r in rasa.requests if "tracker/events" in r["path"]]
+
+
+def test_bad_cart_changes_get_a_clear_400_and_change_nothing(waiting, rasa, tracker, demo):
+    hedda = staff_client("hedda-bad-cart", may_take_over=True)
+    assert hedda.post(f"/support/handoffs/{waiting.pk}/claim/").status_code == 200
+    [line] = waiting_cart_lines(waiting)
+    before, told = cart_state(waiting), len(chat_events(rasa))
+    quantity_message = "Please choose a quantity between 1 and "
+    cases = [
+        # a quantity that is not an integer (0.0 is not 0: it takes nothing out)
+        ({"line": line.pk, "quantity": 0.0}, "invalid_quantity", quantity_message),
+        ({"line": line.pk, "quantity": 2.5}, "invalid_quantity", quantity_message),
+        ({"line": line.pk, "quantity": "2"}, "invalid_quantity", quantity_message),
+        ({"item": demo["diavola-pizza"].pk, "quantity": 1.5}, "invalid_quantity", quantity_message),
+        ({"item": demo["diavola-pizza"].pk, "quantity": True}, "invalid_quantity", quantity_message),
+        # which dish is missing
+        ({"line": None, "quantity": 1}, "validation_error", "Please say which dish in the cart to change."),
+        (
+            {"line": "the pizza", "quantity": 1},
+            "validation_error",
+            "Please say which dish in the cart to change.",
+        ),
+        ({"quantity": 1}, "validation_error", "Please say which dish to add."),
+        ({"item": None}, "validation_error", "Please say which dish to add."),
+        # not a JSON object
+        ([{"line": line.pk, "quantity": 3}], "validation_error", "Send a JSON object."),
+        ("3", "validation_error", "Send a JSON object."),
+    ]
+    for body, code, message in cases:
+        answer = hedda.post(f"/support/handoffs/{waiting.pk}/cart/", body, content_type="application/json")
+        assert answer.status_code == 400, (body, answer.content)
+        error = answer.json()["error"]
+        assert set(answer.json()) == {"error"} and set(error) == {"code", "message"}, body
+        assert error["code"] == code and error["message"].startswith(message), (body, error)
+        assert cart_state(waiting) == before, body
+        assert len(chat_events(rasa)) == told, body  # the guest is told nothing
+
+
+def test_bad_staff_messages_get_a_clear_400_and_say_nothing(waiting, rasa, tracker):
+    ines = staff_client("ines-bad-message", may_take_over=True)
+    assert ines.post(f"/support/handoffs/{waiting.pk}/claim/").status_code == 200
+    told = len(chat_events(rasa))
+    path = f"/support/handoffs/{waiting.pk}/messages/"
+    cases = [
+        ({"text": "x" * 2001}, "message_too_long", "Please keep a message under 2,000 characters."),
+        ({"text": "   "}, "empty_message", "Write a message first."),
+        ({"text": 42}, "empty_message", "Write a message first."),
+        ({}, "empty_message", "Write a message first."),
+        (["Hello"], "validation_error", "Send a JSON object."),
+    ]
+    for body, code, message in cases:
+        answer = ines.post(path, body, content_type="application/json")
+        assert answer.status_code == 400, (body, answer.content)
+        assert answer.json() == {"error": {"code": code, "message": message}}, body
+        assert len(chat_events(rasa)) == told, body  # nothing reached the guest's chat
+
+    sent = ines.post(path, {"text": "  " + "y" * 1996 + "  "}, content_type="application/json")
+    assert sent.status_code == 200, sent.content
+    [said] = chat_events(rasa)[told:]
+    assert said["json"][-1]["text"] == "y" * 1996  # without the blanks around it
