@@ -5,8 +5,8 @@ tags and the currency signs. The backend's model validators and admin choices, t
 formatting and allergy reading, and the LLM guard's claim check all read them from here, so a code
 can never be known to one side and not the other. Codes are what the database stores and the API
 sends: never change one (a new one needs no migration, the lists are validated JSON). Pure Python,
-no imports beyond the standard library: it runs in the backend (`backend/vocabulary` links here, as
-the backend runs from `backend/`) and in the action server.
+no imports beyond the standard library: it runs in the backend and in the action server (one
+installed package, pyproject.toml).
 """
 
 from __future__ import annotations
@@ -239,6 +239,7 @@ MOOD_CODES: tuple[str, ...] = (
     "sad",
 )
 
+# How money is written (`money`); the LLM guard also reads these signs back (llm/guard/money.py).
 CURRENCY_SYMBOLS: dict[str, str] = {"EUR": "€", "USD": "$", "GBP": "£"}
 
 

@@ -12,6 +12,7 @@ from text_to_num import alpha2digit, text2num
 
 from llm.guard.facts import DishFacts, FactSheet, to_cents
 from llm.guard.sentences import alternation, fold
+from vocabulary import CURRENCY_SYMBOLS
 
 _NUMBER = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+(?:[.,]\d{1,2})?)"
 _AFTER_NUMBER = r"(?![\d]|[.,]\d)"
@@ -262,10 +263,9 @@ _MONEY_RES: list[tuple[re.Pattern[str], str]] = [
         "weak",
     ),
 ]
+# the signs the restaurant writes (vocabulary.CURRENCY_SYMBOLS), then how else a text may name a currency
 _CURRENCY_OF = {
-    "€": "EUR",
-    "$": "USD",
-    "£": "GBP",
+    **{sign: code for code, sign in CURRENCY_SYMBOLS.items()},
     "¥": "JPY",
     "₹": "INR",
     "¢": "USD",
