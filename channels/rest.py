@@ -34,7 +34,7 @@ from sanic.models.handler_types import RequestMiddlewareType, RouteHandler
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels import speedups
+from channels import paused_sessions, speedups
 from channels.identity import STAFF_KEYS, check_rotation_deadlines
 from channels.limits import (
     DEFAULT_MAX_MESSAGE_CHARS,
@@ -98,6 +98,7 @@ class AccountRestInput(RestInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> AccountRestInput:
         speedups.apply()
+        paused_sessions.install()
         check_rotation_deadlines()
         credentials = credentials or {}
         channel = cls()

@@ -41,7 +41,7 @@ from sanic import Blueprint
 from socketio import AsyncRedisManager
 from socketio.exceptions import ConnectionRefusedError
 
-from channels import speedups
+from channels import paused_sessions, speedups
 from channels.identity import REFUSED_NOTICE, STAFF_KEYS, chat_keys, check_rotation_deadlines, verify_token
 from channels.limits import (
     DEFAULT_MAX_MESSAGE_CHARS,
@@ -98,6 +98,7 @@ class WebsiteSocketIOInput(SocketIOInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WebsiteSocketIOInput:
         speedups.apply()
+        paused_sessions.install()
         check_rotation_deadlines()
         credentials = credentials or {}
         # Rasa's SocketIOInput.from_credentials builds `cls(...)` (it is annotated as any InputChannel)

@@ -277,6 +277,38 @@ def test_a_paused_conversation_stays_paused_across_a_rasa_restart(stack: Stack):
     assert "Tomato Soup" in guest.say("what's in my cart?")
 
 
+def test_a_held_conversation_stays_paused_when_its_session_expires(stack: Stack):
+    """A person holds the conversation (paused), the guest says nothing for longer than the session
+    expiration (domain.yml: 120 minutes) and then writes: a new session starts, still paused, so the
+    assistant does not answer over the person. The conversation as it stands three hours later is
+    written with Rasa's API (PUT replaces the events, timestamps included)."""
+    sender = new_sender()
+    then = time.time() - 3 * 3600
+    held = [
+        {"event": "action", "name": "action_session_start", "timestamp": then},
+        {"event": "session_started", "timestamp": then},
+        {"event": "action", "name": "action_listen", "timestamp": then},
+        {
+            "event": "user",
+            "text": ASK_FOR_A_PERSON,
+            "parse_data": {"intent": {"name": "human_handoff", "confidence": 1.0}, "entities": []},
+            "timestamp": then + 1,
+        },
+        {"event": "pause", "timestamp": then + 2},
+    ]
+    assert stack.rasa_api("PUT", f"/conversations/{sender}/tracker/events", json=held).status_code == 200
+    assert stack.tracker(sender)["paused"] is True
+
+    assert stack.say(sender, "hello? is anyone still there?") == []
+    tracker = stack.tracker(sender)
+    assert tracker["paused"] is True
+    started = [event for event in tracker["events"] if event["event"] == "session_started"]
+    assert started and started[-1]["timestamp"] > then + 60  # the message did start a new session
+    resumed = stack.rasa_api("POST", f"/conversations/{sender}/tracker/events", json=[{"event": "resume"}])
+    assert resumed.status_code == 200
+    assert stack.say(sender, "hi") != []  # handed back: the assistant answers again
+
+
 CLOSED_ZONE = """
 from datetime import datetime, timezone
 from apps.restaurant.models import Restaurant, get_restaurant
