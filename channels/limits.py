@@ -96,6 +96,10 @@ def with_message_checks(
 
 DEFAULT_RATE_PER_CONVERSATION = "30/minute"
 DEFAULT_RATE_PER_IP = "120/minute"
+# GET /webhooks/rest/messages (a REST guest's poll for a person's messages; the terminal chat polls
+# once a second): counted apart from messages, so polling never uses up a guest's message budget
+DEFAULT_POLL_RATE_PER_CONVERSATION = "120/minute"
+DEFAULT_POLL_RATE_PER_IP = "600/minute"
 RATE_NOTICE = "You're sending messages faster than I can read them; please wait a moment."
 
 # The client IP of the request being handled: set by the channel (REST: a blueprint middleware;
@@ -122,9 +126,12 @@ class MessageRateLimit:
         per_conversation: RateLimitItem | None,
         per_ip: RateLimitItem | None,
         storage_url: str = "memory://",
+        *,
+        counted: str = "",
     ) -> None:
         self.per_conversation = per_conversation
         self.per_ip = per_ip
+        self._scope_prefix = f"{counted}-" if counted else ""  # what is counted: "" messages, "poll" polls
         # kept here: the limiter holds only a weak reference to it
         self._storage: Storage = storage_from_string(storage_url)
         self._limiter = MovingWindowRateLimiter(self._storage)
@@ -142,13 +149,30 @@ class MessageRateLimit:
             settings.chat_redis_url or "memory://",
         )
 
+    @classmethod
+    def polls_from_env(cls) -> MessageRateLimit:
+        """The limits of a REST guest's polls (GET /webhooks/rest/messages), counted apart from messages."""
+        settings = ChannelSettings()
+        return cls(
+            _rate(
+                "CHAT_POLL_RATE_LIMIT_PER_CONVERSATION",
+                settings.chat_poll_rate_limit_per_conversation,
+                DEFAULT_POLL_RATE_PER_CONVERSATION,
+            ),
+            _rate(
+                "CHAT_POLL_RATE_LIMIT_PER_IP", settings.chat_poll_rate_limit_per_ip, DEFAULT_POLL_RATE_PER_IP
+            ),
+            settings.chat_redis_url or "memory://",
+            counted="poll",
+        )
+
     def allow(self, conversation: str | None, ip: str | None) -> bool:
         """Count one message; False (and nothing counted against the other limit) when over a limit."""
         checks = [
             (limit, scope, key)
             for limit, scope, key in (
-                (self.per_ip, "ip", ip),
-                (self.per_conversation, "conversation", conversation),
+                (self.per_ip, self._scope_prefix + "ip", ip),
+                (self.per_conversation, self._scope_prefix + "conversation", conversation),
             )
             if limit is not None and key
         ]

@@ -53,6 +53,10 @@ UNKNOWN_SENDER = {
 }
 
 
+POLLING_TOO_FAST = {
+    "error": "rate_limited",
+    "message": "Asking for new messages too often; once a second is plenty.",
+}
 BAD_AFTER = {"error": "bad_after", "message": '"after" is a timestamp in seconds, e.g. the last message\'s.'}
 
 
@@ -89,6 +93,7 @@ class AccountRestInput(RestInput):
     jwt_algorithm: str = "HS256"
     message_limit: int = DEFAULT_MAX_MESSAGE_CHARS  # characters; CHAT_MAX_MESSAGE_CHARS at start
     rate_limit: MessageRateLimit | None = None  # CHAT_RATE_LIMIT_* at start
+    poll_limit: MessageRateLimit | None = None  # CHAT_POLL_RATE_LIMIT_* at start
     sessions: SessionIds | None = None  # CHAT_SESSION_SECRET at start
 
     @classmethod
@@ -106,6 +111,7 @@ class AccountRestInput(RestInput):
         channel.jwt_algorithm = credentials.get("jwt_method") or "HS256"
         channel.message_limit = max_message_chars()
         channel.rate_limit = MessageRateLimit.from_env()
+        channel.poll_limit = MessageRateLimit.polls_from_env()
         channel.sessions = SessionIds.from_env(channel.jwt_key)
         return channel
 
@@ -131,6 +137,7 @@ class AccountRestInput(RestInput):
         )
 
         sessions = self.sessions or SessionIds.from_env(self.jwt_key)
+        poll_limit = self.poll_limit or MessageRateLimit.polls_from_env()
         decorators: BlueprintDecorators = blueprint
 
         @decorators.route("/session", methods=["POST"])
@@ -142,6 +149,8 @@ class AccountRestInput(RestInput):
             sender = request.args.get("sender")
             if not sessions.is_valid(sender):
                 return response.json(UNKNOWN_SENDER, status=403)
+            if not poll_limit.allow(sender, request_ip(request)):
+                return response.json(POLLING_TOO_FAST, status=429, headers={"Retry-After": "1"})
             try:
                 after = float(request.args.get("after") or 0)
             except ValueError:

@@ -26,6 +26,10 @@ class ChannelSettings(BaseSettings):
     chat_max_message_chars: str = Field(default="", env="CHAT_MAX_MESSAGE_CHARS")
     chat_rate_limit_per_conversation: str = Field(default="", env="CHAT_RATE_LIMIT_PER_CONVERSATION")
     chat_rate_limit_per_ip: str = Field(default="", env="CHAT_RATE_LIMIT_PER_IP")
+    chat_poll_rate_limit_per_conversation: str = Field(
+        default="", env="CHAT_POLL_RATE_LIMIT_PER_CONVERSATION"
+    )
+    chat_poll_rate_limit_per_ip: str = Field(default="", env="CHAT_POLL_RATE_LIMIT_PER_IP")
     # several Rasa servers: rate counts, "told once" notes and socket.io rooms in Redis
     chat_redis_url: str = Field(default="", env="CHAT_REDIS_URL")
     chat_jwt_secret: str = Field(default="", env="CHAT_JWT_SECRET")
@@ -41,6 +45,8 @@ class ChannelSettings(BaseSettings):
         "chat_max_message_chars",
         "chat_rate_limit_per_conversation",
         "chat_rate_limit_per_ip",
+        "chat_poll_rate_limit_per_conversation",
+        "chat_poll_rate_limit_per_ip",
         "chat_redis_url",
         pre=True,
     )

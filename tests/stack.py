@@ -135,6 +135,7 @@ class Stack:
             # every e2e test talks from 127.0.0.1: the per-IP chat rate limit (default 120/minute)
             # would refuse a fast suite; the per-conversation limit keeps its default (30/minute)
             CHAT_RATE_LIMIT_PER_IP="100000/minute",
+            CHAT_POLL_RATE_LIMIT_PER_IP="100000/minute",  # the same for the REST guests' polls
             # every prediction also computes the dialogue states the ordinary way and fails on a
             # difference (tracker_store/states.py)
             TRACKER_STATES_SELF_CHECK="1",

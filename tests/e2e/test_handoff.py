@@ -252,6 +252,24 @@ def test_bad_requests_get_a_clear_answer_and_change_nothing(stack: Stack):
     assert len(person_messages(stack, guest.sender)["messages"]) == 1  # only "Eve has joined"
 
 
+def test_polling_for_a_persons_messages_too_often_is_refused_and_costs_no_messages(stack: Stack):
+    """A client hammering GET /webhooks/rest/messages gets 429 past CHAT_POLL_RATE_LIMIT_PER_CONVERSATION
+    (120 a minute: twice what the terminal chat asks), with a clear answer; the guest's messages are
+    counted apart, so the conversation itself carries on."""
+    guest = Guest(stack)
+    guest.say("hi")
+    with httpx.Client(base_url=stack.rasa_url, timeout=10) as client:
+        codes = [
+            client.get("/webhooks/rest/messages", params={"sender": guest.sender}).status_code
+            for _ in range(130)
+        ]
+        refused = client.get("/webhooks/rest/messages", params={"sender": guest.sender})
+    assert codes[:120] == [200] * 120 and set(codes[120:]) == {429}
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
+    assert refused.json()["error"] == "rate_limited" and "once a second" in refused.json()["message"]
+    assert "Your cart is empty" in guest.say("what's in my cart?")
+
+
 def test_a_paused_conversation_stays_paused_across_a_rasa_restart(stack: Stack):
     guest = Guest(stack)
     order_with_size(guest, "one tomato soup please", "regular")
