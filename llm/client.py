@@ -229,6 +229,7 @@ class LlmClient:
         await self._ready(params)
         prompt_tokens = completion_tokens = 0
         received = 0
+        chunks = None  # the stream, once Groq accepted the request (a refused one costs nothing)
         try:
             # one turn against the breaker: the request and every chunk after it (a stream that stalls
             # after its headers is a failure, not a success followed by something else)
@@ -246,9 +247,12 @@ class LlmClient:
         except groq.APIError as error:
             raise LlmUnavailable("error", type(error).__name__) from error
         finally:
-            if not (prompt_tokens or completion_tokens):  # interrupted before Groq's usage chunk: estimate
-                prompt_tokens, completion_tokens = estimate_tokens(messages), math.ceil(received / 4)
-            self.ledger.record(model, prompt_tokens, completion_tokens, conversation_id)
+            if chunks is not None:
+                if not (
+                    prompt_tokens or completion_tokens
+                ):  # interrupted before Groq's usage chunk: estimate
+                    prompt_tokens, completion_tokens = estimate_tokens(messages), math.ceil(received / 4)
+                self.ledger.record(model, prompt_tokens, completion_tokens, conversation_id)
 
     def _params(self, model: str, messages: list[Message], max_tokens: int | None) -> dict[str, Any]:
         params: dict[str, Any] = {

@@ -122,6 +122,18 @@ async def test_streams_that_stall_midway_count_against_the_circuit(fake: FakeGro
         async for _ in client.stream(QUESTION):
             pass
     assert failure.value.reason == "circuit_open" and len(fake.chat_requests) == 2
+    # the two stalled streams were answered in part and are accounted (estimated); the refused one is not
+    assert client.ledger.total.requests == 2
+
+
+async def test_a_stream_groq_refuses_costs_nothing(fake: FakeGroq):
+    client = make_client(fake, LLM_MAX_RETRIES=0)
+    fake.enqueue(Status(500))
+    with pytest.raises(LlmUnavailable) as failure:
+        async for _ in client.stream(QUESTION):
+            pass
+    assert failure.value.reason == "error"
+    assert client.ledger.total.requests == 0 and client.ledger.total.cost_usd == 0
 
 
 async def test_without_a_key_the_client_is_offline_and_never_calls_out(fake: FakeGroq):
