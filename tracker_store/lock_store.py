@@ -67,7 +67,9 @@ class AtomicRedisLockStore(RedisLockStore):
                 pipe.delete(key)
             return result
 
-        return self.red.transaction(in_transaction, key, value_from_callable=True)
+        # redis-py is untyped: with value_from_callable, transaction() returns in_transaction's result
+        result: T = self.red.transaction(in_transaction, key, value_from_callable=True)
+        return result
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         return self._change(conversation_id, lambda lock: lock.issue_ticket(lock_lifetime))

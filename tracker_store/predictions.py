@@ -105,13 +105,13 @@ def _longest_hiding_rule(policy: RulePolicy) -> int:
     Rules made of states are JSON lists; the others are named in words ("handling active loops and
     forms - order_form"), which a key of states never equals."""
     keys = policy.lookup.get(RULES_NOT_IN_STORIES, [])
-    memo = getattr(policy, "_longest_hiding_rule", None)
+    memo: tuple[list[str], int] | None = policy.__dict__.get("_longest_hiding_rule")
     if memo is None or memo[0] is not keys:
         memo = (
             keys,
             max((len(policy._rule_key_to_state(key)) for key in keys if key.startswith("[")), default=0),
         )
-        policy._longest_hiding_rule = memo
+        policy.__dict__["_longest_hiding_rule"] = memo
     return memo[1]
 
 
@@ -154,6 +154,7 @@ def _possible_keys(self: RulePolicy, lookup: dict[str, str], states: list[State]
 
 def install() -> None:
     """Use all three in this process (idempotent)."""
+    # replacing Rasa's methods is the point (mypy still checks the replacements' signatures)
     MaxHistoryTrackerFeaturizer.prediction_states = prediction_states  # type: ignore[method-assign]
     RulePolicy._create_feature_key = _feature_key  # type: ignore[method-assign]
     RulePolicy._get_possible_keys = _possible_keys  # type: ignore[method-assign]

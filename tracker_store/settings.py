@@ -7,16 +7,20 @@ from `pydantic.v1` where pydantic 2 is installed (tests/stack.py imports self_ch
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-try:  # pydantic 2
-    from pydantic.v1 import BaseSettings, Field
-except ImportError:  # pydantic 1 (.venv-rasa)
-    from pydantic import BaseSettings, Field  # type: ignore[no-redef]
+if TYPE_CHECKING:  # mypy checks this against .venv-rasa (scripts/static_checks.sh): pydantic 1
+    from pydantic import BaseSettings, Field
+else:
+    try:  # pydantic 2
+        from pydantic.v1 import BaseSettings, Field
+    except ImportError:  # pydantic 1 (.venv-rasa)
+        from pydantic import BaseSettings, Field
 
 
 class TrackerStoreSettings(BaseSettings):
     # "1": each remembered or reused result is also computed Rasa's way and compared (self_check.py)
-    tracker_states_self_check: str = Field("", env="TRACKER_STATES_SELF_CHECK")
+    tracker_states_self_check: str = Field(default="", env="TRACKER_STATES_SELF_CHECK")
 
     class Config:
         case_sensitive = True

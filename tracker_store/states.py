@@ -75,7 +75,7 @@ class Applied:
     """How far `applied_events` of one conversation has been worked out."""
 
     event_ids: list[int]  # id() of the tracker events read so far, in order
-    loop_names: frozenset  # names of every loop activated in them (Rasa's undo rule depends on it)
+    loop_names: frozenset[str]  # names of every loop activated in them (Rasa's undo rule depends on it)
     applied: list[Event] = field(default_factory=list)
     mark: EventsMark | None = None  # the tracker events `applied` was worked out for
 
@@ -300,6 +300,8 @@ class LazyStatesText:
 
 def install() -> None:
     """Use the remembering versions in this process (idempotent)."""
+    # a lazy text where Rasa's returns a str: its one caller (the rule policy) only logs it
     Policy.format_tracker_states = staticmethod(LazyStatesText)  # type: ignore[assignment]
-    Domain.states_for_tracker_history = states_for_tracker_history
-    DialogueStateTracker.applied_events = applied_events
+    # replacing Rasa's methods is the point (mypy still checks the replacements' signatures)
+    Domain.states_for_tracker_history = states_for_tracker_history  # type: ignore[method-assign]
+    DialogueStateTracker.applied_events = applied_events  # type: ignore[method-assign]
