@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -23,7 +23,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
-from rasa.nlu.tokenizers.tokenizer import Tokenizer
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.constants import INTENT_MESSAGE_PREFIX
 from rasa.shared.nlu.constants import (
     ENTITIES,
@@ -42,13 +42,18 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.encoder import Encoded, shared_encoder
 
+if TYPE_CHECKING:  # annotations only (numpy.typing is not imported when this module is)
+    import numpy.typing as npt
+
+    from nlu.encoder import FloatArray
+
 logger = logging.getLogger(__name__)
 
 FEATURIZER_ALIAS = "minilm"
 OUT_OF_SCOPE = "out_of_scope"
 
 
-def sentence_vector(message: Message) -> np.ndarray | None:
+def sentence_vector(message: Message) -> FloatArray | None:
     """The encoder's unit sentence vector that the featurizer stored on the message."""
     _, sentence = message.get_dense_features(TEXT, featurizers=[FEATURIZER_ALIAS])
     if sentence is None:
@@ -56,7 +61,7 @@ def sentence_vector(message: Message) -> np.ndarray | None:
     return np.asarray(sentence.features, dtype=np.float32).reshape(-1)
 
 
-def token_features(encoded: Encoded, tokens: list) -> np.ndarray:
+def token_features(encoded: Encoded, tokens: list[Token]) -> FloatArray:
     """One row per Rasa token: the mean of the word pieces that overlap it (zeros if none)."""
     rows = np.zeros((len(tokens), encoded.sentence.shape[0]), dtype=np.float32)
     for row, token in enumerate(tokens):
@@ -93,7 +98,8 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> SentenceEmbeddingFeaturizer:
-        return cls(config, execution_context.node_name)
+        # the graph names every node it runs (GraphNode puts the name in the context it passes)
+        return cls(config, cast(str, execution_context.node_name))
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
@@ -122,7 +128,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             self._add(message, token_features(encoded, message.get(TOKENS_NAMES[TEXT])), encoded.sentence)
         return messages
 
-    def _add(self, message: Message, sequence: np.ndarray, sentence: np.ndarray) -> None:
+    def _add(self, message: Message, sequence: FloatArray, sentence: FloatArray) -> None:
         message.add_features(Features(sequence, FEATURE_TYPE_SEQUENCE, TEXT, self._identifier))
         message.add_features(Features(sentence[None, :], FEATURE_TYPE_SENTENCE, TEXT, self._identifier))
 
@@ -134,11 +140,11 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 class LinearIntentModel:
     """Multinomial logistic regression on sentence vectors, stored as plain arrays (no pickle)."""
 
-    def __init__(self, coef: np.ndarray, intercept: np.ndarray, classes: list[str]) -> None:
+    def __init__(self, coef: FloatArray, intercept: FloatArray, classes: list[str]) -> None:
         self.coef, self.intercept, self.classes = coef, intercept, list(classes)
 
     @classmethod
-    def fit(cls, vectors: np.ndarray, labels: list[str], inverse_regularisation: float) -> LinearIntentModel:
+    def fit(cls, vectors: FloatArray, labels: list[str], inverse_regularisation: float) -> LinearIntentModel:
         from sklearn.linear_model import LogisticRegression
 
         model = LogisticRegression(
@@ -151,13 +157,13 @@ class LinearIntentModel:
             [str(c) for c in model.classes_],
         )
 
-    def probabilities(self, vector: np.ndarray) -> dict[str, float]:
+    def probabilities(self, vector: FloatArray) -> dict[str, float]:
         scores = self.coef @ vector + self.intercept
         scores = np.exp(scores - scores.max())
         scores /= scores.sum()
         return {name: float(value) for name, value in zip(self.classes, scores, strict=False)}
 
-    def arrays(self) -> dict[str, np.ndarray]:
+    def arrays(self) -> dict[str, npt.NDArray[Any]]:
         return {
             "coef": self.coef,
             "intercept": self.intercept,
@@ -213,7 +219,7 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        vectors: np.ndarray | None = None,
+        vectors: FloatArray | None = None,
         labels: list[str] | None = None,
         linear: LinearIntentModel | None = None,
     ) -> None:
@@ -281,13 +287,15 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
             self._judge(message)
         return messages
 
-    def nearest(self, vector: np.ndarray) -> dict[str, float]:
+    def nearest(self, vector: FloatArray) -> dict[str, float]:
         """Best similarity to each intent's examples (out_of_scope's own examples included)."""
         order, starts, names = self._label_groups()
-        best = np.maximum.reduceat((self.vectors @ vector)[order], starts) if len(starts) else []
+        best: FloatArray | list[float] = (
+            np.maximum.reduceat((self.vectors @ vector)[order], starts) if len(starts) else []
+        )
         return {name: float(value) for name, value in zip(names, best, strict=False)}
 
-    def _label_groups(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    def _label_groups(self) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], list[str]]:
         """The examples ordered by intent, where each intent's run starts, and its name: worked out
         once per set of labels, not per message."""
         if getattr(self, "_groups_of", None) is not self.labels:
@@ -301,15 +309,14 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
         return self._groups
 
     def _judge(self, message: Message) -> None:
-        intent = message.get(INTENT) or {}
+        intent: dict[str, Any] = message.get(INTENT) or {}
         name = intent.get(INTENT_NAME_KEY)
         vector = sentence_vector(message)
         if not name or vector is None or not len(self.vectors) or not vector.any():
             return
         if self.linear is not None:
-            self._blend(message, vector)
+            name = self._blend(message, vector, self.linear)
             intent = message.get(INTENT) or {}
-            name = intent.get(INTENT_NAME_KEY)
         nearest = self.nearest(vector)
         other_domain = nearest.pop(OUT_OF_SCOPE, -1.0)
         closest = max(nearest.values(), default=-1.0)
@@ -329,19 +336,20 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
         if capped < confidence:
             self._set_confidence(message, name, capped)
 
-    def _blend(self, message: Message, vector: np.ndarray) -> None:
+    def _blend(self, message: Message, vector: FloatArray, linear: LinearIntentModel) -> str:
         """Combine DIET's ranking with the linear model's probabilities as a product of experts.
 
         A weighted geometric mean, renormalised: where both agree the result stays sure, where
-        they disagree it is unsure, which is what the clarification gate needs to hear.
+        they disagree it is unsure, which is what the clarification gate needs to hear. Returns the
+        intent it chose.
         """
         weight = float(self.config["blend_weight"])
         first = {
             entry[INTENT_NAME_KEY]: float(entry[PREDICTED_CONFIDENCE_KEY])
             for entry in message.get(INTENT_RANKING_KEY) or []
         }
-        second = self.linear.probabilities(vector)
-        names = [name for name in {*first, *second} if name != "nlu_fallback"]
+        second = linear.probabilities(vector)
+        names: list[str] = [name for name in {*first, *second} if name != "nlu_fallback"]
         floor = 1e-6
         logs = np.array(
             [
@@ -352,17 +360,22 @@ class EmbeddingIntentClassifier(GraphComponent, IntentClassifier):
         )
         blended = np.exp(logs - logs.max())
         blended /= blended.sum()
+        order = np.argsort(-blended)[:10]
         ranking = [
             {INTENT_NAME_KEY: names[index], PREDICTED_CONFIDENCE_KEY: round(float(blended[index]), 4)}
-            for index in np.argsort(-blended)[:10]
+            for index in order
         ]
         message.set(INTENT, dict(ranking[0]), add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        chosen: str = names[order[0]]  # order is typed Any (np.argsort of the untyped np.exp)
+        return chosen
 
     def _similarity_cap(self, similarity: float) -> float:
-        low, high = self.config["threshold"], self.config["cap_at_similarity"]
+        low: float = self.config["threshold"]
+        high: float = self.config["cap_at_similarity"]
+        floor: float = self.config["floor_confidence"]
         share = min(max((similarity - low) / max(high - low, 1e-6), 0.0), 1.0)
-        return self.config["floor_confidence"] + share * (1.0 - self.config["floor_confidence"])
+        return floor + share * (1.0 - floor)
 
     def _names_a_dish(self, message: Message) -> bool:
         return any(

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 from scipy.special import erf
@@ -22,6 +23,12 @@ from nlu.minilm import bundled_model_path
 from nlu.settings import NluSettings
 
 MAX_TOKENS = 128  # a chat message longer than this is cut; the channels cap messages anyway
+
+if TYPE_CHECKING:  # annotations only: numpy.typing and tokenizers are not imported when this module is
+    import numpy.typing as npt
+    from tokenizers import Encoding
+
+    FloatArray: TypeAlias = npt.NDArray[np.float32]  # every vector and matrix here (weights cast to float32)
 
 
 def default_model_dir() -> Path:
@@ -34,8 +41,8 @@ def default_model_dir() -> Path:
 class Encoded:
     """One message: a unit sentence vector, the token vectors and each word piece's character span."""
 
-    sentence: np.ndarray  # (384,)
-    tokens: np.ndarray  # (n_pieces, 384), without [CLS]/[SEP]
+    sentence: FloatArray  # (384,)
+    tokens: FloatArray  # (n_pieces, 384), without [CLS]/[SEP]
     offsets: list[tuple[int, int]]
 
 
@@ -83,7 +90,7 @@ class SentenceEncoder:
         """Encode messages; batches group messages of similar length so padding stays small."""
         encodings = self.tokenizer.encode_batch([text or "" for text in texts])
         order = sorted(range(len(texts)), key=lambda index: len(encodings[index].ids))
-        results: list[Encoded | None] = [None] * len(texts)
+        results: dict[int, Encoded] = {}  # by the message's index in `texts`
         for start in range(0, len(order), batch_size):
             batch = [encodings[index] for index in order[start : start + batch_size]]
             hidden, mask = self._forward(batch)
@@ -97,9 +104,9 @@ class SentenceEncoder:
                     tokens=states[1 : length - 1],
                     offsets=list(batch[row].offsets[1 : length - 1]),
                 )
-        return results  # type: ignore[return-value]
+        return [results[index] for index in range(len(texts))]
 
-    def _forward(self, batch: list) -> tuple[np.ndarray, np.ndarray]:
+    def _forward(self, batch: list[Encoding]) -> tuple[FloatArray, FloatArray]:
         width = max(len(encoding.ids) for encoding in batch)
         ids = np.zeros((len(batch), width), dtype=np.int64)
         mask = np.zeros((len(batch), width), dtype=np.float32)
@@ -118,17 +125,17 @@ class SentenceEncoder:
             x = self._layer(x, bias, f"encoder.layer.{layer}.")
         return x, mask
 
-    def _layer(self, x: np.ndarray, bias: np.ndarray, prefix: str) -> np.ndarray:
+    def _layer(self, x: FloatArray, bias: FloatArray, prefix: str) -> FloatArray:
         w = self.weights
         batch, width, size = x.shape
         head = size // self.heads
 
-        def dense(values: np.ndarray, name: str) -> np.ndarray:
+        def dense(values: FloatArray, name: str) -> FloatArray:
             # 2-D matmuls: NumPy sends those to BLAS; a 3-D @ 2-D product takes a much slower loop
             flat = values.reshape(batch * width, -1) @ w[f"{prefix}{name}.weight"] + w[f"{prefix}{name}.bias"]
             return flat.reshape(batch, width, -1)
 
-        def project(name: str) -> np.ndarray:
+        def project(name: str) -> FloatArray:
             y = dense(x, f"attention.self.{name}")
             return y.reshape(batch, width, self.heads, head).transpose(0, 2, 1, 3)
 
@@ -145,12 +152,14 @@ class SentenceEncoder:
         out = dense(inner, "output.dense")
         return self._norm(out + x, f"{prefix}output.LayerNorm")
 
-    def _norm(self, x: np.ndarray, name: str) -> np.ndarray:
+    def _norm(self, x: FloatArray, name: str) -> FloatArray:
         mean = x.mean(axis=-1, keepdims=True)
         variance = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
-        return (x - mean) / np.sqrt(variance + self.eps) * self.weights[f"{name}.weight"] + self.weights[
-            f"{name}.bias"
-        ]
+        # float32 like x: NumPy's stubs type a mean along an axis and a ufunc's result (np.sqrt) as Any
+        normed: FloatArray = (x - mean) / np.sqrt(variance + self.eps) * self.weights[
+            f"{name}.weight"
+        ] + self.weights[f"{name}.bias"]
+        return normed
 
 
 @lru_cache(maxsize=2)

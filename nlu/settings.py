@@ -5,15 +5,22 @@ pydantic 1's `BaseSettings` as in channels/settings.py (the Rasa environment has
 
 from __future__ import annotations
 
-try:  # pydantic 2
-    from pydantic.v1 import BaseSettings, Field
-except ImportError:  # pydantic 1 (.venv-rasa)
-    from pydantic import BaseSettings, Field  # type: ignore[no-redef]
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # mypy checks this against .venv-rasa (scripts/static_checks.sh): pydantic 1
+    from pydantic import BaseSettings, Field
+else:
+    try:  # pydantic 2
+        from pydantic.v1 import BaseSettings, Field
+    except ImportError:  # pydantic 1 (.venv-rasa)
+        from pydantic import BaseSettings, Field
 
 
 class NluSettings(BaseSettings):
-    encoder_path: str | None = Field(None, env="NLU_ENCODER_PATH")  # None or empty = the bundled model
-    encoder_threads: int = Field(1, env="NLU_ENCODER_THREADS")  # BLAS threads of one encoder pass
+    # None or empty: the bundled model
+    encoder_path: str | None = Field(default=None, env="NLU_ENCODER_PATH")
+    # BLAS threads of one encoder pass
+    encoder_threads: int = Field(default=1, env="NLU_ENCODER_THREADS")
 
     class Config:
         case_sensitive = True

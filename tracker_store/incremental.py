@@ -29,6 +29,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
@@ -49,7 +50,7 @@ class SessionEvents:
     session_start: float | None = None  # timestamp of the latest session_started, if any
     entries: list[tuple[float, Event]] = field(default_factory=list)  # (timestamp, event) of the session
     tracker: DialogueStateTracker | None = None  # the last tracker handed out or saved, built from `entries`
-    tracker_domain: Any = None  # the domain whose slots that tracker has
+    tracker_domain: Domain | None = None  # the domain whose slots that tracker has
     tracker_mark: states.EventsMark | None = None  # that tracker's events when handed out or saved
 
     @property
@@ -81,7 +82,7 @@ class SessionEvents:
     def events(self) -> list[Event]:
         return [event for _, event in self.entries]
 
-    def keep(self, tracker: DialogueStateTracker, domain: Any) -> None:
+    def keep(self, tracker: DialogueStateTracker, domain: Domain | None) -> None:
         """Remember `tracker` for the next turn, if its events are exactly the session's."""
         events = tracker.events
         if len(events) == len(self.entries) and self.starts(tracker, len(events)):
@@ -102,7 +103,7 @@ class SessionEvents:
             and (not length or tracker.events[length - 1] is self.entries[length - 1][1])
         )
 
-    def reusable_tracker(self, domain: Any) -> DialogueStateTracker | None:
+    def reusable_tracker(self, domain: Domain | None) -> DialogueStateTracker | None:
         """The remembered tracker brought up to `entries`, or None when it cannot be trusted.
 
         It cannot when its events changed since it was remembered (a turn added events it did not

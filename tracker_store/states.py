@@ -26,7 +26,7 @@ computed the ordinary way and a difference raises: the test stack runs that way.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,9 +62,9 @@ class Progress:
     """How far the states of one conversation (for one argument set) have been computed."""
 
     events: list[Event]  # the applied events replayed so far
-    replay: Any  # a DialogueStateTracker with exactly those events applied
+    replay: DialogueStateTracker  # a tracker with exactly those events applied
     states: list[dict[str, Any]] = field(default_factory=list)  # one per ActionExecuted in `events`
-    last_ml_action_sub_state: Any = None
+    last_ml_action_sub_state: Any = None  # Rasa types it two ways: Dict[Text, Text] and SubState
     turn_was_hidden: bool = False
     mark: EventsMark | None = None  # the tracker events the last answer was for
     final: dict[str, Any] | None = None  # that answer's state after the last event
@@ -80,7 +80,7 @@ class Applied:
     mark: EventsMark | None = None  # the tracker events `applied` was worked out for
 
 
-EventsMark = tuple[Any, int, Event | None]
+EventsMark = tuple[deque[Event], int, Event | None]
 
 
 def events_mark(tracker: DialogueStateTracker) -> EventsMark:
@@ -166,7 +166,7 @@ def _apply(tracker: DialogueStateTracker, event: Event, done: Applied) -> None:
 
 def _key(
     domain: Domain,
-    tracker: Any,
+    tracker: DialogueStateTracker,
     omit_unset_slots: bool,
     ignore_rule_only_turns: bool,
     rule_only_data: dict[str, Any] | None,
@@ -188,7 +188,7 @@ def _same_start(done: list[Event], applied: list[Event]) -> bool:
 def _state(
     domain: Domain,
     progress: Progress,
-    tr: Any,
+    tr: DialogueStateTracker,
     hide_rule_turn: bool,
     omit_unset_slots: bool,
     ignore_rule_only_turns: bool,
@@ -215,7 +215,7 @@ def _state(
 
 def states_for_tracker_history(
     self: Domain,
-    tracker: Any,
+    tracker: DialogueStateTracker,
     omit_unset_slots: bool = False,
     ignore_rule_only_turns: bool = False,
     rule_only_data: dict[str, Any] | None = None,
@@ -264,7 +264,7 @@ def states_for_tracker_history(
 
 def _handed_out(
     self: Domain,
-    tracker: Any,
+    tracker: DialogueStateTracker,
     states: list[dict[str, Any]],
     omit_unset_slots: bool,
     ignore_rule_only_turns: bool,
