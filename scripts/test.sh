@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 mkdir -p results
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-step "static checks: ruff (lint, format) and mypy --strict on actions, llm, rag and channels"
+step "static checks: ruff (lint, format) and mypy --strict on actions, llm, rag, channels, tracker_store and nlu"
 bash scripts/static_checks.sh
 
 step "backend: pytest-django on a real database"
