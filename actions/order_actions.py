@@ -221,16 +221,13 @@ class ValidateOrderForm(FormValidationAction):
     ) -> dict[str, Any]:
         quantity = parse_quantity(value)
         limit = get_settings().max_quantity
-        dish = tracker.get_slot(slots.DISH) or "that dish"
+        # the form asks for the quantity again right after (utter_ask_quantity): say only what was wrong
         if quantity is None:
-            dispatcher.utter_message(
-                text=f"Sorry, I didn't catch how many. How many {dish} would you like (1 to {limit})?"
-            )
+            dispatcher.utter_message(text=f"Sorry, I didn't catch how many (1 to {limit}).")
             return {slots.QUANTITY: None}
         if not 1 <= quantity <= limit:
             dispatcher.utter_message(
-                text=f"I can add between 1 and {limit} of one dish at a time, so {quantity} won't work. "
-                f"How many {dish} would you like?"
+                text=f"I can add between 1 and {limit} of one dish at a time, so {quantity} won't work."
             )
             return {slots.QUANTITY: None}
         return {slots.QUANTITY: quantity}

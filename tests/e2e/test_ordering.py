@@ -182,6 +182,7 @@ def test_quantity_out_of_range_is_explained_at_once_then_fixed(stack: Stack, qua
     guest = Guest(stack)
     reply = guest.say(f"{quantity} green teas", confirm=False)
     assert f"between 1 and 20 of one dish at a time, so {quantity} won't work" in reply, reply
+    assert reply.count("How many Green Tea would you like?") == 1, reply  # asked once, not twice
     assert guest.slot("cart_id") is None
     reply = guest.say("2")
     assert "Added 2 × Green Tea" in reply or "size" in reply.lower()
