@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+    TimeoutException,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
@@ -14,7 +18,14 @@ def wait_for(
     driver: WebDriver, condition: Callable[[WebDriver], object], timeout: float = 20, message: str = ""
 ):
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition)
+        # the staff page redraws its cards every second: an element read just as it is replaced is
+        # stale, and the condition is simply asked again at the next poll
+        return WebDriverWait(
+            driver,
+            timeout,
+            poll_frequency=0.1,
+            ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+        ).until(condition)
     except TimeoutException:
         raise AssertionError(
             f"timed out waiting for {message or condition}; the chat shows:\n" + "\n".join(transcript(driver))
